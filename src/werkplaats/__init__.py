@@ -1,0 +1,1 @@
+"""Werkplaats: software for an academic workplace for social work."""

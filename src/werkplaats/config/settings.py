@@ -1,0 +1,159 @@
+"""Django settings, read from the environment.
+
+One file for every environment: what differs comes from environment variables
+(see docs/configuration.md). ``WERKPLAATS_DEBUG=1`` is for a developer's machine and the
+demo; without it, the secret key and the field-encryption key must be set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from werkplaats.config.env import (
+    ConfigurationError,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("WERKPLAATS_DATA_DIR", str(Path.cwd() / "var")))
+
+DEBUG = env_bool("WERKPLAATS_DEBUG", default=False)
+
+if DEBUG:
+    # A development key: the demo and tests run without configuration.
+    SECRET_KEY = env_str("WERKPLAATS_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+    FIELD_ENCRYPTION_KEY = env_str(
+        "WERKPLAATS_FIELD_KEY", "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc="
+    )
+else:
+    SECRET_KEY = env_str("WERKPLAATS_SECRET_KEY")
+    FIELD_ENCRYPTION_KEY = env_str("WERKPLAATS_FIELD_KEY")
+if len(SECRET_KEY) < 32:
+    raise ConfigurationError("WERKPLAATS_SECRET_KEY must be at least 32 characters long.")
+
+ALLOWED_HOSTS = env_list("WERKPLAATS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "werkplaats.core",
+    "werkplaats.partnership",
+    "werkplaats.programme",
+    "werkplaats.casework",
+    "werkplaats.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "werkplaats.config.urls"
+WSGI_APPLICATION = "werkplaats.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+_database_url = env_str("DATABASE_URL", "")
+if _database_url:
+    _db = database_from_url(_database_url)
+else:
+    _sqlite_path = Path(env_str("WERKPLAATS_SQLITE_PATH", str(DATA_DIR / "werkplaats.sqlite3")))
+    _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    _db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": _sqlite_path,
+        "OPTIONS": {
+            # WAL lets readers go on while one writer writes; IMMEDIATE takes the write
+            # lock at the start of a transaction, so two writers queue instead of failing
+            # half-way; the timeout is how long a writer waits in that queue.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=ON;",
+        },
+    }
+_test_db_name = env_str("WERKPLAATS_TEST_DB_NAME", "")
+if _test_db_name and _db["ENGINE"].endswith("postgresql"):
+    _db["TEST"] = {"NAME": _test_db_name}
+DATABASES = {"default": _db}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "partnership.User"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling: after five failures a username/address pair is locked for an hour.
+AXES_FAILURE_LIMIT = env_int("WERKPLAATS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 1
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("WERKPLAATS_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = 8 * 3600
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"axes": {"handlers": ["console"], "level": "WARNING"}},
+}

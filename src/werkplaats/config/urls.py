@@ -1,0 +1,10 @@
+"""The URL map: each app owns its own patterns."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("werkplaats.core.urls")),
+    path("", include("werkplaats.partnership.urls")),
+    path("", include("werkplaats.casework.urls")),
+    path("", include("werkplaats.programme.urls")),
+]

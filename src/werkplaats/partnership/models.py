@@ -1,0 +1,160 @@
+"""The partnership: municipalities, neighbourhoods, organisations, teams, people and roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    cbs_code = models.CharField(_("CBS code"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Neighbourhood(models.Model):
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="neighbourhoods"
+    )
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        verbose_name = _("neighbourhood")
+        verbose_name_plural = _("neighbourhoods")
+        ordering = ["municipality__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="neighbourhood_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.municipality})"
+
+
+class StakeholderKind(models.TextChoices):
+    """The six kinds of partner in the seed's 'Samen sterk'."""
+
+    PRACTICE = "practice", _("practice organisation")
+    MUNICIPALITY = "municipality", _("municipality")
+    KNOWLEDGE = "knowledge", _("knowledge institution")
+    EDUCATION = "education", _("education")
+    CLIENT_ORG = "client_org", _("client organisation")
+    PROFESSIONAL_BODY = "professional_body", _("professional body")
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=160, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=StakeholderKind.choices)
+    municipality = models.ForeignKey(
+        Municipality,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        help_text=_("For a municipality's own organisation: which municipality it is."),
+    )
+    strengths_based_policy = models.PositiveSmallIntegerField(
+        _("strengths-based policy (1-5)"),
+        null=True,
+        blank=True,
+        help_text=_("How far the organisation's policy is strengths-based; a context variable."),
+    )
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(strengths_based_policy__isnull=True)
+                | models.Q(strengths_based_policy__gte=1, strengths_based_policy__lte=5),
+                name="organisation_policy_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(_("name"), max_length=120)
+    neighbourhoods = models.ManyToManyField(
+        Neighbourhood, blank=True, related_name="teams", verbose_name=_("neighbourhoods")
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["organisation__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="team_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.organisation}"
+
+
+class User(AbstractUser):
+    """A person who logs in. What they may see follows from their memberships."""
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def roles(self) -> set[str]:
+        """The roles this user holds in any organisation (cached per request object)."""
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            cached = set(self.memberships.values_list("role", flat=True))
+            self._roles_cache = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles() & set(roles))
+
+
+class Role(models.TextChoices):
+    CLIENT = "client", _("client")
+    NETWORK_MEMBER = "network_member", _("network member")
+    PROFESSIONAL = "professional", _("professional")
+    TEAM_MANAGER = "team_manager", _("team manager")
+    ORG_ADMIN = "org_admin", _("organisation admin")
+    RESEARCHER = "researcher", _("researcher")
+    POLICY_MAKER = "policy_maker", _("policy maker")
+    EXPERIENCE_EXPERT = "experience_expert", _("experience expert")
+    EDUCATOR = "educator", _("educator")
+
+
+class Membership(models.Model):
+    """A user's role in an organisation, and for team roles, in which team."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role", "team"], name="membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="team_manager") | models.Q(team__isnull=False),
+                name="team_manager_has_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} @ {self.organisation}"

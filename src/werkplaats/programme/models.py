@@ -1,0 +1,162 @@
+"""The research programme: foci, angles and sub-themes (from the seed), studies, consents."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from werkplaats.partnership.models import Organisation
+
+
+class _Bilingual(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name_nl = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position"]
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Focus(_Bilingual):
+    class Meta(_Bilingual.Meta):
+        verbose_name = _("focus")
+        verbose_name_plural = _("foci")
+
+
+class Angle(_Bilingual):
+    domain_nl = models.CharField(max_length=60)
+    domain_en = models.CharField(max_length=60)
+
+    class Meta(_Bilingual.Meta):
+        verbose_name = _("angle")
+        verbose_name_plural = _("angles")
+
+    @property
+    def domain(self) -> str:
+        return self.domain_en if (get_language() or "nl").startswith("en") else self.domain_nl
+
+
+class SubTheme(_Bilingual):
+    angle = models.ForeignKey(Angle, on_delete=models.PROTECT, related_name="subthemes")
+
+    class Meta(_Bilingual.Meta):
+        verbose_name = _("sub-theme")
+        verbose_name_plural = _("sub-themes")
+
+
+class Study(models.Model):
+    class Design(models.TextChoices):
+        QUANTITATIVE = "quantitative", _("quantitative")
+        QUALITATIVE = "qualitative", _("qualitative")
+        MIXED = "mixed", _("mixed methods")
+
+    class Participation(models.TextChoices):
+        """How far clients and practice take part (a participation ladder)."""
+
+        INFORMED = "informed", _("informed")
+        CONSULTED = "consulted", _("consulted")
+        ADVISING = "advising", _("advising")
+        COPRODUCING = "coproducing", _("co-producing")
+        LEADING = "leading", _("client-led")
+
+    class Phase(models.TextChoices):
+        DESIGN = "design", _("design")
+        DATA_COLLECTION = "data_collection", _("data collection")
+        ANALYSIS = "analysis", _("analysis")
+        REPORTING = "reporting", _("reporting")
+        CLOSED = "closed", _("closed")
+
+    title = models.CharField(_("title"), max_length=200)
+    question = models.TextField(_("research question"))
+    subthemes = models.ManyToManyField(
+        SubTheme, related_name="studies", verbose_name=_("sub-themes addressed")
+    )
+    foci = models.ManyToManyField(Focus, blank=True, related_name="studies")
+    design = models.CharField(_("design"), max_length=20, choices=Design.choices)
+    participation = models.CharField(
+        _("participatory level"), max_length=20, choices=Participation.choices
+    )
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
+    organisations = models.ManyToManyField(
+        Organisation, through="StudyParticipation", related_name="studies"
+    )
+    researchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="studies"
+    )
+
+    class Meta:
+        verbose_name = _("study")
+        verbose_name_plural = _("studies")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StudyParticipation(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    contribution = models.CharField(_("contribution"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "organisation"], name="participation_unique")
+        ]
+
+
+class Consent(models.Model):
+    """A client's consent for one purpose: care, or one named study."""
+
+    class Purpose(models.TextChoices):
+        CARE = "care", _("care and support")
+        STUDY = "study", _("research study")
+
+    client = models.ForeignKey("casework.Client", on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    study = models.ForeignKey(
+        Study, null=True, blank=True, on_delete=models.PROTECT, related_name="consents"
+    )
+    given_at = models.DateTimeField(_("given at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["given_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(purpose="study") & models.Q(study__isnull=False))
+                | (models.Q(purpose="care") & models.Q(study__isnull=True)),
+                name="consent_study_iff_purpose_study",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True)
+                | models.Q(withdrawn_at__gte=models.F("given_at")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+    def __str__(self) -> str:
+        target = self.study.title if self.study else self.get_purpose_display()
+        return f"{self.client} — {target}"

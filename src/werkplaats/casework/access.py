@@ -1,0 +1,78 @@
+"""Who may see and change case content. Every lookup of a client's data goes through here.
+
+- a professional: the trajectories they lead (read and write);
+- a team manager: the trajectories of the teams they manage (read only);
+- a client: only their own record, through their own pages;
+- every other role: no case content at all (403).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from werkplaats.casework.models import Client, Goal, Trajectory
+from werkplaats.core.audit import log_access
+from werkplaats.partnership.access import managed_team_ids, require_role
+from werkplaats.partnership.models import Role, User
+
+CASE_READERS = (Role.PROFESSIONAL, Role.TEAM_MANAGER)
+CASE_WRITERS = (Role.PROFESSIONAL,)
+
+
+def visible_trajectories(user: User) -> QuerySet[Trajectory]:
+    """The caseload a user may read: own trajectories and those of managed teams."""
+    require_role(user, *CASE_READERS)
+    condition = Q(pk__in=[])
+    if user.has_role(Role.PROFESSIONAL):
+        condition |= Q(lead_professional=user)
+    if user.has_role(Role.TEAM_MANAGER):
+        condition |= Q(team_id__in=managed_team_ids(user))
+    return Trajectory.objects.filter(condition)
+
+
+def access_trajectory_by_id(user: User, trajectory_id: int, *, write: bool = False) -> Trajectory:
+    """Fetch a trajectory the user may read (or, with ``write``, change), and log the read."""
+    require_role(user, *(CASE_WRITERS if write else CASE_READERS))
+    queryset = Trajectory.objects.filter(lead_professional=user) if write else (
+        visible_trajectories(user)
+    )
+    try:
+        trajectory = queryset.select_related(
+            "client", "team__organisation", "lead_professional", "method"
+        ).get(pk=trajectory_id)
+    except Trajectory.DoesNotExist:
+        raise Http404 from None
+    log_access(user, "change" if write else "view", trajectory)
+    return trajectory
+
+
+def access_goal_by_id(user: User, goal_id: int, *, write: bool = False) -> Goal:
+    require_role(user, *(CASE_WRITERS if write else CASE_READERS))
+    try:
+        goal = Goal.objects.select_related("trajectory").get(pk=goal_id)
+    except Goal.DoesNotExist:
+        raise Http404 from None
+    access_trajectory_by_id(user, goal.trajectory_id, write=write)
+    return goal
+
+
+def can_see_identity(user: User, client: Client) -> bool:
+    """Identifying details: the lead professional, the team's manager, and the client."""
+    if client.user_id == user.pk:
+        return True
+    if not user.has_role(*CASE_READERS):
+        return False
+    return visible_trajectories(user).filter(client=client).exists()
+
+
+def own_client_record(user: User) -> Client:
+    """The client's own record, for the client's own pages."""
+    require_role(user, Role.CLIENT)
+    client = Client.objects.filter(user=user).first()
+    if client is None:
+        raise PermissionDenied
+    log_access(user, "view", client, "own record")
+    return client
+

@@ -1,0 +1,198 @@
+"""Casework pages: thin views — parse, check access, call a service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from werkplaats.casework import access, selectors, services
+from werkplaats.casework.forms import (
+    ContactForm,
+    DilemmaForm,
+    GoalEditForm,
+    GoalForm,
+    GoalScoreForm,
+    NetworkMemberForm,
+    TrajectoryForm,
+)
+from werkplaats.casework.models import ClientIdentity
+from werkplaats.casework.network_map import network_svg
+from werkplaats.core.versioning import ConcurrentEditError
+
+
+@login_required
+def caseload(request: HttpRequest) -> HttpResponse:
+    rows = selectors.caseload(access.visible_trajectories(request.user))
+    status = request.GET.get("status", "open")
+    if status in {"open", "paused", "closed"}:
+        rows = rows.filter(status=status)
+    return render(request, "casework/caseload.html", {"rows": rows[:500], "status": status})
+
+
+@login_required
+def trajectory_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    trajectory = access.access_trajectory_by_id(request.user, pk)
+    identity = None
+    if access.can_see_identity(request.user, trajectory.client):
+        identity = ClientIdentity.objects.filter(client=trajectory.client).first()
+    goals = selectors.goal_rows(trajectory)
+    waves = selectors.network_waves(trajectory)
+    latest_wave = waves[-1] if waves else None
+    return render(
+        request,
+        "casework/trajectory_detail.html",
+        {
+            "trajectory": trajectory,
+            "identity": identity,
+            "goals": goals,
+            "gas": selectors.gas_summary(goals),
+            "contacts": selectors.recent_contacts(trajectory),
+            "dilemmas": trajectory.dilemmas.all()[:20],
+            "waves": waves,
+            "network_svg": network_svg(latest_wave.members, trajectory.client.pseudonym)
+            if latest_wave
+            else None,
+            "can_write": trajectory.lead_professional_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trajectory_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
+    form = TrajectoryForm(
+        request.POST or None, instance=trajectory, initial={"version": trajectory.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        groups = data.pop("target_groups")
+        try:
+            services.trajectory_update(
+                trajectory=trajectory, user=request.user, expected_version=version,
+                fields=data, target_groups=groups,
+            )
+        except ConcurrentEditError as exc:
+            form.add_error(None, exc)
+            return render(request, "casework/form.html", _ctx(trajectory, form), status=409)
+        messages.success(request, _("The trajectory was saved."))
+        return redirect("casework:trajectory", pk=pk)
+    return render(request, "casework/form.html", _ctx(trajectory, form, _("Edit trajectory")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+    trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
+    last = trajectory.contacts.order_by("-date", "-pk").first()
+    form = ContactForm(request.POST or None, initial=ContactForm.initial_for(last))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        services.contact_create(
+            trajectory=trajectory,
+            user=request.user,
+            actors=data.pop("actors"),
+            principles=data.pop("principles"),
+            **data,
+        )
+        messages.success(request, _("The contact was saved."))
+        if "another" in request.POST:
+            return redirect("casework:contact_new", pk=pk)
+        return redirect("casework:trajectory", pk=pk)
+    return render(
+        request, "casework/contact_form.html", _ctx(trajectory, form, _("New contact"))
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
+    trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
+    form = GoalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.goal_create(
+            trajectory=trajectory, user=request.user, created=timezone.localdate(),
+            **form.cleaned_data,
+        )
+        messages.success(request, _("The goal was saved."))
+        return redirect("casework:trajectory", pk=pk)
+    return render(request, "casework/form.html", _ctx(trajectory, form, _("New goal")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = access.access_goal_by_id(request.user, pk, write=True)
+    form = GoalEditForm(request.POST or None, instance=goal, initial={"version": goal.version})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.goal_update(goal=goal, user=request.user, expected_version=version, fields=data)
+        except ConcurrentEditError as exc:
+            form.add_error(None, exc)
+            return render(
+                request, "casework/form.html", _ctx(goal.trajectory, form, _("Edit goal")),
+                status=409,
+            )
+        messages.success(request, _("The goal was saved."))
+        return redirect("casework:trajectory", pk=goal.trajectory_id)
+    return render(request, "casework/form.html", _ctx(goal.trajectory, form, _("Edit goal")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_score(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = access.access_goal_by_id(request.user, pk, write=True)
+    form = GoalScoreForm(request.POST or None, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        services.goal_score_add(goal=goal, user=request.user, **form.cleaned_data)
+        messages.success(request, _("The score was saved."))
+        return redirect("casework:trajectory", pk=goal.trajectory_id)
+    context = _ctx(goal.trajectory, form, _("Score goal"))
+    context["goal"] = goal
+    return render(request, "casework/goal_score.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dilemma_new(request: HttpRequest, pk: int) -> HttpResponse:
+    trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
+    form = DilemmaForm(request.POST or None, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        services.dilemma_create(trajectory=trajectory, user=request.user, **form.cleaned_data)
+        messages.success(request, _("The dilemma was saved."))
+        return redirect("casework:trajectory", pk=pk)
+    return render(request, "casework/form.html", _ctx(trajectory, form, _("New dilemma")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def network_member_new(request: HttpRequest, pk: int) -> HttpResponse:
+    trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
+    form = NetworkMemberForm(request.POST or None, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.network_member_add(
+                trajectory=trajectory, user=request.user, date=data.pop("date"), **data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The person was added to the network."))
+            return redirect("casework:trajectory", pk=pk)
+    return render(
+        request, "casework/form.html", _ctx(trajectory, form, _("Add someone to the network"))
+    )
+
+
+def _ctx(trajectory: object, form: object, title: str = "") -> dict[str, object]:
+    return {"trajectory": trajectory, "form": form, "title": title}

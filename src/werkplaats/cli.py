@@ -1,0 +1,125 @@
+"""The ``werkplaats`` command: a thin layer over Django's management commands.
+
+    werkplaats demo [--clients N] [--seed S] [--no-serve] [--port P]
+    werkplaats serve [--port P]
+    werkplaats migrate
+    werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
+    werkplaats manage ARGS...      any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _setup(*, debug_default: bool) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werkplaats.config.settings")
+    if debug_default:
+        os.environ.setdefault("WERKPLAATS_DEBUG", "1")
+    import django
+
+    django.setup()
+
+
+def _serve(port: int) -> None:
+    from django.core.management import call_command
+
+    print(f"Serving at http://127.0.0.1:{port}/  (Ctrl+C stops)", flush=True)
+    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if not os.environ.get("DATABASE_URL"):
+        # The demo has its own database file, rebuilt on every run: same seed, same data.
+        data_dir = Path(os.environ.get("WERKPLAATS_DATA_DIR", Path.cwd() / "var"))
+        demo_db = data_dir / "demo.sqlite3"
+        os.environ.setdefault("WERKPLAATS_SQLITE_PATH", str(demo_db))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{os.environ['WERKPLAATS_SQLITE_PATH']}{suffix}").unlink(missing_ok=True)
+    _setup(debug_default=True)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command(
+        "build_demo", clients=args.clients, seed=args.seed, replace=bool(os.environ.get(
+            "DATABASE_URL"))
+    )
+    if not args.no_serve:
+        _serve(args.port)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    _serve(args.port)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    from django.core.management import call_command
+
+    call_command("migrate")
+    return 0
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    from django.core.management import call_command
+
+    call_command(
+        "createuser", args.username, role=args.role, organisation=args.organisation,
+        team=args.team,
+    )
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["werkplaats", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="werkplaats", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="build the synthetic demo workplace and serve it")
+    demo.add_argument("--clients", type=int, default=1500)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--no-serve", action="store_true")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.set_defaults(func=cmd_demo)
+    serve = sub.add_parser("serve", help="serve the application")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        func=cmd_migrate
+    )
+    cu = sub.add_parser("createuser", help="create a user with a role in an organisation")
+    cu.add_argument("username")
+    cu.add_argument("--role", required=True)
+    cu.add_argument("--organisation", required=True)
+    cu.add_argument("--team")
+    cu.set_defaults(func=cmd_createuser)
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

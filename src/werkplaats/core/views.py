@@ -1,0 +1,23 @@
+"""The home page: one per role, each showing the way into what that role may do."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from werkplaats.partnership.models import Membership
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = Membership.objects.filter(user=request.user).select_related(
+        "organisation", "team"
+    )
+    roles = {m.role for m in memberships}
+    studies = request.user.studies.all() if "researcher" in roles else []
+    return render(
+        request,
+        "core/home.html",
+        {"memberships": memberships, "roles": roles, "studies": studies},
+    )

@@ -1,0 +1,111 @@
+"""Every URL, requested as every persona: the status each role must get.
+
+A persona not named for a URL must get 403; an anonymous visitor is sent to the login
+page (302). The last test fails when a URL pattern exists that this matrix does not
+request, so a new page cannot slip in untested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.personas import PERSONAS
+
+ALL = {p: 200 for p in PERSONAS}
+STAFF = {p: 200 for p in PERSONAS if p not in {"klaas", "kim", "nina"}}
+CASE_READ = {"alice": 200, "carol": 200, "bob": 404, "dave": 404}
+CASE_WRITE = {"alice": 200, "bob": 404}
+
+
+@dataclass
+class Row:
+    name: str
+    kwargs: Callable[[Any], dict[str, int]] = lambda w: {}
+    expect: dict[str, int] = field(default_factory=dict)
+    method: str = "get"
+    anonymous: int = 302
+
+
+MATRIX = [
+    Row("home", expect=ALL),
+    Row("login", expect={p: 302 for p in PERSONAS}, anonymous=200),
+    Row("logout", method="post", expect={p: 302 for p in PERSONAS}),
+    Row("set_language", method="post", expect={p: 302 for p in PERSONAS}),
+    Row("casework:caseload", expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200}),
+    Row("casework:trajectory", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
+    Row("casework:trajectory_edit", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
+    Row("casework:contact_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
+    Row("casework:goal_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
+    Row("casework:dilemma_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
+    Row("casework:network_member_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
+    Row("casework:goal_edit", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
+    Row("casework:goal_score", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
+    Row("casework:me", expect={"klaas": 200, "kim": 200}),
+    Row("casework:me_data", expect={"klaas": 200, "kim": 200}),
+    Row("casework:figures", expect={"paula": 200}),
+    Row("partnership:team", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
+    Row(
+        "partnership:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}
+    ),
+    Row("programme:map", expect=ALL),
+    Row("programme:study", lambda w: {"pk": w.study_s.pk}, STAFF),
+    Row("programme:study_data", lambda w: {"pk": w.study_s.pk}, {"rita": 200, "ruben": 404}),
+    Row(
+        "programme:consent_withdraw",
+        lambda w: {"pk": w.consent_a.pk},
+        {"klaas": 302, "kim": 404},
+        method="post",
+    ),
+]
+
+CASES = [
+    pytest.param(row, persona, id=f"{row.name}-{persona or 'anonymous'}")
+    for row in MATRIX
+    for persona in [None, *PERSONAS]
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "persona"), CASES)
+def test_access(world, row: Row, persona: str | None) -> None:
+    client = Client()
+    if persona is not None:
+        client.force_login(getattr(world, persona))
+        expected = row.expect.get(persona, 403)
+    else:
+        expected = row.anonymous
+    url = reverse(row.name, kwargs=row.kwargs(world))
+    response = getattr(client, row.method)(url)
+    assert response.status_code == expected, (
+        f"{persona or 'anonymous'} on {url}: got {response.status_code}, expected {expected}"
+    )
+
+
+def _all_url_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            names |= _all_url_names(entry, ns)
+        elif isinstance(entry, URLPattern):
+            if entry.name is None:
+                names.add(f"{prefix}<unnamed {entry.pattern}>")
+            else:
+                names.add(f"{prefix}{entry.name}")
+    return names
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    missing = _all_url_names() - {row.name for row in MATRIX}
+    assert not missing, f"URL patterns that the access matrix does not request: {sorted(missing)}"
+
+
+def test_matrix_names_only_existing_urls() -> None:
+    stale = {row.name for row in MATRIX} - _all_url_names()
+    assert not stale, f"The matrix names URL patterns that no longer exist: {sorted(stale)}"

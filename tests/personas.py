@@ -36,8 +36,20 @@ from werkplaats.partnership.models import Role, StakeholderKind
 PASSWORD = "correct-horse-battery"
 
 PERSONAS = [
-    "alice", "bob", "carol", "dave", "erin", "frank", "rita", "ruben", "paula",
-    "eva", "otto", "nina", "klaas", "kim",
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "rita",
+    "ruben",
+    "paula",
+    "eva",
+    "otto",
+    "nina",
+    "klaas",
+    "kim",
 ]
 
 
@@ -50,7 +62,8 @@ def build_world() -> SimpleNamespace:
     w.org_a = OrganisationFactory(name="Welzijn A", kind=StakeholderKind.PRACTICE)
     w.org_b = OrganisationFactory(name="Welzijn B", kind=StakeholderKind.PRACTICE)
     w.org_municipality = OrganisationFactory(
-        name="Gemeente A (beleid)", kind=StakeholderKind.MUNICIPALITY,
+        name="Gemeente A (beleid)",
+        kind=StakeholderKind.MUNICIPALITY,
         municipality=w.municipality_a,
     )
     w.org_university = OrganisationFactory(name="Hogeschool", kind=StakeholderKind.KNOWLEDGE)
@@ -90,8 +103,9 @@ def build_world() -> SimpleNamespace:
     ContactFactory(trajectory=w.trajectory_a)
     snapshot = NetworkSnapshotFactory(trajectory=w.trajectory_a)
     NetworkMemberFactory(snapshot=snapshot, label="Dochter", relation="family", closeness=1)
-    NetworkMemberFactory(snapshot=snapshot, label="Huisarts", relation="professional",
-                         formal=True, closeness=3)
+    NetworkMemberFactory(
+        snapshot=snapshot, label="Huisarts", relation="professional", formal=True, closeness=3
+    )
 
     w.study_s = StudyFactory(title="Studie S")
     w.study_s.researchers.add(w.rita)

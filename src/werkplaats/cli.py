@@ -1,10 +1,10 @@
 """The ``werkplaats`` command: a thin layer over Django's management commands.
 
-    werkplaats demo [--clients N] [--seed S] [--no-serve] [--port P]
-    werkplaats serve [--port P]
-    werkplaats migrate
-    werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
-    werkplaats manage ARGS...      any Django management command
+werkplaats demo [--clients N] [--seed S] [--no-serve] [--port P]
+werkplaats serve [--port P]
+werkplaats migrate
+werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
+werkplaats manage ARGS...      any Django management command
 """
 
 from __future__ import annotations
@@ -44,8 +44,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     call_command("migrate", verbosity=0)
     call_command(
-        "build_demo", clients=args.clients, seed=args.seed, replace=bool(os.environ.get(
-            "DATABASE_URL"))
+        "build_demo",
+        clients=args.clients,
+        seed=args.seed,
+        replace=bool(os.environ.get("DATABASE_URL")),
     )
     if not args.no_serve:
         _serve(args.port)
@@ -74,7 +76,10 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command(
-        "createuser", args.username, role=args.role, organisation=args.organisation,
+        "createuser",
+        args.username,
+        role=args.role,
+        organisation=args.organisation,
         team=args.team,
     )
     return 0
@@ -89,8 +94,9 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="werkplaats", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="werkplaats", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="build the synthetic demo workplace and serve it")
     demo.add_argument("--clients", type=int, default=1500)

@@ -13,8 +13,15 @@ pytestmark = pytest.mark.django_db
 
 def _goal_post(goal, version, text):
     return {
-        "text": text, "weight": 1, "baseline": -1, "level_minus2": "a", "level_minus1": "b",
-        "level_0": "c", "level_plus1": "d", "level_plus2": "e", "version": version,
+        "text": text,
+        "weight": 1,
+        "baseline": -1,
+        "level_minus2": "a",
+        "level_minus1": "b",
+        "level_0": "c",
+        "level_plus1": "d",
+        "level_plus2": "e",
+        "version": version,
     }
 
 
@@ -45,7 +52,9 @@ def test_trajectory_update_service_refuses_stale_version(world):
     stale.version = 1  # what a second editor opened
     with pytest.raises(ConcurrentEditError):
         services.trajectory_update(
-            trajectory=stale, user=world.alice, expected_version=1,
+            trajectory=stale,
+            user=world.alice,
+            expected_version=1,
             fields={"request_for_help": "y"},
         )
     assert Trajectory.objects.get(pk=t.pk).request_for_help == "x"
@@ -55,9 +64,15 @@ def test_trajectory_edit_page_saves_with_current_version(world):
     client = Client()
     client.force_login(world.alice)
     url = reverse("casework:trajectory_edit", kwargs={"pk": world.trajectory_a.pk})
-    response = client.post(url, {
-        "status": "open", "start": "2025-01-15", "end": "", "request_for_help": "Hulp bij post",
-        "version": world.trajectory_a.version,
-    })
+    response = client.post(
+        url,
+        {
+            "status": "open",
+            "start": "2025-01-15",
+            "end": "",
+            "request_for_help": "Hulp bij post",
+            "version": world.trajectory_a.version,
+        },
+    )
     assert response.status_code == 302
     assert Trajectory.objects.get(pk=world.trajectory_a.pk).request_for_help == "Hulp bij post"

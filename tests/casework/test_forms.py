@@ -20,8 +20,12 @@ def _client(world, language):
 
 
 def _contact(**overrides):
-    data = {"date": timezone.localdate().isoformat(), "duration_minutes": 45,
-            "mode": "home_visit", "alliance_heard": "4"}
+    data = {
+        "date": timezone.localdate().isoformat(),
+        "duration_minutes": 45,
+        "mode": "home_visit",
+        "alliance_heard": "4",
+    }
     data.update(overrides)
     return data
 
@@ -77,9 +81,15 @@ def test_alliance_out_of_range_is_refused(world):
 
 def test_closed_trajectory_needs_an_end_date(world):
     url = reverse("casework:trajectory_edit", kwargs={"pk": world.trajectory_a.pk})
-    response = _client(world, "en").post(url, {
-        "status": "closed", "start": "2025-01-15", "end": "", "version": 1,
-    })
+    response = _client(world, "en").post(
+        url,
+        {
+            "status": "closed",
+            "start": "2025-01-15",
+            "end": "",
+            "version": 1,
+        },
+    )
     assert response.status_code == 200
     assert "A closed trajectory needs an end date." in response.content.decode()
     assert Trajectory.objects.get(pk=world.trajectory_a.pk).status == "open"
@@ -87,10 +97,16 @@ def test_closed_trajectory_needs_an_end_date(world):
 
 def test_network_member_starts_a_new_wave_from_the_last(world):
     url = reverse("casework:network_member_new", kwargs={"pk": world.trajectory_a.pk})
-    response = _client(world, "en").post(url, {
-        "date": timezone.localdate().isoformat(), "label": "Buurman Piet",
-        "relation": "neighbour", "closeness": 2, "support_given": ["company"],
-    })
+    response = _client(world, "en").post(
+        url,
+        {
+            "date": timezone.localdate().isoformat(),
+            "label": "Buurman Piet",
+            "relation": "neighbour",
+            "closeness": 2,
+            "support_given": ["company"],
+        },
+    )
     assert response.status_code == 302
     latest = world.trajectory_a.network_snapshots.order_by("-date").first()
     labels = sorted(latest.members.values_list("label", flat=True))

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def test_name_is_not_stored_in_plain_text(world):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM casework_clientidentity WHERE client_id = %s",
-                       [world.client_a.pk])
+        cursor.execute(
+            "SELECT name FROM casework_clientidentity WHERE client_id = %s", [world.client_a.pk]
+        )
         (raw,) = cursor.fetchone()
     assert "Klaas" not in raw
     world.identity_a.refresh_from_db()

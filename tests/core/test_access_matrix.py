@@ -50,9 +50,7 @@ MATRIX = [
     Row("casework:me_data", expect={"klaas": 200, "kim": 200}),
     Row("casework:figures", expect={"paula": 200}),
     Row("partnership:team", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
-    Row(
-        "partnership:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}
-    ),
+    Row("partnership:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
     Row("programme:map", expect=ALL),
     Row("programme:study", lambda w: {"pk": w.study_s.pk}, STAFF),
     Row("programme:study_data", lambda w: {"pk": w.study_s.pk}, {"rita": 200, "ruben": 404}),

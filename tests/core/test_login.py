@@ -9,8 +9,9 @@ pytestmark = pytest.mark.django_db
 
 def test_login_and_home(world):
     client = Client()
-    response = client.post(reverse("login"), {"username": "alice",
-                                              "password": "correct-horse-battery"})
+    response = client.post(
+        reverse("login"), {"username": "alice", "password": "correct-horse-battery"}
+    )
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
 
@@ -24,8 +25,9 @@ def test_lockout_after_repeated_failures(world, settings):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("login"), {"username": "alice", "password": "wrong"})
-    response = client.post(reverse("login"), {"username": "alice",
-                                              "password": "correct-horse-battery"})
+    response = client.post(
+        reverse("login"), {"username": "alice", "password": "correct-horse-battery"}
+    )
     assert response.status_code == 429
     assert client.get(reverse("home")).status_code == 302  # still not logged in
 

@@ -35,8 +35,8 @@ def visible_trajectories(user: User) -> QuerySet[Trajectory]:
 def access_trajectory_by_id(user: User, trajectory_id: int, *, write: bool = False) -> Trajectory:
     """Fetch a trajectory the user may read (or, with ``write``, change), and log the read."""
     require_role(user, *(CASE_WRITERS if write else CASE_READERS))
-    queryset = Trajectory.objects.filter(lead_professional=user) if write else (
-        visible_trajectories(user)
+    queryset = (
+        Trajectory.objects.filter(lead_professional=user) if write else (visible_trajectories(user))
     )
     try:
         trajectory = queryset.select_related(
@@ -75,4 +75,3 @@ def own_client_record(user: User) -> Client:
         raise PermissionDenied
     log_access(user, "view", client, "own record")
     return client
-

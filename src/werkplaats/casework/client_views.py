@@ -17,8 +17,12 @@ from werkplaats.partnership.models import Membership, Role
 def _who_may_see(client: object, trajectories: list) -> list[dict[str, str]]:
     people: list[dict[str, str]] = []
     for t in trajectories:
-        people.append({"who": t.lead_professional.get_full_name() or t.lead_professional.username,
-                       "why": "lead"})
+        people.append(
+            {
+                "who": t.lead_professional.get_full_name() or t.lead_professional.username,
+                "why": "lead",
+            }
+        )
         for m in Membership.objects.filter(team=t.team, role=Role.TEAM_MANAGER).select_related(
             "user"
         ):
@@ -75,8 +79,9 @@ def me_data(request: HttpRequest) -> HttpResponse:
     identity = getattr(client, "identity", None)
     if identity is not None:
         data["identity"] = {"name": identity.name, "contact": identity.contact}
-    for t in client.trajectories.prefetch_related("goals__scores", "contacts",
-                                                  "network_snapshots__members"):
+    for t in client.trajectories.prefetch_related(
+        "goals__scores", "contacts", "network_snapshots__members"
+    ):
         data["trajectories"].append(  # type: ignore[union-attr]
             {
                 "start": t.start.isoformat(),
@@ -100,8 +105,12 @@ def me_data(request: HttpRequest) -> HttpResponse:
                     {
                         "date": s.date.isoformat(),
                         "people": [
-                            {"label": m.label, "relation": m.relation, "formal": m.formal,
-                             "closeness": m.closeness}
+                            {
+                                "label": m.label,
+                                "relation": m.relation,
+                                "formal": m.formal,
+                                "closeness": m.closeness,
+                            }
                             for m in s.members.all()
                         ],
                     }
@@ -113,5 +122,7 @@ def me_data(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )
-    response["Content-Disposition"] = f'attachment; filename="mijn-gegevens-{client.pseudonym}.json"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="mijn-gegevens-{client.pseudonym}.json"'
+    )
     return response

@@ -177,8 +177,13 @@ class DilemmaForm(forms.ModelForm):
             "date": DateInput(),
             **{
                 name: forms.Textarea(attrs={"rows": 3})
-                for name in ["description", "values_at_stake", "options_weighed", "choice",
-                             "reasons"]
+                for name in [
+                    "description",
+                    "values_at_stake",
+                    "options_weighed",
+                    "choice",
+                    "reasons",
+                ]
             },
         }
 
@@ -189,11 +194,15 @@ class DilemmaForm(forms.ModelForm):
 class NetworkMemberForm(forms.ModelForm):
     date = forms.DateField(label=_("Network as it stands on"), widget=DateInput())
     support_given = forms.MultipleChoiceField(
-        choices=SUPPORT_KINDS, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=SUPPORT_KINDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=_("Gives the client"),
     )
     support_received = forms.MultipleChoiceField(
-        choices=SUPPORT_KINDS, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=SUPPORT_KINDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=_("Receives from the client"),
     )
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.core.crypto import EncryptedTextField
+from werkplaats.core.i18n import pick
 from werkplaats.core.models import VersionedModel
 from werkplaats.partnership.models import Neighbourhood, Team
 
@@ -49,6 +50,9 @@ class ClientIdentity(models.Model):
         verbose_name = _("identifying details")
         verbose_name_plural = _("identifying details")
 
+    def __str__(self) -> str:
+        return f"identity of {self.client_id}"
+
 
 class TargetGroup(models.Model):
     """An open list; the seed names multi-problem households and frail elderly."""
@@ -61,9 +65,7 @@ class TargetGroup(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+        return pick(self.name_nl, self.name_en)
 
 
 class Method(models.Model):
@@ -190,6 +192,9 @@ class GoalScore(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.date}: {self.level:+d}"
+
 
 class WorkingPrinciple(models.Model):
     """The seed's working principles (2.2): facilitator, generalist, bridge-builder, ..."""
@@ -203,9 +208,7 @@ class WorkingPrinciple(models.Model):
         ordering = ["position"]
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+        return pick(self.name_nl, self.name_en)
 
 
 class ActorKind(models.Model):
@@ -222,9 +225,7 @@ class ActorKind(models.Model):
         ordering = ["position"]
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+        return pick(self.name_nl, self.name_en)
 
 
 ALLIANCE_ITEMS = [
@@ -292,6 +293,9 @@ class Contact(models.Model):
             ],
         ]
 
+    def __str__(self) -> str:
+        return f"{self.date} {self.mode}"
+
     def alliance_mean(self) -> float | None:
         values = [getattr(self, name) for name, _label in ALLIANCE_ITEMS]
         answered = [v for v in values if v is not None]
@@ -326,6 +330,9 @@ class Dilemma(models.Model):
         verbose_name_plural = _("dilemmas")
         ordering = ["-date", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.date} {self.tension}"
+
 
 class NetworkSnapshot(models.Model):
     """The client's personal network (ecogram) as it stood at one wave."""
@@ -341,6 +348,9 @@ class NetworkSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["trajectory", "date"], name="snapshot_unique_date")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.trajectory_id} @ {self.date}"
 
 
 SUPPORT_KINDS = [
@@ -383,6 +393,9 @@ class NetworkMember(models.Model):
                 name="networkmember_closeness_range",
             )
         ]
+
+    def __str__(self) -> str:
+        return self.label
 
     @property
     def reciprocal(self) -> bool:

@@ -44,7 +44,11 @@ def contact_create(
 
 @transaction.atomic
 def trajectory_update(
-    *, trajectory: Trajectory, user: User, expected_version: int, fields: dict[str, Any],
+    *,
+    trajectory: Trajectory,
+    user: User,
+    expected_version: int,
+    fields: dict[str, Any],
     target_groups: Iterable[Any] | None = None,
 ) -> Trajectory:
     """Save changed fields, refusing if someone else saved since ``expected_version``."""

@@ -11,9 +11,7 @@ urlpatterns = [
     path("trajectories/<int:pk>/contacts/new/", views.contact_new, name="contact_new"),
     path("trajectories/<int:pk>/goals/new/", views.goal_new, name="goal_new"),
     path("trajectories/<int:pk>/dilemmas/new/", views.dilemma_new, name="dilemma_new"),
-    path(
-        "trajectories/<int:pk>/network/new/", views.network_member_new, name="network_member_new"
-    ),
+    path("trajectories/<int:pk>/network/new/", views.network_member_new, name="network_member_new"),
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/score/", views.goal_score, name="goal_score"),
 ]

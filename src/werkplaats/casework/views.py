@@ -76,8 +76,11 @@ def trajectory_edit(request: HttpRequest, pk: int) -> HttpResponse:
         groups = data.pop("target_groups")
         try:
             services.trajectory_update(
-                trajectory=trajectory, user=request.user, expected_version=version,
-                fields=data, target_groups=groups,
+                trajectory=trajectory,
+                user=request.user,
+                expected_version=version,
+                fields=data,
+                target_groups=groups,
             )
         except ConcurrentEditError as exc:
             form.add_error(None, exc)
@@ -106,9 +109,7 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
         if "another" in request.POST:
             return redirect("casework:contact_new", pk=pk)
         return redirect("casework:trajectory", pk=pk)
-    return render(
-        request, "casework/contact_form.html", _ctx(trajectory, form, _("New contact"))
-    )
+    return render(request, "casework/contact_form.html", _ctx(trajectory, form, _("New contact")))
 
 
 @login_required
@@ -118,7 +119,9 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.goal_create(
-            trajectory=trajectory, user=request.user, created=timezone.localdate(),
+            trajectory=trajectory,
+            user=request.user,
+            created=timezone.localdate(),
             **form.cleaned_data,
         )
         messages.success(request, _("The goal was saved."))
@@ -135,11 +138,15 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
-            services.goal_update(goal=goal, user=request.user, expected_version=version, fields=data)
+            services.goal_update(
+                goal=goal, user=request.user, expected_version=version, fields=data
+            )
         except ConcurrentEditError as exc:
             form.add_error(None, exc)
             return render(
-                request, "casework/form.html", _ctx(goal.trajectory, form, _("Edit goal")),
+                request,
+                "casework/form.html",
+                _ctx(goal.trajectory, form, _("Edit goal")),
                 status=409,
             )
         messages.success(request, _("The goal was saved."))

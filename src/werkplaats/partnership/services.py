@@ -11,8 +11,14 @@ from werkplaats.partnership.models import Membership, Organisation, Role, Team, 
 
 @transaction.atomic
 def user_create(
-    *, username: str, password: str, organisation: Organisation, role: str, team: Team | None = None,
-    first_name: str = "", last_name: str = "",
+    *,
+    username: str,
+    password: str,
+    organisation: Organisation,
+    role: str,
+    team: Team | None = None,
+    first_name: str = "",
+    last_name: str = "",
 ) -> User:
     if User.objects.filter(username=username).exists():
         raise ValidationError(_("The username %(name)s is taken.") % {"name": username})

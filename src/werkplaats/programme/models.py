@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from werkplaats.core.i18n import pick
 from werkplaats.partnership.models import Organisation
 
 
@@ -20,12 +20,12 @@ class _Bilingual(models.Model):
         abstract = True
         ordering = ["position"]
 
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
-
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def name(self) -> str:
+        return pick(self.name_nl, self.name_en)
 
 
 class Focus(_Bilingual):
@@ -44,7 +44,7 @@ class Angle(_Bilingual):
 
     @property
     def domain(self) -> str:
-        return self.domain_en if (get_language() or "nl").startswith("en") else self.domain_nl
+        return pick(self.domain_nl, self.domain_en)
 
 
 class SubTheme(_Bilingual):
@@ -114,6 +114,9 @@ class StudyParticipation(models.Model):
             models.UniqueConstraint(fields=["study", "organisation"], name="participation_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.study}"
+
 
 class Consent(models.Model):
     """A client's consent for one purpose: care, or one named study."""
@@ -153,10 +156,10 @@ class Consent(models.Model):
             ),
         ]
 
-    @property
-    def is_active(self) -> bool:
-        return self.withdrawn_at is None
-
     def __str__(self) -> str:
         target = self.study.title if self.study else self.get_purpose_display()
         return f"{self.client} — {target}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None

@@ -16,8 +16,9 @@ from werkplaats.programme.models import Consent, Study
 @transaction.atomic
 def consent_give(*, client: Client, user: User, study: Study | None = None) -> Consent:
     purpose = Consent.Purpose.STUDY if study else Consent.Purpose.CARE
-    if Consent.objects.filter(client=client, study=study, purpose=purpose,
-                              withdrawn_at__isnull=True).exists():
+    if Consent.objects.filter(
+        client=client, study=study, purpose=purpose, withdrawn_at__isnull=True
+    ).exists():
         raise ValidationError(_("This consent has already been given."), code="duplicate")
     consent = Consent.objects.create(
         client=client, purpose=purpose, study=study, given_at=timezone.now(), recorded_by=user

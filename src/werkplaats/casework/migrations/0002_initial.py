@@ -6,161 +6,302 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('casework', '0001_initial'),
-        ('partnership', '0001_initial'),
+        ("casework", "0001_initial"),
+        ("partnership", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='client',
-            name='neighbourhood',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='partnership.neighbourhood'),
+            model_name="client",
+            name="neighbourhood",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="clients",
+                to="partnership.neighbourhood",
+            ),
         ),
         migrations.AddField(
-            model_name='client',
-            name='user',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='client_record', to=settings.AUTH_USER_MODEL),
+            model_name="client",
+            name="user",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="client_record",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='clientidentity',
-            name='client',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='identity', to='casework.client'),
+            model_name="clientidentity",
+            name="client",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="identity",
+                to="casework.client",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='actors',
-            field=models.ManyToManyField(blank=True, related_name='contacts', to='casework.actorkind', verbose_name='present'),
+            model_name="contact",
+            name="actors",
+            field=models.ManyToManyField(
+                blank=True, related_name="contacts", to="casework.actorkind", verbose_name="present"
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='recorded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="contact",
+            name="recorded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='dilemma',
-            name='recorded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="dilemma",
+            name="recorded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='goalscore',
-            name='goal',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='casework.goal'),
+            model_name="goalscore",
+            name="goal",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="scores",
+                to="casework.goal",
+            ),
         ),
         migrations.AddField(
-            model_name='goalscore',
-            name='recorded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="goalscore",
+            name="recorded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='networkmember',
-            name='snapshot',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='casework.networksnapshot'),
+            model_name="networkmember",
+            name="snapshot",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="members",
+                to="casework.networksnapshot",
+            ),
         ),
         migrations.AddField(
-            model_name='trajectory',
-            name='client',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trajectories', to='casework.client'),
+            model_name="trajectory",
+            name="client",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="trajectories",
+                to="casework.client",
+            ),
         ),
         migrations.AddField(
-            model_name='trajectory',
-            name='lead_professional',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_trajectories', to=settings.AUTH_USER_MODEL, verbose_name='lead professional'),
+            model_name="trajectory",
+            name="lead_professional",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="led_trajectories",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="lead professional",
+            ),
         ),
         migrations.AddField(
-            model_name='trajectory',
-            name='method',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='casework.method', verbose_name='method'),
+            model_name="trajectory",
+            name="method",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="casework.method",
+                verbose_name="method",
+            ),
         ),
         migrations.AddField(
-            model_name='trajectory',
-            name='target_groups',
-            field=models.ManyToManyField(blank=True, related_name='trajectories', to='casework.targetgroup', verbose_name='target groups'),
+            model_name="trajectory",
+            name="target_groups",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="trajectories",
+                to="casework.targetgroup",
+                verbose_name="target groups",
+            ),
         ),
         migrations.AddField(
-            model_name='trajectory',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trajectories', to='partnership.team'),
+            model_name="trajectory",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="trajectories",
+                to="partnership.team",
+            ),
         ),
         migrations.AddField(
-            model_name='networksnapshot',
-            name='trajectory',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='network_snapshots', to='casework.trajectory'),
+            model_name="networksnapshot",
+            name="trajectory",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="network_snapshots",
+                to="casework.trajectory",
+            ),
         ),
         migrations.AddField(
-            model_name='goal',
-            name='trajectory',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='casework.trajectory'),
+            model_name="goal",
+            name="trajectory",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="goals",
+                to="casework.trajectory",
+            ),
         ),
         migrations.AddField(
-            model_name='dilemma',
-            name='trajectory',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dilemmas', to='casework.trajectory'),
+            model_name="dilemma",
+            name="trajectory",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="dilemmas",
+                to="casework.trajectory",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='trajectory',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='casework.trajectory'),
+            model_name="contact",
+            name="trajectory",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contacts",
+                to="casework.trajectory",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='principles',
-            field=models.ManyToManyField(blank=True, related_name='contacts', to='casework.workingprinciple', verbose_name='working principles'),
+            model_name="contact",
+            name="principles",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="contacts",
+                to="casework.workingprinciple",
+                verbose_name="working principles",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goalscore',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', -2), ('level__lte', 2)), name='goalscore_level_range'),
+            model_name="goalscore",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__gte", -2), ("level__lte", 2)),
+                name="goalscore_level_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='networkmember',
-            constraint=models.CheckConstraint(condition=models.Q(('closeness__gte', 1), ('closeness__lte', 3)), name='networkmember_closeness_range'),
+            model_name="networkmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closeness__gte", 1), ("closeness__lte", 3)),
+                name="networkmember_closeness_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='trajectory',
-            index=models.Index(fields=['lead_professional', 'status'], name='casework_tr_lead_pr_e3cdd1_idx'),
+            model_name="trajectory",
+            index=models.Index(
+                fields=["lead_professional", "status"], name="casework_tr_lead_pr_e3cdd1_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trajectory',
-            constraint=models.CheckConstraint(condition=models.Q(('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='trajectory_end_after_start'),
+            model_name="trajectory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end__isnull", True), ("end__gte", models.F("start")), _connector="OR"
+                ),
+                name="trajectory_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trajectory',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'closed'), _negated=True), ('end__isnull', False), _connector='OR'), name='trajectory_closed_has_end'),
+            model_name="trajectory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "closed"), _negated=True),
+                    ("end__isnull", False),
+                    _connector="OR",
+                ),
+                name="trajectory_closed_has_end",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='networksnapshot',
-            constraint=models.UniqueConstraint(fields=('trajectory', 'date'), name='snapshot_unique_date'),
+            model_name="networksnapshot",
+            constraint=models.UniqueConstraint(
+                fields=("trajectory", "date"), name="snapshot_unique_date"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('baseline__gte', -2), ('baseline__lte', 2)), name='goal_baseline_range'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("baseline__gte", -2), ("baseline__lte", 2)),
+                name="goal_baseline_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gte', 1), ('weight__lte', 10)), name='goal_weight_range'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gte", 1), ("weight__lte", 10)),
+                name="goal_weight_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_minutes__gte', 1), ('duration_minutes__lte', 600)), name='contact_duration_range'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duration_minutes__gte", 1), ("duration_minutes__lte", 600)),
+                name="contact_duration_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('alliance_heard__isnull', True), models.Q(('alliance_heard__gte', 1), ('alliance_heard__lte', 5)), _connector='OR'), name='contact_alliance_heard_range'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("alliance_heard__isnull", True),
+                    models.Q(("alliance_heard__gte", 1), ("alliance_heard__lte", 5)),
+                    _connector="OR",
+                ),
+                name="contact_alliance_heard_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('alliance_my_goals__isnull', True), models.Q(('alliance_my_goals__gte', 1), ('alliance_my_goals__lte', 5)), _connector='OR'), name='contact_alliance_my_goals_range'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("alliance_my_goals__isnull", True),
+                    models.Q(("alliance_my_goals__gte", 1), ("alliance_my_goals__lte", 5)),
+                    _connector="OR",
+                ),
+                name="contact_alliance_my_goals_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('alliance_trust__isnull', True), models.Q(('alliance_trust__gte', 1), ('alliance_trust__lte', 5)), _connector='OR'), name='contact_alliance_trust_range'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("alliance_trust__isnull", True),
+                    models.Q(("alliance_trust__gte", 1), ("alliance_trust__lte", 5)),
+                    _connector="OR",
+                ),
+                name="contact_alliance_trust_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('alliance_next__isnull', True), models.Q(('alliance_next__gte', 1), ('alliance_next__lte', 5)), _connector='OR'), name='contact_alliance_next_range'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("alliance_next__isnull", True),
+                    models.Q(("alliance_next__gte", 1), ("alliance_next__lte", 5)),
+                    _connector="OR",
+                ),
+                name="contact_alliance_next_range",
+            ),
         ),
     ]

@@ -45,8 +45,13 @@ def load(apps, schema_editor):
     for pos, (code, nl, en, formal, sector) in enumerate(ACTORS):
         ActorKind.objects.update_or_create(
             code=code,
-            defaults={"name_nl": nl, "name_en": en, "formal": formal, "sector": sector,
-                      "position": pos},
+            defaults={
+                "name_nl": nl,
+                "name_en": en,
+                "formal": formal,
+                "sector": sector,
+                "position": pos,
+            },
         )
 
 

@@ -4,25 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(choices=[('view', 'viewed'), ('change', 'changed'), ('create', 'created'), ('export', 'exported')], max_length=10)),
-                ('object_type', models.CharField(max_length=60)),
-                ('object_id', models.CharField(max_length=40)),
-                ('detail', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "viewed"),
+                            ("change", "changed"),
+                            ("create", "created"),
+                            ("export", "exported"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=60)),
+                ("object_id", models.CharField(max_length=40)),
+                ("detail", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
     ]

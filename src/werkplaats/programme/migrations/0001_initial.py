@@ -6,125 +6,290 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('casework', '0001_initial'),
-        ('partnership', '0001_initial'),
+        ("casework", "0001_initial"),
+        ("partnership", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Angle',
+            name="Angle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True)),
-                ('name_nl', models.CharField(max_length=200)),
-                ('name_en', models.CharField(max_length=200)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('domain_nl', models.CharField(max_length=60)),
-                ('domain_en', models.CharField(max_length=60)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True)),
+                ("name_nl", models.CharField(max_length=200)),
+                ("name_en", models.CharField(max_length=200)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("domain_nl", models.CharField(max_length=60)),
+                ("domain_en", models.CharField(max_length=60)),
             ],
             options={
-                'verbose_name': 'angle',
-                'verbose_name_plural': 'angles',
-                'ordering': ['position'],
-                'abstract': False,
+                "verbose_name": "angle",
+                "verbose_name_plural": "angles",
+                "ordering": ["position"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Focus',
+            name="Focus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True)),
-                ('name_nl', models.CharField(max_length=200)),
-                ('name_en', models.CharField(max_length=200)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True)),
+                ("name_nl", models.CharField(max_length=200)),
+                ("name_en", models.CharField(max_length=200)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'focus',
-                'verbose_name_plural': 'foci',
-                'ordering': ['position'],
-                'abstract': False,
+                "verbose_name": "focus",
+                "verbose_name_plural": "foci",
+                "ordering": ["position"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Study',
+            name="Study",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('question', models.TextField(verbose_name='research question')),
-                ('design', models.CharField(choices=[('quantitative', 'quantitative'), ('qualitative', 'qualitative'), ('mixed', 'mixed methods')], max_length=20, verbose_name='design')),
-                ('participation', models.CharField(choices=[('informed', 'informed'), ('consulted', 'consulted'), ('advising', 'advising'), ('coproducing', 'co-producing'), ('leading', 'client-led')], max_length=20, verbose_name='participatory level')),
-                ('phase', models.CharField(choices=[('design', 'design'), ('data_collection', 'data collection'), ('analysis', 'analysis'), ('reporting', 'reporting'), ('closed', 'closed')], max_length=20, verbose_name='phase')),
-                ('foci', models.ManyToManyField(blank=True, related_name='studies', to='programme.focus')),
-                ('researchers', models.ManyToManyField(blank=True, related_name='studies', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("question", models.TextField(verbose_name="research question")),
+                (
+                    "design",
+                    models.CharField(
+                        choices=[
+                            ("quantitative", "quantitative"),
+                            ("qualitative", "qualitative"),
+                            ("mixed", "mixed methods"),
+                        ],
+                        max_length=20,
+                        verbose_name="design",
+                    ),
+                ),
+                (
+                    "participation",
+                    models.CharField(
+                        choices=[
+                            ("informed", "informed"),
+                            ("consulted", "consulted"),
+                            ("advising", "advising"),
+                            ("coproducing", "co-producing"),
+                            ("leading", "client-led"),
+                        ],
+                        max_length=20,
+                        verbose_name="participatory level",
+                    ),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("design", "design"),
+                            ("data_collection", "data collection"),
+                            ("analysis", "analysis"),
+                            ("reporting", "reporting"),
+                            ("closed", "closed"),
+                        ],
+                        max_length=20,
+                        verbose_name="phase",
+                    ),
+                ),
+                (
+                    "foci",
+                    models.ManyToManyField(
+                        blank=True, related_name="studies", to="programme.focus"
+                    ),
+                ),
+                (
+                    "researchers",
+                    models.ManyToManyField(
+                        blank=True, related_name="studies", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'study',
-                'verbose_name_plural': 'studies',
-                'ordering': ['title'],
+                "verbose_name": "study",
+                "verbose_name_plural": "studies",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='StudyParticipation',
+            name="StudyParticipation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contribution', models.CharField(blank=True, max_length=200, verbose_name='contribution')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='partnership.organisation')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='programme.study')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "contribution",
+                    models.CharField(blank=True, max_length=200, verbose_name="contribution"),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="partnership.organisation"
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="programme.study",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='study',
-            name='organisations',
-            field=models.ManyToManyField(related_name='studies', through='programme.StudyParticipation', to='partnership.organisation'),
+            model_name="study",
+            name="organisations",
+            field=models.ManyToManyField(
+                related_name="studies",
+                through="programme.StudyParticipation",
+                to="partnership.organisation",
+            ),
         ),
         migrations.CreateModel(
-            name='SubTheme',
+            name="SubTheme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True)),
-                ('name_nl', models.CharField(max_length=200)),
-                ('name_en', models.CharField(max_length=200)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('angle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subthemes', to='programme.angle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True)),
+                ("name_nl", models.CharField(max_length=200)),
+                ("name_en", models.CharField(max_length=200)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "angle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subthemes",
+                        to="programme.angle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sub-theme',
-                'verbose_name_plural': 'sub-themes',
-                'ordering': ['position'],
-                'abstract': False,
+                "verbose_name": "sub-theme",
+                "verbose_name_plural": "sub-themes",
+                "ordering": ["position"],
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='study',
-            name='subthemes',
-            field=models.ManyToManyField(related_name='studies', to='programme.subtheme', verbose_name='sub-themes addressed'),
+            model_name="study",
+            name="subthemes",
+            field=models.ManyToManyField(
+                related_name="studies", to="programme.subtheme", verbose_name="sub-themes addressed"
+            ),
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('care', 'care and support'), ('study', 'research study')], max_length=10, verbose_name='purpose')),
-                ('given_at', models.DateTimeField(verbose_name='given at')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='casework.client')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('study', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='programme.study')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[("care", "care and support"), ("study", "research study")],
+                        max_length=10,
+                        verbose_name="purpose",
+                    ),
+                ),
+                ("given_at", models.DateTimeField(verbose_name="given at")),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="withdrawn at"),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="casework.client",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="programme.study",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent',
-                'verbose_name_plural': 'consents',
-                'ordering': ['given_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('purpose', 'study'), ('study__isnull', False)), models.Q(('purpose', 'care'), ('study__isnull', True)), _connector='OR'), name='consent_study_iff_purpose_study'), models.CheckConstraint(condition=models.Q(('withdrawn_at__isnull', True), ('withdrawn_at__gte', models.F('given_at')), _connector='OR'), name='consent_withdrawn_after_given')],
+                "verbose_name": "consent",
+                "verbose_name_plural": "consents",
+                "ordering": ["given_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("purpose", "study"), ("study__isnull", False)),
+                            models.Q(("purpose", "care"), ("study__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="consent_study_iff_purpose_study",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("withdrawn_at__isnull", True),
+                            ("withdrawn_at__gte", models.F("given_at")),
+                            _connector="OR",
+                        ),
+                        name="consent_withdrawn_after_given",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='studyparticipation',
-            constraint=models.UniqueConstraint(fields=('study', 'organisation'), name='participation_unique'),
+            model_name="studyparticipation",
+            constraint=models.UniqueConstraint(
+                fields=("study", "organisation"), name="participation_unique"
+            ),
         ),
     ]

@@ -38,8 +38,11 @@ class Command(BaseCommand):
         try:
             validate_password(password)
             user = services.user_create(
-                username=options["username"], password=password, organisation=organisation,
-                role=options["role"], team=team,
+                username=options["username"],
+                password=password,
+                organisation=organisation,
+                role=options["role"],
+                team=team,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None

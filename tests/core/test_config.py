@@ -1,0 +1,63 @@
+"""Settings helpers fail loudly with a message that says what to set."""
+
+import pytest
+
+from werkplaats.config.env import (
+    ConfigurationError,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_str,
+)
+
+
+def test_missing_required_variable_names_it(monkeypatch):
+    monkeypatch.delenv("WERKPLAATS_SOMETHING", raising=False)
+    with pytest.raises(ConfigurationError, match="WERKPLAATS_SOMETHING"):
+        env_str("WERKPLAATS_SOMETHING")
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), ("yes", True), ("0", False), ("", False)])
+def test_bool(monkeypatch, raw, value):
+    monkeypatch.setenv("X_FLAG", raw)
+    assert env_bool("X_FLAG") is value
+
+
+def test_bool_rejects_nonsense(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ConfigurationError, match="true or false"):
+        env_bool("X_FLAG")
+
+
+def test_int_rejects_nonsense(monkeypatch):
+    monkeypatch.setenv("X_NUM", "five")
+    with pytest.raises(ConfigurationError, match="whole number"):
+        env_int("X_NUM", 1)
+
+
+def test_database_url_is_parsed():
+    db = database_from_url("postgres://wp:s%40cret@db.example:6543/werkplaats")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
+        "wp", "s@cret", "db.example", "6543", "werkplaats",
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("mysql://x/y", "postgres://"), ("postgres://localhost", "names no database")],
+)
+def test_bad_database_url(url, message):
+    with pytest.raises(ConfigurationError, match=message):
+        database_from_url(url)
+
+
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions(settings, db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite-specific settings")
+    assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] >= 20000

@@ -97,7 +97,7 @@ def main(argv: list[str]) -> int:
         return run_tests(rest)
     if command == "check":
         return _run([str(BIN / "ruff"), "check", "src", "tests", "bench"]) or _run(
-            [str(BIN / "mypy"), "src"]
+            [str(BIN / "mypy"), "src"], {"WERKPLAATS_DEBUG": "1"}
         )
     return _run([str(BIN / "werkplaats"), command, *rest])
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from werkplaats.casework import access, selectors
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
+from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role
 
 
@@ -31,7 +33,7 @@ def _who_may_see(client: object, trajectories: list) -> list[dict[str, str]]:
 
 
 @login_required
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthenticatedHttpRequest) -> HttpResponse:
     client = access.own_client_record(request.user)
     trajectories = list(
         client.trajectories.select_related("lead_professional", "team").order_by("-start")
@@ -56,16 +58,17 @@ def me(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def me_data(request: HttpRequest) -> HttpResponse:
+def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything stored about the client, as one JSON file to download."""
     client = access.own_client_record(request.user)
-    data: dict[str, object] = {
+    trajectories: list[dict[str, Any]] = []
+    data: dict[str, Any] = {
         "pseudonym": client.pseudonym,
         "birth_year": client.birth_year,
         "language": client.language,
         "neighbourhood": str(client.neighbourhood) if client.neighbourhood else None,
         "identity": None,
-        "trajectories": [],
+        "trajectories": trajectories,
         "consents": [
             {
                 "purpose": c.purpose,
@@ -82,7 +85,7 @@ def me_data(request: HttpRequest) -> HttpResponse:
     for t in client.trajectories.prefetch_related(
         "goals__scores", "contacts", "network_snapshots__members"
     ):
-        data["trajectories"].append(  # type: ignore[union-attr]
+        trajectories.append(
             {
                 "start": t.start.isoformat(),
                 "end": t.end.isoformat() if t.end else None,

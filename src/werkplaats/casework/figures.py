@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from werkplaats.casework.models import Trajectory
+from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.partnership.access import policy_municipality_ids
 
 MIN_CELL = 10
 
 
 @login_required
-def figures(request: HttpRequest) -> HttpResponse:
+def figures(request: AuthenticatedHttpRequest) -> HttpResponse:
     municipality_ids = policy_municipality_ids(request.user)
     counts = (
         Trajectory.objects.filter(

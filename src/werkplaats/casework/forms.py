@@ -80,7 +80,7 @@ class ContactForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = Contact.Mode.choices  # no empty choice: a default is set
+        self.fields["mode"].choices = Contact.Mode.choices  # type: ignore[attr-defined]  # no empty choice: a default is set
         for name, _label in ALLIANCE_ITEMS:
             field = self.fields[name]
             field.widget = forms.RadioSelect(choices=ALLIANCE_CHOICES)
@@ -121,7 +121,7 @@ class TrajectoryForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end, status = data.get("start"), data.get("end"), data.get("status")
         if start and end and end < start:
             self.add_error("end", _("The end date lies before the start date."))

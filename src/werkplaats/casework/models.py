@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -236,7 +238,7 @@ ALLIANCE_ITEMS = [
 ]
 
 
-def _alliance_field(label: object) -> models.PositiveSmallIntegerField:
+def _alliance_field(label: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         label, null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

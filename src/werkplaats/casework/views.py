@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,11 +23,12 @@ from werkplaats.casework.forms import (
 )
 from werkplaats.casework.models import ClientIdentity
 from werkplaats.casework.network_map import network_svg
+from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.versioning import ConcurrentEditError
 
 
 @login_required
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = selectors.caseload(access.visible_trajectories(request.user))
     status = request.GET.get("status", "open")
     if status in {"open", "paused", "closed"}:
@@ -36,7 +37,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def trajectory_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trajectory = access.access_trajectory_by_id(request.user, pk)
     identity = None
     if access.can_see_identity(request.user, trajectory.client):
@@ -65,7 +66,7 @@ def trajectory_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def trajectory_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def trajectory_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
     form = TrajectoryForm(
         request.POST or None, instance=trajectory, initial={"version": trajectory.version}
@@ -92,7 +93,7 @@ def trajectory_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
     last = trajectory.contacts.order_by("-date", "-pk").first()
     form = ContactForm(request.POST or None, initial=ContactForm.initial_for(last))
@@ -114,7 +115,7 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -131,7 +132,7 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = access.access_goal_by_id(request.user, pk, write=True)
     form = GoalEditForm(request.POST or None, instance=goal, initial={"version": goal.version})
     if request.method == "POST" and form.is_valid():
@@ -156,7 +157,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def goal_score(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = access.access_goal_by_id(request.user, pk, write=True)
     form = GoalScoreForm(request.POST or None, initial={"date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -170,7 +171,7 @@ def goal_score(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dilemma_new(request: HttpRequest, pk: int) -> HttpResponse:
+def dilemma_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
     form = DilemmaForm(request.POST or None, initial={"date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -182,7 +183,7 @@ def dilemma_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def network_member_new(request: HttpRequest, pk: int) -> HttpResponse:
+def network_member_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
     form = NetworkMemberForm(request.POST or None, initial={"date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():

@@ -104,7 +104,7 @@ else:
         },
     }
 _test_db_name = env_str("WERKPLAATS_TEST_DB_NAME", "")
-if _test_db_name and _db["ENGINE"].endswith("postgresql"):
+if _test_db_name and str(_db["ENGINE"]).endswith("postgresql"):
     _db["TEST"] = {"NAME": _test_db_name}
 DATABASES = {"default": _db}
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from werkplaats.core.models import AccessLog
 
 
-def log_access(user: object, action: str, obj: models.Model, detail: str = "") -> None:
+def log_access(user: Any, action: str, obj: models.Model, detail: str = "") -> None:
     AccessLog.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
         action=action,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user=request.user).select_related(
         "organisation", "team"
     )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.partnership import access
 from werkplaats.partnership.models import Membership, Role
 
 
 @login_required
-def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def team_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     team = access.access_team_by_id(request.user, pk)
     professionals = (
         Membership.objects.filter(team=team, role=Role.PROFESSIONAL)
@@ -29,7 +30,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = access.access_organisation_by_id(request.user, pk)
     members = organisation.memberships.select_related("user", "team").order_by(
         "role", "user__last_name"

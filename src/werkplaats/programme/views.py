@@ -5,19 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from werkplaats.core.audit import log_access
+from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.partnership.models import StakeholderKind
 from werkplaats.programme import access, selectors, services
 
 
 @login_required
-def programme_map(request: HttpRequest) -> HttpResponse:
+def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
     access.require_programme_reader(request.user)
     return render(
         request,
@@ -27,7 +28,7 @@ def programme_map(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def study_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     study = access.access_study_by_id(request.user, pk)
     return render(
         request,
@@ -41,7 +42,7 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def study_data(request: HttpRequest, pk: int) -> HttpResponse:
+def study_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Pseudonymised overview of the consenting clients, for the study's researchers."""
     study = access.access_study_data_by_id(request.user, pk)
     clients = access.consenting_clients(study).select_related("neighbourhood__municipality")
@@ -60,7 +61,7 @@ def study_data(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consent = access.access_own_consent_by_id(request.user, pk)
     try:
         services.consent_withdraw(consent=consent, user=request.user)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from werkplaats.casework.models import NetworkMember
 
@@ -68,7 +69,11 @@ def network_svg(members: Sequence[NetworkMember], centre_label: str, size: int =
 
 def _network_description(members: Sequence[NetworkMember]) -> str:
     informal = sum(1 for m in members if not m.formal)
-    return _("%(total)d people, of whom %(informal)d informal and %(formal)d formal.") % {
+    return ngettext(
+        "%(total)d person, of whom %(informal)d informal and %(formal)d formal.",
+        "%(total)d people, of whom %(informal)d informal and %(formal)d formal.",
+        len(members),
+    ) % {
         "total": len(members),
         "informal": informal,
         "formal": len(members) - informal,

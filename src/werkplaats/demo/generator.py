@@ -3,8 +3,9 @@
 ``build_demo(clients, seed)`` stores the world that ``truth.draw_world`` draws, plus the
 details that carry no planted effect (contacts' dates and modes, goal texts, network
 member labels, dilemmas, consents), drawn from ``numpy.random.default_rng`` streams
-seeded by ``seed`` alone. Clients are written in chunks with ``bulk_create`` so that
-memory stays flat and 200,000 clients fit a benchmark.
+seeded by ``seed`` alone. The partnership is written with ``bulk_create``; clients and
+everything under them in chunks of 2,000 clients with ``executemany`` (see
+``_Builder._insert``), so that memory stays flat and 200,000 clients fit a benchmark.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any, TextIO
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.core.management.color import no_style
+from django.db import connection, models, reset_queries, transaction
 
 from werkplaats.casework.models import (
     ActorKind,
@@ -239,6 +241,77 @@ class _Builder:
         self.identities = identities
         self.stdout = stdout
         self.days = [WINDOW_START + timedelta(days=d) for d in range(WINDOW_DAYS + 60)]
+        self.next_id: dict[type, int] = {}
+        self.inserted: set[type] = set()
+
+    # -- fast inserts ----------------------------------------------------------------
+    def _ids(self, model: type, n: int) -> list[int]:
+        """Reserve n primary keys: the sequence on PostgreSQL, a counter on SQLite."""
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [table, model._meta.pk.column, n],
+                )
+                return [r[0] for r in cursor.fetchall()]
+            if model not in self.next_id:
+                cursor.execute(f"SELECT COALESCE(MAX({model._meta.pk.column}), 0) "
+                               f"FROM {connection.ops.quote_name(table)}")
+                top = cursor.fetchone()[0]
+                if connection.vendor == "sqlite":
+                    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+                    row = cursor.fetchone()
+                    top = max(top, row[0] if row else 0)
+                self.next_id[model] = top + 1
+        first = self.next_id[model]
+        self.next_id[model] = first + n
+        return list(range(first, first + n))
+
+    def _insert(self, model: type, names_: list[str], rows: list[tuple]) -> list[int]:
+        """INSERT rows (values in the order of ``names_``) with executemany; return their pks.
+
+        bulk_create spends most of its time building model instances and preparing each
+        value through the field API; here only fields that need it (dates, JSON,
+        encrypted text) go through ``get_db_prep_save``, and omitted fields get their
+        default once.
+        """
+        if not rows:
+            return []
+        opts = model._meta
+        fields = [opts.get_field(n) for n in names_]
+        others = [f for f in opts.concrete_fields if not f.primary_key and f not in fields]
+        tail = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
+        simple = (models.IntegerField, models.OneToOneField, models.CharField, models.BooleanField,
+                  models.ForeignKey, models.BigIntegerField, models.SmallIntegerField,
+                  models.PositiveSmallIntegerField, models.PositiveIntegerField)
+        convert = [None if type(f) in simple or (type(f) is models.TextField)
+                   else (lambda v, f=f: f.get_db_prep_save(v, connection)) for f in fields]
+        ids = self._ids(model, len(rows))
+        if any(convert):
+            rows = [tuple(v if c is None else c(v) for v, c in zip(r, convert, strict=True))
+                    for r in rows]
+        params = [(pk, *r, *tail) for pk, r in zip(ids, rows, strict=True)]
+        cols = [opts.pk.column] + [f.column for f in fields] + [f.column for f in others]
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            connection.ops.quote_name(opts.db_table),
+            ", ".join(connection.ops.quote_name(c) for c in cols),
+            ", ".join(["%s"] * len(cols)),
+        )
+        with connection.cursor() as cursor:
+            for k in range(0, len(params), 20000):
+                cursor.executemany(sql, params[k:k + 20000])
+        self.inserted.add(model)
+        return ids
+
+    def _reset_sequences(self) -> None:
+        """On PostgreSQL the sequences already moved; elsewhere make sure they follow."""
+        if connection.vendor == "postgresql" or not self.inserted:
+            return
+        statements = connection.ops.sequence_reset_sql(no_style(), list(self.inserted))
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
 
     # -- partnership ----------------------------------------------------------------
     def build(self) -> None:
@@ -249,9 +322,11 @@ class _Builder:
         n = self.w.clients
         for index, a in enumerate(range(0, n, CHUNK)):
             self._clients(index, a, min(n, a + CHUNK))
+            reset_queries()  # under DEBUG, the query log would hold every batch
             if (index + 1) % 10 == 0:
                 _say(self.stdout, f"  {min(n, a + CHUNK)} / {n} clients")
         self._link_personas()
+        self._reset_sequences()
 
     def _partnership(self) -> None:
         w = self.w
@@ -421,13 +496,11 @@ class _Builder:
 
         # clients and their identifying details
         lang = [names.LANGUAGES[i][0] for i in w.language[idx]]
-        client_rows = Client.objects.bulk_create(
-            [Client(pseudonym=w.pseudonym[i], birth_year=int(w.birth_year[i]), language=lang[j],
-                    neighbourhood_id=self.nb_pk[w.neighbourhood[i]])
+        client_pk = self._insert(
+            Client, ["pseudonym", "birth_year", "language", "neighbourhood"],
+            [(w.pseudonym[i], int(w.birth_year[i]), lang[j], self.nb_pk[w.neighbourhood[i]])
              for j, i in enumerate(idx)],
-            batch_size=BATCH,
         )
-        client_pk = [c.pk for c in client_rows]
         first = rng.integers(0, len(names.FIRST_NAMES), m)
         last = rng.integers(0, len(names.LAST_NAMES), m)
         street = rng.integers(0, len(names.STREETS), m)
@@ -437,19 +510,14 @@ class _Builder:
         phone = rng.integers(0, 1_000_000, m)
         if self.identities:
             muni_names = [mn for mn, _c, _n in names.MUNICIPALITIES]
-            ClientIdentity.objects.bulk_create(
-                [ClientIdentity(
-                    client_id=client_pk[j],
-                    name=f"{names.FIRST_NAMES[first[j]]} {names.LAST_NAMES[last[j]]}",
-                    contact=(
-                        f"{names.STREETS[street[j]]} {house[j]}, "
-                        f"99{postcode[j]:02d} {chr(65 + letters[j, 0])}{chr(65 + letters[j, 1])} "
-                        f"{muni_names[w.neighbourhoods[w.neighbourhood[i]][0]]} · "
-                        f"06-00{phone[j]:06d}"
-                    ),
-                ) for j, i in enumerate(idx)],
-                batch_size=BATCH,
-            )
+            self._insert(ClientIdentity, ["client", "name", "contact"], [(
+                client_pk[j],
+                f"{names.FIRST_NAMES[first[j]]} {names.LAST_NAMES[last[j]]}",
+                f"{names.STREETS[street[j]]} {house[j]}, "
+                f"99{postcode[j]:02d} {chr(65 + letters[j, 0])}{chr(65 + letters[j, 1])} "
+                f"{muni_names[w.neighbourhoods[w.neighbourhood[i]][0]]} · "
+                f"06-00{phone[j]:06d}",
+            ) for j, i in enumerate(idx)])
 
         # trajectories
         tg = w.target_group[idx]
@@ -461,23 +529,19 @@ class _Builder:
             method = None if method_pick[j] < 0.1 else \
                 options[int(method_pick[j] * 1000) % len(options)]
             requests = names.REQUESTS_FOR_HELP[TARGET_GROUPS[tg[j]]]
-            trajectories.append(Trajectory(
-                client_id=client_pk[j], lead_professional_id=prof_user[j],
-                team_id=self.team_pk[w.team[i]],
-                method_id=self.method_pk[method] if method else None,
-                start=days[w.start[i]], end=days[w.end[i]] if w.end[i] >= 0 else None,
-                status=str(w.status[i]),
-                request_for_help=requests[request_pick[j] % len(requests)],
+            trajectories.append((
+                client_pk[j], prof_user[j], self.team_pk[w.team[i]],
+                self.method_pk[method] if method else None,
+                days[w.start[i]], days[w.end[i]] if w.end[i] >= 0 else None,
+                str(w.status[i]), requests[request_pick[j] % len(requests)],
             ))
-        Trajectory.objects.bulk_create(trajectories, batch_size=BATCH)
-        traj_pk = [t.pk for t in trajectories]
-        through = Trajectory.target_groups.through
-        tg_rows = [through(trajectory_id=traj_pk[j], targetgroup_id=self.tg_cols[tg[j]])
-                   for j in range(m)]
+        traj_pk = self._insert(Trajectory, [
+            "client", "lead_professional", "team", "method", "start", "end", "status",
+            "request_for_help"], trajectories)
         debt_col = self.tg_cols[TARGET_GROUPS.index("debt")]
-        tg_rows += [through(trajectory_id=traj_pk[j], targetgroup_id=debt_col)
-                    for j in np.nonzero(w.debt_too[idx])[0]]
-        through.objects.bulk_create(tg_rows, batch_size=BATCH)
+        tg_rows = [(traj_pk[j], self.tg_cols[tg[j]]) for j in range(m)]
+        tg_rows += [(traj_pk[j], debt_col) for j in np.nonzero(w.debt_too[idx])[0]]
+        self._insert(Trajectory.target_groups.through, ["trajectory", "targetgroup"], tg_rows)
 
         self._goals(rng, idx, traj_pk, prof_user)
         self._contacts(rng, idx, traj_pk, prof_user)
@@ -492,7 +556,7 @@ class _Builder:
         m = len(idx)
         n_goals = 1 + (rng.random(m) < 0.55) + (rng.random(m) < 0.2)
         n_goals[idx == w.persona_client] = np.maximum(n_goals[idx == w.persona_client], 2)
-        goals: list[Goal] = []
+        goals: list[tuple] = []
         plans: list[tuple[int, int, int, float]] = []  # client row, created wave, baseline, offset
         for j, i in enumerate(idx):
             templates = names.GOALS[TARGET_GROUPS[w.target_group[i]]]
@@ -502,26 +566,23 @@ class _Builder:
                 text, levels = templates[order[g]]
                 created = 0 if g == 0 or n_waves < 2 or rng.random() < 0.7 else 1
                 baseline = -2 if rng.random() < 0.3 else -1
-                goals.append(Goal(
-                    trajectory_id=traj_pk[j], text=text,
-                    weight=int(rng.integers(1, 4)),
-                    level_minus2=levels[0], level_minus1=levels[1], level_0=levels[2],
-                    level_plus1=levels[3], level_plus2=levels[4],
-                    baseline=baseline, created=self.days[w.wave_day[i, created]],
+                goals.append((
+                    traj_pk[j], text, int(rng.integers(1, 4)), *levels, baseline,
+                    self.days[w.wave_day[i, created]],
                 ))
                 plans.append((j, created, baseline, float(rng.normal(0, 0.4))))
-        Goal.objects.bulk_create(goals, batch_size=BATCH)
-        scores: list[GoalScore] = []
-        for goal, (j, created, baseline, offset) in zip(goals, plans, strict=True):
+        goal_pk = self._insert(Goal, [
+            "trajectory", "text", "weight", "level_minus2", "level_minus1", "level_0",
+            "level_plus1", "level_plus2", "baseline", "created"], goals)
+        scores: list[tuple] = []
+        for goal, (j, created, baseline, offset) in zip(goal_pk, plans, strict=True):
             i = idx[j]
             latent = w.empowerment[i]
             for k in range(created + 1, int(w.wave_mask[i].sum())):
                 value = baseline + 2.5 * (latent[k] - latent[created]) + offset + rng.normal(0, 0.5)
-                scores.append(GoalScore(
-                    goal_id=goal.pk, date=self.days[w.wave_day[i, k]],
-                    level=int(np.clip(np.rint(value), -2, 2)), recorded_by_id=prof_user[j],
-                ))
-        GoalScore.objects.bulk_create(scores, batch_size=BATCH)
+                scores.append((goal, self.days[w.wave_day[i, k]],
+                               int(np.clip(np.rint(value), -2, 2)), prof_user[j]))
+        self._insert(GoalScore, ["goal", "date", "level", "recorded_by"], scores)
 
     def _contacts(self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int],
                   prof_user: list[int]) -> None:
@@ -587,35 +648,23 @@ class _Builder:
         note_l = [names.CONTACT_NOTES[x] if x < len(names.CONTACT_NOTES) else ""
                   for x in note_pick.tolist()]
         days = self.days
-        contacts = []
-        for r in range(total):
-            it = items_l[r] if answered_l[r] else (None, None, None, None)
-            j = rep_l[r]
-            contacts.append(Contact(
-                trajectory_id=traj_pk[j], date=days[day_l[r]], duration_minutes=minutes_l[r],
-                mode=mode_names[r], alliance_heard=it[0], alliance_my_goals=it[1],
-                alliance_trust=it[2], alliance_next=it[3], note=note_l[r],
-                recorded_by_id=prof_user[j],
-            ))
-        Contact.objects.bulk_create(contacts, batch_size=BATCH)
-        contact_pk = np.array([c.pk for c in contacts])
+        none4 = (None, None, None, None)
+        contacts = [
+            (traj_pk[rep_l[r]], days[day_l[r]], minutes_l[r], mode_names[r],
+             *(items_l[r] if answered_l[r] else none4), note_l[r], prof_user[rep_l[r]])
+            for r in range(total)
+        ]
+        contact_pk = np.array(self._insert(Contact, [
+            "trajectory", "date", "duration_minutes", "mode", "alliance_heard",
+            "alliance_my_goals", "alliance_trust", "alliance_next", "note", "recorded_by"],
+            contacts))
         del contacts
         rows, cols = np.nonzero(flags)
-        pthrough = Contact.principles.through
-        pthrough.objects.bulk_create(
-            [pthrough(contact_id=c, workingprinciple_id=p)
-             for c, p in zip(contact_pk[rows].tolist(), self.principle_cols[cols].tolist(),
-                             strict=True)],
-            batch_size=BATCH,
-        )
+        self._insert(Contact.principles.through, ["contact", "workingprinciple"], list(zip(
+            contact_pk[rows].tolist(), self.principle_cols[cols].tolist(), strict=True)))
         rows, cols = np.nonzero(actors)
-        athrough = Contact.actors.through
-        athrough.objects.bulk_create(
-            [athrough(contact_id=c, actorkind_id=a)
-             for c, a in zip(contact_pk[rows].tolist(), self.actor_cols[cols].tolist(),
-                             strict=True)],
-            batch_size=BATCH,
-        )
+        self._insert(Contact.actors.through, ["contact", "actorkind"], list(zip(
+            contact_pk[rows].tolist(), self.actor_cols[cols].tolist(), strict=True)))
 
     def _networks(self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int]) -> None:
         """One snapshot per wave; informal members: the first ``informal[wave]`` of a roster."""
@@ -625,7 +674,7 @@ class _Builder:
         rel_p = rel_p / rel_p.sum()
         give_p = {"family": 0.5, "friend": 0.4, "neighbour": 0.35, "acquaintance": 0.2,
                   "volunteer": 0.5}
-        snapshots: list[NetworkSnapshot] = []
+        snapshots: list[tuple] = []
         rosters: list[tuple[list[tuple], list[tuple], list[int]]] = []
         for j, i in enumerate(idx):
             valid = np.nonzero(w.wave_mask[i])[0]
@@ -658,23 +707,18 @@ class _Builder:
                        ["advice"] if rng.random() < 0.6 else ["practical"], []) for p in pick]
             counts = [int(w.informal[i, k]) for k in valid]
             rosters.append((informal, formal, counts))
-            snapshots += [NetworkSnapshot(trajectory_id=traj_pk[j], date=self.days[w.wave_day[i, k]])
-                          for k in valid]
-        NetworkSnapshot.objects.bulk_create(snapshots, batch_size=BATCH)
-        members: list[NetworkMember] = []
+            snapshots += [(traj_pk[j], self.days[w.wave_day[i, k]]) for k in valid]
+        snap_pk = self._insert(NetworkSnapshot, ["trajectory", "date"], snapshots)
+        members: list[tuple] = []
         s = 0
         for informal, formal, counts in rosters:
             for n_informal in counts:
-                snap = snapshots[s].pk
+                snap = snap_pk[s]
                 s += 1
-                for label, relation, is_formal, closeness, given, received in (
-                    informal[:n_informal] + formal
-                ):
-                    members.append(NetworkMember(
-                        snapshot_id=snap, label=label, relation=relation, formal=is_formal,
-                        closeness=closeness, support_given=given, support_received=received,
-                    ))
-        NetworkMember.objects.bulk_create(members, batch_size=BATCH)
+                members += [(snap, *member) for member in informal[:n_informal] + formal]
+        self._insert(NetworkMember, [
+            "snapshot", "label", "relation", "formal", "closeness", "support_given",
+            "support_received"], members)
 
     def _dilemmas(self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int],
                   prof_user: list[int]) -> None:
@@ -694,20 +738,19 @@ class _Builder:
             else:
                 tension = tensions[int(rng.integers(0, len(tensions)))]
             description, values, options, choice, reasons = names.DILEMMAS[tension]
-            rows.append(Dilemma(
-                trajectory_id=traj_pk[j], date=self.days[day], tension=tension,
-                description=description, values_at_stake=values, options_weighed=options,
-                choice=choice, reasons=reasons,
-                moral_case_deliberation=bool(rng.random() < 0.25), recorded_by_id=prof_user[j],
-            ))
-        Dilemma.objects.bulk_create(rows, batch_size=BATCH)
+            rows.append((traj_pk[j], self.days[day], tension, description, values, options,
+                         choice, reasons, bool(rng.random() < 0.25), prof_user[j]))
+        self._insert(Dilemma, [
+            "trajectory", "date", "tension", "description", "values_at_stake",
+            "options_weighed", "choice", "reasons", "moral_case_deliberation", "recorded_by"],
+            rows)
 
     def _consents(self, rng: np.random.Generator, idx: np.ndarray, client_pk: list[int],
                   prof_user: list[int]) -> None:
         """Care consent for everyone; study consents for most; a few withdrawn later."""
         w = self.w
-        rows = [Consent(client_id=client_pk[j], purpose="care", given_at=_at(w.start[i]),
-                        recorded_by_id=prof_user[j]) for j, i in enumerate(idx)]
+        rows = [(client_pk[j], "care", None, _at(w.start[i]), prof_user[j], None, None)
+                for j, i in enumerate(idx)]
         mph = TARGET_GROUPS.index("multi-problem-household")
         for study, rule, p in STUDY_CONSENTS:
             if rule == "all":
@@ -728,13 +771,11 @@ class _Builder:
                 given = min(int(w.start[i] + delay[j]), WINDOW_DAYS - 1)
                 gone = given + int(withdraw_after[j])
                 withdrawn = withdraw[j] and gone < WINDOW_DAYS
-                rows.append(Consent(
-                    client_id=client_pk[j], purpose="study", study_id=self.study_pk[study],
-                    given_at=_at(given, 10), recorded_by_id=prof_user[j],
-                    withdrawn_at=_at(gone, 11) if withdrawn else None,
-                    withdrawn_by_id=prof_user[j] if withdrawn else None,
-                ))
-        Consent.objects.bulk_create(rows, batch_size=BATCH)
+                rows.append((client_pk[j], "study", self.study_pk[study], _at(given, 10),
+                             prof_user[j], _at(gone, 11) if withdrawn else None,
+                             prof_user[j] if withdrawn else None))
+        self._insert(Consent, ["client", "purpose", "study", "given_at", "recorded_by",
+                               "withdrawn_at", "withdrawn_by"], rows)
 
     def _link_personas(self) -> None:
         w = self.w

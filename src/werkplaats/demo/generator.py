@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
-from django.db import connection, models, reset_queries, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, reset_queries, transaction
 
 from werkplaats.casework.models import (
     ActorKind,
@@ -36,6 +36,7 @@ from werkplaats.casework.models import (
     Trajectory,
     WorkingPrinciple,
 )
+from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.demo import names
 from werkplaats.demo.personas import EMAIL_DOMAIN, PASSWORD, PERSONAS, persona_table
 from werkplaats.demo.truth import (
@@ -235,6 +236,28 @@ def build_demo(
     return counts
 
 
+def _converter(field: models.Field) -> Any:
+    """Prepare values of one field for the database, remembering repeated values.
+
+    Dates, datetimes and short JSON lists repeat a lot; encrypted text never may (each
+    token has its own random IV), so it is not remembered.
+    """
+    real = connections[DEFAULT_DB_ALIAS]
+    if isinstance(field, EncryptedTextField):
+        return lambda v: field.get_db_prep_save(v, real)
+    cache: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        key = tuple(value) if isinstance(value, list) else value
+        try:
+            return cache[key]
+        except KeyError:
+            prepared = cache[key] = field.get_db_prep_save(value, real)
+            return prepared
+
+    return convert
+
+
 class _Builder:
     def __init__(self, world: World, identities: bool, stdout: TextIO | None) -> None:
         self.w = world
@@ -286,7 +309,7 @@ class _Builder:
                   models.ForeignKey, models.BigIntegerField, models.SmallIntegerField,
                   models.PositiveSmallIntegerField, models.PositiveIntegerField)
         convert = [None if type(f) in simple or (type(f) is models.TextField)
-                   else (lambda v, f=f: f.get_db_prep_save(v, connection)) for f in fields]
+                   else _converter(f) for f in fields]
         ids = self._ids(model, len(rows))
         if any(convert):
             rows = [tuple(v if c is None else c(v) for v, c in zip(r, convert, strict=True))

@@ -82,6 +82,9 @@ METHOD_BY_GROUP = [
     ["Oplossingsgericht werken", "Krachtwerk"],
 ]
 SUPPORT = ["practical", "company", "advice", "emotional"]
+# GAS measurement model (see docs/demo-workplace.md): levels per unit of latent change,
+# a constant shift, and the SDs of a goal's own offset and of each review's noise.
+GAS_SCALE, GAS_SHIFT, GAS_GOAL_SD, GAS_NOISE_SD = 3.0, 0.3, 0.4, 0.5
 
 # Studies: the coverage matrix leaves sub-themes 2.4, 3.4 and 4.3 without a study.
 STUDIES: list[dict[str, Any]] = [
@@ -574,7 +577,8 @@ class _Builder:
 
     def _goals(self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int],
                prof_user: list[int]) -> None:
-        """GAS: level = baseline + 2.5 * (latent now - latent when set) + goal offset + noise."""
+        """GAS: level = round(baseline + GAS_SHIFT + GAS_SCALE * (latent now - latent when
+        the goal was set) + goal offset + noise), clipped to -2..+2."""
         w = self.w
         m = len(idx)
         n_goals = 1 + (rng.random(m) < 0.55) + (rng.random(m) < 0.2)
@@ -588,12 +592,12 @@ class _Builder:
             for g in range(min(int(n_goals[j]), len(templates))):
                 text, levels = templates[order[g]]
                 created = 0 if g == 0 or n_waves < 2 or rng.random() < 0.7 else 1
-                baseline = -2 if rng.random() < 0.3 else -1
+                baseline = -2 if rng.random() < 0.25 else -1
                 goals.append((
                     traj_pk[j], text, int(rng.integers(1, 4)), *levels, baseline,
                     self.days[w.wave_day[i, created]],
                 ))
-                plans.append((j, created, baseline, float(rng.normal(0, 0.4))))
+                plans.append((j, created, baseline, float(rng.normal(0, GAS_GOAL_SD))))
         goal_pk = self._insert(Goal, [
             "trajectory", "text", "weight", "level_minus2", "level_minus1", "level_0",
             "level_plus1", "level_plus2", "baseline", "created"], goals)
@@ -602,7 +606,8 @@ class _Builder:
             i = idx[j]
             latent = w.empowerment[i]
             for k in range(created + 1, int(w.wave_mask[i].sum())):
-                value = baseline + 2.5 * (latent[k] - latent[created]) + offset + rng.normal(0, 0.5)
+                value = (baseline + GAS_SHIFT + GAS_SCALE * (latent[k] - latent[created])
+                         + offset + rng.normal(0, GAS_NOISE_SD))
                 scores.append((goal, self.days[w.wave_day[i, k]],
                                int(np.clip(np.rint(value), -2, 2)), prof_user[j]))
         self._insert(GoalScore, ["goal", "date", "level", "recorded_by"], scores)

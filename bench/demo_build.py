@@ -36,8 +36,17 @@ def child(clients: int, seed: int, identities: bool) -> None:
     counts = build_demo(clients, seed=seed, identities=identities)
     seconds = time.perf_counter() - began
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"clients": clients, "rows": counts["rows"], "seconds": seconds,
-                      "peak_mib": peak_mib, "counts": counts}))
+    print(
+        json.dumps(
+            {
+                "clients": clients,
+                "rows": counts["rows"],
+                "seconds": seconds,
+                "peak_mib": peak_mib,
+                "counts": counts,
+            }
+        )
+    )
 
 
 def main() -> int:
@@ -71,9 +80,12 @@ def main() -> int:
                 print(done.stdout, done.stderr, file=sys.stderr)
                 return done.returncode
             r = json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"{r['clients']:>9,} {r['rows']:>11,} {r['seconds']:>9.1f} "
-                  f"{r['rows'] / r['seconds']:>9,.0f} {r['peak_mib']:>9.0f}  "
-                  f"{'no' if args.no_identities else 'yes'}", flush=True)
+            print(
+                f"{r['clients']:>9,} {r['rows']:>11,} {r['seconds']:>9.1f} "
+                f"{r['rows'] / r['seconds']:>9,.0f} {r['peak_mib']:>9.0f}  "
+                f"{'no' if args.no_identities else 'yes'}",
+                flush=True,
+            )
             if args.verbose:
                 for key, value in r["counts"].items():
                     print(f"{'':>11}{key:<26} {value:>12,}")

@@ -74,8 +74,9 @@ def test_identities_are_encrypted_at_rest():
     identity = ClientIdentity.objects.first()
     assert " " in identity.name and "06-00" in identity.contact
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT name FROM {ClientIdentity._meta.db_table} WHERE id = %s",
-                       [identity.pk])
+        cursor.execute(
+            f"SELECT name FROM {ClientIdentity._meta.db_table} WHERE id = %s", [identity.pk]
+        )
         raw = cursor.fetchone()[0]
     assert identity.name not in raw
 

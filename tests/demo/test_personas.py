@@ -69,7 +69,9 @@ def test_client_persona_is_a_client_of_professional_with_goals_contacts_network(
     assert NetworkMember.objects.filter(snapshot__trajectory=trajectory, label="Ans (zus)").exists()
     netwerklid = User.objects.get(username="netwerklid")
     assert netwerklid.first_name == "Ans"
-    assert Consent.objects.filter(client=record, purpose="study", withdrawn_at__isnull=True).exists()
+    assert Consent.objects.filter(
+        client=record, purpose="study", withdrawn_at__isnull=True
+    ).exists()
 
 
 def test_researcher_is_on_a_study_with_consenting_clients(demo):
@@ -82,8 +84,11 @@ def test_researcher_is_on_a_study_with_consenting_clients(demo):
 
 def test_the_other_personas_sit_in_fitting_organisations(demo):
     kinds = {
-        "beleidsmaker": "municipality", "ervaringsdeskundige": "client_org",
-        "docent": "education", "client": "practice", "netwerklid": "practice",
+        "beleidsmaker": "municipality",
+        "ervaringsdeskundige": "client_org",
+        "docent": "education",
+        "client": "practice",
+        "netwerklid": "practice",
     }
     for username, kind in kinds.items():
         assert Membership.objects.get(user__username=username).organisation.kind == kind

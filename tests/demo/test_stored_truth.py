@@ -23,7 +23,8 @@ def built():
 
 def test_snapshots_hold_exactly_the_planted_informal_network(built):
     rows = NetworkMember.objects.filter(formal=False).values_list(
-        "snapshot__trajectory__client__pseudonym", "snapshot__date")
+        "snapshot__trajectory__client__pseudonym", "snapshot__date"
+    )
     stored = pd.Series(1, index=pd.MultiIndex.from_tuples(list(rows))).groupby(level=[0, 1]).sum()
     truth = built.assign(day=built["date"].dt.date).set_index(["pseudonym", "day"])
     expected = truth["informal_network"]
@@ -39,10 +40,16 @@ def _per_client_share(values) -> pd.Series:
 def test_contacts_principles_follow_the_exposures(built):
     client_truth = built.groupby("pseudonym")[["sb", "out", "video"]].first()
     contacts = Contact.objects.values_list("pk", "trajectory__client__pseudonym", "mode")
-    sb_ids = set(Contact.principles.through.objects.filter(
-        workingprinciple__code="strengths-based").values_list("contact_id", flat=True))
-    out_ids = set(Contact.principles.through.objects.filter(
-        workingprinciple__code="outreach").values_list("contact_id", flat=True))
+    sb_ids = set(
+        Contact.principles.through.objects.filter(
+            workingprinciple__code="strengths-based"
+        ).values_list("contact_id", flat=True)
+    )
+    out_ids = set(
+        Contact.principles.through.objects.filter(workingprinciple__code="outreach").values_list(
+            "contact_id", flat=True
+        )
+    )
     rows = list(contacts)
     sb = _per_client_share((p, pk in sb_ids) for pk, p, _m in rows)
     out = _per_client_share((p, pk in out_ids) for pk, p, _m in rows)
@@ -53,9 +60,19 @@ def test_contacts_principles_follow_the_exposures(built):
 
 
 def test_gas_scores_follow_the_latent_change(built):
-    scores = pd.DataFrame(list(GoalScore.objects.values_list(
-        "goal_id", "goal__trajectory__client__pseudonym", "goal__created", "goal__baseline",
-        "date", "level")), columns=["goal", "pseudonym", "created", "baseline", "date", "level"])
+    scores = pd.DataFrame(
+        list(
+            GoalScore.objects.values_list(
+                "goal_id",
+                "goal__trajectory__client__pseudonym",
+                "goal__created",
+                "goal__baseline",
+                "date",
+                "level",
+            )
+        ),
+        columns=["goal", "pseudonym", "created", "baseline", "date", "level"],
+    )
     latent = built.assign(day=built["date"].dt.date).set_index(["pseudonym", "day"])["empowerment"]
     now = latent.reindex(pd.MultiIndex.from_arrays([scores.pseudonym, scores.date])).to_numpy()
     then = latent.reindex(pd.MultiIndex.from_arrays([scores.pseudonym, scores.created])).to_numpy()

@@ -29,19 +29,33 @@ def ols_cluster(frame: pd.DataFrame, columns: dict[str, np.ndarray], y: str, clu
     bread = np.linalg.inv(X.T @ X)
     n, p = X.shape
     cov = bread @ (scores.T @ scores) @ bread * n_groups / (n_groups - 1) * (n - 1) / (n - p)
-    return dict(zip(columns, beta, strict=True)), dict(zip(columns, np.sqrt(np.diag(cov)), strict=True))
+    return dict(zip(columns, beta, strict=True)), dict(
+        zip(columns, np.sqrt(np.diag(cov)), strict=True)
+    )
 
 
 def latent_design(f: pd.DataFrame) -> dict[str, np.ndarray]:
     """The model formula of docs/demo-workplace.md, written out as columns."""
     t = f["time"]
     return {
-        "intercept": np.ones(len(f)), "net0": f.net0_c, "frail": f.frail, "sb": f.sb_c,
-        "out": f.out_c, "policy": f.policy_c, "video": f.video_c, "sb:net0": f.sb_c * f.net0_c,
-        "out:frail": f.out_c * f.frail, "time": t, "time:sb": t * f.sb_c,
-        "time:sb:net0": t * f.sb_c * f.net0_c, "time:net0": t * f.net0_c, "time:out": t * f.out_c,
-        "time:out:frail": t * f.out_c * f.frail, "time:frail": t * f.frail,
-        "time:policy": t * f.policy_c, "time:video": t * f.video_c,
+        "intercept": np.ones(len(f)),
+        "net0": f.net0_c,
+        "frail": f.frail,
+        "sb": f.sb_c,
+        "out": f.out_c,
+        "policy": f.policy_c,
+        "video": f.video_c,
+        "sb:net0": f.sb_c * f.net0_c,
+        "out:frail": f.out_c * f.frail,
+        "time": t,
+        "time:sb": t * f.sb_c,
+        "time:sb:net0": t * f.sb_c * f.net0_c,
+        "time:net0": t * f.net0_c,
+        "time:out": t * f.out_c,
+        "time:out:frail": t * f.out_c * f.frail,
+        "time:frail": t * f.frail,
+        "time:policy": t * f.policy_c,
+        "time:video": t * f.video_c,
     }
 
 
@@ -102,8 +116,9 @@ def test_planted_effects_are_recovered_by_ols_over_ten_seeds():
     coverage = np.array(covered).mean(axis=0)
     true = np.array([EFFECTS.get(k, 0.0) for k in cols])
     spread = estimates_.std(axis=0, ddof=1) / np.sqrt(len(estimates_))
-    for name, mean, t, sd, cov in zip(cols, estimates_.mean(axis=0), true, spread, coverage,
-                                      strict=True):
+    for name, mean, t, sd, cov in zip(
+        cols, estimates_.mean(axis=0), true, spread, coverage, strict=True
+    ):
         assert abs(mean - t) <= 3.5 * sd + 1e-9, f"{name}: mean {mean:.3f} vs true {t}"
         assert cov >= 0.7, f"{name}: covered in only {cov:.0%} of seeds"
 
@@ -119,8 +134,12 @@ def test_planted_effects_are_distinguishable_from_zero_at_a_modest_size():
 
 def test_network_growth_is_planted_on_the_informal_network():
     f = truth_frame(20_000, 3)
-    cols = {"intercept": np.ones(len(f)), "net0": f.net0, "time": f.time,
-            "time:sb": f.time * f.sb_c}
+    cols = {
+        "intercept": np.ones(len(f)),
+        "net0": f.net0,
+        "time": f.time,
+        "time:sb": f.time * f.sb_c,
+    }
     beta, se = ols_cluster(f, cols, "informal_network", "professional")
     assert abs(beta["time"] - NETWORK_EFFECTS["growth"]) <= 1.96 * se["time"] + 0.02
     assert abs(beta["time:sb"] - NETWORK_EFFECTS["growth:sb"]) <= 1.96 * se["time:sb"] + 0.05

@@ -65,16 +65,27 @@ JOINED = datetime(2024, 9, 1, 9, 0, tzinfo=UTC)
 
 MODES = ["home_visit", "office", "phone", "video", "outreach", "group"]
 MODE_MINUTES = [60, 45, 15, 30, 30, 90]
-ACTORS = ["client", "informal-network", "health", "housing", "debt", "income", "education",
-          "justice", "police"]
+ACTORS = [
+    "client",
+    "informal-network",
+    "health",
+    "housing",
+    "debt",
+    "income",
+    "education",
+    "justice",
+    "police",
+]
 # Probability that a sector is present at a contact, per target group (rows as TARGET_GROUPS).
-SECTOR_P = np.array([
-    # health housing debt  income education justice police
-    [0.10, 0.12, 0.15, 0.10, 0.12, 0.04, 0.03],  # multi-problem household
-    [0.25, 0.06, 0.02, 0.02, 0.00, 0.00, 0.01],  # frail elderly
-    [0.06, 0.10, 0.05, 0.12, 0.15, 0.03, 0.02],  # young adults
-    [0.04, 0.05, 0.25, 0.15, 0.00, 0.00, 0.00],  # debt
-])
+SECTOR_P = np.array(
+    [
+        # health housing debt  income education justice police
+        [0.10, 0.12, 0.15, 0.10, 0.12, 0.04, 0.03],  # multi-problem household
+        [0.25, 0.06, 0.02, 0.02, 0.00, 0.00, 0.01],  # frail elderly
+        [0.06, 0.10, 0.05, 0.12, 0.15, 0.03, 0.02],  # young adults
+        [0.04, 0.05, 0.25, 0.15, 0.00, 0.00, 0.00],  # debt
+    ]
+)
 METHOD_BY_GROUP = [
     ["Intensieve gezinsbegeleiding", "Krachtwerk", "Netwerkberaad"],
     ["Huisbezoek 75+", "Maatjesproject", "Krachtwerk"],
@@ -91,67 +102,104 @@ STUDIES: list[dict[str, Any]] = [
     {
         "title": "Wat werkt voor wie? Empowerment in trajecten van kwetsbare burgers",
         "question": "Welke werkingsprincipes versterken de empowerment van cliënten, voor wie, "
-                    "en in welke teams en organisaties?",
-        "subthemes": ["1.1", "1.2", "2.3"], "foci": ["F1", "F2", "F3"],
-        "design": "quantitative", "participation": "consulted", "phase": "data_collection",
-        "orgs": ["@practice", "Kenniscentrum Sociaal Werk Rivierland",
-                 "Universiteit van Rivierland, vakgroep Sociaal Werk", "Gemeente Rivierstad",
-                 "Gemeente Heidedorp"],
+        "en in welke teams en organisaties?",
+        "subthemes": ["1.1", "1.2", "2.3"],
+        "foci": ["F1", "F2", "F3"],
+        "design": "quantitative",
+        "participation": "consulted",
+        "phase": "data_collection",
+        "orgs": [
+            "@practice",
+            "Kenniscentrum Sociaal Werk Rivierland",
+            "Universiteit van Rivierland, vakgroep Sociaal Werk",
+            "Gemeente Rivierstad",
+            "Gemeente Heidedorp",
+        ],
         "researchers": ["onderzoeker", "res-01", "res-02"],
     },
     {
         "title": "De zwarte doos open: werkingsprincipes in contactmomenten",
         "question": "Welke werkingsprincipes gebruiken sociaal werkers in hun contacten, "
-                    "en hoe hangen die samen met de werkrelatie?",
-        "subthemes": ["1.2", "2.2"], "foci": ["F1", "F3"],
-        "design": "mixed", "participation": "advising", "phase": "analysis",
-        "orgs": ["@practice:2", "Kenniscentrum Sociaal Werk Rivierland",
-                 "Beroepsgroep Sociaal Werk Rivierland"],
+        "en hoe hangen die samen met de werkrelatie?",
+        "subthemes": ["1.2", "2.2"],
+        "foci": ["F1", "F3"],
+        "design": "mixed",
+        "participation": "advising",
+        "phase": "analysis",
+        "orgs": [
+            "@practice:2",
+            "Kenniscentrum Sociaal Werk Rivierland",
+            "Beroepsgroep Sociaal Werk Rivierland",
+        ],
         "researchers": ["onderzoeker", "res-03"],
     },
     {
         "title": "Ervaringskennis in wijkteams",
         "question": "Hoe krijgt ervaringskennis een plaats in het werk van wijkteams?",
-        "subthemes": ["3.1", "4.1"], "foci": ["F2"],
-        "design": "qualitative", "participation": "coproducing", "phase": "data_collection",
-        "orgs": ["Cliëntenraad Sociaal Domein Rivierstad",
-                 "Ervaringsdeskundigen Collectief Heidedorp",
-                 "Universiteit van Rivierland, vakgroep Sociaal Werk", "@practice:1"],
+        "subthemes": ["3.1", "4.1"],
+        "foci": ["F2"],
+        "design": "qualitative",
+        "participation": "coproducing",
+        "phase": "data_collection",
+        "orgs": [
+            "Cliëntenraad Sociaal Domein Rivierstad",
+            "Ervaringsdeskundigen Collectief Heidedorp",
+            "Universiteit van Rivierland, vakgroep Sociaal Werk",
+            "@practice:1",
+        ],
         "researchers": ["res-02"],
     },
     {
         "title": "Werkrelatie en dialoogsturing bij multiprobleemhuishoudens",
         "question": "Hoe ontwikkelt de werkrelatie zich in trajecten van huishoudens met "
-                    "meerdere problemen?",
-        "subthemes": ["3.2"], "foci": ["F2"],
-        "design": "mixed", "participation": "consulted", "phase": "data_collection",
+        "meerdere problemen?",
+        "subthemes": ["3.2"],
+        "foci": ["F2"],
+        "design": "mixed",
+        "participation": "consulted",
+        "phase": "data_collection",
         "orgs": ["@practice", "Universiteit van Rivierland, vakgroep Sociaal Werk"],
         "researchers": ["res-01"],
     },
     {
         "title": "Dilemma's in outreachend werken",
         "question": "Welke spanningsvelden ervaren sociaal werkers bij outreachend werken, "
-                    "en hoe wegen zij die?",
-        "subthemes": ["3.3"], "foci": ["F2"],
-        "design": "qualitative", "participation": "advising", "phase": "design",
-        "orgs": ["@practice:1", "Beroepsgroep Sociaal Werk Rivierland",
-                 "Hogeschool Rivierland, opleiding Social Work"],
+        "en hoe wegen zij die?",
+        "subthemes": ["3.3"],
+        "foci": ["F2"],
+        "design": "qualitative",
+        "participation": "advising",
+        "phase": "design",
+        "orgs": [
+            "@practice:1",
+            "Beroepsgroep Sociaal Werk Rivierland",
+            "Hogeschool Rivierland, opleiding Social Work",
+        ],
         "researchers": ["res-03"],
     },
     {
         "title": "Krachtgericht werken met ouderen: een methodiek in ontwikkeling",
         "question": "Hoe kan krachtgericht werken worden aangepast aan kwetsbare ouderen?",
-        "subthemes": ["2.1"], "foci": ["F1", "F2"],
-        "design": "mixed", "participation": "coproducing", "phase": "reporting",
-        "orgs": ["@practice:1", "Hogeschool Rivierland, opleiding Social Work",
-                 "Cliëntenraad Sociaal Domein Rivierstad"],
+        "subthemes": ["2.1"],
+        "foci": ["F1", "F2"],
+        "design": "mixed",
+        "participation": "coproducing",
+        "phase": "reporting",
+        "orgs": [
+            "@practice:1",
+            "Hogeschool Rivierland, opleiding Social Work",
+            "Cliëntenraad Sociaal Domein Rivierstad",
+        ],
         "researchers": ["res-01"],
     },
     {
         "title": "Cijfers en verhalen naast elkaar: joint displays voor de gemeente",
         "question": "Hoe kunnen cijfers en verhalen samen de gemeente informeren?",
-        "subthemes": ["4.2"], "foci": ["F3"],
-        "design": "mixed", "participation": "informed", "phase": "design",
+        "subthemes": ["4.2"],
+        "foci": ["F3"],
+        "design": "mixed",
+        "participation": "informed",
+        "phase": "design",
         "orgs": ["Gemeente Rivierstad", "Kenniscentrum Sociaal Werk Rivierland"],
         "researchers": ["onderzoeker"],
     },
@@ -171,8 +219,9 @@ def _say(stdout: TextIO | None, text: str) -> None:
 
 
 def _at(day_offset: int, hour: int = 9) -> datetime:
-    return datetime.combine(WINDOW_START + timedelta(days=int(day_offset)), datetime.min.time(),
-                            tzinfo=UTC) + timedelta(hours=hour)
+    return datetime.combine(
+        WINDOW_START + timedelta(days=int(day_offset)), datetime.min.time(), tzinfo=UTC
+    ) + timedelta(hours=hour)
 
 
 def existing_rows() -> dict[str, int]:
@@ -187,11 +236,27 @@ def existing_rows() -> dict[str, int]:
 # Leaf first; every casework row and every partnership row goes (the demo owns a demo
 # database); lookup lists loaded by migrations stay; users outside the demo stay.
 _WIPE = [
-    NetworkMember, NetworkSnapshot, GoalScore, Goal, Contact.principles.through,
-    Contact.actors.through, Contact, Dilemma, Consent, Trajectory.target_groups.through,
-    Trajectory, ClientIdentity, Client, Study.subthemes.through, Study.foci.through,
-    Study.researchers.through, StudyParticipation, Study, Membership,
-    Team.neighbourhoods.through, Team,
+    NetworkMember,
+    NetworkSnapshot,
+    GoalScore,
+    Goal,
+    Contact.principles.through,
+    Contact.actors.through,
+    Contact,
+    Dilemma,
+    Consent,
+    Trajectory.target_groups.through,
+    Trajectory,
+    ClientIdentity,
+    Client,
+    Study.subthemes.through,
+    Study.foci.through,
+    Study.researchers.through,
+    StudyParticipation,
+    Study,
+    Membership,
+    Team.neighbourhoods.through,
+    Team,
 ]
 
 
@@ -234,8 +299,11 @@ def build_demo(
     counts = {label: model.objects.count() for label, model in _COUNTED.items()}
     counts["rows"] = sum(counts.values())
     counts["seconds"] = round(time.perf_counter() - began, 2)
-    _say(stdout, f"Built the demo workplace: {clients} clients, seed {seed}, "
-                 f"{counts['rows']} rows in {counts['seconds']} s.")
+    _say(
+        stdout,
+        f"Built the demo workplace: {clients} clients, seed {seed}, "
+        f"{counts['rows']} rows in {counts['seconds']} s.",
+    )
     return counts
 
 
@@ -282,8 +350,10 @@ class _Builder:
                 )
                 return [r[0] for r in cursor.fetchall()]
             if model not in self.next_id:
-                cursor.execute(f"SELECT COALESCE(MAX({model._meta.pk.column}), 0) "
-                               f"FROM {connection.ops.quote_name(table)}")
+                cursor.execute(
+                    f"SELECT COALESCE(MAX({model._meta.pk.column}), 0) "
+                    f"FROM {connection.ops.quote_name(table)}"
+                )
                 top = cursor.fetchone()[0]
                 if connection.vendor == "sqlite":
                     cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
@@ -308,15 +378,27 @@ class _Builder:
         fields = [opts.get_field(n) for n in names_]
         others = [f for f in opts.concrete_fields if not f.primary_key and f not in fields]
         tail = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
-        simple = (models.IntegerField, models.OneToOneField, models.CharField, models.BooleanField,
-                  models.ForeignKey, models.BigIntegerField, models.SmallIntegerField,
-                  models.PositiveSmallIntegerField, models.PositiveIntegerField)
-        convert = [None if type(f) in simple or (type(f) is models.TextField)
-                   else _converter(f) for f in fields]
+        simple = (
+            models.IntegerField,
+            models.OneToOneField,
+            models.CharField,
+            models.BooleanField,
+            models.ForeignKey,
+            models.BigIntegerField,
+            models.SmallIntegerField,
+            models.PositiveSmallIntegerField,
+            models.PositiveIntegerField,
+        )
+        convert = [
+            None if type(f) in simple or (type(f) is models.TextField) else _converter(f)
+            for f in fields
+        ]
         ids = self._ids(model, len(rows))
         if any(convert):
-            rows = [tuple(v if c is None else c(v) for v, c in zip(r, convert, strict=True))
-                    for r in rows]
+            rows = [
+                tuple(v if c is None else c(v) for v, c in zip(r, convert, strict=True))
+                for r in rows
+            ]
         params = [(pk, *r, *tail) for pk, r in zip(ids, rows, strict=True)]
         cols = [opts.pk.column] + [f.column for f in fields] + [f.column for f in others]
         sql = "INSERT INTO {} ({}) VALUES ({})".format(
@@ -326,7 +408,7 @@ class _Builder:
         )
         with connection.cursor() as cursor:
             for k in range(0, len(params), 20000):
-                cursor.executemany(sql, params[k:k + 20000])
+                cursor.executemany(sql, params[k : k + 20000])
         self.inserted.add(model)
         return ids
 
@@ -364,26 +446,35 @@ class _Builder:
         )
         self.nb_pk = [nb.pk for nb in nbs]
         practice = Organisation.objects.bulk_create(
-            [Organisation(name=name, kind="practice", strengths_based_policy=int(p))
-             for name, p in zip(w.practice_names, w.practice_policy, strict=True)],
+            [
+                Organisation(name=name, kind="practice", strengths_based_policy=int(p))
+                for name, p in zip(w.practice_names, w.practice_policy, strict=True)
+            ],
             batch_size=BATCH,
         )
         self.practice = practice
         partners = Organisation.objects.bulk_create(
-            [Organisation(name=name, kind=kind, municipality=munis[m] if m is not None else None)
-             for name, kind, m in names.PARTNER_ORGANISATIONS]
+            [
+                Organisation(name=name, kind=kind, municipality=munis[m] if m is not None else None)
+                for name, kind, m in names.PARTNER_ORGANISATIONS
+            ]
         )
         self.org_by_name = {o.name: o for o in [*practice, *partners]}
         teams = Team.objects.bulk_create(
-            [Team(organisation=practice[o], name=name)
-             for o, name in zip(w.team_org, w.team_names, strict=True)],
+            [
+                Team(organisation=practice[o], name=name)
+                for o, name in zip(w.team_org, w.team_names, strict=True)
+            ],
             batch_size=BATCH,
         )
         self.team_pk = [t.pk for t in teams]
         through = Team.neighbourhoods.through
         through.objects.bulk_create(
-            [through(team_id=teams[t].pk, neighbourhood_id=self.nb_pk[nb])
-             for t, nbs_ in enumerate(w.team_neighbourhoods) for nb in nbs_],
+            [
+                through(team_id=teams[t].pk, neighbourhood_id=self.nb_pk[nb])
+                for t, nbs_ in enumerate(w.team_neighbourhoods)
+                for nb in nbs_
+            ],
             batch_size=BATCH,
         )
 
@@ -399,23 +490,34 @@ class _Builder:
             rows.append((username, first, last, pw))
 
         for i, username in enumerate(w.prof_usernames):
-            first, last = (p[username].first_name, p[username].last_name) if username in p \
+            first, last = (
+                (p[username].first_name, p[username].last_name)
+                if username in p
                 else w.prof_names[i]
+            )
             person(username, first, last)
             team = int(w.prof_team[i])
-            memberships.append((username, self.practice[w.team_org[team]], Role.PROFESSIONAL,
-                                self.team_pk[team]))
+            memberships.append(
+                (username, self.practice[w.team_org[team]], Role.PROFESSIONAL, self.team_pk[team])
+            )
         for t, username in enumerate(w.manager_usernames):
-            first, last = (p[username].first_name, p[username].last_name) if username in p \
+            first, last = (
+                (p[username].first_name, p[username].last_name)
+                if username in p
                 else w.manager_names[t]
+            )
             person(username, first, last)
-            memberships.append((username, self.practice[w.team_org[t]], Role.TEAM_MANAGER,
-                                self.team_pk[t]))
+            memberships.append(
+                (username, self.practice[w.team_org[t]], Role.TEAM_MANAGER, self.team_pk[t])
+            )
         extra_names = iter(w.manager_names[::-1] + w.prof_names[::-1])
         for o, org in enumerate(self.practice):
             username = "orgadmin" if o == 0 else f"admin-{o:03d}"
-            first, last = (p[username].first_name, p[username].last_name) if username in p \
+            first, last = (
+                (p[username].first_name, p[username].last_name)
+                if username in p
                 else next(extra_names)
+            )
             person(username, first, last)
             memberships.append((username, org, Role.ORG_ADMIN, None))
         by_name = self.org_by_name
@@ -426,8 +528,11 @@ class _Builder:
             ("res-03", "Kenniscentrum Sociaal Werk Rivierland", Role.RESEARCHER),
             ("beleidsmaker", "Gemeente Rivierstad", Role.POLICY_MAKER),
             ("gem-01", "Gemeente Heidedorp", Role.POLICY_MAKER),
-            ("ervaringsdeskundige", "Cliëntenraad Sociaal Domein Rivierstad",
-             Role.EXPERIENCE_EXPERT),
+            (
+                "ervaringsdeskundige",
+                "Cliëntenraad Sociaal Domein Rivierstad",
+                Role.EXPERIENCE_EXPERT,
+            ),
             ("ed-01", "Ervaringsdeskundigen Collectief Heidedorp", Role.EXPERIENCE_EXPERT),
             ("docent", "Hogeschool Rivierland, opleiding Social Work", Role.EDUCATOR),
             ("pb-01", "Beroepsgroep Sociaal Werk Rivierland", Role.EDUCATOR),
@@ -436,21 +541,35 @@ class _Builder:
             ("netwerklid", w.practice_names[w.org[w.persona_client]], Role.NETWORK_MEMBER),
         ]
         for username, org_name, role in others:
-            first, last = (p[username].first_name, p[username].last_name) if username in p \
+            first, last = (
+                (p[username].first_name, p[username].last_name)
+                if username in p
                 else next(extra_names)
+            )
             person(username, first, last)
             memberships.append((username, by_name[org_name], role, None))
         users = User.objects.bulk_create(
-            [User(username=u, first_name=f, last_name=la, email=f"{u}@{EMAIL_DOMAIN}",
-                  password=pw, date_joined=JOINED, is_active=True)
-             for u, f, la, pw in rows],
+            [
+                User(
+                    username=u,
+                    first_name=f,
+                    last_name=la,
+                    email=f"{u}@{EMAIL_DOMAIN}",
+                    password=pw,
+                    date_joined=JOINED,
+                    is_active=True,
+                )
+                for u, f, la, pw in rows
+            ],
             batch_size=BATCH,
         )
         self.user_pk = {u.username: u.pk for u in users}
         self.prof_pk = np.array([self.user_pk[u] for u in w.prof_usernames])
         Membership.objects.bulk_create(
-            [Membership(user_id=self.user_pk[u], organisation=org, role=role, team_id=team)
-             for u, org, role, team in memberships],
+            [
+                Membership(user_id=self.user_pk[u], organisation=org, role=role, team_id=team)
+                for u, org, role, team in memberships
+            ],
             batch_size=BATCH,
         )
 
@@ -463,9 +582,11 @@ class _Builder:
         self.tg_pk = dict(TargetGroup.objects.values_list("code", "pk"))
         self.principle_pk = dict(WorkingPrinciple.objects.values_list("code", "pk"))
         self.actor_pk = dict(ActorKind.objects.values_list("code", "pk"))
-        missing = [c for c in TARGET_GROUPS if c not in self.tg_pk] + \
-            [c for c in PRINCIPLES if c not in self.principle_pk] + \
-            [c for c in ACTORS if c not in self.actor_pk]
+        missing = (
+            [c for c in TARGET_GROUPS if c not in self.tg_pk]
+            + [c for c in PRINCIPLES if c not in self.principle_pk]
+            + [c for c in ACTORS if c not in self.actor_pk]
+        )
         if missing:
             raise ValueError(f"Lookup rows missing (run migrate first): {', '.join(missing)}")
         self.principle_cols = np.array([self.principle_pk[c] for c in PRINCIPLES])
@@ -477,8 +598,16 @@ class _Builder:
         sub_pk = dict(SubTheme.objects.values_list("code", "pk"))
         focus_pk = dict(Focus.objects.values_list("code", "pk"))
         studies = Study.objects.bulk_create(
-            [Study(title=s["title"], question=s["question"], design=s["design"],
-                   participation=s["participation"], phase=s["phase"]) for s in STUDIES]
+            [
+                Study(
+                    title=s["title"],
+                    question=s["question"],
+                    design=s["design"],
+                    participation=s["participation"],
+                    phase=s["phase"],
+                )
+                for s in STUDIES
+            ]
         )
         self.study_pk = [s.pk for s in studies]
         parts, subs, foci, researchers = [], [], [], []
@@ -493,18 +622,26 @@ class _Builder:
                     orgs.append(self.org_by_name[ref])
             for org in orgs:
                 contribution = (
-                    "praktijkdata en casuïstiek" if org.kind == "practice"
-                    else "onderzoek" if org.kind == "knowledge"
+                    "praktijkdata en casuïstiek"
+                    if org.kind == "practice"
+                    else "onderzoek"
+                    if org.kind == "knowledge"
                     else "meedenken en meelezen"
                 )
-                parts.append(StudyParticipation(study=study, organisation=org,
-                                                contribution=contribution))
-            subs += [Study.subthemes.through(study_id=study.pk, subtheme_id=sub_pk[c])
-                     for c in spec["subthemes"]]
-            foci += [Study.foci.through(study_id=study.pk, focus_id=focus_pk[c])
-                     for c in spec["foci"]]
-            researchers += [Study.researchers.through(study_id=study.pk, user_id=self.user_pk[u])
-                            for u in spec["researchers"]]
+                parts.append(
+                    StudyParticipation(study=study, organisation=org, contribution=contribution)
+                )
+            subs += [
+                Study.subthemes.through(study_id=study.pk, subtheme_id=sub_pk[c])
+                for c in spec["subthemes"]
+            ]
+            foci += [
+                Study.foci.through(study_id=study.pk, focus_id=focus_pk[c]) for c in spec["foci"]
+            ]
+            researchers += [
+                Study.researchers.through(study_id=study.pk, user_id=self.user_pk[u])
+                for u in spec["researchers"]
+            ]
         StudyParticipation.objects.bulk_create(parts, batch_size=BATCH)
         Study.subthemes.through.objects.bulk_create(subs)
         Study.foci.through.objects.bulk_create(foci)
@@ -523,9 +660,12 @@ class _Builder:
         # clients and their identifying details
         lang = [names.LANGUAGES[i][0] for i in w.language[idx]]
         client_pk = self._insert(
-            Client, ["pseudonym", "birth_year", "language", "neighbourhood"],
-            [(w.pseudonym[i], int(w.birth_year[i]), lang[j], self.nb_pk[w.neighbourhood[i]])
-             for j, i in enumerate(idx)],
+            Client,
+            ["pseudonym", "birth_year", "language", "neighbourhood"],
+            [
+                (w.pseudonym[i], int(w.birth_year[i]), lang[j], self.nb_pk[w.neighbourhood[i]])
+                for j, i in enumerate(idx)
+            ],
         )
         first = rng.integers(0, len(names.FIRST_NAMES), m)
         last = rng.integers(0, len(names.LAST_NAMES), m)
@@ -536,14 +676,21 @@ class _Builder:
         phone = rng.integers(0, 1_000_000, m)
         if self.identities:
             muni_names = [mn for mn, _c, _n in names.MUNICIPALITIES]
-            self._insert(ClientIdentity, ["client", "name", "contact"], [(
-                client_pk[j],
-                f"{names.FIRST_NAMES[first[j]]} {names.LAST_NAMES[last[j]]}",
-                f"{names.STREETS[street[j]]} {house[j]}, "
-                f"99{postcode[j]:02d} {chr(65 + letters[j, 0])}{chr(65 + letters[j, 1])} "
-                f"{muni_names[w.neighbourhoods[w.neighbourhood[i]][0]]} · "
-                f"06-00{phone[j]:06d}",
-            ) for j, i in enumerate(idx)])
+            self._insert(
+                ClientIdentity,
+                ["client", "name", "contact"],
+                [
+                    (
+                        client_pk[j],
+                        f"{names.FIRST_NAMES[first[j]]} {names.LAST_NAMES[last[j]]}",
+                        f"{names.STREETS[street[j]]} {house[j]}, "
+                        f"99{postcode[j]:02d} {chr(65 + letters[j, 0])}{chr(65 + letters[j, 1])} "
+                        f"{muni_names[w.neighbourhoods[w.neighbourhood[i]][0]]} · "
+                        f"06-00{phone[j]:06d}",
+                    )
+                    for j, i in enumerate(idx)
+                ],
+            )
 
         # trajectories
         tg = w.target_group[idx]
@@ -552,18 +699,36 @@ class _Builder:
         trajectories = []
         for j, i in enumerate(idx):
             options = METHOD_BY_GROUP[tg[j]]
-            method = None if method_pick[j] < 0.1 else \
-                options[int(method_pick[j] * 1000) % len(options)]
+            method = (
+                None if method_pick[j] < 0.1 else options[int(method_pick[j] * 1000) % len(options)]
+            )
             requests = names.REQUESTS_FOR_HELP[TARGET_GROUPS[tg[j]]]
-            trajectories.append((
-                client_pk[j], prof_user[j], self.team_pk[w.team[i]],
-                self.method_pk[method] if method else None,
-                days[w.start[i]], days[w.end[i]] if w.end[i] >= 0 else None,
-                str(w.status[i]), requests[request_pick[j] % len(requests)],
-            ))
-        traj_pk = self._insert(Trajectory, [
-            "client", "lead_professional", "team", "method", "start", "end", "status",
-            "request_for_help"], trajectories)
+            trajectories.append(
+                (
+                    client_pk[j],
+                    prof_user[j],
+                    self.team_pk[w.team[i]],
+                    self.method_pk[method] if method else None,
+                    days[w.start[i]],
+                    days[w.end[i]] if w.end[i] >= 0 else None,
+                    str(w.status[i]),
+                    requests[request_pick[j] % len(requests)],
+                )
+            )
+        traj_pk = self._insert(
+            Trajectory,
+            [
+                "client",
+                "lead_professional",
+                "team",
+                "method",
+                "start",
+                "end",
+                "status",
+                "request_for_help",
+            ],
+            trajectories,
+        )
         debt_col = self.tg_cols[TARGET_GROUPS.index("debt")]
         tg_rows = [(traj_pk[j], self.tg_cols[tg[j]]) for j in range(m)]
         tg_rows += [(traj_pk[j], debt_col) for j in np.nonzero(w.debt_too[idx])[0]]
@@ -575,8 +740,9 @@ class _Builder:
         self._dilemmas(rng, idx, traj_pk, prof_user)
         self._consents(rng, idx, client_pk, prof_user)
 
-    def _goals(self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int],
-               prof_user: list[int]) -> None:
+    def _goals(
+        self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int], prof_user: list[int]
+    ) -> None:
         """GAS: level = round(baseline + GAS_SHIFT + GAS_SCALE * (latent now - latent when
         the goal was set) + goal offset + noise), clipped to -2..+2."""
         w = self.w
@@ -593,27 +759,58 @@ class _Builder:
                 text, levels = templates[order[g]]
                 created = 0 if g == 0 or n_waves < 2 or rng.random() < 0.7 else 1
                 baseline = -2 if rng.random() < 0.25 else -1
-                goals.append((
-                    traj_pk[j], text, int(rng.integers(1, 4)), *levels, baseline,
-                    self.days[w.wave_day[i, created]],
-                ))
+                goals.append(
+                    (
+                        traj_pk[j],
+                        text,
+                        int(rng.integers(1, 4)),
+                        *levels,
+                        baseline,
+                        self.days[w.wave_day[i, created]],
+                    )
+                )
                 plans.append((j, created, baseline, float(rng.normal(0, GAS_GOAL_SD))))
-        goal_pk = self._insert(Goal, [
-            "trajectory", "text", "weight", "level_minus2", "level_minus1", "level_0",
-            "level_plus1", "level_plus2", "baseline", "created"], goals)
+        goal_pk = self._insert(
+            Goal,
+            [
+                "trajectory",
+                "text",
+                "weight",
+                "level_minus2",
+                "level_minus1",
+                "level_0",
+                "level_plus1",
+                "level_plus2",
+                "baseline",
+                "created",
+            ],
+            goals,
+        )
         scores: list[tuple] = []
         for goal, (j, created, baseline, offset) in zip(goal_pk, plans, strict=True):
             i = idx[j]
             latent = w.empowerment[i]
             for k in range(created + 1, int(w.wave_mask[i].sum())):
-                value = (baseline + GAS_SHIFT + GAS_SCALE * (latent[k] - latent[created])
-                         + offset + rng.normal(0, GAS_NOISE_SD))
-                scores.append((goal, self.days[w.wave_day[i, k]],
-                               int(np.clip(np.rint(value), -2, 2)), prof_user[j]))
+                value = (
+                    baseline
+                    + GAS_SHIFT
+                    + GAS_SCALE * (latent[k] - latent[created])
+                    + offset
+                    + rng.normal(0, GAS_NOISE_SD)
+                )
+                scores.append(
+                    (
+                        goal,
+                        self.days[w.wave_day[i, k]],
+                        int(np.clip(np.rint(value), -2, 2)),
+                        prof_user[j],
+                    )
+                )
         self._insert(GoalScore, ["goal", "date", "level", "recorded_by"], scores)
 
-    def _contacts(self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int],
-                  prof_user: list[int]) -> None:
+    def _contacts(
+        self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int], prof_user: list[int]
+    ) -> None:
         """Contacts every three weeks or so; principles drawn with the client's exposures."""
         w = self.w
         m = len(idx)
@@ -673,26 +870,55 @@ class _Builder:
         rep_l = rep.tolist()
         day_l = day.tolist()
         minutes_l = minutes.tolist()
-        note_l = [names.CONTACT_NOTES[x] if x < len(names.CONTACT_NOTES) else ""
-                  for x in note_pick.tolist()]
+        note_l = [
+            names.CONTACT_NOTES[x] if x < len(names.CONTACT_NOTES) else ""
+            for x in note_pick.tolist()
+        ]
         days = self.days
         none4 = (None, None, None, None)
         contacts = [
-            (traj_pk[rep_l[r]], days[day_l[r]], minutes_l[r], mode_names[r],
-             *(items_l[r] if answered_l[r] else none4), note_l[r], prof_user[rep_l[r]])
+            (
+                traj_pk[rep_l[r]],
+                days[day_l[r]],
+                minutes_l[r],
+                mode_names[r],
+                *(items_l[r] if answered_l[r] else none4),
+                note_l[r],
+                prof_user[rep_l[r]],
+            )
             for r in range(total)
         ]
-        contact_pk = np.array(self._insert(Contact, [
-            "trajectory", "date", "duration_minutes", "mode", "alliance_heard",
-            "alliance_my_goals", "alliance_trust", "alliance_next", "note", "recorded_by"],
-            contacts))
+        contact_pk = np.array(
+            self._insert(
+                Contact,
+                [
+                    "trajectory",
+                    "date",
+                    "duration_minutes",
+                    "mode",
+                    "alliance_heard",
+                    "alliance_my_goals",
+                    "alliance_trust",
+                    "alliance_next",
+                    "note",
+                    "recorded_by",
+                ],
+                contacts,
+            )
+        )
         del contacts
         rows, cols = np.nonzero(flags)
-        self._insert(Contact.principles.through, ["contact", "workingprinciple"], list(zip(
-            contact_pk[rows].tolist(), self.principle_cols[cols].tolist(), strict=True)))
+        self._insert(
+            Contact.principles.through,
+            ["contact", "workingprinciple"],
+            list(zip(contact_pk[rows].tolist(), self.principle_cols[cols].tolist(), strict=True)),
+        )
         rows, cols = np.nonzero(actors)
-        self._insert(Contact.actors.through, ["contact", "actorkind"], list(zip(
-            contact_pk[rows].tolist(), self.actor_cols[cols].tolist(), strict=True)))
+        self._insert(
+            Contact.actors.through,
+            ["contact", "actorkind"],
+            list(zip(contact_pk[rows].tolist(), self.actor_cols[cols].tolist(), strict=True)),
+        )
 
     def _networks(self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int]) -> None:
         """One snapshot per wave; informal members: the first ``informal[wave]`` of a roster."""
@@ -700,8 +926,13 @@ class _Builder:
         rel_names = [r for r, _p, _s in names.INFORMAL_RELATIONS]
         rel_p = np.array([p for _r, p, _s in names.INFORMAL_RELATIONS])
         rel_p = rel_p / rel_p.sum()
-        give_p = {"family": 0.5, "friend": 0.4, "neighbour": 0.35, "acquaintance": 0.2,
-                  "volunteer": 0.5}
+        give_p = {
+            "family": 0.5,
+            "friend": 0.4,
+            "neighbour": 0.35,
+            "acquaintance": 0.2,
+            "volunteer": 0.5,
+        }
         snapshots: list[tuple] = []
         rosters: list[tuple[list[tuple], list[tuple], list[int]]] = []
         for j, i in enumerate(idx):
@@ -718,21 +949,43 @@ class _Builder:
                 relation = rel_names[rel[r]]
                 suffixes = names.INFORMAL_RELATIONS[rel[r]][2]
                 label = f"{names.FIRST_NAMES[firsts[r]]} ({suffixes[suffix[r] % len(suffixes)]})"
-                closeness = {"family": 1 if close_u[r] < 0.6 else 2,
-                             "friend": 1 if close_u[r] < 0.3 else 2 if close_u[r] < 0.8 else 3,
-                             "acquaintance": 3}.get(relation, 2 if close_u[r] < 0.5 else 3)
-                informal.append((
-                    label, relation, False, closeness,
-                    [s for s, x in zip(SUPPORT, give[r] < give_p[relation], strict=True) if x],
-                    [s for s, x in zip(SUPPORT, receive[r], strict=True) if x],
-                ))
+                closeness = {
+                    "family": 1 if close_u[r] < 0.6 else 2,
+                    "friend": 1 if close_u[r] < 0.3 else 2 if close_u[r] < 0.8 else 3,
+                    "acquaintance": 3,
+                }.get(relation, 2 if close_u[r] < 0.5 else 3)
+                informal.append(
+                    (
+                        label,
+                        relation,
+                        False,
+                        closeness,
+                        [s for s, x in zip(SUPPORT, give[r] < give_p[relation], strict=True) if x],
+                        [s for s, x in zip(SUPPORT, receive[r], strict=True) if x],
+                    )
+                )
             if i == w.persona_client and informal:
-                informal[0] = ("Ans (zus)", "family", False, 1, ["practical", "emotional"],
-                               ["company"])
+                informal[0] = (
+                    "Ans (zus)",
+                    "family",
+                    False,
+                    1,
+                    ["practical", "emotional"],
+                    ["company"],
+                )
             roles = names.FORMAL_ROLES[TARGET_GROUPS[w.target_group[i]]]
             pick = rng.permutation(len(roles))[: int(w.formal[i])]
-            formal = [(roles[p], "professional", True, 3,
-                       ["advice"] if rng.random() < 0.6 else ["practical"], []) for p in pick]
+            formal = [
+                (
+                    roles[p],
+                    "professional",
+                    True,
+                    3,
+                    ["advice"] if rng.random() < 0.6 else ["practical"],
+                    [],
+                )
+                for p in pick
+            ]
             counts = [int(w.informal[i, k]) for k in valid]
             rosters.append((informal, formal, counts))
             snapshots += [(traj_pk[j], self.days[w.wave_day[i, k]]) for k in valid]
@@ -744,12 +997,23 @@ class _Builder:
                 snap = snap_pk[s]
                 s += 1
                 members += [(snap, *member) for member in informal[:n_informal] + formal]
-        self._insert(NetworkMember, [
-            "snapshot", "label", "relation", "formal", "closeness", "support_given",
-            "support_received"], members)
+        self._insert(
+            NetworkMember,
+            [
+                "snapshot",
+                "label",
+                "relation",
+                "formal",
+                "closeness",
+                "support_given",
+                "support_received",
+            ],
+            members,
+        )
 
-    def _dilemmas(self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int],
-                  prof_user: list[int]) -> None:
+    def _dilemmas(
+        self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int], prof_user: list[int]
+    ) -> None:
         w = self.w
         m = len(idx)
         tg = w.target_group[idx]
@@ -766,19 +1030,46 @@ class _Builder:
             else:
                 tension = tensions[int(rng.integers(0, len(tensions)))]
             description, values, options, choice, reasons = names.DILEMMAS[tension]
-            rows.append((traj_pk[j], self.days[day], tension, description, values, options,
-                         choice, reasons, bool(rng.random() < 0.25), prof_user[j]))
-        self._insert(Dilemma, [
-            "trajectory", "date", "tension", "description", "values_at_stake",
-            "options_weighed", "choice", "reasons", "moral_case_deliberation", "recorded_by"],
-            rows)
+            rows.append(
+                (
+                    traj_pk[j],
+                    self.days[day],
+                    tension,
+                    description,
+                    values,
+                    options,
+                    choice,
+                    reasons,
+                    bool(rng.random() < 0.25),
+                    prof_user[j],
+                )
+            )
+        self._insert(
+            Dilemma,
+            [
+                "trajectory",
+                "date",
+                "tension",
+                "description",
+                "values_at_stake",
+                "options_weighed",
+                "choice",
+                "reasons",
+                "moral_case_deliberation",
+                "recorded_by",
+            ],
+            rows,
+        )
 
-    def _consents(self, rng: np.random.Generator, idx: np.ndarray, client_pk: list[int],
-                  prof_user: list[int]) -> None:
+    def _consents(
+        self, rng: np.random.Generator, idx: np.ndarray, client_pk: list[int], prof_user: list[int]
+    ) -> None:
         """Care consent for everyone; study consents for most; a few withdrawn later."""
         w = self.w
-        rows = [(client_pk[j], "care", None, _at(w.start[i]), prof_user[j], None, None)
-                for j, i in enumerate(idx)]
+        rows = [
+            (client_pk[j], "care", None, _at(w.start[i]), prof_user[j], None, None)
+            for j, i in enumerate(idx)
+        ]
         mph = TARGET_GROUPS.index("multi-problem-household")
         for study, rule, p in STUDY_CONSENTS:
             if rule == "all":
@@ -799,11 +1090,30 @@ class _Builder:
                 given = min(int(w.start[i] + delay[j]), WINDOW_DAYS - 1)
                 gone = given + int(withdraw_after[j])
                 withdrawn = withdraw[j] and gone < WINDOW_DAYS
-                rows.append((client_pk[j], "study", self.study_pk[study], _at(given, 10),
-                             prof_user[j], _at(gone, 11) if withdrawn else None,
-                             prof_user[j] if withdrawn else None))
-        self._insert(Consent, ["client", "purpose", "study", "given_at", "recorded_by",
-                               "withdrawn_at", "withdrawn_by"], rows)
+                rows.append(
+                    (
+                        client_pk[j],
+                        "study",
+                        self.study_pk[study],
+                        _at(given, 10),
+                        prof_user[j],
+                        _at(gone, 11) if withdrawn else None,
+                        prof_user[j] if withdrawn else None,
+                    )
+                )
+        self._insert(
+            Consent,
+            [
+                "client",
+                "purpose",
+                "study",
+                "given_at",
+                "recorded_by",
+                "withdrawn_at",
+                "withdrawn_by",
+            ],
+            rows,
+        )
 
     def _link_personas(self) -> None:
         w = self.w
@@ -813,14 +1123,26 @@ class _Builder:
 
 
 _COUNTED = {
-    "municipalities": Municipality, "neighbourhoods": Neighbourhood,
-    "organisations": Organisation, "teams": Team, "users": User, "memberships": Membership,
-    "studies": Study, "study_participations": StudyParticipation, "clients": Client,
-    "identities": ClientIdentity, "trajectories": Trajectory,
-    "trajectory_target_groups": Trajectory.target_groups.through, "goals": Goal,
-    "goal_scores": GoalScore, "contacts": Contact,
-    "contact_principles": Contact.principles.through, "contact_actors": Contact.actors.through,
-    "dilemmas": Dilemma, "consents": Consent, "network_snapshots": NetworkSnapshot,
+    "municipalities": Municipality,
+    "neighbourhoods": Neighbourhood,
+    "organisations": Organisation,
+    "teams": Team,
+    "users": User,
+    "memberships": Membership,
+    "studies": Study,
+    "study_participations": StudyParticipation,
+    "clients": Client,
+    "identities": ClientIdentity,
+    "trajectories": Trajectory,
+    "trajectory_target_groups": Trajectory.target_groups.through,
+    "goals": Goal,
+    "goal_scores": GoalScore,
+    "contacts": Contact,
+    "contact_principles": Contact.principles.through,
+    "contact_actors": Contact.actors.through,
+    "dilemmas": Dilemma,
+    "consents": Consent,
+    "network_snapshots": NetworkSnapshot,
     "network_members": NetworkMember,
 }
 
@@ -846,58 +1168,136 @@ def demo_digest() -> str:
 
     feed("muni", Municipality.objects.values_list("name", "cbs_code"))
     feed("nb", Neighbourhood.objects.values_list("municipality__name", "name"))
-    feed("org", Organisation.objects.values_list("name", "kind", "municipality__name",
-                                                 "strengths_based_policy"))
+    feed(
+        "org",
+        Organisation.objects.values_list(
+            "name", "kind", "municipality__name", "strengths_based_policy"
+        ),
+    )
     feed("team", Team.objects.values_list("organisation__name", "name"))
-    feed("team_nb", Team.neighbourhoods.through.objects.values_list("team__name",
-                                                                     "neighbourhood__name"))
-    feed("user", User.objects.values_list("username", "first_name", "last_name", "email",
-                                          "password"))
-    feed("member", Membership.objects.values_list("user__username", "organisation__name",
-                                                  "role", "team__name"))
+    feed(
+        "team_nb",
+        Team.neighbourhoods.through.objects.values_list("team__name", "neighbourhood__name"),
+    )
+    feed(
+        "user", User.objects.values_list("username", "first_name", "last_name", "email", "password")
+    )
+    feed(
+        "member",
+        Membership.objects.values_list(
+            "user__username", "organisation__name", "role", "team__name"
+        ),
+    )
     feed("study", Study.objects.values_list("title", "design", "participation", "phase"))
-    feed("study_sub", Study.subthemes.through.objects.values_list("study__title",
-                                                                  "subtheme__code"))
-    feed("study_org", StudyParticipation.objects.values_list("study__title",
-                                                             "organisation__name",
-                                                             "contribution"))
-    feed("study_res", Study.researchers.through.objects.values_list("study__title",
-                                                                    "user__username"))
-    feed("client", Client.objects.values_list("pseudonym", "birth_year", "language",
-                                              "neighbourhood__name", "user__username"))
-    feed("identity", [(i.client.pseudonym, i.name, i.contact)
-                      for i in ClientIdentity.objects.select_related("client")])
-    feed("trajectory", Trajectory.objects.values_list(
-        "client__pseudonym", "lead_professional__username", "team__name", "method__name",
-        "start", "end", "status", "request_for_help"))
-    feed("traj_tg", Trajectory.target_groups.through.objects.values_list(
-        "trajectory__client__pseudonym", "targetgroup__code"))
-    feed("goal", Goal.objects.values_list(
-        "trajectory__client__pseudonym", "text", "weight", "level_0", "baseline", "created"))
-    feed("score", GoalScore.objects.values_list(
-        "goal__trajectory__client__pseudonym", "goal__text", "date", "level",
-        "recorded_by__username"))
+    feed("study_sub", Study.subthemes.through.objects.values_list("study__title", "subtheme__code"))
+    feed(
+        "study_org",
+        StudyParticipation.objects.values_list(
+            "study__title", "organisation__name", "contribution"
+        ),
+    )
+    feed(
+        "study_res", Study.researchers.through.objects.values_list("study__title", "user__username")
+    )
+    feed(
+        "client",
+        Client.objects.values_list(
+            "pseudonym", "birth_year", "language", "neighbourhood__name", "user__username"
+        ),
+    )
+    feed(
+        "identity",
+        [
+            (i.client.pseudonym, i.name, i.contact)
+            for i in ClientIdentity.objects.select_related("client")
+        ],
+    )
+    feed(
+        "trajectory",
+        Trajectory.objects.values_list(
+            "client__pseudonym",
+            "lead_professional__username",
+            "team__name",
+            "method__name",
+            "start",
+            "end",
+            "status",
+            "request_for_help",
+        ),
+    )
+    feed(
+        "traj_tg",
+        Trajectory.target_groups.through.objects.values_list(
+            "trajectory__client__pseudonym", "targetgroup__code"
+        ),
+    )
+    feed(
+        "goal",
+        Goal.objects.values_list(
+            "trajectory__client__pseudonym", "text", "weight", "level_0", "baseline", "created"
+        ),
+    )
+    feed(
+        "score",
+        GoalScore.objects.values_list(
+            "goal__trajectory__client__pseudonym",
+            "goal__text",
+            "date",
+            "level",
+            "recorded_by__username",
+        ),
+    )
     principles: dict[int, list[str]] = defaultdict(list)
-    for c, code in Contact.principles.through.objects.values_list("contact_id",
-                                                                  "workingprinciple__code"):
+    for c, code in Contact.principles.through.objects.values_list(
+        "contact_id", "workingprinciple__code"
+    ):
         principles[c].append(code)
     actors: dict[int, list[str]] = defaultdict(list)
     for c, code in Contact.actors.through.objects.values_list("contact_id", "actorkind__code"):
         actors[c].append(code)
-    feed("contact", [
-        (*row[1:], ",".join(sorted(principles[row[0]])), ",".join(sorted(actors[row[0]])))
-        for row in Contact.objects.values_list(
-            "pk", "trajectory__client__pseudonym", "date", "duration_minutes", "mode",
-            "alliance_heard", "alliance_my_goals", "alliance_trust", "alliance_next", "note",
-            "recorded_by__username")
-    ])
-    feed("dilemma", Dilemma.objects.values_list(
-        "trajectory__client__pseudonym", "date", "tension", "moral_case_deliberation"))
-    feed("consent", Consent.objects.values_list(
-        "client__pseudonym", "purpose", "study__title", "given_at", "withdrawn_at"))
-    feed("snapshot", NetworkSnapshot.objects.values_list("trajectory__client__pseudonym",
-                                                         "date"))
-    feed("member", NetworkMember.objects.values_list(
-        "snapshot__trajectory__client__pseudonym", "snapshot__date", "label", "relation",
-        "formal", "closeness", "support_given", "support_received"))
+    feed(
+        "contact",
+        [
+            (*row[1:], ",".join(sorted(principles[row[0]])), ",".join(sorted(actors[row[0]])))
+            for row in Contact.objects.values_list(
+                "pk",
+                "trajectory__client__pseudonym",
+                "date",
+                "duration_minutes",
+                "mode",
+                "alliance_heard",
+                "alliance_my_goals",
+                "alliance_trust",
+                "alliance_next",
+                "note",
+                "recorded_by__username",
+            )
+        ],
+    )
+    feed(
+        "dilemma",
+        Dilemma.objects.values_list(
+            "trajectory__client__pseudonym", "date", "tension", "moral_case_deliberation"
+        ),
+    )
+    feed(
+        "consent",
+        Consent.objects.values_list(
+            "client__pseudonym", "purpose", "study__title", "given_at", "withdrawn_at"
+        ),
+    )
+    feed("snapshot", NetworkSnapshot.objects.values_list("trajectory__client__pseudonym", "date"))
+    feed(
+        "member",
+        NetworkMember.objects.values_list(
+            "snapshot__trajectory__client__pseudonym",
+            "snapshot__date",
+            "label",
+            "relation",
+            "formal",
+            "closeness",
+            "support_given",
+            "support_received",
+        ),
+    )
     return h.hexdigest()

@@ -46,8 +46,13 @@ MIN_CLIENTS = 20
 TARGET_GROUPS = ["multi-problem-household", "frail-elderly", "young-adults", "debt"]
 TARGET_GROUP_SHARES = [0.35, 0.25, 0.18, 0.22]
 PRINCIPLES = [
-    "facilitator", "generalist", "bridge-builder", "integral", "strengths-based",
-    "in-the-neighbourhood", "outreach",
+    "facilitator",
+    "generalist",
+    "bridge-builder",
+    "integral",
+    "strengths-based",
+    "in-the-neighbourhood",
+    "outreach",
 ]
 
 # Fixed effects. Scale: the latent empowerment has residual SD 0.35 and a between-client
@@ -190,7 +195,11 @@ def draw_world(clients: int, seed: int) -> World:
     ]
     practice_names = [
         names.PRACTICE_ORGANISATIONS[i % len(names.PRACTICE_ORGANISATIONS)]
-        + ("" if i < len(names.PRACTICE_ORGANISATIONS) else f" {i // len(names.PRACTICE_ORGANISATIONS) + 1}")
+        + (
+            ""
+            if i < len(names.PRACTICE_ORGANISATIONS)
+            else f" {i // len(names.PRACTICE_ORGANISATIONS) + 1}"
+        )
         for i in range(n_orgs)
     ]
     # The first three are fixed so that even a small demo spans the policy range.
@@ -259,7 +268,9 @@ def draw_world(clients: int, seed: int) -> World:
     end = np.where(is_open, -1, end_raw)
 
     frail = (tg == frail_i).astype(float)
-    sb = np.clip(style[prof, PRINCIPLES.index("strengths-based")] + rng.normal(0, 0.08, n), 0.05, 0.95)
+    sb = np.clip(
+        style[prof, PRINCIPLES.index("strengths-based")] + rng.normal(0, 0.08, n), 0.05, 0.95
+    )
     out = np.clip(style[prof, PRINCIPLES.index("outreach")] + rng.normal(0, 0.10, n), 0.02, 0.9)
     video = rng.beta(2, 2, n)
     lam = np.array([3.0, 2.5, 4.5, 3.5])[tg] * rng.gamma(4.0, 0.25, n)
@@ -285,9 +296,7 @@ def draw_world(clients: int, seed: int) -> World:
     out_c = out - CENTRES["out"]
     video_c = video - CENTRES["video"]
     policy_c = policy[org] - CENTRES["policy"]
-    intercept = (
-        e["intercept"] + e["net0"] * net_c + e["frail"] * frail + prof_v0[prof] + u0
-    )
+    intercept = e["intercept"] + e["net0"] * net_c + e["frail"] * frail + prof_v0[prof] + u0
     slope = (
         e["time"]
         + e["time:sb"] * sb_c
@@ -307,26 +316,57 @@ def draw_world(clients: int, seed: int) -> World:
     ne = NETWORK_EFFECTS
     growth = ne["growth"] + ne["growth:sb"] * sb_c
     informal = np.rint(
-        net0[:, None] + growth[:, None] * wave_time
+        net0[:, None]
+        + growth[:, None] * wave_time
         + rng.normal(0, ne["noise_sd"], size=(n, MAX_WAVES))
     )
     informal[:, 0] = net0
     informal = np.clip(informal, 0, 25).astype(int)
 
     return World(
-        clients=n, seed=seed,
-        neighbourhoods=neighbourhoods, practice_names=practice_names, practice_policy=policy,
-        team_names=team_names, team_org=team_org, team_municipality=team_muni,
-        team_neighbourhoods=team_nbs, prof_team=prof_team, prof_usernames=prof_usernames,
-        prof_names=prof_names, prof_style=style, prof_alliance=prof_alliance,
-        prof_v0=prof_v0, prof_v1=prof_v1, manager_usernames=manager_usernames,
+        clients=n,
+        seed=seed,
+        neighbourhoods=neighbourhoods,
+        practice_names=practice_names,
+        practice_policy=policy,
+        team_names=team_names,
+        team_org=team_org,
+        team_municipality=team_muni,
+        team_neighbourhoods=team_nbs,
+        prof_team=prof_team,
+        prof_usernames=prof_usernames,
+        prof_names=prof_names,
+        prof_style=style,
+        prof_alliance=prof_alliance,
+        prof_v0=prof_v0,
+        prof_v1=prof_v1,
+        manager_usernames=manager_usernames,
         manager_names=manager_names,
-        pseudonym=pseudonym, prof=prof, team=team, org=org, neighbourhood=neighbourhood,
-        target_group=tg, debt_too=debt_too, birth_year=birth_year, language=language,
-        start=start, end=end, status=status, sb=sb, out=out, video=video, net0=net0,
-        formal=formal, u0=u0, u1=u1,
-        wave_mask=wave_mask, wave_day=wave_day, wave_time=wave_time,
-        empowerment=empowerment, informal=informal, persona_client=0,
+        pseudonym=pseudonym,
+        prof=prof,
+        team=team,
+        org=org,
+        neighbourhood=neighbourhood,
+        target_group=tg,
+        debt_too=debt_too,
+        birth_year=birth_year,
+        language=language,
+        start=start,
+        end=end,
+        status=status,
+        sb=sb,
+        out=out,
+        video=video,
+        net0=net0,
+        formal=formal,
+        u0=u0,
+        u1=u1,
+        wave_mask=wave_mask,
+        wave_day=wave_day,
+        wave_time=wave_time,
+        empowerment=empowerment,
+        informal=informal,
+        persona_client=0,
     )
 
 

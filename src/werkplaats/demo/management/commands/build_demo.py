@@ -16,19 +16,32 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--clients", type=int, default=1500,
-                            help="number of clients (default 1500; at least 20)")
+        parser.add_argument(
+            "--clients",
+            type=int,
+            default=1500,
+            help="number of clients (default 1500; at least 20)",
+        )
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-        parser.add_argument("--replace", action="store_true",
-                            help="delete the demo's rows first if the database is not empty")
-        parser.add_argument("--no-identities", action="store_true",
-                            help="skip the encrypted identifying details (for benchmarks)")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="delete the demo's rows first if the database is not empty",
+        )
+        parser.add_argument(
+            "--no-identities",
+            action="store_true",
+            help="skip the encrypted identifying details (for benchmarks)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             counts = build_demo(
-                clients=options["clients"], seed=options["seed"], replace=options["replace"],
-                stdout=self.stdout, identities=not options["no_identities"],
+                clients=options["clients"],
+                seed=options["seed"],
+                replace=options["replace"],
+                stdout=self.stdout,
+                identities=not options["no_identities"],
             )
         except (DatabaseNotEmpty, ValueError) as exc:
             raise CommandError(str(exc)) from exc

@@ -129,3 +129,25 @@ def test_the_command_builds_and_prints_the_persona_table():
         assert username in text
     assert "werkplaats-demo" in text
     assert Client.objects.count() == 60
+
+
+def test_the_command_replaces_when_asked():
+    build_demo(SMALL, seed=1)
+    call_command("build_demo", "--clients", "60", "--replace", stdout=StringIO())
+    assert Client.objects.count() == 60
+
+
+def test_a_failed_replace_keeps_the_previous_demo(monkeypatch):
+    from werkplaats.demo import generator
+
+    build_demo(SMALL, seed=1)
+    before = demo_digest()
+
+    def fail(self):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(generator._Builder, "_link_personas", fail)
+    with pytest.raises(RuntimeError):
+        build_demo(60, seed=2, replace=True)
+    assert Client.objects.count() == SMALL
+    assert demo_digest() == before

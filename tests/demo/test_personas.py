@@ -67,6 +67,7 @@ def test_client_persona_is_a_client_of_professional_with_goals_contacts_network(
     assert trajectory.contacts.count() >= 10
     assert trajectory.network_snapshots.count() >= 3
     assert NetworkMember.objects.filter(snapshot__trajectory=trajectory, label="Ans (zus)").exists()
+    assert record.identity.name == "Fatima Haddou"
     netwerklid = User.objects.get(username="netwerklid")
     assert netwerklid.first_name == "Ans"
     assert Consent.objects.filter(

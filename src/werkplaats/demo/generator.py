@@ -290,10 +290,10 @@ def build_demo(
             f"The database is not empty ({found}). The demo builds into an empty, migrated "
             "database; pass --replace to delete the demo's rows first."
         )
-    if in_the_way:
-        delete_demo(stdout)
     world = draw_world(clients, seed)
-    with transaction.atomic():
+    with transaction.atomic():  # a failed build leaves the previous demo in place
+        if in_the_way:
+            delete_demo(stdout)
         builder = _Builder(world, identities=identities, stdout=stdout)
         builder.build()
     counts = {label: model.objects.count() for label, model in _COUNTED.items()}
@@ -676,13 +676,17 @@ class _Builder:
         phone = rng.integers(0, 1_000_000, m)
         if self.identities:
             muni_names = [mn for mn, _c, _n in names.MUNICIPALITIES]
+            persona = PERSONAS["client"]
+            persona_name = f"{persona.first_name} {persona.last_name}"
             self._insert(
                 ClientIdentity,
                 ["client", "name", "contact"],
                 [
                     (
                         client_pk[j],
-                        f"{names.FIRST_NAMES[first[j]]} {names.LAST_NAMES[last[j]]}",
+                        persona_name
+                        if i == w.persona_client
+                        else f"{names.FIRST_NAMES[first[j]]} {names.LAST_NAMES[last[j]]}",
                         f"{names.STREETS[street[j]]} {house[j]}, "
                         f"99{postcode[j]:02d} {chr(65 + letters[j, 0])}{chr(65 + letters[j, 1])} "
                         f"{muni_names[w.neighbourhoods[w.neighbourhood[i]][0]]} · "

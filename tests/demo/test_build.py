@@ -151,3 +151,22 @@ def test_a_failed_replace_keeps_the_previous_demo(monkeypatch):
         build_demo(60, seed=2, replace=True)
     assert Client.objects.count() == SMALL
     assert demo_digest() == before
+
+
+def test_ordinary_inserts_after_a_build_get_fresh_keys():
+    """The build reserves primary keys itself; the sequences must have moved past them."""
+    from werkplaats.casework.models import WorkingPrinciple
+
+    build_demo(SMALL, seed=1)
+    top = Client.objects.order_by("-pk").first().pk
+    assert Client.objects.create(pseudonym="NIEUW-0001").pk > top
+    contact = Contact.objects.order_by("pk").first()
+    fresh = Contact.objects.create(
+        trajectory=contact.trajectory,
+        date=contact.date,
+        duration_minutes=30,
+        mode="phone",
+        recorded_by=contact.recorded_by,
+    )
+    assert fresh.pk > Contact.objects.exclude(pk=fresh.pk).order_by("-pk").first().pk
+    fresh.principles.add(WorkingPrinciple.objects.get(code="outreach"))

@@ -14,7 +14,7 @@ import hashlib
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any, Protocol, cast
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
@@ -209,11 +209,20 @@ STUDY_CONSENTS = [(0, "all", 0.82), (1, "orgs01", 0.60), (3, "mph", 0.50)]
 WITHDRAW_P = 0.06
 
 
+class Writer(Protocol):
+    """Where progress goes: a file, or a management command's OutputWrapper."""
+
+    def write(self, __text: str) -> Any: ...
+
+
+Model = type[models.Model]
+
+
 class DatabaseNotEmpty(ValueError):
     """The database already holds clients or demo rows."""
 
 
-def _say(stdout: TextIO | None, text: str) -> None:
+def _say(stdout: Writer | None, text: str) -> None:
     if stdout is not None:
         stdout.write(text + "\n")
 
@@ -235,7 +244,7 @@ def existing_rows() -> dict[str, int]:
 
 # Leaf first; every casework row and every partnership row goes (the demo owns a demo
 # database); lookup lists loaded by migrations stay; users outside the demo stay.
-_WIPE = [
+_WIPE: list[Model] = [
     NetworkMember,
     NetworkSnapshot,
     GoalScore,
@@ -260,7 +269,7 @@ _WIPE = [
 ]
 
 
-def delete_demo(stdout: TextIO | None = None) -> None:
+def delete_demo(stdout: Writer | None = None) -> None:
     """Delete the demo's rows: all casework, studies, consents and partnership rows."""
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -278,7 +287,7 @@ def build_demo(
     clients: int = 1500,
     seed: int = 1,
     replace: bool = False,
-    stdout: TextIO | None = None,
+    stdout: Writer | None = None,
     identities: bool = True,
 ) -> dict[str, Any]:
     """Build the demo workplace; return the rows made per table and the seconds taken."""
@@ -296,7 +305,9 @@ def build_demo(
             delete_demo(stdout)
         builder = _Builder(world, identities=identities, stdout=stdout)
         builder.build()
-    counts = {label: model.objects.count() for label, model in _COUNTED.items()}
+    counts: dict[str, Any] = {
+        label: model._default_manager.count() for label, model in _COUNTED.items()
+    }
     counts["rows"] = sum(counts.values())
     counts["seconds"] = round(time.perf_counter() - began, 2)
     _say(
@@ -330,16 +341,16 @@ def _converter(field: models.Field) -> Any:
 
 
 class _Builder:
-    def __init__(self, world: World, identities: bool, stdout: TextIO | None) -> None:
+    def __init__(self, world: World, identities: bool, stdout: Writer | None) -> None:
         self.w = world
         self.identities = identities
         self.stdout = stdout
         self.days = [WINDOW_START + timedelta(days=d) for d in range(WINDOW_DAYS + 60)]
-        self.next_id: dict[type, int] = {}
-        self.inserted: set[type] = set()
+        self.next_id: dict[Model, int] = {}
+        self.inserted: set[Model] = set()
 
     # -- fast inserts ----------------------------------------------------------------
-    def _ids(self, model: type, n: int) -> list[int]:
+    def _ids(self, model: Model, n: int) -> list[int]:
         """Reserve n primary keys: the sequence on PostgreSQL, a counter on SQLite."""
         table = model._meta.db_table
         with connection.cursor() as cursor:
@@ -364,7 +375,7 @@ class _Builder:
         self.next_id[model] = first + n
         return list(range(first, first + n))
 
-    def _insert(self, model: type, names_: list[str], rows: list[tuple]) -> list[int]:
+    def _insert(self, model: Model, names_: list[str], rows: list[tuple]) -> list[int]:
         """INSERT rows (values in the order of ``names_``) with executemany; return their pks.
 
         bulk_create spends most of its time building model instances and preparing each
@@ -375,7 +386,7 @@ class _Builder:
         if not rows:
             return []
         opts = model._meta
-        fields = [opts.get_field(n) for n in names_]
+        fields = [cast(models.Field, opts.get_field(n)) for n in names_]
         others = [f for f in opts.concrete_fields if not f.primary_key and f not in fields]
         tail = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
         simple = (
@@ -400,7 +411,7 @@ class _Builder:
                 for r in rows
             ]
         params = [(pk, *r, *tail) for pk, r in zip(ids, rows, strict=True)]
-        cols = [opts.pk.column] + [f.column for f in fields] + [f.column for f in others]
+        cols = [str(f.column) for f in [opts.pk, *fields, *others]]
         sql = "INSERT INTO {} ({}) VALUES ({})".format(
             connection.ops.quote_name(opts.db_table),
             ", ".join(connection.ops.quote_name(c) for c in cols),
@@ -979,7 +990,7 @@ class _Builder:
                 )
             roles = names.FORMAL_ROLES[TARGET_GROUPS[w.target_group[i]]]
             pick = rng.permutation(len(roles))[: int(w.formal[i])]
-            formal = [
+            formal: list[tuple[Any, ...]] = [
                 (
                     roles[p],
                     "professional",
@@ -1070,7 +1081,7 @@ class _Builder:
     ) -> None:
         """Care consent for everyone; study consents for most; a few withdrawn later."""
         w = self.w
-        rows = [
+        rows: list[tuple[Any, ...]] = [
             (client_pk[j], "care", None, _at(w.start[i]), prof_user[j], None, None)
             for j, i in enumerate(idx)
         ]
@@ -1126,7 +1137,7 @@ class _Builder:
         )
 
 
-_COUNTED = {
+_COUNTED: dict[str, Model] = {
     "municipalities": Municipality,
     "neighbourhoods": Neighbourhood,
     "organisations": Organisation,
@@ -1151,7 +1162,7 @@ _COUNTED = {
 }
 
 
-def print_personas(stdout: TextIO) -> None:
+def print_personas(stdout: Writer) -> None:
     """The persona table: role, username, password."""
     rows = [("role", "username", "password"), *persona_table()]
     widths = [max(len(r[k]) for r in rows) for k in range(3)]

@@ -281,10 +281,10 @@ def draw_world(clients: int, seed: int) -> World:
     u1 = rng.normal(0, SDS["client_slope"], n)
 
     # --- waves -----------------------------------------------------------------------
-    k = np.arange(MAX_WAVES)
+    wave_index = np.arange(MAX_WAVES)
     jitter = rng.integers(-7, 8, size=(n, MAX_WAVES))
     jitter[:, 0] = 0
-    offset = k[None, :] * WAVE_DAYS + jitter
+    offset = wave_index[None, :] * WAVE_DAYS + jitter
     last = np.where(is_open, WINDOW_DAYS, end_raw)
     wave_day = start[:, None] + offset
     wave_mask = wave_day <= last[:, None]

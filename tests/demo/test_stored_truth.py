@@ -82,3 +82,17 @@ def test_gas_scores_follow_the_latent_change(built):
     assert np.corrcoef(change, gain)[0, 1] > 0.5
     assert set(scores.level.unique()) <= {-2, -1, 0, 1, 2}
     assert len(set(scores.level.unique())) == 5  # all five levels are used
+
+
+def test_the_stored_gas_frame_has_one_row_per_score_and_the_stored_predictors(built):
+    from werkplaats.demo.recovery import stored_gas_frame
+
+    frame = stored_gas_frame()
+    assert len(frame) == GoalScore.objects.count()
+    assert frame[["sb", "out", "video"]].stack().between(0, 1).all()
+    assert (frame["years"] > 0).all()
+    assert frame["policy"].between(1, 5).all()
+    # The stored intake network is the planted one.
+    truth_net0 = built.groupby("pseudonym")["net0"].first()
+    stored = frame.groupby("pseudonym")["net0"].first()
+    assert (stored.to_numpy() == truth_net0.loc[stored.index].to_numpy()).all()

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from werkplaats.demo.recovery import latent_design, ols_cluster
 from werkplaats.demo.truth import (
     EFFECTS,
     NETWORK_EFFECTS,
@@ -14,49 +15,6 @@ from werkplaats.demo.truth import (
     sizes,
     truth_frame,
 )
-
-
-def ols_cluster(frame: pd.DataFrame, columns: dict[str, np.ndarray], y: str, cluster: str):
-    """OLS with cluster-robust (CR1) standard errors; returns estimates and SEs by name."""
-    X = np.column_stack([np.asarray(v, dtype=float) for v in columns.values()])
-    yv = frame[y].to_numpy(dtype=float)
-    beta, *_ = np.linalg.lstsq(X, yv, rcond=None)
-    resid = yv - X @ beta
-    groups = frame[cluster].astype("category").cat.codes.to_numpy()
-    n_groups = groups.max() + 1
-    scores = np.zeros((n_groups, X.shape[1]))
-    np.add.at(scores, groups, X * resid[:, None])
-    bread = np.linalg.inv(X.T @ X)
-    n, p = X.shape
-    cov = bread @ (scores.T @ scores) @ bread * n_groups / (n_groups - 1) * (n - 1) / (n - p)
-    return dict(zip(columns, beta, strict=True)), dict(
-        zip(columns, np.sqrt(np.diag(cov)), strict=True)
-    )
-
-
-def latent_design(f: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The model formula of docs/demo-workplace.md, written out as columns."""
-    t = f["time"]
-    return {
-        "intercept": np.ones(len(f)),
-        "net0": f.net0_c,
-        "frail": f.frail,
-        "sb": f.sb_c,
-        "out": f.out_c,
-        "policy": f.policy_c,
-        "video": f.video_c,
-        "sb:net0": f.sb_c * f.net0_c,
-        "out:frail": f.out_c * f.frail,
-        "time": t,
-        "time:sb": t * f.sb_c,
-        "time:sb:net0": t * f.sb_c * f.net0_c,
-        "time:net0": t * f.net0_c,
-        "time:out": t * f.out_c,
-        "time:out:frail": t * f.out_c * f.frail,
-        "time:frail": t * f.frail,
-        "time:policy": t * f.policy_c,
-        "time:video": t * f.video_c,
-    }
 
 
 def test_same_seed_gives_the_same_truth():

@@ -59,7 +59,8 @@ from werkplaats.partnership.models import (
 from werkplaats.programme.models import Consent, Focus, Study, StudyParticipation, SubTheme
 
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
-BATCH = 2000
+BATCH = 2000  # rows per bulk_create batch (the partnership, studies)
+EXECUTEMANY_ROWS = 20000  # rows per executemany call (everything under the clients)
 UNUSABLE_PASSWORD = "!demo-account-without-password"
 JOINED = datetime(2024, 9, 1, 9, 0, tzinfo=UTC)
 
@@ -418,8 +419,8 @@ class _Builder:
             ", ".join(["%s"] * len(cols)),
         )
         with connection.cursor() as cursor:
-            for k in range(0, len(params), 20000):
-                cursor.executemany(sql, params[k : k + 20000])
+            for k in range(0, len(params), EXECUTEMANY_ROWS):
+                cursor.executemany(sql, params[k : k + EXECUTEMANY_ROWS])
         self.inserted.add(model)
         return ids
 

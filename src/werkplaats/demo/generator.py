@@ -11,6 +11,7 @@ everything under them in chunks of 2,000 clients with ``executemany`` (see
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -497,40 +498,32 @@ class _Builder:
         memberships: list[tuple[str, Organisation, str, int | None]] = []
         p = PERSONAS
 
-        def person(username: str, first: str, last: str) -> None:
-            pw = persona_hash if username in p else UNUSABLE_PASSWORD
-            rows.append((username, first, last, pw))
+        # Users without a name of their own borrow one: managers' and professionals' names
+        # read backwards (cycled, so that small demos never run out).
+        extra_names = itertools.cycle(w.manager_names[::-1] + w.prof_names[::-1])
+
+        def person(username: str, name: tuple[str, str] | None = None) -> None:
+            if username in p:
+                name = (p[username].first_name, p[username].last_name)
+            first, last = name if name is not None else next(extra_names)
+            rows.append(
+                (username, first, last, persona_hash if username in p else UNUSABLE_PASSWORD)
+            )
 
         for i, username in enumerate(w.prof_usernames):
-            first, last = (
-                (p[username].first_name, p[username].last_name)
-                if username in p
-                else w.prof_names[i]
-            )
-            person(username, first, last)
+            person(username, w.prof_names[i])
             team = int(w.prof_team[i])
             memberships.append(
                 (username, self.practice[w.team_org[team]], Role.PROFESSIONAL, self.team_pk[team])
             )
         for t, username in enumerate(w.manager_usernames):
-            first, last = (
-                (p[username].first_name, p[username].last_name)
-                if username in p
-                else w.manager_names[t]
-            )
-            person(username, first, last)
+            person(username, w.manager_names[t])
             memberships.append(
                 (username, self.practice[w.team_org[t]], Role.TEAM_MANAGER, self.team_pk[t])
             )
-        extra_names = iter(w.manager_names[::-1] + w.prof_names[::-1])
         for o, org in enumerate(self.practice):
             username = "orgadmin" if o == 0 else f"admin-{o:03d}"
-            first, last = (
-                (p[username].first_name, p[username].last_name)
-                if username in p
-                else next(extra_names)
-            )
-            person(username, first, last)
+            person(username)
             memberships.append((username, org, Role.ORG_ADMIN, None))
         by_name = self.org_by_name
         others = [
@@ -553,12 +546,7 @@ class _Builder:
             ("netwerklid", w.practice_names[w.org[w.persona_client]], Role.NETWORK_MEMBER),
         ]
         for username, org_name, role in others:
-            first, last = (
-                (p[username].first_name, p[username].last_name)
-                if username in p
-                else next(extra_names)
-            )
-            person(username, first, last)
+            person(username)
             memberships.append((username, by_name[org_name], role, None))
         users = User.objects.bulk_create(
             [
@@ -606,7 +594,6 @@ class _Builder:
         self.tg_cols = [self.tg_pk[c] for c in TARGET_GROUPS]
 
     def _studies(self) -> None:
-        w = self.w
         sub_pk = dict(SubTheme.objects.values_list("code", "pk"))
         focus_pk = dict(Focus.objects.values_list("code", "pk"))
         studies = Study.objects.bulk_create(
@@ -658,7 +645,6 @@ class _Builder:
         Study.subthemes.through.objects.bulk_create(subs)
         Study.foci.through.objects.bulk_create(foci)
         Study.researchers.through.objects.bulk_create(researchers)
-        del w
 
     # -- clients, in chunks ------------------------------------------------------------
     def _clients(self, chunk: int, a: int, b: int) -> None:

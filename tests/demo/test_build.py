@@ -1,0 +1,172 @@
+"""build_demo: deterministic, sized as promised, refuses a full database, replaces cleanly."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from werkplaats.casework.models import Client, ClientIdentity, Contact, Trajectory
+from werkplaats.demo.generator import DatabaseNotEmpty, build_demo, delete_demo, demo_digest
+from werkplaats.partnership.models import Organisation, StakeholderKind, User
+from werkplaats.programme.models import Consent, Study, SubTheme
+
+pytestmark = pytest.mark.django_db
+
+SMALL = 150
+
+
+def test_same_seed_builds_the_same_rows():
+    build_demo(SMALL, seed=3)
+    first = demo_digest()
+    build_demo(SMALL, seed=3, replace=True)
+    assert demo_digest() == first
+
+
+def test_another_seed_builds_other_rows():
+    build_demo(SMALL, seed=3)
+    first = demo_digest()
+    build_demo(SMALL, seed=4, replace=True)
+    assert demo_digest() != first
+
+
+def test_counts_are_in_the_expected_ranges():
+    counts = build_demo(SMALL, seed=1)
+    assert counts["clients"] == SMALL
+    assert counts["trajectories"] == SMALL
+    assert counts["identities"] == SMALL
+    assert 8 * SMALL <= counts["contacts"] <= 20 * SMALL
+    assert SMALL <= counts["goals"] <= 3 * SMALL
+    assert counts["goal_scores"] >= counts["goals"]  # most goals are reviewed more than once
+    assert 2 * SMALL <= counts["network_snapshots"] <= 9 * SMALL
+    assert counts["network_members"] >= 3 * counts["network_snapshots"]
+    assert counts["consents"] >= 1.6 * SMALL  # care for all, a study for most
+    assert counts["studies"] == 7
+    assert counts["seconds"] < 30
+    assert set(Organisation.objects.values_list("kind", flat=True)) == set(StakeholderKind.values)
+    # Every client lives in a neighbourhood that their team works in.
+    for t in Trajectory.objects.select_related("client", "team"):
+        assert t.client.neighbourhood_id in set(t.team.neighbourhoods.values_list("pk", flat=True))
+
+
+def test_care_consent_for_all_and_some_study_consents_withdrawn():
+    build_demo(400, seed=2)
+    care = Consent.objects.filter(purpose="care")
+    assert care.count() == 400
+    study = Consent.objects.filter(purpose="study")
+    cohort = study.filter(study__title__startswith="Wat werkt voor wie")
+    assert 0.7 * 400 <= cohort.count() <= 0.95 * 400
+    assert 0 < study.filter(withdrawn_at__isnull=False).count() < 0.15 * study.count()
+
+
+def test_the_programme_map_has_gaps():
+    build_demo(SMALL, seed=1)
+    uncovered = set(SubTheme.objects.filter(studies__isnull=True).values_list("code", flat=True))
+    assert uncovered == {"2.4", "3.4", "4.3"}
+    assert Study.objects.filter(participations__organisation__kind="practice").exists()
+
+
+def test_identities_are_encrypted_at_rest():
+    build_demo(SMALL, seed=1)
+    identity = ClientIdentity.objects.first()
+    assert " " in identity.name and "06-00" in identity.contact
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name FROM {ClientIdentity._meta.db_table} WHERE id = %s", [identity.pk]
+        )
+        raw = cursor.fetchone()[0]
+    assert identity.name not in raw
+
+
+def test_no_identities_leaves_them_out():
+    counts = build_demo(SMALL, seed=1, identities=False)
+    assert counts["identities"] == 0 and counts["clients"] == SMALL
+
+
+def test_a_database_with_clients_is_refused():
+    build_demo(SMALL, seed=1)
+    with pytest.raises(DatabaseNotEmpty, match="--replace"):
+        build_demo(SMALL, seed=1)
+    assert Client.objects.count() == SMALL
+
+
+def test_the_command_refuses_with_a_clear_message():
+    build_demo(SMALL, seed=1)
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("build_demo", "--clients", "50", stdout=StringIO())
+
+
+def test_replace_deletes_the_demo_first_and_keeps_other_users():
+    outsider = User.objects.create_user("beheerder", password="x" * 12)
+    build_demo(300, seed=1)
+    build_demo(SMALL, seed=5, replace=True)
+    assert Client.objects.count() == SMALL
+    assert Trajectory.objects.count() == SMALL
+    assert User.objects.filter(pk=outsider.pk).exists()
+    # Nothing of the first build is left: every contact belongs to a current client.
+    assert not Contact.objects.exclude(trajectory__client__in=Client.objects.all()).exists()
+
+
+def test_delete_demo_leaves_the_lookup_lists():
+    from werkplaats.casework.models import TargetGroup, WorkingPrinciple
+
+    build_demo(SMALL, seed=1)
+    delete_demo()
+    assert Client.objects.count() == 0 and Organisation.objects.count() == 0
+    assert TargetGroup.objects.count() >= 4 and WorkingPrinciple.objects.count() == 7
+    assert SubTheme.objects.count() == 13
+
+
+def test_the_command_builds_and_prints_the_persona_table():
+    out = StringIO()
+    call_command("build_demo", "--clients", "60", "--seed", "2", stdout=out)
+    text = out.getvalue()
+    assert "role" in text and "username" in text and "password" in text
+    for username in ["client", "professional", "onderzoeker", "docent"]:
+        assert username in text
+    assert "werkplaats-demo" in text
+    assert Client.objects.count() == 60
+
+
+def test_the_command_replaces_when_asked():
+    build_demo(SMALL, seed=1)
+    call_command("build_demo", "--clients", "60", "--replace", stdout=StringIO())
+    assert Client.objects.count() == 60
+
+
+def test_a_failed_replace_keeps_the_previous_demo(monkeypatch):
+    from werkplaats.demo import generator
+
+    build_demo(SMALL, seed=1)
+    before = demo_digest()
+
+    def fail(self):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(generator._Builder, "_link_personas", fail)
+    with pytest.raises(RuntimeError):
+        build_demo(60, seed=2, replace=True)
+    assert Client.objects.count() == SMALL
+    assert demo_digest() == before
+
+
+def test_ordinary_inserts_after_a_build_get_fresh_keys():
+    """The build reserves primary keys itself; the sequences must have moved past them."""
+    from werkplaats.casework.models import WorkingPrinciple
+
+    build_demo(SMALL, seed=1)
+    top = Client.objects.order_by("-pk").first().pk
+    assert Client.objects.create(pseudonym="NIEUW-0001").pk > top
+    contact = Contact.objects.order_by("pk").first()
+    fresh = Contact.objects.create(
+        trajectory=contact.trajectory,
+        date=contact.date,
+        duration_minutes=30,
+        mode="phone",
+        recorded_by=contact.recorded_by,
+    )
+    assert fresh.pk > Contact.objects.exclude(pk=fresh.pk).order_by("-pk").first().pk
+    fresh.principles.add(WorkingPrinciple.objects.get(code="outreach"))

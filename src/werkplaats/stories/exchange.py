@@ -66,10 +66,14 @@ def _store_codes(codebook: Codebook, user: User, codes: Iterable[refi_qda.Code],
 
 
 @transaction.atomic
-def codebook_import(*, user: User, data: bytes, title: str, studies: Iterable[Study] = ()) -> Codebook:
+def codebook_import(
+    *, user: User, data: bytes, title: str, description: str = "", studies: Iterable[Study] = ()
+) -> Codebook:
     codes, origin = refi_qda.read_codebook(data)  # raises RefiQdaError before any write
+    source_note = f"REFI-QDA ({origin})" if origin else "REFI-QDA"
     codebook = services.codebook_create(
-        user=user, title=title, description=f"REFI-QDA ({origin})" if origin else "REFI-QDA", studies=studies
+        user=user, title=title, description="\n".join(filter(None, [description, source_note])),
+        studies=studies,
     )
     _store_codes(codebook, user, codes)
     return codebook

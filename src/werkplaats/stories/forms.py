@@ -204,7 +204,7 @@ class FindingForm(forms.Form):
         self.fields["joint_cell"].queryset = JointDisplayCell.objects.filter(round__study=study).select_related("theme")  # type: ignore[attr-defined]
         self.fields["quotes"].queryset = Segment.objects.filter(  # type: ignore[attr-defined]
             round__study=study, document__source__withdrawn_at__isnull=True
-        ).select_related("code")[:200]
+        ).select_related("code")
 
 
 DIALOGUE_ROLES = [*Role.choices, ("professional_body", _("professional body"))]

@@ -147,15 +147,29 @@ def build_stories(w: SimpleNamespace) -> None:
     for coder in (w.rita, w.eva, w.klaas):
         CoderAssignment.objects.create(round=w.round_a, coder=coder)
     w.segment_a = Segment.objects.create(
-        round=w.round_a, document=w.shared_a, coder=w.eva, code=w.code_a,
-        start=0, end=30, snippet=w.shared_a.text[0:30],
+        round=w.round_a,
+        document=w.shared_a,
+        coder=w.eva,
+        code=w.code_a,
+        start=0,
+        end=30,
+        snippet=w.shared_a.text[0:30],
     )
-    w.finding_a = services.finding_create(study=w.study_s, user=w.rita, statement="Buren maken het verschil.")
+    w.finding_a = services.finding_create(
+        study=w.study_s, user=w.rita, statement="Buren maken het verschil."
+    )
     w.dialogue_a = services.dialogue_create(
-        study=w.study_s, user=w.rita, held_on=dt.date(2025, 6, 1), title="Kruisen van kennis",
-        participants={"client": 2, "professional": 3}, findings=[w.finding_a],
+        study=w.study_s,
+        user=w.rita,
+        held_on=dt.date(2025, 6, 1),
+        title="Kruisen van kennis",
+        participants={"client": 2, "professional": 3},
+        findings=[w.finding_a],
     )
     w.check_a, w.check_token = services.member_check_create(
-        finding=w.finding_a, user=w.rita, synthesis="Buren helpen u weer naar buiten.",
-        client=w.client_a, one_time_link=True,
+        finding=w.finding_a,
+        user=w.rita,
+        synthesis="Buren helpen u weer naar buiten.",
+        client=w.client_a,
+        one_time_link=True,
     )

@@ -41,7 +41,6 @@ def test_krippendorff_2011_c1_binary_two_coders():
     assert krippendorff_alpha([a, b]) == pytest.approx(0.095, abs=5e-4)
 
 
-
 def test_c3_coincidence_matrix_total_is_number_of_pairable_values():
     values, o = coincidence_matrix(C3)
     assert values == [1, 2, 3, 4, 5]
@@ -82,9 +81,7 @@ def test_undefined_cases_raise_a_clear_error(func):
         func()
 
 
-@given(
-    st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from("abc")), min_size=2, max_size=40)
-)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from("abc")), min_size=2, max_size=40))
 def test_alpha_is_at_most_one_and_one_only_for_perfect_agreement(pairs):
     a = [x for x, _ in pairs]
     b = [y for _, y in pairs]

@@ -28,8 +28,11 @@ def test_names_places_dates_and_contacts_are_proposed():
 
 
 def test_known_names_and_extra_terms_are_found_even_when_not_in_the_dictionary():
-    masks = propose_masks("Ik zag Zwaantje en de Bakkerij Bolletje.", known_names=["Zwaantje"],
-                          extra_terms=["Bakkerij Bolletje"])
+    masks = propose_masks(
+        "Ik zag Zwaantje en de Bakkerij Bolletje.",
+        known_names=["Zwaantje"],
+        extra_terms=["Bakkerij Bolletje"],
+    )
     assert [m.text for m in masks] == ["Zwaantje", "Bakkerij Bolletje"]
 
 

@@ -27,8 +27,11 @@ def _assignment(world, user):  # type: ignore[no-untyped-def]
 
 def test_a_segment_stores_offsets_and_snippet(world):
     segment = services.segment_add(
-        assignment=_assignment(world, world.klaas), document=world.shared_a, code=world.code_a,
-        start=5, end=20,
+        assignment=_assignment(world, world.klaas),
+        document=world.shared_a,
+        code=world.code_a,
+        start=5,
+        end=20,
     )
     assert segment.snippet == world.shared_a.text[5:20]
     assert not segment.is_stale
@@ -38,8 +41,11 @@ def test_a_segment_stores_offsets_and_snippet(world):
 def test_offsets_outside_the_source_are_refused(world, start, end):
     with pytest.raises(ValidationError, match="outside"):
         services.segment_add(
-            assignment=_assignment(world, world.klaas), document=world.shared_a, code=world.code_a,
-            start=start, end=end,
+            assignment=_assignment(world, world.klaas),
+            document=world.shared_a,
+            code=world.code_a,
+            start=start,
+            end=end,
         )
 
 
@@ -47,8 +53,12 @@ def test_browser_offsets_in_utf16_are_converted(world):
     world.shared_a.text = "😀 Ik red me wel."
     world.shared_a.save()
     segment = services.segment_add(
-        assignment=_assignment(world, world.klaas), document=world.shared_a, code=world.code_a,
-        start=3, end=5, utf16=True,
+        assignment=_assignment(world, world.klaas),
+        document=world.shared_a,
+        code=world.code_a,
+        start=3,
+        end=5,
+        utf16=True,
     )
     assert segment.snippet == "Ik"
 
@@ -56,22 +66,30 @@ def test_browser_offsets_in_utf16_are_converted(world):
 def test_grouping_codes_cannot_be_applied(world):
     with pytest.raises(ValidationError, match="grouping"):
         services.segment_add(
-            assignment=_assignment(world, world.klaas), document=world.shared_a, code=world.theme_a,
-            start=0, end=5,
+            assignment=_assignment(world, world.klaas),
+            document=world.shared_a,
+            code=world.theme_a,
+            start=0,
+            end=5,
         )
 
 
 def test_a_code_from_another_codebook_is_refused(world):
     with pytest.raises(ValidationError, match="codebook"):
         services.segment_add(
-            assignment=_assignment(world, world.klaas), document=world.shared_a, code=CodeFactory(),
-            start=0, end=5,
+            assignment=_assignment(world, world.klaas),
+            document=world.shared_a,
+            code=CodeFactory(),
+            start=0,
+            end=5,
         )
 
 
 def test_a_changed_source_is_detected(world):
     services.shared_version_correct(
-        document=world.shared_a, user=world.rita, text="Nieuw begin. " + world.shared_a.text,
+        document=world.shared_a,
+        user=world.rita,
+        text="Nieuw begin. " + world.shared_a.text,
         expected_version=world.shared_a.version,
     )
     world.segment_a.refresh_from_db()
@@ -79,13 +97,24 @@ def test_a_changed_source_is_detected(world):
 
 
 def test_coding_through_the_screen_by_ticking_sentences_and_by_selection(world):
-    url = reverse("stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk})
+    url = reverse(
+        "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
+    )
     klaas = _login(world.klaas)
     assert klaas.post(url, {"code": world.code_a.pk, "units": ["0", "2"]}).status_code == 302
-    assert klaas.post(url, {"code": world.code_a.pk, "start": "6", "end": "16", "utf16": "1"}).status_code == 302
+    assert (
+        klaas.post(
+            url, {"code": world.code_a.pk, "start": "6", "end": "16", "utf16": "1"}
+        ).status_code
+        == 302
+    )
     mine = Segment.objects.filter(coder=world.klaas).order_by("start")
     units = split_units(world.shared_a.text)
-    assert [(s.start, s.end) for s in mine] == [(units[0].start, units[0].end), (6, 16), (units[2].start, units[2].end)]
+    assert [(s.start, s.end) for s in mine] == [
+        (units[0].start, units[0].end),
+        (6, 16),
+        (units[2].start, units[2].end),
+    ]
     bad = klaas.post(url, {"code": world.code_a.pk, "start": "6", "end": "9999"})
     assert bad.status_code == 400 and "outside" in bad.content.decode()
     page = klaas.get(url).content.decode()
@@ -93,7 +122,9 @@ def test_coding_through_the_screen_by_ticking_sentences_and_by_selection(world):
 
 
 def test_blind_mode_hides_other_coders_until_everyone_is_done(world):
-    url = reverse("stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk})
+    url = reverse(
+        "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
+    )
     page = _login(world.klaas).get(url)
     assert world.segment_a not in list(page.context["segments"])
     visible = selectors.visible_segments(world.round_a, world.shared_a, world.klaas)
@@ -102,7 +133,9 @@ def test_blind_mode_hides_other_coders_until_everyone_is_done(world):
     assert compare.context["waiting"]
     for user in (world.rita, world.eva, world.klaas):
         _login(user).post(reverse("stories:round_done", kwargs={"pk": world.round_a.pk}))
-    assert list(selectors.visible_segments(world.round_a, world.shared_a, world.klaas)) == [world.segment_a]
+    assert list(selectors.visible_segments(world.round_a, world.shared_a, world.klaas)) == [
+        world.segment_a
+    ]
     compare = _login(world.klaas).get(reverse("stories:compare", kwargs={"pk": world.round_a.pk}))
     assert "waiting" not in compare.context
     assert compare.context["result"].overall is not None
@@ -111,7 +144,9 @@ def test_blind_mode_hides_other_coders_until_everyone_is_done(world):
 def test_done_coders_cannot_change_their_coding(world):
     assignment = services.assignment_finish(assignment=_assignment(world, world.eva))
     with pytest.raises(ValidationError, match="done"):
-        services.segment_add(assignment=assignment, document=world.shared_a, code=world.code_a, start=0, end=3)
+        services.segment_add(
+            assignment=assignment, document=world.shared_a, code=world.code_a, start=0, end=3
+        )
     with pytest.raises(ValidationError, match="done"):
         services.segment_delete(assignment=assignment, segment_id=world.segment_a.pk)
 
@@ -150,22 +185,32 @@ def test_coders_who_are_not_done_count_as_missing():
 def test_a_round_refuses_coders_without_a_coding_role(world):
     with pytest.raises(ValidationError, match="cannot code"):
         services.round_create(
-            user=world.rita, study=world.study_s, codebook=world.codebook_a, title="x",
-            documents=[world.shared_a], coders=[world.paula],
+            user=world.rita,
+            study=world.study_s,
+            codebook=world.codebook_a,
+            title="x",
+            documents=[world.shared_a],
+            coders=[world.paula],
         )
 
 
 def test_memos_on_codes_documents_and_sources(world):
     rita = _login(world.rita)
-    rita.post(reverse("stories:codebook", kwargs={"pk": world.codebook_a.pk}),
-              {"memo_on": world.code_a.pk, "memo-memo": "Let op: ook familie?"})
+    rita.post(
+        reverse("stories:codebook", kwargs={"pk": world.codebook_a.pk}),
+        {"memo_on": world.code_a.pk, "memo-memo": "Let op: ook familie?"},
+    )
     assert world.code_a.memos.get().text == "Let op: ook familie?"
-    url = reverse("stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk})
+    url = reverse(
+        "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
+    )
     _login(world.eva).post(url, {"action": "memo", "memo-memo": "Raakt me."})
     assert world.shared_a.memos.get().author == world.eva
     # Blind: Klaas does not see Eva's memo yet.
     assert "Raakt me." not in _login(world.klaas).get(url).content.decode()
-    rita.post(reverse("stories:source", kwargs={"pk": world.source_a.pk}), {"memo": "Mooi verhaal."})
+    rita.post(
+        reverse("stories:source", kwargs={"pk": world.source_a.pk}), {"memo": "Mooi verhaal."}
+    )
     assert world.source_a.memos.get().text == "Mooi verhaal."
 
 
@@ -182,15 +227,25 @@ def test_researcher_creates_a_codebook_code_and_round_through_the_pages(world):
     from werkplaats.stories.models import Codebook, CodingRound
 
     book = Codebook.objects.get(title="Nieuw")
-    rita.post(reverse("stories:codebook", kwargs={"pk": book.pk}),
-              {"name": "Thema", "colour": "#aa0000", "is_group": "on"})
-    rita.post(reverse("stories:codebook", kwargs={"pk": book.pk}),
-              {"name": "Sub", "colour": "#00aa00", "parent": book.codes.get(name="Thema").pk})
+    rita.post(
+        reverse("stories:codebook", kwargs={"pk": book.pk}),
+        {"name": "Thema", "colour": "#aa0000", "is_group": "on"},
+    )
+    rita.post(
+        reverse("stories:codebook", kwargs={"pk": book.pk}),
+        {"name": "Sub", "colour": "#00aa00", "parent": book.codes.get(name="Thema").pk},
+    )
     assert book.codes.get(name="Sub").parent.name == "Thema"
     response = rita.post(
         reverse("stories:round_new", kwargs={"pk": world.study_s.pk}),
-        {"title": "R2", "codebook": book.pk, "documents": [world.shared_a.pk],
-         "coders": [world.eva.pk, world.klaas.pk], "blind": "on", "unitising": "paragraph"},
+        {
+            "title": "R2",
+            "codebook": book.pk,
+            "documents": [world.shared_a.pk],
+            "coders": [world.eva.pk, world.klaas.pk],
+            "blind": "on",
+            "unitising": "paragraph",
+        },
     )
     assert response.status_code == 302
     assert CodingRound.objects.get(title="R2").assignments.count() == 2

@@ -32,13 +32,17 @@ def _validate(xml: bytes, schema: str) -> None:
 
 
 def test_codebook_export_download_validates(world):
-    response = _login(world.rita).get(reverse("stories:codebook_export", kwargs={"pk": world.codebook_a.pk}))
+    response = _login(world.rita).get(
+        reverse("stories:codebook_export", kwargs={"pk": world.codebook_a.pk})
+    )
     assert response["Content-Disposition"].endswith('.qdc"')
     _validate(response.content, "Codebook.xsd")
 
 
 def test_round_export_is_a_qdpx_that_validates_and_names_no_coder(world):
-    response = _login(world.rita).get(reverse("stories:round_export", kwargs={"pk": world.round_a.pk}))
+    response = _login(world.rita).get(
+        reverse("stories:round_export", kwargs={"pk": world.round_a.pk})
+    )
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     qde = archive.read("project.qde")
     _validate(qde, "Project.xsd")
@@ -59,7 +63,11 @@ def test_codebook_import_through_the_page(world):
     qdc = exchange.codebook_export(world.codebook_a, world.rita)
     response = _login(world.rita).post(
         reverse("stories:codebook_import"),
-        {"title": "Uit ATLAS.ti", "upload": SimpleUploadedFile("c.qdc", qdc), "studies": [world.study_s.pk]},
+        {
+            "title": "Uit ATLAS.ti",
+            "upload": SimpleUploadedFile("c.qdc", qdc),
+            "studies": [world.study_s.pk],
+        },
     )
     assert response.status_code == 302
     book = Codebook.objects.get(title="Uit ATLAS.ti")
@@ -67,8 +75,13 @@ def test_codebook_import_through_the_page(world):
 
 
 def _counts() -> tuple[int, ...]:
-    return (Source.objects.count(), SharedVersion.objects.count(), Codebook.objects.count(),
-            CodingRound.objects.count(), Segment.objects.count())
+    return (
+        Source.objects.count(),
+        SharedVersion.objects.count(),
+        Codebook.objects.count(),
+        CodingRound.objects.count(),
+        Segment.objects.count(),
+    )
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -101,8 +114,13 @@ def test_a_bad_project_is_refused_with_a_message_and_leaves_nothing(world, index
     before = _counts()
     response = _login(world.rita).post(
         reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {"upload": SimpleUploadedFile("p.qdpx", _bad_projects()[index]), "kind": "interview",
-         "offsets": "auto", "consent": "on", "anonymised": "on"},
+        {
+            "upload": SimpleUploadedFile("p.qdpx", _bad_projects()[index]),
+            "kind": "interview",
+            "offsets": "auto",
+            "consent": "on",
+            "anonymised": "on",
+        },
     )
     assert response.status_code == 200
     assert response.context["form"].errors["upload"]
@@ -128,8 +146,13 @@ def test_import_page_creates_a_round(world):
     data = exchange.round_export(world.round_a, world.rita)
     response = _login(world.rita).post(
         reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {"upload": SimpleUploadedFile("p.qdpx", data), "kind": "interview", "offsets": "auto",
-         "consent": "on", "anonymised": "on"},
+        {
+            "upload": SimpleUploadedFile("p.qdpx", data),
+            "kind": "interview",
+            "offsets": "auto",
+            "consent": "on",
+            "anonymised": "on",
+        },
     )
     assert response.status_code == 302
     assert CodingRound.objects.filter(study=world.study_s).count() == 2

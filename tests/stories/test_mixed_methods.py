@@ -36,11 +36,18 @@ def test_joint_display_puts_frequency_quotes_and_gas_change_per_group_side_by_si
 def test_researchers_judge_the_relation_with_a_meta_inference(world):
     url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
     rita = _login(world.rita)
-    post = {"theme": world.theme_a.pk, "group": "", "relation": "expands", "meta_inference": "Buren verklaren de groei."}
+    post = {
+        "theme": world.theme_a.pk,
+        "group": "",
+        "relation": "expands",
+        "meta_inference": "Buren verklaren de groei.",
+    }
     assert rita.post(url, {**post, "version": 0}).status_code == 302
     cell = JointDisplayCell.objects.get(round=world.round_a, theme=world.theme_a)
     assert cell.relation == "expands" and cell.version == 1
-    assert rita.post(url, {**post, "relation": "confirms", "version": cell.version}).status_code == 302
+    assert (
+        rita.post(url, {**post, "relation": "confirms", "version": cell.version}).status_code == 302
+    )
     stale = rita.post(url, {**post, "relation": "contradicts", "version": cell.version})
     assert stale.status_code == 409
     cell.refresh_from_db()
@@ -67,8 +74,10 @@ def test_case_view_needs_the_clients_study_consent(world):
 
 def test_findings_dialogue_and_discussed_with_clients(world):
     rita = _login(world.rita)
-    rita.post(reverse("stories:findings", kwargs={"pk": world.study_s.pk}),
-              {"statement": "Ontmoeting werkt.", "quotes": [world.segment_a.pk]})
+    rita.post(
+        reverse("stories:findings", kwargs={"pk": world.study_s.pk}),
+        {"statement": "Ontmoeting werkt.", "quotes": [world.segment_a.pk]},
+    )
     finding = world.study_s.findings.get(statement="Ontmoeting werkt.")
     assert list(finding.quotes.all()) == [world.segment_a]
     rita.post(reverse("stories:finding", kwargs={"pk": finding.pk}), {"discussed": "1"})
@@ -76,9 +85,17 @@ def test_findings_dialogue_and_discussed_with_clients(world):
     assert finding.discussed_with_clients_at is not None
     response = rita.post(
         reverse("stories:dialogues", kwargs={"pk": world.study_s.pk}),
-        {"held_on": "2025-09-01", "title": "Tweede sessie", "findings": [finding.pk],
-         "interpretations": "Klanten zien het anders.", "disagreements": "Over de rol van buren.",
-         "actions": "Terugkoppelen aan team.", "n_client": 4, "n_experience_expert": 1, "n_policy_maker": 1},
+        {
+            "held_on": "2025-09-01",
+            "title": "Tweede sessie",
+            "findings": [finding.pk],
+            "interpretations": "Klanten zien het anders.",
+            "disagreements": "Over de rol van buren.",
+            "actions": "Terugkoppelen aan team.",
+            "n_client": 4,
+            "n_experience_expert": 1,
+            "n_policy_maker": 1,
+        },
     )
     assert response.status_code == 302
     session = world.study_s.dialogue_sessions.get(title="Tweede sessie")
@@ -91,8 +108,13 @@ def test_a_dialogue_needs_participants(world):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.dialogue_create(study=world.study_s, user=world.rita, held_on=world.trajectory_a.start,
-                                 title="Leeg", participants={"client": 0})
+        services.dialogue_create(
+            study=world.study_s,
+            user=world.rita,
+            held_on=world.trajectory_a.start,
+            title="Leeg",
+            participants={"client": 0},
+        )
 
 
 def test_member_check_through_a_one_time_link_becomes_new_data(world):
@@ -122,10 +144,17 @@ def test_member_check_on_the_clients_own_page(world):
 
 def test_a_finding_shows_a_one_time_link_once(world):
     rita = _login(world.rita)
-    response = rita.post(reverse("stories:finding", kwargs={"pk": world.finding_a.pk}),
-                         {"synthesis": "Samen sterk.", "one_time_link": "on"})
+    response = rita.post(
+        reverse("stories:finding", kwargs={"pk": world.finding_a.pk}),
+        {"synthesis": "Samen sterk.", "one_time_link": "on"},
+    )
     assert "/stories/check/" in response.context["link"]
-    assert "/stories/check/" not in rita.get(reverse("stories:finding", kwargs={"pk": world.finding_a.pk})).content.decode()
+    assert (
+        "/stories/check/"
+        not in rita.get(
+            reverse("stories:finding", kwargs={"pk": world.finding_a.pk})
+        ).content.decode()
+    )
 
 
 def test_member_checks_go_only_to_clients_with_standing_consent(world):
@@ -135,7 +164,9 @@ def test_member_checks_go_only_to_clients_with_standing_consent(world):
 
     programme_services.consent_withdraw(consent=world.consent_a, user=world.klaas)
     with pytest.raises(ValidationError):
-        services.member_check_create(finding=world.finding_a, user=world.rita, synthesis="x", client=world.client_a)
+        services.member_check_create(
+            finding=world.finding_a, user=world.rita, synthesis="x", client=world.client_a
+        )
 
 
 def test_stakeholder_kinds_per_phase_feed_the_programme_map(world):

@@ -51,10 +51,17 @@ def sample_project() -> Project:
         name="Verhaal 1",
         text=text,
         selections=[
-            Selection(guid=g(), start=0, end=38, code_guids=[child.guid], creating_user=coder.guid,
-                      description="sterk citaat"),
-            Selection(guid=g(), start=42, end=len(text), code_guids=[child.guid],
-                      creating_user=coder.guid),
+            Selection(
+                guid=g(),
+                start=0,
+                end=38,
+                code_guids=[child.guid],
+                creating_user=coder.guid,
+                description="sterk citaat",
+            ),
+            Selection(
+                guid=g(), start=42, end=len(text), code_guids=[child.guid], creating_user=coder.guid
+            ),
         ],
         note_guids=[note.guid],
     )
@@ -194,8 +201,18 @@ def test_broken_source_encoding_is_refused_with_its_name():
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"not a zip", _zip({}), _zip({"project.qde": b""}), _zip({"project.qde": b"<Project/>"}),
-     _zip({"project.qde": b"<Project xmlns='urn:QDA-XML:project:1.0'><Users><User/></Users></Project>"})],
+    [
+        b"",
+        b"not a zip",
+        _zip({}),
+        _zip({"project.qde": b""}),
+        _zip({"project.qde": b"<Project/>"}),
+        _zip(
+            {
+                "project.qde": b"<Project xmlns='urn:QDA-XML:project:1.0'><Users><User/></Users></Project>"
+            }
+        ),
+    ],
 )
 def test_malformed_projects_are_refused_with_a_message(data):
     with pytest.raises(RefiQdaError) as info:
@@ -223,7 +240,9 @@ xml_text = st.text(
 @given(
     st.lists(xml_text.filter(lambda s: s.strip()), min_size=1, max_size=5),
     st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff"),
+        alphabet=st.characters(
+            blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff"
+        ),
         min_size=1,
         max_size=200,
     ),
@@ -236,11 +255,15 @@ def test_written_projects_read_back_identically(names, text, data):
         start = data.draw(st.integers(0, len(text) - 1))
         end = data.draw(st.integers(start + 1, len(text)))
         selections.append(Selection(guid=g(), start=start, end=end, code_guids=[codes[0].guid]))
-    project = Project(name="p", codes=codes, sources=[TextSource(g(), "s", text, selections=selections)])
+    project = Project(
+        name="p", codes=codes, sources=[TextSource(g(), "s", text, selections=selections)]
+    )
     back = read_qdpx(write_qdpx(project))
     assert [c.name for c in back.all_codes()] == [c.name for c in codes]
     assert back.sources[0].text == text
-    assert [(s.start, s.end) for s in back.sources[0].selections] == [(s.start, s.end) for s in selections]
+    assert [(s.start, s.end) for s in back.sources[0].selections] == [
+        (s.start, s.end) for s in selections
+    ]
 
 
 @settings(max_examples=80, deadline=None)
@@ -251,6 +274,13 @@ def test_mutated_project_xml_never_crashes_the_parser(data):
         position = data.draw(st.integers(0, len(xml) - 1))
         xml[position] = data.draw(st.integers(0, 255))
     try:
-        read_qdpx(_zip({"project.qde": bytes(xml), **{f"sources/{s.guid}.txt": s.text.encode() for s in sample_project().sources}}))
+        read_qdpx(
+            _zip(
+                {
+                    "project.qde": bytes(xml),
+                    **{f"sources/{s.guid}.txt": s.text.encode() for s in sample_project().sources},
+                }
+            )
+        )
     except RefiQdaError:
         pass

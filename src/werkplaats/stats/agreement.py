@@ -90,7 +90,9 @@ def cohens_kappa(coder_a: Sequence[Value | None], coder_b: Sequence[Value | None
     """
     if len(coder_a) != len(coder_b):
         raise ValueError("Both coders must have one entry per unit.")
-    pairs = [(x, y) for x, y in zip(coder_a, coder_b, strict=True) if x is not None and y is not None]
+    pairs = [
+        (x, y) for x, y in zip(coder_a, coder_b, strict=True) if x is not None and y is not None
+    ]
     n = len(pairs)
     if n == 0:
         raise ValueError("No unit was coded by both coders; kappa is undefined.")

@@ -51,7 +51,8 @@ def visible_sources(user: User) -> QuerySet[Source]:
     condition = Q(pk__in=[])
     if user.has_role(Role.RESEARCHER):
         condition |= Q(study__researchers=user) & (
-            _consent_standing() | Q(created_by=user, research_consent_at__isnull=True, withdrawn_at__isnull=True)
+            _consent_standing()
+            | Q(created_by=user, research_consent_at__isnull=True, withdrawn_at__isnull=True)
         )
     if user.has_role(Role.PROFESSIONAL):
         condition |= Q(trajectory__lead_professional=user)
@@ -80,7 +81,11 @@ def access_source_for_research(user: User, source_id: int) -> Source:
     """Anonymising and sharing: researchers on the source's study, consent standing."""
     require_role(user, Role.RESEARCHER)
     try:
-        source = Source.objects.filter(_consent_standing(), study__researchers=user).distinct().get(pk=source_id)
+        source = (
+            Source.objects.filter(_consent_standing(), study__researchers=user)
+            .distinct()
+            .get(pk=source_id)
+        )
     except Source.DoesNotExist:
         raise Http404 from None
     log_access(user, "view", source, "for anonymisation")
@@ -145,10 +150,15 @@ def access_round_for_research(user: User, round_id: int) -> CodingRound:
 
 
 def is_round_researcher(user: User, coding_round: CodingRound) -> bool:
-    return user.has_role(Role.RESEARCHER) and coding_round.study.researchers.filter(pk=user.pk).exists()
+    return (
+        user.has_role(Role.RESEARCHER)
+        and coding_round.study.researchers.filter(pk=user.pk).exists()
+    )
 
 
-def access_assignment(user: User, round_id: int, document_id: int) -> tuple[CoderAssignment, SharedVersion]:
+def access_assignment(
+    user: User, round_id: int, document_id: int
+) -> tuple[CoderAssignment, SharedVersion]:
     """The coding screen: the user's own assignment and one anonymised source in it."""
     require_role(user, *CODER_ROLES)
     try:
@@ -177,11 +187,19 @@ def access_trajectory_case(user: User, study_id: int, trajectory_id: int):  # ty
     condition = Q(pk__in=[])
     if user.has_role(Role.PROFESSIONAL):
         condition |= Q(lead_professional=user)
-    if user.has_role(Role.RESEARCHER) and Study.objects.filter(pk=study_id, researchers=user).exists():
-        condition |= Q(client__consents__study_id=study_id, client__consents__withdrawn_at__isnull=True)
+    if (
+        user.has_role(Role.RESEARCHER)
+        and Study.objects.filter(pk=study_id, researchers=user).exists()
+    ):
+        condition |= Q(
+            client__consents__study_id=study_id, client__consents__withdrawn_at__isnull=True
+        )
     try:
         trajectory = (
-            Trajectory.objects.filter(condition).distinct().select_related("client").get(pk=trajectory_id)
+            Trajectory.objects.filter(condition)
+            .distinct()
+            .select_related("client")
+            .get(pk=trajectory_id)
         )
         study = Study.objects.get(pk=study_id)
     except (Trajectory.DoesNotExist, Study.DoesNotExist):
@@ -201,7 +219,9 @@ def access_finding_by_id(user: User, finding_id: int) -> Finding:
 def access_dialogue_by_id(user: User, session_id: int) -> DialogueSession:
     require_role(user, Role.RESEARCHER)
     try:
-        return DialogueSession.objects.select_related("study").get(pk=session_id, study__researchers=user)
+        return DialogueSession.objects.select_related("study").get(
+            pk=session_id, study__researchers=user
+        )
     except DialogueSession.DoesNotExist:
         raise Http404 from None
 

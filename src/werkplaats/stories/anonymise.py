@@ -44,7 +44,9 @@ MONTHS = (
     r"(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
     r"december|jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?"
 )
-STREET = r"[A-Z][a-zà-ÿ]+(?:straat|laan|weg|plein|gracht|dijk|kade|singel|hof|steeg|pad|dreef|markt)"
+STREET = (
+    r"[A-Z][a-zà-ÿ]+(?:straat|laan|weg|plein|gracht|dijk|kade|singel|hof|steeg|pad|dreef|markt)"
+)
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (DATE, re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})\b")),
     (DATE, re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),

@@ -107,10 +107,7 @@ def compare(
                 UnitRow(
                     document,
                     unit,
-                    {
-                        coder: (set() if coder in finished else None)
-                        for coder in coders
-                    },
+                    {coder: (set() if coder in finished else None) for coder in coders},
                 )
             )
         offset = len(result.rows) - len(units)
@@ -120,9 +117,7 @@ def compare(
                 spans = [(c.start, c.end) for c in mine if c.code == code]
                 flags = units_coded(units, spans)
                 for j, flag in enumerate(flags):
-                    per_code_rows[code][i].append(
-                        (1 if flag else 0) if coder in finished else None
-                    )
+                    per_code_rows[code][i].append((1 if flag else 0) if coder in finished else None)
                     if flag and coder in finished:
                         codes_here = result.rows[offset + j].codes_by_coder[coder]
                         if codes_here is not None:

@@ -14,7 +14,14 @@ from werkplaats.core.audit import log_access
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
 from werkplaats.stories import refi_qda, services
-from werkplaats.stories.models import Code, Codebook, CoderAssignment, CodingRound, SharedVersion, Source
+from werkplaats.stories.models import (
+    Code,
+    Codebook,
+    CoderAssignment,
+    CodingRound,
+    SharedVersion,
+    Source,
+)
 
 NAMESPACE = uuid.UUID("5b0e8f3c-3d7e-4c61-9d8a-7f2f1c0a9e11")
 
@@ -47,7 +54,9 @@ def codebook_export(codebook: Codebook, user: User) -> bytes:
     return refi_qda.write_codebook(codes_to_refi(codebook), origin="Werkplaats")
 
 
-def _store_codes(codebook: Codebook, user: User, codes: Iterable[refi_qda.Code], parent: Code | None = None) -> dict[str, Code]:
+def _store_codes(
+    codebook: Codebook, user: User, codes: Iterable[refi_qda.Code], parent: Code | None = None
+) -> dict[str, Code]:
     stored: dict[str, Code] = {}
     for code in codes:
         row = services.code_create(
@@ -72,7 +81,9 @@ def codebook_import(
     codes, origin = refi_qda.read_codebook(data)  # raises RefiQdaError before any write
     source_note = f"REFI-QDA ({origin})" if origin else "REFI-QDA"
     codebook = services.codebook_create(
-        user=user, title=title, description="\n".join(filter(None, [description, source_note])),
+        user=user,
+        title=title,
+        description="\n".join(filter(None, [description, source_note])),
         studies=studies,
     )
     _store_codes(codebook, user, codes)
@@ -97,7 +108,10 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
         name=coding_round.title,
         origin="Werkplaats",
         description=f"{coding_round.study.title}; units: {coding_round.unitising}",
-        users=[refi_qda.User(guid=user_guid[a.coder_id], name=_coder_label(a, i + 1)) for i, a in enumerate(assignments)],
+        users=[
+            refi_qda.User(guid=user_guid[a.coder_id], name=_coder_label(a, i + 1))
+            for i, a in enumerate(assignments)
+        ],
         codes=codes_to_refi(coding_round.codebook),
     )
     segments = coding_round.segments.select_related("code").prefetch_related("memos")
@@ -105,7 +119,9 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
     for segment in segments:
         by_document.setdefault(segment.document_id, []).append(segment)
     for document in documents:
-        source = refi_qda.TextSource(guid=_guid("document", document.pk), name=document.title, text=document.text)
+        source = refi_qda.TextSource(
+            guid=_guid("document", document.pk), name=document.title, text=document.text
+        )
         for memo in document.memos.all():
             note = refi_qda.Note(guid=_guid("memo", memo.pk), name=document.title, text=memo.text)
             project.notes.append(note)
@@ -113,7 +129,9 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
         for segment in by_document.get(document.pk, []):
             if segment.is_stale:
                 continue  # offsets no longer point at what was coded
-            memo_text = "\n".join(filter(None, [segment.memo, *(m.text for m in segment.memos.all())]))
+            memo_text = "\n".join(
+                filter(None, [segment.memo, *(m.text for m in segment.memos.all())])
+            )
             source.selections.append(
                 refi_qda.Selection(
                     guid=str(segment.guid or uuid.uuid5(NAMESPACE, f"segment:{segment.pk}")),
@@ -135,7 +153,12 @@ def round_export(coding_round: CodingRound, user: User) -> bytes:
 
 @transaction.atomic
 def project_import(
-    *, user: User, study: Study, data: bytes, kind: str = Source.Kind.INTERVIEW, offsets: refi_qda.parser.Offsets = "auto"
+    *,
+    user: User,
+    study: Study,
+    data: bytes,
+    kind: str = Source.Kind.INTERVIEW,
+    offsets: refi_qda.parser.Offsets = "auto",
 ) -> CodingRound:
     """A .qdpx from another tool becomes sources (consent and anonymisation confirmed by the
     importing researcher), a codebook and a finished coding round. Coders whose REFI-QDA
@@ -154,13 +177,22 @@ def project_import(
     doc_for: dict[str, SharedVersion] = {}
     for text_source in project.sources:
         source = services.source_create(
-            user=user, kind=kind, title=text_source.name, text=text_source.text,
-            teller_role=Source.TellerRole.OTHER, study=study,
-            imported_from=f"REFI-QDA: {project.origin or project.name}", research_consent=True,
+            user=user,
+            kind=kind,
+            title=text_source.name,
+            text=text_source.text,
+            teller_role=Source.TellerRole.OTHER,
+            study=study,
+            imported_from=f"REFI-QDA: {project.origin or project.name}",
+            research_consent=True,
         )
         document = SharedVersion(
-            source=source, title=text_source.name, text=text_source.text, masks=[],
-            reviewed_by=user, reviewed_at=timezone.now(),
+            source=source,
+            title=text_source.name,
+            text=text_source.text,
+            masks=[],
+            reviewed_by=user,
+            reviewed_at=timezone.now(),
         )
         document.full_clean()
         document.save()
@@ -168,8 +200,13 @@ def project_import(
         doc_for[text_source.guid] = document
     coders = {user, *(coder_for.values())}
     coding_round = services.round_create(
-        user=user, study=study, codebook=codebook, title=project.name, documents=documents,
-        coders=sorted(coders, key=lambda u: u.pk), blind=False,
+        user=user,
+        study=study,
+        codebook=codebook,
+        title=project.name,
+        documents=documents,
+        coders=sorted(coders, key=lambda u: u.pk),
+        blind=False,
     )
     assignments = {a.coder_id: a for a in coding_round.assignments.all()}
     for text_source in project.sources:
@@ -181,8 +218,12 @@ def project_import(
                 if code.is_group:
                     continue
                 segment = services.segment_add(
-                    assignment=assignments[coder.pk], document=document, code=code,
-                    start=selection.start, end=selection.end, memo=selection.description,
+                    assignment=assignments[coder.pk],
+                    document=document,
+                    code=code,
+                    start=selection.start,
+                    end=selection.end,
+                    memo=selection.description,
                 )
                 if segment.guid is None:
                     segment.guid = uuid.UUID(selection.guid)

@@ -16,7 +16,9 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000
 MAX_PDF_PAGES = 500
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-DOCX_LIMITS = Limits(max_entries=500, max_entry_bytes=30 * 1024 * 1024, max_total_bytes=60 * 1024 * 1024)
+DOCX_LIMITS = Limits(
+    max_entries=500, max_entry_bytes=30 * 1024 * 1024, max_total_bytes=60 * 1024 * 1024
+)
 
 
 def extract_text(filename: str, data: bytes) -> str:

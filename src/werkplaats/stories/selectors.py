@@ -51,7 +51,9 @@ def coding_tree(coding_round: CodingRound) -> list[tuple[Code, int]]:
     return result
 
 
-def visible_segments(coding_round: CodingRound, document: SharedVersion, user: User) -> QuerySet[Segment]:
+def visible_segments(
+    coding_round: CodingRound, document: SharedVersion, user: User
+) -> QuerySet[Segment]:
     """In blind mode a coder sees only their own coding until everyone is done."""
     segments = coding_round.segments.filter(document=document).select_related("code", "coder")
     if coding_round.blind and not all_done(coding_round):
@@ -65,9 +67,7 @@ def all_done(coding_round: CodingRound) -> bool:
 
 def round_comparison(coding_round: CodingRound) -> comparison.Comparison:
     assignments = list(coding_round.assignments.order_by("pk"))
-    documents = [
-        comparison.Document(d.pk, d.title, d.text) for d in round_documents(coding_round)
-    ]
+    documents = [comparison.Document(d.pk, d.title, d.text) for d in round_documents(coding_round)]
     codings = [
         comparison.Coding(s.coder_id, s.document_id, s.code_id, s.start, s.end)
         for s in coding_round.segments.all()
@@ -132,7 +132,9 @@ def joint_display(coding_round: CodingRound) -> tuple[list[str], list[JointCell]
         round_documents(coding_round).select_related("source__trajectory", "source__teller_client")
     )
     groups_of = {d.pk: _source_group(d.source) for d in documents}
-    segments = coding_round.segments.filter(document__in=documents).select_related("code__parent__parent")
+    segments = coding_round.segments.filter(document__in=documents).select_related(
+        "code__parent__parent"
+    )
     figures = gas_change_by_group(coding_round.study)
     judgements = {(c.theme_id, c.group): c for c in coding_round.joint_cells.all()}
     groups = sorted({g for gs in groups_of.values() for g in gs})
@@ -141,7 +143,10 @@ def joint_display(coding_round: CodingRound) -> tuple[list[str], list[JointCell]
     for theme in themes:
         for group in groups:
             cells[(theme.pk, group)] = JointCell(
-                theme, group, figure=figures.get(group, {}), judgement=judgements.get((theme.pk, group))
+                theme,
+                group,
+                figure=figures.get(group, {}),
+                judgement=judgements.get((theme.pk, group)),
             )
     for segment in segments:
         theme = segment.code.theme()

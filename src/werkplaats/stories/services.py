@@ -180,7 +180,9 @@ def shared_version_correct(
 
 
 @transaction.atomic
-def codebook_create(*, user: User, title: str, description: str = "", studies: Iterable[Study] = ()) -> Codebook:
+def codebook_create(
+    *, user: User, title: str, description: str = "", studies: Iterable[Study] = ()
+) -> Codebook:
     codebook = Codebook(title=title, description=description, owner=user)
     codebook.full_clean()
     codebook.save()
@@ -241,20 +243,31 @@ def round_create(
         raise ValidationError(_("Choose at least one coder."))
     for document in documents:
         if document.source.study_id != study.pk or not document.source.has_research_consent:
-            raise ValidationError(_("Only anonymised sources of this study, with consent, can be coded."))
+            raise ValidationError(
+                _("Only anonymised sources of this study, with consent, can be coded.")
+            )
     for coder in coders:
         if not coder.has_role(*CODER_ROLES):
             raise ValidationError(
-                _("%(name)s cannot code: coders are researchers, experience experts, clients or students.")
+                _(
+                    "%(name)s cannot code: coders are researchers, experience experts, clients or students."
+                )
                 % {"name": coder.get_username()}
             )
     coding_round = CodingRound(
-        study=study, codebook=codebook, title=title, blind=blind, unitising=unitising, created_by=user
+        study=study,
+        codebook=codebook,
+        title=title,
+        blind=blind,
+        unitising=unitising,
+        created_by=user,
     )
     coding_round.full_clean()
     coding_round.save()
     coding_round.documents.set(documents)
-    CoderAssignment.objects.bulk_create([CoderAssignment(round=coding_round, coder=c) for c in coders])
+    CoderAssignment.objects.bulk_create(
+        [CoderAssignment(round=coding_round, coder=c) for c in coders]
+    )
     codebook.studies.add(study)
     log_access(user, "create", coding_round)
     return coding_round
@@ -281,7 +294,9 @@ def segment_add(
     if code.codebook_id != assignment.round.codebook_id:
         raise ValidationError(_("This code is not in the codebook of this round."))
     if code.is_group:
-        raise ValidationError(_("“%(code)s” is only for grouping; choose a code under it.") % {"code": code.name})
+        raise ValidationError(
+            _("“%(code)s” is only for grouping; choose a code under it.") % {"code": code.name}
+        )
     text = document.text
     if utf16:
         try:
@@ -292,7 +307,9 @@ def segment_add(
         start, end = end, start
     if not (0 <= start < end <= len(text)):
         raise ValidationError(
-            _("The selection (%(start)d–%(end)d) falls outside the text, which has %(length)d characters.")
+            _(
+                "The selection (%(start)d–%(end)d) falls outside the text, which has %(length)d characters."
+            )
             % {"start": start, "end": end, "length": len(text)}
         )
     segment, _created = Segment.objects.get_or_create(
@@ -354,8 +371,12 @@ def joint_cell_save(
     cell = JointDisplayCell.objects.filter(round=coding_round, theme=theme, group=group).first()
     if cell is None:
         cell = JointDisplayCell(
-            round=coding_round, theme=theme, group=group, relation=relation,
-            meta_inference=meta_inference, updated_by=user,
+            round=coding_round,
+            theme=theme,
+            group=group,
+            relation=relation,
+            meta_inference=meta_inference,
+            updated_by=user,
         )
         cell.full_clean()
         cell.save()
@@ -369,7 +390,11 @@ def joint_cell_save(
 
 @transaction.atomic
 def finding_create(
-    *, study: Study, user: User, statement: str, joint_cell: JointDisplayCell | None = None,
+    *,
+    study: Study,
+    user: User,
+    statement: str,
+    joint_cell: JointDisplayCell | None = None,
     quotes: Iterable[Segment] = (),
 ) -> Finding:
     finding = Finding(study=study, statement=statement, joint_cell=joint_cell, created_by=user)
@@ -408,8 +433,13 @@ def dialogue_create(
     if not any(n > 0 for n in participants.values()):
         raise ValidationError(_("Say who took part: at least one participant."))
     session = DialogueSession(
-        study=study, held_on=held_on, title=title, phase=study.phase,
-        interpretations=interpretations, disagreements=disagreements, actions=actions,
+        study=study,
+        held_on=held_on,
+        title=title,
+        phase=study.phase,
+        interpretations=interpretations,
+        disagreements=disagreements,
+        actions=actions,
         created_by=user,
     )
     session.full_clean()
@@ -422,7 +452,9 @@ def dialogue_create(
         if count > 0:
             if role not in ROLE_KIND:
                 raise ValidationError(_("Unknown stakeholder role."))
-            DialogueParticipant.objects.create(session=session, role=role, kind=ROLE_KIND[role], count=count)
+            DialogueParticipant.objects.create(
+                session=session, role=role, kind=ROLE_KIND[role], count=count
+            )
     log_access(user, "create", session)
     return session
 
@@ -444,7 +476,10 @@ def member_check_create(
     """Send a synthesis to a client's own page and/or as a one-time link; returns the token once."""
     if client is None and not one_time_link:
         raise ValidationError(_("Choose a client or make a one-time link."))
-    if client is not None and not client.consents.filter(study=finding.study, withdrawn_at__isnull=True).exists():
+    if (
+        client is not None
+        and not client.consents.filter(study=finding.study, withdrawn_at__isnull=True).exists()
+    ):
         raise ValidationError(_("This client has no standing consent for the study."))
     token = secrets.token_urlsafe(24) if one_time_link else None
     check = MemberCheck(
@@ -478,7 +513,9 @@ def member_check_respond(
     *, check: MemberCheck, agreement: str, comment: str, user: User | None = None
 ) -> MemberCheckResponse:
     """Store the answer as new data: a response linked to the finding and a source to code."""
-    locked = MemberCheck.objects.select_for_update().select_related("finding__study").get(pk=check.pk)
+    locked = (
+        MemberCheck.objects.select_for_update().select_related("finding__study").get(pk=check.pk)
+    )
     if locked.answered:
         raise ValidationError(_("This question was already answered. Thank you!"))
     if agreement not in MemberCheckResponse.Agreement.values:
@@ -497,7 +534,9 @@ def member_check_respond(
     )
     source.full_clean()
     source.save()
-    response = MemberCheckResponse(member_check=locked, agreement=agreement, comment=comment, source=source)
+    response = MemberCheckResponse(
+        member_check=locked, agreement=agreement, comment=comment, source=source
+    )
     response.full_clean()
     response.save()
     if locked.token_hash:

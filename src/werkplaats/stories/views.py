@@ -47,15 +47,18 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         if user.has_role(*access.SOURCE_READERS)
         else []
     )
-    rounds = (
-        user.coder_assignments.select_related("round__study").order_by("-round__created_at")
-    )
+    rounds = user.coder_assignments.select_related("round__study").order_by("-round__created_at")
     studies = user.studies.all() if user.has_role(Role.RESEARCHER) else []
     return render(
         request,
         "stories/index.html",
-        {"sources": sources, "assignments": rounds, "studies": studies,
-         "can_add": user.has_role(*access.SOURCE_WRITERS), "is_researcher": user.has_role(Role.RESEARCHER)},
+        {
+            "sources": sources,
+            "assignments": rounds,
+            "studies": studies,
+            "can_add": user.has_role(*access.SOURCE_WRITERS),
+            "is_researcher": user.has_role(Role.RESEARCHER),
+        },
     )
 
 
@@ -76,14 +79,19 @@ def source_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         if not form.errors:
             try:
                 source = services.source_create(
-                    user=request.user, text=text, imported_from=upload.name if upload else "", **data
+                    user=request.user,
+                    text=text,
+                    imported_from=upload.name if upload else "",
+                    **data,
                 )
             except ValidationError as exc:
                 _errors(form, exc)
             else:
                 messages.success(request, _("The source was saved."))
                 return redirect("stories:source", pk=source.pk)
-    return render(request, "stories/form.html", {"form": form, "title": _("New source"), "multipart": True})
+    return render(
+        request, "stories/form.html", {"form": form, "title": _("New source"), "multipart": True}
+    )
 
 
 @login_required
@@ -107,9 +115,16 @@ def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "memo_form": memo_form,
             "shared_versions": source.shared_versions.all() if is_study_researcher else [],
             "can_share": is_study_researcher and source.has_research_consent,
-            "can_record_consent": (is_study_researcher or source.trajectory_id and source.trajectory.lead_professional_id == request.user.pk)  # type: ignore[union-attr]
-            and source.research_consent_at is None and source.withdrawn_at is None and source.study_id,
-            "is_teller": source.teller_client_id and source.teller_client.user_id == request.user.pk,  # type: ignore[union-attr]
+            "can_record_consent": (
+                is_study_researcher
+                or source.trajectory_id
+                and source.trajectory.lead_professional_id == request.user.pk
+            )  # type: ignore[union-attr]
+            and source.research_consent_at is None
+            and source.withdrawn_at is None
+            and source.study_id,
+            "is_teller": source.teller_client_id
+            and source.teller_client.user_id == request.user.pk,  # type: ignore[union-attr]
         },
     )
 
@@ -154,7 +169,9 @@ def source_anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     extra = []
     if request.method == "POST":
         extra = [t.strip() for t in request.POST.get("extra_terms", "").splitlines() if t.strip()]
-    proposals = propose_masks(source.text, known_names=names, known_places=places, extra_terms=extra)
+    proposals = propose_masks(
+        source.text, known_names=names, known_places=places, extra_terms=extra
+    )
     form = forms.AnonymiseForm(
         request.POST or None,
         proposals=proposals,
@@ -171,7 +188,9 @@ def source_anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             except ValidationError as exc:
                 _errors(form, exc)
             else:
-                messages.success(request, _("The anonymised version was stored; the original stays as it was."))
+                messages.success(
+                    request, _("The anonymised version was stored; the original stays as it was.")
+                )
                 return redirect("stories:source", pk=pk)
         from werkplaats.stories.anonymise import apply_masks
 
@@ -179,8 +198,12 @@ def source_anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return render(
         request,
         "stories/anonymise.html",
-        {"source": source, "form": form, "preview": preview,
-         "proposals": [(form[f"mask_{i}"], m) for i, m in enumerate(proposals)]},
+        {
+            "source": source,
+            "form": form,
+            "preview": preview,
+            "proposals": [(form[f"mask_{i}"], m) for i, m in enumerate(proposals)],
+        },
     )
 
 
@@ -245,7 +268,11 @@ def codebook_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return redirect("stories:codebook", pk=pk)
     codes = list(codebook.codes.prefetch_related("memos"))
     tree = _tree(codes)
-    return render(request, "stories/codebook.html", {"codebook": codebook, "tree": tree, "form": form, "memo_form": memo_form})
+    return render(
+        request,
+        "stories/codebook.html",
+        {"codebook": codebook, "tree": tree, "form": form, "memo_form": memo_form},
+    )
 
 
 def _tree(codes: list[Code]) -> list[tuple[Code, int]]:
@@ -266,7 +293,9 @@ def _tree(codes: list[Code]) -> list[tuple[Code, int]]:
 @login_required
 def codebook_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     codebook = access.access_codebook_by_id(request.user, pk)
-    response = HttpResponse(exchange.codebook_export(codebook, request.user), content_type="application/xml")
+    response = HttpResponse(
+        exchange.codebook_export(codebook, request.user), content_type="application/xml"
+    )
     response["Content-Disposition"] = f'attachment; filename="codebook-{codebook.pk}.qdc"'
     return response
 
@@ -288,7 +317,11 @@ def codebook_import(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The codebook was imported."))
             return redirect("stories:codebook", pk=codebook.pk)
-    return render(request, "stories/form.html", {"form": form, "title": _("Import a codebook (REFI-QDA)"), "multipart": True})
+    return render(
+        request,
+        "stories/form.html",
+        {"form": form, "title": _("Import a codebook (REFI-QDA)"), "multipart": True},
+    )
 
 
 @login_required
@@ -296,16 +329,23 @@ def codebook_import(request: AuthenticatedHttpRequest) -> HttpResponse:
 def round_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     study = access.researcher_study(request.user, pk)
     form = forms.RoundForm(
-        request.POST or None, user=request.user, study=study, codebooks=access.visible_codebooks(request.user)
+        request.POST or None,
+        user=request.user,
+        study=study,
+        codebooks=access.visible_codebooks(request.user),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            coding_round = services.round_create(user=request.user, study=study, **form.cleaned_data)
+            coding_round = services.round_create(
+                user=request.user, study=study, **form.cleaned_data
+            )
         except ValidationError as exc:
             _errors(form, exc)
         else:
             return redirect("stories:round", pk=coding_round.pk)
-    return render(request, "stories/form.html", {"form": form, "title": _("New coding round"), "study": study})
+    return render(
+        request, "stories/form.html", {"form": form, "title": _("New coding round"), "study": study}
+    )
 
 
 @login_required
@@ -341,15 +381,21 @@ def code_document(request: AuthenticatedHttpRequest, pk: int, doc: int) -> HttpR
         action = request.POST.get("action", "code")
         try:
             if action == "delete":
-                services.segment_delete(assignment=assignment, segment_id=int(request.POST.get("segment", 0)))
+                services.segment_delete(
+                    assignment=assignment, segment_id=int(request.POST.get("segment", 0))
+                )
                 return redirect("stories:code_document", pk=pk, doc=doc)
             if action == "memo":
                 if memo_form.is_valid():
-                    services.memo_add(user=request.user, text=memo_form.cleaned_data["memo"], document=document)
+                    services.memo_add(
+                        user=request.user, text=memo_form.cleaned_data["memo"], document=document
+                    )
                     return redirect("stories:code_document", pk=pk, doc=doc)
             elif form.is_valid():
                 data = form.cleaned_data
-                spans = [(units[i].start, units[i].end) for i in data["units"]] if data["units"] else []
+                spans = (
+                    [(units[i].start, units[i].end) for i in data["units"]] if data["units"] else []
+                )
                 utf16 = False
                 if data["start"] is not None and data["end"] is not None:
                     spans.append((data["start"], data["end"]))
@@ -357,8 +403,13 @@ def code_document(request: AuthenticatedHttpRequest, pk: int, doc: int) -> HttpR
                 with transaction.atomic():
                     for start, end in spans:
                         services.segment_add(
-                            assignment=assignment, document=document, code=data["code"],
-                            start=start, end=end, memo=data["memo"], utf16=utf16 and (start, end) == spans[-1],
+                            assignment=assignment,
+                            document=document,
+                            code=data["code"],
+                            start=start,
+                            end=end,
+                            memo=data["memo"],
+                            utf16=utf16 and (start, end) == spans[-1],
                         )
                 messages.success(request, _("Coded."))
                 return redirect("stories:code_document", pk=pk, doc=doc)
@@ -419,10 +470,19 @@ def compare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "result": result,
             "codes": codes,
             "per_code": [(codes[k], v) for k, v in result.per_code.items()],
-            "coders": [(a.coder_id, f"{_('Coder')} {i + 1}", a.coder) for i, a in enumerate(assignments)],
+            "coders": [
+                (a.coder_id, f"{_('Coder')} {i + 1}", a.coder) for i, a in enumerate(assignments)
+            ],
             "rows": [
-                (row, [sorted((codes[c].name for c in (row.codes_by_coder[a.coder_id] or [])))
-                       if row.codes_by_coder[a.coder_id] is not None else None for a in assignments])
+                (
+                    row,
+                    [
+                        sorted(codes[c].name for c in (row.codes_by_coder[a.coder_id] or []))
+                        if row.codes_by_coder[a.coder_id] is not None
+                        else None
+                        for a in assignments
+                    ],
+                )
                 for row in result.rows
             ],
         },
@@ -432,7 +492,9 @@ def compare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def round_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     coding_round = access.access_round_for_research(request.user, pk)
-    response = HttpResponse(exchange.round_export(coding_round, request.user), content_type="application/zip")
+    response = HttpResponse(
+        exchange.round_export(coding_round, request.user), content_type="application/zip"
+    )
     response["Content-Disposition"] = f'attachment; filename="round-{coding_round.pk}.qdpx"'
     return response
 
@@ -446,7 +508,11 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             coding_round = exchange.project_import(
-                user=request.user, study=study, data=data["upload"].read(), kind=data["kind"], offsets=data["offsets"]
+                user=request.user,
+                study=study,
+                data=data["upload"].read(),
+                kind=data["kind"],
+                offsets=data["offsets"],
             )
         except RefiQdaError as exc:
             form.add_error("upload", refused(exc))
@@ -455,7 +521,16 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The project was imported."))
             return redirect("stories:round", pk=coding_round.pk)
-    return render(request, "stories/form.html", {"form": form, "title": _("Import a project (REFI-QDA)"), "study": study, "multipart": True})
+    return render(
+        request,
+        "stories/form.html",
+        {
+            "form": form,
+            "title": _("Import a project (REFI-QDA)"),
+            "study": study,
+            "multipart": True,
+        },
+    )
 
 
 @login_required
@@ -467,14 +542,20 @@ def joint_display(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form = forms.JointCellForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            theme = coding_round.codebook.codes.filter(pk=data["theme"], parent__isnull=True).first()
+            theme = coding_round.codebook.codes.filter(
+                pk=data["theme"], parent__isnull=True
+            ).first()
             if theme is None:
                 raise Http404
             try:
                 services.joint_cell_save(
-                    coding_round=coding_round, theme=theme, group=data["group"] or "",
-                    relation=data["relation"], meta_inference=data["meta_inference"],
-                    user=request.user, expected_version=data["version"],
+                    coding_round=coding_round,
+                    theme=theme,
+                    group=data["group"] or "",
+                    relation=data["relation"],
+                    meta_inference=data["meta_inference"],
+                    user=request.user,
+                    expected_version=data["version"],
                 )
             except ConcurrentEditError as exc:
                 messages.error(request, " ".join(exc.messages))
@@ -492,8 +573,12 @@ def joint_display(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "stories/joint_display.html",
-        {"round": coding_round, "cells": cells, "group_names": group_names,
-         "relations": JointDisplayCell.Relation.choices},
+        {
+            "round": coding_round,
+            "cells": cells,
+            "group_names": group_names,
+            "relations": JointDisplayCell.Relation.choices,
+        },
         status=status,
     )
 
@@ -503,13 +588,21 @@ def case(request: AuthenticatedHttpRequest, study: int, pk: int) -> HttpResponse
     study_obj, trajectory = access.access_trajectory_case(request.user, study, pk)
     view = selectors.case_view(study_obj, trajectory)
     is_lead = trajectory.lead_professional_id == request.user.pk
-    label = trajectory.client.pseudonym if is_lead else study_pseudonym(study_obj.pk, trajectory.client_id)
+    label = (
+        trajectory.client.pseudonym
+        if is_lead
+        else study_pseudonym(study_obj.pk, trajectory.client_id)
+    )
     latest = view.waves[-1] if view.waves else None
     return render(
         request,
         "stories/case.html",
-        {"study": study_obj, "view": view, "label": label,
-         "network_svg": network_svg(latest.members, label) if latest else None},
+        {
+            "study": study_obj,
+            "view": view,
+            "label": label,
+            "network_svg": network_svg(latest.members, label) if latest else None,
+        },
     )
 
 
@@ -528,8 +621,13 @@ def findings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "stories/findings.html",
-        {"study": study, "findings": study.findings.all(), "form": form,
-         "rounds": study.coding_rounds.all(), "sessions": study.dialogue_sessions.all()},
+        {
+            "study": study,
+            "findings": study.findings.all(),
+            "form": form,
+            "rounds": study.coding_rounds.all(),
+            "sessions": study.dialogue_sessions.all(),
+        },
     )
 
 
@@ -545,7 +643,9 @@ def finding_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             return redirect("stories:finding", pk=pk)
         if form.is_valid():
             try:
-                _check, token = services.member_check_create(finding=finding, user=request.user, **form.cleaned_data)
+                _check, token = services.member_check_create(
+                    finding=finding, user=request.user, **form.cleaned_data
+                )
             except ValidationError as exc:
                 _errors(form, exc)
             else:
@@ -560,9 +660,13 @@ def finding_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "stories/finding.html",
-        {"finding": finding, "form": form, "link": link,
-         "checks": finding.member_checks.select_related("response"),
-         "quotes": finding.quotes.select_related("code")},
+        {
+            "finding": finding,
+            "form": form,
+            "link": link,
+            "checks": finding.member_checks.select_related("response"),
+            "quotes": finding.quotes.select_related("code"),
+        },
     )
 
 
@@ -576,12 +680,18 @@ def dialogues(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         participants = form.participants()
         data = {k: v for k, v in data.items() if not k.startswith("n_")}
         try:
-            session = services.dialogue_create(study=study, user=request.user, participants=participants, **data)
+            session = services.dialogue_create(
+                study=study, user=request.user, participants=participants, **data
+            )
         except ValidationError as exc:
             _errors(form, exc)
         else:
             return redirect("stories:dialogue", pk=session.pk)
-    return render(request, "stories/dialogues.html", {"study": study, "sessions": study.dialogue_sessions.all(), "form": form})
+    return render(
+        request,
+        "stories/dialogues.html",
+        {"study": study, "sessions": study.dialogue_sessions.all(), "form": form},
+    )
 
 
 @login_required
@@ -590,8 +700,11 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "stories/dialogue.html",
-        {"session": session, "participants": session.participants.all(),
-         "findings": session.findings.prefetch_related("quotes")},
+        {
+            "session": session,
+            "participants": session.participants.all(),
+            "findings": session.findings.prefetch_related("quotes"),
+        },
     )
 
 
@@ -624,4 +737,3 @@ def _respond(request, check, user) -> HttpResponse:  # type: ignore[no-untyped-d
         else:
             return render(request, "stories/member_check.html", {"check": check, "thanks": True})
     return render(request, "stories/member_check.html", {"check": check, "form": form})
-

@@ -70,7 +70,9 @@ class Code(models.Model):
             return
         parent = self.parent
         if parent is not None and parent.codebook_id != self.codebook_id:
-            raise ValidationError({"parent": _("A code can only sit under a code of the same codebook.")})
+            raise ValidationError(
+                {"parent": _("A code can only sit under a code of the same codebook.")}
+            )
         seen = {self.pk}
         while parent is not None:
             if parent.pk in seen:

@@ -17,7 +17,9 @@ class CodingRound(models.Model):
         SENTENCE = "sentence", _("sentences")
         PARAGRAPH = "paragraph", _("paragraphs")
 
-    study = models.ForeignKey("programme.Study", on_delete=models.PROTECT, related_name="coding_rounds")
+    study = models.ForeignKey(
+        "programme.Study", on_delete=models.PROTECT, related_name="coding_rounds"
+    )
     codebook = models.ForeignKey(Codebook, on_delete=models.PROTECT, related_name="rounds")
     title = models.CharField(_("title"), max_length=200)
     blind = models.BooleanField(
@@ -28,8 +30,12 @@ class CodingRound(models.Model):
     unitising = models.CharField(
         _("units for agreement"), max_length=10, choices=Unitising.choices, default="sentence"
     )
-    documents = models.ManyToManyField(SharedVersion, related_name="rounds", verbose_name=_("sources"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    documents = models.ManyToManyField(
+        SharedVersion, related_name="rounds", verbose_name=_("sources")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,9 +56,7 @@ class CoderAssignment(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["round", "coder"], name="assignment_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["round", "coder"], name="assignment_unique")]
 
     def __str__(self) -> str:
         return f"{self.coder_id} in {self.round_id}"
@@ -78,7 +82,9 @@ class Segment(models.Model):
         verbose_name_plural = _("coded segments")
         ordering = ["document_id", "start", "end", "pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="segment_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="segment_end_after_start"
+            ),
             models.UniqueConstraint(
                 fields=["round", "document", "coder", "code", "start", "end"], name="segment_unique"
             ),
@@ -99,12 +105,18 @@ class Memo(models.Model):
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("memo"))
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
     document = models.ForeignKey(
         SharedVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
     )
-    code = models.ForeignKey(Code, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
-    segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
+    code = models.ForeignKey(
+        Code, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -114,10 +126,30 @@ class Memo(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(source__isnull=False, document__isnull=True, code__isnull=True, segment__isnull=True)
-                    | models.Q(source__isnull=True, document__isnull=False, code__isnull=True, segment__isnull=True)
-                    | models.Q(source__isnull=True, document__isnull=True, code__isnull=False, segment__isnull=True)
-                    | models.Q(source__isnull=True, document__isnull=True, code__isnull=True, segment__isnull=False)
+                    models.Q(
+                        source__isnull=False,
+                        document__isnull=True,
+                        code__isnull=True,
+                        segment__isnull=True,
+                    )
+                    | models.Q(
+                        source__isnull=True,
+                        document__isnull=False,
+                        code__isnull=True,
+                        segment__isnull=True,
+                    )
+                    | models.Q(
+                        source__isnull=True,
+                        document__isnull=True,
+                        code__isnull=False,
+                        segment__isnull=True,
+                    )
+                    | models.Q(
+                        source__isnull=True,
+                        document__isnull=True,
+                        code__isnull=True,
+                        segment__isnull=False,
+                    )
                 ),
                 name="memo_exactly_one_target",
             )

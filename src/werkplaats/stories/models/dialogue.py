@@ -28,7 +28,9 @@ class JointDisplayCell(VersionedModel):
     group = models.CharField(_("group"), max_length=60, blank=True)
     relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices, blank=True)
     meta_inference = models.TextField(_("meta-inference"), blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -47,9 +49,15 @@ class Finding(models.Model):
     joint_cell = models.ForeignKey(
         JointDisplayCell, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
     )
-    quotes = models.ManyToManyField(Segment, blank=True, related_name="findings", verbose_name=_("quotes"))
-    discussed_with_clients_at = models.DateTimeField(_("discussed with clients at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    quotes = models.ManyToManyField(
+        Segment, blank=True, related_name="findings", verbose_name=_("quotes")
+    )
+    discussed_with_clients_at = models.DateTimeField(
+        _("discussed with clients at"), null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,15 +72,21 @@ class Finding(models.Model):
 class DialogueSession(models.Model):
     """Kruisen van kennis: stakeholders interpret findings together."""
 
-    study = models.ForeignKey("programme.Study", on_delete=models.PROTECT, related_name="dialogue_sessions")
+    study = models.ForeignKey(
+        "programme.Study", on_delete=models.PROTECT, related_name="dialogue_sessions"
+    )
     held_on = models.DateField(_("date"))
     title = models.CharField(_("title"), max_length=200)
     phase = models.CharField(_("phase of the study"), max_length=20)
-    findings = models.ManyToManyField(Finding, blank=True, related_name="sessions", verbose_name=_("findings on the table"))
+    findings = models.ManyToManyField(
+        Finding, blank=True, related_name="sessions", verbose_name=_("findings on the table")
+    )
     interpretations = models.TextField(_("interpretations voiced"), blank=True)
     disagreements = models.TextField(_("disagreements voiced"), blank=True)
     actions = models.TextField(_("actions agreed"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("dialogue session")
@@ -86,15 +100,21 @@ class DialogueSession(models.Model):
 class DialogueParticipant(models.Model):
     """How many people of one stakeholder role took part (no names needed)."""
 
-    session = models.ForeignKey(DialogueSession, on_delete=models.CASCADE, related_name="participants")
+    session = models.ForeignKey(
+        DialogueSession, on_delete=models.CASCADE, related_name="participants"
+    )
     role = models.CharField(_("stakeholder role"), max_length=20)
     kind = models.CharField(_("stakeholder kind"), max_length=20, choices=StakeholderKind.choices)
-    count = models.PositiveSmallIntegerField(_("number of people"), default=1, validators=[MinValueValidator(1)])
+    count = models.PositiveSmallIntegerField(
+        _("number of people"), default=1, validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["session", "role"], name="participant_role_unique"),
-            models.CheckConstraint(condition=models.Q(count__gte=1), name="participant_count_positive"),
+            models.CheckConstraint(
+                condition=models.Q(count__gte=1), name="participant_count_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,11 +127,17 @@ class MemberCheck(models.Model):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="member_checks")
     synthesis = models.TextField(_("synthesis, in plain language"))
     client = models.ForeignKey(
-        "casework.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="member_checks"
+        "casework.Client",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="member_checks",
     )
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -141,10 +167,16 @@ class MemberCheckResponse(models.Model):
         PARTLY = "partly", _("Partly")
         NO = "no", _("No, this is not right")
 
-    member_check = models.OneToOneField(MemberCheck, on_delete=models.CASCADE, related_name="response")
-    agreement = models.CharField(_("does this fit your experience?"), max_length=10, choices=Agreement.choices)
+    member_check = models.OneToOneField(
+        MemberCheck, on_delete=models.CASCADE, related_name="response"
+    )
+    agreement = models.CharField(
+        _("does this fit your experience?"), max_length=10, choices=Agreement.choices
+    )
     comment = models.TextField(_("what would you add or change?"), blank=True)
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     responded_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -36,7 +36,9 @@ class Source(models.Model):
     # The original text: encrypted at rest, shown only where access.py allows.
     text = EncryptedTextField(_("text"))
     teller_name = EncryptedTextField(_("who told it"), blank=True)
-    teller_role = models.CharField(_("role of the teller"), max_length=20, choices=TellerRole.choices)
+    teller_role = models.CharField(
+        _("role of the teller"), max_length=20, choices=TellerRole.choices
+    )
     teller_client = models.ForeignKey(
         "casework.Client",
         null=True,
@@ -61,7 +63,9 @@ class Source(models.Model):
     msc_domain = models.CharField(_("domain of change"), max_length=120, blank=True)
     msc_reason = models.TextField(_("why this story was selected"), blank=True)
     imported_from = models.CharField(_("imported from"), max_length=200, blank=True)
-    research_consent_at = models.DateTimeField(_("research consent given at"), null=True, blank=True)
+    research_consent_at = models.DateTimeField(
+        _("research consent given at"), null=True, blank=True
+    )
     consent_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

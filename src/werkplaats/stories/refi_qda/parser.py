@@ -166,11 +166,15 @@ def _source_text(element: etree._Element, entries: dict[str, bytes]) -> str:
         relative = path[len("internal://") :]
         found = find_entry(entries, f"sources/{relative}", relative)
         if found is None:
-            raise RefiQdaError(_("The text of source %(name)s is missing from the archive."), name=name[:80])
+            raise RefiQdaError(
+                _("The text of source %(name)s is missing from the archive."), name=name[:80]
+            )
         return decode_text(found[1], name)
     if path:
         raise RefiQdaError(
-            _("Source %(name)s points outside the archive (%(path)s); only internal sources can be read."),
+            _(
+                "Source %(name)s points outside the archive (%(path)s); only internal sources can be read."
+            ),
             name=name[:80],
             path=path[:80],
         )

@@ -75,7 +75,9 @@ def read_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, bytes]:
         except RefiQdaError:
             raise
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-            raise RefiQdaError(_("A file inside the archive is damaged: %(name)s."), name=name[:80]) from exc
+            raise RefiQdaError(
+                _("A file inside the archive is damaged: %(name)s."), name=name[:80]
+            ) from exc
         result[name] = b"".join(chunks)
     return result
 
@@ -111,7 +113,9 @@ def parse_xml(data: bytes) -> etree._Element:
     try:
         root = etree.fromstring(data, parser=parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise RefiQdaError(_("The XML is not well-formed: %(error)s"), error=str(exc)[:160]) from exc
+        raise RefiQdaError(
+            _("The XML is not well-formed: %(error)s"), error=str(exc)[:160]
+        ) from exc
     if root is None:
         raise RefiQdaError(_("The XML file is empty."))
     for node in root.iter():
@@ -143,7 +147,9 @@ def decode_text(data: bytes, name: str = "", *, normalise_newlines: bool = False
             position=exc.start,
         ) from exc
     if "\x00" in text:
-        raise RefiQdaError(_("The text of %(name)s contains binary data."), name=name[:80] or "the file")
+        raise RefiQdaError(
+            _("The text of %(name)s contains binary data."), name=name[:80] or "the file"
+        )
     if normalise_newlines:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text

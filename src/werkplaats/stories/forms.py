@@ -70,9 +70,8 @@ class SourceForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["study"].queryset = Study.objects.filter(researchers=user)  # type: ignore[attr-defined]
-        self.fields["trajectory"].queryset = Trajectory.objects.filter(
-            lead_professional=user
-        ).select_related("client")  # type: ignore[attr-defined]
+        trajectories = Trajectory.objects.filter(lead_professional=user).select_related("client")
+        self.fields["trajectory"].queryset = trajectories  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -269,9 +268,8 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["joint_cell"].queryset = JointDisplayCell.objects.filter(
-            round__study=study
-        ).select_related("theme")  # type: ignore[attr-defined]
+        cells = JointDisplayCell.objects.filter(round__study=study).select_related("theme")
+        self.fields["joint_cell"].queryset = cells  # type: ignore[attr-defined]
         self.fields["quotes"].queryset = Segment.objects.filter(  # type: ignore[attr-defined]
             round__study=study, document__source__withdrawn_at__isnull=True
         ).select_related("code")

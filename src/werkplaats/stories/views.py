@@ -106,6 +106,9 @@ def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     is_study_researcher = bool(
         source.study_id and source.study.researchers.filter(pk=request.user.pk).exists()  # type: ignore[union-attr]
     )
+    is_lead = (
+        source.trajectory is not None and source.trajectory.lead_professional_id == request.user.pk
+    )
     return render(
         request,
         "stories/source_detail.html",
@@ -115,16 +118,12 @@ def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "memo_form": memo_form,
             "shared_versions": source.shared_versions.all() if is_study_researcher else [],
             "can_share": is_study_researcher and source.has_research_consent,
-            "can_record_consent": (
-                is_study_researcher
-                or source.trajectory_id
-                and source.trajectory.lead_professional_id == request.user.pk
-            )  # type: ignore[union-attr]
+            "can_record_consent": (is_study_researcher or is_lead)
             and source.research_consent_at is None
             and source.withdrawn_at is None
-            and source.study_id,
-            "is_teller": source.teller_client_id
-            and source.teller_client.user_id == request.user.pk,  # type: ignore[union-attr]
+            and source.study_id is not None,
+            "is_teller": source.teller_client is not None
+            and source.teller_client.user_id == request.user.pk,
         },
     )
 
@@ -252,7 +251,8 @@ def codebook_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     memo_form = forms.MemoForm(request.POST or None, prefix="memo")
     if request.method == "POST":
         if "memo_on" in request.POST:
-            code = codebook.codes.filter(pk=request.POST.get("memo_on")).first()
+            memo_on = request.POST.get("memo_on", "")
+            code = codebook.codes.filter(pk=int(memo_on)).first() if memo_on.isdigit() else None
             if code is None:
                 raise Http404
             if memo_form.is_valid():

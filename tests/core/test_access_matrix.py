@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -131,9 +132,21 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """One world for the whole matrix, built once; each case runs in its own savepoint,
+    rolled back afterwards (the ``db`` fixture), so a POST in one case leaves no trace."""
+    from tests.personas import build_world
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "persona"), CASES)
-def test_access(world, row: Row, persona: str | None) -> None:
+def test_access(matrix_world, row: Row, persona: str | None) -> None:
+    world = matrix_world
     client = Client()
     if persona is not None:
         client.force_login(getattr(world, persona))

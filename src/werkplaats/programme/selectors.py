@@ -45,9 +45,9 @@ def programme_map() -> list[tuple[Angle, list[MapRow]]]:
     phase_kinds = _phase_kinds()
     for study in studies:
         by_phase = phase_kinds.get(study.pk, {})
-        # Partners named on the study, and the stakeholders who took part in its phases.
+        # ``kinds`` are the partner organisations named on the study; ``phase_kinds`` add
+        # who actually took part in each phase (dialogue sessions, coding rounds).
         kinds = {p.organisation.kind for p in study.participations.all()}
-        kinds |= {k for phase_set in by_phase.values() for k in phase_set}
         for subtheme in study.subthemes.all():
             row = rows[subtheme.pk]
             row.studies.append(study)

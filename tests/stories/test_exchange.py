@@ -156,3 +156,17 @@ def test_import_page_creates_a_round(world):
     )
     assert response.status_code == 302
     assert CodingRound.objects.filter(study=world.study_s).count() == 2
+
+
+def test_a_refused_file_is_explained_in_dutch(world):
+    response = _login(world.rita).post(
+        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
+        {
+            "upload": SimpleUploadedFile("p.qdpx", _bad_projects()[1]),
+            "kind": "interview",
+            "offsets": "auto",
+            "consent": "on",
+            "anonymised": "on",
+        },
+    )
+    assert "valt buiten de tekst" in response.content.decode()

@@ -79,6 +79,7 @@ MATRIX = [
         method="post",
     ),
     Row("stories:source_anonymise", lambda w: {"pk": w.source_a.pk}, STUDY_RESEARCH),
+    Row("stories:document_edit", lambda w: {"pk": w.shared_a.pk}, STUDY_RESEARCH),
     Row("stories:codebooks", expect=RESEARCHERS),
     Row("stories:codebook_import", expect=RESEARCHERS),
     Row("stories:codebook", lambda w: {"pk": w.codebook_a.pk}, STUDY_RESEARCH),

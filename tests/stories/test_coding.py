@@ -85,6 +85,35 @@ def test_a_code_from_another_codebook_is_refused(world):
         )
 
 
+def test_a_correction_through_the_page_marks_changed_segments(world):
+    url = reverse("stories:document_edit", kwargs={"pk": world.shared_a.pk})
+    rita = _login(world.rita)
+    new_text = "Nieuw begin. " + world.shared_a.text
+    assert rita.post(url, {"text": new_text, "version": world.shared_a.version}).status_code == 302
+    stale = rita.post(url, {"text": "x", "version": world.shared_a.version})
+    assert stale.status_code == 409
+    world.segment_a.refresh_from_db()
+    assert world.segment_a.is_stale
+    page = _login(world.eva).get(
+        reverse("stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk})
+    )
+    assert "De tekst is hier veranderd" in page.content.decode()
+
+
+def test_a_memo_on_a_segment(world):
+    url = reverse(
+        "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
+    )
+    _login(world.eva).post(
+        url, {"action": "segment_memo", "segment": world.segment_a.pk, "memo-memo": "Twijfel."}
+    )
+    assert world.segment_a.memos.get().text == "Twijfel."
+    klaas = _login(world.klaas).post(
+        url, {"action": "segment_memo", "segment": world.segment_a.pk, "memo-memo": "x"}
+    )
+    assert klaas.status_code == 404
+
+
 def test_a_changed_source_is_detected(world):
     services.shared_version_correct(
         document=world.shared_a,

@@ -92,6 +92,25 @@ def access_source_for_research(user: User, source_id: int) -> Source:
     return source
 
 
+def access_document_for_research(user: User, document_id: int) -> SharedVersion:
+    """An anonymised version, to correct: researchers on its source's study, consent standing."""
+    require_role(user, Role.RESEARCHER)
+    try:
+        document = (
+            SharedVersion.objects.filter(
+                source__study__researchers=user,
+                source__research_consent_at__isnull=False,
+                source__withdrawn_at__isnull=True,
+            )
+            .distinct()
+            .get(pk=document_id)
+        )
+    except SharedVersion.DoesNotExist:
+        raise Http404 from None
+    log_access(user, "view", document, "to correct")
+    return document
+
+
 def access_own_story_by_id(user: User, source_id: int) -> Source:
     require_role(user, Role.CLIENT)
     try:

@@ -121,6 +121,11 @@ class AnonymiseForm(forms.Form):
         return [m for i, m in enumerate(self.proposals) if self.cleaned_data.get(f"mask_{i}")]
 
 
+class DocumentForm(forms.Form):
+    text = forms.CharField(label=_("Anonymised text"), widget=forms.Textarea(attrs={"rows": 16}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class CodebookForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(

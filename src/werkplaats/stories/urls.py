@@ -10,6 +10,7 @@ urlpatterns = [
     path("stories/sources/<int:pk>/", views.source_detail, name="source"),
     path("stories/sources/<int:pk>/consent/", views.source_consent, name="source_consent"),
     path("stories/sources/<int:pk>/anonymise/", views.source_anonymise, name="source_anonymise"),
+    path("stories/documents/<int:pk>/edit/", views.document_edit, name="document_edit"),
     path("stories/codebooks/", views.codebooks, name="codebooks"),
     path("stories/codebooks/import/", views.codebook_import, name="codebook_import"),
     path("stories/codebooks/<int:pk>/", views.codebook_detail, name="codebook"),

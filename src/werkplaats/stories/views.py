@@ -207,6 +207,37 @@ def source_anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def document_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Correct an anonymised text; segments whose snippet no longer matches show as changed."""
+    document = access.access_document_for_research(request.user, pk)
+    form = forms.DocumentForm(
+        request.POST or None, initial={"text": document.text, "version": document.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shared_version_correct(
+                document=document,
+                user=request.user,
+                text=form.cleaned_data["text"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConcurrentEditError as exc:
+            _errors(form, exc)
+            return render(
+                request,
+                "stories/form.html",
+                {"form": form, "title": _("Correct the anonymised text")},
+                status=409,
+            )
+        messages.success(request, _("The text was corrected."))
+        return redirect("stories:source", pk=document.source_id)
+    return render(
+        request, "stories/form.html", {"form": form, "title": _("Correct the anonymised text")}
+    )
+
+
+@login_required
 def my_stories(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The teller's own stories, and the questions researchers sent back to them."""
     access.require_role(request.user, Role.CLIENT)
@@ -391,6 +422,17 @@ def code_document(request: AuthenticatedHttpRequest, pk: int, doc: int) -> HttpR
                         user=request.user, text=memo_form.cleaned_data["memo"], document=document
                     )
                     return redirect("stories:code_document", pk=pk, doc=doc)
+            elif action == "segment_memo":
+                segment = coding_round.segments.filter(
+                    pk=int(request.POST.get("segment", 0)), coder=request.user, document=document
+                ).first()
+                if segment is None:
+                    raise Http404
+                if memo_form.is_valid():
+                    services.memo_add(
+                        user=request.user, text=memo_form.cleaned_data["memo"], segment=segment
+                    )
+                    return redirect("stories:code_document", pk=pk, doc=doc)
             elif form.is_valid():
                 data = form.cleaned_data
                 spans = (
@@ -416,7 +458,9 @@ def code_document(request: AuthenticatedHttpRequest, pk: int, doc: int) -> HttpR
         except (ValidationError, ValueError) as exc:
             form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
             status = 400
-    segments = selectors.visible_segments(coding_round, document, request.user)
+    segments = selectors.visible_segments(coding_round, document, request.user).prefetch_related(
+        "memos"
+    )
     return render(
         request,
         "stories/code_document.html",
@@ -431,6 +475,7 @@ def code_document(request: AuthenticatedHttpRequest, pk: int, doc: int) -> HttpR
             "form": form,
             "memo_form": memo_form,
             "tree": selectors.coding_tree(coding_round),
+            "selected_label": _("Selected:"),
             "segments": segments,
             "memos": Memo.objects.filter(document=document, author=request.user)
             if coding_round.blind and not selectors.all_done(coding_round)

@@ -107,7 +107,7 @@ class AnonymiseForm(forms.Form):
         self.proposals = proposals
         for i, mask in enumerate(proposals):
             self.fields[f"mask_{i}"] = forms.BooleanField(
-                label=f"{mask.text} ({mask.kind})", required=False, initial=True
+                label=mask.text, required=False, initial=True
             )
 
     def extra(self) -> list[str]:

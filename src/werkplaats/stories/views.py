@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.casework.network_map import network_svg
@@ -25,6 +26,14 @@ from werkplaats.stories.models import Code, JointDisplayCell, Memo
 from werkplaats.stories.refi_qda import RefiQdaError
 from werkplaats.stories.refi_qda.offsets import codepoint_to_utf16
 from werkplaats.stories.unitising import split_units
+
+
+MASK_KINDS = {
+    "name": gettext_lazy("name"),
+    "place": gettext_lazy("place"),
+    "date": gettext_lazy("date"),
+    "contact": gettext_lazy("contact details"),
+}
 
 
 def refused(exc: RefiQdaError) -> str:
@@ -201,7 +210,10 @@ def source_anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "source": source,
             "form": form,
             "preview": preview,
-            "proposals": [(form[f"mask_{i}"], m) for i, m in enumerate(proposals)],
+            "proposals": [
+                (form[f"mask_{i}"], m, MASK_KINDS.get(m.kind, m.kind))
+                for i, m in enumerate(proposals)
+            ],
         },
     )
 
@@ -476,6 +488,7 @@ def code_document(request: AuthenticatedHttpRequest, pk: int, doc: int) -> HttpR
             "memo_form": memo_form,
             "tree": selectors.coding_tree(coding_round),
             "selected_label": _("Selected:"),
+            "only_mine": coding_round.blind and not selectors.all_done(coding_round),
             "segments": segments,
             "memos": Memo.objects.filter(document=document, author=request.user)
             if coding_round.blind and not selectors.all_done(coding_round)

@@ -27,7 +27,6 @@ from werkplaats.stories.refi_qda import RefiQdaError
 from werkplaats.stories.refi_qda.offsets import codepoint_to_utf16
 from werkplaats.stories.unitising import split_units
 
-
 MASK_KINDS = {
     "name": gettext_lazy("name"),
     "place": gettext_lazy("place"),

@@ -170,3 +170,20 @@ def test_a_refused_file_is_explained_in_dutch(world):
         },
     )
     assert "valt buiten de tekst" in response.content.decode()
+
+
+def test_long_names_from_other_tools_are_shortened_not_refused(world):
+    from werkplaats.stories import refi_qda
+
+    code = refi_qda.Code(guid=str(uuid.uuid4()), name="c" * 300)
+    text = "Een lange naam. Nog een zin."
+    source = refi_qda.TextSource(
+        guid=str(uuid.uuid4()),
+        name="n" * 300,
+        text=text,
+        selections=[refi_qda.Selection(str(uuid.uuid4()), 0, 4, [code.guid])],
+    )
+    data = refi_qda.write_qdpx(refi_qda.Project(name="p" * 300, codes=[code], sources=[source]))
+    coding_round = exchange.project_import(user=world.rita, study=world.study_s, data=data)
+    assert coding_round.documents.get().title == "n" * 120
+    assert coding_round.segments.get().snippet == "Een "

@@ -188,7 +188,7 @@ def project_import(
         )
         document = SharedVersion(
             source=source,
-            title=text_source.name,
+            title=text_source.name[:120],
             text=text_source.text,
             masks=[],
             reviewed_by=user,

@@ -177,3 +177,18 @@ def test_stakeholder_kinds_per_phase_feed_the_programme_map(world):
     assert row.phase_kinds["analysis"] == {"knowledge", "client_org"}
     page = _login(world.otto).get(reverse("programme:map")).content.decode()
     assert "Who took part, per phase" in page or "Wie deed mee, per fase" in page
+
+
+def test_a_one_time_link_expires(world, time_machine):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now() + dt.timedelta(days=31))
+    url = reverse("stories:member_check_link", kwargs={"token": world.check_token})
+    assert Client().get(url).context["gone"]
+    assert (
+        Client()
+        .get(reverse("stories:member_check_link", kwargs={"token": "guess"}))
+        .context["gone"]
+    )

@@ -265,3 +265,11 @@ def test_reading_a_source_is_logged(world):
     assert AccessLog.objects.filter(
         object_type="stories.source", object_id=str(world.source_a.pk), user=world.rita
     ).exists()
+
+
+def test_a_huge_upload_is_refused_before_reading(world, monkeypatch):
+    from werkplaats.stories import extract
+
+    monkeypatch.setattr(extract, "MAX_UPLOAD_BYTES", 1000)
+    with pytest.raises(RefiQdaError, match="larger"):
+        extract.extract_text("big.txt", b"a" * 1001)

@@ -6,6 +6,11 @@ a client elsewhere. Rita researches study S, for which Klaas gave consent; Ruben
 researcher not on that study. Erin administers organisation A, Frank organisation B.
 Paula makes policy in municipality A. Eva is an experience expert, Otto an educator,
 Nina a network member.
+
+Stories: Klaas told story A (linked to his trajectory and study S, research consent
+given); its anonymised version is coded in round A (blind) by Rita, Eva and Klaas; Eva
+coded one segment. Rita owns codebook A, wrote finding A, held dialogue A, and sent a
+member check to Klaas (also reachable by a one-time link, ``check_token``).
 """
 
 from __future__ import annotations
@@ -111,4 +116,60 @@ def build_world() -> SimpleNamespace:
     w.study_s.researchers.add(w.rita)
     w.consent_a = ConsentFactory(client=w.client_a, study=w.study_s, recorded_by=w.alice)
     w.consent_b = ConsentFactory(client=w.client_b, study=w.study_s, recorded_by=w.bob)
+    build_stories(w)
     return w
+
+
+def build_stories(w: SimpleNamespace) -> None:
+    """Stories objects for the personas (see the module docstring)."""
+    import datetime as dt
+
+    from tests.stories.factories import (
+        CodebookFactory,
+        CodeFactory,
+        CodingRoundFactory,
+        SharedVersionFactory,
+        SourceFactory,
+    )
+    from werkplaats.stories import services
+    from werkplaats.stories.models import CoderAssignment, Segment
+
+    w.source_a = SourceFactory(
+        study=w.study_s, trajectory=w.trajectory_a, teller_client=w.client_a, created_by=w.alice
+    )
+    w.shared_a = SharedVersionFactory(source=w.source_a, reviewed_by=w.rita)
+    w.codebook_a = CodebookFactory(owner=w.rita)
+    w.codebook_a.studies.add(w.study_s)
+    w.theme_a = CodeFactory(codebook=w.codebook_a, name="Netwerk", is_group=True)
+    w.code_a = CodeFactory(codebook=w.codebook_a, name="Steun van buren", parent=w.theme_a)
+    w.round_a = CodingRoundFactory(study=w.study_s, codebook=w.codebook_a, created_by=w.rita)
+    w.round_a.documents.add(w.shared_a)
+    for coder in (w.rita, w.eva, w.klaas):
+        CoderAssignment.objects.create(round=w.round_a, coder=coder)
+    w.segment_a = Segment.objects.create(
+        round=w.round_a,
+        document=w.shared_a,
+        coder=w.eva,
+        code=w.code_a,
+        start=0,
+        end=30,
+        snippet=w.shared_a.text[0:30],
+    )
+    w.finding_a = services.finding_create(
+        study=w.study_s, user=w.rita, statement="Buren maken het verschil."
+    )
+    w.dialogue_a = services.dialogue_create(
+        study=w.study_s,
+        user=w.rita,
+        held_on=dt.date(2025, 6, 1),
+        title="Kruisen van kennis",
+        participants={"client": 2, "professional": 3},
+        findings=[w.finding_a],
+    )
+    w.check_a, w.check_token = services.member_check_create(
+        finding=w.finding_a,
+        user=w.rita,
+        synthesis="Buren helpen u weer naar buiten.",
+        client=w.client_a,
+        one_time_link=True,
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -21,6 +22,10 @@ ALL = {p: 200 for p in PERSONAS}
 STAFF = {p: 200 for p in PERSONAS if p not in {"klaas", "kim", "nina"}}
 CASE_READ = {"alice": 200, "carol": 200, "bob": 404, "dave": 404}
 CASE_WRITE = {"alice": 200, "bob": 404}
+STORY_READERS = {p: 200 for p in ("rita", "ruben", "alice", "bob", "klaas", "kim", "eva", "otto")}
+STUDY_RESEARCH = {"rita": 200, "ruben": 404}
+RESEARCHERS = {"rita": 200, "ruben": 200}
+ROUND_CODERS = {"rita": 200, "eva": 200, "klaas": 200, "ruben": 404, "kim": 404, "otto": 404}
 
 
 @dataclass
@@ -60,6 +65,65 @@ MATRIX = [
         {"klaas": 302, "kim": 404},
         method="post",
     ),
+    Row("stories:index", expect=STORY_READERS),
+    Row("stories:source_new", expect={"rita": 200, "ruben": 200, "alice": 200, "bob": 200}),
+    Row(
+        "stories:source",
+        lambda w: {"pk": w.source_a.pk},
+        {"rita": 200, "alice": 200, "klaas": 200, "ruben": 404, "bob": 404, "kim": 404},
+    ),
+    Row(
+        "stories:source_consent",
+        lambda w: {"pk": w.source_a.pk},
+        {"rita": 302, "alice": 302, "ruben": 404, "bob": 404},
+        method="post",
+    ),
+    Row("stories:source_anonymise", lambda w: {"pk": w.source_a.pk}, STUDY_RESEARCH),
+    Row("stories:document_edit", lambda w: {"pk": w.shared_a.pk}, STUDY_RESEARCH),
+    Row("stories:codebooks", expect=RESEARCHERS),
+    Row("stories:codebook_import", expect=RESEARCHERS),
+    Row("stories:codebook", lambda w: {"pk": w.codebook_a.pk}, STUDY_RESEARCH),
+    Row("stories:codebook_export", lambda w: {"pk": w.codebook_a.pk}, STUDY_RESEARCH),
+    Row("stories:round_new", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
+    Row("stories:project_import", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
+    Row("stories:findings", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
+    Row("stories:dialogues", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
+    Row(
+        "stories:case",
+        lambda w: {"study": w.study_s.pk, "pk": w.trajectory_a.pk},
+        {"rita": 200, "ruben": 404, "alice": 200, "bob": 404},
+    ),
+    Row("stories:round", lambda w: {"pk": w.round_a.pk}, ROUND_CODERS),
+    Row(
+        "stories:code_document",
+        lambda w: {"pk": w.round_a.pk, "doc": w.shared_a.pk},
+        ROUND_CODERS,
+    ),
+    Row(
+        "stories:round_done",
+        lambda w: {"pk": w.round_a.pk},
+        {**ROUND_CODERS, "rita": 302, "eva": 302, "klaas": 302},
+        method="post",
+    ),
+    Row("stories:compare", lambda w: {"pk": w.round_a.pk}, ROUND_CODERS),
+    Row("stories:round_export", lambda w: {"pk": w.round_a.pk}, STUDY_RESEARCH),
+    Row("stories:joint_display", lambda w: {"pk": w.round_a.pk}, STUDY_RESEARCH),
+    Row("stories:finding", lambda w: {"pk": w.finding_a.pk}, STUDY_RESEARCH),
+    Row("stories:dialogue", lambda w: {"pk": w.dialogue_a.pk}, STUDY_RESEARCH),
+    Row(
+        "stories:member_check_link",
+        lambda w: {"token": w.check_token},
+        {p: 200 for p in PERSONAS},
+        anonymous=200,
+    ),
+    Row("stories:mine", expect={"klaas": 200, "kim": 200}),
+    Row(
+        "stories:story_withdraw",
+        lambda w: {"pk": w.source_a.pk},
+        {"klaas": 302, "kim": 404},
+        method="post",
+    ),
+    Row("stories:member_check_respond", lambda w: {"pk": w.check_a.pk}, {"klaas": 200, "kim": 404}),
 ]
 
 CASES = [
@@ -69,9 +133,21 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """One world for the whole matrix, built once; each case runs in its own savepoint,
+    rolled back afterwards (the ``db`` fixture), so a POST in one case leaves no trace."""
+    from tests.personas import build_world
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "persona"), CASES)
-def test_access(world, row: Row, persona: str | None) -> None:
+def test_access(matrix_world, row: Row, persona: str | None) -> None:
+    world = matrix_world
     client = Client()
     if persona is not None:
         client.force_login(getattr(world, persona))

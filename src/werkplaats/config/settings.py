@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "werkplaats.partnership",
     "werkplaats.programme",
     "werkplaats.casework",
+    "werkplaats.stories",
     "werkplaats.demo",
 ]
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("werkplaats.partnership.urls")),
     path("", include("werkplaats.casework.urls")),
     path("", include("werkplaats.programme.urls")),
+    path("", include("werkplaats.stories.urls")),
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.apps import apps
+
 from werkplaats.partnership.models import StakeholderKind
 from werkplaats.programme.models import Angle, Study, SubTheme
 
@@ -13,6 +15,17 @@ class MapRow:
     subtheme: SubTheme
     studies: list[Study] = field(default_factory=list)
     kinds: dict[str, int] = field(default_factory=dict)
+    # Per phase of the studies: the stakeholder kinds that took part in that phase.
+    phase_kinds: dict[str, set[str]] = field(default_factory=dict)
+
+    def phases(self) -> list[tuple[str, list[str]]]:
+        """(phase label, kind labels) in the order of the study phases, for the template."""
+        kind_labels = dict(StakeholderKind.choices)
+        return [
+            (str(label), sorted(str(kind_labels[k]) for k in self.phase_kinds[phase]))
+            for phase, label in Study.Phase.choices
+            if self.phase_kinds.get(phase)
+        ]
 
     @property
     def is_gap(self) -> bool:
@@ -29,14 +42,30 @@ def programme_map() -> list[tuple[Angle, list[MapRow]]]:
     rows: dict[int, MapRow] = {
         s.pk: MapRow(s) for s in SubTheme.objects.select_related("angle").order_by("position")
     }
+    phase_kinds = _phase_kinds()
     for study in studies:
+        by_phase = phase_kinds.get(study.pk, {})
+        # ``kinds`` are the partner organisations named on the study; ``phase_kinds`` add
+        # who actually took part in each phase (dialogue sessions, coding rounds).
         kinds = {p.organisation.kind for p in study.participations.all()}
         for subtheme in study.subthemes.all():
             row = rows[subtheme.pk]
             row.studies.append(study)
             for kind in kinds:
                 row.kinds[kind] = row.kinds.get(kind, 0) + 1
+            for phase, phase_set in by_phase.items():
+                row.phase_kinds.setdefault(phase, set()).update(phase_set)
     result: list[tuple[Angle, list[MapRow]]] = []
     for angle in Angle.objects.order_by("position"):
         result.append((angle, [r for r in rows.values() if r.subtheme.angle_id == angle.pk]))
     return result
+
+
+def _phase_kinds() -> dict[int, dict[str, set[str]]]:
+    """Stakeholder kinds per study and phase, from the domains that record participation
+    (today: stories — dialogue sessions and coding rounds)."""
+    if not apps.is_installed("werkplaats.stories"):
+        return {}
+    from werkplaats.stories.selectors import study_phase_kinds
+
+    return study_phase_kinds()

@@ -1,0 +1,1 @@
+"""Lifeworld stories and co-creation: sources, co-coding, agreement, exchange, dialogue."""

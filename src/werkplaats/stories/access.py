@@ -1,0 +1,258 @@
+"""Who may see which stories. Every lookup of a source or its coding goes through here.
+
+- a researcher: the sources of the studies they are on, while research consent stands
+  (and the sources they entered themselves, until consent is recorded); codebooks they own
+  or that serve their studies; rounds, displays, findings and dialogues of their studies;
+- a professional: the sources linked to trajectories they lead (original access rules);
+- a client who told a story: that story (to read and to withdraw), and member checks
+  addressed to them;
+- a coder (researcher, experience expert, client, educator or student): only the
+  anonymised versions in the rounds they are assigned to, while consent stands;
+- every other role: nothing here (403).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from werkplaats.core.audit import log_access
+from werkplaats.partnership.access import require_role
+from werkplaats.partnership.models import Role, User
+from werkplaats.programme.models import Study
+from werkplaats.stories.models import (
+    Codebook,
+    CoderAssignment,
+    CodingRound,
+    DialogueSession,
+    Finding,
+    MemberCheck,
+    SharedVersion,
+    Source,
+)
+
+SOURCE_READERS = (Role.RESEARCHER, Role.PROFESSIONAL, Role.CLIENT)
+SOURCE_WRITERS = (Role.RESEARCHER, Role.PROFESSIONAL)
+CODER_ROLES = (Role.RESEARCHER, Role.EXPERIENCE_EXPERT, Role.CLIENT, Role.EDUCATOR)
+STORY_ROLES = (*SOURCE_READERS, Role.EXPERIENCE_EXPERT, Role.EDUCATOR)
+
+
+def require_story_role(user: User) -> None:
+    require_role(user, *STORY_ROLES)
+
+
+def _consent_standing() -> Q:
+    return Q(research_consent_at__isnull=False, withdrawn_at__isnull=True)
+
+
+def visible_sources(user: User) -> QuerySet[Source]:
+    require_role(user, *SOURCE_READERS)
+    condition = Q(pk__in=[])
+    if user.has_role(Role.RESEARCHER):
+        condition |= Q(study__researchers=user) & (
+            _consent_standing()
+            | Q(created_by=user, research_consent_at__isnull=True, withdrawn_at__isnull=True)
+        )
+    if user.has_role(Role.PROFESSIONAL):
+        condition |= Q(trajectory__lead_professional=user)
+    if user.has_role(Role.CLIENT):
+        condition |= Q(teller_client__user=user)
+    return Source.objects.filter(condition).distinct()
+
+
+def access_source_by_id(user: User, source_id: int, *, write: bool = False) -> Source:
+    """A source's original text, for those the original access rules allow; the read is logged."""
+    require_role(user, *(SOURCE_WRITERS if write else SOURCE_READERS))
+    queryset = visible_sources(user)
+    if write:
+        queryset = queryset.filter(
+            Q(study__researchers=user) | Q(trajectory__lead_professional=user)
+        )
+    try:
+        source = queryset.select_related("study", "trajectory", "teller_client").get(pk=source_id)
+    except Source.DoesNotExist:
+        raise Http404 from None
+    log_access(user, "change" if write else "view", source)
+    return source
+
+
+def access_source_for_research(user: User, source_id: int) -> Source:
+    """Anonymising and sharing: researchers on the source's study, consent standing."""
+    require_role(user, Role.RESEARCHER)
+    try:
+        source = (
+            Source.objects.filter(_consent_standing(), study__researchers=user)
+            .distinct()
+            .get(pk=source_id)
+        )
+    except Source.DoesNotExist:
+        raise Http404 from None
+    log_access(user, "view", source, "for anonymisation")
+    return source
+
+
+def access_document_for_research(user: User, document_id: int) -> SharedVersion:
+    """An anonymised version, to correct: researchers on its source's study, consent standing."""
+    require_role(user, Role.RESEARCHER)
+    try:
+        document = (
+            SharedVersion.objects.filter(
+                source__study__researchers=user,
+                source__research_consent_at__isnull=False,
+                source__withdrawn_at__isnull=True,
+            )
+            .distinct()
+            .get(pk=document_id)
+        )
+    except SharedVersion.DoesNotExist:
+        raise Http404 from None
+    log_access(user, "view", document, "to correct")
+    return document
+
+
+def access_own_story_by_id(user: User, source_id: int) -> Source:
+    require_role(user, Role.CLIENT)
+    try:
+        return Source.objects.get(pk=source_id, teller_client__user=user)
+    except Source.DoesNotExist:
+        raise Http404 from None
+
+
+def researcher_study(user: User, study_id: int) -> Study:
+    """A study the user researches (for its rounds, displays, findings, dialogues)."""
+    require_role(user, Role.RESEARCHER)
+    try:
+        return Study.objects.get(pk=study_id, researchers=user)
+    except Study.DoesNotExist:
+        raise Http404 from None
+
+
+def visible_codebooks(user: User) -> QuerySet[Codebook]:
+    require_role(user, Role.RESEARCHER)
+    return Codebook.objects.filter(Q(owner=user) | Q(studies__researchers=user)).distinct()
+
+
+def access_codebook_by_id(user: User, codebook_id: int) -> Codebook:
+    try:
+        return visible_codebooks(user).get(pk=codebook_id)
+    except Codebook.DoesNotExist:
+        raise Http404 from None
+
+
+def access_round_by_id(user: User, round_id: int) -> CodingRound:
+    """A round: for the researchers of its study and for its coders."""
+    require_role(user, *CODER_ROLES)
+    condition = Q(assignments__coder=user)
+    if user.has_role(Role.RESEARCHER):
+        condition |= Q(study__researchers=user)
+    try:
+        return (
+            CodingRound.objects.filter(condition)
+            .distinct()
+            .select_related("study", "codebook")
+            .get(pk=round_id)
+        )
+    except CodingRound.DoesNotExist:
+        raise Http404 from None
+
+
+def access_round_for_research(user: User, round_id: int) -> CodingRound:
+    """Exports and joint displays of a round: the study's researchers only."""
+    require_role(user, Role.RESEARCHER)
+    try:
+        return CodingRound.objects.select_related("study", "codebook").get(
+            pk=round_id, study__researchers=user
+        )
+    except CodingRound.DoesNotExist:
+        raise Http404 from None
+
+
+def is_round_researcher(user: User, coding_round: CodingRound) -> bool:
+    return (
+        user.has_role(Role.RESEARCHER)
+        and coding_round.study.researchers.filter(pk=user.pk).exists()
+    )
+
+
+def access_assignment(
+    user: User, round_id: int, document_id: int
+) -> tuple[CoderAssignment, SharedVersion]:
+    """The coding screen: the user's own assignment and one anonymised source in it."""
+    require_role(user, *CODER_ROLES)
+    try:
+        assignment = CoderAssignment.objects.select_related("round__codebook", "round__study").get(
+            round_id=round_id, coder=user
+        )
+        document = (
+            assignment.round.documents.filter(
+                source__research_consent_at__isnull=False, source__withdrawn_at__isnull=True
+            )
+            .select_related("source")
+            .get(pk=document_id)
+        )
+    except (CoderAssignment.DoesNotExist, SharedVersion.DoesNotExist):
+        raise Http404 from None
+    log_access(user, "view", document, "coding")
+    return assignment, document
+
+
+def access_trajectory_case(user: User, study_id: int, trajectory_id: int):  # type: ignore[no-untyped-def]
+    """Stories next to a trajectory: its lead professional, or a researcher on the study
+    when the client's consent for that study stands."""
+    from werkplaats.casework.models import Trajectory
+
+    require_role(user, Role.RESEARCHER, Role.PROFESSIONAL)
+    condition = Q(pk__in=[])
+    if user.has_role(Role.PROFESSIONAL):
+        condition |= Q(lead_professional=user)
+    if (
+        user.has_role(Role.RESEARCHER)
+        and Study.objects.filter(pk=study_id, researchers=user).exists()
+    ):
+        condition |= Q(
+            client__consents__study_id=study_id, client__consents__withdrawn_at__isnull=True
+        )
+    try:
+        trajectory = (
+            Trajectory.objects.filter(condition)
+            .distinct()
+            .select_related("client")
+            .get(pk=trajectory_id)
+        )
+        study = Study.objects.get(pk=study_id)
+    except (Trajectory.DoesNotExist, Study.DoesNotExist):
+        raise Http404 from None
+    log_access(user, "view", trajectory, "stories next to the trajectory")
+    return study, trajectory
+
+
+def access_finding_by_id(user: User, finding_id: int) -> Finding:
+    require_role(user, Role.RESEARCHER)
+    try:
+        return Finding.objects.select_related("study").get(pk=finding_id, study__researchers=user)
+    except Finding.DoesNotExist:
+        raise Http404 from None
+
+
+def access_dialogue_by_id(user: User, session_id: int) -> DialogueSession:
+    require_role(user, Role.RESEARCHER)
+    try:
+        return DialogueSession.objects.select_related("study").get(
+            pk=session_id, study__researchers=user
+        )
+    except DialogueSession.DoesNotExist:
+        raise Http404 from None
+
+
+def access_own_member_check(user: User, check_id: int) -> MemberCheck:
+    require_role(user, Role.CLIENT)
+    try:
+        return MemberCheck.objects.select_related("finding").get(pk=check_id, client__user=user)
+    except MemberCheck.DoesNotExist:
+        raise Http404 from None
+
+
+def require_authenticated(user: User) -> None:
+    if not user.is_authenticated:
+        raise PermissionDenied

@@ -1,0 +1,233 @@
+"""REFI-QDA exchange for Django rows: turn codebooks and rounds into the plain dataclasses
+of ``refi_qda`` and back. Imports are all-or-nothing: parsed completely before anything is
+written, then written in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from werkplaats.core.audit import log_access
+from werkplaats.partnership.models import User
+from werkplaats.programme.models import Study
+from werkplaats.stories import refi_qda, services
+from werkplaats.stories.models import (
+    Code,
+    Codebook,
+    CoderAssignment,
+    CodingRound,
+    SharedVersion,
+    Source,
+)
+
+NAMESPACE = uuid.UUID("5b0e8f3c-3d7e-4c61-9d8a-7f2f1c0a9e11")
+
+
+def _guid(kind: str, pk: int) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{pk}"))
+
+
+def codes_to_refi(codebook: Codebook) -> list[refi_qda.Code]:
+    codes = list(codebook.codes.all())
+    by_parent: dict[int | None, list[Code]] = {}
+    for code in codes:
+        by_parent.setdefault(code.parent_id, []).append(code)
+
+    def convert(code: Code) -> refi_qda.Code:
+        return refi_qda.Code(
+            guid=str(code.guid),
+            name=code.name,
+            is_codable=not code.is_group,
+            color=code.colour,
+            description=code.description,
+            children=[convert(c) for c in by_parent.get(code.pk, [])],
+        )
+
+    return [convert(c) for c in by_parent.get(None, [])]
+
+
+def codebook_export(codebook: Codebook, user: User) -> bytes:
+    log_access(user, "export", codebook, "REFI-QDA codebook")
+    return refi_qda.write_codebook(codes_to_refi(codebook), origin="Werkplaats")
+
+
+def _store_codes(
+    codebook: Codebook, user: User, codes: Iterable[refi_qda.Code], parent: Code | None = None
+) -> dict[str, Code]:
+    stored: dict[str, Code] = {}
+    for code in codes:
+        row = services.code_create(
+            codebook=codebook,
+            user=user,
+            name=code.name,
+            description=code.description,
+            colour=code.color if code.color and len(code.color) == 7 else "#1f5fa8",
+            is_group=not code.is_codable,
+            parent=parent,
+            guid=uuid.UUID(code.guid),
+        )
+        stored[code.guid] = row
+        stored.update(_store_codes(codebook, user, code.children, row))
+    return stored
+
+
+@transaction.atomic
+def codebook_import(
+    *, user: User, data: bytes, title: str, description: str = "", studies: Iterable[Study] = ()
+) -> Codebook:
+    codes, origin = refi_qda.read_codebook(data)  # raises RefiQdaError before any write
+    source_note = f"REFI-QDA ({origin})" if origin else "REFI-QDA"
+    codebook = services.codebook_create(
+        user=user,
+        title=title,
+        description="\n".join(filter(None, [description, source_note])),
+        studies=studies,
+    )
+    _store_codes(codebook, user, codes)
+    return codebook
+
+
+def _coder_label(assignment: CoderAssignment, index: int) -> str:
+    # Coders are named by role and number, not by name: clients code too.
+    roles = sorted(assignment.coder.roles())
+    return f"{roles[0] if roles else 'coder'} {index}"
+
+
+def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
+    assignments = list(coding_round.assignments.select_related("coder"))
+    user_guid = {a.coder_id: _guid("coder", a.pk) for a in assignments}
+    documents = list(
+        coding_round.documents.filter(
+            source__research_consent_at__isnull=False, source__withdrawn_at__isnull=True
+        )
+    )
+    project = refi_qda.Project(
+        name=coding_round.title,
+        origin="Werkplaats",
+        description=f"{coding_round.study.title}; units: {coding_round.unitising}",
+        users=[
+            refi_qda.User(guid=user_guid[a.coder_id], name=_coder_label(a, i + 1))
+            for i, a in enumerate(assignments)
+        ],
+        codes=codes_to_refi(coding_round.codebook),
+    )
+    segments = coding_round.segments.select_related("code").prefetch_related("memos")
+    by_document: dict[int, list] = {}
+    for segment in segments:
+        by_document.setdefault(segment.document_id, []).append(segment)
+    for document in documents:
+        source = refi_qda.TextSource(
+            guid=_guid("document", document.pk), name=document.title, text=document.text
+        )
+        for memo in document.memos.all():
+            note = refi_qda.Note(guid=_guid("memo", memo.pk), name=document.title, text=memo.text)
+            project.notes.append(note)
+            source.note_guids.append(note.guid)
+        for segment in by_document.get(document.pk, []):
+            if segment.is_stale:
+                continue  # offsets no longer point at what was coded
+            memo_text = "\n".join(
+                filter(None, [segment.memo, *(m.text for m in segment.memos.all())])
+            )
+            source.selections.append(
+                refi_qda.Selection(
+                    guid=str(segment.guid or uuid.uuid5(NAMESPACE, f"segment:{segment.pk}")),
+                    start=segment.start,
+                    end=segment.end,
+                    code_guids=[str(segment.code.guid)],
+                    creating_user=user_guid.get(segment.coder_id),
+                    description=memo_text,
+                )
+            )
+        project.sources.append(source)
+    return project
+
+
+def round_export(coding_round: CodingRound, user: User) -> bytes:
+    log_access(user, "export", coding_round, "REFI-QDA project")
+    return refi_qda.write_qdpx(round_to_project(coding_round), created=timezone.now())
+
+
+@transaction.atomic
+def project_import(
+    *,
+    user: User,
+    study: Study,
+    data: bytes,
+    kind: str = Source.Kind.INTERVIEW,
+    offsets: refi_qda.parser.Offsets = "auto",
+) -> CodingRound:
+    """A .qdpx from another tool becomes sources (consent and anonymisation confirmed by the
+    importing researcher), a codebook and a finished coding round. Coders whose REFI-QDA
+    name matches the username of a researcher on the study keep their coding; all other
+    coding is attributed to the importer."""
+    project = refi_qda.read_qdpx(data, offsets=offsets)  # raises RefiQdaError before any write
+    codebook = services.codebook_create(
+        user=user, title=project.name, description=f"REFI-QDA ({project.origin})", studies=[study]
+    )
+    codes = _store_codes(codebook, user, project.codes)
+    researchers = {u.username.lower(): u for u in study.researchers.all()}
+    coder_for: dict[str | None, User] = {
+        u.guid: researchers.get(u.name.lower(), user) for u in project.users
+    }
+    documents: list[SharedVersion] = []
+    doc_for: dict[str, SharedVersion] = {}
+    for text_source in project.sources:
+        source = services.source_create(
+            user=user,
+            kind=kind,
+            title=text_source.name,
+            text=text_source.text,
+            teller_role=Source.TellerRole.OTHER,
+            study=study,
+            imported_from=f"REFI-QDA: {project.origin or project.name}",
+            research_consent=True,
+        )
+        document = SharedVersion(
+            source=source,
+            title=text_source.name[:120],
+            text=text_source.text,
+            masks=[],
+            reviewed_by=user,
+            reviewed_at=timezone.now(),
+        )
+        document.full_clean()
+        document.save()
+        documents.append(document)
+        doc_for[text_source.guid] = document
+    coders = {user, *(coder_for.values())}
+    coding_round = services.round_create(
+        user=user,
+        study=study,
+        codebook=codebook,
+        title=project.name,
+        documents=documents,
+        coders=sorted(coders, key=lambda u: u.pk),
+        blind=False,
+    )
+    assignments = {a.coder_id: a for a in coding_round.assignments.all()}
+    for text_source in project.sources:
+        document = doc_for[text_source.guid]
+        for selection in text_source.selections:
+            coder = coder_for.get(selection.creating_user, user)
+            for code_guid in selection.code_guids:
+                code = codes[code_guid]
+                if code.is_group:
+                    continue
+                segment = services.segment_add(
+                    assignment=assignments[coder.pk],
+                    document=document,
+                    code=code,
+                    start=selection.start,
+                    end=selection.end,
+                    memo=selection.description,
+                )
+                if segment.guid is None:
+                    segment.guid = uuid.UUID(selection.guid)
+                    segment.save(update_fields=["guid"])
+    CoderAssignment.objects.filter(round=coding_round).update(done_at=timezone.now())
+    log_access(user, "create", coding_round, "imported from REFI-QDA")
+    return coding_round

@@ -1,0 +1,30 @@
+"""Stories models, split by sub-domain."""
+
+from werkplaats.stories.models.codebooks import Code, Codebook
+from werkplaats.stories.models.codings import CoderAssignment, CodingRound, Memo, Segment
+from werkplaats.stories.models.dialogue import (
+    DialogueParticipant,
+    DialogueSession,
+    Finding,
+    JointDisplayCell,
+    MemberCheck,
+    MemberCheckResponse,
+)
+from werkplaats.stories.models.sources import SharedVersion, Source
+
+__all__ = [
+    "Code",
+    "Codebook",
+    "CoderAssignment",
+    "CodingRound",
+    "DialogueParticipant",
+    "DialogueSession",
+    "Finding",
+    "JointDisplayCell",
+    "MemberCheck",
+    "MemberCheckResponse",
+    "Memo",
+    "Segment",
+    "SharedVersion",
+    "Source",
+]

@@ -1,0 +1,159 @@
+"""Coding rounds (co-coding, optionally blind), coded segments and memos."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from werkplaats.stories.models.codebooks import Code, Codebook
+from werkplaats.stories.models.sources import SharedVersion, Source
+
+
+class CodingRound(models.Model):
+    """Several coders code the same anonymised sources with one codebook."""
+
+    class Unitising(models.TextChoices):
+        SENTENCE = "sentence", _("sentences")
+        PARAGRAPH = "paragraph", _("paragraphs")
+
+    study = models.ForeignKey(
+        "programme.Study", on_delete=models.PROTECT, related_name="coding_rounds"
+    )
+    codebook = models.ForeignKey(Codebook, on_delete=models.PROTECT, related_name="rounds")
+    title = models.CharField(_("title"), max_length=200)
+    blind = models.BooleanField(
+        _("blind coding"),
+        default=True,
+        help_text=_("Coders do not see each other's coding until everyone is done."),
+    )
+    unitising = models.CharField(
+        _("units for agreement"), max_length=10, choices=Unitising.choices, default="sentence"
+    )
+    documents = models.ManyToManyField(
+        SharedVersion, related_name="rounds", verbose_name=_("sources")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coding round")
+        verbose_name_plural = _("coding rounds")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CoderAssignment(models.Model):
+    round = models.ForeignKey(CodingRound, on_delete=models.CASCADE, related_name="assignments")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coder_assignments"
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["round", "coder"], name="assignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.coder_id} in {self.round_id}"
+
+
+class Segment(models.Model):
+    """A coded stretch of text: character offsets [start, end) plus the snippet itself,
+    so a source that changed afterwards is detected (the snippet no longer matches)."""
+
+    round = models.ForeignKey(CodingRound, on_delete=models.CASCADE, related_name="segments")
+    document = models.ForeignKey(SharedVersion, on_delete=models.CASCADE, related_name="segments")
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="segments")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    snippet = models.TextField()
+    memo = models.TextField(_("memo"), blank=True)
+    guid = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coded segment")
+        verbose_name_plural = _("coded segments")
+        ordering = ["document_id", "start", "end", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="segment_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["round", "document", "coder", "code", "start", "end"], name="segment_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "document", "coder"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} [{self.start}:{self.end}]"
+
+    @property
+    def is_stale(self) -> bool:
+        """True when the source text under these offsets is no longer the coded snippet."""
+        return self.document.text[self.start : self.end] != self.snippet
+
+
+class Memo(models.Model):
+    """A memo on exactly one thing: a source, an anonymised version, a code or a segment."""
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("memo"))
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
+    document = models.ForeignKey(
+        SharedVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
+    code = models.ForeignKey(
+        Code, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("memo")
+        verbose_name_plural = _("memos")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        source__isnull=False,
+                        document__isnull=True,
+                        code__isnull=True,
+                        segment__isnull=True,
+                    )
+                    | models.Q(
+                        source__isnull=True,
+                        document__isnull=False,
+                        code__isnull=True,
+                        segment__isnull=True,
+                    )
+                    | models.Q(
+                        source__isnull=True,
+                        document__isnull=True,
+                        code__isnull=False,
+                        segment__isnull=True,
+                    )
+                    | models.Q(
+                        source__isnull=True,
+                        document__isnull=True,
+                        code__isnull=True,
+                        segment__isnull=False,
+                    )
+                ),
+                name="memo_exactly_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -1,0 +1,71 @@
+"""The parts of a REFI-QDA project that Werkplaats exchanges, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Code:
+    guid: str
+    name: str
+    is_codable: bool = True
+    color: str | None = None
+    description: str = ""
+    children: list[Code] = field(default_factory=list)
+
+    def walk(self) -> list[Code]:
+        """This code and all codes below it, parents first."""
+        result = [self]
+        for child in self.children:
+            result.extend(child.walk())
+        return result
+
+
+@dataclass
+class User:
+    guid: str
+    name: str = ""
+
+
+@dataclass
+class Selection:
+    """A coded stretch of text: [start, end) in Unicode code points, as the standard says."""
+
+    guid: str
+    start: int
+    end: int
+    code_guids: list[str]
+    creating_user: str | None = None
+    description: str = ""
+
+
+@dataclass
+class TextSource:
+    guid: str
+    name: str
+    text: str
+    description: str = ""
+    selections: list[Selection] = field(default_factory=list)
+    note_guids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Note:
+    guid: str
+    name: str
+    text: str
+
+
+@dataclass
+class Project:
+    name: str
+    origin: str = ""
+    description: str = ""
+    users: list[User] = field(default_factory=list)
+    codes: list[Code] = field(default_factory=list)
+    sources: list[TextSource] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    def all_codes(self) -> list[Code]:
+        return [c for top in self.codes for c in top.walk()]

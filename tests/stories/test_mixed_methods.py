@@ -1,0 +1,194 @@
+"""Joint displays, the case view, findings, dialogue sessions, member checks, programme map."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from werkplaats.casework.models import TargetGroup
+from werkplaats.programme.selectors import programme_map
+from werkplaats.stories import selectors, services
+from werkplaats.stories.models import JointDisplayCell, MemberCheckResponse, Source
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_joint_display_puts_frequency_quotes_and_gas_change_per_group_side_by_side(world):
+    group = TargetGroup.objects.first()
+    world.trajectory_a.target_groups.add(group)
+    groups, cells = selectors.joint_display(world.round_a)
+    assert groups == [group.code]
+    (cell,) = cells
+    assert cell.theme == world.theme_a
+    assert (cell.frequency, cell.n_sources) == (1, 1)
+    assert cell.quotes == [world.segment_a]
+    # Klaas: baseline -1, latest 0 on one goal: T from 40 to 50.
+    assert cell.figure == {"mean": pytest.approx(10.0), "n": 1}
+
+
+def test_researchers_judge_the_relation_with_a_meta_inference(world):
+    url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
+    rita = _login(world.rita)
+    post = {
+        "theme": world.theme_a.pk,
+        "group": "",
+        "relation": "expands",
+        "meta_inference": "Buren verklaren de groei.",
+    }
+    assert rita.post(url, {**post, "version": 0}).status_code == 302
+    cell = JointDisplayCell.objects.get(round=world.round_a, theme=world.theme_a)
+    assert cell.relation == "expands" and cell.version == 1
+    assert (
+        rita.post(url, {**post, "relation": "confirms", "version": cell.version}).status_code == 302
+    )
+    stale = rita.post(url, {**post, "relation": "contradicts", "version": cell.version})
+    assert stale.status_code == 409
+    cell.refresh_from_db()
+    assert cell.relation == "confirms"
+    assert "Buren verklaren de groei." in rita.get(url).content.decode()
+
+
+def test_case_view_shows_fragments_next_to_goals_and_network(world):
+    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    page = _login(world.rita).get(url).content.decode()
+    assert world.segment_a.snippet in page
+    assert world.goal_a.text in page
+    assert "<svg" in page and "Dochter" in page
+    assert world.client_a.pseudonym not in page  # researchers see the study pseudonym
+
+
+def test_case_view_needs_the_clients_study_consent(world):
+    from werkplaats.programme import services as programme_services
+
+    programme_services.consent_withdraw(consent=world.consent_a, user=world.klaas)
+    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    assert _login(world.rita).get(url).status_code == 404
+
+
+def test_findings_dialogue_and_discussed_with_clients(world):
+    rita = _login(world.rita)
+    rita.post(
+        reverse("stories:findings", kwargs={"pk": world.study_s.pk}),
+        {"statement": "Ontmoeting werkt.", "quotes": [world.segment_a.pk]},
+    )
+    finding = world.study_s.findings.get(statement="Ontmoeting werkt.")
+    assert list(finding.quotes.all()) == [world.segment_a]
+    rita.post(reverse("stories:finding", kwargs={"pk": finding.pk}), {"discussed": "1"})
+    finding.refresh_from_db()
+    assert finding.discussed_with_clients_at is not None
+    response = rita.post(
+        reverse("stories:dialogues", kwargs={"pk": world.study_s.pk}),
+        {
+            "held_on": "2025-09-01",
+            "title": "Tweede sessie",
+            "findings": [finding.pk],
+            "interpretations": "Klanten zien het anders.",
+            "disagreements": "Over de rol van buren.",
+            "actions": "Terugkoppelen aan team.",
+            "n_client": 4,
+            "n_experience_expert": 1,
+            "n_policy_maker": 1,
+        },
+    )
+    assert response.status_code == 302
+    session = world.study_s.dialogue_sessions.get(title="Tweede sessie")
+    assert {p.kind for p in session.participants.all()} == {"client_org", "municipality"}
+    page = rita.get(reverse("stories:dialogue", kwargs={"pk": session.pk})).content.decode()
+    assert "Over de rol van buren." in page and world.segment_a.snippet[:20] in page
+
+
+def test_a_dialogue_needs_participants(world):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.dialogue_create(
+            study=world.study_s,
+            user=world.rita,
+            held_on=world.trajectory_a.start,
+            title="Leeg",
+            participants={"client": 0},
+        )
+
+
+def test_member_check_through_a_one_time_link_becomes_new_data(world):
+    url = reverse("stories:member_check_link", kwargs={"token": world.check_token})
+    anonymous = Client()
+    assert "Buren helpen u weer naar buiten." in anonymous.get(url).content.decode()
+    anonymous.post(url, {"agreement": "partly", "comment": "Mijn zoon helpt ook."})
+    response = MemberCheckResponse.objects.get(member_check=world.check_a)
+    assert response.source.kind == Source.Kind.MEMBER_CHECK
+    assert "Mijn zoon helpt ook." in response.source.text
+    assert response.source.study == world.study_s and response.source.has_research_consent
+    assert response.member_check.finding == world.finding_a
+    # One time only.
+    again = anonymous.get(url)
+    assert again.context["gone"]
+    assert MemberCheckResponse.objects.count() == 1
+
+
+def test_member_check_on_the_clients_own_page(world):
+    klaas = _login(world.klaas)
+    assert klaas.get(reverse("stories:mine")).context["checks"][0] == world.check_a
+    url = reverse("stories:member_check_respond", kwargs={"pk": world.check_a.pk})
+    klaas.post(url, {"agreement": "yes", "comment": ""})
+    assert world.check_a.response.agreement == "yes"
+    assert klaas.get(url).context["answered"]
+
+
+def test_a_finding_shows_a_one_time_link_once(world):
+    rita = _login(world.rita)
+    response = rita.post(
+        reverse("stories:finding", kwargs={"pk": world.finding_a.pk}),
+        {"synthesis": "Samen sterk.", "one_time_link": "on"},
+    )
+    assert "/stories/check/" in response.context["link"]
+    assert (
+        "/stories/check/"
+        not in rita.get(
+            reverse("stories:finding", kwargs={"pk": world.finding_a.pk})
+        ).content.decode()
+    )
+
+
+def test_member_checks_go_only_to_clients_with_standing_consent(world):
+    from django.core.exceptions import ValidationError
+
+    from werkplaats.programme import services as programme_services
+
+    programme_services.consent_withdraw(consent=world.consent_a, user=world.klaas)
+    with pytest.raises(ValidationError):
+        services.member_check_create(
+            finding=world.finding_a, user=world.rita, synthesis="x", client=world.client_a
+        )
+
+
+def test_stakeholder_kinds_per_phase_feed_the_programme_map(world):
+    row = next(r for _angle, rows in programme_map() for r in rows if world.study_s in r.studies)
+    # Dialogue A (clients and professionals, at the study's phase) and round A's coders
+    # (researcher, experience expert, client) in the analysis phase.
+    assert row.phase_kinds[world.study_s.phase] == {"client_org", "practice"}
+    assert row.phase_kinds["analysis"] == {"knowledge", "client_org"}
+    page = _login(world.otto).get(reverse("programme:map")).content.decode()
+    assert "Who took part, per phase" in page or "Wie deed mee, per fase" in page
+
+
+def test_a_one_time_link_expires(world, time_machine):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now() + dt.timedelta(days=31))
+    url = reverse("stories:member_check_link", kwargs={"token": world.check_token})
+    assert Client().get(url).context["gone"]
+    assert (
+        Client()
+        .get(reverse("stories:member_check_link", kwargs={"token": "guess"}))
+        .context["gone"]
+    )

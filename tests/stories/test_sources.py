@@ -1,0 +1,275 @@
+"""Sources: entering and importing, consent, withdrawal, reach of each role."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from werkplaats.stories import access
+from werkplaats.stories.extract import extract_text
+from werkplaats.stories.models import Segment, SharedVersion, Source
+from werkplaats.stories.refi_qda import RefiQdaError
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _docx(paragraphs: list[str]) -> bytes:
+    body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in paragraphs)
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w='
+        '"http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", xml)
+    return buffer.getvalue()
+
+
+def _pdf(text: str) -> bytes:
+    """A one-page PDF with a text layer, written by hand (offsets computed)."""
+    stream = f"BT /F1 12 Tf 72 712 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()
+
+
+def test_extract_text_from_txt_docx_and_pdf():
+    assert extract_text("a.txt", b"Hallo\r\nwereld") == "Hallo\nwereld"
+    assert extract_text("a.txt", "\ufeffmet BOM".encode()) == "met BOM"
+    assert extract_text("a.docx", _docx(["Eerste alinea.", "Tweede alinea."])) == (
+        "Eerste alinea.\n\nTweede alinea."
+    )
+    assert "Hallo wereld" in extract_text("a.pdf", _pdf("Hallo wereld"))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("kapot.txt", b"caf\xe9", "UTF-8"),
+        ("leeg.txt", b"   ", "No text"),
+        ("a.docx", b"PK not really", "zip"),
+        ("a.docx", _docx(["x"]).replace(b"word/document.xml", b"word/other000.xml"), "Word"),
+        ("a.pdf", b"%PDF-1.4 garbage", "PDF"),
+        ("a.exe", b"MZ", "Only .txt"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(name, data, message):
+    with pytest.raises(RefiQdaError, match=message):
+        extract_text(name, data)
+
+
+def test_docx_with_entity_expansion_is_refused():
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:body><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:body></w:document>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", bomb)
+    with pytest.raises(RefiQdaError, match="entities"):
+        extract_text("bom.docx", buffer.getvalue())
+
+
+def test_a_researcher_adds_a_pasted_story_with_consent(world):
+    response = _login(world.rita).post(
+        reverse("stories:source_new"),
+        {
+            "kind": "interview",
+            "title": "Interview 1",
+            "text": "Ik red me wel.",
+            "teller_role": "client",
+            "language": "nl",
+            "study": world.study_s.pk,
+            "research_consent": "on",
+        },
+    )
+    source = Source.objects.get(title="Interview 1")
+    assert response.status_code == 302
+    assert source.has_research_consent and source.created_by == world.rita
+
+
+def test_a_professional_imports_a_docx_reflection_for_their_trajectory(world):
+    upload = SimpleUploadedFile("reflectie.docx", _docx(["Vandaag ging het goed."]))
+    response = _login(world.alice).post(
+        reverse("stories:source_new"),
+        {
+            "kind": "reflection",
+            "title": "Reflectie",
+            "teller_role": "professional",
+            "language": "nl",
+            "trajectory": world.trajectory_a.pk,
+            "upload": upload,
+        },
+    )
+    assert response.status_code == 302
+    source = Source.objects.get(title="Reflectie")
+    assert source.text == "Vandaag ging het goed." and source.imported_from == "reflectie.docx"
+
+
+def test_a_broken_upload_is_refused_and_leaves_nothing(world):
+    before = Source.objects.count()
+    response = _login(world.rita).post(
+        reverse("stories:source_new"),
+        {
+            "kind": "interview",
+            "title": "Kapot",
+            "teller_role": "client",
+            "language": "nl",
+            "study": world.study_s.pk,
+            "upload": SimpleUploadedFile("kapot.txt", b"\xff\xfe\xfa\x00\xd8"),
+        },
+    )
+    assert response.status_code == 200
+    assert "UTF" in response.content.decode() or "binary" in response.content.decode()
+    assert Source.objects.count() == before
+
+
+def test_msc_story_needs_domain_and_reason(world):
+    response = _login(world.rita).post(
+        reverse("stories:source_new"),
+        {
+            "kind": "msc",
+            "title": "MSC",
+            "text": "Verhaal",
+            "teller_role": "client",
+            "language": "nl",
+            "study": world.study_s.pk,
+        },
+    )
+    assert response.status_code == 200 and not Source.objects.filter(title="MSC").exists()
+    _login(world.rita).post(
+        reverse("stories:source_new"),
+        {
+            "kind": "msc",
+            "title": "MSC",
+            "text": "Verhaal",
+            "teller_role": "client",
+            "language": "nl",
+            "study": world.study_s.pk,
+            "msc_domain": "meedoen",
+            "msc_reason": "Raakte de groep",
+        },
+    )
+    assert Source.objects.get(title="MSC").msc_domain == "meedoen"
+
+
+def test_a_source_cannot_be_linked_to_someone_elses_study_or_trajectory(world):
+    from django.core.exceptions import ValidationError
+
+    from werkplaats.stories import services
+
+    with pytest.raises(ValidationError):
+        services.source_create(
+            user=world.ruben,
+            kind="interview",
+            title="x",
+            text="x",
+            teller_role="client",
+            study=world.study_s,
+        )
+    with pytest.raises(ValidationError):
+        services.source_create(
+            user=world.bob,
+            kind="reflection",
+            title="x",
+            text="x",
+            teller_role="professional",
+            trajectory=world.trajectory_a,
+        )
+
+
+def test_without_research_consent_other_researchers_do_not_see_a_source(world):
+    world.source_a.research_consent_at = None
+    world.source_a.save()
+    world.study_s.researchers.add(world.ruben)
+    assert not access.visible_sources(world.ruben).filter(pk=world.source_a.pk).exists()
+    assert access.visible_sources(world.alice).filter(pk=world.source_a.pk).exists()
+
+
+def test_the_teller_sees_and_withdraws_their_story(world):
+    klaas = _login(world.klaas)
+    page = klaas.get(reverse("stories:mine"))
+    assert "koffieochtend" in page.content.decode()
+    response = klaas.post(reverse("stories:story_withdraw", kwargs={"pk": world.source_a.pk}))
+    assert response.status_code == 302
+    world.source_a.refresh_from_db()
+    assert world.source_a.withdrawn_at is not None
+    assert not SharedVersion.objects.filter(source=world.source_a).exists()
+    assert not Segment.objects.filter(document__source=world.source_a).exists()
+    # Research stops; the professional's record stays.
+    assert (
+        _login(world.rita)
+        .get(reverse("stories:source", kwargs={"pk": world.source_a.pk}))
+        .status_code
+        == 404
+    )
+    assert (
+        _login(world.alice)
+        .get(reverse("stories:source", kwargs={"pk": world.source_a.pk}))
+        .status_code
+        == 200
+    )
+    assert (
+        _login(world.eva).get(reverse("stories:round", kwargs={"pk": world.round_a.pk})).status_code
+        == 200
+    )
+
+
+def test_a_withdrawn_source_cannot_be_opened_in_the_coding_screen(world):
+    from werkplaats.stories import services
+
+    url = reverse(
+        "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
+    )
+    services.story_withdraw(source=world.source_a, user=world.klaas)
+    assert _login(world.eva).get(url).status_code == 404
+
+
+def test_reading_a_source_is_logged(world):
+    from werkplaats.core.models import AccessLog
+
+    _login(world.rita).get(reverse("stories:source", kwargs={"pk": world.source_a.pk}))
+    assert AccessLog.objects.filter(
+        object_type="stories.source", object_id=str(world.source_a.pk), user=world.rita
+    ).exists()
+
+
+def test_a_huge_upload_is_refused_before_reading(world, monkeypatch):
+    from werkplaats.stories import extract
+
+    monkeypatch.setattr(extract, "MAX_UPLOAD_BYTES", 1000)
+    with pytest.raises(RefiQdaError, match="larger"):
+        extract.extract_text("big.txt", b"a" * 1001)

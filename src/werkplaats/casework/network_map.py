@@ -32,9 +32,9 @@ def network_svg(members: Sequence[NetworkMember], centre_label: str, size: int =
             f'<circle cx="{c}" cy="{c}" r="{radius}" fill="none" stroke="#888" '
             f'stroke-dasharray="4 4" data-ring="{ring}"/>'
         )
-    parts.append(f'<circle cx="{c}" cy="{c}" r="26" fill="#333"/>')
+    parts.append(f'<circle cx="{c}" cy="{c}" r="36" fill="#333"/>')
     parts.append(
-        f'<text x="{c}" y="{c + 4}" text-anchor="middle" fill="#fff" font-size="12">'
+        f'<text x="{c}" y="{c + 4}" text-anchor="middle" fill="#fff" font-size="10">'
         f"{escape(centre_label)}</text>"
     )
     by_ring: dict[int, list[NetworkMember]] = {1: [], 2: [], 3: []}

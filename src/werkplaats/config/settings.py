@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "werkplaats.partnership",
     "werkplaats.programme",
     "werkplaats.casework",
+    "werkplaats.instruments",
+    "werkplaats.measurements",
     "werkplaats.demo",
 ]
 

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("werkplaats.partnership.urls")),
     path("", include("werkplaats.casework.urls")),
     path("", include("werkplaats.programme.urls")),
+    path("", include("werkplaats.instruments.urls")),
+    path("", include("werkplaats.measurements.urls")),
 ]

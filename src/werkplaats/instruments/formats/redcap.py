@@ -63,6 +63,8 @@ def _choices(options: Iterable[Any], language: str) -> str:
 def write(definition: Definition, language: str = "nl") -> ExportResult:
     losses = common_losses(definition, "REDCap", languages=1, keeps_scoring=False)
     form = field_name(definition.id)
+    if form != definition.id:
+        losses.append(Loss("id", f"form name {form} (REDCap allows a-z, 0-9, _); read back as {definition.id}"))
     rows: list[dict[str, str]] = [
         {FIELD: "record_id", FORM: form, TYPE: "text", LABEL: "Record ID"},
         {
@@ -226,9 +228,9 @@ def _read_form(
     losses.append(Loss(form, "licence and citation are not in a data dictionary; placeholders were set"))
     data: dict[str, Any] = {
         "format": "werkplaats.instrument/1",
-        "id": slugify(form),
+        "id": slugify(form).replace("_", "-"),
         "version": "",
-        "construct": slugify(form),
+        "construct": slugify(form).replace("_", "-"),
         "kind": "questionnaire",
         "title": {language: form.replace("_", " ").strip().capitalize() or "Instrument"},
         "languages": [language],

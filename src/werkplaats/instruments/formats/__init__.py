@@ -169,13 +169,25 @@ def write(definition: Definition, fmt: str, language: str = "nl") -> ExportResul
     raise FormatError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: an alias bomb expands to billions of nodes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&, *) are not allowed here", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 def _read_native(content: bytes, fmt: str) -> dict[str, Any]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FormatError("the file is not UTF-8 text") from None
     try:
-        data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
+        data = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506
     except (ValueError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""

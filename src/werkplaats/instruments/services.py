@@ -122,6 +122,8 @@ def definitions_import(
     if problems:
         raise DefinitionError(problems)
     outcome = ImportOutcome(result.format, losses=list(result.losses))
+    if result.format not in ("yaml", "json"):
+        result.definitions = [_relabel_if_taken(d, organisation, outcome.losses) for d in result.definitions]
     with transaction.atomic():
         for data in result.definitions:
             version, created = version_store(
@@ -132,6 +134,28 @@ def definitions_import(
         if dry_run:
             transaction.set_rollback(True)
     return outcome
+
+
+def _relabel_if_taken(
+    data: dict[str, Any], organisation: Organisation | None, losses: list[formats.Loss]
+) -> dict[str, Any]:
+    """A file from another tool keeps its version label unless that label is taken by
+    other content (a lossy round trip changes the content): then it gets a suffix."""
+    definition = parse_definition(data)
+    digest = content_hash(definition.data)
+    try:
+        _check_label(definition, digest, organisation)
+    except DefinitionError:
+        label = f"{definition.version}+{formats.imported_version(definition.data)}"[:40]
+        losses.append(
+            formats.Loss(
+                "version",
+                f"version {definition.version!r} is stored already with other content; "
+                f"this import is stored as {label!r}",
+            )
+        )
+        return {**definition.data, "version": label}
+    return definition.data
 
 
 def library_load() -> int:

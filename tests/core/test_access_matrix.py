@@ -108,6 +108,7 @@ MATRIX = [
     ),
 ]
 
+
 def _version(slug: str) -> int:
     from werkplaats.instruments.models import InstrumentVersion
 

@@ -34,7 +34,9 @@ def item_scores(definition) -> dict[str, dict[int, float]]:
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
-@pytest.mark.parametrize("name", ["pearlin-mastery", "dejong-gierveld-6", "goal-attainment", "zrm", "tfi"])
+@pytest.mark.parametrize(
+    "name", ["pearlin-mastery", "dejong-gierveld-6", "goal-attainment", "zrm", "tfi"]
+)
 def test_native_formats_round_trip_exactly(name: str, fmt: str) -> None:
     definition = load(name)
     exported, imported, back = round_trip(definition, fmt)
@@ -110,13 +112,13 @@ def test_methods_without_items_cannot_go_to_redcap() -> None:
 
 def test_redcap_dictionary_with_other_field_types_lists_them() -> None:
     content = (
-        "Variable / Field Name,Form Name,Field Type,Field Label,\"Choices, Calculations, OR Slider Labels\"\n"
-        "record_id,wellbeing,text,Record ID,\n"
-        "name,wellbeing,text,Your name,\n"
-        "happy,wellbeing,radio,Are you happy?,\"0, No | 1, Yes\"\n"
-        "calm,wellbeing,yesno,Are you calm?,\n"
-        "score_total,wellbeing,calc,Total,\"sum([happy],[calm])\"\n"
-    ).encode()
+        b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\n'
+        b"record_id,wellbeing,text,Record ID,\n"
+        b"name,wellbeing,text,Your name,\n"
+        b'happy,wellbeing,radio,Are you happy?,"0, No | 1, Yes"\n'
+        b"calm,wellbeing,yesno,Are you calm?,\n"
+        b'score_total,wellbeing,calc,Total,"sum([happy],[calm])"\n'
+    )
     imported = formats.read(content, None, "dict.csv")
     data = parse_definition(imported.definitions[0])
     assert [i.id for i in data.items] == ["happy", "calm"]
@@ -128,13 +130,33 @@ def test_redcap_dictionary_with_other_field_types_lists_them() -> None:
     ("content", "fmt", "message"),
     [
         (b"Variable / Field Name,Form Name,Field Type\nq,f,radio\n", "redcap", "column"),
-        (b"Variable / Field Name,Form Name,Field Type,Field Label,\"Choices, Calculations, OR Slider Labels\"\nq,f,radio,Q,\"a, x | b, y\"\n", "redcap", "not a whole number"),
-        (b"Variable / Field Name,Form Name,Field Type,Field Label,\"Choices, Calculations, OR Slider Labels\"\nq,f,radio,Q,\"1, x\"\n", "redcap", "at least two"),
-        (b"Variable / Field Name,Form Name,Field Type,Field Label,\"Choices, Calculations, OR Slider Labels\"\nq,f,radio,Q,\"1, x|2, y\"\nq,f,radio,Q,\"1, x|2, y\"\n", "redcap", "duplicate field name"),
+        (
+            b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\nq,f,radio,Q,"a, x | b, y"\n',
+            "redcap",
+            "not a whole number",
+        ),
+        (
+            b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\nq,f,radio,Q,"1, x"\n',
+            "redcap",
+            "at least two",
+        ),
+        (
+            b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\nq,f,radio,Q,"1, x|2, y"\nq,f,radio,Q,"1, x|2, y"\n',
+            "redcap",
+            "duplicate field name",
+        ),
         (b"survey,type,name,label\n,select_one nolist,q,Q\n", "xlsform-csv", "unknown choice list"),
-        (b"survey,type,name,label\n,select_one l,q,Q\nchoices,list_name,name,label\n,l,yes,Yes\n", "xlsform-csv", "not a whole number"),
+        (
+            b"survey,type,name,label\n,select_one l,q,Q\nchoices,list_name,name,label\n,l,yes,Yes\n",
+            "xlsform-csv",
+            "not a whole number",
+        ),
         (b'{"resourceType": "Patient"}', "fhir", "Questionnaire"),
-        (b'{"resourceType": "Questionnaire", "item": [{"linkId": "a", "type": "choice", "answerOption": [{"valueCoding": {"code": "x"}}]}]}', "fhir", "not a whole number"),
+        (
+            b'{"resourceType": "Questionnaire", "item": [{"linkId": "a", "type": "choice", "answerOption": [{"valueCoding": {"code": "x"}}]}]}',
+            "fhir",
+            "not a whole number",
+        ),
         (b"format: [unclosed", "yaml", "not valid YAML"),
         (b"\xff\xfe\x00", "json", "UTF-8"),
         (b"PK\x03\x04 not really a zip", "xlsform-xlsx", "xlsx"),
@@ -163,7 +185,9 @@ def test_a_billion_laughs_yaml_is_refused_without_exhausting_memory() -> None:
     for n in range(1, 9):
         prev = chr(ord("a") + n - 1)
         cur = chr(ord("a") + n)
-        lines.append(f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+        lines.append(
+            f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]"
+        )
     content = "\n".join(lines).encode()
     with pytest.raises(formats.FormatError, match="aliases"):
         formats.read(content, "yaml")
@@ -196,14 +220,27 @@ def test_answers_export_as_redcap_records_and_fhir_responses() -> None:
     definition = load("pearlin-mastery")
     csv_text = redcap.write_records(
         definition,
-        [{"record_id": "C-1", "event": "intake", "informant": "client", "complete": True, "answers": {"m1": 2, "m4": 3}}],
+        [
+            {
+                "record_id": "C-1",
+                "event": "intake",
+                "informant": "client",
+                "complete": True,
+                "answers": {"m1": 2, "m4": 3},
+            }
+        ],
     ).decode()
     header, row = csv_text.strip().splitlines()
     assert header.split(",")[:4] == ["record_id", "redcap_event_name", "informant", "m1"]
     assert row.startswith("C-1,intake,client,2,,,3") and row.endswith(",2")
     response = fhir.questionnaire_response(
-        definition, identifier="a1", subject="C-1", informant="client", complete=False,
-        authored="2025-01-01T10:00:00+00:00", answers={"m1": 2},
+        definition,
+        identifier="a1",
+        subject="C-1",
+        informant="client",
+        complete=False,
+        authored="2025-01-01T10:00:00+00:00",
+        answers={"m1": 2},
     )
     assert response["questionnaire"] == "urn:werkplaats:instrument:pearlin-mastery|1.0"
     assert response["status"] == "in-progress"
@@ -241,14 +278,45 @@ def test_random_redcap_rows_never_crash(rows: list[list[str]]) -> None:
 
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Variable / Field Name", "Form Name", "Field Type", "Field Label", "Choices, Calculations, OR Slider Labels"])
+    writer.writerow(
+        [
+            "Variable / Field Name",
+            "Form Name",
+            "Field Type",
+            "Field Label",
+            "Choices, Calculations, OR Slider Labels",
+        ]
+    )
     writer.writerows(rows)
     _only_format_errors(out.getvalue().encode(), "redcap")
 
 
 JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["linkId", "type", "answerOption", "valueCoding", "code", "item", "text", "extension", "url", "valueString", "valueDecimal", "resourceType", "id"]), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "linkId",
+                    "type",
+                    "answerOption",
+                    "valueCoding",
+                    "code",
+                    "item",
+                    "text",
+                    "extension",
+                    "url",
+                    "valueString",
+                    "valueDecimal",
+                    "resourceType",
+                    "id",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=25,
 )
 

@@ -27,7 +27,15 @@ def pearlin_data():
 
 def test_the_library_is_loaded_by_the_migration(db) -> None:
     slugs = set(Instrument.objects.values_list("slug", flat=True))
-    assert {"pearlin-mastery", "dejong-gierveld-6", "goal-attainment", "zrm", "nel", "tfi", "icecap-a"} <= slugs
+    assert {
+        "pearlin-mastery",
+        "dejong-gierveld-6",
+        "goal-attainment",
+        "zrm",
+        "nel",
+        "tfi",
+        "icecap-a",
+    } <= slugs
     assert services.library_load() == 0  # idempotent
 
 
@@ -55,14 +63,16 @@ def test_changed_content_needs_a_new_version_label(db, pearlin_data) -> None:
 
 def test_an_import_with_one_bad_definition_stores_none(db) -> None:
     content = (
-        "Variable / Field Name,Form Name,Field Type,Field Label,\"Choices, Calculations, OR Slider Labels\"\n"
-        "a1,first_form,radio,Good?,\"1, no | 2, yes\"\n"
-        "b1,second_form,radio,Bad?,\"1, no | 1, yes\"\n"
-    ).encode()
+        b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\n'
+        b'a1,first_form,radio,Good?,"1, no | 2, yes"\n'
+        b'b1,second_form,radio,Bad?,"1, no | 1, yes"\n'
+    )
     before = InstrumentVersion.objects.count()
     with pytest.raises(DefinitionError) as exc:
         services.definitions_import(content=content, filename="two.csv")
-    assert "definitions[1].items[0].options[1].value: duplicate value 1" in [str(p) for p in exc.value.problems]
+    assert "definitions[1].items[0].options[1].value: duplicate value 1" in [
+        str(p) for p in exc.value.problems
+    ]
     assert InstrumentVersion.objects.count() == before
 
 
@@ -94,7 +104,8 @@ def test_import_page_shows_problems_with_their_paths(world, pearlin_data) -> Non
 
 def test_import_page_stores_and_reports_losses(world) -> None:
     exported = formats.write(
-        services.InstrumentVersion.objects.get(instrument__slug="pearlin-mastery").parsed, "xlsform-xlsx"
+        services.InstrumentVersion.objects.get(instrument__slug="pearlin-mastery").parsed,
+        "xlsform-xlsx",
     )
     client = Client()
     client.force_login(world.rita)
@@ -117,22 +128,33 @@ def test_export_view_returns_the_file(world) -> None:
 
 def test_command_line_import_and_export(db, tmp_path, capsys) -> None:
     target = tmp_path / "pearlin.xlsx"
-    call_command("instruments", "export", "pearlin-mastery", "--format", "xlsform-xlsx", "-o", str(target))
+    call_command(
+        "instruments", "export", "pearlin-mastery", "--format", "xlsform-xlsx", "-o", str(target)
+    )
     out = capsys.readouterr().out
     assert "Wrote" in out and "cannot hold" in out
     call_command("instruments", "import", str(target), "--dry-run")
     assert "would store" in capsys.readouterr().out
-    assert not Instrument.objects.filter(slug="pearlin-mastery", versions__source_format="xlsform").exists()
+    assert not Instrument.objects.filter(
+        slug="pearlin-mastery", versions__source_format="xlsform"
+    ).exists()
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "werkplaats.instrument/1"}')
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("instruments", "import", str(bad))
 
 
-def test_the_werkplaats_cli_has_the_instruments_subcommand(db, tmp_path, capsys, monkeypatch) -> None:
+def test_the_werkplaats_cli_has_the_instruments_subcommand(
+    db, tmp_path, capsys, monkeypatch
+) -> None:
     from werkplaats import cli
 
     target = tmp_path / "djg.json"
-    assert cli.main(["instruments", "export", "dejong-gierveld-6", "--format", "fhir", "-o", str(target)]) == 0
+    assert (
+        cli.main(
+            ["instruments", "export", "dejong-gierveld-6", "--format", "fhir", "-o", str(target)]
+        )
+        == 0
+    )
     assert '"resourceType": "Questionnaire"' in target.read_text()
     assert cli.main(["instruments", "import", str(tmp_path / "missing.yaml")]) == 1

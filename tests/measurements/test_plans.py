@@ -21,7 +21,9 @@ LOW = {"m1": 4, "m2": 4, "m3": 4, "m4": 1, "m5": 4, "m6": 1, "m7": 4}
 
 
 def test_waves_intake_every_three_months_closure_and_follow_up() -> None:
-    waves = plan_waves(start=dt.date(2025, 1, 15), end=dt.date(2025, 8, 1), today=dt.date(2026, 6, 1))
+    waves = plan_waves(
+        start=dt.date(2025, 1, 15), end=dt.date(2025, 8, 1), today=dt.date(2026, 6, 1)
+    )
     assert [(w.key, w.due) for w in waves] == [
         ("intake", dt.date(2025, 1, 15)),
         ("m03", dt.date(2025, 4, 15)),
@@ -39,7 +41,12 @@ def test_an_open_trajectory_shows_waves_up_to_the_next_one() -> None:
 
 @pytest.mark.parametrize(
     ("today", "state"),
-    [("2025-03-31", "upcoming"), ("2025-04-01", "due"), ("2025-04-29", "due"), ("2025-04-30", "overdue")],
+    [
+        ("2025-03-31", "upcoming"),
+        ("2025-04-01", "due"),
+        ("2025-04-29", "due"),
+        ("2025-04-30", "overdue"),
+    ],
 )
 def test_wave_state(today: str, state: str) -> None:
     assert wave_state(dt.date(2025, 4, 15), dt.date.fromisoformat(today), 14, False) == state
@@ -49,13 +56,17 @@ def test_wave_state(today: str, state: str) -> None:
 def test_a_method_schedule_is_the_trajectorys_default_plan(world) -> None:
     method = Method.objects.create(name="Krachtgericht werken")
     MethodSchedule.objects.create(
-        method=method, interval_months=6, follow_up_months=0,
+        method=method,
+        interval_months=6,
+        follow_up_months=0,
         instruments=[{"instrument": "dejong-gierveld-6", "informants": ["client"]}],
     )
     trajectory = TrajectoryFactory(method=method, lead_professional=world.alice, team=world.team_a)
     plan = services.plan_for(trajectory)
     assert plan.interval_months == 6 and plan.follow_up_months == 0
-    assert [(p.instrument.slug, p.informant) for p in plan.planned.all()] == [("dejong-gierveld-6", "client")]
+    assert [(p.instrument.slug, p.informant) for p in plan.planned.all()] == [
+        ("dejong-gierveld-6", "client")
+    ]
 
 
 def test_the_due_list_marks_overdue_waves_on_the_professionals_home_page(world) -> None:
@@ -68,32 +79,65 @@ def test_the_due_list_marks_overdue_waves_on_the_professionals_home_page(world) 
         body = client.get(reverse("home")).content.decode()
         assert "state-overdue" in body and world.client_a.pseudonym in body
     with time_machine.travel(dt.datetime(2025, 4, 10, 10, tzinfo=dt.UTC), tick=False):
-        states = {(r.wave.key, r.instrument.slug, r.informant): r.state for r in selectors.due_list(world.alice, dt.date(2025, 4, 10))}
+        states = {
+            (r.wave.key, r.instrument.slug, r.informant): r.state
+            for r in selectors.due_list(world.alice, dt.date(2025, 4, 10))
+        }
         assert states[("m03", "pearlin-mastery", "client")] == "due"
 
 
 def test_a_completed_assessment_leaves_the_due_list(world) -> None:
     services.assessment_record(
-        trajectory=world.trajectory_a, instrument="pearlin-mastery", informant="client",
-        wave="intake", wave_date=world.trajectory_a.start, answers=MAX,
+        trajectory=world.trajectory_a,
+        instrument="pearlin-mastery",
+        informant="client",
+        wave="intake",
+        wave_date=world.trajectory_a.start,
+        answers=MAX,
     )
     rows = selectors.due_list(world.alice, dt.date(2025, 2, 20))
-    assert ("intake", "pearlin-mastery", "client") not in {(r.wave.key, r.instrument.slug, r.informant) for r in rows}
-    assert ("intake", "pearlin-mastery", "professional") in {(r.wave.key, r.instrument.slug, r.informant) for r in rows}
+    assert ("intake", "pearlin-mastery", "client") not in {
+        (r.wave.key, r.instrument.slug, r.informant) for r in rows
+    }
+    assert ("intake", "pearlin-mastery", "professional") in {
+        (r.wave.key, r.instrument.slug, r.informant) for r in rows
+    }
 
 
 def test_the_due_list_is_only_for_own_trajectories(world) -> None:
-    assert {r.trajectory for r in selectors.due_list(world.alice, dt.date(2025, 2, 20))} == {world.trajectory_a}
+    assert {r.trajectory for r in selectors.due_list(world.alice, dt.date(2025, 2, 20))} == {
+        world.trajectory_a
+    }
 
 
 def test_scores_over_waves_side_by_side_with_reliable_change(world) -> None:
     t = world.trajectory_a
-    services.assessments_record_bulk([
-        services.AssessmentRecord(t, "pearlin-mastery", "client", "intake", dt.date(2025, 1, 15), LOW),
-        services.AssessmentRecord(t, "pearlin-mastery", "client", "m03", dt.date(2025, 4, 15), MAX),
-        services.AssessmentRecord(t, "pearlin-mastery", "professional", "intake", dt.date(2025, 1, 15), {**LOW, "m4": 2}),
-        services.AssessmentRecord(t, "pearlin-mastery", "network_member", "m03", dt.date(2025, 4, 15), {**MAX, "m1": 2}),
-    ])
+    services.assessments_record_bulk(
+        [
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "client", "intake", dt.date(2025, 1, 15), LOW
+            ),
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "client", "m03", dt.date(2025, 4, 15), MAX
+            ),
+            services.AssessmentRecord(
+                t,
+                "pearlin-mastery",
+                "professional",
+                "intake",
+                dt.date(2025, 1, 15),
+                {**LOW, "m4": 2},
+            ),
+            services.AssessmentRecord(
+                t,
+                "pearlin-mastery",
+                "network_member",
+                "m03",
+                dt.date(2025, 4, 15),
+                {**MAX, "m1": 2},
+            ),
+        ]
+    )
     scores = {s.instrument.slug: s for s in selectors.instrument_scores(t, dt.date(2025, 5, 1))}
     pearlin = scores["pearlin-mastery"]
     assert [p.value for p in pearlin.series["client"]] == [7.0, 28.0]
@@ -110,7 +154,10 @@ def test_scores_over_waves_side_by_side_with_reliable_change(world) -> None:
 
 def test_gas_scores_come_from_the_goals(world) -> None:
     GoalScoreFactory(goal=world.goal_a, date=dt.date(2025, 7, 20), level=2)
-    gas = {s.instrument.slug: s for s in selectors.instrument_scores(world.trajectory_a, dt.date(2025, 8, 1))}["goal-attainment"]
+    gas = {
+        s.instrument.slug: s
+        for s in selectors.instrument_scores(world.trajectory_a, dt.date(2025, 8, 1))
+    }["goal-attainment"]
     values = {p.wave: p.value for p in gas.series["professional"]}
     assert values["intake"] == pytest.approx(40.0)  # baseline -1 on one goal
     assert values["m03"] == pytest.approx(40.0)  # the 20 April score (0) comes after 15 April
@@ -121,19 +168,34 @@ def test_gas_scores_come_from_the_goals(world) -> None:
 def test_bulk_recording_checks_answers_like_a_person_answering(world) -> None:
     with pytest.raises(ValidationError, match="m1"):
         services.assessment_record(
-            trajectory=world.trajectory_a, instrument="pearlin-mastery", informant="client",
-            wave="intake", wave_date=dt.date(2025, 1, 15), answers={**MAX, "m1": 9},
+            trajectory=world.trajectory_a,
+            instrument="pearlin-mastery",
+            informant="client",
+            wave="intake",
+            wave_date=dt.date(2025, 1, 15),
+            answers={**MAX, "m1": 9},
         )
     with pytest.raises(ValidationError, match="required"):
         services.assessment_record(
-            trajectory=world.trajectory_a, instrument="pearlin-mastery", informant="client",
-            wave="intake", wave_date=dt.date(2025, 1, 15), answers={"m1": 1},
+            trajectory=world.trajectory_a,
+            instrument="pearlin-mastery",
+            informant="client",
+            wave="intake",
+            wave_date=dt.date(2025, 1, 15),
+            answers={"m1": 1},
         )
 
 
 def test_bulk_recording_is_fast_enough_for_the_demo(world, django_assert_max_num_queries) -> None:
     records = [
-        services.AssessmentRecord(world.trajectory_a, "dejong-gierveld-6", "client", f"m{k:02d}", dt.date(2025, 1, 15) + dt.timedelta(days=k), {"lone3": 1, "lone4": 3, "lone7": 3, "lone8": 3, "lone9": 1, "lone10": 1})
+        services.AssessmentRecord(
+            world.trajectory_a,
+            "dejong-gierveld-6",
+            "client",
+            f"m{k:02d}",
+            dt.date(2025, 1, 15) + dt.timedelta(days=k),
+            {"lone3": 1, "lone4": 3, "lone7": 3, "lone8": 3, "lone9": 1, "lone10": 1},
+        )
         for k in range(60)
     ]
     with django_assert_max_num_queries(12):
@@ -148,13 +210,21 @@ def test_the_plan_can_be_edited_and_refuses_a_stale_save(world) -> None:
     client.get(url)
     plan = MeasurementPlan.objects.get(trajectory=world.trajectory_a)
     data = {
-        "version": plan.version, "intake": "on", "interval_months": 6, "closure": "on",
-        "follow_up_months": 12, "grace_days": 21, "planned": ["pearlin-mastery|client", "tfi|professional"],
+        "version": plan.version,
+        "intake": "on",
+        "interval_months": 6,
+        "closure": "on",
+        "follow_up_months": 12,
+        "grace_days": 21,
+        "planned": ["pearlin-mastery|client", "tfi|professional"],
     }
     assert client.post(url, data).status_code == 302
     plan.refresh_from_db()
     assert plan.interval_months == 6 and plan.follow_up_months == 12
-    assert {(p.instrument.slug, p.informant) for p in plan.planned.all()} == {("pearlin-mastery", "client"), ("tfi", "professional")}
+    assert {(p.instrument.slug, p.informant) for p in plan.planned.all()} == {
+        ("pearlin-mastery", "client"),
+        ("tfi", "professional"),
+    }
     assert client.post(url, data).status_code == 409  # the same (now stale) version again
 
 
@@ -164,15 +234,24 @@ def test_the_measurements_page_starts_assessments_per_informant(world) -> None:
     page = client.get(reverse("measurements:trajectory", args=[world.trajectory_a.pk]))
     assert page.status_code == 200 and "Nu beoordelen" in page.content.decode()
     start = reverse("measurements:assessment_start", args=[world.trajectory_a.pk])
-    data = {"instrument": "pearlin-mastery", "informant": "professional", "wave": "intake", "wave_date": "2025-01-15"}
+    data = {
+        "instrument": "pearlin-mastery",
+        "informant": "professional",
+        "wave": "intake",
+        "wave_date": "2025-01-15",
+    }
     response = client.post(start, data)
     assert response.status_code == 302 and "/assessments/" in response["Location"]
 
 
 def test_answers_export_for_a_trajectory(world) -> None:
     services.assessment_record(
-        trajectory=world.trajectory_a, instrument="pearlin-mastery", informant="client",
-        wave="intake", wave_date=dt.date(2025, 1, 15), answers=MAX,
+        trajectory=world.trajectory_a,
+        instrument="pearlin-mastery",
+        informant="client",
+        wave="intake",
+        wave_date=dt.date(2025, 1, 15),
+        answers=MAX,
     )
     client = Client()
     client.force_login(world.carol)

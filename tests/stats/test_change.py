@@ -24,7 +24,10 @@ def test_a_small_change_is_not_reliable() -> None:
 
 def test_direction_follows_what_higher_means() -> None:
     assert reliable_change(10, 20, sd=3.6, reliability=0.75).direction == "improved"
-    assert reliable_change(10, 20, sd=3.6, reliability=0.75, higher_is="worse").direction == "deteriorated"
+    assert (
+        reliable_change(10, 20, sd=3.6, reliability=0.75, higher_is="worse").direction
+        == "deteriorated"
+    )
 
 
 @pytest.mark.parametrize(("sd", "r"), [(0, 0.8), (-1, 0.8), (3, 0), (3, 1), (3, 1.2)])

@@ -114,7 +114,14 @@ def test_djg_more_or_less_counts_as_lonely_on_both_kinds_of_item(djg) -> None:
 def test_djg_worked_example_moderately_lonely(djg) -> None:
     # Emptiness: yes (1); miss people: no (0); rejected: more or less (1);
     # plenty to rely on: yes (0); many to trust: no (1); enough close: yes (0).
-    answers = {"lone3": YES, "lone9": NO, "lone10": MORE_OR_LESS, "lone4": YES, "lone7": NO, "lone8": YES}
+    answers = {
+        "lone3": YES,
+        "lone9": NO,
+        "lone10": MORE_OR_LESS,
+        "lone4": YES,
+        "lone7": NO,
+        "lone8": YES,
+    }
     scores = score(djg, answers)
     assert scores["emotional"].value == 2
     assert scores["social"].value == 1
@@ -136,7 +143,17 @@ def test_djg_total_is_missing_when_more_than_one_item_is_missing(djg) -> None:
     assert score(djg, answers)["total"].value is None
 
 
-@pytest.mark.parametrize(("total", "band"), [(0, "Not lonely"), (1, "Not lonely"), (2, "Moderately lonely"), (4, "Moderately lonely"), (5, "Severely lonely"), (6, "Severely lonely")])
+@pytest.mark.parametrize(
+    ("total", "band"),
+    [
+        (0, "Not lonely"),
+        (1, "Not lonely"),
+        (2, "Moderately lonely"),
+        (4, "Moderately lonely"),
+        (5, "Severely lonely"),
+        (6, "Severely lonely"),
+    ],
+)
 def test_djg_bands_as_published(djg, total: int, band: str) -> None:
     assert djg.scale("total").band_for(total).label["en"] == band
 
@@ -205,7 +222,10 @@ def test_duplicate_option_value_is_reported_with_its_path(raw) -> None:
 
 
 def test_structural_errors_name_their_path(raw) -> None:
-    raw["items"][1]["options"] = [{"value": "x", "label": {"nl": "a"}}, {"value": 2, "label": {"nl": "b"}}]
+    raw["items"][1]["options"] = [
+        {"value": "x", "label": {"nl": "a"}},
+        {"value": 2, "label": {"nl": "b"}},
+    ]
     raw["scales"][0]["method"] = "median"
     found = problems_of(raw)
     assert any(p.startswith("items[1].options") for p in found)
@@ -215,14 +235,37 @@ def test_structural_errors_name_their_path(raw) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: d["items"].append(copy.deepcopy(d["items"][0])), "items[7].id: duplicate id 'm1'"),
-        (lambda d: d["items"][0].update(options="nope"), "items[0].options: unknown option set 'nope'"),
+        (
+            lambda d: d["items"].append(copy.deepcopy(d["items"][0])),
+            "items[7].id: duplicate id 'm1'",
+        ),
+        (
+            lambda d: d["items"][0].update(options="nope"),
+            "items[0].options: unknown option set 'nope'",
+        ),
         (lambda d: d["scales"][0]["items"].append("m9"), "scales[0].items[7]: names no item: 'm9'"),
-        (lambda d: d["scales"][0].update(min_answered=8), "scales[0].min_answered: 8 is more than the scale's 7 items"),
+        (
+            lambda d: d["scales"][0].update(min_answered=8),
+            "scales[0].min_answered: 8 is more than the scale's 7 items",
+        ),
         (lambda d: d["items"][2].update(recode="t"), "items[2].recode: unknown recode table 't'"),
-        (lambda d: d["informants"]["professional"]["items"].update(m8={"nl": "x"}), "informants.professional.items.m8: names no item"),
-        (lambda d: d["scales"][0].update(bands=[{"min": 0, "max": 10, "label": {"nl": "a"}}, {"min": 5, "max": 28, "label": {"nl": "b"}}]), "scales[0].bands: bands overlap at 5–10"),
-        (lambda d: d.update(kind="template"), "items[0].text: a template (bring your own licence) carries no item text"),
+        (
+            lambda d: d["informants"]["professional"]["items"].update(m8={"nl": "x"}),
+            "informants.professional.items.m8: names no item",
+        ),
+        (
+            lambda d: d["scales"][0].update(
+                bands=[
+                    {"min": 0, "max": 10, "label": {"nl": "a"}},
+                    {"min": 5, "max": 28, "label": {"nl": "b"}},
+                ]
+            ),
+            "scales[0].bands: bands overlap at 5–10",
+        ),
+        (
+            lambda d: d.update(kind="template"),
+            "items[0].text: a template (bring your own licence) carries no item text",
+        ),
         (lambda d: d.pop("citation"), "'citation' is required"),
         (lambda d: d["licence"].update(code="gpl"), "licence.code: 'gpl' is not one of"),
     ],
@@ -236,14 +279,19 @@ def test_invalid_definitions_are_rejected_with_the_path(raw, change, expected: s
 def test_a_recode_table_must_cover_every_option(raw) -> None:
     raw["recode_tables"] = {"half": {"1": 0, "2": 0}}
     raw["items"][3]["recode"] = "half"
-    assert "items[3].recode: recode table 'half' has no score for option value(s) [3, 4]" in problems_of(raw)
+    assert (
+        "items[3].recode: recode table 'half' has no score for option value(s) [3, 4]"
+        in problems_of(raw)
+    )
 
 
 def test_the_content_hash_ignores_key_order_and_file_format(raw) -> None:
     from werkplaats.stats.scoring import content_hash
 
     reordered = dict(reversed(list(raw.items())))
-    assert content_hash(parse_definition(raw).data) == content_hash(parse_definition(reordered).data)
+    assert content_hash(parse_definition(raw).data) == content_hash(
+        parse_definition(reordered).data
+    )
     changed = copy.deepcopy(raw)
     changed["items"][0]["text"]["nl"] += " "
     assert content_hash(parse_definition(changed).data) != content_hash(parse_definition(raw).data)
@@ -251,4 +299,6 @@ def test_the_content_hash_ignores_key_order_and_file_format(raw) -> None:
 
 def test_the_published_schema_in_docs_is_the_one_the_code_uses() -> None:
     docs = Path(__file__).parents[2] / "docs" / "instrument.schema.json"
-    assert docs.read_text(encoding="utf-8") == werkplaats.stats.scoring.SCHEMA_PATH.read_text(encoding="utf-8")
+    assert docs.read_text(encoding="utf-8") == werkplaats.stats.scoring.SCHEMA_PATH.read_text(
+        encoding="utf-8"
+    )

@@ -12,7 +12,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Definition file"))
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, required=False)
     language = forms.ChoiceField(
-        label=_("Language of the texts (REDCap, FHIR)"), choices=[("nl", "Nederlands"), ("en", "English")]
+        label=_("Language of the texts (REDCap, FHIR)"),
+        choices=[("nl", "Nederlands"), ("en", "English")],
     )
     for_organisation = forms.BooleanField(
         label=_("Under my organisation's own licence (visible to my organisation only)"),

@@ -123,7 +123,9 @@ def definitions_import(
         raise DefinitionError(problems)
     outcome = ImportOutcome(result.format, losses=list(result.losses))
     if result.format not in ("yaml", "json"):
-        result.definitions = [_relabel_if_taken(d, organisation, outcome.losses) for d in result.definitions]
+        result.definitions = [
+            _relabel_if_taken(d, organisation, outcome.losses) for d in result.definitions
+        ]
     with transaction.atomic():
         for data in result.definitions:
             version, created = version_store(

@@ -24,7 +24,9 @@ def _language() -> str:
 def library(request: AuthenticatedHttpRequest) -> HttpResponse:
     versions = selectors.library(access.visible_versions(request.user))
     can_import = request.user.has_role(*access.IMPORTERS)
-    return render(request, "instruments/library.html", {"versions": versions, "can_import": can_import})
+    return render(
+        request, "instruments/library.html", {"versions": versions, "can_import": can_import}
+    )
 
 
 @login_required
@@ -81,7 +83,10 @@ def import_definitions(request: AuthenticatedHttpRequest) -> HttpResponse:
         if form.cleaned_data["for_organisation"]:
             membership = Membership.objects.filter(user=request.user, role=Role.ORG_ADMIN).first()
             if membership is None:
-                form.add_error("for_organisation", _("Only an organisation admin can import under the organisation's licence."))
+                form.add_error(
+                    "for_organisation",
+                    _("Only an organisation admin can import under the organisation's licence."),
+                )
                 return render(request, "instruments/import.html", context, status=400)
             organisation = membership.organisation
         try:

@@ -67,9 +67,9 @@ def access_link(token: str) -> OneTimeLink:
     if not token or len(token) > 100:
         raise Http404
     try:
-        link = OneTimeLink.objects.select_related("assessment__version", "assessment__instrument").get(
-            token_hash=token_hash(token)
-        )
+        link = OneTimeLink.objects.select_related(
+            "assessment__version", "assessment__instrument"
+        ).get(token_hash=token_hash(token))
     except OneTimeLink.DoesNotExist:
         raise Http404 from None
     if link.assessment.complete:

@@ -92,7 +92,9 @@ class Assessment(models.Model):
 
     trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="assessments")
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
-    version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="assessments")
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
     informant = models.CharField(_("informant"), max_length=20, choices=Informant.choices)
     wave = models.CharField(_("wave"), max_length=20)
     wave_date = models.DateField(_("wave date"))
@@ -109,7 +111,8 @@ class Assessment(models.Model):
         ordering = ["wave_date", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["trajectory", "instrument", "informant", "wave"], name="assessment_unique_wave"
+                fields=["trajectory", "instrument", "informant", "wave"],
+                name="assessment_unique_wave",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="complete") | models.Q(completed_at__isnull=False),
@@ -158,7 +161,9 @@ class OneTimeLink(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"link for assessment {self.assessment_id}"

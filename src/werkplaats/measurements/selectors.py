@@ -40,10 +40,16 @@ def plan_view(trajectory: Trajectory) -> PlanView:
             {f: getattr(plan, f) for f in SCHEDULE_FIELDS},
             [(p.instrument, p.informant) for p in plan.planned.select_related("instrument")],
         )
-    schedule = MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
+    schedule = (
+        MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
+        if trajectory.method_id is not None
+        else None
+    )
     base = schedule if schedule is not None else MeasurementPlan()
     entries = (schedule.instruments if schedule is not None else None) or DEFAULT_INSTRUMENTS
-    instruments = {i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])}
+    instruments = {
+        i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])
+    }
     planned = [
         (instruments[e["instrument"]], informant)
         for e in entries
@@ -72,6 +78,18 @@ def _gas_done(goals: list[Goal], scores: list[GoalScore], due: dt.date) -> bool:
     return bool(goals) and all(g.pk in recent for g in goals)
 
 
+def _waves(trajectory: Trajectory, fields: dict[str, int], today: dt.date) -> list[Wave]:
+    return plan_waves(
+        start=trajectory.start,
+        end=trajectory.end,
+        today=today,
+        intake=bool(fields["intake"]),
+        interval_months=fields["interval_months"],
+        closure=bool(fields["closure"]),
+        follow_up_months=fields["follow_up_months"],
+    )
+
+
 def wave_rows(
     trajectory: Trajectory,
     view: PlanView,
@@ -79,9 +97,7 @@ def wave_rows(
     assessments: Iterable[Assessment] | None = None,
 ) -> list[WaveRow]:
     """Every planned (wave × instrument × informant) with its state."""
-    waves = plan_waves(start=trajectory.start, end=trajectory.end, today=today, **{
-        k: v for k, v in view.fields.items() if k != "grace_days"
-    })
+    waves = _waves(trajectory, view.fields, today)
     if assessments is None:
         assessments = trajectory.assessments.all()
     by_key = {(a.instrument_id, a.informant, a.wave): a for a in assessments}
@@ -172,7 +188,10 @@ def _with_change(points: list[Point], scale: Scale) -> list[Point]:
     first = points[0]
     for p in points[1:]:
         p.change = reliable_change(
-            first.value, p.value, sd=scale.norms.sd, reliability=scale.norms.reliability,
+            first.value,
+            p.value,
+            sd=scale.norms.sd,
+            reliability=scale.norms.reliability,
             higher_is=scale.higher_is,
         )
     return points
@@ -191,20 +210,24 @@ def instrument_scores(trajectory: Trajectory, today: dt.date) -> list[Instrument
     for a in assessments:
         definition = a.version.parsed
         if a.instrument_id not in out:
-            out[a.instrument_id] = InstrumentScores(a.instrument, definition, definition.primary_scale)
+            out[a.instrument_id] = InstrumentScores(
+                a.instrument, definition, definition.primary_scale
+            )
         scale = out[a.instrument_id].scale
         result = score(definition, a.answer_map()).get(scale.id)
         if result is None or result.value is None:
             continue
-        points[a.instrument_id][a.informant].append(Point(a.wave, a.wave_date, result.value, result.band))
+        points[a.instrument_id][a.informant].append(
+            Point(a.wave, a.wave_date, result.value, result.band)
+        )
     for instrument_id, by_informant in points.items():
         entry = out[instrument_id]
         entry.series = {inf: _with_change(ps, entry.scale) for inf, ps in by_informant.items()}
     gas = _gas_scores(trajectory, today)
-    result = [s for s in out.values() if s.series]
+    found = [s for s in out.values() if s.series]
     if gas is not None:
-        result.append(gas)
-    return sorted(result, key=lambda s: s.instrument.slug)
+        found.append(gas)
+    return sorted(found, key=lambda s: s.instrument.slug)
 
 
 def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | None:
@@ -218,9 +241,7 @@ def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | No
         return None
     definition = version.parsed
     scale = definition.primary_scale
-    waves = plan_waves(start=trajectory.start, end=trajectory.end, today=today, **{
-        k: v for k, v in view.fields.items() if k != "grace_days"
-    })
+    waves = _waves(trajectory, view.fields, today)
     points = []
     for wave in waves:
         if wave.due > today:

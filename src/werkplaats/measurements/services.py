@@ -70,7 +70,11 @@ def plan_for(trajectory: Trajectory) -> MeasurementPlan:
     plan = MeasurementPlan.objects.filter(trajectory=trajectory).first()
     if plan is not None:
         return plan
-    schedule = MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
+    schedule = (
+        MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
+        if trajectory.method_id is not None
+        else None
+    )
     fields = {}
     entries = DEFAULT_INSTRUMENTS
     if schedule is not None:
@@ -80,7 +84,9 @@ def plan_for(trajectory: Trajectory) -> MeasurementPlan:
         }
         entries = schedule.instruments or DEFAULT_INSTRUMENTS
     plan = MeasurementPlan.objects.create(trajectory=trajectory, **fields)
-    instruments = {i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])}
+    instruments = {
+        i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])
+    }
     PlannedInstrument.objects.bulk_create(
         PlannedInstrument(plan=plan, instrument=instruments[e["instrument"]], informant=informant)
         for e in entries
@@ -160,7 +166,9 @@ def _refuse_if_complete(assessment: Assessment) -> None:
 @transaction.atomic
 def answer_save(*, assessment: Assessment, item_id: str, value: object) -> Answer:
     """Save one answer the moment it is given (again: the last answer counts)."""
-    assessment = Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
+    )
     _refuse_if_complete(assessment)
     try:
         checked = check_answer(assessment.version.parsed, item_id, value)
@@ -178,7 +186,8 @@ def answer_clear(*, assessment: Assessment, item_id: str) -> None:
     _refuse_if_complete(assessment)
     if item_id not in {i.id for i in assessment.version.parsed.items}:
         raise ValidationError(
-            answer_error_message(AnswerError("unknown_item", item_id, None, [])), code="unknown_item"
+            answer_error_message(AnswerError("unknown_item", item_id, None, [])),
+            code="unknown_item",
         )
     Answer.objects.filter(assessment=assessment, item_id=item_id).delete()
 
@@ -186,7 +195,9 @@ def answer_clear(*, assessment: Assessment, item_id: str) -> None:
 @transaction.atomic
 def assessment_complete(*, assessment: Assessment, user: User | None) -> Assessment:
     """Send in: refused while a required question is open; afterwards nothing changes."""
-    assessment = Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
+    )
     _refuse_if_complete(assessment)
     definition = assessment.version.parsed
     missing = completeness(definition, assessment.answer_map()).missing_required
@@ -205,7 +216,9 @@ def assessment_complete(*, assessment: Assessment, user: User | None) -> Assessm
 
 
 @transaction.atomic
-def link_create(*, assessment: Assessment, user: User, days: int = LINK_DAYS) -> tuple[OneTimeLink, str]:
+def link_create(
+    *, assessment: Assessment, user: User, days: int = LINK_DAYS
+) -> tuple[OneTimeLink, str]:
     """A fresh one-time link (any earlier link of this assessment stops working)."""
     if assessment.informant != Informant.NETWORK_MEMBER:
         raise ValidationError(_("One-time links are for network members."))
@@ -326,9 +339,16 @@ def assessments_record_bulk(
     if any(a.pk is None for a in created):  # backends without RETURNING: fetch the keys
         keys = Q(pk__in=[])
         for a in assessments:
-            keys |= Q(trajectory=a.trajectory, instrument=a.instrument, informant=a.informant, wave=a.wave)
-        by_key = {(a.trajectory_id, a.instrument_id, a.informant, a.wave): a for a in Assessment.objects.filter(keys)}
-        created = [by_key[(a.trajectory_id, a.instrument_id, a.informant, a.wave)] for a in assessments]
+            keys |= Q(
+                trajectory=a.trajectory, instrument=a.instrument, informant=a.informant, wave=a.wave
+            )
+        by_key = {
+            (a.trajectory_id, a.instrument_id, a.informant, a.wave): a
+            for a in Assessment.objects.filter(keys)
+        }
+        created = [
+            by_key[(a.trajectory_id, a.instrument_id, a.informant, a.wave)] for a in assessments
+        ]
     Answer.objects.bulk_create(
         (
             Answer(assessment=a, item_id=item_id, value=value)

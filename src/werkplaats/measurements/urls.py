@@ -7,7 +7,9 @@ app_name = "measurements"
 urlpatterns = [
     path("trajectories/<int:pk>/measurements/", views.trajectory, name="trajectory"),
     path("trajectories/<int:pk>/measurements/plan/", views.plan_edit, name="plan_edit"),
-    path("trajectories/<int:pk>/measurements/start/", views.assessment_start, name="assessment_start"),
+    path(
+        "trajectories/<int:pk>/measurements/start/", views.assessment_start, name="assessment_start"
+    ),
     path("trajectories/<int:pk>/measurements/export/", views.export, name="export"),
     path("assessments/<int:pk>/", views.fill, name="fill"),
     path("assessments/<int:pk>/answer/", views.answer, name="answer"),

@@ -27,7 +27,6 @@ from werkplaats.casework import access as case_access
 from werkplaats.core.audit import log_access
 from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.versioning import ConcurrentEditError
-from werkplaats.instruments import formats
 from werkplaats.instruments.formats import fhir, redcap
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements import access, selectors, services
@@ -74,7 +73,9 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     instruments += list(Instrument.objects.filter(kind="template").order_by("slug"))
     initial = {
         "version": plan.version,
-        "planned": [f"{p.instrument.slug}|{p.informant}" for p in plan.planned.select_related("instrument")],
+        "planned": [
+            f"{p.instrument.slug}|{p.informant}" for p in plan.planned.select_related("instrument")
+        ],
     }
     form = PlanForm(request.POST or None, instance=plan, initial=initial, instruments=instruments)
     if request.method == "POST" and form.is_valid():
@@ -83,12 +84,20 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         data.pop("planned")
         try:
             services.plan_update(
-                plan=plan, user=request.user, expected_version=version, fields=data,
+                plan=plan,
+                user=request.user,
+                expected_version=version,
+                fields=data,
                 planned=form.planned_pairs(),
             )
         except ConcurrentEditError as exc:
             form.add_error(None, exc)
-            return render(request, "measurements/plan_form.html", {"trajectory": trajectory, "form": form}, status=409)
+            return render(
+                request,
+                "measurements/plan_form.html",
+                {"trajectory": trajectory, "form": form},
+                status=409,
+            )
         messages.success(request, _("The measurement plan was saved."))
         return redirect("measurements:trajectory", pk=pk)
     return render(request, "measurements/plan_form.html", {"trajectory": trajectory, "form": form})
@@ -106,8 +115,11 @@ def assessment_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         raise Http404
     try:
         assessment = services.assessment_start(
-            trajectory=trajectory, instrument=instrument, user=request.user,
-            informant=form.cleaned_data["informant"], wave=form.cleaned_data["wave"],
+            trajectory=trajectory,
+            instrument=instrument,
+            user=request.user,
+            informant=form.cleaned_data["informant"],
+            wave=form.cleaned_data["wave"],
             wave_date=form.cleaned_data["wave_date"],
         )
     except ValidationError as exc:
@@ -137,45 +149,71 @@ def export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     fmt = request.GET.get("format", "redcap")
     if fmt not in ("redcap", "fhir"):
         return HttpResponse(_("Choose the format redcap or fhir."), status=400)
-    instrument = Instrument.objects.filter(slug=request.GET.get("instrument", "pearlin-mastery")).first()
+    instrument = Instrument.objects.filter(
+        slug=request.GET.get("instrument", "pearlin-mastery")
+    ).first()
     if instrument is None:
         raise Http404
     assessments = list(
-        trajectory.assessments.filter(instrument=instrument).select_related("version").prefetch_related("answers")
+        trajectory.assessments.filter(instrument=instrument)
+        .select_related("version")
+        .prefetch_related("answers")
     )
-    version = assessments[-1].version if assessments else instrument.versions.order_by("-created", "-pk").first()
+    version = (
+        assessments[-1].version
+        if assessments
+        else instrument.versions.order_by("-created", "-pk").first()
+    )
     if version is None:
         raise Http404
     log_access(request.user, "export", trajectory, f"answers {instrument.slug} {fmt}")
     subject = trajectory.client.pseudonym
     if fmt == "redcap":
         rows = [
-            {"record_id": subject, "event": a.wave, "informant": a.informant, "complete": a.complete, "answers": a.answer_map()}
+            {
+                "record_id": subject,
+                "event": a.wave,
+                "informant": a.informant,
+                "complete": a.complete,
+                "answers": a.answer_map(),
+            }
             for a in assessments
             if a.version_id == version.pk
         ]
         response = HttpResponse(redcap.write_records(version.parsed, rows), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{instrument.slug}-{subject}-records.csv"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{instrument.slug}-{subject}-records.csv"'
+        )
         return response
     resources = [
         fhir.questionnaire_response(
-            a.version.parsed, identifier=f"assessment-{a.pk}", subject=subject, informant=a.informant,
-            complete=a.complete, authored=(a.completed_at or a.started_at).isoformat(), answers=a.answer_map(),
+            a.version.parsed,
+            identifier=f"assessment-{a.pk}",
+            subject=subject,
+            informant=a.informant,
+            complete=a.complete,
+            authored=(a.completed_at or a.started_at).isoformat(),
+            answers=a.answer_map(),
             language=_language(),
         )
         for a in assessments
     ]
     response = HttpResponse(
-        json.dumps(fhir.bundle(resources), ensure_ascii=False, indent=2), content_type="application/fhir+json"
+        json.dumps(fhir.bundle(resources), ensure_ascii=False, indent=2),
+        content_type="application/fhir+json",
     )
-    response["Content-Disposition"] = f'attachment; filename="{instrument.slug}-{subject}-responses.json"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{instrument.slug}-{subject}-responses.json"'
+    )
     return response
 
 
 # ---------------------------------------------------------------- the forms
 
 
-def _form_context(request: HttpRequest, assessment: Assessment, urls: dict[str, str], *, bare: bool) -> dict[str, Any]:
+def _form_context(
+    request: HttpRequest, assessment: Assessment, urls: dict[str, str], *, bare: bool
+) -> dict[str, Any]:
     definition = assessment.version.parsed
     language = _language()
     answers = assessment.answer_map()
@@ -197,7 +235,9 @@ def _form_context(request: HttpRequest, assessment: Assessment, urls: dict[str, 
             current = max(0, min(int(request.GET.get("q", "")), len(questions) - 1))
         except ValueError:
             # Resume where it stopped: the first question without an answer.
-            current = next((i for i, q in enumerate(questions) if q["answer"] is None), len(questions) - 1)
+            current = next(
+                (i for i, q in enumerate(questions) if q["answer"] is None), len(questions) - 1
+            )
     answered, total = progress(definition, answers)
     variant = (definition.data.get("informants") or {}).get(assessment.informant) or {}
     return {
@@ -232,7 +272,9 @@ def _save_posted(assessment: Assessment, data: Any) -> list[str]:
     return errors
 
 
-def _fill(request: HttpRequest, assessment: Assessment, urls: dict[str, str], *, bare: bool) -> HttpResponse:
+def _fill(
+    request: HttpRequest, assessment: Assessment, urls: dict[str, str], *, bare: bool
+) -> HttpResponse:
     if assessment.complete:
         return _done(request, assessment, bare=bare)
     errors: list[str] = []
@@ -262,10 +304,14 @@ def _answer(request: HttpRequest, assessment: Assessment) -> HttpResponse:
     return JsonResponse({"ok": True, "answered": answered, "total": total})
 
 
-def _complete(request: HttpRequest, assessment: Assessment, urls: dict[str, str], *, bare: bool) -> HttpResponse:
+def _complete(
+    request: HttpRequest, assessment: Assessment, urls: dict[str, str], *, bare: bool
+) -> HttpResponse:
     user = getattr(request, "user", None)
     try:
-        services.assessment_complete(assessment=assessment, user=user if user and user.is_authenticated else None)
+        services.assessment_complete(
+            assessment=assessment, user=user if user and user.is_authenticated else None
+        )
     except ValidationError as exc:
         context = _form_context(request, assessment, urls, bare=bare)
         context["errors"] = exc.messages
@@ -288,11 +334,21 @@ def _done(request: HttpRequest, assessment: Assessment, *, bare: bool) -> HttpRe
         now = score(definition, assessment.answer_map())[scale.id]
         previous = (
             Assessment.objects.filter(
-                trajectory=assessment.trajectory, instrument=assessment.instrument,
-                informant=Informant.CLIENT, status="complete", wave_date__lt=assessment.wave_date,
-            ).order_by("-wave_date").select_related("version").first()
+                trajectory=assessment.trajectory,
+                instrument=assessment.instrument,
+                informant=Informant.CLIENT,
+                status="complete",
+                wave_date__lt=assessment.wave_date,
+            )
+            .order_by("-wave_date")
+            .select_related("version")
+            .first()
         )
-        before = score(previous.version.parsed, previous.answer_map()).get(scale.id) if previous else None
+        before = (
+            score(previous.version.parsed, previous.answer_map()).get(scale.id)
+            if previous
+            else None
+        )
         trend = None
         if before is not None and before.value is not None and now.value is not None:
             better = (now.value > before.value) == (scale.higher_is == "better")
@@ -346,7 +402,12 @@ def _link_or_gone(request: HttpRequest, token: str) -> Assessment | HttpResponse
     try:
         return access.access_link(token).assessment
     except access.LinkGone as gone:
-        return render(request, "measurements/link_gone.html", {"reason": gone.reason, "bare": True}, status=410)
+        return render(
+            request,
+            "measurements/link_gone.html",
+            {"reason": gone.reason, "bare": True},
+            status=410,
+        )
 
 
 def _link_urls(token: str) -> dict[str, str]:
@@ -371,7 +432,9 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
 def link_answer(request: HttpRequest, token: str) -> HttpResponse:
     found = _link_or_gone(request, token)
     if isinstance(found, HttpResponse):
-        return JsonResponse({"ok": False, "error": _("This link can no longer be used.")}, status=410)
+        return JsonResponse(
+            {"ok": False, "error": _("This link can no longer be used.")}, status=410
+        )
     return _answer(request, found)
 
 

@@ -311,7 +311,9 @@ def parse_definition(data: object) -> Definition:
         item_id = raw["id"]
         if item_id in seen_items:
             problems.append(
-                Problem(f"{path}.id", f"duplicate id {item_id!r} (also items[{seen_items[item_id]}])")
+                Problem(
+                    f"{path}.id", f"duplicate id {item_id!r} (also items[{seen_items[item_id]}])"
+                )
             )
         seen_items.setdefault(item_id, i)
         options_raw = raw["options"]
@@ -331,7 +333,9 @@ def parse_definition(data: object) -> Definition:
                 )
             table = recode_tables.get(raw["recode"])
             if table is None:
-                problems.append(Problem(f"{path}.recode", f"unknown recode table {raw['recode']!r}"))
+                problems.append(
+                    Problem(f"{path}.recode", f"unknown recode table {raw['recode']!r}")
+                )
                 continue
             recode = {int(k): float(v) for k, v in table.items()}
             missing = [o.value for o in options if o.value not in recode]
@@ -360,15 +364,11 @@ def parse_definition(data: object) -> Definition:
             )
         )
     if data["licence"]["item_text_included"] is False and any(i.text for i in items):
-        problems.append(
-            Problem("licence.item_text_included", "is false, but items carry text")
-        )
+        problems.append(Problem("licence.item_text_included", "is false, but items carry text"))
     for informant, variant in (data.get("informants") or {}).items():
         for item_id in (variant or {}).get("items") or {}:
             if item_id not in seen_items:
-                problems.append(
-                    Problem(f"informants.{informant}.items.{item_id}", "names no item")
-                )
+                problems.append(Problem(f"informants.{informant}.items.{item_id}", "names no item"))
     scales: list[Scale] = []
     seen_scales: set[str] = set()
     primaries = 0
@@ -560,13 +560,15 @@ def _score_scale(
         value = gas_t_score([g.level for g in goals], [g.weight for g in goals])
         return ScaleScore(scale, value, len(goals), len(goals), scale.band_for(value))
     n_items = len(scale.items)
-    item_scores = [
-        definition.item(i).item_score(answers[i]) for i in scale.items if i in answers
-    ]
+    item_scores = [definition.item(i).item_score(answers[i]) for i in scale.items if i in answers]
     n = len(item_scores)
     if n < scale.min_answered or n == 0:
         return ScaleScore(
-            scale, None, n, n_items, reason=f"{n} of {n_items} answered, {scale.min_answered} needed"
+            scale,
+            None,
+            n,
+            n_items,
+            reason=f"{n} of {n_items} answered, {scale.min_answered} needed",
         )
     if scale.method == "mean":
         value = sum(item_scores) / n

@@ -69,9 +69,13 @@ def imported_version(data: Mapping[str, Any]) -> str:
     return "imported-" + content_hash({k: v for k, v in data.items() if k != "version"})[:10]
 
 
-def default_scales(items: list[dict[str, Any]], losses: list[Loss], where: str) -> list[dict[str, Any]]:
+def default_scales(
+    items: list[dict[str, Any]], losses: list[Loss], where: str
+) -> list[dict[str, Any]]:
     losses.append(
-        Loss(where, "the source holds no scoring; a plain sum over all items was assumed — check it")
+        Loss(
+            where, "the source holds no scoring; a plain sum over all items was assumed — check it"
+        )
     )
     return [
         {
@@ -120,7 +124,9 @@ def detect(filename: str, content: bytes) -> str:
     raise FormatError("the format could not be recognised; name it (--format)")
 
 
-def read(content: bytes, fmt: str | None = None, filename: str = "", language: str = "nl") -> ImportResult:
+def read(
+    content: bytes, fmt: str | None = None, filename: str = "", language: str = "nl"
+) -> ImportResult:
     """Read definitions from a file. Raises :class:`FormatError` on anything malformed."""
     if len(content) > MAX_BYTES:
         raise FormatError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
@@ -191,7 +197,9 @@ def _read_native(content: bytes, fmt: str) -> dict[str, Any]:
     except (ValueError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
-        raise FormatError([Problem(where, f"not valid {fmt.upper()}: {exc}".splitlines()[0])]) from None
+        raise FormatError(
+            [Problem(where, f"not valid {fmt.upper()}: {exc}".splitlines()[0])]
+        ) from None
     except RecursionError:
         raise FormatError("the file nests too deeply") from None
     if not isinstance(data, dict):
@@ -199,13 +207,19 @@ def _read_native(content: bytes, fmt: str) -> dict[str, Any]:
     return data
 
 
-def common_losses(definition: Definition, target: str, *, languages: int, keeps_scoring: bool) -> list[Loss]:
+def common_losses(
+    definition: Definition, target: str, *, languages: int, keeps_scoring: bool
+) -> list[Loss]:
     """What a target without Werkplaats-specific fields cannot hold."""
     d = definition.data
     losses: list[Loss] = []
     if languages < 2 and len({lang for i in definition.items for lang in i.text}) > 1:
-        losses.append(Loss("items[*].text", f"{target} holds one language; the other language is left out"))
-    if d.get("informants") and any((v or {}).get("items") or (v or {}).get("instructions") for v in d["informants"].values()):
+        losses.append(
+            Loss("items[*].text", f"{target} holds one language; the other language is left out")
+        )
+    if d.get("informants") and any(
+        (v or {}).get("items") or (v or {}).get("instructions") for v in d["informants"].values()
+    ):
         losses.append(Loss("informants", "informant versions (wording per informant) are left out"))
     if not keeps_scoring:
         for s, scale in enumerate(definition.scales):

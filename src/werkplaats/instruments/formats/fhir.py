@@ -29,7 +29,18 @@ from werkplaats.stats.scoring import Definition, Problem, pick_text
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 WERKPLAATS = "urn:werkplaats:fhir:extension:instrument"
-CARRIED = ("construct", "kind", "scales", "informants", "citation", "notes", "licence", "description", "title", "languages")
+CARRIED = (
+    "construct",
+    "kind",
+    "scales",
+    "informants",
+    "citation",
+    "notes",
+    "licence",
+    "description",
+    "title",
+    "languages",
+)
 
 
 def canonical_url(instrument_id: str) -> str:
@@ -39,7 +50,13 @@ def canonical_url(instrument_id: str) -> str:
 def _translated(text: Mapping[str, str], language: str) -> tuple[str, dict[str, Any] | None]:
     main = pick_text(text, language)
     others = [
-        {"extension": [{"url": "lang", "valueCode": lang}, {"url": "content", "valueString": value}], "url": TRANSLATION}
+        {
+            "extension": [
+                {"url": "lang", "valueCode": lang},
+                {"url": "content", "valueString": value},
+            ],
+            "url": TRANSLATION,
+        }
         for lang, value in text.items()
         if value != main
     ]
@@ -49,10 +66,15 @@ def _translated(text: Mapping[str, str], language: str) -> tuple[str, dict[str, 
 def write(definition: Definition, language: str = "nl") -> ExportResult:
     d = definition.data
     losses = [
-        Loss("scales", "scales, bands and norms travel in a Werkplaats extension; other FHIR tools ignore them"),
+        Loss(
+            "scales",
+            "scales, bands and norms travel in a Werkplaats extension; other FHIR tools ignore them",
+        ),
     ]
     if d.get("informants"):
-        losses.append(Loss("informants", "informant versions travel in the Werkplaats extension only"))
+        losses.append(
+            Loss("informants", "informant versions travel in the Werkplaats extension only")
+        )
     losses.append(Loss("citation", "the citation travels in the Werkplaats extension only"))
     system = canonical_url(definition.id) + ":options"
     items = []
@@ -65,7 +87,11 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:
         options = []
         for option in item.options:
             display, extension = _translated(option.label, language)
-            coding: dict[str, Any] = {"system": system, "code": str(option.value), "display": display}
+            coding: dict[str, Any] = {
+                "system": system,
+                "code": str(option.value),
+                "display": display,
+            }
             if extension:
                 coding["_display"] = extension
             options.append(
@@ -97,14 +123,22 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:
     if d.get("description"):
         resource["description"] = pick_text(d["description"], language)
     text = json.dumps(resource, ensure_ascii=False, indent=2)
-    return ExportResult("fhir", text.encode(), f"{definition.id}.questionnaire.json", "application/fhir+json", losses)
+    return ExportResult(
+        "fhir",
+        text.encode(),
+        f"{definition.id}.questionnaire.json",
+        "application/fhir+json",
+        losses,
+    )
 
 
 def _text_of(value: Any, extension: Any, language: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(value, str) and value:
         out[language] = value
-    for translation in (extension or {}).get("extension", []) if isinstance(extension, dict) else []:
+    for translation in (
+        (extension or {}).get("extension", []) if isinstance(extension, dict) else []
+    ):
         parts = {e.get("url"): e for e in translation.get("extension", []) if isinstance(e, dict)}
         lang = parts.get("lang", {}).get("valueCode")
         content = parts.get("content", {}).get("valueString")
@@ -134,35 +168,54 @@ def read(content: bytes, language: str = "nl") -> ImportResult:
         raise FormatError(f"not valid JSON: {exc}".splitlines()[0]) from None
     if not isinstance(resource, dict) or resource.get("resourceType") != "Questionnaire":
         raise FormatError([Problem("resourceType", "must be Questionnaire")])
-    language = resource.get("language") if resource.get("language") in ("nl", "en") else language
+    if resource.get("language") in ("nl", "en"):
+        language = str(resource["language"])
     losses: list[Loss] = []
     carried: dict[str, Any] = {}
-    for extension in resource.get("extension", []) if isinstance(resource.get("extension"), list) else []:
+    for extension in (
+        resource.get("extension", []) if isinstance(resource.get("extension"), list) else []
+    ):
         if isinstance(extension, dict) and extension.get("url") == WERKPLAATS:
             try:
                 carried = json.loads(extension.get("valueString", "{}"))
             except (TypeError, ValueError):
-                raise FormatError([Problem("extension", "the Werkplaats extension is not valid JSON")]) from None
+                raise FormatError(
+                    [Problem("extension", "the Werkplaats extension is not valid JSON")]
+                ) from None
             if not isinstance(carried, dict):
-                raise FormatError([Problem("extension", "the Werkplaats extension must hold an object")])
+                raise FormatError(
+                    [Problem("extension", "the Werkplaats extension must hold an object")]
+                )
     items: list[dict[str, Any]] = []
     recode_tables: dict[str, dict[str, float]] = {}
-    names = carried.get("item_names") if isinstance(carried.get("item_names"), dict) else {}
+    names: dict[str, Any] = (
+        carried["item_names"] if isinstance(carried.get("item_names"), dict) else {}
+    )
     for where, raw in _flatten(resource.get("item", []), losses, "item"):
         kind, link = raw.get("type"), raw.get("linkId")
         if kind == "display":
             losses.append(Loss(where, "display text left out"))
             continue
         if kind not in ("choice", "open-choice"):
-            losses.append(Loss(f"{where} ({link})", f"type {kind!r} is not a scored item; left out"))
+            losses.append(
+                Loss(f"{where} ({link})", f"type {kind!r} is not a scored item; left out")
+            )
             continue
         if not isinstance(link, str) or not link:
             raise FormatError([Problem(f"{where}.linkId", "is missing")])
         if kind == "open-choice":
             losses.append(Loss(where, "free-text answers of an open-choice item are not kept"))
         if "answerValueSet" in raw and "answerOption" not in raw:
-            raise FormatError([Problem(f"{where}.answerValueSet", "answer options by value set reference are not supported; list them as answerOption")])
-        options, ordinals = [], {}
+            raise FormatError(
+                [
+                    Problem(
+                        f"{where}.answerValueSet",
+                        "answer options by value set reference are not supported; list them as answerOption",
+                    )
+                ]
+            )
+        options: list[dict[str, Any]] = []
+        ordinals: dict[int, float] = {}
         raw_options = raw.get("answerOption")
         if not isinstance(raw_options, list):
             raise FormatError([Problem(f"{where}.answerOption", "must be a list")])
@@ -171,23 +224,42 @@ def read(content: bytes, language: str = "nl") -> ImportResult:
             if not isinstance(option, dict):
                 raise FormatError([Problem(opath, "must be an object")])
             if "valueInteger" in option:
-                value, display, display_ext = option["valueInteger"], str(option["valueInteger"]), None
+                value, display, display_ext = (
+                    option["valueInteger"],
+                    str(option["valueInteger"]),
+                    None,
+                )
             elif isinstance(option.get("valueCoding"), dict):
                 coding = option["valueCoding"]
-                value, display, display_ext = coding.get("code"), coding.get("display"), coding.get("_display")
+                value, display, display_ext = (
+                    coding.get("code"),
+                    coding.get("display"),
+                    coding.get("_display"),
+                )
             else:
                 raise FormatError([Problem(opath, "needs valueCoding or valueInteger")])
             try:
-                value = int(str(value))
+                number = int(str(value))
             except ValueError:
-                raise FormatError([Problem(f"{opath}.valueCoding.code", f"{value!r} is not a whole number")]) from None
-            options.append({"value": value, "label": _text_of(display, display_ext, language) or {language: str(value)}})
-            for extension in option.get("extension", []) if isinstance(option.get("extension"), list) else []:
+                raise FormatError(
+                    [Problem(f"{opath}.valueCoding.code", f"{value!r} is not a whole number")]
+                ) from None
+            options.append(
+                {
+                    "value": number,
+                    "label": _text_of(display, display_ext, language) or {language: str(number)},
+                }
+            )
+            for extension in (
+                option.get("extension", []) if isinstance(option.get("extension"), list) else []
+            ):
                 if isinstance(extension, dict) and extension.get("url") == ORDINAL:
                     ordinal = extension.get("valueDecimal")
                     if not isinstance(ordinal, int | float) or isinstance(ordinal, bool):
-                        raise FormatError([Problem(f"{opath}.extension", "ordinalValue must be a number")])
-                    ordinals[value] = float(ordinal)
+                        raise FormatError(
+                            [Problem(f"{opath}.extension", "ordinalValue must be a number")]
+                        )
+                    ordinals[number] = float(ordinal)
         item: dict[str, Any] = {"id": link, "options": options}
         text = _text_of(raw.get("text"), raw.get("_text"), language)
         if text:
@@ -196,7 +268,7 @@ def read(content: bytes, language: str = "nl") -> ImportResult:
             item["name"] = names[link]
         if raw.get("required") is True:
             item["required"] = True
-        values = [o["value"] for o in options]
+        values: list[int] = [o["value"] for o in options]
         if ordinals and values and len(ordinals) == len(values):
             if all(ordinals[v] == v for v in values):
                 pass
@@ -208,12 +280,19 @@ def read(content: bytes, language: str = "nl") -> ImportResult:
                 item["recode"] = table
         items.append(item)
     if not carried:
-        losses.append(Loss("", "no Werkplaats extension: construct, scales, bands and norms are not in the source"))
+        losses.append(
+            Loss(
+                "",
+                "no Werkplaats extension: construct, scales, bands and norms are not in the source",
+            )
+        )
     licence, citation = unknown_licence("FHIR Questionnaire")
     if isinstance(resource.get("copyright"), str) and resource["copyright"]:
         licence = {**licence, "statement": resource["copyright"]}
     identifier = slugify(str(resource.get("id") or resource.get("name") or "questionnaire"))
-    title = _text_of(resource.get("title"), resource.get("_title"), language) or {language: identifier}
+    title = _text_of(resource.get("title"), resource.get("_title"), language) or {
+        language: identifier
+    }
     data: dict[str, Any] = {
         "format": "werkplaats.instrument/1",
         "id": identifier,
@@ -258,7 +337,15 @@ def questionnaire_response(
         option = next(o for o in item.options if o.value == value)
         entry: dict[str, Any] = {
             "linkId": item.id,
-            "answer": [{"valueCoding": {"system": system, "code": str(value), "display": pick_text(option.label, language)}}],
+            "answer": [
+                {
+                    "valueCoding": {
+                        "system": system,
+                        "code": str(value),
+                        "display": pick_text(option.label, language),
+                    }
+                }
+            ],
         }
         if item.text:
             entry["text"] = pick_text(item.text, language)
@@ -276,4 +363,8 @@ def questionnaire_response(
 
 
 def bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in resources],
+    }

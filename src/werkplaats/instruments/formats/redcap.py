@@ -64,7 +64,11 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:
     losses = common_losses(definition, "REDCap", languages=1, keeps_scoring=False)
     form = field_name(definition.id)
     if form != definition.id:
-        losses.append(Loss("id", f"form name {form} (REDCap allows a-z, 0-9, _); read back as {definition.id}"))
+        losses.append(
+            Loss(
+                "id", f"form name {form} (REDCap allows a-z, 0-9, _); read back as {definition.id}"
+            )
+        )
     rows: list[dict[str, str]] = [
         {FIELD: "record_id", FORM: form, TYPE: "text", LABEL: "Record ID"},
         {
@@ -92,12 +96,17 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:
         )
     for s, scale in enumerate(definition.scales):
         if scale.method == "gas":
-            losses.append(Loss(f"scales[{s}]", "a GAS T-score is computed from goals; REDCap cannot"))
+            losses.append(
+                Loss(f"scales[{s}]", "a GAS T-score is computed from goals; REDCap cannot")
+            )
             continue
         recoded = [i for i in scale.items if definition.item(i).recode is not None]
         if recoded:
             losses.append(
-                Loss(f"scales[{s}]", f"recode tables ({', '.join(recoded)}) cannot be written; no calc field")
+                Loss(
+                    f"scales[{s}]",
+                    f"recode tables ({', '.join(recoded)}) cannot be written; no calc field",
+                )
             )
             continue
         terms = []
@@ -199,12 +208,17 @@ def _read_form(
         elif kind == "yesno":
             options = [{"value": 1, "label": {"__": "Yes"}}, {"value": 0, "label": {"__": "No"}}]
         elif kind == "truefalse":
-            options = [{"value": 1, "label": {"__": "True"}}, {"value": 0, "label": {"__": "False"}}]
+            options = [
+                {"value": 1, "label": {"__": "True"}},
+                {"value": 0, "label": {"__": "False"}},
+            ]
         elif kind == "calc":
             calcs.append((n, r))
             continue
         else:
-            losses.append(Loss(f"{form}.{name}", f"field type {kind!r} is not a scored item; left out"))
+            losses.append(
+                Loss(f"{form}.{name}", f"field type {kind!r} is not a scored item; left out")
+            )
             continue
         for option in options:
             option["label"] = {language: option["label"]["__"]}
@@ -216,16 +230,20 @@ def _read_form(
         items.append(item)
     by_id = {i["id"]: i for i in items}
     scales = []
-    for n, r in calcs:
+    for _n, r in calcs:
         scale = _parse_calc(r, by_id, language)
         if scale is None:
-            losses.append(Loss(f"{form}.{r[FIELD]}", f"calculation {r[CHOICES]!r} not understood; left out"))
+            losses.append(
+                Loss(f"{form}.{r[FIELD]}", f"calculation {r[CHOICES]!r} not understood; left out")
+            )
         else:
             scales.append(scale)
     if not scales:
         scales = default_scales(items, losses, form)
     licence, citation = unknown_licence("REDCap data dictionary")
-    losses.append(Loss(form, "licence and citation are not in a data dictionary; placeholders were set"))
+    losses.append(
+        Loss(form, "licence and citation are not in a data dictionary; placeholders were set")
+    )
     data: dict[str, Any] = {
         "format": "werkplaats.instrument/1",
         "id": slugify(form).replace("_", "-"),
@@ -243,7 +261,9 @@ def _read_form(
     return data, losses
 
 
-def _parse_calc(r: Mapping[str, str], items: Mapping[str, dict[str, Any]], language: str) -> dict[str, Any] | None:
+def _parse_calc(
+    r: Mapping[str, str], items: Mapping[str, dict[str, Any]], language: str
+) -> dict[str, Any] | None:
     match = re.fullmatch(r"(sum|mean)\((.*)\)", r[CHOICES].replace(" ", ""))
     if not match:
         return None

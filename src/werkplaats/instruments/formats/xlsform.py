@@ -33,7 +33,9 @@ REVERSED = re.compile(r"^\((-?\d+)-\$\{([a-z0-9_-]+)\}\)$")
 
 def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Loss]]:
     losses = common_losses(definition, "XLSForm", languages=2, keeps_scoring=False)
-    languages = [lang for lang in ("nl", "en") if lang in (definition.data.get("languages") or ["nl", "en"])]
+    languages = [
+        lang for lang in ("nl", "en") if lang in (definition.data.get("languages") or ["nl", "en"])
+    ]
     labels = [f"label::{LANGUAGE_NAMES[lang]}" for lang in languages]
     survey: list[list[Any]] = [["type", "name", *labels, "required", "calculation"]]
     choices: list[list[Any]] = [["list_name", "name", *labels]]
@@ -41,37 +43,61 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
         list_name = f"{item.id}_options"
         text = item.text or item.name
         survey.append(
-            [f"select_one {list_name}", item.id, *[text.get(lang, "") for lang in languages],
-             "yes" if item.required else "", ""]
+            [
+                f"select_one {list_name}",
+                item.id,
+                *[text.get(lang, "") for lang in languages],
+                "yes" if item.required else "",
+                "",
+            ]
         )
         for option in item.options:
-            choices.append([list_name, option.value, *[option.label.get(lang, "") for lang in languages]])
+            choices.append(
+                [list_name, option.value, *[option.label.get(lang, "") for lang in languages]]
+            )
     for s, scale in enumerate(definition.scales):
         if scale.method == "gas":
-            losses.append(Loss(f"scales[{s}]", "a GAS T-score is computed from goals; XLSForm cannot"))
+            losses.append(
+                Loss(f"scales[{s}]", "a GAS T-score is computed from goals; XLSForm cannot")
+            )
             continue
         recoded = [i for i in scale.items if definition.item(i).recode is not None]
         if recoded:
             losses.append(
-                Loss(f"scales[{s}]", f"recode tables ({', '.join(recoded)}) cannot be written; no calculation")
+                Loss(
+                    f"scales[{s}]",
+                    f"recode tables ({', '.join(recoded)}) cannot be written; no calculation",
+                )
             )
             continue
         terms = []
         for item_id in scale.items:
             item = definition.item(item_id)
             ref = "${" + item_id + "}"
-            terms.append(f"({min(item.values) + max(item.values)} - {ref})" if item.reverse else ref)
+            terms.append(
+                f"({min(item.values) + max(item.values)} - {ref})" if item.reverse else ref
+            )
         calc = " + ".join(terms)
         if scale.method == "mean":
             calc = f"({calc}) div {len(terms)}"
         survey.append(
-            ["calculate", f"score_{scale.id}", *[scale.label.get(lang, "") for lang in languages], "", calc]
+            [
+                "calculate",
+                f"score_{scale.id}",
+                *[scale.label.get(lang, "") for lang in languages],
+                "",
+                calc,
+            ]
         )
     title = definition.data["title"]
     settings = [
         ["form_title", "form_id", "version", "default_language"],
-        [title.get("nl") or title.get("en"), definition.id, definition.version,
-         LANGUAGE_NAMES[languages[0]] if languages else ""],
+        [
+            title.get("nl") or title.get("en"),
+            definition.id,
+            definition.version,
+            LANGUAGE_NAMES[languages[0]] if languages else "",
+        ],
     ]
     return {"survey": survey, "choices": choices, "settings": settings}, losses
 
@@ -85,7 +111,9 @@ def write(definition: Definition, fmt: str) -> ExportResult:
             writer.writerow([name, *rows[0]])
             for row in rows[1:]:
                 writer.writerow(["", *row])
-        return ExportResult(fmt, out.getvalue().encode(), f"{definition.id}.xlsform.csv", "text/csv", losses)
+        return ExportResult(
+            fmt, out.getvalue().encode(), f"{definition.id}.xlsform.csv", "text/csv", losses
+        )
     from openpyxl import Workbook
 
     book = Workbook()
@@ -124,7 +152,10 @@ def _read_xlsx(content: bytes) -> dict[str, list[dict[str, str]]]:
         for sheet in book.worksheets:
             if sheet.title.lower() not in SHEETS:
                 continue
-            rows = [["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)]
+            rows = [
+                ["" if c is None else str(c).strip() for c in row]
+                for row in sheet.iter_rows(values_only=True)
+            ]
             sheets[sheet.title.lower()] = _as_records(rows)
     except Exception:
         raise FormatError("the .xlsx file is damaged") from None
@@ -186,7 +217,9 @@ def _from_sheets(sheets: dict[str, list[dict[str, str]]]) -> ImportResult:
             raise FormatError(
                 [Problem(f"choices row {n}.name", f"{row.get('name')!r} is not a whole number")]
             ) from None
-        lists.setdefault(name, []).append({"value": value, "label": _labels(row) or {"nl": str(value)}})
+        lists.setdefault(name, []).append(
+            {"value": value, "label": _labels(row) or {"nl": str(value)}}
+        )
     items: list[dict[str, Any]] = []
     calcs: list[tuple[int, dict[str, str]]] = []
     for n, row in enumerate(sheets["survey"], start=2):
@@ -210,13 +243,20 @@ def _from_sheets(sheets: dict[str, list[dict[str, str]]]) -> ImportResult:
         elif kind in ("begin group", "end group", "begin_group", "end_group", ""):
             continue
         else:
-            losses.append(Loss(f"{where} ({name})", f"type {kind!r} is not a scored item; left out"))
+            losses.append(
+                Loss(f"{where} ({name})", f"type {kind!r} is not a scored item; left out")
+            )
     by_id = {i["id"]: i for i in items}
     scales = []
     for n, row in calcs:
         scale = _parse_calculation(row, by_id)
         if scale is None:
-            losses.append(Loss(f"survey row {n}", f"calculation {row.get('calculation')!r} not understood; left out"))
+            losses.append(
+                Loss(
+                    f"survey row {n}",
+                    f"calculation {row.get('calculation')!r} not understood; left out",
+                )
+            )
         else:
             scales.append(scale)
     settings = (sheets.get("settings") or [{}])[0]
@@ -224,7 +264,9 @@ def _from_sheets(sheets: dict[str, list[dict[str, str]]]) -> ImportResult:
     if not scales:
         scales = default_scales(items, losses, form_id)
     licence, citation = unknown_licence("XLSForm")
-    losses.append(Loss(form_id, "licence and citation are not in an XLSForm; placeholders were set"))
+    losses.append(
+        Loss(form_id, "licence and citation are not in an XLSForm; placeholders were set")
+    )
     languages = sorted({lang for i in items for lang in i.get("text", {})}) or ["nl"]
     data: dict[str, Any] = {
         "format": "werkplaats.instrument/1",
@@ -244,7 +286,9 @@ def _from_sheets(sheets: dict[str, list[dict[str, str]]]) -> ImportResult:
     return ImportResult("xlsform", [data], losses)
 
 
-def _parse_calculation(row: dict[str, str], items: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+def _parse_calculation(
+    row: dict[str, str], items: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
     calc = row.get("calculation", "").replace(" ", "")
     method = "sum"
     match = re.fullmatch(r"\((.*)\)div(\d+)", calc)

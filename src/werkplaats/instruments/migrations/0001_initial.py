@@ -6,51 +6,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partnership', '0001_initial'),
+        ("partnership", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Instrument',
+            name="Instrument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=63, unique=True, verbose_name='identifier')),
-                ('construct', models.SlugField(max_length=63, verbose_name='construct')),
-                ('kind', models.CharField(choices=[('questionnaire', 'questionnaire'), ('template', 'template without item text (bring your own licence)'), ('method', 'method')], max_length=20, verbose_name='kind')),
-                ('title_nl', models.CharField(max_length=200)),
-                ('title_en', models.CharField(max_length=200)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=63, unique=True, verbose_name="identifier")),
+                ("construct", models.SlugField(max_length=63, verbose_name="construct")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("questionnaire", "questionnaire"),
+                            ("template", "template without item text (bring your own licence)"),
+                            ("method", "method"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title_nl", models.CharField(max_length=200)),
+                ("title_en", models.CharField(max_length=200)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'instrument',
-                'verbose_name_plural': 'instruments',
-                'ordering': ['slug'],
+                "verbose_name": "instrument",
+                "verbose_name_plural": "instruments",
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='InstrumentVersion',
+            name="InstrumentVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=40, verbose_name='version')),
-                ('content_hash', models.CharField(max_length=64, unique=True, verbose_name='content hash (SHA-256)')),
-                ('definition', models.JSONField()),
-                ('licence_code', models.CharField(max_length=30, verbose_name='licence')),
-                ('source_format', models.CharField(default='yaml', max_length=20, verbose_name='imported from')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('instrument', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='instruments.instrument')),
-                ('organisation', models.ForeignKey(blank=True, help_text='Set for a definition an organisation imported under its own licence.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='instrument_versions', to='partnership.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=40, verbose_name="version")),
+                (
+                    "content_hash",
+                    models.CharField(
+                        max_length=64, unique=True, verbose_name="content hash (SHA-256)"
+                    ),
+                ),
+                ("definition", models.JSONField()),
+                ("licence_code", models.CharField(max_length=30, verbose_name="licence")),
+                (
+                    "source_format",
+                    models.CharField(default="yaml", max_length=20, verbose_name="imported from"),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="instruments.instrument",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Set for a definition an organisation imported under its own licence.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="instrument_versions",
+                        to="partnership.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'instrument version',
-                'verbose_name_plural': 'instrument versions',
-                'ordering': ['instrument__slug', '-created', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('instrument', 'label', 'organisation'), name='instrumentversion_unique_label', nulls_distinct=False)],
+                "verbose_name": "instrument version",
+                "verbose_name_plural": "instrument versions",
+                "ordering": ["instrument__slug", "-created", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("instrument", "label", "organisation"),
+                        name="instrumentversion_unique_label",
+                        nulls_distinct=False,
+                    )
+                ],
             },
         ),
     ]

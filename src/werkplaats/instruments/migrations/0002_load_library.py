@@ -6,7 +6,10 @@ from django.db import migrations
 def load_library(apps, schema_editor):  # type: ignore[no-untyped-def]
     from werkplaats.instruments.library_loader import load_into
 
-    load_into(apps.get_model("instruments", "Instrument"), apps.get_model("instruments", "InstrumentVersion"))
+    load_into(
+        apps.get_model("instruments", "Instrument"),
+        apps.get_model("instruments", "InstrumentVersion"),
+    )
 
 
 class Migration(migrations.Migration):

@@ -7,123 +7,325 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('casework', '0003_load_lookup_lists'),
-        ('instruments', '0001_initial'),
+        ("casework", "0003_load_lookup_lists"),
+        ("instruments", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('informant', models.CharField(choices=[('client', 'client'), ('professional', 'professional'), ('network_member', 'network member')], max_length=20, verbose_name='informant')),
-                ('wave', models.CharField(max_length=20, verbose_name='wave')),
-                ('wave_date', models.DateField(verbose_name='wave date')),
-                ('status', models.CharField(choices=[('open', 'open'), ('complete', 'complete')], default='open', max_length=10)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('instrument', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='instruments.instrument')),
-                ('trajectory', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='casework.trajectory')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='instruments.instrumentversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "informant",
+                    models.CharField(
+                        choices=[
+                            ("client", "client"),
+                            ("professional", "professional"),
+                            ("network_member", "network member"),
+                        ],
+                        max_length=20,
+                        verbose_name="informant",
+                    ),
+                ),
+                ("wave", models.CharField(max_length=20, verbose_name="wave")),
+                ("wave_date", models.DateField(verbose_name="wave date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "open"), ("complete", "complete")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="instruments.instrument",
+                    ),
+                ),
+                (
+                    "trajectory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="casework.trajectory",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="instruments.instrumentversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assessment',
-                'verbose_name_plural': 'assessments',
-                'ordering': ['wave_date', 'pk'],
+                "verbose_name": "assessment",
+                "verbose_name_plural": "assessments",
+                "ordering": ["wave_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_id', models.CharField(max_length=63)),
-                ('value', models.IntegerField()),
-                ('answered_at', models.DateTimeField(auto_now=True)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='measurements.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item_id", models.CharField(max_length=63)),
+                ("value", models.IntegerField()),
+                ("answered_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="measurements.assessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='MeasurementPlan',
+            name="MeasurementPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('intake', models.BooleanField(default=True, verbose_name='at intake')),
-                ('interval_months', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MaxValueValidator(24)], verbose_name='every ... months (0: never)')),
-                ('closure', models.BooleanField(default=True, verbose_name='at closure')),
-                ('follow_up_months', models.PositiveSmallIntegerField(default=6, validators=[django.core.validators.MaxValueValidator(36)], verbose_name='follow-up ... months after closure (0: none)')),
-                ('grace_days', models.PositiveSmallIntegerField(default=14, validators=[django.core.validators.MaxValueValidator(120)], verbose_name='days before a wave counts as overdue')),
-                ('trajectory', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='measurement_plan', to='casework.trajectory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("intake", models.BooleanField(default=True, verbose_name="at intake")),
+                (
+                    "interval_months",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[django.core.validators.MaxValueValidator(24)],
+                        verbose_name="every ... months (0: never)",
+                    ),
+                ),
+                ("closure", models.BooleanField(default=True, verbose_name="at closure")),
+                (
+                    "follow_up_months",
+                    models.PositiveSmallIntegerField(
+                        default=6,
+                        validators=[django.core.validators.MaxValueValidator(36)],
+                        verbose_name="follow-up ... months after closure (0: none)",
+                    ),
+                ),
+                (
+                    "grace_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        validators=[django.core.validators.MaxValueValidator(120)],
+                        verbose_name="days before a wave counts as overdue",
+                    ),
+                ),
+                (
+                    "trajectory",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measurement_plan",
+                        to="casework.trajectory",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'measurement plan',
+                "verbose_name": "measurement plan",
             },
         ),
         migrations.CreateModel(
-            name='MethodSchedule',
+            name="MethodSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('intake', models.BooleanField(default=True, verbose_name='at intake')),
-                ('interval_months', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MaxValueValidator(24)], verbose_name='every ... months (0: never)')),
-                ('closure', models.BooleanField(default=True, verbose_name='at closure')),
-                ('follow_up_months', models.PositiveSmallIntegerField(default=6, validators=[django.core.validators.MaxValueValidator(36)], verbose_name='follow-up ... months after closure (0: none)')),
-                ('grace_days', models.PositiveSmallIntegerField(default=14, validators=[django.core.validators.MaxValueValidator(120)], verbose_name='days before a wave counts as overdue')),
-                ('instruments', models.JSONField(blank=True, default=list, help_text='[{"instrument": "pearlin-mastery", "informants": ["client", "professional"]}]')),
-                ('method', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='schedule', to='casework.method')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("intake", models.BooleanField(default=True, verbose_name="at intake")),
+                (
+                    "interval_months",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[django.core.validators.MaxValueValidator(24)],
+                        verbose_name="every ... months (0: never)",
+                    ),
+                ),
+                ("closure", models.BooleanField(default=True, verbose_name="at closure")),
+                (
+                    "follow_up_months",
+                    models.PositiveSmallIntegerField(
+                        default=6,
+                        validators=[django.core.validators.MaxValueValidator(36)],
+                        verbose_name="follow-up ... months after closure (0: none)",
+                    ),
+                ),
+                (
+                    "grace_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        validators=[django.core.validators.MaxValueValidator(120)],
+                        verbose_name="days before a wave counts as overdue",
+                    ),
+                ),
+                (
+                    "instruments",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='[{"instrument": "pearlin-mastery", "informants": ["client", "professional"]}]',
+                    ),
+                ),
+                (
+                    "method",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="schedule",
+                        to="casework.method",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='OneTimeLink',
+            name="OneTimeLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('expires_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('assessment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='link', to='measurements.assessment')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("expires_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assessment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="link",
+                        to="measurements.assessment",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PlannedInstrument',
+            name="PlannedInstrument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('informant', models.CharField(choices=[('client', 'client'), ('professional', 'professional'), ('network_member', 'network member')], max_length=20, verbose_name='informant')),
-                ('instrument', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='instruments.instrument')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='planned', to='measurements.measurementplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "informant",
+                    models.CharField(
+                        choices=[
+                            ("client", "client"),
+                            ("professional", "professional"),
+                            ("network_member", "network member"),
+                        ],
+                        max_length=20,
+                        verbose_name="informant",
+                    ),
+                ),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="instruments.instrument",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="planned",
+                        to="measurements.measurementplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['instrument__slug', 'informant'],
+                "ordering": ["instrument__slug", "informant"],
             },
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['trajectory', 'status'], name='measurement_traject_7970a0_idx'),
+            model_name="assessment",
+            index=models.Index(
+                fields=["trajectory", "status"], name="measurement_traject_7970a0_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(fields=('trajectory', 'instrument', 'informant', 'wave'), name='assessment_unique_wave'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(
+                fields=("trajectory", "instrument", "informant", "wave"),
+                name="assessment_unique_wave",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'complete'), _negated=True), ('completed_at__isnull', False), _connector='OR'), name='assessment_complete_has_time'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "complete"), _negated=True),
+                    ("completed_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="assessment_complete_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('assessment', 'item_id'), name='answer_unique_item'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "item_id"), name="answer_unique_item"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='plannedinstrument',
-            constraint=models.UniqueConstraint(fields=('plan', 'instrument', 'informant'), name='plannedinstrument_unique'),
+            model_name="plannedinstrument",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "instrument", "informant"), name="plannedinstrument_unique"
+            ),
         ),
     ]

@@ -36,7 +36,11 @@ class Command(BaseCommand):
         exp.add_argument("--format", choices=formats.FORMATS)
         exp.add_argument("--version", dest="label", help="the version label (default: newest)")
         exp.add_argument("--language", choices=["nl", "en"], default="nl")
-        exp.add_argument("-o", "--output", help="file to write (default: standard output); the format follows its extension when --format is not given")
+        exp.add_argument(
+            "-o",
+            "--output",
+            help="file to write (default: standard output); the format follows its extension when --format is not given",
+        )
         sub.add_parser("load-library", help="store the shipped library definitions")
         sub.add_parser("list", help="list the stored versions")
 
@@ -51,7 +55,9 @@ class Command(BaseCommand):
         else:
             for v in InstrumentVersion.objects.select_related("instrument", "organisation"):
                 owner = f"  [{v.organisation}]" if v.organisation else ""
-                self.stdout.write(f"{v.instrument.slug:24} {v.label:22} {v.content_hash[:12]}  {v.licence_code}{owner}")
+                self.stdout.write(
+                    f"{v.instrument.slug:24} {v.label:22} {v.content_hash[:12]}  {v.licence_code}{owner}"
+                )
 
     def _import(self, options: dict[str, Any]) -> None:
         path = Path(options["file"])
@@ -77,7 +83,9 @@ class Command(BaseCommand):
         verb = "would store" if options["dry_run"] else "stored"
         for version, created in zip(outcome.versions, outcome.created, strict=True):
             state = verb if created else "identical to a stored version"
-            self.stdout.write(f"{version.instrument.slug} {version.label} ({version.content_hash[:12]}): {state}")
+            self.stdout.write(
+                f"{version.instrument.slug} {version.label} ({version.content_hash[:12]}): {state}"
+            )
         self._report(outcome.losses, "Not carried by the source, or assumed")
 
     def _export(self, options: dict[str, Any]) -> None:
@@ -87,9 +95,15 @@ class Command(BaseCommand):
         version = versions.order_by("-created", "-pk").first()
         if version is None:
             raise CommandError(f"No stored version of {options['instrument']!r}.")
-        fmt = options.get("format") or (
-            formats.detect(options["output"], b"") if options.get("output") and not options["output"].endswith(".csv") else None
-        ) or "yaml"
+        fmt = (
+            options.get("format")
+            or (
+                formats.detect(options["output"], b"")
+                if options.get("output") and not options["output"].endswith(".csv")
+                else None
+            )
+            or "yaml"
+        )
         try:
             result = formats.write(version.parsed, fmt, options["language"])
         except formats.FormatError as exc:

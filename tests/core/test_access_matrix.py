@@ -72,6 +72,11 @@ MATRIX = [
         method="post",
     ),
     Row("measurements:export", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
+    Row(
+        "measurements:method_schedule",
+        lambda w: {"pk": _method()},
+        {"carol": 200, "dave": 200, "erin": 200, "frank": 200},
+    ),
     Row("measurements:fill", lambda w: {"pk": open_assessment(w.trajectory_a).pk}, ANSWER_CLIENT),
     Row(
         "measurements:answer",
@@ -107,6 +112,12 @@ MATRIX = [
         method="post",
     ),
 ]
+
+
+def _method() -> int:
+    from werkplaats.casework.models import Method
+
+    return Method.objects.get_or_create(name="Krachtgericht werken")[0].pk
 
 
 def _version(slug: str) -> int:

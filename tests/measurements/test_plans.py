@@ -260,3 +260,26 @@ def test_answers_export_for_a_trajectory(world) -> None:
     assert "C-A0001,intake,client,1,1,1,4,1,4,1,2" in csv_text
     bundle = client.get(url, {"format": "fhir"}).json()
     assert bundle["entry"][0]["resource"]["resourceType"] == "QuestionnaireResponse"
+
+
+def test_a_team_manager_sets_a_methods_default_plan(world) -> None:
+    method = Method.objects.create(name="Eigen Kracht")
+    client = Client()
+    client.force_login(world.carol)
+    url = reverse("measurements:method_schedule", args=[method.pk])
+    data = {
+        "intake": "on",
+        "interval_months": 4,
+        "closure": "on",
+        "follow_up_months": 6,
+        "grace_days": 14,
+        "planned": ["dejong-gierveld-6|client", "zrm|professional"],
+    }
+    assert client.post(url, data).status_code == 302
+    trajectory = TrajectoryFactory(method=method, lead_professional=world.alice, team=world.team_a)
+    view = selectors.plan_view(trajectory)
+    assert view.fields["interval_months"] == 4
+    assert {(i.slug, inf) for i, inf in view.planned} == {
+        ("dejong-gierveld-6", "client"),
+        ("zrm", "professional"),
+    }

@@ -26,4 +26,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             context["due"] = measurement_selectors.due_list(request.user, timezone.localdate())
         if "client" in roles:
             context["questionnaires"] = measurement_selectors.open_client_assessments(request.user)
+    if "team_manager" in roles or "org_admin" in roles:
+        from werkplaats.casework.models import Method
+
+        context["methods"] = Method.objects.all()[:50]
     return render(request, "core/home.html", context)

@@ -80,6 +80,14 @@ def access_link(token: str) -> OneTimeLink:
     return link
 
 
+SCHEDULE_EDITORS = (Role.TEAM_MANAGER, Role.ORG_ADMIN)
+
+
+def require_schedule_editor(user: User) -> None:
+    """A method's default plan is set by team managers and organisation admins."""
+    require_role(user, *SCHEDULE_EDITORS)
+
+
 def require_client(user: User) -> None:
     if not user.has_role(Role.CLIENT):
         raise PermissionDenied

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from werkplaats.casework.models import Trajectory
+from werkplaats.casework.models import Method, Trajectory
 from werkplaats.core.audit import log_access
 from werkplaats.core.versioning import save_versioned
 from werkplaats.instruments.access import visible_versions_for_organisations
@@ -121,6 +121,21 @@ def plan_update(
     )
     log_access(user, "change", plan.trajectory, "measurement plan")
     return plan
+
+
+@transaction.atomic
+def method_schedule_save(
+    *, method: Method, user: User, fields: dict[str, object], instruments: list[dict[str, object]]
+) -> MethodSchedule:
+    """Set a method's default plan; trajectories that have a plan already keep theirs."""
+    schedule = MethodSchedule.objects.filter(method=method).first() or MethodSchedule(method=method)
+    for name, value in fields.items():
+        setattr(schedule, name, value)
+    schedule.instruments = instruments
+    schedule.full_clean()
+    schedule.save()
+    log_access(user, "change", schedule)
+    return schedule
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ urlpatterns = [
         "trajectories/<int:pk>/measurements/start/", views.assessment_start, name="assessment_start"
     ),
     path("trajectories/<int:pk>/measurements/export/", views.export, name="export"),
+    path("methods/<int:pk>/measurement-plan/", views.method_schedule, name="method_schedule"),
     path("assessments/<int:pk>/", views.fill, name="fill"),
     path("assessments/<int:pk>/answer/", views.answer, name="answer"),
     path("assessments/<int:pk>/send/", views.complete, name="complete"),

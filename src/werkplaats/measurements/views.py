@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.casework import access as case_access
+from werkplaats.casework.models import Method
 from werkplaats.core.audit import log_access
 from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.versioning import ConcurrentEditError
@@ -31,8 +32,8 @@ from werkplaats.instruments.formats import fhir, redcap
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements import access, selectors, services
 from werkplaats.measurements.charts import informant_label, scores_svg
-from werkplaats.measurements.forms import PlanForm, StartForm
-from werkplaats.measurements.models import Assessment, Informant
+from werkplaats.measurements.forms import MethodScheduleForm, PlanForm, StartForm
+from werkplaats.measurements.models import Assessment, Informant, MethodSchedule
 from werkplaats.stats.scoring import pick_text, progress, score
 
 
@@ -101,6 +102,32 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The measurement plan was saved."))
         return redirect("measurements:trajectory", pk=pk)
     return render(request, "measurements/plan_form.html", {"trajectory": trajectory, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def method_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The default measurement plan of a method, for the trajectories that follow it."""
+    access.require_schedule_editor(request.user)
+    method = Method.objects.filter(pk=pk).first()
+    if method is None:
+        raise Http404
+    schedule = MethodSchedule.objects.filter(method=method).first()
+    entries = (schedule.instruments if schedule else None) or services.DEFAULT_INSTRUMENTS
+    initial = {"planned": [f"{e['instrument']}|{i}" for e in entries for i in e["informants"]]}
+    instruments = list(Instrument.objects.order_by("kind", "slug"))
+    form = MethodScheduleForm(
+        request.POST or None, instance=schedule, initial=initial, instruments=instruments
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("planned")
+        services.method_schedule_save(
+            method=method, user=request.user, fields=data, instruments=form.instrument_entries()
+        )
+        messages.success(request, _("The default plan of this method was saved."))
+        return redirect("measurements:method_schedule", pk=pk)
+    return render(request, "measurements/method_schedule.html", {"method": method, "form": form})
 
 
 @login_required

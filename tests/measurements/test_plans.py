@@ -283,3 +283,21 @@ def test_a_team_manager_sets_a_methods_default_plan(world) -> None:
         ("dejong-gierveld-6", "client"),
         ("zrm", "professional"),
     }
+
+
+def test_the_client_sees_only_their_own_answers_over_time(world) -> None:
+    t = world.trajectory_a
+    services.assessments_record_bulk(
+        [
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "client", "intake", dt.date(2025, 1, 15), LOW
+            ),
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "professional", "intake", dt.date(2025, 1, 15), MAX
+            ),
+        ]
+    )
+    client = Client()
+    client.force_login(world.klaas)
+    body = client.get(reverse("casework:me")).content.decode()
+    assert 'data-informant="client"' in body and 'data-informant="professional"' not in body

@@ -65,11 +65,18 @@ class InstrumentVersion(models.Model):
         verbose_name_plural = _("instrument versions")
         ordering = ["instrument__slug", "-created", "-pk"]
         constraints = [
+            # One label per instrument in the shared library, and one per organisation for
+            # definitions imported under an organisation's own licence.
+            models.UniqueConstraint(
+                fields=["instrument", "label"],
+                condition=models.Q(organisation__isnull=True),
+                name="instrumentversion_unique_shared_label",
+            ),
             models.UniqueConstraint(
                 fields=["instrument", "label", "organisation"],
-                name="instrumentversion_unique_label",
-                nulls_distinct=False,
-            )
+                condition=models.Q(organisation__isnull=False),
+                name="instrumentversion_unique_own_label",
+            ),
         ]
 
     def __str__(self) -> str:

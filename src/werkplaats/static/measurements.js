@@ -43,7 +43,12 @@
   }
   function flush() {
     var p = pending();
-    Object.keys(p).forEach(function (item) { send(item, p[item]); });
+    Object.keys(p).forEach(function (item) {
+      // Show the answer that is still waiting, then send it.
+      var radio = form.querySelector('input[name="' + item + '"][value="' + p[item] + '"]');
+      if (radio) radio.checked = true;
+      send(item, p[item]);
+    });
   }
   form.addEventListener("change", function (ev) {
     var input = ev.target;

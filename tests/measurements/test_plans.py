@@ -301,3 +301,15 @@ def test_the_client_sees_only_their_own_answers_over_time(world) -> None:
     client.force_login(world.klaas)
     body = client.get(reverse("casework:me")).content.decode()
     assert 'data-informant="client"' in body and 'data-informant="professional"' not in body
+
+
+def test_an_overdue_wave_is_missed_once_the_next_one_is_open(world) -> None:
+    rows = selectors.due_list(world.alice, dt.date(2025, 6, 1))
+    keys = {(r.wave.key, r.state) for r in rows}
+    assert ("intake", "overdue") not in keys and ("m03", "overdue") in keys
+    view = selectors.plan_view(world.trajectory_a)
+    states = {
+        (r.wave.key, r.instrument.slug, r.informant): r.state
+        for r in selectors.wave_rows(world.trajectory_a, view, dt.date(2025, 6, 1))
+    }
+    assert states[("intake", "pearlin-mastery", "client")] == "missed"

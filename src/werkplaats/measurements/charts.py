@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 from werkplaats.measurements.selectors import InstrumentScores
 from werkplaats.stats.scoring import pick_text
 
+# Informants at the same wave sit a few pixels apart, so equal scores stay visible.
+NUDGE = {"client": -5.0, "professional": 0.0, "network_member": 5.0}
 STYLE = {
     "client": ("#1f5fa8", "circle"),
     "professional": ("#b34700", "square"),
     "network_member": ("#2e7d32", "triangle"),
 }
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 230, 44, 16, 16, 40
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 230, 44, 34, 16, 40
 
 
 def informant_label(informant: str) -> str:
@@ -76,7 +78,7 @@ def scores_svg(entry: InstrumentScores, language: str) -> SafeString:
             y = y_of(band.min)
             parts.append(
                 f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#bbb" '
-                f'stroke-dasharray="3 3"/><text x="{WIDTH - RIGHT}" y="{y - 3:.1f}" text-anchor="end" '
+                f'stroke-dasharray="3 3"/><text x="{LEFT + 4}" y="{y - 3:.1f}" text-anchor="start" '
                 f'font-size="10" fill="#555">{escape(pick_text(band.label, language))}</text>'
             )
     for day in dates:
@@ -86,13 +88,14 @@ def scores_svg(entry: InstrumentScores, language: str) -> SafeString:
         )
     for informant, points in entry.series.items():
         colour, shape = STYLE.get(informant, ("#333", "circle"))
-        coords = " ".join(f"{x_of(p.date):.1f},{y_of(p.value):.1f}" for p in points)
+        nudge = NUDGE.get(informant, 0.0)
+        coords = " ".join(f"{x_of(p.date) + nudge:.1f},{y_of(p.value):.1f}" for p in points)
         parts.append(
             f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2" '
             f'data-informant="{informant}"/>'
         )
         for p in points:
-            x, y = x_of(p.date), y_of(p.value)
+            x, y = x_of(p.date) + nudge, y_of(p.value)
             parts.append(_marker(shape, x, y, colour))
             if p.change is not None and p.change.reliable:
                 parts.append(

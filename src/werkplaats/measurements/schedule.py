@@ -67,7 +67,10 @@ def plan_waves(
 
 
 def wave_state(due: dt.date, today: dt.date, grace_days: int, done: bool) -> str:
-    """done, upcoming (not yet open), due (open now) or overdue (past the grace period)."""
+    """done, upcoming (not yet open), due (open now) or overdue (past the grace period).
+
+    The selectors add "missed": overdue while the next wave is open already.
+    """
     if done:
         return "done"
     if today < due - dt.timedelta(days=LEAD_DAYS):

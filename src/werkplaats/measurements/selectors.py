@@ -107,7 +107,11 @@ def wave_rows(
         goals = list(trajectory.goals.all())
         scores = list(GoalScore.objects.filter(goal__trajectory=trajectory))
     rows = []
-    for wave in waves:
+    for index, wave in enumerate(waves):
+        # An overdue wave is "missed" once the next wave is open: there is no point in
+        # asking for the intake questionnaire when the three-month one is due.
+        later = waves[index + 1] if index + 1 < len(waves) else None
+        superseded = later is not None and today >= later.due - dt.timedelta(days=LEAD_DAYS)
         for instrument, informant in view.planned:
             assessment = by_key.get((instrument.pk, informant, wave.key))
             if instrument.slug == GAS:
@@ -117,6 +121,8 @@ def wave_rows(
             else:
                 done = assessment is not None and assessment.complete
             state = wave_state(wave.due, today, view.fields["grace_days"], done)
+            if state == "overdue" and superseded:
+                state = "missed"
             rows.append(WaveRow(trajectory, wave, instrument, informant, state, assessment))
     return rows
 

@@ -313,3 +313,15 @@ def test_an_overdue_wave_is_missed_once_the_next_one_is_open(world) -> None:
         for r in selectors.wave_rows(world.trajectory_a, view, dt.date(2025, 6, 1))
     }
     assert states[("intake", "pearlin-mastery", "client")] == "missed"
+
+
+def test_goals_count_as_scored_within_the_waves_window(world) -> None:
+    view = selectors.plan_view(world.trajectory_a)
+    states = {
+        r.wave.key: r.state
+        for r in selectors.wave_rows(world.trajectory_a, view, dt.date(2025, 8, 1))
+        if r.is_gas
+    }
+    # Baseline at intake; the score of 20 April falls in the window of m03 (1 April - 1 July).
+    assert states["intake"] == "done" and states["m03"] == "done"
+    assert states["m06"] == "overdue"

@@ -73,9 +73,15 @@ class WaveRow:
         return self.instrument.slug == GAS
 
 
-def _gas_done(goals: list[Goal], scores: list[GoalScore], due: dt.date) -> bool:
-    recent = {s.goal_id for s in scores if s.date >= due - dt.timedelta(days=LEAD_DAYS)}
-    return bool(goals) and all(g.pk in recent for g in goals)
+def _gas_done(goals: list[Goal], scores: list[GoalScore], wave: Wave, later: Wave | None) -> bool:
+    """Goals count as scored for a wave when each has a score in that wave's window
+    (from two weeks before it until the next wave opens); at intake the baselines count."""
+    if wave.key == "intake":
+        return bool(goals)
+    start = wave.due - dt.timedelta(days=LEAD_DAYS)
+    end = later.due - dt.timedelta(days=LEAD_DAYS) if later is not None else dt.date.max
+    scored = {s.goal_id for s in scores if start <= s.date < end}
+    return bool(goals) and all(g.pk in scored for g in goals)
 
 
 def _waves(trajectory: Trajectory, fields: dict[str, int], today: dt.date) -> list[Wave]:
@@ -117,7 +123,7 @@ def wave_rows(
             if instrument.slug == GAS:
                 if not goals:
                     continue
-                done = _gas_done(goals, scores, wave.due)
+                done = _gas_done(goals, scores, wave, later)
             else:
                 done = assessment is not None and assessment.complete
             state = wave_state(wave.due, today, view.fields["grace_days"], done)

@@ -59,6 +59,69 @@ class ExportResult:
     losses: list[Loss] = field(default_factory=list)
 
 
+IF_TERM = re.compile(
+    r"^if\((?P<ref>[^=,()]+)=(?P<value>-?\d+),(?P<score>-?\d+(?:\.\d+)?),(?P<rest>.*)\)$"
+)
+
+
+def recode_term(ref: str, table: Mapping[int, float], blank: str) -> str:
+    """A recode table as nested ifs: ``if([x]=1,0,if([x]=2,1,""))``; unanswered -> blank."""
+    expression = blank
+    for value, score in sorted(table.items(), reverse=True):
+        expression = f"if({ref}={value},{score:g},{expression})"
+    return expression
+
+
+def parse_recode_term(term: str, blanks: tuple[str, ...]) -> tuple[str, dict[int, float]] | None:
+    """The reference and table of a term written by :func:`recode_term`, or None."""
+    table: dict[int, float] = {}
+    ref = None
+    for _depth in range(100):
+        match = IF_TERM.match(term)
+        if match is None:
+            return (ref, table) if ref is not None and term in blanks else None
+        if ref is None:
+            ref = match["ref"]
+        elif ref != match["ref"]:
+            return None
+        table[int(match["value"])] = float(match["score"])
+        term = match["rest"]
+    return None
+
+
+def split_top(text: str, separator: str) -> list[str]:
+    """Split on ``separator`` outside parentheses."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == separator and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return parts
+
+
+def apply_recode(
+    item: dict[str, Any], table: dict[int, float], tables: dict[str, dict[str, float]]
+) -> bool:
+    """Give an imported item a recode table (named after the item); False on a conflict."""
+    values = [o["value"] for o in item["options"]]
+    if sorted(table) != sorted(values):
+        return False
+    wanted = {str(v): s for v, s in table.items()}
+    name = item["id"]
+    if item.get("reverse") or (item.get("recode") and tables.get(name) != wanted):
+        return False
+    item["recode"] = name
+    tables[name] = wanted
+    return True
+
+
 def slugify(text: str, fallback: str = "instrument") -> str:
     slug = re.sub(r"[^a-z0-9_-]+", "-", text.strip().lower()).strip("-_")[:60]
     return slug or fallback

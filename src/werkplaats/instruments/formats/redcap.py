@@ -19,10 +19,14 @@ from werkplaats.instruments.formats import (
     FormatError,
     ImportResult,
     Loss,
+    apply_recode,
     common_losses,
     default_scales,
     imported_version,
+    parse_recode_term,
+    recode_term,
     slugify,
+    split_top,
     unknown_licence,
 )
 from werkplaats.stats.scoring import Definition, Problem, pick_text
@@ -100,20 +104,16 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:
                 Loss(f"scales[{s}]", "a GAS T-score is computed from goals; REDCap cannot")
             )
             continue
-        recoded = [i for i in scale.items if definition.item(i).recode is not None]
-        if recoded:
-            losses.append(
-                Loss(
-                    f"scales[{s}]",
-                    f"recode tables ({', '.join(recoded)}) cannot be written; no calc field",
-                )
-            )
-            continue
         terms = []
         for item_id in scale.items:
             item = definition.item(item_id)
             ref = f"[{field_name(item_id)}]"
-            terms.append(f"({min(item.values) + max(item.values)}-{ref})" if item.reverse else ref)
+            if item.recode is not None:
+                terms.append(recode_term(ref, item.recode, '""'))
+            elif item.reverse:
+                terms.append(f"({min(item.values) + max(item.values)}-{ref})")
+            else:
+                terms.append(ref)
         rows.append(
             {
                 FIELD: f"score_{field_name(scale.id)}",
@@ -230,8 +230,9 @@ def _read_form(
         items.append(item)
     by_id = {i["id"]: i for i in items}
     scales = []
+    tables: dict[str, dict[str, float]] = {}
     for _n, r in calcs:
-        scale = _parse_calc(r, by_id, language)
+        scale = _parse_calc(r, by_id, language, tables)
         if scale is None:
             losses.append(
                 Loss(f"{form}.{r[FIELD]}", f"calculation {r[CHOICES]!r} not understood; left out")
@@ -257,34 +258,45 @@ def _read_form(
         "items": items,
         "scales": scales,
     }
+    if tables:
+        data["recode_tables"] = tables
     data["version"] = imported_version(data)
     return data, losses
 
 
 def _parse_calc(
-    r: Mapping[str, str], items: Mapping[str, dict[str, Any]], language: str
+    r: Mapping[str, str],
+    items: Mapping[str, dict[str, Any]],
+    language: str,
+    tables: dict[str, dict[str, float]],
 ) -> dict[str, Any] | None:
     match = re.fullmatch(r"(sum|mean)\((.*)\)", r[CHOICES].replace(" ", ""))
     if not match:
         return None
     method, inner = match.groups()
     ids = []
-    for term in inner.split(","):
+    for term in split_top(inner, ","):
         m = TERM.match(term)
-        if not m:
-            return None
-        if m.group(1):
+        recoded = None if m else parse_recode_term(term, ('""', "''"))
+        if m and m.group(1):
             item_id = m.group(1)
             if item_id not in items:
                 return None
-        else:
+        elif m:
             item_id = m.group(3)
             if item_id not in items:
                 return None
             values = [o["value"] for o in items[item_id]["options"]]
-            if int(m.group(2)) != min(values) + max(values):
+            if int(m.group(2)) != min(values) + max(values) or items[item_id].get("recode"):
                 return None
             items[item_id]["reverse"] = True
+        elif recoded is not None:
+            ref, table = recoded
+            item_id = ref.strip("[]")
+            if item_id not in items or not apply_recode(items[item_id], table, tables):
+                return None
+        else:
+            return None
         ids.append(item_id)
     scale_id = r[FIELD].removeprefix("score_")
     return {

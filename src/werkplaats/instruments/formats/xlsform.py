@@ -17,10 +17,14 @@ from werkplaats.instruments.formats import (
     FormatError,
     ImportResult,
     Loss,
+    apply_recode,
     common_losses,
     default_scales,
     imported_version,
+    parse_recode_term,
+    recode_term,
     slugify,
+    split_top,
     unknown_licence,
 )
 from werkplaats.stats.scoring import Definition, Problem
@@ -61,22 +65,16 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
                 Loss(f"scales[{s}]", "a GAS T-score is computed from goals; XLSForm cannot")
             )
             continue
-        recoded = [i for i in scale.items if definition.item(i).recode is not None]
-        if recoded:
-            losses.append(
-                Loss(
-                    f"scales[{s}]",
-                    f"recode tables ({', '.join(recoded)}) cannot be written; no calculation",
-                )
-            )
-            continue
         terms = []
         for item_id in scale.items:
             item = definition.item(item_id)
             ref = "${" + item_id + "}"
-            terms.append(
-                f"({min(item.values) + max(item.values)} - {ref})" if item.reverse else ref
-            )
+            if item.recode is not None:
+                terms.append(recode_term(ref, item.recode, "''"))
+            elif item.reverse:
+                terms.append(f"({min(item.values) + max(item.values)} - {ref})")
+            else:
+                terms.append(ref)
         calc = " + ".join(terms)
         if scale.method == "mean":
             calc = f"({calc}) div {len(terms)}"
@@ -248,8 +246,9 @@ def _from_sheets(sheets: dict[str, list[dict[str, str]]]) -> ImportResult:
             )
     by_id = {i["id"]: i for i in items}
     scales = []
+    tables: dict[str, dict[str, float]] = {}
     for n, row in calcs:
-        scale = _parse_calculation(row, by_id)
+        scale = _parse_calculation(row, by_id, tables)
         if scale is None:
             losses.append(
                 Loss(
@@ -281,35 +280,43 @@ def _from_sheets(sheets: dict[str, list[dict[str, str]]]) -> ImportResult:
         "items": items,
         "scales": scales,
     }
+    if tables:
+        data["recode_tables"] = tables
     if not data["version"]:
         data["version"] = imported_version(data)
     return ImportResult("xlsform", [data], losses)
 
 
 def _parse_calculation(
-    row: dict[str, str], items: dict[str, dict[str, Any]]
+    row: dict[str, str], items: dict[str, dict[str, Any]], tables: dict[str, dict[str, float]]
 ) -> dict[str, Any] | None:
     calc = row.get("calculation", "").replace(" ", "")
     method = "sum"
     match = re.fullmatch(r"\((.*)\)div(\d+)", calc)
     if match:
         calc, method = match.group(1), "mean"
-        if int(match.group(2)) != len(calc.split("+")):
+        if int(match.group(2)) != len(split_top(calc, "+")):
             return None
     ids = []
-    for term in calc.split("+"):
+    for term in split_top(calc, "+"):
         if m := REF.match(term):
             item_id = m.group(1)
             if item_id not in items:
                 return None
         elif m := REVERSED.match(term):
             item_id = m.group(2)
-            if item_id not in items:
+            if item_id not in items or items[item_id].get("recode"):
                 return None
             values = [o["value"] for o in items[item_id]["options"]]
             if int(m.group(1)) != min(values) + max(values):
                 return None
             items[item_id]["reverse"] = True
+        elif recoded := parse_recode_term(term, ("''", '""')):
+            ref, table = recoded
+            ref_match = REF.match(ref)
+            item_id = ref_match.group(1) if ref_match else ""
+            if item_id not in items or not apply_recode(items[item_id], table, tables):
+                return None
         else:
             return None
         ids.append(item_id)

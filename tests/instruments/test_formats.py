@@ -222,6 +222,29 @@ def test_xlsx_that_is_a_zip_without_a_workbook_is_refused() -> None:
         formats.read(buffer.getvalue(), "xlsform-xlsx")
 
 
+def test_a_sheet_with_too_many_rows_is_refused() -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    sheet.append(["type", "name", "label"])
+    for n in range(formats.MAX_ROWS + 1):
+        sheet.append(["note", f"n{n}", "x"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(formats.FormatError, match="more than"):
+        formats.read(buffer.getvalue(), "xlsform-xlsx")
+
+
+@pytest.mark.parametrize("depth", [300, 480, 5000])
+def test_deeply_nested_fhir_groups_never_crash(depth: int) -> None:
+    leaf = '{"linkId": "q", "type": "choice", "answerOption": []}'
+    text = '{"linkId": "g", "type": "group", "item": [' * depth + leaf + "]}" * depth
+    content = ('{"resourceType": "Questionnaire", "item": [' + text + "]}").encode()
+    _only_format_errors(content, "fhir")  # read (groups flattened) or refused, never a crash
+
+
 @pytest.mark.parametrize(
     ("filename", "head", "expected"),
     [

@@ -19,6 +19,8 @@ import yaml
 from werkplaats.stats.scoring import Definition, Problem, content_hash
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000  # rows per sheet or dictionary: far above any questionnaire, far below a bomb
+MAX_COLUMNS = 60
 FORMATS = ("yaml", "json", "redcap", "xlsform-xlsx", "xlsform-csv", "fhir")
 
 
@@ -194,6 +196,13 @@ def read(
     if len(content) > MAX_BYTES:
         raise FormatError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     fmt = fmt or detect(filename, content)
+    try:
+        return _read(content, fmt, language)
+    except RecursionError:
+        raise FormatError("the file nests too deeply") from None
+
+
+def _read(content: bytes, fmt: str, language: str) -> ImportResult:
     if fmt in ("yaml", "json"):
         return ImportResult(fmt, [_read_native(content, fmt)])
     if fmt == "redcap":

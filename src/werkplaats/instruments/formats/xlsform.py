@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 from werkplaats.instruments.formats import (
+    MAX_COLUMNS,
+    MAX_ROWS,
     ExportResult,
     FormatError,
     ImportResult,
@@ -150,11 +152,14 @@ def _read_xlsx(content: bytes) -> dict[str, list[dict[str, str]]]:
         for sheet in book.worksheets:
             if sheet.title.lower() not in SHEETS:
                 continue
-            rows = [
-                ["" if c is None else str(c).strip() for c in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
+            rows = []
+            for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+                if len(rows) >= MAX_ROWS:
+                    raise FormatError(f"the sheet {sheet.title!r} has more than {MAX_ROWS} rows")
+                rows.append(["" if c is None else str(c).strip()[:2000] for c in row])
             sheets[sheet.title.lower()] = _as_records(rows)
+    except FormatError:
+        raise
     except Exception:
         raise FormatError("the .xlsx file is damaged") from None
     finally:

@@ -152,7 +152,7 @@ def _read_xlsx(content: bytes) -> dict[str, list[dict[str, str]]]:
         for sheet in book.worksheets:
             if sheet.title.lower() not in SHEETS:
                 continue
-            rows = []
+            rows: list[list[str]] = []
             for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
                 if len(rows) >= MAX_ROWS:
                     raise FormatError(f"the sheet {sheet.title!r} has more than {MAX_ROWS} rows")

@@ -158,3 +158,10 @@ def test_the_werkplaats_cli_has_the_instruments_subcommand(
     )
     assert '"resourceType": "Questionnaire"' in target.read_text()
     assert cli.main(["instruments", "import", str(tmp_path / "missing.yaml")]) == 1
+
+
+def test_command_line_export_needs_the_format_for_csv(db, tmp_path) -> None:
+    with pytest.raises(CommandError, match="--format"):
+        call_command("instruments", "export", "pearlin-mastery", "-o", str(tmp_path / "x.csv"))
+    call_command("instruments", "export", "pearlin-mastery", "-o", str(tmp_path / "x.xlsx"))
+    assert (tmp_path / "x.xlsx").read_bytes()[:2] == b"PK"

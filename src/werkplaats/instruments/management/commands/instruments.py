@@ -95,15 +95,16 @@ class Command(BaseCommand):
         version = versions.order_by("-created", "-pk").first()
         if version is None:
             raise CommandError(f"No stored version of {options['instrument']!r}.")
-        fmt = (
-            options.get("format")
-            or (
-                formats.detect(options["output"], b"")
-                if options.get("output") and not options["output"].endswith(".csv")
-                else None
-            )
-            or "yaml"
-        )
+        fmt = options.get("format")
+        output = options.get("output") or ""
+        if fmt is None and output.lower().endswith(".csv"):
+            raise CommandError("A .csv file can be redcap or xlsform-csv: name it with --format.")
+        if fmt is None and output:
+            try:
+                fmt = formats.detect(output, b"")
+            except formats.FormatError:
+                fmt = None
+        fmt = fmt or "yaml"
         try:
             result = formats.write(version.parsed, fmt, options["language"])
         except formats.FormatError as exc:

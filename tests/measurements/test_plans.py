@@ -325,3 +325,15 @@ def test_goals_count_as_scored_within_the_waves_window(world) -> None:
     # Baseline at intake; the score of 20 April falls in the window of m03 (1 April - 1 July).
     assert states["intake"] == "done" and states["m03"] == "done"
     assert states["m06"] == "overdue"
+
+
+def test_the_due_list_reads_a_whole_caseload_in_a_few_queries(
+    world, django_assert_max_num_queries
+) -> None:
+    from tests.casework.factories import GoalFactory
+
+    for _ in range(30):
+        GoalFactory(trajectory=TrajectoryFactory(lead_professional=world.alice, team=world.team_a))
+    with django_assert_max_num_queries(8):
+        rows = selectors.due_list(world.alice, dt.date(2025, 6, 1))
+    assert len({r.trajectory.pk for r in rows}) == 31

@@ -8,11 +8,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from werkplaats.casework.models import Goal, GoalScore, Trajectory
 from werkplaats.instruments.models import Instrument
-from werkplaats.measurements.models import Assessment, MeasurementPlan, MethodSchedule
+from werkplaats.measurements.models import (
+    Assessment,
+    MeasurementPlan,
+    MethodSchedule,
+    PlannedInstrument,
+)
 from werkplaats.measurements.schedule import LEAD_DAYS, Wave, plan_waves, wave_state
 from werkplaats.measurements.services import DEFAULT_INSTRUMENTS
 from werkplaats.partnership.models import User
@@ -32,31 +37,73 @@ class PlanView:
     planned: list[tuple[Instrument, str]]
 
 
-def plan_view(trajectory: Trajectory) -> PlanView:
-    plan = MeasurementPlan.objects.filter(trajectory=trajectory).first()
+@dataclass
+class Preloaded:
+    """What the due list reads once for many trajectories instead of once per trajectory."""
+
+    plans: dict[int, MeasurementPlan]
+    schedules: dict[int, MethodSchedule]
+    instruments: dict[str, Instrument]
+    goals: dict[int, list[Goal]]
+    scores: dict[int, list[GoalScore]]
+
+    @classmethod
+    def load(cls, trajectories: list[Trajectory]) -> Preloaded:
+        plans = MeasurementPlan.objects.filter(trajectory__in=trajectories).prefetch_related(
+            Prefetch("planned", queryset=PlannedInstrument.objects.select_related("instrument"))
+        )
+        method_ids = {t.method_id for t in trajectories if t.method_id is not None}
+        goals: dict[int, list[Goal]] = defaultdict(list)
+        for goal in Goal.objects.filter(trajectory__in=trajectories):
+            goals[goal.trajectory_id].append(goal)
+        scores: dict[int, list[GoalScore]] = defaultdict(list)
+        for score_row in GoalScore.objects.filter(goal__trajectory__in=trajectories).select_related(
+            "goal"
+        ):
+            scores[score_row.goal.trajectory_id].append(score_row)
+        return cls(
+            plans={p.trajectory_id: p for p in plans},
+            schedules={
+                s.method_id: s for s in MethodSchedule.objects.filter(method_id__in=method_ids)
+            },
+            instruments={i.slug: i for i in Instrument.objects.all()},
+            goals=goals,
+            scores=scores,
+        )
+
+
+def plan_view(trajectory: Trajectory, preloaded: Preloaded | None = None) -> PlanView:
+    if preloaded is not None:
+        plan = preloaded.plans.get(trajectory.pk)
+    else:
+        plan = MeasurementPlan.objects.filter(trajectory=trajectory).first()
     if plan is not None:
+        planned = plan.planned.all() if preloaded else plan.planned.select_related("instrument")
         return PlanView(
             plan,
             {f: getattr(plan, f) for f in SCHEDULE_FIELDS},
-            [(p.instrument, p.informant) for p in plan.planned.select_related("instrument")],
+            [(p.instrument, p.informant) for p in planned],
         )
-    schedule = (
-        MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
-        if trajectory.method_id is not None
-        else None
-    )
+    if trajectory.method_id is None:
+        schedule = None
+    elif preloaded is not None:
+        schedule = preloaded.schedules.get(trajectory.method_id)
+    else:
+        schedule = MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
     base = schedule if schedule is not None else MeasurementPlan()
     entries = (schedule.instruments if schedule is not None else None) or DEFAULT_INSTRUMENTS
-    instruments = {
-        i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])
-    }
-    planned = [
+    if preloaded is not None:
+        instruments = preloaded.instruments
+    else:
+        slugs = [e["instrument"] for e in entries]
+        instruments = {i.slug: i for i in Instrument.objects.filter(slug__in=slugs)}
+    planned_pairs = [
         (instruments[e["instrument"]], informant)
         for e in entries
         if e["instrument"] in instruments
         for informant in e["informants"]
     ]
-    return PlanView(None, {f: getattr(base, f) for f in SCHEDULE_FIELDS}, planned)
+    return PlanView(None, {f: getattr(base, f) for f in SCHEDULE_FIELDS}, planned_pairs)
 
 
 @dataclass
@@ -101,6 +148,7 @@ def wave_rows(
     view: PlanView,
     today: dt.date,
     assessments: Iterable[Assessment] | None = None,
+    preloaded: Preloaded | None = None,
 ) -> list[WaveRow]:
     """Every planned (wave × instrument × informant) with its state."""
     waves = _waves(trajectory, view.fields, today)
@@ -109,7 +157,9 @@ def wave_rows(
     by_key = {(a.instrument_id, a.informant, a.wave): a for a in assessments}
     goals: list[Goal] = []
     scores: list[GoalScore] = []
-    if any(i.slug == GAS for i, _inf in view.planned):
+    if preloaded is not None:
+        goals, scores = preloaded.goals[trajectory.pk], preloaded.scores[trajectory.pk]
+    elif any(i.slug == GAS for i, _inf in view.planned):
         goals = list(trajectory.goals.all())
         scores = list(GoalScore.objects.filter(goal__trajectory=trajectory))
     rows = []
@@ -144,11 +194,12 @@ def due_list(user: User, today: dt.date) -> list[WaveRow]:
     for a in Assessment.objects.filter(trajectory__in=trajectories):
         assessments[a.trajectory_id].append(a)
     rows: list[WaveRow] = []
+    preloaded = Preloaded.load(trajectories)
     for trajectory in trajectories:
-        view = plan_view(trajectory)
+        view = plan_view(trajectory, preloaded)
         rows += [
             r
-            for r in wave_rows(trajectory, view, today, assessments[trajectory.pk])
+            for r in wave_rows(trajectory, view, today, assessments[trajectory.pk], preloaded)
             if r.state in ("due", "overdue")
         ]
     rows.sort(key=lambda r: (r.state != "overdue", r.wave.due, r.trajectory.client.pseudonym))

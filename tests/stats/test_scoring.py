@@ -23,6 +23,7 @@ from werkplaats.stats.scoring import (
     GoalLevel,
     parse_definition,
     score,
+    simulate_answers,
 )
 
 LIBRARY = Path(werkplaats.stats.scoring.__file__).parents[1] / "instruments" / "library"
@@ -302,3 +303,22 @@ def test_the_published_schema_in_docs_is_the_one_the_code_uses() -> None:
     assert docs.read_text(encoding="utf-8") == werkplaats.stats.scoring.SCHEMA_PATH.read_text(
         encoding="utf-8"
     )
+
+
+def test_simulated_answers_follow_the_latent_score(pearlin, djg) -> None:
+    import random
+
+    rng = random.Random(7)
+    low = [
+        score(pearlin, simulate_answers(pearlin, -1.0, rng))["mastery"].value for _ in range(200)
+    ]
+    high = [
+        score(pearlin, simulate_answers(pearlin, 1.0, rng))["mastery"].value for _ in range(200)
+    ]
+    assert sum(high) / 200 > sum(low) / 200 + 4
+    # Loneliness: higher is worse, so a well-connected person gets a low total.
+    lonely = score(djg, simulate_answers(djg, 2.5, rng, noise=0))["total"].value
+    connected = score(djg, simulate_answers(djg, -2.5, rng, noise=0))["total"].value
+    assert (lonely, connected) == (6, 0)
+    some_missing = simulate_answers(pearlin, 0.0, random.Random(3), missing=0.5)
+    assert any(v is None for v in some_missing.values())

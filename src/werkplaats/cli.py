@@ -4,6 +4,9 @@ werkplaats demo [--clients N] [--seed S] [--no-serve] [--port P]
 werkplaats serve [--port P]
 werkplaats migrate
 werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
+werkplaats instruments import FILE [--format F] [--organisation NAME] [--dry-run]
+werkplaats instruments export ID [--format F] [--version V] [-o FILE]
+werkplaats instruments load-library | list
 werkplaats manage ARGS...      any Django management command
 """
 
@@ -85,6 +88,19 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_instruments(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("instruments", *args.rest)
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
     from django.core.management import execute_from_command_line
@@ -116,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     cu.add_argument("--organisation", required=True)
     cu.add_argument("--team")
     cu.set_defaults(func=cmd_createuser)
+    instruments = sub.add_parser(
+        "instruments",
+        help="import or export instrument definitions (REDCap, XLSForm, FHIR, YAML, JSON)",
+        add_help=False,
+    )
+    instruments.add_argument("rest", nargs=argparse.REMAINDER)
+    instruments.set_defaults(func=cmd_instruments)
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.measurements.factories import expired_token, make_link, open_assessment
 from tests.personas import PERSONAS
 
 ALL = {p: 200 for p in PERSONAS}
@@ -26,12 +27,16 @@ STORY_READERS = {p: 200 for p in ("rita", "ruben", "alice", "bob", "klaas", "kim
 STUDY_RESEARCH = {"rita": 200, "ruben": 404}
 RESEARCHERS = {"rita": 200, "ruben": 200}
 ROUND_CODERS = {"rita": 200, "eva": 200, "klaas": 200, "ruben": 404, "kim": 404, "otto": 404}
+LIBRARY = {p: 200 for p in PERSONAS if p not in {"klaas", "kim", "nina"}}
+ANSWER_CLIENT = {"klaas": 200, "kim": 404, "alice": 404, "bob": 404}
+ANSWER_PROFESSIONAL = {"alice": 200, "bob": 404, "klaas": 404, "kim": 404}
+ANYONE = {p: 200 for p in PERSONAS}
 
 
 @dataclass
 class Row:
     name: str
-    kwargs: Callable[[Any], dict[str, int]] = lambda w: {}
+    kwargs: Callable[[Any], dict[str, Any]] = lambda w: {}
     expect: dict[str, int] = field(default_factory=dict)
     method: str = "get"
     anonymous: int = 302
@@ -59,6 +64,52 @@ MATRIX = [
     Row("programme:map", expect=ALL),
     Row("programme:study", lambda w: {"pk": w.study_s.pk}, STAFF),
     Row("programme:study_data", lambda w: {"pk": w.study_s.pk}, {"rita": 200, "ruben": 404}),
+    Row("instruments:library", expect=LIBRARY),
+    Row("instruments:import", expect={"erin": 200, "frank": 200, "rita": 200, "ruben": 200}),
+    Row("instruments:version", lambda w: {"pk": _version("pearlin-mastery")}, LIBRARY),
+    Row("instruments:export", lambda w: {"pk": _version("pearlin-mastery")}, LIBRARY),
+    Row("measurements:trajectory", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
+    Row("measurements:plan_edit", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
+    Row(
+        "measurements:assessment_start",
+        lambda w: {"pk": w.trajectory_a.pk},
+        {"alice": 400, "bob": 404},
+        method="post",
+    ),
+    Row("measurements:export", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
+    Row(
+        "measurements:method_schedule",
+        lambda w: {"pk": _method()},
+        {"carol": 200, "dave": 200, "erin": 200, "frank": 200},
+    ),
+    Row("measurements:fill", lambda w: {"pk": open_assessment(w.trajectory_a).pk}, ANSWER_CLIENT),
+    Row(
+        "measurements:answer",
+        lambda w: {"pk": open_assessment(w.trajectory_a, "professional").pk},
+        {**ANSWER_PROFESSIONAL, "alice": 400},
+        method="post",
+    ),
+    Row(
+        "measurements:complete",
+        lambda w: {"pk": open_assessment(w.trajectory_a).pk},
+        ANSWER_CLIENT,
+        method="post",
+    ),
+    Row("measurements:link", lambda w: {"token": make_link(w.trajectory_a)}, ANYONE, anonymous=200),
+    Row(
+        "measurements:link_answer",
+        lambda w: {"token": expired_token(w.trajectory_a)},
+        {p: 410 for p in PERSONAS},
+        method="post",
+        anonymous=410,
+    ),
+    Row(
+        "measurements:link_complete",
+        lambda w: {"token": make_link(w.trajectory_a)},
+        ANYONE,
+        method="post",
+        anonymous=200,
+    ),
     Row(
         "programme:consent_withdraw",
         lambda w: {"pk": w.consent_a.pk},
@@ -125,6 +176,19 @@ MATRIX = [
     ),
     Row("stories:member_check_respond", lambda w: {"pk": w.check_a.pk}, {"klaas": 200, "kim": 404}),
 ]
+
+
+def _method() -> int:
+    from werkplaats.casework.models import Method
+
+    return Method.objects.get_or_create(name="Krachtgericht werken")[0].pk
+
+
+def _version(slug: str) -> int:
+    from werkplaats.instruments.models import InstrumentVersion
+
+    return InstrumentVersion.objects.get(instrument__slug=slug).pk
+
 
 CASES = [
     pytest.param(row, persona, id=f"{row.name}-{persona or 'anonymous'}")

@@ -53,8 +53,27 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
             "network_svg": network_svg(waves[-1].members, "Ik") if waves else None,
             "consents": consents,
             "who_may_see": _who_may_see(client, trajectories),
+            "charts": _own_scores(current),
         },
     )
+
+
+def _own_scores(trajectory: Any) -> list[Any]:
+    """The client's own answers over the waves (their own series only), as charts."""
+    if trajectory is None:
+        return []
+    from django.utils import timezone
+
+    from werkplaats.measurements.charts import scores_svg
+    from werkplaats.measurements.selectors import instrument_scores
+    from werkplaats.measurements.views import _language
+
+    own = []
+    for entry in instrument_scores(trajectory, timezone.localdate()):
+        if "client" in entry.series:
+            entry.series = {"client": entry.series["client"]}
+            own.append((entry, scores_svg(entry, _language())))
+    return own
 
 
 @login_required

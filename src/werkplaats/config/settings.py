@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "werkplaats.programme",
     "werkplaats.casework",
     "werkplaats.stories",
+    "werkplaats.instruments",
+    "werkplaats.measurements",
     "werkplaats.demo",
 ]
 

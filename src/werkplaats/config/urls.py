@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("werkplaats.casework.urls")),
     path("", include("werkplaats.programme.urls")),
     path("", include("werkplaats.stories.urls")),
+    path("", include("werkplaats.instruments.urls")),
+    path("", include("werkplaats.measurements.urls")),
 ]

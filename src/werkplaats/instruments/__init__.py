@@ -1,0 +1,1 @@
+"""Instruments as data: definitions, their immutable versions, the shipped library, exchange."""

@@ -1,0 +1,17 @@
+"""Load the shipped instrument library (Pearlin, De Jong Gierveld, GAS, templates)."""
+
+from django.db import migrations
+
+
+def load_library(apps, schema_editor):  # type: ignore[no-untyped-def]
+    from werkplaats.instruments.library_loader import load_into
+
+    load_into(
+        apps.get_model("instruments", "Instrument"),
+        apps.get_model("instruments", "InstrumentVersion"),
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("instruments", "0001_initial")]
+    operations = [migrations.RunPython(load_library, migrations.RunPython.noop)]

@@ -1,0 +1,97 @@
+"""Instruments and their immutable versions, each identified by a content hash."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from werkplaats.core.i18n import pick
+from werkplaats.partnership.models import Organisation
+from werkplaats.stats.scoring import Definition, parse_definition
+
+
+class Instrument(models.Model):
+    """One instrument across its versions (the definition's ``id``)."""
+
+    class Kind(models.TextChoices):
+        QUESTIONNAIRE = "questionnaire", _("questionnaire")
+        TEMPLATE = "template", _("template without item text (bring your own licence)")
+        METHOD = "method", _("method")
+
+    slug = models.SlugField(_("identifier"), max_length=63, unique=True)
+    construct = models.SlugField(_("construct"), max_length=63)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title_nl = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return pick(self.title_nl, self.title_en)
+
+
+class InstrumentVersion(models.Model):
+    """One exact definition. Never changed after it is stored: answers point to it."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
+    label = models.CharField(_("version"), max_length=40)
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, unique=True)
+    definition = models.JSONField()
+    licence_code = models.CharField(_("licence"), max_length=30)
+    source_format = models.CharField(_("imported from"), max_length=20, default="yaml")
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="instrument_versions",
+        help_text=_("Set for a definition an organisation imported under its own licence."),
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("instrument version")
+        verbose_name_plural = _("instrument versions")
+        ordering = ["instrument__slug", "-created", "-pk"]
+        constraints = [
+            # One label per instrument in the shared library, and one per organisation for
+            # definitions imported under an organisation's own licence.
+            models.UniqueConstraint(
+                fields=["instrument", "label"],
+                condition=models.Q(organisation__isnull=True),
+                name="instrumentversion_unique_shared_label",
+            ),
+            models.UniqueConstraint(
+                fields=["instrument", "label", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="instrumentversion_unique_own_label",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.slug} {self.label} ({self.content_hash[:8]})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Immutability is an invariant of the row, not business logic: answers point here.
+        if self.pk is not None:
+            raise ValueError("An instrument version is immutable; import a new version instead.")
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def parsed(self) -> Definition:
+        return parse_definition(self.definition)
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:12]

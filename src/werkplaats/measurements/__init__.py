@@ -1,0 +1,1 @@
+"""Measurement over waves: plans, assessments by several informants, answers, one-time links."""

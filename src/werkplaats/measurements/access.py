@@ -1,0 +1,93 @@
+"""Who may see measurements, and who may answer which assessment.
+
+- the trajectory's measurements (plan, scores, exports) follow the trajectory: the lead
+  professional reads and writes, the team manager reads (see casework.access);
+- a client answers only the client assessments of their own trajectories;
+- the lead professional answers only the professional assessments of their trajectories;
+- a network member answers through a one-time link, without an account: the token is
+  the key, and it opens one questionnaire until it is sent or the link expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from werkplaats.core.audit import log_access
+from werkplaats.measurements.models import Assessment, Informant, OneTimeLink
+from werkplaats.partnership.access import require_role
+from werkplaats.partnership.models import Role, User
+
+ANSWERERS = (Role.CLIENT, Role.PROFESSIONAL)
+
+
+class LinkGone(Exception):
+    """The link existed but may no longer be used: ``reason`` is 'expired' or 'used'."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def access_assessment_for_answering(user: User, assessment_id: int) -> Assessment:
+    """The assessment this user answers as themselves: a client's own, a professional's own."""
+    require_role(user, *ANSWERERS)
+    try:
+        assessment = Assessment.objects.select_related(
+            "trajectory__client", "version", "instrument"
+        ).get(pk=assessment_id)
+    except Assessment.DoesNotExist:
+        raise Http404 from None
+    trajectory = assessment.trajectory
+    own_client = (
+        assessment.informant == Informant.CLIENT
+        and user.has_role(Role.CLIENT)
+        and trajectory.client.user_id == user.pk
+    )
+    own_professional = (
+        assessment.informant == Informant.PROFESSIONAL
+        and user.has_role(Role.PROFESSIONAL)
+        and trajectory.lead_professional_id == user.pk
+    )
+    if not (own_client or own_professional):
+        raise Http404
+    log_access(user, "view", assessment, "answering")
+    return assessment
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def access_link(token: str) -> OneTimeLink:
+    """The link behind a token; 404 for an unknown token, LinkGone once expired or sent."""
+    if not token or len(token) > 100:
+        raise Http404
+    try:
+        link = OneTimeLink.objects.select_related(
+            "assessment__version", "assessment__instrument"
+        ).get(token_hash=token_hash(token))
+    except OneTimeLink.DoesNotExist:
+        raise Http404 from None
+    if link.assessment.complete:
+        raise LinkGone("used")
+    if link.expires_at <= timezone.now():
+        raise LinkGone("expired")
+    log_access(None, "view", link.assessment, "one-time link")
+    return link
+
+
+SCHEDULE_EDITORS = (Role.TEAM_MANAGER, Role.ORG_ADMIN)
+
+
+def require_schedule_editor(user: User) -> None:
+    """A method's default plan is set by team managers and organisation admins."""
+    require_role(user, *SCHEDULE_EDITORS)
+
+
+def require_client(user: User) -> None:
+    if not user.has_role(Role.CLIENT):
+        raise PermissionDenied

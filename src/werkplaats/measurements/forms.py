@@ -1,0 +1,75 @@
+"""Forms for plans and for starting an assessment; answers are posted one at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from werkplaats.casework.forms import DateInput, VersionField
+from werkplaats.instruments.models import Instrument
+from werkplaats.measurements.models import Informant, MeasurementPlan, MethodSchedule
+
+
+class PlanForm(forms.ModelForm):
+    version = VersionField()
+    planned = forms.MultipleChoiceField(
+        label=_("What is measured, and by whom"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = MeasurementPlan
+        fields = ["intake", "interval_months", "closure", "follow_up_months", "grace_days"]
+
+    def __init__(self, *args: Any, instruments: list[Instrument], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instruments = {i.slug: i for i in instruments}
+        self.fields["planned"].choices = [  # type: ignore[attr-defined]
+            (f"{i.slug}|{value}", f"{i} — {label}")
+            for i in instruments
+            for value, label in Informant.choices
+        ]
+
+    def planned_pairs(self) -> list[tuple[Instrument, str]]:
+        pairs = []
+        for entry in self.cleaned_data.get("planned", []):
+            slug, _sep, informant = entry.partition("|")
+            pairs.append((self.instruments[slug], informant))
+        return pairs
+
+
+class StartForm(forms.Form):
+    instrument = forms.SlugField()
+    informant = forms.ChoiceField(choices=Informant.choices)
+    wave = forms.RegexField(regex=r"^[a-z0-9_-]{1,20}$")
+    wave_date = forms.DateField(widget=DateInput())
+
+
+class MethodScheduleForm(forms.ModelForm):
+    planned = forms.MultipleChoiceField(
+        label=_("What is measured, and by whom"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = MethodSchedule
+        fields = ["intake", "interval_months", "closure", "follow_up_months", "grace_days"]
+
+    def __init__(self, *args: Any, instruments: list[Instrument], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["planned"].choices = [  # type: ignore[attr-defined]
+            (f"{i.slug}|{value}", f"{i} — {label}")
+            for i in instruments
+            for value, label in Informant.choices
+        ]
+
+    def instrument_entries(self) -> list[dict[str, Any]]:
+        by_slug: dict[str, list[str]] = {}
+        for entry in self.cleaned_data.get("planned", []):
+            slug, _sep, informant = entry.partition("|")
+            by_slug.setdefault(slug, []).append(informant)
+        return [{"instrument": s, "informants": i} for s, i in by_slug.items()]

@@ -1,0 +1,169 @@
+"""Measurement plans, assessments (one informant, one wave, one exact instrument version),
+answers saved one by one, and one-time links for network members."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from werkplaats.casework.models import Method, Trajectory
+from werkplaats.core.models import VersionedModel
+from werkplaats.instruments.models import Instrument, InstrumentVersion
+
+
+class Informant(models.TextChoices):
+    CLIENT = "client", _("client")
+    PROFESSIONAL = "professional", _("professional")
+    NETWORK_MEMBER = "network_member", _("network member")
+
+
+class ScheduleFields(models.Model):
+    intake = models.BooleanField(_("at intake"), default=True)
+    interval_months = models.PositiveSmallIntegerField(
+        _("every ... months (0: never)"), default=3, validators=[MaxValueValidator(24)]
+    )
+    closure = models.BooleanField(_("at closure"), default=True)
+    follow_up_months = models.PositiveSmallIntegerField(
+        _("follow-up ... months after closure (0: none)"),
+        default=6,
+        validators=[MaxValueValidator(36)],
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("days before a wave counts as overdue"), default=14, validators=[MaxValueValidator(120)]
+    )
+
+    class Meta:
+        abstract = True
+
+
+class MethodSchedule(ScheduleFields):
+    """The default measurement plan for trajectories that follow a method."""
+
+    method = models.OneToOneField(Method, on_delete=models.CASCADE, related_name="schedule")
+    instruments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='[{"instrument": "pearlin-mastery", "informants": ["client", "professional"]}]',
+    )
+
+    def __str__(self) -> str:
+        return f"schedule of {self.method}"
+
+
+class MeasurementPlan(ScheduleFields, VersionedModel):
+    """What is measured in one trajectory, by whom, and when."""
+
+    trajectory = models.OneToOneField(
+        Trajectory, on_delete=models.CASCADE, related_name="measurement_plan"
+    )
+
+    class Meta:
+        verbose_name = _("measurement plan")
+
+    def __str__(self) -> str:
+        return f"plan of {self.trajectory_id}"
+
+
+class PlannedInstrument(models.Model):
+    plan = models.ForeignKey(MeasurementPlan, on_delete=models.CASCADE, related_name="planned")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    informant = models.CharField(_("informant"), max_length=20, choices=Informant.choices)
+
+    class Meta:
+        ordering = ["instrument__slug", "informant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "instrument", "informant"], name="plannedinstrument_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id}/{self.informant}"
+
+
+class Assessment(models.Model):
+    """One informant's answers to one instrument version at one wave of a trajectory."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        COMPLETE = "complete", _("complete")
+
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="assessments")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
+    informant = models.CharField(_("informant"), max_length=20, choices=Informant.choices)
+    wave = models.CharField(_("wave"), max_length=20)
+    wave_date = models.DateField(_("wave date"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["wave_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trajectory", "instrument", "informant", "wave"],
+                name="assessment_unique_wave",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="complete") | models.Q(completed_at__isnull=False),
+                name="assessment_complete_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["trajectory", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.trajectory_id} {self.instrument_id} {self.informant} {self.wave}"
+
+    @property
+    def complete(self) -> bool:
+        return self.status == self.Status.COMPLETE
+
+    def answer_map(self) -> dict[str, int]:
+        return {a.item_id: a.value for a in self.answers.all()}
+
+
+class Answer(models.Model):
+    """One answer, saved the moment it is given."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    item_id = models.CharField(max_length=63)
+    value = models.IntegerField()
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item_id"], name="answer_unique_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}={self.value}"
+
+
+class OneTimeLink(models.Model):
+    """A link for a network member without an account: one questionnaire, until sent or expired.
+
+    Only a hash of the token is stored; the token itself is shown once, to the
+    professional who makes the link.
+    """
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="link")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"link for assessment {self.assessment_id}"

@@ -1,0 +1,324 @@
+"""Reads of measurements shaped for the pages: waves and their state, the due list,
+and the scores over waves per instrument and informant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+
+from werkplaats.casework.models import Goal, GoalScore, Trajectory
+from werkplaats.instruments.models import Instrument
+from werkplaats.measurements.models import (
+    Assessment,
+    MeasurementPlan,
+    MethodSchedule,
+    PlannedInstrument,
+)
+from werkplaats.measurements.schedule import LEAD_DAYS, Wave, plan_waves, wave_state
+from werkplaats.measurements.services import DEFAULT_INSTRUMENTS
+from werkplaats.partnership.models import User
+from werkplaats.stats.change import ReliableChange, reliable_change
+from werkplaats.stats.scoring import Band, Definition, GoalLevel, Scale, score
+
+GAS = "goal-attainment"
+SCHEDULE_FIELDS = ("intake", "interval_months", "closure", "follow_up_months", "grace_days")
+
+
+@dataclass
+class PlanView:
+    """A trajectory's plan as stored, or the default it would get (nothing is written)."""
+
+    plan: MeasurementPlan | None
+    fields: dict[str, int]
+    planned: list[tuple[Instrument, str]]
+
+
+@dataclass
+class Preloaded:
+    """What the due list reads once for many trajectories instead of once per trajectory."""
+
+    plans: dict[int, MeasurementPlan]
+    schedules: dict[int, MethodSchedule]
+    instruments: dict[str, Instrument]
+    goals: dict[int, list[Goal]]
+    scores: dict[int, list[GoalScore]]
+
+    @classmethod
+    def load(cls, trajectories: list[Trajectory]) -> Preloaded:
+        plans = MeasurementPlan.objects.filter(trajectory__in=trajectories).prefetch_related(
+            Prefetch("planned", queryset=PlannedInstrument.objects.select_related("instrument"))
+        )
+        method_ids = {t.method_id for t in trajectories if t.method_id is not None}
+        goals: dict[int, list[Goal]] = defaultdict(list)
+        for goal in Goal.objects.filter(trajectory__in=trajectories):
+            goals[goal.trajectory_id].append(goal)
+        scores: dict[int, list[GoalScore]] = defaultdict(list)
+        for score_row in GoalScore.objects.filter(goal__trajectory__in=trajectories).select_related(
+            "goal"
+        ):
+            scores[score_row.goal.trajectory_id].append(score_row)
+        return cls(
+            plans={p.trajectory_id: p for p in plans},
+            schedules={
+                s.method_id: s for s in MethodSchedule.objects.filter(method_id__in=method_ids)
+            },
+            instruments={i.slug: i for i in Instrument.objects.all()},
+            goals=goals,
+            scores=scores,
+        )
+
+
+def plan_view(trajectory: Trajectory, preloaded: Preloaded | None = None) -> PlanView:
+    if preloaded is not None:
+        plan = preloaded.plans.get(trajectory.pk)
+    else:
+        plan = MeasurementPlan.objects.filter(trajectory=trajectory).first()
+    if plan is not None:
+        planned = plan.planned.all() if preloaded else plan.planned.select_related("instrument")
+        return PlanView(
+            plan,
+            {f: getattr(plan, f) for f in SCHEDULE_FIELDS},
+            [(p.instrument, p.informant) for p in planned],
+        )
+    if trajectory.method_id is None:
+        schedule = None
+    elif preloaded is not None:
+        schedule = preloaded.schedules.get(trajectory.method_id)
+    else:
+        schedule = MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
+    base = schedule if schedule is not None else MeasurementPlan()
+    entries = (schedule.instruments if schedule is not None else None) or DEFAULT_INSTRUMENTS
+    if preloaded is not None:
+        instruments = preloaded.instruments
+    else:
+        slugs = [e["instrument"] for e in entries]
+        instruments = {i.slug: i for i in Instrument.objects.filter(slug__in=slugs)}
+    planned_pairs = [
+        (instruments[e["instrument"]], informant)
+        for e in entries
+        if e["instrument"] in instruments
+        for informant in e["informants"]
+    ]
+    return PlanView(None, {f: getattr(base, f) for f in SCHEDULE_FIELDS}, planned_pairs)
+
+
+@dataclass
+class WaveRow:
+    trajectory: Trajectory
+    wave: Wave
+    instrument: Instrument
+    informant: str
+    state: str
+    assessment: Assessment | None = None
+
+    @property
+    def is_gas(self) -> bool:
+        return self.instrument.slug == GAS
+
+
+def _gas_done(goals: list[Goal], scores: list[GoalScore], wave: Wave, later: Wave | None) -> bool:
+    """Goals count as scored for a wave when each has a score in that wave's window
+    (from two weeks before it until the next wave opens); at intake the baselines count."""
+    if wave.key == "intake":
+        return bool(goals)
+    start = wave.due - dt.timedelta(days=LEAD_DAYS)
+    end = later.due - dt.timedelta(days=LEAD_DAYS) if later is not None else dt.date.max
+    scored = {s.goal_id for s in scores if start <= s.date < end}
+    return bool(goals) and all(g.pk in scored for g in goals)
+
+
+def _waves(trajectory: Trajectory, fields: dict[str, int], today: dt.date) -> list[Wave]:
+    return plan_waves(
+        start=trajectory.start,
+        end=trajectory.end,
+        today=today,
+        intake=bool(fields["intake"]),
+        interval_months=fields["interval_months"],
+        closure=bool(fields["closure"]),
+        follow_up_months=fields["follow_up_months"],
+    )
+
+
+def wave_rows(
+    trajectory: Trajectory,
+    view: PlanView,
+    today: dt.date,
+    assessments: Iterable[Assessment] | None = None,
+    preloaded: Preloaded | None = None,
+) -> list[WaveRow]:
+    """Every planned (wave × instrument × informant) with its state."""
+    waves = _waves(trajectory, view.fields, today)
+    if assessments is None:
+        assessments = trajectory.assessments.all()
+    by_key = {(a.instrument_id, a.informant, a.wave): a for a in assessments}
+    goals: list[Goal] = []
+    scores: list[GoalScore] = []
+    if preloaded is not None:
+        goals, scores = preloaded.goals[trajectory.pk], preloaded.scores[trajectory.pk]
+    elif any(i.slug == GAS for i, _inf in view.planned):
+        goals = list(trajectory.goals.all())
+        scores = list(GoalScore.objects.filter(goal__trajectory=trajectory))
+    rows = []
+    for index, wave in enumerate(waves):
+        # An overdue wave is "missed" once the next wave is open: there is no point in
+        # asking for the intake questionnaire when the three-month one is due.
+        later = waves[index + 1] if index + 1 < len(waves) else None
+        superseded = later is not None and today >= later.due - dt.timedelta(days=LEAD_DAYS)
+        for instrument, informant in view.planned:
+            assessment = by_key.get((instrument.pk, informant, wave.key))
+            if instrument.slug == GAS:
+                if not goals:
+                    continue
+                done = _gas_done(goals, scores, wave, later)
+            else:
+                done = assessment is not None and assessment.complete
+            state = wave_state(wave.due, today, view.fields["grace_days"], done)
+            if state == "overdue" and superseded:
+                state = "missed"
+            rows.append(WaveRow(trajectory, wave, instrument, informant, state, assessment))
+    return rows
+
+
+def due_list(user: User, today: dt.date) -> list[WaveRow]:
+    """What the professional should measure now: due and overdue waves of own trajectories."""
+    trajectories = list(
+        Trajectory.objects.filter(lead_professional=user)
+        .filter(Q(status__in=["open", "paused"]) | Q(end__gte=today - dt.timedelta(days=3 * 365)))
+        .select_related("client")
+    )
+    assessments: dict[int, list[Assessment]] = defaultdict(list)
+    for a in Assessment.objects.filter(trajectory__in=trajectories):
+        assessments[a.trajectory_id].append(a)
+    rows: list[WaveRow] = []
+    preloaded = Preloaded.load(trajectories)
+    for trajectory in trajectories:
+        view = plan_view(trajectory, preloaded)
+        rows += [
+            r
+            for r in wave_rows(trajectory, view, today, assessments[trajectory.pk], preloaded)
+            if r.state in ("due", "overdue")
+        ]
+    rows.sort(key=lambda r: (r.state != "overdue", r.wave.due, r.trajectory.client.pseudonym))
+    return rows
+
+
+def open_client_assessments(user: User) -> list[Assessment]:
+    """Questionnaires waiting for a client (their own, not yet sent in)."""
+    return list(
+        Assessment.objects.filter(
+            trajectory__client__user=user, informant="client", status="open"
+        ).select_related("instrument")
+    )
+
+
+# ---------------------------------------------------------------- scores over waves
+
+
+@dataclass
+class Point:
+    wave: str
+    date: dt.date
+    value: float
+    band: Band | None = None
+    change: ReliableChange | None = None
+
+
+@dataclass
+class InstrumentScores:
+    instrument: Instrument
+    definition: Definition
+    scale: Scale
+    series: dict[str, list[Point]] = field(default_factory=dict)
+
+    @property
+    def waves(self) -> list[tuple[str, dt.date, dict[str, Point]]]:
+        """Rows for the side-by-side table: one per wave, a point per informant."""
+        table: dict[str, tuple[dt.date, dict[str, Point]]] = {}
+        for informant, points in self.series.items():
+            for p in points:
+                table.setdefault(p.wave, (p.date, {}))[1][informant] = p
+        return sorted(((w, d, row) for w, (d, row) in table.items()), key=lambda r: r[1])
+
+
+def _with_change(points: list[Point], scale: Scale) -> list[Point]:
+    points.sort(key=lambda p: p.date)
+    if scale.norms is None or not points:
+        return points
+    first = points[0]
+    for p in points[1:]:
+        p.change = reliable_change(
+            first.value,
+            p.value,
+            sd=scale.norms.sd,
+            reliability=scale.norms.reliability,
+            higher_is=scale.higher_is,
+        )
+    return points
+
+
+def instrument_scores(trajectory: Trajectory, today: dt.date) -> list[InstrumentScores]:
+    """Primary-scale scores per instrument and informant over the waves, with reliable change."""
+    out: dict[int, InstrumentScores] = {}
+    assessments = (
+        trajectory.assessments.filter(status="complete")
+        .select_related("instrument", "version")
+        .prefetch_related("answers")
+        .order_by("wave_date", "pk")
+    )
+    points: dict[int, dict[str, list[Point]]] = defaultdict(lambda: defaultdict(list))
+    for a in assessments:
+        definition = a.version.parsed
+        if a.instrument_id not in out:
+            out[a.instrument_id] = InstrumentScores(
+                a.instrument, definition, definition.primary_scale
+            )
+        scale = out[a.instrument_id].scale
+        result = score(definition, a.answer_map()).get(scale.id)
+        if result is None or result.value is None:
+            continue
+        points[a.instrument_id][a.informant].append(
+            Point(a.wave, a.wave_date, result.value, result.band)
+        )
+    for instrument_id, by_informant in points.items():
+        entry = out[instrument_id]
+        entry.series = {inf: _with_change(ps, entry.scale) for inf, ps in by_informant.items()}
+    gas = _gas_scores(trajectory, today)
+    found = [s for s in out.values() if s.series]
+    if gas is not None:
+        found.append(gas)
+    return sorted(found, key=lambda s: s.instrument.slug)
+
+
+def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | None:
+    view = plan_view(trajectory)
+    if not any(i.slug == GAS for i, _inf in view.planned):
+        return None
+    instrument = next(i for i, _inf in view.planned if i.slug == GAS)
+    version = instrument.versions.order_by("-created", "-pk").first()
+    goals = list(trajectory.goals.prefetch_related("scores"))
+    if version is None or not goals:
+        return None
+    definition = version.parsed
+    scale = definition.primary_scale
+    waves = _waves(trajectory, view.fields, today)
+    points = []
+    for wave in waves:
+        if wave.due > today:
+            continue
+        levels = []
+        for goal in goals:
+            if goal.created > wave.due and wave.key != "intake":
+                continue
+            earlier = [s for s in goal.scores.all() if s.date <= wave.due]
+            level = max(earlier, key=lambda s: (s.date, s.pk)).level if earlier else goal.baseline
+            levels.append(GoalLevel(level, goal.weight))
+        value = score(definition, {}, goals=levels)[scale.id].value if levels else None
+        if value is not None:
+            points.append(Point(wave.key, wave.due, value, scale.band_for(value)))
+    if not points:
+        return None
+    return InstrumentScores(instrument, definition, scale, {"professional": points})

@@ -1,0 +1,375 @@
+"""Writes of measurements: plans, assessments, answers one by one, completion, links.
+
+``assessment_record`` and ``assessments_record_bulk`` are for generators and imports
+(the demo workplace): they write finished assessments with their answers in one go,
+through the same checks as a person answering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from werkplaats.casework.models import Method, Trajectory
+from werkplaats.core.audit import log_access
+from werkplaats.core.versioning import save_versioned
+from werkplaats.instruments.access import visible_versions_for_organisations
+from werkplaats.instruments.models import Instrument, InstrumentVersion
+from werkplaats.measurements.access import token_hash
+from werkplaats.measurements.models import (
+    Answer,
+    Assessment,
+    Informant,
+    MeasurementPlan,
+    MethodSchedule,
+    OneTimeLink,
+    PlannedInstrument,
+)
+from werkplaats.partnership.models import User
+from werkplaats.stats.scoring import AnswerError, check_answer, completeness
+
+DEFAULT_INSTRUMENTS = [
+    {"instrument": "pearlin-mastery", "informants": ["client", "professional", "network_member"]},
+    {"instrument": "dejong-gierveld-6", "informants": ["client"]},
+    {"instrument": "goal-attainment", "informants": ["professional"]},
+]
+LINK_DAYS = 14
+
+
+def answer_error_message(exc: AnswerError) -> str:
+    """Plain words for the person answering, in the active language."""
+    if exc.code == "unknown_item":
+        return _("This question is not part of this questionnaire.")
+    return _("That answer is not one of the choices. Please tap one of the answers shown.")
+
+
+def current_version(instrument: Instrument, trajectory: Trajectory) -> InstrumentVersion:
+    """The newest version the trajectory's organisation may use."""
+    version = (
+        visible_versions_for_organisations([trajectory.team.organisation_id])
+        .filter(instrument=instrument)
+        .order_by("-created", "-pk")
+        .first()
+    )
+    if version is None:
+        raise ValidationError(_("No version of this instrument is available to this organisation."))
+    return version
+
+
+@transaction.atomic
+def plan_for(trajectory: Trajectory) -> MeasurementPlan:
+    """The trajectory's plan; made from its method's schedule (or the default) when missing."""
+    plan = MeasurementPlan.objects.filter(trajectory=trajectory).first()
+    if plan is not None:
+        return plan
+    schedule = (
+        MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
+        if trajectory.method_id is not None
+        else None
+    )
+    fields = {}
+    entries = DEFAULT_INSTRUMENTS
+    if schedule is not None:
+        fields = {
+            name: getattr(schedule, name)
+            for name in ("intake", "interval_months", "closure", "follow_up_months", "grace_days")
+        }
+        entries = schedule.instruments or DEFAULT_INSTRUMENTS
+    plan = MeasurementPlan.objects.create(trajectory=trajectory, **fields)
+    instruments = {
+        i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])
+    }
+    PlannedInstrument.objects.bulk_create(
+        PlannedInstrument(plan=plan, instrument=instruments[e["instrument"]], informant=informant)
+        for e in entries
+        if e["instrument"] in instruments
+        for informant in e["informants"]
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_update(
+    *,
+    plan: MeasurementPlan,
+    user: User,
+    expected_version: int,
+    fields: dict[str, object],
+    planned: Iterable[tuple[Instrument, str]],
+) -> MeasurementPlan:
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.full_clean(exclude=["trajectory"])
+    save_versioned(plan, expected_version, list(fields))
+    wanted = set(planned)
+    existing = {(p.instrument, p.informant): p for p in plan.planned.select_related("instrument")}
+    for key, row in existing.items():
+        if key not in wanted:
+            row.delete()
+    PlannedInstrument.objects.bulk_create(
+        PlannedInstrument(plan=plan, instrument=i, informant=inf)
+        for i, inf in wanted
+        if (i, inf) not in existing
+    )
+    log_access(user, "change", plan.trajectory, "measurement plan")
+    return plan
+
+
+@transaction.atomic
+def method_schedule_save(
+    *, method: Method, user: User, fields: dict[str, object], instruments: list[dict[str, object]]
+) -> MethodSchedule:
+    """Set a method's default plan; trajectories that have a plan already keep theirs."""
+    schedule = MethodSchedule.objects.filter(method=method).first() or MethodSchedule(method=method)
+    for name, value in fields.items():
+        setattr(schedule, name, value)
+    schedule.instruments = instruments
+    schedule.full_clean()
+    schedule.save()
+    log_access(user, "change", schedule)
+    return schedule
+
+
+@transaction.atomic
+def assessment_start(
+    *,
+    trajectory: Trajectory,
+    instrument: Instrument,
+    informant: str,
+    wave: str,
+    wave_date: dt.date,
+    user: User | None,
+) -> Assessment:
+    """Open (or reopen) the assessment of one informant at one wave."""
+    existing = Assessment.objects.filter(
+        trajectory=trajectory, instrument=instrument, informant=informant, wave=wave
+    ).first()
+    if existing is not None:
+        return existing
+    assessment = Assessment(
+        trajectory=trajectory,
+        instrument=instrument,
+        version=current_version(instrument, trajectory),
+        informant=informant,
+        wave=wave,
+        wave_date=wave_date,
+        created_by=user,
+    )
+    assessment.full_clean()
+    assessment.save()
+    if user is not None:
+        log_access(user, "create", assessment)
+    return assessment
+
+
+def _refuse_if_complete(assessment: Assessment) -> None:
+    if assessment.complete:
+        raise ValidationError(
+            _("This questionnaire was sent in already; its answers can no longer be changed."),
+            code="complete",
+        )
+
+
+@transaction.atomic
+def answer_save(*, assessment: Assessment, item_id: str, value: object) -> Answer:
+    """Save one answer the moment it is given (again: the last answer counts)."""
+    assessment = (
+        Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
+    )
+    _refuse_if_complete(assessment)
+    try:
+        checked = check_answer(assessment.version.parsed, item_id, value)
+    except AnswerError as exc:
+        raise ValidationError(answer_error_message(exc), code=exc.code) from None
+    answer, _created = Answer.objects.update_or_create(
+        assessment=assessment, item_id=item_id, defaults={"value": checked}
+    )
+    return answer
+
+
+@transaction.atomic
+def answer_clear(*, assessment: Assessment, item_id: str) -> None:
+    """Take an answer back (the person chose to leave the question open)."""
+    _refuse_if_complete(assessment)
+    if item_id not in {i.id for i in assessment.version.parsed.items}:
+        raise ValidationError(
+            answer_error_message(AnswerError("unknown_item", item_id, None, [])),
+            code="unknown_item",
+        )
+    Answer.objects.filter(assessment=assessment, item_id=item_id).delete()
+
+
+@transaction.atomic
+def assessment_complete(*, assessment: Assessment, user: User | None) -> Assessment:
+    """Send in: refused while a required question is open; afterwards nothing changes."""
+    assessment = (
+        Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
+    )
+    _refuse_if_complete(assessment)
+    definition = assessment.version.parsed
+    missing = completeness(definition, assessment.answer_map()).missing_required
+    if missing:
+        raise ValidationError(
+            _("Some questions still need an answer (%(count)d). They are marked below.")
+            % {"count": len(missing)},
+            code="incomplete",
+            params={"missing": missing},
+        )
+    assessment.status = Assessment.Status.COMPLETE
+    assessment.completed_at = timezone.now()
+    assessment.save(update_fields=["status", "completed_at"])
+    log_access(user, "change", assessment, "completed")
+    return assessment
+
+
+@transaction.atomic
+def link_create(
+    *, assessment: Assessment, user: User, days: int = LINK_DAYS
+) -> tuple[OneTimeLink, str]:
+    """A fresh one-time link (any earlier link of this assessment stops working)."""
+    if assessment.informant != Informant.NETWORK_MEMBER:
+        raise ValidationError(_("One-time links are for network members."))
+    _refuse_if_complete(assessment)
+    token = secrets.token_urlsafe(24)
+    OneTimeLink.objects.filter(assessment=assessment).delete()
+    link = OneTimeLink.objects.create(
+        assessment=assessment,
+        token_hash=token_hash(token),
+        expires_at=timezone.now() + dt.timedelta(days=days),
+        created_by=user,
+    )
+    log_access(user, "create", link)
+    return link, token
+
+
+# ---------------------------------------------------------------- for generators and imports
+
+
+@dataclass
+class AssessmentRecord:
+    """One finished (or half-finished) assessment to write in bulk."""
+
+    trajectory: Trajectory
+    instrument: str | Instrument
+    informant: str
+    wave: str
+    wave_date: dt.date
+    answers: Mapping[str, int | None] = field(default_factory=dict)
+    completed_at: dt.datetime | None = None
+    complete: bool = True
+
+
+def assessment_record(
+    *,
+    trajectory: Trajectory,
+    instrument: str | Instrument,
+    informant: str,
+    wave: str,
+    wave_date: dt.date,
+    answers: Mapping[str, int | None],
+    complete: bool = True,
+    completed_at: dt.datetime | None = None,
+    user: User | None = None,
+) -> Assessment:
+    """Write one assessment with all its answers, checked like a person's answers.
+
+    For the demo generator: ``answers`` maps item ids to option values (None or absent
+    for unanswered). Raises ``ValidationError`` for an answer outside the options, or
+    when ``complete`` and a required item is unanswered.
+    """
+    return assessments_record_bulk(
+        [
+            AssessmentRecord(
+                trajectory, instrument, informant, wave, wave_date, answers, completed_at, complete
+            )
+        ],
+        user=user,
+    )[0]
+
+
+@transaction.atomic
+def assessments_record_bulk(
+    records: Sequence[AssessmentRecord], *, user: User | None = None
+) -> list[Assessment]:
+    """Write many assessments at once (bulk inserts; all or nothing).
+
+    Every answer is checked against the exact version that is stored with it; the
+    version is the newest one the trajectory's organisation may use.
+    """
+    instruments = {i.slug: i for i in Instrument.objects.all()}
+    versions: dict[tuple[int, int], InstrumentVersion] = {}
+    assessments: list[Assessment] = []
+    answer_rows: list[list[tuple[str, int]]] = []
+    now = timezone.now()
+    for n, record in enumerate(records):
+        instrument = (
+            record.instrument
+            if isinstance(record.instrument, Instrument)
+            else instruments.get(record.instrument)
+        )
+        if instrument is None:
+            raise ValidationError(f"records[{n}]: unknown instrument {record.instrument!r}")
+        key = (instrument.pk, record.trajectory.team.organisation_id)
+        if key not in versions:
+            versions[key] = current_version(instrument, record.trajectory)
+        version = versions[key]
+        definition = version.parsed
+        rows = []
+        for item_id, value in record.answers.items():
+            if value is None:
+                continue
+            try:
+                rows.append((item_id, check_answer(definition, item_id, value)))
+            except AnswerError as exc:
+                raise ValidationError(f"records[{n}].answers.{item_id}: {exc}") from None
+        if record.complete:
+            missing = completeness(definition, dict(rows)).missing_required
+            if missing:
+                raise ValidationError(f"records[{n}]: required items unanswered: {missing}")
+        if record.informant not in Informant.values:
+            raise ValidationError(f"records[{n}]: unknown informant {record.informant!r}")
+        assessments.append(
+            Assessment(
+                trajectory=record.trajectory,
+                instrument=instrument,
+                version=version,
+                informant=record.informant,
+                wave=record.wave,
+                wave_date=record.wave_date,
+                status=Assessment.Status.COMPLETE if record.complete else Assessment.Status.OPEN,
+                completed_at=(record.completed_at or now) if record.complete else None,
+                created_by=user,
+            )
+        )
+        answer_rows.append(rows)
+    created = Assessment.objects.bulk_create(assessments, batch_size=500)
+    if any(a.pk is None for a in created):  # backends without RETURNING: fetch the keys
+        keys = Q(pk__in=[])
+        for a in assessments:
+            keys |= Q(
+                trajectory=a.trajectory, instrument=a.instrument, informant=a.informant, wave=a.wave
+            )
+        by_key = {
+            (a.trajectory_id, a.instrument_id, a.informant, a.wave): a
+            for a in Assessment.objects.filter(keys)
+        }
+        created = [
+            by_key[(a.trajectory_id, a.instrument_id, a.informant, a.wave)] for a in assessments
+        ]
+    Answer.objects.bulk_create(
+        (
+            Answer(assessment=a, item_id=item_id, value=value)
+            for a, rows in zip(created, answer_rows, strict=True)
+            for item_id, value in rows
+        ),
+        batch_size=2000,
+    )
+    return created

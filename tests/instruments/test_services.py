@@ -1,0 +1,167 @@
+"""Storing definitions: immutable versions, content hashes, all-or-nothing imports."""
+
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+
+from werkplaats.instruments import formats, services
+from werkplaats.instruments.models import Instrument, InstrumentVersion
+from werkplaats.stats.scoring import DefinitionError
+
+LIBRARY = Path(formats.__file__).parents[1] / "library"
+
+
+@pytest.fixture
+def pearlin_data():
+    return yaml.safe_load((LIBRARY / "pearlin-mastery.yaml").read_text(encoding="utf-8"))
+
+
+def test_the_library_is_loaded_by_the_migration(db) -> None:
+    slugs = set(Instrument.objects.values_list("slug", flat=True))
+    assert {
+        "pearlin-mastery",
+        "dejong-gierveld-6",
+        "goal-attainment",
+        "zrm",
+        "nel",
+        "tfi",
+        "icecap-a",
+    } <= slugs
+    assert services.library_load() == 0  # idempotent
+
+
+def test_a_stored_version_cannot_be_changed(db) -> None:
+    version = InstrumentVersion.objects.get(instrument__slug="pearlin-mastery")
+    version.label = "2.0"
+    with pytest.raises(ValueError, match="immutable"):
+        version.save()
+
+
+def test_identical_content_is_stored_once(db, pearlin_data) -> None:
+    version, created = services.version_store(data=pearlin_data)
+    assert not created and version.instrument.slug == "pearlin-mastery"
+
+
+def test_changed_content_needs_a_new_version_label(db, pearlin_data) -> None:
+    changed = copy.deepcopy(pearlin_data)
+    changed["items"][0]["text"]["nl"] = "Anders geformuleerd."
+    with pytest.raises(DefinitionError, match="stored already with other content"):
+        services.version_store(data=changed)
+    changed["version"] = "1.1"
+    version, created = services.version_store(data=changed)
+    assert created and version.instrument.versions.count() == 2
+
+
+def test_an_import_with_one_bad_definition_stores_none(db) -> None:
+    content = (
+        b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\n'
+        b'a1,first_form,radio,Good?,"1, no | 2, yes"\n'
+        b'b1,second_form,radio,Bad?,"1, no | 1, yes"\n'
+    )
+    before = InstrumentVersion.objects.count()
+    with pytest.raises(DefinitionError) as exc:
+        services.definitions_import(content=content, filename="two.csv")
+    assert "definitions[1].items[0].options[1].value: duplicate value 1" in [
+        str(p) for p in exc.value.problems
+    ]
+    assert InstrumentVersion.objects.count() == before
+
+
+def test_a_byol_definition_is_visible_only_to_its_organisation(world) -> None:
+    data = yaml.safe_load((LIBRARY / "zrm.yaml").read_text(encoding="utf-8"))
+    data.update(kind="questionnaire", version="licensed-2017")
+    data["licence"] = {**data["licence"], "item_text_included": True}
+    for item in data["items"]:
+        item["text"] = {"nl": f"Beschrijving van {item['id']} (gelicentieerde tekst)"}
+    version, _ = services.version_store(data=data, organisation=world.org_a, user=world.erin)
+    client = Client()
+    client.force_login(world.alice)
+    assert client.get(reverse("instruments:version", args=[version.pk])).status_code == 200
+    client.force_login(world.bob)
+    assert client.get(reverse("instruments:version", args=[version.pk])).status_code == 404
+
+
+def test_import_page_shows_problems_with_their_paths(world, pearlin_data) -> None:
+    bad = copy.deepcopy(pearlin_data)
+    bad["option_sets"]["agree4"][2]["value"] = 2
+    client = Client()
+    client.force_login(world.rita)
+    upload = io.BytesIO(yaml.safe_dump(bad).encode())
+    upload.name = "bad.yaml"
+    response = client.post(reverse("instruments:import"), {"file": upload, "language": "nl"})
+    assert response.status_code == 400
+    assert "option_sets.agree4[2].value" in response.content.decode()
+
+
+def test_import_page_stores_and_reports_losses(world) -> None:
+    exported = formats.write(
+        services.InstrumentVersion.objects.get(instrument__slug="pearlin-mastery").parsed,
+        "xlsform-xlsx",
+    )
+    client = Client()
+    client.force_login(world.rita)
+    upload = io.BytesIO(exported.content)
+    upload.name = exported.filename
+    response = client.post(reverse("instruments:import"), {"file": upload, "language": "nl"})
+    assert response.status_code == 200
+    assert "placeholders" in response.content.decode()
+
+
+def test_export_view_returns_the_file(world) -> None:
+    version = InstrumentVersion.objects.get(instrument__slug="dejong-gierveld-6")
+    client = Client()
+    client.force_login(world.alice)
+    response = client.get(reverse("instruments:export", args=[version.pk]), {"format": "fhir"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/fhir+json"
+    response = client.get(reverse("instruments:export", args=[version.pk]), {"format": "nope"})
+    assert response.status_code == 400
+
+
+def test_command_line_import_and_export(db, tmp_path, capsys) -> None:
+    target = tmp_path / "pearlin.xlsx"
+    call_command(
+        "instruments", "export", "pearlin-mastery", "--format", "xlsform-xlsx", "-o", str(target)
+    )
+    out = capsys.readouterr().out
+    assert "Wrote" in out and "cannot hold" in out
+    call_command("instruments", "import", str(target), "--dry-run")
+    assert "would store" in capsys.readouterr().out
+    assert not Instrument.objects.filter(
+        slug="pearlin-mastery", versions__source_format="xlsform"
+    ).exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "werkplaats.instrument/1"}')
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("instruments", "import", str(bad))
+
+
+def test_the_werkplaats_cli_has_the_instruments_subcommand(
+    db, tmp_path, capsys, monkeypatch
+) -> None:
+    from werkplaats import cli
+
+    target = tmp_path / "djg.json"
+    assert (
+        cli.main(
+            ["instruments", "export", "dejong-gierveld-6", "--format", "fhir", "-o", str(target)]
+        )
+        == 0
+    )
+    assert '"resourceType": "Questionnaire"' in target.read_text()
+    assert cli.main(["instruments", "import", str(tmp_path / "missing.yaml")]) == 1
+
+
+def test_command_line_export_needs_the_format_for_csv(db, tmp_path) -> None:
+    with pytest.raises(CommandError, match="--format"):
+        call_command("instruments", "export", "pearlin-mastery", "-o", str(tmp_path / "x.csv"))
+    call_command("instruments", "export", "pearlin-mastery", "-o", str(tmp_path / "x.xlsx"))
+    assert (tmp_path / "x.xlsx").read_bytes()[:2] == b"PK"

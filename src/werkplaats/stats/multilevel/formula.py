@@ -314,6 +314,8 @@ def parse_formula(text: str) -> Formula:
     (('time',), ('x',), ('time', 'x'))
     >>> [(r.group_label, r.intercept, r.terms) for r in f.random]
     [('client', True, ()), ('client', False, (('time',),)), ('team', True, ()), ('prof:team', True, ())]
+    >>> f.random[-1].group
+    ('prof', 'team')
     """
     if not isinstance(text, str):
         raise FormulaError("the formula must be a string such as 'y ~ x + (1 | group)'")
@@ -352,7 +354,8 @@ def parse_formula(text: str) -> Formula:
         groups = []
         for vars_, label in _group_factors(bar.group, text):
             if vars_ in bar.group.nested:
-                label = ":".join(reversed(vars_))
+                vars_ = tuple(reversed(vars_))
+                label = ":".join(vars_)
             groups.append((vars_, label))
         for vars_, label in groups:
             if bar.double:

@@ -116,6 +116,37 @@ def _batched_inv_logdet(D: np.ndarray) -> tuple[np.ndarray, float]:
     return np.einsum("qki,qkj->qij", Linv, Linv), logdet
 
 
+def _cm_LtAL(L: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """L' A L for a component-major stack A of shape (d, d, q)."""
+    d = L.shape[0]
+    T = [[sum(A[i, k] * L[k, l] for k in range(l, d)) for l in range(d)] for i in range(d)]
+    out = np.empty_like(A)
+    for i in range(d):
+        for l in range(i, d):
+            v = sum(L[j, i] * T[j][l] for j in range(i, d))
+            out[i, l] = v
+            if l != i:
+                out[l, i] = v
+    return out
+
+
+def _cm_inv_logdet(D: np.ndarray) -> tuple[np.ndarray, float]:
+    """Inverse and log-determinant of a component-major stack (d, d, q) of SPD matrices."""
+    d = D.shape[0]
+    if d == 1:
+        return 1.0 / D, float(np.sum(np.log(D[0, 0])))
+    if d == 2:
+        a, b, c = D[0, 0], D[1, 0], D[1, 1]
+        det = a * c - b * b
+        inv = np.empty_like(D)
+        inv[0, 0] = c / det
+        inv[1, 1] = a / det
+        inv[0, 1] = inv[1, 0] = -b / det
+        return inv, float(np.sum(np.log(det)))
+    inv, ld = _batched_inv_logdet(np.ascontiguousarray(D.transpose(2, 0, 1)))
+    return np.ascontiguousarray(inv.transpose(1, 2, 0)), ld
+
+
 @dataclass
 class Factorization:
     """Quantities of one evaluation, kept for the final solution."""
@@ -147,10 +178,26 @@ class Engine:
     """
 
     def __init__(self, blocks: list[ReBlock], X: np.ndarray, y: np.ndarray) -> None:
+        blocks = list(blocks)
+        self.K = len(blocks)
+        # Renumber the levels of the first term so that levels sharing the
+        # levels of later terms are adjacent (for nested designs: clients of
+        # the same professional, professionals of the same team).  The
+        # gathers and scatters of the first-term elimination then walk
+        # memory in order.  ``perm0[new] = old``.
+        b0 = blocks[0]
+        if self.K > 1:
+            _, first = np.unique(b0.codes, return_index=True)
+            keys = [blocks[j].codes[first] for j in range(1, self.K)]
+            self.perm0 = np.lexsort(keys)
+            new_of_old = np.empty(b0.q, dtype=np.int64)
+            new_of_old[self.perm0] = np.arange(b0.q)
+            blocks[0] = ReBlock(new_of_old[b0.codes], b0.Z, b0.q)
+        else:
+            self.perm0 = np.arange(b0.q)
         self.blocks = blocks
         self.n, self.p = X.shape
         F = np.column_stack([X, y])
-        self.K = len(blocks)
         self.theta_slices: list[slice] = []
         lower: list[float] = []
         start = 0
@@ -184,6 +231,7 @@ class Engine:
                 indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=bj.q))])
                 self.pairs[(j, i)] = (cols, indptr, data)
         self.n_batched = self._symbolic()
+        self._setup_first()
         dense_dim = sum(b.q * b.d for b in blocks[self.n_batched :]) + self.p + 1
         if dense_dim > MAX_DENSE:
             raise DesignTooLargeError(
@@ -225,6 +273,130 @@ class Engine:
         return m
 
     # ------------------------------------------------------------------
+    def _setup_first(self) -> None:
+        """Index structures for eliminating the first (largest) term.
+
+        The first term is where the work scales with the data, so it is
+        eliminated with vectorised operations on component-major arrays
+        (one contiguous vector of length q per matrix entry) instead of
+        sparse products.  For each pair of later terms (a, b) the "triples"
+        list the pairs of nonzero blocks B(a, 0)[p_a] and B(b, 0)[p_b] that
+        share a level of the first term; their products are the fill-in.
+        """
+        b0 = self.blocks[0]
+        self.A0 = np.ascontiguousarray(self.A[0].transpose(1, 2, 0))
+        self.E00 = np.ascontiguousarray(self.E0[0].transpose(1, 2, 0))
+        self.first_rows: dict[int, np.ndarray] = {}
+        self.first_data: dict[int, np.ndarray] = {}
+        self.first_csr: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]] = {}
+        order: dict[int, np.ndarray] = {}
+        starts: dict[int, np.ndarray] = {}
+        counts: dict[int, np.ndarray] = {}
+        for j in range(1, self.K):
+            cols, indptr, data = self.pairs[(j, 0)]
+            self.first_rows[j] = np.repeat(np.arange(self.blocks[j].q), np.diff(indptr))
+            self.first_data[j] = np.ascontiguousarray(data.transpose(1, 2, 0))
+            # CSR layout of B(j, 0) and the map from the component-major data
+            # (s, t, pair) to CSR slots, so each evaluation fills it in one take.
+            dj, npairs = self.blocks[j].d, cols.size
+            s_, t_, p_ = np.meshgrid(np.arange(dj), np.arange(b0.d), np.arange(npairs), indexing="ij")
+            ids = (s_ * b0.d + t_) * npairs + p_
+            coo = sp.coo_matrix(
+                (ids.ravel() + 1.0, ((self.first_rows[j][p_] * dj + s_).ravel(), (cols[p_] * b0.d + t_).ravel())),
+                shape=(self.blocks[j].q * dj, b0.q * b0.d),
+            )
+            csr = coo.tocsr()
+            self.first_csr[j] = (csr.data.astype(np.int64) - 1, csr.indices, csr.indptr, csr.shape)
+            order[j] = np.argsort(cols, kind="stable")
+            counts[j] = np.bincount(cols, minlength=b0.q)
+            starts[j] = np.concatenate([[0], np.cumsum(counts[j])[:-1]])
+        self.triples: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        for a in range(1, self.K):
+            for b in range(1, a + 1):
+                ca, cb = counts[a], counts[b]
+                nc = ca * cb
+                total = int(nc.sum())
+                c_of = np.repeat(np.arange(b0.q), nc)
+                within = np.arange(total) - np.repeat(np.cumsum(nc) - nc, nc)
+                ia = within // cb[c_of]
+                ib = within % cb[c_of]
+                pa = order[a][starts[a][c_of] + ia]
+                pb = order[b][starts[b][c_of] + ib]
+                self.triples[(a, b)] = (pa, pb)
+
+    def _eliminate_first(self, lam: list[np.ndarray], FF: np.ndarray, keep: bool):
+        """Eliminate term 0; returns its pieces and the updates of later blocks."""
+        b0 = self.blocks[0]
+        q0, d0, p1 = b0.q, b0.d, self.p + 1
+        L0 = lam[0]
+        D0 = _cm_LtAL(L0, self.A0)
+        for i in range(d0):
+            D0[i, i] += 1.0
+        Dinv, logdet = _cm_inv_logdet(D0)
+        # E0s = L0' Z0'F  (d0, p+1, q0)
+        E0s = np.empty_like(self.E00)
+        for i in range(d0):
+            E0s[i] = sum(L0[j, i] * self.E00[j] for j in range(i, d0))
+        W = np.empty_like(E0s)
+        for i in range(d0):
+            W[i] = sum(Dinv[i, j][None, :] * E0s[j] for j in range(d0))
+        for i in range(d0):
+            FF -= E0s[i] @ W[i].T
+        Bd: dict[int, np.ndarray] = {}
+        Bcsr: dict[int, sp.csr_matrix] = {}
+        Wflat: np.ndarray | None = None
+        G: dict[int, np.ndarray] = {}
+        e_upd: dict[int, np.ndarray] = {}
+        for j in range(1, self.K):
+            cols = self.pairs[(j, 0)][0]
+            Lj = lam[j]
+            dj = Lj.shape[0]
+            raw = self.first_data[j]
+            # B(j,0) = Lj' raw L0, component-major (dj, d0, npairs).
+            T = [[sum(raw[s, u] * L0[u, t] for u in range(t, d0)) for t in range(d0)] for s in range(dj)]
+            Bj = np.empty_like(raw)
+            for s in range(dj):
+                for t in range(d0):
+                    Bj[s, t] = sum(Lj[r, s] * T[r][t] for r in range(s, dj))
+            Bd[j] = Bj
+            Dc = [[Dinv[u, t][cols] for t in range(d0)] for u in range(d0)]
+            Gj = np.empty_like(Bj)
+            for s in range(dj):
+                for t in range(d0):
+                    Gj[s, t] = sum(Bj[s, u] * Dc[u][t] for u in range(d0))
+            G[j] = Gj
+            perm, indices, indptr, shape = self.first_csr[j]
+            Bcsr[j] = sp.csr_matrix((Bj.ravel()[perm], indices, indptr), shape=shape)
+            if Wflat is None:
+                Wflat = np.ascontiguousarray(W.transpose(2, 0, 1)).reshape(q0 * d0, p1)
+            e_upd[j] = (Bcsr[j] @ Wflat).reshape(self.blocks[j].q, dj, p1)
+        fill: dict[tuple[int, int], object] = {}
+        Dbd0 = None
+        for (a, b), (pa, pb) in self.triples.items():
+            if pa.size > 4 * max(1, self.first_rows[a].size, self.first_rows[b].size):
+                # Crossed factors: many level pairs share a first-term level;
+                # a sparse product is cheaper than listing them all.
+                if Dbd0 is None:
+                    Dbd0 = _block_diag_sparse(np.ascontiguousarray(Dinv.transpose(2, 0, 1)))
+                fill[(a, b)] = (Bcsr[a] @ Dbd0) @ Bcsr[b].T
+                continue
+            da, db = lam[a].shape[0], lam[b].shape[0]
+            Ga, Bb = G[a], Bd[b]
+            vals = np.empty((da, db, pa.size))
+            for s in range(da):
+                for t in range(db):
+                    vals[s, t] = sum(Ga[s, u][pa] * Bb[t, u][pb] for u in range(d0))
+            fill[(a, b)] = (self.first_rows[a][pa], self.first_rows[b][pb], vals)
+        kept = None
+        if keep:
+            kept = (
+                np.ascontiguousarray(Dinv.transpose(2, 0, 1)),
+                np.ascontiguousarray(E0s.transpose(2, 0, 1)),
+                Bcsr,
+            )
+        return logdet, e_upd, fill, kept
+
+    # ------------------------------------------------------------------
     def lambdas(self, theta: np.ndarray) -> list[np.ndarray]:
         """Relative covariance factors Lambda_k (lower triangular d x d)."""
         out = []
@@ -238,43 +410,87 @@ class Engine:
         """Factorise the blocked matrix at ``theta``; ``None`` if not positive definite."""
         lam = self.lambdas(theta)
         K, m, p = self.K, self.n_batched, self.p
-        # Scaled diagonal blocks Lambda' A Lambda + I and E = Lambda' Z'F.
-        D = []
-        E = []
-        for k in range(K):
+        FF = self.FF.copy()
+        logdet_re, e_upd, fill, kept = self._eliminate_first(lam, FF, keep)
+        keep_dinv, keep_e, keep_b = [], [], []
+        if kept is not None:
+            keep_dinv.append(kept[0])
+            keep_e.append(kept[1])
+            keep_b.append(kept[2])
+        # Scaled blocks of the later terms: Lambda' A Lambda + I, Lambda' Z'F,
+        # then the updates from eliminating term 0.
+        D: list[np.ndarray] = [np.empty(0)]
+        E: list[np.ndarray] = [np.empty(0)]
+        dense_upd: dict[int, np.ndarray] = {}
+        for k in range(1, K):
             L = lam[k]
+            bk = self.blocks[k]
             if L.shape[0] == 1:
-                D.append(self.A[k] * (L[0, 0] ** 2) + 1.0)
-                E.append(self.E0[k] * L[0, 0])
+                Dk = self.A[k] * (L[0, 0] ** 2) + 1.0
+                Ek = self.E0[k] * L[0, 0]
             else:
-                Dk = np.einsum("ji,qjk,kl->qil", L, self.A[k], L, optimize=True)
-                Dk += np.eye(L.shape[0])
-                D.append(Dk)
-                E.append(np.einsum("ji,qja->qia", L, self.E0[k], optimize=True))
+                Dk = L.T @ self.A[k] @ L + np.eye(L.shape[0])
+                Ek = L.T @ self.E0[k]
+            Ek = Ek - e_upd[k]
+            fk = fill[(k, k)]
+            if not isinstance(fk, tuple):
+                if k < m:
+                    Dk = Dk - _extract_diag_blocks(fk, bk.q, bk.d)
+                else:
+                    dense_upd[k] = fk.toarray()
+            elif k < m:
+                # Structurally block-diagonal: rows_a == rows_b.
+                rows_a, rows_b, vals = fk
+                for s_ in range(bk.d):
+                    for t_ in range(bk.d):
+                        Dk[:, s_, t_] -= np.bincount(rows_a, weights=vals[s_, t_], minlength=bk.q)
+            else:
+                rows_a, rows_b, vals = fk
+                dq = bk.q * bk.d
+                upd = np.zeros(dq * dq)
+                for s_ in range(bk.d):
+                    for t_ in range(bk.d):
+                        idx = (rows_a * bk.d + s_) * dq + rows_b * bk.d + t_
+                        upd += np.bincount(idx, weights=vals[s_, t_], minlength=dq * dq)
+                dense_upd[k] = upd.reshape(dq, dq)
+            D.append(Dk)
+            E.append(Ek)
         B: dict[tuple[int, int], sp.csr_matrix] = {}
         for (j, i), (cols, indptr, data) in self.pairs.items():
+            if i == 0:
+                continue
             Lj, Li = lam[j], lam[i]
             bj, bi = self.blocks[j], self.blocks[i]
             if Lj.shape[0] == 1 and Li.shape[0] == 1:
-                B[(j, i)] = sp.csr_matrix(
+                Bji = sp.csr_matrix(
                     (data[:, 0, 0] * (Lj[0, 0] * Li[0, 0]), cols, indptr), shape=(bj.q, bi.q)
                 )
             else:
-                sd = np.einsum("ba,pbc,cd->pad", Lj, data, Li, optimize=True)
-                B[(j, i)] = sp.bsr_matrix(
-                    (sd, cols, indptr), shape=(bj.q * bj.d, bi.q * bi.d)
-                ).tocsr()
-        FF = self.FF.copy()
-        dense_upd: dict[int, np.ndarray] = {}
-        logdet_re = 0.0
-        keep_dinv, keep_e, keep_b = [], [], []
+                sd = Lj.T @ data @ Li
+                Bji = sp.bsr_matrix((sd, cols, indptr), shape=(bj.q * bj.d, bi.q * bi.d)).tocsr()
+            fji = fill[(j, i)]
+            if not isinstance(fji, tuple):
+                B[(j, i)] = (Bji - fji).tocsr()
+                continue
+            rows_a, rows_b, vals = fji
+            ra, rb, vv = [], [], []
+            for s_ in range(bj.d):
+                for t_ in range(bi.d):
+                    ra.append(rows_a * bj.d + s_)
+                    rb.append(rows_b * bi.d + t_)
+                    vv.append(vals[s_, t_])
+            U = sp.csr_matrix(
+                (np.concatenate(vv), (np.concatenate(ra), np.concatenate(rb))),
+                shape=(bj.q * bj.d, bi.q * bi.d),
+            )
+            B[(j, i)] = (Bji - U).tocsr()
 
-        for k in range(m):
+        for k in range(1, m):
             bk = self.blocks[k]
             Dinv, ld = _batched_inv_logdet(D[k])
             logdet_re += ld
-            W = np.einsum("qij,qja->qia", Dinv, E[k], optimize=True)
-            FF -= np.einsum("qia,qib->ab", E[k], W, optimize=True)
+            W = Dinv @ E[k]
+            FF -= E[k].reshape(-1, p + 1).T @ W.reshape(-1, p + 1)
             Wf = W.reshape(bk.q * bk.d, p + 1)
             later = list(range(k + 1, K))
             if keep:
@@ -386,6 +602,9 @@ class Engine:
                 rf = rf - Bjk.T @ u[j].reshape(-1)
             r = rf.reshape(bk.q, bk.d)
             u[k] = np.einsum("qij,qj->qi", f.dinv[k], r)
+        u0 = np.empty_like(u[0])
+        u0[self.perm0] = u[0]
+        u[0] = u0
         return f, beta, u
 
     def cond_var_u(self, f: Factorization, max_dim: int = 6000, chunk: int = 4096) -> list[np.ndarray] | None:
@@ -442,18 +661,26 @@ class Engine:
             else:
                 blocks = Dinv.copy()
                 if G is not None:
+                    # Diagonal blocks of G' Sigma G: only pairs of nonzeros of
+                    # G in the same level's columns contribute.
                     d = bk.d
-                    for start in range(0, bk.q, chunk):
-                        stop = min(bk.q, start + chunk)
-                        cols = slice(start * d, stop * d)
-                        Gc = G[:, cols]
-                        H = np.asarray((Gc.T @ Sigma).T)
-                        for s in range(d):
-                            Gs = Gc[:, s::d]
-                            for t in range(d):
-                                blocks[start:stop, s, t] += np.asarray(
-                                    Gs.multiply(H[:, t::d]).sum(axis=0)
-                                ).ravel()
-                out[0] = blocks
+                    Gc = G.tocoo()
+                    lev = Gc.col // d
+                    order_ = np.argsort(lev, kind="stable")
+                    cnt = np.bincount(lev, minlength=bk.q)
+                    start_ = np.concatenate([[0], np.cumsum(cnt)[:-1]])
+                    npair = cnt * cnt
+                    for lo in range(0, bk.q, chunk * 16):
+                        hi = min(bk.q, lo + chunk * 16)
+                        npc = npair[lo:hi]
+                        levs = np.repeat(np.arange(lo, hi), npc)
+                        within = np.arange(int(npc.sum())) - np.repeat(np.cumsum(npc) - npc, npc)
+                        e1 = order_[start_[levs] + within // cnt[levs]]
+                        e2 = order_[start_[levs] + within % cnt[levs]]
+                        vals = Gc.data[e1] * Sigma[Gc.row[e1], Gc.row[e2]] * Gc.data[e2]
+                        tgt = (levs * d + Gc.col[e1] % d) * d + Gc.col[e2] % d
+                        blocks.reshape(-1)[:] += np.bincount(tgt, weights=vals, minlength=bk.q * d * d)
+                out[0] = np.empty_like(blocks)
+                out[0][self.perm0] = blocks
         diag_blocks(Sigma, order)
         return out

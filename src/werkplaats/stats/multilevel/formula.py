@@ -333,6 +333,8 @@ def parse_formula(text: str) -> Formula:
         raise FormulaError("the formula has nothing to the right of '~'")
     parser = _Parser(tokens, text)
     rhs = parser.parse_sum()
+    if parser.peek() == ("op", "^"):
+        raise FormulaError("the ^ operator is not supported; write the interactions out (a*b)")
     if parser.peek() is not None:
         raise FormulaError(f"unexpected {parser.peek()[1]!r} in formula {text!r}")  # type: ignore[index]
 

@@ -302,33 +302,43 @@ class LmmResult:
         return "\n".join(lines)
 
     def _varcorr_lines(self) -> list[str]:
-        rows: list[list[str]] = []
-        max_d = 1
+        groups: list[str] = []
+        names: list[str] = []
+        variances: list[float] = []
+        corrs: list[list[float]] = []
         for t in self._terms:
             vc = self.varcorr[self.varcorr["grp"] == t.label]
             var = vc[vc["var2"] == ""]
             cov = vc[vc["var2"] != ""]
             d = len(var)
-            max_d = max(max_d, d)
             corr = np.eye(d)
             for _, r in cov.iterrows():
                 i, j = t.names.index(r["var1"]), t.names.index(r["var2"])
                 corr[i, j] = corr[j, i] = r["sdcor"]
             for i, (_, r) in enumerate(var.iterrows()):
-                cells = [t.label if i == 0 else "", r["var1"], _sig(r["vcov"]), _sig(r["sdcor"])]
-                cells += [f"{corr[i, j]:.2f}" for j in range(i)]
-                rows.append(cells)
-        rows.append(["Residual", "", _sig(self.sigma**2), _sig(self.sigma)])
-        header = ["Groups", "Name", "Variance", "Std.Dev."] + (["Corr"] if max_d > 1 else [])
-        ncol = max(len(r) for r in rows + [header])
-        widths = [max(len(r[c]) if c < len(r) else 0 for r in rows + [header]) for c in range(ncol)]
-        out = []
-        for r in [header] + rows:
-            cells = []
-            for c in range(ncol):
-                v = r[c] if c < len(r) else ""
-                cells.append(v.ljust(widths[c]) if c < 2 else v.rjust(widths[c]) if c < 4 else v.rjust(widths[c]))
-            out.append(" " + " ".join(cells).rstrip())
+                groups.append(t.label if i == 0 else "")
+                names.append(r["var1"])
+                variances.append(float(r["vcov"]))
+                corrs.append([float(corr[i, j]) for j in range(i)])
+        groups.append("Residual")
+        names.append("")
+        variances.append(self.sigma**2)
+        corrs.append([])
+        # As R's format(x, digits = 4): one number of decimals per column.
+        var_s = _format_column(variances, 4)
+        sd_s = _format_column([math.sqrt(v) for v in variances], 4)
+        has_corr = any(corrs)
+        gw = max(len("Groups"), *(len(g) for g in groups))
+        nw = max(len("Name"), *(len(n) for n in names))
+        vw = max(len("Variance"), len(var_s[0]))
+        sw = max(len("Std.Dev."), len(sd_s[0]))
+        header = f" {'Groups'.ljust(gw)} {'Name'.ljust(nw)} {'Variance'.ljust(vw)} {'Std.Dev.'.ljust(sw)}"
+        out = [header + (" Corr" if has_corr else "")]
+        for g, n, v, sd, cr in zip(groups, names, var_s, sd_s, corrs):
+            line = f" {g.ljust(gw)} {n.ljust(nw)} {v.ljust(vw)} {sd.ljust(sw)}"
+            if cr:
+                line += " " + " ".join(f"{c:.2f}".rjust(5) for c in cr)
+            out.append(line.rstrip())
         return out
 
     def __repr__(self) -> str:
@@ -347,6 +357,18 @@ def _sig(v: float, digits: int = 4) -> str:
     return f"{v:.{dec}f}"
 
 
+def _format_column(values: list[float], digits: int) -> list[str]:
+    """Format numbers with one shared number of decimals, as R's format(x, digits=)."""
+    dec = 0
+    for v in values:
+        if v != 0 and np.isfinite(v):
+            dec = max(dec, digits - 1 - int(math.floor(math.log10(abs(v)))))
+    dec = min(dec, 10)
+    cells = [f"{v:.{dec}f}" for v in values]
+    w = max(len(c) for c in cells)
+    return [c.rjust(w) for c in cells]
+
+
 def _abbreviate(name: str) -> str:
     if name == "(Intercept)":
         return "(Intr)"
@@ -355,7 +377,9 @@ def _abbreviate(name: str) -> str:
 
 def _format_table(tab: pd.DataFrame) -> str:
     cols = list(tab.columns)
-    body = {c: [_sig(v, 5) if c != "t value" else f"{v:.3f}" for v in tab[c]] for c in cols}
+    body = {
+        c: _format_column(list(tab[c]), 4) if c != "t value" else [f"{v:.3f}" for v in tab[c]] for c in cols
+    }
     namew = max(len(str(i)) for i in tab.index)
     widths = {c: max(len(c), max(len(s) for s in body[c])) for c in cols}
     out = [" " * namew + " " + " ".join(c.rjust(widths[c]) for c in cols)]

@@ -226,6 +226,7 @@ def test_summary_ml_shows_information_criteria(growth: pd.DataFrame) -> None:
 def test_convergence_reported(growth_fit) -> None:
     assert growth_fit.converged
     assert growth_fit.convergence.startswith("converged after")
+    assert growth_fit.optimizer["max_scaled_grad"] < 2e-3
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = fit_lmm(GROWTH, simulate_growth(3000, seed=11, clients_per_professional=15), maxfev=12)

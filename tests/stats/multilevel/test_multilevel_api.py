@@ -232,3 +232,13 @@ def test_convergence_reported(growth_fit) -> None:
         m = fit_lmm(GROWTH, simulate_growth(3000, seed=11, clients_per_professional=15), maxfev=12)
     assert not m.converged
     assert "did not converge" in m.convergence
+
+
+def test_large_crossed_design_is_refused_clearly() -> None:
+    from werkplaats.stats.multilevel import DesignTooLargeError
+
+    rng = np.random.default_rng(2)
+    n = 40000
+    d = pd.DataFrame({"y": rng.normal(size=n), "a": rng.integers(0, 20000, n), "b": rng.integers(0, 13000, n)})
+    with pytest.raises(DesignTooLargeError, match="crossed"):
+        fit_lmm("y ~ 1 + (1 | a) + (1 | b)", d)

@@ -263,6 +263,14 @@ class Engine:
                 for b in later:
                     if b > a:
                         continue
+                    # Guard against forming a huge fill pattern for large
+                    # crossed factors: bound its size by the products per
+                    # column first; such a term goes to the dense part.
+                    ca = np.diff(pat[(a, k)].tocsc().indptr)
+                    cb = np.diff(pat[(b, k)].tocsc().indptr)
+                    if float(np.dot(ca, cb)) > 5e7:
+                        diag_ok[b] = False
+                        continue
                     fill = pat[(a, k)] @ pat[(b, k)].T
                     if a == b:
                         off = fill.tocoo()
@@ -310,12 +318,18 @@ class Engine:
             order[j] = np.argsort(cols, kind="stable")
             counts[j] = np.bincount(cols, minlength=b0.q)
             starts[j] = np.concatenate([[0], np.cumsum(counts[j])[:-1]])
-        self.triples: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self.triples: dict[tuple[int, int], tuple[np.ndarray, np.ndarray] | None] = {}
         for a in range(1, self.K):
             for b in range(1, a + 1):
                 ca, cb = counts[a], counts[b]
                 nc = ca * cb
                 total = int(nc.sum())
+                if total > 4 * max(1, self.first_rows[a].size, self.first_rows[b].size):
+                    # Crossed with the first term: many level pairs share a
+                    # first-term level; a sparse product is cheaper than
+                    # listing them all (and needs no memory for the list).
+                    self.triples[(a, b)] = None
+                    continue
                 c_of = np.repeat(np.arange(b0.q), nc)
                 within = np.arange(total) - np.repeat(np.cumsum(nc) - nc, nc)
                 ia = within // cb[c_of]
@@ -372,14 +386,13 @@ class Engine:
             e_upd[j] = (Bcsr[j] @ Wflat).reshape(self.blocks[j].q, dj, p1)
         fill: dict[tuple[int, int], object] = {}
         Dbd0 = None
-        for (a, b), (pa, pb) in self.triples.items():
-            if pa.size > 4 * max(1, self.first_rows[a].size, self.first_rows[b].size):
-                # Crossed factors: many level pairs share a first-term level;
-                # a sparse product is cheaper than listing them all.
+        for (a, b), tri in self.triples.items():
+            if tri is None:
                 if Dbd0 is None:
                     Dbd0 = _block_diag_sparse(np.ascontiguousarray(Dinv.transpose(2, 0, 1)))
                 fill[(a, b)] = (Bcsr[a] @ Dbd0) @ Bcsr[b].T
                 continue
+            pa, pb = tri
             da, db = lam[a].shape[0], lam[b].shape[0]
             Ga, Bb = G[a], Bd[b]
             vals = np.empty((da, db, pa.size))
@@ -582,7 +595,8 @@ class Engine:
         if f is None:
             raise np.linalg.LinAlgError("the penalised system is not positive definite")
         c = f.dense_factor
-        assert c is not None  # keep=True always stores it (internal invariant)
+        if c is None:  # keep=True always stores it; guard for type checkers
+            raise RuntimeError("factorisation kept no dense factor")
         n_re, p, m = f.n_dense_re, self.p, self.n_batched
         Lsys = c[:-1, :-1]
         rhs = c[-1, :-1]
@@ -619,7 +633,8 @@ class Engine:
         if later_dim > max_dim:
             return None
         c = f.dense_factor
-        assert c is not None
+        if c is None:
+            raise ValueError("cond_var_u needs a factorisation made with keep=True")
         n_re = f.n_dense_re
         out: list[np.ndarray] = [np.empty(0)] * K
         # Covariance of the dense remainder's RE coordinates.

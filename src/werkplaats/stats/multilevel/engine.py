@@ -296,6 +296,8 @@ class Engine:
         self.E00 = np.ascontiguousarray(self.E0[0].transpose(1, 2, 0))
         self.first_rows: dict[int, np.ndarray] = {}
         self.first_data: dict[int, np.ndarray] = {}
+        self.first_identity: dict[int, bool] = {}
+        self.first_tpl: dict[int, sp.csr_matrix] = {}
         self.first_csr: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]] = {}
         order: dict[int, np.ndarray] = {}
         starts: dict[int, np.ndarray] = {}
@@ -304,6 +306,9 @@ class Engine:
             cols, indptr, data = self.pairs[(j, 0)]
             self.first_rows[j] = np.repeat(np.arange(self.blocks[j].q), np.diff(indptr))
             self.first_data[j] = np.ascontiguousarray(data.transpose(1, 2, 0))
+            # Nested in term j with levels renumbered: pair p is level p of
+            # term 0, so gathers by ``cols`` are the identity and are skipped.
+            self.first_identity[j] = cols.size == b0.q and np.array_equal(cols, np.arange(b0.q))
             # CSR layout of B(j, 0) and the map from the component-major data
             # (s, t, pair) to CSR slots, so each evaluation fills it in one take.
             dj, npairs = self.blocks[j].d, cols.size
@@ -315,6 +320,9 @@ class Engine:
             )
             csr = coo.tocsr()
             self.first_csr[j] = (csr.data.astype(np.int64) - 1, csr.indices, csr.indptr, csr.shape)
+            # A template whose data array is replaced at each evaluation:
+            # building a new csr_matrix re-validates the whole structure.
+            self.first_tpl[j] = csr.copy()
             order[j] = np.argsort(cols, kind="stable")
             counts[j] = np.bincount(cols, minlength=b0.q)
             starts[j] = np.concatenate([[0], np.cumsum(counts[j])[:-1]])
@@ -336,7 +344,13 @@ class Engine:
                 ib = within % cb[c_of]
                 pa = order[a][starts[a][c_of] + ia]
                 pb = order[b][starts[b][c_of] + ib]
-                self.triples[(a, b)] = (pa, pb)
+                # In a nested design both lists are 0, 1, 2, ...: mark them so
+                # that no gather is done at all (None means "identity").
+                ar = np.arange(total)
+                self.triples[(a, b)] = (
+                    None if np.array_equal(pa, ar) else pa,
+                    None if np.array_equal(pb, ar) else pb,
+                )
 
     def _eliminate_first(self, lam: list[np.ndarray], FF: np.ndarray, keep: bool):
         """Eliminate term 0; returns its pieces and the updates of later blocks."""
@@ -373,14 +387,19 @@ class Engine:
                 for t in range(d0):
                     Bj[s, t] = sum(Lj[r, s] * T[r][t] for r in range(s, dj))
             Bd[j] = Bj
-            Dc = [[Dinv[u, t][cols] for t in range(d0)] for u in range(d0)]
+            if self.first_identity[j]:
+                Dc = [[Dinv[u, t] for t in range(d0)] for u in range(d0)]
+            else:
+                Dc = [[Dinv[u, t][cols] for t in range(d0)] for u in range(d0)]
             Gj = np.empty_like(Bj)
             for s in range(dj):
                 for t in range(d0):
                     Gj[s, t] = sum(Bj[s, u] * Dc[u][t] for u in range(d0))
             G[j] = Gj
-            perm, indices, indptr, shape = self.first_csr[j]
-            Bcsr[j] = sp.csr_matrix((Bj.ravel()[perm], indices, indptr), shape=shape)
+            perm = self.first_csr[j][0]
+            tpl = self.first_tpl[j]
+            tpl.data = Bj.ravel()[perm]
+            Bcsr[j] = tpl.copy() if keep else tpl
             if Wflat is None:
                 Wflat = np.ascontiguousarray(W.transpose(2, 0, 1)).reshape(q0 * d0, p1)
             e_upd[j] = (Bcsr[j] @ Wflat).reshape(self.blocks[j].q, dj, p1)
@@ -394,12 +413,17 @@ class Engine:
                 continue
             pa, pb = tri
             da, db = lam[a].shape[0], lam[b].shape[0]
-            Ga, Bb = G[a], Bd[b]
-            vals = np.empty((da, db, pa.size))
+            Ga = G[a] if pa is None else G[a][:, :, pa]
+            Bb = Bd[b] if pb is None else Bd[b][:, :, pb]
+            vals = np.empty((da, db, Ga.shape[2]))
             for s in range(da):
                 for t in range(db):
-                    vals[s, t] = sum(Ga[s, u][pa] * Bb[t, u][pb] for u in range(d0))
-            fill[(a, b)] = (self.first_rows[a][pa], self.first_rows[b][pb], vals)
+                    vals[s, t] = sum(Ga[s, u] * Bb[t, u] for u in range(d0))
+            fill[(a, b)] = (
+                self.first_rows[a] if pa is None else self.first_rows[a][pa],
+                self.first_rows[b] if pb is None else self.first_rows[b][pb],
+                vals,
+            )
         kept = None
         if keep:
             kept = (

@@ -10,8 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.core.crypto import EncryptedTextField
-from werkplaats.core.i18n import pick
-from werkplaats.core.models import VersionedModel
+from werkplaats.core.models import BilingualNamed, VersionedModel
 from werkplaats.partnership.models import Neighbourhood, Team
 
 
@@ -56,18 +55,13 @@ class ClientIdentity(models.Model):
         return f"identity of {self.client_id}"
 
 
-class TargetGroup(models.Model):
+class TargetGroup(BilingualNamed):
     """An open list; the seed names multi-problem households and frail elderly."""
 
     code = models.SlugField(unique=True)
-    name_nl = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=100)
 
     class Meta:
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return pick(self.name_nl, self.name_en)
 
 
 class Method(models.Model):
@@ -198,36 +192,26 @@ class GoalScore(models.Model):
         return f"{self.date}: {self.level:+d}"
 
 
-class WorkingPrinciple(models.Model):
+class WorkingPrinciple(BilingualNamed):
     """The seed's working principles (2.2): facilitator, generalist, bridge-builder, ..."""
 
     code = models.SlugField(unique=True)
-    name_nl = models.CharField(max_length=60)
-    name_en = models.CharField(max_length=60)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position"]
 
-    def __str__(self) -> str:
-        return pick(self.name_nl, self.name_en)
 
-
-class ActorKind(models.Model):
+class ActorKind(BilingualNamed):
     """Who was present besides the professional: client, informal network, sectors."""
 
     code = models.SlugField(unique=True)
-    name_nl = models.CharField(max_length=60)
-    name_en = models.CharField(max_length=60)
     formal = models.BooleanField()
     sector = models.CharField(max_length=30, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position"]
-
-    def __str__(self) -> str:
-        return pick(self.name_nl, self.name_en)
 
 
 ALLIANCE_ITEMS = [

@@ -99,7 +99,12 @@ def trajectory_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             )
         except ConcurrentEditError as exc:
             form.add_error(None, exc)
-            return render(request, "casework/form.html", _ctx(trajectory, form), status=409)
+            return render(
+                request,
+                "casework/form.html",
+                _ctx(trajectory, form, _("Edit trajectory")),
+                status=409,
+            )
         messages.success(request, _("The trajectory was saved."))
         return redirect("casework:trajectory", pk=pk)
     return render(request, "casework/form.html", _ctx(trajectory, form, _("Edit trajectory")))

@@ -6,6 +6,25 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from werkplaats.core.i18n import pick
+
+
+class BilingualNamed(models.Model):
+    """A row of a list loaded as data, named in Dutch and English."""
+
+    name_nl = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return pick(self.name_nl, self.name_en)
+
 
 class VersionedModel(models.Model):
     """A row that two people may edit at once: each save must name the version it read."""

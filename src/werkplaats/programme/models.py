@@ -7,13 +7,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.core.i18n import pick
+from werkplaats.core.models import BilingualNamed
 from werkplaats.partnership.models import Organisation
 
 
-class _Bilingual(models.Model):
+class _Bilingual(BilingualNamed):
     code = models.CharField(max_length=20, unique=True)
-    name_nl = models.CharField(max_length=200)
-    name_en = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -22,10 +21,6 @@ class _Bilingual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
-    @property
-    def name(self) -> str:
-        return pick(self.name_nl, self.name_en)
 
 
 class Focus(_Bilingual):

@@ -242,3 +242,18 @@ def test_large_crossed_design_is_refused_clearly() -> None:
     d = pd.DataFrame({"y": rng.normal(size=n), "a": rng.integers(0, 20000, n), "b": rng.integers(0, 13000, n)})
     with pytest.raises(DesignTooLargeError, match="crossed"):
         fit_lmm("y ~ 1 + (1 | a) + (1 | b)", d)
+
+
+def test_warm_start_reaches_the_same_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large designs start from a subsample fit; the optimum must not change."""
+    import werkplaats.stats.multilevel.model as model
+
+    d = simulate_growth(100000, seed=5)
+    warm = fit_lmm(GROWTH, d)
+    assert warm.optimizer["warm_start"]
+    monkeypatch.setattr(model, "WARM_START_LEVELS", 10**9)
+    cold = fit_lmm(GROWTH, d)
+    assert not cold.optimizer["warm_start"]
+    assert_allclose(warm.objective, cold.objective, rtol=1e-10)
+    assert_allclose(warm.fixef, cold.fixef, rtol=1e-5)
+    assert_allclose(warm.varcorr["vcov"], cold.varcorr["vcov"], rtol=1e-4)

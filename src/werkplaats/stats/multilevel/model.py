@@ -308,10 +308,9 @@ class LmmResult:
             corr = self.vcov.to_numpy() / np.outer(sd, sd)
             short = [_abbreviate(n) for n in self.fixef.index]
             rows = []
-            width = max(6, max(len(s) for s in short))
+            width = max(len(s) for s in short[1:])
             for i in range(1, len(short)):
-                cells = [f"{corr[i, j]:.3f}".replace("0.", ".", 1) if abs(corr[i, j]) < 1 else f"{corr[i, j]:.3f}"
-                         for j in range(i)]
+                cells = [f"{corr[i, j]:.3f}" for j in range(i)]
                 rows.append(short[i].ljust(width) + " " + " ".join(c.rjust(6) for c in cells))
             lines.append(" " * (width + 1) + " ".join(s.rjust(6)[:6] for s in short[:-1]))
             lines.extend(rows)

@@ -63,7 +63,7 @@ add <- function(name, formula, data, REML = TRUE, ...) {
   r <- describe(f$m, ...)
   r$default_objective <- f$default_objective
   ref[[name]] <<- r
-  f$m
+  invisible(f$m)
 }
 
 m <- add("sleepstudy_reml", Reaction ~ Days + (Days | Subject), sleepstudy)

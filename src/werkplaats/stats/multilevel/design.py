@@ -84,7 +84,7 @@ class ModelMatrixSpec:
     @classmethod
     def create(
         cls, terms: tuple[Term, ...], intercept: bool, variables: dict[str, VariableInfo]
-    ) -> "ModelMatrixSpec":
+    ) -> ModelMatrixSpec:
         present = {frozenset(t) for t in terms}
         if intercept:
             present.add(frozenset())

@@ -119,14 +119,14 @@ def _batched_inv_logdet(D: np.ndarray) -> tuple[np.ndarray, float]:
 def _cm_LtAL(L: np.ndarray, A: np.ndarray) -> np.ndarray:
     """L' A L for a component-major stack A of shape (d, d, q)."""
     d = L.shape[0]
-    T = [[sum(A[i, k] * L[k, l] for k in range(l, d)) for l in range(d)] for i in range(d)]
+    T = [[sum(A[i, k] * L[k, m] for k in range(m, d)) for m in range(d)] for i in range(d)]
     out = np.empty_like(A)
     for i in range(d):
-        for l in range(i, d):
-            v = sum(L[j, i] * T[j][l] for j in range(i, d))
-            out[i, l] = v
-            if l != i:
-                out[l, i] = v
+        for m in range(i, d):
+            v = sum(L[j, i] * T[j][m] for j in range(i, d))
+            out[i, m] = v
+            if m != i:
+                out[m, i] = v
     return out
 
 
@@ -248,7 +248,7 @@ class Engine:
         numerical cancellation can hide a fill-in.
         """
         pat: dict[tuple[int, int], sp.csr_matrix] = {}
-        for (j, i), (cols, indptr, data) in self.pairs.items():
+        for (j, i), (cols, indptr, _data) in self.pairs.items():
             pat[(j, i)] = sp.csr_matrix(
                 (np.ones(cols.size), cols, indptr), shape=(self.blocks[j].q, self.blocks[i].q)
             )
@@ -326,7 +326,7 @@ class Engine:
             order[j] = np.argsort(cols, kind="stable")
             counts[j] = np.bincount(cols, minlength=b0.q)
             starts[j] = np.concatenate([[0], np.cumsum(counts[j])[:-1]])
-        self.triples: dict[tuple[int, int], tuple[np.ndarray, np.ndarray] | None] = {}
+        self.triples: dict[tuple[int, int], tuple[np.ndarray | None, np.ndarray | None] | None] = {}
         for a in range(1, self.K):
             for b in range(1, a + 1):
                 ca, cb = counts[a], counts[b]

@@ -106,8 +106,8 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
 # fall out of set algebra.
 @dataclass
 class _Bar:
-    lhs: "_TermSet"
-    group: "_TermSet"
+    lhs: _TermSet
+    group: _TermSet
     double: bool
 
 
@@ -258,14 +258,14 @@ class _Parser:
             raise FormulaError(f"the number {value} cannot stand in a formula (only 0 and 1 can)")
         if value == "(":
             inner = self.parse_sum()
-            tok = self.peek()
-            if tok is not None and tok[1] in ("|", "||"):
+            nxt = self.peek()
+            if nxt is not None and nxt[1] in ("|", "||"):
                 self.take()
                 group = self.parse_sum()
                 self.take(")")
                 if inner.bars or group.bars:
                     raise FormulaError("random-effects terms cannot be nested inside each other")
-                return _TermSet([], bars=[_Bar(inner, group, tok[1] == "||")])
+                return _TermSet([], bars=[_Bar(inner, group, nxt[1] == "||")])
             self.take(")")
             return inner
         if value == "^":

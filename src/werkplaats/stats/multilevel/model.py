@@ -289,9 +289,9 @@ class LmmResult:
         q = np.quantile(self.residuals.to_numpy() / self.sigma, [0, 0.25, 0.5, 0.75, 1])
         names = ["Min", "1Q", "Median", "3Q", "Max"]
         cells = [f"{v:.4f}" for v in q]
-        w = max(len(c) for c in cells + names)
-        lines.append(" ".join(n.rjust(w) for n in names))
-        lines.append(" ".join(c.rjust(w) for c in cells))
+        width = max(len(c) for c in cells + names)
+        lines.append(" ".join(n.rjust(width) for n in names))
+        lines.append(" ".join(c.rjust(width) for c in cells))
         lines.append("")
         lines.append("Random effects:")
         lines.extend(self._varcorr_lines())
@@ -586,7 +586,7 @@ def fit_lmm(
             lab = f"{base}.{k}"
         labels.append(lab)
     terms = [
-        _TermInfo(lab, rt.group_label, rt.group, spec, spec.names, levels, {l: i for i, l in enumerate(levels)})
+        _TermInfo(lab, rt.group_label, rt.group, spec, spec.names, levels, {lev: i for i, lev in enumerate(levels)})
         for lab, (rt, spec, Z, codes, levels) in zip(labels, raw_terms)
     ]
     blocks = [ReBlock(codes, Z, len(levels)) for (rt, spec, Z, codes, levels) in raw_terms]
@@ -663,11 +663,9 @@ def fit_lmm(
         )
         warnings.warn(msg, MultilevelWarning, stacklevel=2)
         messages.append(msg)
-    # lme4 checks the gradient with tolerance 0.002; the criterion grows with
-    # n, so the tolerance is scaled for very large objectives.
     # lme4 checks the gradient scaled by the Hessian (tolerance 0.002); the
     # scaling makes the check independent of the size of the data.
-    converged = bool(opt_info["success"]) and float(opt_info["max_scaled_grad"]) < GRADIENT_TOL
+    converged = bool(opt_info["success"]) and float(opt_info["max_scaled_grad"]) < GRADIENT_TOL  # type: ignore[arg-type]
     convergence = (
         f"converged after {opt_info['nfev']} evaluations; max|scaled gradient| = "
         f"{opt_info['max_scaled_grad']:.2g}"

@@ -120,3 +120,12 @@ def test_goal_score_outside_levels_is_refused(world):
     response = _client(world, "en").post(url, {"date": "2025-05-01", "level": "3"})
     assert response.status_code == 200
     assert world.goal_a.scores.count() == before
+
+
+def test_second_score_on_the_same_day_corrects_the_first(world):
+    url = reverse("casework:goal_score", kwargs={"pk": world.goal_a.pk})
+    client = _client(world, "en")
+    client.post(url, {"date": "2025-05-01", "level": "0"})
+    client.post(url, {"date": "2025-05-01", "level": "1"})
+    scores = list(world.goal_a.scores.filter(date=dt.date(2025, 5, 1)))
+    assert [s.level for s in scores] == [1]

@@ -104,3 +104,68 @@ def test_figures_suppress_small_cells(world):
     assert "Centrum" in html
     assert "&lt;10" in html  # one client in Centrum: suppressed
     assert "Noord" not in html  # another municipality
+
+
+def test_study_keys_do_not_depend_on_the_secret_key(world, settings):
+    from werkplaats.core.pseudonyms import study_pseudonym
+
+    before = study_pseudonym(world.study_s.pk, world.client_a.pk)
+    settings.SECRET_KEY = "another-secret-key-after-rotation-0123456789"
+    assert study_pseudonym(world.study_s.pk, world.client_a.pk) == before
+    settings.PSEUDONYM_KEY = "another-pseudonym-key-0123456789abcdef"
+    assert study_pseudonym(world.study_s.pk, world.client_a.pk) != before
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees"),
+    [
+        ("alice", True),
+        ("carol", True),
+        ("klaas", True),
+        ("bob", False),
+        ("rita", False),
+        ("erin", False),
+        ("paula", False),
+        ("kim", False),
+    ],
+)
+def test_who_may_see_identifying_details(world, persona, sees):
+    from werkplaats.casework.access import can_see_identity
+
+    assert can_see_identity(getattr(world, persona), world.client_a) is sees
+
+
+def test_identity_read_and_caseload_are_logged(world):
+    client = Client()
+    client.force_login(world.alice)
+    client.get(reverse("casework:caseload"))
+    client.get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
+    assert AccessLog.objects.filter(
+        user=world.alice, object_type="casework.trajectory", object_id="*"
+    ).exists()
+    assert AccessLog.objects.filter(
+        user=world.alice, object_type="casework.clientidentity", detail="identifying details"
+    ).exists()
+
+
+def test_own_data_download_holds_contacts_dilemmas_and_questionnaires(world):
+    from werkplaats.casework import services
+    from werkplaats.casework.models import WorkingPrinciple
+
+    contact = world.trajectory_a.contacts.get()
+    contact.principles.set([WorkingPrinciple.objects.get(code="outreach")])
+    contact.alliance_trust = 5
+    contact.save()
+    services.dilemma_create(
+        trajectory=world.trajectory_a, user=world.alice, date=contact.date,
+        tension="autonomy_protection", description="d", values_at_stake="v",
+        options_weighed="o", choice="c", reasons="r",
+    )
+    client = Client()
+    client.force_login(world.klaas)
+    data = json.loads(client.get(reverse("casework:me_data")).content)
+    traj = data["trajectories"][0]
+    assert traj["contacts"][0]["working_principles"] == ["outreach"]
+    assert traj["contacts"][0]["alliance"]["alliance_trust"] == 5
+    assert traj["dilemmas"][0]["tension"] == "autonomy_protection"
+    assert "questionnaires" in traj and isinstance(data["stories"], list)

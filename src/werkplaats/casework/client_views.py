@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from werkplaats.casework import access, selectors
 from werkplaats.casework.network_map import network_svg
+from werkplaats.casework.own_data import own_data
 from werkplaats.core.audit import log_access
 from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role
@@ -80,66 +81,7 @@ def _own_scores(trajectory: Any) -> list[Any]:
 def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything stored about the client, as one JSON file to download."""
     client = access.own_client_record(request.user)
-    trajectories: list[dict[str, Any]] = []
-    data: dict[str, Any] = {
-        "pseudonym": client.pseudonym,
-        "birth_year": client.birth_year,
-        "language": client.language,
-        "neighbourhood": str(client.neighbourhood) if client.neighbourhood else None,
-        "identity": None,
-        "trajectories": trajectories,
-        "consents": [
-            {
-                "purpose": c.purpose,
-                "study": c.study.title if c.study else None,
-                "given_at": c.given_at.isoformat(),
-                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
-            }
-            for c in client.consents.select_related("study")
-        ],
-    }
-    identity = getattr(client, "identity", None)
-    if identity is not None:
-        data["identity"] = {"name": identity.name, "contact": identity.contact}
-    for t in client.trajectories.prefetch_related(
-        "goals__scores", "contacts", "network_snapshots__members"
-    ):
-        trajectories.append(
-            {
-                "start": t.start.isoformat(),
-                "end": t.end.isoformat() if t.end else None,
-                "status": t.status,
-                "goals": [
-                    {
-                        "text": g.text,
-                        "levels": dict(g.level_descriptions()),
-                        "scores": [
-                            {"date": s.date.isoformat(), "level": s.level} for s in g.scores.all()
-                        ],
-                    }
-                    for g in t.goals.all()
-                ],
-                "contacts": [
-                    {"date": c.date.isoformat(), "mode": c.mode, "minutes": c.duration_minutes}
-                    for c in t.contacts.all()
-                ],
-                "network": [
-                    {
-                        "date": s.date.isoformat(),
-                        "people": [
-                            {
-                                "label": m.label,
-                                "relation": m.relation,
-                                "formal": m.formal,
-                                "closeness": m.closeness,
-                            }
-                            for m in s.members.all()
-                        ],
-                    }
-                    for s in t.network_snapshots.all()
-                ],
-            }
-        )
+    data = own_data(client)
     log_access(request.user, "export", client, "own data download")
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"

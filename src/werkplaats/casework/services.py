@@ -85,10 +85,15 @@ def goal_update(*, goal: Goal, user: User, expected_version: int, fields: dict[s
 
 @transaction.atomic
 def goal_score_add(*, goal: Goal, user: User, date: dt.date, level: int) -> GoalScore:
-    score = GoalScore(goal=goal, date=date, level=level, recorded_by=user)
+    """Score a goal on a date; a second score on the same date corrects the first."""
+    score = GoalScore.objects.filter(goal=goal, date=date).order_by("pk").first()
+    action = "change" if score else "create"
+    if score is None:
+        score = GoalScore(goal=goal, date=date)
+    score.level, score.recorded_by = level, user
     score.full_clean()
     score.save()
-    log_access(user, "create", score)
+    log_access(user, action, score)
     return score
 
 

@@ -21,8 +21,9 @@ from werkplaats.casework.forms import (
     NetworkMemberForm,
     TrajectoryForm,
 )
-from werkplaats.casework.models import ClientIdentity
+from werkplaats.casework.models import ClientIdentity, Trajectory
 from werkplaats.casework.network_map import network_svg
+from werkplaats.core.audit import log_access, log_list_access
 from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.versioning import ConcurrentEditError
 
@@ -33,7 +34,9 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status in {"open", "paused", "closed"}:
         rows = rows.filter(status=status)
-    return render(request, "casework/caseload.html", {"rows": rows[:500], "status": status})
+    shown = list(rows[:500])
+    log_list_access(request.user, Trajectory, f"caseload ({status}), {len(shown)} rows")
+    return render(request, "casework/caseload.html", {"rows": shown, "status": status})
 
 
 @login_required
@@ -42,6 +45,8 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     identity = None
     if access.can_see_identity(request.user, trajectory.client):
         identity = ClientIdentity.objects.filter(client=trajectory.client).first()
+        if identity is not None:
+            log_access(request.user, "view", identity, "identifying details")
     goals = selectors.goal_rows(trajectory)
     waves = selectors.network_waves(trajectory)
     latest_wave = waves[-1] if waves else None

@@ -31,9 +31,15 @@ if DEBUG:
     FIELD_ENCRYPTION_KEY = env_str(
         "WERKPLAATS_FIELD_KEY", "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc="
     )
+    PSEUDONYM_KEY = env_str("WERKPLAATS_PSEUDONYM_KEY", "dev-only-pseudonym-key-not-for-real-data")
 else:
     SECRET_KEY = env_str("WERKPLAATS_SECRET_KEY")
     FIELD_ENCRYPTION_KEY = env_str("WERKPLAATS_FIELD_KEY")
+    # Kept apart from the secret key, so rotating that key (sessions, CSRF) does not
+    # change every study's pseudonyms and break linking of exports over time.
+    PSEUDONYM_KEY = env_str("WERKPLAATS_PSEUDONYM_KEY")
+if len(PSEUDONYM_KEY) < 32:
+    raise ConfigurationError("WERKPLAATS_PSEUDONYM_KEY must be at least 32 characters long.")
 if len(SECRET_KEY) < 32:
     raise ConfigurationError("WERKPLAATS_SECRET_KEY must be at least 32 characters long.")
 

@@ -9,6 +9,17 @@ from django.db import models
 from werkplaats.core.models import AccessLog
 
 
+def log_list_access(user: Any, model: type[models.Model], detail: str) -> None:
+    """Log that a list of rows (pseudonymous or not) was shown, with how many."""
+    AccessLog.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=AccessLog.Action.VIEW,
+        object_type=model._meta.label_lower,
+        object_id="*",
+        detail=detail[:200],
+    )
+
+
 def log_access(user: Any, action: str, obj: models.Model, detail: str = "") -> None:
     AccessLog.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,

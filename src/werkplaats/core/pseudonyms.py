@@ -1,12 +1,21 @@
-"""Pseudonyms per study: a keyed hash, so one client gets unrelated keys in two studies."""
+"""Pseudonyms per study: a keyed hash, so one client gets unrelated keys in two studies.
+
+The key is ``WERKPLAATS_PSEUDONYM_KEY``, apart from Django's secret key: rotating the
+secret key must not change the keys researchers have linked their exports by.
+"""
 
 from __future__ import annotations
 
-from django.utils.crypto import salted_hmac
+import hashlib
+import hmac
+
+from django.conf import settings
 
 
 def study_pseudonym(study_id: int, client_id: int) -> str:
-    digest = salted_hmac(
-        "werkplaats.study-pseudonym", f"{study_id}:{client_id}", algorithm="sha256"
+    digest = hmac.new(
+        settings.PSEUDONYM_KEY.encode(),
+        f"study:{study_id}:client:{client_id}".encode(),
+        hashlib.sha256,
     ).hexdigest()
     return f"S{study_id}-{digest[:10].upper()}"

@@ -12,6 +12,9 @@ from django.http import Http404
 
 from werkplaats.partnership.models import Membership, Organisation, Role, Team, User
 
+# Accounts of people whose being known to the organisation is itself case content.
+CASE_PERSON_ROLES = (Role.CLIENT, Role.NETWORK_MEMBER)
+
 
 def require_role(user: User, *roles: str) -> None:
     if not user.is_authenticated or not user.has_role(*roles):

@@ -32,12 +32,21 @@ def team_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = access.access_organisation_by_id(request.user, pk)
-    members = organisation.memberships.select_related("user", "team").order_by(
+    # Who is a client or in a client's network is case content: an admin sees staff by
+    # name, and of the others only how many accounts there are.
+    memberships = organisation.memberships.select_related("user", "team")
+    staff = memberships.exclude(role__in=access.CASE_PERSON_ROLES).order_by(
         "role", "user__last_name"
     )
+    case_accounts = memberships.filter(role__in=access.CASE_PERSON_ROLES).count()
     teams = organisation.teams.annotate(n_members=Count("memberships"))
     return render(
         request,
         "partnership/organisation.html",
-        {"organisation": organisation, "members": members, "teams": teams},
+        {
+            "organisation": organisation,
+            "members": staff,
+            "case_accounts": case_accounts,
+            "teams": teams,
+        },
     )

@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0003_load_lookup_lists'),
+        ("casework", "0003_load_lookup_lists"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='actorkind',
-            name='name_en',
+            model_name="actorkind",
+            name="name_en",
             field=models.CharField(max_length=200),
         ),
         migrations.AlterField(
-            model_name='actorkind',
-            name='name_nl',
+            model_name="actorkind",
+            name="name_nl",
             field=models.CharField(max_length=200),
         ),
         migrations.AlterField(
-            model_name='targetgroup',
-            name='name_en',
+            model_name="targetgroup",
+            name="name_en",
             field=models.CharField(max_length=200),
         ),
         migrations.AlterField(
-            model_name='targetgroup',
-            name='name_nl',
+            model_name="targetgroup",
+            name="name_nl",
             field=models.CharField(max_length=200),
         ),
         migrations.AlterField(
-            model_name='workingprinciple',
-            name='name_en',
+            model_name="workingprinciple",
+            name="name_en",
             field=models.CharField(max_length=200),
         ),
         migrations.AlterField(
-            model_name='workingprinciple',
-            name='name_nl',
+            model_name="workingprinciple",
+            name="name_nl",
             field=models.CharField(max_length=200),
         ),
     ]

@@ -165,3 +165,48 @@ def test_command_line_export_needs_the_format_for_csv(db, tmp_path) -> None:
         call_command("instruments", "export", "pearlin-mastery", "-o", str(tmp_path / "x.csv"))
     call_command("instruments", "export", "pearlin-mastery", "-o", str(tmp_path / "x.xlsx"))
     assert (tmp_path / "x.xlsx").read_bytes()[:2] == b"PK"
+
+
+def _licensed_zrm() -> dict:
+    data = yaml.safe_load((LIBRARY / "zrm.yaml").read_text(encoding="utf-8"))
+    data.update(kind="questionnaire", version="licensed-2017")
+    data["licence"] = {**data["licence"], "item_text_included": True}
+    for item in data["items"]:
+        item["text"] = {"nl": f"Beschrijving van {item['id']} (gelicentieerde tekst)"}
+    return data
+
+
+def test_two_organisations_importing_the_same_licensed_definition_get_their_own_versions(
+    world,
+) -> None:
+    data = _licensed_zrm()
+    version_a, created_a = services.version_store(
+        data=copy.deepcopy(data), organisation=world.org_a, user=world.erin
+    )
+    version_b, created_b = services.version_store(
+        data=copy.deepcopy(data), organisation=world.org_b, user=world.frank
+    )
+    assert created_a and created_b
+    assert version_a.pk != version_b.pk
+    assert version_a.content_hash == version_b.content_hash
+    assert (version_a.organisation, version_b.organisation) == (world.org_a, world.org_b)
+    client = Client()
+    client.force_login(world.bob)
+    assert client.get(reverse("instruments:version", args=[version_b.pk])).status_code == 200
+    assert client.get(reverse("instruments:version", args=[version_a.pk])).status_code == 404
+    client.force_login(world.alice)
+    assert client.get(reverse("instruments:version", args=[version_a.pk])).status_code == 200
+    assert client.get(reverse("instruments:version", args=[version_b.pk])).status_code == 404
+    # importing again within one organisation still reuses its own version
+    again, created = services.version_store(data=copy.deepcopy(data), organisation=world.org_b)
+    assert again.pk == version_b.pk and not created
+
+
+def test_a_public_import_of_privately_held_content_creates_the_public_version(world) -> None:
+    data = _licensed_zrm()
+    private, _ = services.version_store(data=copy.deepcopy(data), organisation=world.org_a)
+    public, created = services.version_store(data=copy.deepcopy(data), user=world.rita)
+    assert created and public.pk != private.pk and public.organisation is None
+    # an organisation importing content that is public reuses the public version
+    reused, created = services.version_store(data=copy.deepcopy(data), organisation=world.org_b)
+    assert reused.pk == public.pk and not created

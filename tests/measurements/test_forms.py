@@ -208,3 +208,20 @@ def test_starting_a_network_assessment_shows_the_link_once(world) -> None:
     )
     assert response.status_code == 200
     assert "/q/" in response.content.decode()
+
+
+def test_clearing_an_answer_after_sending_is_refused_even_with_a_stale_object(world) -> None:
+    from django.core.exceptions import ValidationError
+
+    from werkplaats.measurements import services
+
+    assessment = open_assessment(world.trajectory_a, "client")
+    for item, value in ALL_MAX.items():
+        services.answer_save(assessment=assessment, item_id=item, value=value)
+    stale = Assessment.objects.get(pk=assessment.pk)  # read before sending: still open
+    services.assessment_complete(assessment=assessment, user=None)
+    assert not stale.complete
+    with pytest.raises(ValidationError) as exc:
+        services.answer_clear(assessment=stale, item_id="m1")
+    assert exc.value.code == "complete"
+    assert assessment.answers.filter(item_id="m1").exists()

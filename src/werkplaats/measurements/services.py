@@ -198,6 +198,11 @@ def answer_save(*, assessment: Assessment, item_id: str, value: object) -> Answe
 @transaction.atomic
 def answer_clear(*, assessment: Assessment, item_id: str) -> None:
     """Take an answer back (the person chose to leave the question open)."""
+    # Lock and re-read like answer_save: a late autosave after sending must not remove an
+    # answer from a complete assessment (the caller's object may be stale).
+    assessment = (
+        Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
+    )
     _refuse_if_complete(assessment)
     if item_id not in {i.id for i in assessment.version.parsed.items}:
         raise ValidationError(

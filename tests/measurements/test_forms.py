@@ -95,7 +95,7 @@ def test_without_script_next_saves_and_moves_on(klaas, assessment) -> None:
 def test_sending_an_incomplete_form_names_the_missing_questions(klaas, assessment) -> None:
     klaas.post(answer_url(assessment), {"item": "m1", "value": "2"})
     response = klaas.post(reverse("measurements:complete", args=[assessment.pk]))
-    assert response.status_code == 200
+    assert response.status_code == 400  # like an invalid answer on the form itself
     assert "(6)" in response.content.decode()
     assessment.refresh_from_db()
     assert not assessment.complete
@@ -161,6 +161,12 @@ def test_a_network_member_answers_through_the_link_without_an_account(world) -> 
         ).status_code
         == 410
     )
+
+
+def test_sending_an_incomplete_form_through_the_link_is_a_bad_request(world) -> None:
+    token = make_link(world.trajectory_a)
+    response = Client().post(reverse("measurements:link_complete", args=[token]))
+    assert response.status_code == 400 and "(7)" in response.content.decode()
 
 
 def test_the_link_expires(world) -> None:

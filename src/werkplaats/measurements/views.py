@@ -343,7 +343,7 @@ def _complete(
         context = _form_context(request, assessment, urls, bare=bare)
         context["errors"] = exc.messages
         context["missing"] = (exc.params or {}).get("missing", []) if hasattr(exc, "params") else []
-        return render(request, "measurements/fill.html", context)
+        return render(request, "measurements/fill.html", context, status=400)
     assessment.refresh_from_db()
     if assessment.informant == Informant.PROFESSIONAL:
         messages.success(request, _("Your rating was saved."))

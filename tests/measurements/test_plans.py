@@ -337,3 +337,43 @@ def test_the_due_list_reads_a_whole_caseload_in_a_few_queries(
     with django_assert_max_num_queries(8):
         rows = selectors.due_list(world.alice, dt.date(2025, 6, 1))
     assert len({r.trajectory.pk for r in rows}) == 31
+
+
+def _looked_too_early(monkeypatch, model) -> None:  # type: ignore[no-untyped-def]
+    """The code under test looks before a concurrent request's row is committed: its first
+    lookup finds nothing, although the row exists by the time it inserts its own."""
+    manager = model.objects
+    real = manager.filter
+    calls = []
+
+    def first_finds_nothing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return manager.none() if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(manager, "filter", first_finds_nothing)
+
+
+def test_two_first_requests_for_a_plan_share_one_plan(world, monkeypatch) -> None:
+    trajectory = TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
+    rival = MeasurementPlan.objects.create(trajectory=trajectory)
+    _looked_too_early(monkeypatch, MeasurementPlan)
+    assert services.plan_for(trajectory).pk == rival.pk
+    assert MeasurementPlan.objects.filter(trajectory=trajectory).count() == 1
+
+
+def test_two_concurrent_starts_of_one_assessment_share_it(world, monkeypatch) -> None:
+    from tests.measurements.factories import open_assessment
+    from werkplaats.instruments.models import Instrument
+    from werkplaats.measurements.models import Assessment
+
+    rival = open_assessment(world.trajectory_a, "client")
+    _looked_too_early(monkeypatch, Assessment)
+    again = services.assessment_start(
+        trajectory=world.trajectory_a,
+        instrument=Instrument.objects.get(slug="pearlin-mastery"),
+        informant="client",
+        wave="intake",
+        wave_date=world.trajectory_a.start,
+        user=world.alice,
+    )
+    assert again.pk == rival.pk

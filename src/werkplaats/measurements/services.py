@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,16 +83,26 @@ def plan_for(trajectory: Trajectory) -> MeasurementPlan:
             for name in ("intake", "interval_months", "closure", "follow_up_months", "grace_days")
         }
         entries = schedule.instruments or DEFAULT_INSTRUMENTS
-    plan = MeasurementPlan.objects.create(trajectory=trajectory, **fields)
     instruments = {
         i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])
     }
-    PlannedInstrument.objects.bulk_create(
-        PlannedInstrument(plan=plan, instrument=instruments[e["instrument"]], informant=informant)
-        for e in entries
-        if e["instrument"] in instruments
-        for informant in e["informants"]
-    )
+    # Two first requests (the plan page opened twice) may both find no plan: the second
+    # insert fails on the one-plan-per-trajectory key, and that request uses the first's.
+    try:
+        with transaction.atomic():
+            plan = MeasurementPlan.objects.create(trajectory=trajectory, **fields)
+            PlannedInstrument.objects.bulk_create(
+                PlannedInstrument(
+                    plan=plan, instrument=instruments[e["instrument"]], informant=informant
+                )
+                for e in entries
+                if e["instrument"] in instruments
+                for informant in e["informants"]
+            )
+    except IntegrityError:
+        plan = MeasurementPlan.objects.filter(trajectory=trajectory).first()
+        if plan is None:
+            raise
     return plan
 
 
@@ -163,8 +173,19 @@ def assessment_start(
         wave_date=wave_date,
         created_by=user,
     )
-    assessment.full_clean()
-    assessment.save()
+    # The unique wave key is left to the database: two concurrent starts may both pass
+    # the check above, and the second then reopens the first's assessment.
+    assessment.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError:
+        existing = Assessment.objects.filter(
+            trajectory=trajectory, instrument=instrument, informant=informant, wave=wave
+        ).first()
+        if existing is None:
+            raise
+        return existing
     if user is not None:
         log_access(user, "create", assessment)
     return assessment

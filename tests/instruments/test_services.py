@@ -210,3 +210,58 @@ def test_a_public_import_of_privately_held_content_creates_the_public_version(wo
     # an organisation importing content that is public reuses the public version
     reused, created = services.version_store(data=copy.deepcopy(data), organisation=world.org_b)
     assert reused.pk == public.pk and not created
+
+
+def _upload(data: dict) -> io.BytesIO:
+    upload = io.BytesIO(yaml.safe_dump(data, allow_unicode=True).encode())
+    upload.name = "licensed.yaml"
+    return upload
+
+
+def test_an_admin_of_several_organisations_chooses_whose_licence_it_is(world) -> None:
+    from werkplaats.partnership.models import Membership, Role
+
+    Membership.objects.create(user=world.erin, organisation=world.org_b, role=Role.ORG_ADMIN)
+    client = Client()
+    client.force_login(world.erin)
+    url = reverse("instruments:import")
+    assert 'name="organisation"' in client.get(url).content.decode()
+    post = {"language": "nl", "for_organisation": "on"}
+    # no choice: refused, nothing stored under an arbitrary organisation
+    response = client.post(url, {**post, "file": _upload(_licensed_zrm())})
+    assert response.status_code == 400
+    assert not InstrumentVersion.objects.filter(label="licensed-2017").exists()
+    # an organisation the user does not administer: refused
+    response = client.post(
+        url, {**post, "organisation": world.org_university.pk, "file": _upload(_licensed_zrm())}
+    )
+    assert response.status_code == 400
+    assert not InstrumentVersion.objects.filter(label="licensed-2017").exists()
+    response = client.post(
+        url, {**post, "organisation": world.org_b.pk, "file": _upload(_licensed_zrm())}
+    )
+    assert response.status_code == 200
+    assert InstrumentVersion.objects.get(label="licensed-2017").organisation == world.org_b
+
+
+def test_an_admin_of_one_organisation_imports_under_it_without_choosing(world) -> None:
+    client = Client()
+    client.force_login(world.frank)
+    url = reverse("instruments:import")
+    assert 'name="organisation"' not in client.get(url).content.decode()
+    response = client.post(
+        url, {"language": "nl", "for_organisation": "on", "file": _upload(_licensed_zrm())}
+    )
+    assert response.status_code == 200
+    assert InstrumentVersion.objects.get(label="licensed-2017").organisation == world.org_b
+
+
+def test_a_researcher_cannot_import_under_an_organisations_licence(world) -> None:
+    client = Client()
+    client.force_login(world.rita)
+    response = client.post(
+        reverse("instruments:import"),
+        {"language": "nl", "for_organisation": "on", "file": _upload(_licensed_zrm())},
+    )
+    assert response.status_code == 400
+    assert not InstrumentVersion.objects.filter(label="licensed-2017").exists()

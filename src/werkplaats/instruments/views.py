@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods
 from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.instruments import access, formats, selectors, services
 from werkplaats.instruments.forms import ImportForm
-from werkplaats.partnership.models import Membership, Role
 from werkplaats.stats.scoring import DefinitionError
 
 
@@ -74,21 +73,24 @@ def version_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_definitions(request: AuthenticatedHttpRequest) -> HttpResponse:
     access.require_importer(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        organisations=access.licence_organisations(request.user),
+    )
     context: dict[str, object] = {"form": form}
     status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        organisation = None
-        if form.cleaned_data["for_organisation"]:
-            membership = Membership.objects.filter(user=request.user, role=Role.ORG_ADMIN).first()
-            if membership is None:
-                form.add_error(
-                    "for_organisation",
-                    _("Only an organisation admin can import under the organisation's licence."),
-                )
-                return render(request, "instruments/import.html", context, status=400)
-            organisation = membership.organisation
+        organisation = form.licence_organisation()
+        if form.cleaned_data["for_organisation"] and organisation is None:
+            form.add_error(
+                "for_organisation",
+                _("Only an organisation admin can import under the organisation's licence."),
+            )
+            return render(request, "instruments/import.html", context, status=400)
         try:
             outcome = services.definitions_import(
                 content=upload.read(formats.MAX_BYTES + 1),

@@ -8,7 +8,6 @@ through the same checks as a person answering.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Method, Trajectory
 from werkplaats.core.audit import log_access
+from werkplaats.core.one_time import expiry, make_token
 from werkplaats.core.versioning import save_versioned
 from werkplaats.instruments.access import visible_versions_for_organisations
 from werkplaats.instruments.models import Instrument, InstrumentVersion
-from werkplaats.measurements.access import token_hash
 from werkplaats.measurements.models import (
     Answer,
     Assessment,
@@ -264,12 +263,12 @@ def link_create(
     if assessment.informant != Informant.NETWORK_MEMBER:
         raise ValidationError(_("One-time links are for network members."))
     _refuse_if_complete(assessment)
-    token = secrets.token_urlsafe(24)
+    token, digest = make_token()
     OneTimeLink.objects.filter(assessment=assessment).delete()
     link = OneTimeLink.objects.create(
         assessment=assessment,
-        token_hash=token_hash(token),
-        expires_at=timezone.now() + dt.timedelta(days=days),
+        token_hash=digest,
+        expires_at=expiry(days),
         created_by=user,
     )
     log_access(user, "create", link)

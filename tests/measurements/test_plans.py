@@ -377,3 +377,31 @@ def test_two_concurrent_starts_of_one_assessment_share_it(world, monkeypatch) ->
         user=world.alice,
     )
     assert again.pk == rival.pk
+
+
+def test_score_charts_in_the_active_language_and_per_informant(world) -> None:
+    from django.utils import translation
+
+    t = world.trajectory_a
+    services.assessments_record_bulk(
+        [
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "client", "intake", dt.date(2025, 1, 15), LOW
+            ),
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "professional", "intake", dt.date(2025, 1, 15), MAX
+            ),
+        ]
+    )
+    today = dt.date(2025, 2, 1)
+    every = selectors.score_charts(t, today)
+    pearlin = next(entry for entry, _svg in every if entry.instrument.slug == "pearlin-mastery")
+    assert set(pearlin.series) == {"client", "professional"}
+    own = selectors.score_charts(t, today, informant="client")
+    assert own and all(set(entry.series) == {"client"} for entry, _svg in own)
+    assert selectors.score_charts(None, today) == []
+    with translation.override("en"):
+        english = selectors.score_charts(t, today)[0][1]
+    with translation.override("nl"):
+        dutch = selectors.score_charts(t, today)[0][1]
+    assert english != dutch

@@ -5,18 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from werkplaats.core.http import AuthenticatedHttpRequest
+from werkplaats.core.i18n import current_language
 from werkplaats.instruments import access, formats, selectors, services
 from werkplaats.instruments.forms import ImportForm
 from werkplaats.stats.scoring import DefinitionError
-
-
-def _language() -> str:
-    return "en" if (get_language() or "nl").startswith("en") else "nl"
 
 
 @login_required
@@ -32,7 +28,7 @@ def library(request: AuthenticatedHttpRequest) -> HttpResponse:
 def version_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = access.access_version_by_id(request.user, pk)
     definition = version.parsed
-    language = _language()
+    language = current_language()
     items = [
         {
             "item": item,
@@ -60,7 +56,7 @@ def version_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = access.access_version_by_id(request.user, pk)
     fmt = request.GET.get("format", "yaml")
     try:
-        result = formats.write(version.parsed, fmt, request.GET.get("language", _language()))
+        result = formats.write(version.parsed, fmt, request.GET.get("language", current_language()))
     except formats.FormatError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(result.content, content_type=result.media_type)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.measurements.factories import expired_token, make_link, open_assessment
+from tests.measurements.factories import answer_all, expired_token, make_link, open_assessment
 from tests.personas import PERSONAS
 
 ALL = {p: 200 for p in PERSONAS}
@@ -91,7 +91,7 @@ MATRIX = [
     ),
     Row(
         "measurements:complete",
-        lambda w: {"pk": open_assessment(w.trajectory_a).pk},
+        lambda w: {"pk": answer_all(open_assessment(w.trajectory_a)).pk},
         ANSWER_CLIENT,
         method="post",
     ),
@@ -105,7 +105,7 @@ MATRIX = [
     ),
     Row(
         "measurements:link_complete",
-        lambda w: {"token": make_link(w.trajectory_a)},
+        lambda w: {"token": make_link(w.trajectory_a, answered=True)},
         ANYONE,
         method="post",
         anonymous=200,

@@ -165,3 +165,103 @@ def test_command_line_export_needs_the_format_for_csv(db, tmp_path) -> None:
         call_command("instruments", "export", "pearlin-mastery", "-o", str(tmp_path / "x.csv"))
     call_command("instruments", "export", "pearlin-mastery", "-o", str(tmp_path / "x.xlsx"))
     assert (tmp_path / "x.xlsx").read_bytes()[:2] == b"PK"
+
+
+def _licensed_zrm() -> dict:
+    data = yaml.safe_load((LIBRARY / "zrm.yaml").read_text(encoding="utf-8"))
+    data.update(kind="questionnaire", version="licensed-2017")
+    data["licence"] = {**data["licence"], "item_text_included": True}
+    for item in data["items"]:
+        item["text"] = {"nl": f"Beschrijving van {item['id']} (gelicentieerde tekst)"}
+    return data
+
+
+def test_two_organisations_importing_the_same_licensed_definition_get_their_own_versions(
+    world,
+) -> None:
+    data = _licensed_zrm()
+    version_a, created_a = services.version_store(
+        data=copy.deepcopy(data), organisation=world.org_a, user=world.erin
+    )
+    version_b, created_b = services.version_store(
+        data=copy.deepcopy(data), organisation=world.org_b, user=world.frank
+    )
+    assert created_a and created_b
+    assert version_a.pk != version_b.pk
+    assert version_a.content_hash == version_b.content_hash
+    assert (version_a.organisation, version_b.organisation) == (world.org_a, world.org_b)
+    client = Client()
+    client.force_login(world.bob)
+    assert client.get(reverse("instruments:version", args=[version_b.pk])).status_code == 200
+    assert client.get(reverse("instruments:version", args=[version_a.pk])).status_code == 404
+    client.force_login(world.alice)
+    assert client.get(reverse("instruments:version", args=[version_a.pk])).status_code == 200
+    assert client.get(reverse("instruments:version", args=[version_b.pk])).status_code == 404
+    # importing again within one organisation still reuses its own version
+    again, created = services.version_store(data=copy.deepcopy(data), organisation=world.org_b)
+    assert again.pk == version_b.pk and not created
+
+
+def test_a_public_import_of_privately_held_content_creates_the_public_version(world) -> None:
+    data = _licensed_zrm()
+    private, _ = services.version_store(data=copy.deepcopy(data), organisation=world.org_a)
+    public, created = services.version_store(data=copy.deepcopy(data), user=world.rita)
+    assert created and public.pk != private.pk and public.organisation is None
+    # an organisation importing content that is public reuses the public version
+    reused, created = services.version_store(data=copy.deepcopy(data), organisation=world.org_b)
+    assert reused.pk == public.pk and not created
+
+
+def _upload(data: dict) -> io.BytesIO:
+    upload = io.BytesIO(yaml.safe_dump(data, allow_unicode=True).encode())
+    upload.name = "licensed.yaml"
+    return upload
+
+
+def test_an_admin_of_several_organisations_chooses_whose_licence_it_is(world) -> None:
+    from werkplaats.partnership.models import Membership, Role
+
+    Membership.objects.create(user=world.erin, organisation=world.org_b, role=Role.ORG_ADMIN)
+    client = Client()
+    client.force_login(world.erin)
+    url = reverse("instruments:import")
+    assert 'name="organisation"' in client.get(url).content.decode()
+    post = {"language": "nl", "for_organisation": "on"}
+    # no choice: refused, nothing stored under an arbitrary organisation
+    response = client.post(url, {**post, "file": _upload(_licensed_zrm())})
+    assert response.status_code == 400
+    assert not InstrumentVersion.objects.filter(label="licensed-2017").exists()
+    # an organisation the user does not administer: refused
+    response = client.post(
+        url, {**post, "organisation": world.org_university.pk, "file": _upload(_licensed_zrm())}
+    )
+    assert response.status_code == 400
+    assert not InstrumentVersion.objects.filter(label="licensed-2017").exists()
+    response = client.post(
+        url, {**post, "organisation": world.org_b.pk, "file": _upload(_licensed_zrm())}
+    )
+    assert response.status_code == 200
+    assert InstrumentVersion.objects.get(label="licensed-2017").organisation == world.org_b
+
+
+def test_an_admin_of_one_organisation_imports_under_it_without_choosing(world) -> None:
+    client = Client()
+    client.force_login(world.frank)
+    url = reverse("instruments:import")
+    assert 'name="organisation"' not in client.get(url).content.decode()
+    response = client.post(
+        url, {"language": "nl", "for_organisation": "on", "file": _upload(_licensed_zrm())}
+    )
+    assert response.status_code == 200
+    assert InstrumentVersion.objects.get(label="licensed-2017").organisation == world.org_b
+
+
+def test_a_researcher_cannot_import_under_an_organisations_licence(world) -> None:
+    client = Client()
+    client.force_login(world.rita)
+    response = client.post(
+        reverse("instruments:import"),
+        {"language": "nl", "for_organisation": "on", "file": _upload(_licensed_zrm())},
+    )
+    assert response.status_code == 400
+    assert not InstrumentVersion.objects.filter(label="licensed-2017").exists()

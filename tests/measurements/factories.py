@@ -27,8 +27,17 @@ def open_assessment(
     )
 
 
-def make_link(trajectory: Trajectory, days: int = 14) -> str:
+def answer_all(assessment: Assessment) -> Assessment:
+    """Answer every question (with its first option), so that it can be sent in."""
+    for item in assessment.version.parsed.items:
+        services.answer_save(assessment=assessment, item_id=item.id, value=item.options[0].value)
+    return assessment
+
+
+def make_link(trajectory: Trajectory, days: int = 14, *, answered: bool = False) -> str:
     assessment = open_assessment(trajectory, "network_member")
+    if answered:
+        answer_all(assessment)
     _link, token = services.link_create(
         assessment=assessment, user=trajectory.lead_professional, days=days
     )

@@ -95,7 +95,7 @@ def test_without_script_next_saves_and_moves_on(klaas, assessment) -> None:
 def test_sending_an_incomplete_form_names_the_missing_questions(klaas, assessment) -> None:
     klaas.post(answer_url(assessment), {"item": "m1", "value": "2"})
     response = klaas.post(reverse("measurements:complete", args=[assessment.pk]))
-    assert response.status_code == 200
+    assert response.status_code == 400  # like an invalid answer on the form itself
     assert "(6)" in response.content.decode()
     assessment.refresh_from_db()
     assert not assessment.complete
@@ -163,6 +163,12 @@ def test_a_network_member_answers_through_the_link_without_an_account(world) -> 
     )
 
 
+def test_sending_an_incomplete_form_through_the_link_is_a_bad_request(world) -> None:
+    token = make_link(world.trajectory_a)
+    response = Client().post(reverse("measurements:link_complete", args=[token]))
+    assert response.status_code == 400 and "(7)" in response.content.decode()
+
+
 def test_the_link_expires(world) -> None:
     with time_machine.travel(dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC), tick=False):
         token = make_link(world.trajectory_a, days=14)
@@ -208,3 +214,20 @@ def test_starting_a_network_assessment_shows_the_link_once(world) -> None:
     )
     assert response.status_code == 200
     assert "/q/" in response.content.decode()
+
+
+def test_clearing_an_answer_after_sending_is_refused_even_with_a_stale_object(world) -> None:
+    from django.core.exceptions import ValidationError
+
+    from werkplaats.measurements import services
+
+    assessment = open_assessment(world.trajectory_a, "client")
+    for item, value in ALL_MAX.items():
+        services.answer_save(assessment=assessment, item_id=item, value=value)
+    stale = Assessment.objects.get(pk=assessment.pk)  # read before sending: still open
+    services.assessment_complete(assessment=assessment, user=None)
+    assert not stale.complete
+    with pytest.raises(ValidationError) as exc:
+        services.answer_clear(assessment=stale, item_id="m1")
+    assert exc.value.code == "complete"
+    assert assessment.answers.filter(item_id="m1").exists()

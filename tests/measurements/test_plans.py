@@ -337,3 +337,71 @@ def test_the_due_list_reads_a_whole_caseload_in_a_few_queries(
     with django_assert_max_num_queries(8):
         rows = selectors.due_list(world.alice, dt.date(2025, 6, 1))
     assert len({r.trajectory.pk for r in rows}) == 31
+
+
+def _looked_too_early(monkeypatch, model) -> None:  # type: ignore[no-untyped-def]
+    """The code under test looks before a concurrent request's row is committed: its first
+    lookup finds nothing, although the row exists by the time it inserts its own."""
+    manager = model.objects
+    real = manager.filter
+    calls = []
+
+    def first_finds_nothing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return manager.none() if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(manager, "filter", first_finds_nothing)
+
+
+def test_two_first_requests_for_a_plan_share_one_plan(world, monkeypatch) -> None:
+    trajectory = TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
+    rival = MeasurementPlan.objects.create(trajectory=trajectory)
+    _looked_too_early(monkeypatch, MeasurementPlan)
+    assert services.plan_for(trajectory).pk == rival.pk
+    assert MeasurementPlan.objects.filter(trajectory=trajectory).count() == 1
+
+
+def test_two_concurrent_starts_of_one_assessment_share_it(world, monkeypatch) -> None:
+    from tests.measurements.factories import open_assessment
+    from werkplaats.instruments.models import Instrument
+    from werkplaats.measurements.models import Assessment
+
+    rival = open_assessment(world.trajectory_a, "client")
+    _looked_too_early(monkeypatch, Assessment)
+    again = services.assessment_start(
+        trajectory=world.trajectory_a,
+        instrument=Instrument.objects.get(slug="pearlin-mastery"),
+        informant="client",
+        wave="intake",
+        wave_date=world.trajectory_a.start,
+        user=world.alice,
+    )
+    assert again.pk == rival.pk
+
+
+def test_score_charts_in_the_active_language_and_per_informant(world) -> None:
+    from django.utils import translation
+
+    t = world.trajectory_a
+    services.assessments_record_bulk(
+        [
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "client", "intake", dt.date(2025, 1, 15), LOW
+            ),
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "professional", "intake", dt.date(2025, 1, 15), MAX
+            ),
+        ]
+    )
+    today = dt.date(2025, 2, 1)
+    every = selectors.score_charts(t, today)
+    pearlin = next(entry for entry, _svg in every if entry.instrument.slug == "pearlin-mastery")
+    assert set(pearlin.series) == {"client", "professional"}
+    own = selectors.score_charts(t, today, informant="client")
+    assert own and all(set(entry.series) == {"client"} for entry, _svg in own)
+    assert selectors.score_charts(None, today) == []
+    with translation.override("en"):
+        english = selectors.score_charts(t, today)[0][1]
+    with translation.override("nl"):
+        dutch = selectors.score_charts(t, today)[0][1]
+    assert english != dutch

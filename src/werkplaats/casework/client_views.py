@@ -8,12 +8,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from werkplaats.casework import access, selectors
 from werkplaats.casework.network_map import network_svg
 from werkplaats.casework.own_data import own_data
 from werkplaats.core.audit import log_access
 from werkplaats.core.http import AuthenticatedHttpRequest
+from werkplaats.measurements.selectors import score_charts
 from werkplaats.partnership.models import Membership, Role
 
 
@@ -54,27 +56,9 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
             "network_svg": network_svg(waves[-1].members, "Ik") if waves else None,
             "consents": consents,
             "who_may_see": _who_may_see(client, trajectories),
-            "charts": _own_scores(current),
+            "charts": score_charts(current, timezone.localdate(), informant="client"),
         },
     )
-
-
-def _own_scores(trajectory: Any) -> list[Any]:
-    """The client's own answers over the waves (their own series only), as charts."""
-    if trajectory is None:
-        return []
-    from django.utils import timezone
-
-    from werkplaats.measurements.charts import scores_svg
-    from werkplaats.measurements.selectors import instrument_scores
-    from werkplaats.measurements.views import _language
-
-    own = []
-    for entry in instrument_scores(trajectory, timezone.localdate()):
-        if "client" in entry.series:
-            entry.series = {"client": entry.series["client"]}
-            own.append((entry, scores_svg(entry, _language())))
-    return own
 
 
 @login_required

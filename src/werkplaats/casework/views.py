@@ -26,6 +26,7 @@ from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access, log_list_access
 from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.versioning import ConcurrentEditError
+from werkplaats.measurements.selectors import score_charts
 
 
 @login_required
@@ -65,22 +66,9 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             if latest_wave
             else None,
             "can_write": trajectory.lead_professional_id == request.user.pk,
-            "charts": _measurement_charts(trajectory),
+            "charts": score_charts(trajectory, timezone.localdate()),
         },
     )
-
-
-def _measurement_charts(trajectory: object) -> list[object]:
-    """Scores per instrument over the waves (the measurements app draws them)."""
-    from werkplaats.measurements.charts import scores_svg
-    from werkplaats.measurements.selectors import instrument_scores
-    from werkplaats.measurements.views import _language
-
-    language = _language()
-    return [
-        (s, scores_svg(s, language))
-        for s in instrument_scores(trajectory, timezone.localdate())  # type: ignore[arg-type]
-    ]
 
 
 @login_required

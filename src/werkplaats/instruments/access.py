@@ -13,7 +13,7 @@ from django.http import Http404
 
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.partnership.access import require_role
-from werkplaats.partnership.models import Role, User
+from werkplaats.partnership.models import Organisation, Role, User
 
 READERS = (
     Role.PROFESSIONAL,
@@ -48,3 +48,12 @@ def access_version_by_id(user: User, version_id: int) -> InstrumentVersion:
 
 def require_importer(user: User) -> None:
     require_role(user, *IMPORTERS)
+
+
+def licence_organisations(user: User) -> QuerySet[Organisation]:
+    """The organisations under whose own licence this user may import: those they administer."""
+    return (
+        Organisation.objects.filter(memberships__user=user, memberships__role=Role.ORG_ADMIN)
+        .distinct()
+        .order_by("name", "pk")
+    )

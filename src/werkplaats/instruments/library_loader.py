@@ -29,7 +29,8 @@ def load_into(instrument_model: Any, version_model: Any, directory: Path = LIBRA
     created = 0
     for data in library_definitions(directory):
         digest = content_hash(data)
-        if version_model.objects.filter(content_hash=digest).exists():
+        # Only the shared library counts: an organisation's private copy is not public.
+        if version_model.objects.filter(content_hash=digest, organisation__isnull=True).exists():
             continue
         instrument, _new = instrument_model.objects.get_or_create(
             slug=data["id"],

@@ -43,7 +43,9 @@ class InstrumentVersion(models.Model):
 
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
     label = models.CharField(_("version"), max_length=40)
-    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, unique=True)
+    # Unique per organisation, not globally: an organisation's own licensed import must
+    # never reuse (and so reveal) another organisation's version of the same content.
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)
     definition = models.JSONField()
     licence_code = models.CharField(_("licence"), max_length=30)
     source_format = models.CharField(_("imported from"), max_length=20, default="yaml")
@@ -76,6 +78,16 @@ class InstrumentVersion(models.Model):
                 fields=["instrument", "label", "organisation"],
                 condition=models.Q(organisation__isnull=False),
                 name="instrumentversion_unique_own_label",
+            ),
+            # One version per content in the shared library, and one per organisation.
+            models.UniqueConstraint(
+                fields=["content_hash"],
+                condition=models.Q(organisation__isnull=True),
+                name="instrumentversion_unique_shared_content",
+            ),
+            models.UniqueConstraint(
+                fields=["content_hash", "organisation"],
+                name="instrumentversion_unique_own_content",
             ),
         ]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q
 
 from werkplaats.core.audit import log_access
 from werkplaats.instruments import formats
@@ -58,10 +59,21 @@ def version_store(
     organisation: Organisation | None = None,
     source_format: str = "yaml",
 ) -> tuple[InstrumentVersion, bool]:
-    """Store one definition as an immutable version; an identical one is reused."""
+    """Store one definition as an immutable version; an identical one is reused.
+
+    Only a version the importer's side may see is reused: a public one, or one of the
+    same organisation. Another organisation's licensed version is never handed out.
+    """
     definition = parse_definition(data)
     digest = content_hash(definition.data)
-    existing = InstrumentVersion.objects.filter(content_hash=digest).first()
+    reach = Q(organisation__isnull=True)
+    if organisation is not None:
+        reach |= Q(organisation=organisation)
+    existing = (
+        InstrumentVersion.objects.filter(reach, content_hash=digest)
+        .order_by(F("organisation").asc(nulls_first=True))
+        .first()
+    )
     if existing is not None:
         return existing, False
     _check_label(definition, digest, organisation)

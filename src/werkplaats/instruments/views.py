@@ -5,19 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from werkplaats.core.http import AuthenticatedHttpRequest
+from werkplaats.core.i18n import current_language
 from werkplaats.instruments import access, formats, selectors, services
 from werkplaats.instruments.forms import ImportForm
-from werkplaats.partnership.models import Membership, Role
 from werkplaats.stats.scoring import DefinitionError
-
-
-def _language() -> str:
-    return "en" if (get_language() or "nl").startswith("en") else "nl"
 
 
 @login_required
@@ -33,7 +28,7 @@ def library(request: AuthenticatedHttpRequest) -> HttpResponse:
 def version_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = access.access_version_by_id(request.user, pk)
     definition = version.parsed
-    language = _language()
+    language = current_language()
     items = [
         {
             "item": item,
@@ -61,7 +56,7 @@ def version_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = access.access_version_by_id(request.user, pk)
     fmt = request.GET.get("format", "yaml")
     try:
-        result = formats.write(version.parsed, fmt, request.GET.get("language", _language()))
+        result = formats.write(version.parsed, fmt, request.GET.get("language", current_language()))
     except formats.FormatError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(result.content, content_type=result.media_type)
@@ -74,21 +69,24 @@ def version_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_definitions(request: AuthenticatedHttpRequest) -> HttpResponse:
     access.require_importer(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        organisations=access.licence_organisations(request.user),
+    )
     context: dict[str, object] = {"form": form}
     status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        organisation = None
-        if form.cleaned_data["for_organisation"]:
-            membership = Membership.objects.filter(user=request.user, role=Role.ORG_ADMIN).first()
-            if membership is None:
-                form.add_error(
-                    "for_organisation",
-                    _("Only an organisation admin can import under the organisation's licence."),
-                )
-                return render(request, "instruments/import.html", context, status=400)
-            organisation = membership.organisation
+        organisation = form.licence_organisation()
+        if form.cleaned_data["for_organisation"] and organisation is None:
+            form.add_error(
+                "for_organisation",
+                _("Only an organisation admin can import under the organisation's licence."),
+            )
+            return render(request, "instruments/import.html", context, status=400)
         try:
             outcome = services.definitions_import(
                 content=upload.read(formats.MAX_BYTES + 1),

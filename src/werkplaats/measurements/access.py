@@ -10,13 +10,12 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
 from werkplaats.core.audit import log_access
+from werkplaats.core.one_time import NotAToken, hash_token
 from werkplaats.measurements.models import Assessment, Informant, OneTimeLink
 from werkplaats.partnership.access import require_role
 from werkplaats.partnership.models import Role, User
@@ -58,19 +57,13 @@ def access_assessment_for_answering(user: User, assessment_id: int) -> Assessmen
     return assessment
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def access_link(token: str) -> OneTimeLink:
     """The link behind a token; 404 for an unknown token, LinkGone once expired or sent."""
-    if not token or len(token) > 100:
-        raise Http404
     try:
         link = OneTimeLink.objects.select_related(
             "assessment__version", "assessment__instrument"
-        ).get(token_hash=token_hash(token))
-    except OneTimeLink.DoesNotExist:
+        ).get(token_hash=hash_token(token))
+    except (NotAToken, OneTimeLink.DoesNotExist):
         raise Http404 from None
     if link.assessment.complete:
         raise LinkGone("used")

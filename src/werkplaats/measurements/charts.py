@@ -7,12 +7,16 @@ differs reliably (Jacobson & Truax) from the informant's first score.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from werkplaats.measurements.selectors import InstrumentScores
 from werkplaats.stats.scoring import pick_text
+
+if TYPE_CHECKING:  # selectors draws charts with this module: no import at run time
+    from werkplaats.measurements.selectors import InstrumentScores
 
 # Informants at the same wave sit a few pixels apart, so equal scores stay visible.
 NUDGE = {"client": -5.0, "professional": 0.0, "network_member": 5.0}

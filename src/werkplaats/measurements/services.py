@@ -8,22 +8,21 @@ through the same checks as a person answering.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Method, Trajectory
 from werkplaats.core.audit import log_access
+from werkplaats.core.one_time import expiry, make_token
 from werkplaats.core.versioning import save_versioned
 from werkplaats.instruments.access import visible_versions_for_organisations
 from werkplaats.instruments.models import Instrument, InstrumentVersion
-from werkplaats.measurements.access import token_hash
 from werkplaats.measurements.models import (
     Answer,
     Assessment,
@@ -83,16 +82,26 @@ def plan_for(trajectory: Trajectory) -> MeasurementPlan:
             for name in ("intake", "interval_months", "closure", "follow_up_months", "grace_days")
         }
         entries = schedule.instruments or DEFAULT_INSTRUMENTS
-    plan = MeasurementPlan.objects.create(trajectory=trajectory, **fields)
     instruments = {
         i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])
     }
-    PlannedInstrument.objects.bulk_create(
-        PlannedInstrument(plan=plan, instrument=instruments[e["instrument"]], informant=informant)
-        for e in entries
-        if e["instrument"] in instruments
-        for informant in e["informants"]
-    )
+    # Two first requests (the plan page opened twice) may both find no plan: the second
+    # insert fails on the one-plan-per-trajectory key, and that request uses the first's.
+    try:
+        with transaction.atomic():
+            plan = MeasurementPlan.objects.create(trajectory=trajectory, **fields)
+            PlannedInstrument.objects.bulk_create(
+                PlannedInstrument(
+                    plan=plan, instrument=instruments[e["instrument"]], informant=informant
+                )
+                for e in entries
+                if e["instrument"] in instruments
+                for informant in e["informants"]
+            )
+    except IntegrityError:
+        plan = MeasurementPlan.objects.filter(trajectory=trajectory).first()
+        if plan is None:
+            raise
     return plan
 
 
@@ -163,8 +172,19 @@ def assessment_start(
         wave_date=wave_date,
         created_by=user,
     )
-    assessment.full_clean()
-    assessment.save()
+    # The unique wave key is left to the database: two concurrent starts may both pass
+    # the check above, and the second then reopens the first's assessment.
+    assessment.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError:
+        existing = Assessment.objects.filter(
+            trajectory=trajectory, instrument=instrument, informant=informant, wave=wave
+        ).first()
+        if existing is None:
+            raise
+        return existing
     if user is not None:
         log_access(user, "create", assessment)
     return assessment
@@ -198,6 +218,11 @@ def answer_save(*, assessment: Assessment, item_id: str, value: object) -> Answe
 @transaction.atomic
 def answer_clear(*, assessment: Assessment, item_id: str) -> None:
     """Take an answer back (the person chose to leave the question open)."""
+    # Lock and re-read like answer_save: a late autosave after sending must not remove an
+    # answer from a complete assessment (the caller's object may be stale).
+    assessment = (
+        Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
+    )
     _refuse_if_complete(assessment)
     if item_id not in {i.id for i in assessment.version.parsed.items}:
         raise ValidationError(
@@ -238,12 +263,12 @@ def link_create(
     if assessment.informant != Informant.NETWORK_MEMBER:
         raise ValidationError(_("One-time links are for network members."))
     _refuse_if_complete(assessment)
-    token = secrets.token_urlsafe(24)
+    token, digest = make_token()
     OneTimeLink.objects.filter(assessment=assessment).delete()
     link = OneTimeLink.objects.create(
         assessment=assessment,
-        token_hash=token_hash(token),
-        expires_at=timezone.now() + dt.timedelta(days=days),
+        token_hash=digest,
+        expires_at=expiry(days),
         created_by=user,
     )
     log_access(user, "create", link)

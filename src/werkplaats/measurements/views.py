@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,19 +26,15 @@ from werkplaats.casework import access as case_access
 from werkplaats.casework.models import Method
 from werkplaats.core.audit import log_access
 from werkplaats.core.http import AuthenticatedHttpRequest
+from werkplaats.core.i18n import current_language
 from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.instruments.formats import fhir, redcap
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements import access, selectors, services
-from werkplaats.measurements.charts import informant_label, scores_svg
+from werkplaats.measurements.charts import informant_label
 from werkplaats.measurements.forms import MethodScheduleForm, PlanForm, StartForm
 from werkplaats.measurements.models import Assessment, Informant, MethodSchedule
 from werkplaats.stats.scoring import pick_text, progress, score
-
-
-def _language() -> str:
-    return "en" if (get_language() or "nl").startswith("en") else "nl"
-
 
 # ---------------------------------------------------------------- the professional's pages
 
@@ -50,8 +45,6 @@ def trajectory(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     view = selectors.plan_view(trajectory)
     rows = selectors.wave_rows(trajectory, view, today)
-    scores = selectors.instrument_scores(trajectory, today)
-    language = _language()
     return render(
         request,
         "measurements/trajectory.html",
@@ -59,7 +52,7 @@ def trajectory(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "trajectory": trajectory,
             "plan": view,
             "rows": rows,
-            "charts": [(s, scores_svg(s, language)) for s in scores],
+            "charts": selectors.score_charts(trajectory, today),
             "can_write": trajectory.lead_professional_id == request.user.pk,
         },
     )
@@ -221,7 +214,7 @@ def export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             complete=a.complete,
             authored=(a.completed_at or a.started_at).isoformat(),
             answers=a.answer_map(),
-            language=_language(),
+            language=current_language(),
         )
         for a in assessments
     ]
@@ -242,7 +235,7 @@ def _form_context(
     request: HttpRequest, assessment: Assessment, urls: dict[str, str], *, bare: bool
 ) -> dict[str, Any]:
     definition = assessment.version.parsed
-    language = _language()
+    language = current_language()
     answers = assessment.answer_map()
     questions = [
         {
@@ -343,7 +336,7 @@ def _complete(
         context = _form_context(request, assessment, urls, bare=bare)
         context["errors"] = exc.messages
         context["missing"] = (exc.params or {}).get("missing", []) if hasattr(exc, "params") else []
-        return render(request, "measurements/fill.html", context)
+        return render(request, "measurements/fill.html", context, status=400)
     assessment.refresh_from_db()
     if assessment.informant == Informant.PROFESSIONAL:
         messages.success(request, _("Your rating was saved."))
@@ -355,7 +348,7 @@ def _done(request: HttpRequest, assessment: Assessment, *, bare: bool) -> HttpRe
     """Thanks, and for the client something back at once: their score in plain words."""
     context: dict[str, Any] = {"assessment": assessment, "bare": bare, "result": None}
     if assessment.informant == Informant.CLIENT and assessment.complete:
-        language = _language()
+        language = current_language()
         definition = assessment.version.parsed
         scale = definition.primary_scale
         now = score(definition, assessment.answer_map())[scale.id]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
 
+from werkplaats.core.i18n import current_language
 from werkplaats.measurements.charts import informant_label
 from werkplaats.stats.scoring import pick_text
 
@@ -16,7 +16,7 @@ register = template.Library()
 @register.filter
 def text(value: dict[str, str] | None) -> str:
     """A bilingual text from a definition, in the active language."""
-    return pick_text(value, "en" if (get_language() or "nl").startswith("en") else "nl")
+    return pick_text(value, current_language())
 
 
 @register.filter

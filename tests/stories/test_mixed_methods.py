@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -57,11 +59,34 @@ def test_researchers_judge_the_relation_with_a_meta_inference(world):
 
 def test_case_view_shows_fragments_next_to_goals_and_network(world):
     url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
-    page = _login(world.rita).get(url).content.decode()
+    page = _login(world.alice).get(url).content.decode()
     assert world.segment_a.snippet in page
     assert world.goal_a.text in page
-    assert "<svg" in page and "Dochter" in page
-    assert world.client_a.pseudonym not in page  # researchers see the study pseudonym
+    assert "<svg" in page and "Dochter" in page  # the lead professional sees the care view
+
+
+def test_case_view_for_researchers_is_pseudonymised(world):
+    from werkplaats.core.pseudonyms import study_pseudonym
+
+    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    page = _login(world.rita).get(url).content.decode()
+    assert world.segment_a.snippet in page
+    assert study_pseudonym(world.study_s.pk, world.client_a.pk) in page
+    assert world.client_a.pseudonym not in page
+    # The network by relation only; goals as level series; dates by month.
+    assert "<svg" in page and "Dochter" not in page and "Huisarts" not in page
+    assert "familie" in page
+    assert world.goal_a.text not in page
+    score = world.goal_a.scores.get()
+    assert score.date == dt.date(2025, 4, 20)
+    assert "20 april 2025" not in page and "april 2025" in page
+    assert "20 januari 2025" not in page and "januari 2025" in page  # the network snapshot
+
+
+def test_case_view_refuses_a_trajectory_of_a_client_outside_the_study(world):
+    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    world.consent_a.delete()
+    assert _login(world.rita).get(url).status_code == 404
 
 
 def test_case_view_needs_the_clients_study_consent(world):

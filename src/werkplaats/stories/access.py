@@ -20,6 +20,7 @@ from django.http import Http404
 from werkplaats.core.audit import log_access
 from werkplaats.partnership.access import require_role
 from werkplaats.partnership.models import Role, User
+from werkplaats.programme.access import consenting_clients
 from werkplaats.programme.models import Study
 from werkplaats.stories.models import (
     Codebook,
@@ -210,9 +211,7 @@ def access_trajectory_case(user: User, study_id: int, trajectory_id: int):  # ty
         user.has_role(Role.RESEARCHER)
         and Study.objects.filter(pk=study_id, researchers=user).exists()
     ):
-        condition |= Q(
-            client__consents__study_id=study_id, client__consents__withdrawn_at__isnull=True
-        )
+        condition |= Q(client__in=consenting_clients(Study(pk=study_id)))
     try:
         trajectory = (
             Trajectory.objects.filter(condition)

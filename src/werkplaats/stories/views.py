@@ -644,21 +644,26 @@ def joint_display(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def case(request: AuthenticatedHttpRequest, study: int, pk: int) -> HttpResponse:
     study_obj, trajectory = access.access_trajectory_case(request.user, study, pk)
     view = selectors.case_view(study_obj, trajectory)
-    is_lead = trajectory.lead_professional_id == request.user.pk
-    label = (
-        trajectory.client.pseudonym
-        if is_lead
-        else study_pseudonym(study_obj.pk, trajectory.client_id)
-    )
     latest = view.waves[-1] if view.waves else None
+    if trajectory.lead_professional_id == request.user.pk:
+        label = trajectory.client.pseudonym
+        research = None
+        svg = network_svg(latest.members, label) if latest else None
+    else:
+        # Researchers see pseudonymised data only: the per-study key, relations instead of
+        # names in the network, goals as level series without their text, dates by month.
+        label = study_pseudonym(study_obj.pk, trajectory.client_id)
+        research = selectors.research_case(view)
+        svg = network_svg(latest.members, label, labels=False) if latest else None
     return render(
         request,
         "stories/case.html",
         {
             "study": study_obj,
             "view": view,
+            "research": research,
             "label": label,
-            "network_svg": network_svg(latest.members, label) if latest else None,
+            "network_svg": svg,
         },
     )
 

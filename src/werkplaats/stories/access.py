@@ -43,8 +43,8 @@ def require_story_role(user: User) -> None:
     require_role(user, *STORY_ROLES)
 
 
-def _consent_standing() -> Q:
-    return Q(research_consent_at__isnull=False, withdrawn_at__isnull=True)
+def _research_usable() -> Q:
+    return Q(pk__in=Source.objects.research_usable().values("pk"))
 
 
 def visible_sources(user: User) -> QuerySet[Source]:
@@ -52,7 +52,7 @@ def visible_sources(user: User) -> QuerySet[Source]:
     condition = Q(pk__in=[])
     if user.has_role(Role.RESEARCHER):
         condition |= Q(study__researchers=user) & (
-            _consent_standing()
+            _research_usable()
             | Q(created_by=user, research_consent_at__isnull=True, withdrawn_at__isnull=True)
         )
     if user.has_role(Role.PROFESSIONAL):
@@ -83,7 +83,8 @@ def access_source_for_research(user: User, source_id: int) -> Source:
     require_role(user, Role.RESEARCHER)
     try:
         source = (
-            Source.objects.filter(_consent_standing(), study__researchers=user)
+            Source.objects.research_usable()
+            .filter(study__researchers=user)
             .distinct()
             .get(pk=source_id)
         )
@@ -100,8 +101,7 @@ def access_document_for_research(user: User, document_id: int) -> SharedVersion:
         document = (
             SharedVersion.objects.filter(
                 source__study__researchers=user,
-                source__research_consent_at__isnull=False,
-                source__withdrawn_at__isnull=True,
+                source__in=Source.objects.research_usable(),
             )
             .distinct()
             .get(pk=document_id)
@@ -186,9 +186,7 @@ def access_assignment(
             round_id=round_id, coder=user
         )
         document = (
-            assignment.round.documents.filter(
-                source__research_consent_at__isnull=False, source__withdrawn_at__isnull=True
-            )
+            assignment.round.documents.filter(source__in=Source.objects.research_usable())
             .select_related("source")
             .get(pk=document_id)
         )

@@ -31,7 +31,7 @@ NO_GROUP = ""
 
 def round_documents(coding_round: CodingRound) -> QuerySet[SharedVersion]:
     return coding_round.documents.filter(
-        source__research_consent_at__isnull=False, source__withdrawn_at__isnull=True
+        source__in=Source.objects.research_usable()
     ).select_related("source")
 
 
@@ -178,8 +178,7 @@ def case_view(study: Study, trajectory: Trajectory) -> CaseView:
     fragments = list(
         Segment.objects.filter(
             round__study=study,
-            document__source__research_consent_at__isnull=False,
-            document__source__withdrawn_at__isnull=True,
+            document__source__in=Source.objects.research_usable(),
         )
         .filter(
             Q(document__source__trajectory=trajectory)

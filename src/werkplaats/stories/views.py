@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from werkplaats.partnership.models import Role
 from werkplaats.stories import access, exchange, forms, selectors, services
 from werkplaats.stories.anonymise import propose_masks
 from werkplaats.stories.extract import extract_text
-from werkplaats.stories.models import Code, JointDisplayCell, Memo
+from werkplaats.stories.models import Code, JointDisplayCell, Memo, Segment, Source
 from werkplaats.stories.refi_qda import RefiQdaError
 from werkplaats.stories.refi_qda.offsets import codepoint_to_utf16
 from werkplaats.stories.unitising import split_units
@@ -252,7 +253,7 @@ def document_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def my_stories(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The teller's own stories, and the questions researchers sent back to them."""
     access.require_role(request.user, Role.CLIENT)
-    from werkplaats.stories.models import MemberCheck, Source
+    from werkplaats.stories.models import MemberCheck
 
     stories = Source.objects.filter(teller_client__user=request.user)
     checks = MemberCheck.objects.filter(client__user=request.user).select_related("finding")
@@ -727,7 +728,9 @@ def finding_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "link": link,
             "checks": finding.member_checks.select_related("response"),
-            "quotes": finding.quotes.select_related("code"),
+            "quotes": finding.quotes.filter(
+                document__source__in=Source.objects.research_usable()
+            ).select_related("code"),
         },
     )
 
@@ -765,7 +768,14 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "participants": session.participants.all(),
-            "findings": session.findings.prefetch_related("quotes"),
+            "findings": session.findings.prefetch_related(
+                Prefetch(
+                    "quotes",
+                    queryset=Segment.objects.filter(
+                        document__source__in=Source.objects.research_usable()
+                    ),
+                )
+            ),
         },
     )
 

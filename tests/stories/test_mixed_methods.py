@@ -217,3 +217,19 @@ def test_a_one_time_link_expires(world, time_machine):
         .get(reverse("stories:member_check_link", kwargs={"token": "guess"}))
         .context["gone"]
     )
+
+
+def test_a_member_check_answer_is_refused_once_study_consent_is_withdrawn(world):
+    from django.core.exceptions import ValidationError
+
+    from werkplaats.programme import services as programme_services
+
+    programme_services.consent_withdraw(consent=world.consent_a, user=world.klaas)
+    sources_before = Source.objects.count()
+    with pytest.raises(ValidationError, match="consent for this study no longer stands"):
+        services.member_check_respond(check=world.check_a, agreement="yes", comment="")
+    url = reverse("stories:member_check_respond", kwargs={"pk": world.check_a.pk})
+    page = _login(world.klaas).post(url, {"agreement": "yes", "comment": "Klopt."})
+    assert "Uw toestemming voor dit onderzoek geldt niet meer" in page.content.decode()
+    assert Source.objects.count() == sources_before
+    assert not MemberCheckResponse.objects.filter(member_check=world.check_a).exists()

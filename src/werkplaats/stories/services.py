@@ -17,7 +17,7 @@ from werkplaats.casework.models import Client, Trajectory
 from werkplaats.core.audit import log_access
 from werkplaats.core.versioning import save_versioned
 from werkplaats.partnership.models import Role, StakeholderKind, User
-from werkplaats.programme.models import Study
+from werkplaats.programme.models import Consent, Study
 from werkplaats.stories.anonymise import Mask, apply_masks
 from werkplaats.stories.models import (
     Code,
@@ -520,6 +520,22 @@ def member_check_respond(
         raise ValidationError(_("This question was already answered. Thank you!"))
     if agreement not in MemberCheckResponse.Agreement.values:
         raise ValidationError(_("Choose one of the answers."))
+    if (
+        locked.client is not None
+        and not locked.client.consents.filter(
+            study=locked.finding.study,
+            purpose=Consent.Purpose.STUDY,
+            withdrawn_at__isnull=True,
+        ).exists()
+    ):
+        # The answer would become research data in a study the client no longer takes part in.
+        raise ValidationError(
+            _(
+                "Your consent for this study no longer stands, so your answer cannot be "
+                "stored. Thank you all the same."
+            ),
+            code="no_consent",
+        )
     label = MemberCheckResponse.Agreement(agreement).label
     source = Source(
         kind=Source.Kind.MEMBER_CHECK,

@@ -233,3 +233,15 @@ def test_a_member_check_answer_is_refused_once_study_consent_is_withdrawn(world)
     assert "Uw toestemming voor dit onderzoek geldt niet meer" in page.content.decode()
     assert Source.objects.count() == sources_before
     assert not MemberCheckResponse.objects.filter(member_check=world.check_a).exists()
+
+
+def test_the_lead_professional_sees_the_case_only_under_studies_the_client_consented_to(world):
+    from tests.programme.factories import StudyFactory
+
+    alice = _login(world.alice)
+    other = StudyFactory(title="Studie zonder toestemming")
+    url = reverse("stories:case", kwargs={"study": other.pk, "pk": world.trajectory_a.pk})
+    assert alice.get(url).status_code == 404
+    world.consent_a.delete()
+    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    assert alice.get(url).status_code == 404

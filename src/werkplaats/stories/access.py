@@ -197,8 +197,9 @@ def access_assignment(
 
 
 def access_trajectory_case(user: User, study_id: int, trajectory_id: int):  # type: ignore[no-untyped-def]
-    """Stories next to a trajectory: its lead professional, or a researcher on the study
-    when the client's consent for that study stands."""
+    """Stories next to a trajectory, within one study: its lead professional, or a
+    researcher on the study; either way only while the client's consent for that study
+    stands (the page shows the client's place in the study)."""
     from werkplaats.casework.models import Trajectory
 
     require_role(user, Role.RESEARCHER, Role.PROFESSIONAL)
@@ -209,15 +210,15 @@ def access_trajectory_case(user: User, study_id: int, trajectory_id: int):  # ty
         user.has_role(Role.RESEARCHER)
         and Study.objects.filter(pk=study_id, researchers=user).exists()
     ):
-        condition |= Q(client__in=consenting_clients(Study(pk=study_id)))
+        condition |= Q(pk__isnull=False)
     try:
+        study = Study.objects.get(pk=study_id)
         trajectory = (
-            Trajectory.objects.filter(condition)
+            Trajectory.objects.filter(condition, client__in=consenting_clients(study))
             .distinct()
             .select_related("client")
             .get(pk=trajectory_id)
         )
-        study = Study.objects.get(pk=study_id)
     except (Trajectory.DoesNotExist, Study.DoesNotExist):
         raise Http404 from None
     log_access(user, "view", trajectory, "stories next to the trajectory")

@@ -311,3 +311,20 @@ def test_withdrawing_study_consent_stops_research_use_of_the_clients_stories(wor
 def _export_sources(exchange, world) -> bytes:  # type: ignore[no-untyped-def]
     archive = zipfile.ZipFile(io.BytesIO(exchange.round_export(world.round_a, world.rita)))
     return b"".join(archive.read(n) for n in archive.namelist())
+
+
+def test_source_memos_are_kept_apart_by_route(world):
+    from werkplaats.stories.models import Memo
+
+    url = reverse("stories:source", kwargs={"pk": world.source_a.pk})
+    _login(world.alice).post(url, {"memo": "Zorgnotitie van Alice."})
+    _login(world.rita).post(url, {"memo": "Onderzoeksmemo van Rita."})
+    assert Memo.objects.get(text="Zorgnotitie van Alice.").context == "care"
+    assert Memo.objects.get(text="Onderzoeksmemo van Rita.").context == "research"
+    for user, seen, unseen in (
+        (world.rita, "Onderzoeksmemo van Rita.", "Zorgnotitie van Alice."),
+        (world.alice, "Zorgnotitie van Alice.", "Onderzoeksmemo van Rita."),
+        (world.klaas, "Zorgnotitie van Alice.", "Onderzoeksmemo van Rita."),
+    ):
+        page = _login(user).get(url).content.decode()
+        assert seen in page and unseen not in page, user

@@ -29,6 +29,7 @@ from werkplaats.stories.models import (
     DialogueSession,
     Finding,
     MemberCheck,
+    Memo,
     SharedVersion,
     Source,
 )
@@ -76,6 +77,15 @@ def access_source_by_id(user: User, source_id: int, *, write: bool = False) -> S
         raise Http404 from None
     log_access(user, "change" if write else "view", source)
     return source
+
+
+def source_memo_context(user: User, source: Source) -> str:
+    """The route a user reads a source by, for its memos: the lead professional of its
+    trajectory and the teller read it under the care rules, everyone else (a researcher on
+    its study) for research. Call after access_source_by_id."""
+    is_lead = source.trajectory is not None and source.trajectory.lead_professional_id == user.pk
+    is_teller = source.teller_client is not None and source.teller_client.user_id == user.pk
+    return Memo.Context.CARE if is_lead or is_teller else Memo.Context.RESEARCH
 
 
 def access_source_for_research(user: User, source_id: int) -> Source:

@@ -107,10 +107,17 @@ def source_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     source = access.access_source_by_id(request.user, pk)
+    # Care and research memos are kept apart: each route sees and adds only its own.
+    memo_context = access.source_memo_context(request.user, source)
     memo_form = forms.MemoForm(request.POST or None)
     if request.method == "POST":
         if memo_form.is_valid():
-            services.memo_add(user=request.user, text=memo_form.cleaned_data["memo"], source=source)
+            services.memo_add(
+                user=request.user,
+                text=memo_form.cleaned_data["memo"],
+                source=source,
+                context=memo_context,
+            )
             return redirect("stories:source", pk=pk)
     is_study_researcher = bool(
         source.study_id and source.study.researchers.filter(pk=request.user.pk).exists()  # type: ignore[union-attr]
@@ -123,7 +130,8 @@ def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "stories/source_detail.html",
         {
             "source": source,
-            "memos": source.memos.select_related("author"),
+            "memos": source.memos.filter(context=memo_context).select_related("author"),
+            "memo_context": Memo.Context(memo_context).label,
             "memo_form": memo_form,
             "shared_versions": source.shared_versions.all() if is_study_researcher else [],
             "can_share": is_study_researcher and source.has_research_consent,

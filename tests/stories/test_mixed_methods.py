@@ -57,6 +57,14 @@ def test_researchers_judge_the_relation_with_a_meta_inference(world):
     assert "Buren verklaren de groei." in rita.get(url).content.decode()
 
 
+def test_the_joint_display_says_its_figure_is_a_stand_in(world):
+    world.trajectory_a.target_groups.add(TargetGroup.objects.first())
+    url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
+    page = _login(world.rita).get(url).content.decode()
+    assert "Vervangend cijfer: gemiddelde verandering in GAS T-score" in page
+    assert "vervangend cijfer</small>" in page  # next to the figure itself
+
+
 def test_case_view_shows_fragments_next_to_goals_and_network(world):
     url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
     page = _login(world.alice).get(url).content.decode()

@@ -57,6 +57,38 @@ def test_researchers_judge_the_relation_with_a_meta_inference(world):
     assert "Buren verklaren de groei." in rita.get(url).content.decode()
 
 
+def test_two_first_saves_of_one_joint_cell_give_a_conflict_not_a_crash(world, monkeypatch):
+    """Another researcher's first save lands between this save's check and its insert."""
+    url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
+    full_clean = JointDisplayCell.full_clean
+
+    def someone_else_first(cell, *args, **kwargs):  # type: ignore[no-untyped-def]
+        full_clean(cell, *args, **kwargs)
+        if cell.pk is None and not JointDisplayCell.objects.exists():
+            JointDisplayCell.objects.bulk_create(
+                [
+                    JointDisplayCell(
+                        round=cell.round,
+                        theme=cell.theme,
+                        group=cell.group,
+                        relation="expands",
+                        meta_inference="Eerste.",
+                        updated_by=world.ruben,
+                        version=1,
+                    )
+                ]
+            )
+
+    monkeypatch.setattr(JointDisplayCell, "full_clean", someone_else_first)
+    post = {"theme": world.theme_a.pk, "group": "", "version": 0}
+    response = _login(world.rita).post(
+        url, {**post, "relation": "confirms", "meta_inference": "Tweede."}
+    )
+    # A conflict, as for any edit of a judgement changed since it was read. (The other
+    # row goes with this request's rollback here; in real life it was committed apart.)
+    assert response.status_code == 409
+
+
 def test_the_joint_display_says_its_figure_is_a_stand_in(world):
     world.trajectory_a.target_groups.add(TargetGroup.objects.first())
     url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})

@@ -328,3 +328,18 @@ def test_source_memos_are_kept_apart_by_route(world):
     ):
         page = _login(user).get(url).content.decode()
         assert seen in page and unseen not in page, user
+
+
+def test_the_tellers_reads_of_their_own_stories_are_logged(world):
+    from werkplaats.core.models import AccessLog
+
+    klaas = _login(world.klaas)
+    klaas.get(reverse("stories:mine"))
+    own = AccessLog.objects.filter(user=world.klaas, action="view")
+    assert own.filter(object_type="stories.source", object_id=str(world.source_a.pk)).exists()
+    assert own.filter(object_type="stories.membercheck", object_id=str(world.check_a.pk)).exists()
+    own.delete()
+    access.access_own_story_by_id(world.klaas, world.source_a.pk)
+    assert own.filter(
+        object_type="stories.source", object_id=str(world.source_a.pk), detail="own story"
+    ).exists()

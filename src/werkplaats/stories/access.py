@@ -125,9 +125,11 @@ def access_document_for_research(user: User, document_id: int) -> SharedVersion:
 def access_own_story_by_id(user: User, source_id: int) -> Source:
     require_role(user, Role.CLIENT)
     try:
-        return Source.objects.get(pk=source_id, teller_client__user=user)
+        source = Source.objects.get(pk=source_id, teller_client__user=user)
     except Source.DoesNotExist:
         raise Http404 from None
+    log_access(user, "view", source, "own story")
+    return source
 
 
 def researcher_study(user: User, study_id: int) -> Study:

@@ -267,6 +267,8 @@ def my_stories(request: AuthenticatedHttpRequest) -> HttpResponse:
     checks = MemberCheck.objects.filter(client__user=request.user).select_related("finding")
     for story in stories:
         log_access(request.user, "view", story, "own story")
+    for check in checks:
+        log_access(request.user, "view", check, "own member check")
     return render(request, "stories/mine.html", {"stories": stories, "checks": checks})
 
 

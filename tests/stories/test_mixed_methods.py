@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -55,13 +57,76 @@ def test_researchers_judge_the_relation_with_a_meta_inference(world):
     assert "Buren verklaren de groei." in rita.get(url).content.decode()
 
 
+def test_two_first_saves_of_one_joint_cell_give_a_conflict_not_a_crash(world, monkeypatch):
+    """Another researcher's first save lands between this save's check and its insert."""
+    url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
+    full_clean = JointDisplayCell.full_clean
+
+    def someone_else_first(cell, *args, **kwargs):  # type: ignore[no-untyped-def]
+        full_clean(cell, *args, **kwargs)
+        if cell.pk is None and not JointDisplayCell.objects.exists():
+            JointDisplayCell.objects.bulk_create(
+                [
+                    JointDisplayCell(
+                        round=cell.round,
+                        theme=cell.theme,
+                        group=cell.group,
+                        relation="expands",
+                        meta_inference="Eerste.",
+                        updated_by=world.ruben,
+                        version=1,
+                    )
+                ]
+            )
+
+    monkeypatch.setattr(JointDisplayCell, "full_clean", someone_else_first)
+    post = {"theme": world.theme_a.pk, "group": "", "version": 0}
+    response = _login(world.rita).post(
+        url, {**post, "relation": "confirms", "meta_inference": "Tweede."}
+    )
+    # A conflict, as for any edit of a judgement changed since it was read. (The other
+    # row goes with this request's rollback here; in real life it was committed apart.)
+    assert response.status_code == 409
+
+
+def test_the_joint_display_says_its_figure_is_a_stand_in(world):
+    world.trajectory_a.target_groups.add(TargetGroup.objects.first())
+    url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
+    page = _login(world.rita).get(url).content.decode()
+    assert "Vervangend cijfer: gemiddelde verandering in GAS T-score" in page
+    assert "vervangend cijfer</small>" in page  # next to the figure itself
+
+
 def test_case_view_shows_fragments_next_to_goals_and_network(world):
+    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    page = _login(world.alice).get(url).content.decode()
+    assert world.segment_a.snippet in page
+    assert world.goal_a.text in page
+    assert "<svg" in page and "Dochter" in page  # the lead professional sees the care view
+
+
+def test_case_view_for_researchers_is_pseudonymised(world):
+    from werkplaats.core.pseudonyms import study_pseudonym
+
     url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
     page = _login(world.rita).get(url).content.decode()
     assert world.segment_a.snippet in page
-    assert world.goal_a.text in page
-    assert "<svg" in page and "Dochter" in page
-    assert world.client_a.pseudonym not in page  # researchers see the study pseudonym
+    assert study_pseudonym(world.study_s.pk, world.client_a.pk) in page
+    assert world.client_a.pseudonym not in page
+    # The network by relation only; goals as level series; dates by month.
+    assert "<svg" in page and "Dochter" not in page and "Huisarts" not in page
+    assert "familie" in page
+    assert world.goal_a.text not in page
+    score = world.goal_a.scores.get()
+    assert score.date == dt.date(2025, 4, 20)
+    assert "20 april 2025" not in page and "april 2025" in page
+    assert "20 januari 2025" not in page and "januari 2025" in page  # the network snapshot
+
+
+def test_case_view_refuses_a_trajectory_of_a_client_outside_the_study(world):
+    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    world.consent_a.delete()
+    assert _login(world.rita).get(url).status_code == 404
 
 
 def test_case_view_needs_the_clients_study_consent(world):
@@ -192,3 +257,31 @@ def test_a_one_time_link_expires(world, time_machine):
         .get(reverse("stories:member_check_link", kwargs={"token": "guess"}))
         .context["gone"]
     )
+
+
+def test_a_member_check_answer_is_refused_once_study_consent_is_withdrawn(world):
+    from django.core.exceptions import ValidationError
+
+    from werkplaats.programme import services as programme_services
+
+    programme_services.consent_withdraw(consent=world.consent_a, user=world.klaas)
+    sources_before = Source.objects.count()
+    with pytest.raises(ValidationError, match="consent for this study no longer stands"):
+        services.member_check_respond(check=world.check_a, agreement="yes", comment="")
+    url = reverse("stories:member_check_respond", kwargs={"pk": world.check_a.pk})
+    page = _login(world.klaas).post(url, {"agreement": "yes", "comment": "Klopt."})
+    assert "Uw toestemming voor dit onderzoek geldt niet meer" in page.content.decode()
+    assert Source.objects.count() == sources_before
+    assert not MemberCheckResponse.objects.filter(member_check=world.check_a).exists()
+
+
+def test_the_lead_professional_sees_the_case_only_under_studies_the_client_consented_to(world):
+    from tests.programme.factories import StudyFactory
+
+    alice = _login(world.alice)
+    other = StudyFactory(title="Studie zonder toestemming")
+    url = reverse("stories:case", kwargs={"study": other.pk, "pk": world.trajectory_a.pk})
+    assert alice.get(url).status_code == 404
+    world.consent_a.delete()
+    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    assert alice.get(url).status_code == 404

@@ -273,3 +273,73 @@ def test_a_huge_upload_is_refused_before_reading(world, monkeypatch):
     monkeypatch.setattr(extract, "MAX_UPLOAD_BYTES", 1000)
     with pytest.raises(RefiQdaError, match="larger"):
         extract.extract_text("big.txt", b"a" * 1001)
+
+
+def test_withdrawing_study_consent_stops_research_use_of_the_clients_stories(world):
+    from werkplaats.programme import services as programme_services
+    from werkplaats.stories import exchange, selectors
+
+    source_url = reverse("stories:source", kwargs={"pk": world.source_a.pk})
+    code_url = reverse(
+        "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
+    )
+    assert _login(world.rita).get(source_url).status_code == 200
+    assert world.shared_a.text.encode() in _export_sources(exchange, world)
+    world.finding_a.quotes.add(world.segment_a)
+    finding_url = reverse("stories:finding", kwargs={"pk": world.finding_a.pk})
+    assert world.segment_a.snippet in _login(world.rita).get(finding_url).content.decode()
+
+    programme_services.consent_withdraw(consent=world.consent_a, user=world.klaas)
+
+    rita = _login(world.rita)
+    assert rita.get(source_url).status_code == 404
+    assert world.source_a not in access.visible_sources(world.rita)
+    assert "koffieochtend" not in rita.get(reverse("stories:index")).content.decode()
+    assert world.shared_a.text.encode() not in _export_sources(exchange, world)
+    assert list(selectors.round_documents(world.round_a)) == []
+    assert _login(world.eva).get(code_url).status_code == 404
+    assert (
+        rita.get(reverse("stories:document_edit", kwargs={"pk": world.shared_a.pk})).status_code
+        == 404
+    )
+    assert world.segment_a.snippet not in rita.get(finding_url).content.decode()
+    # The story itself stays under the care rules: the professional and the teller.
+    assert _login(world.alice).get(source_url).status_code == 200
+    assert _login(world.klaas).get(source_url).status_code == 200
+
+
+def _export_sources(exchange, world) -> bytes:  # type: ignore[no-untyped-def]
+    archive = zipfile.ZipFile(io.BytesIO(exchange.round_export(world.round_a, world.rita)))
+    return b"".join(archive.read(n) for n in archive.namelist())
+
+
+def test_source_memos_are_kept_apart_by_route(world):
+    from werkplaats.stories.models import Memo
+
+    url = reverse("stories:source", kwargs={"pk": world.source_a.pk})
+    _login(world.alice).post(url, {"memo": "Zorgnotitie van Alice."})
+    _login(world.rita).post(url, {"memo": "Onderzoeksmemo van Rita."})
+    assert Memo.objects.get(text="Zorgnotitie van Alice.").context == "care"
+    assert Memo.objects.get(text="Onderzoeksmemo van Rita.").context == "research"
+    for user, seen, unseen in (
+        (world.rita, "Onderzoeksmemo van Rita.", "Zorgnotitie van Alice."),
+        (world.alice, "Zorgnotitie van Alice.", "Onderzoeksmemo van Rita."),
+        (world.klaas, "Zorgnotitie van Alice.", "Onderzoeksmemo van Rita."),
+    ):
+        page = _login(user).get(url).content.decode()
+        assert seen in page and unseen not in page, user
+
+
+def test_the_tellers_reads_of_their_own_stories_are_logged(world):
+    from werkplaats.core.models import AccessLog
+
+    klaas = _login(world.klaas)
+    klaas.get(reverse("stories:mine"))
+    own = AccessLog.objects.filter(user=world.klaas, action="view")
+    assert own.filter(object_type="stories.source", object_id=str(world.source_a.pk)).exists()
+    assert own.filter(object_type="stories.membercheck", object_id=str(world.check_a.pk)).exists()
+    own.delete()
+    access.access_own_story_by_id(world.klaas, world.source_a.pk)
+    assert own.filter(
+        object_type="stories.source", object_id=str(world.source_a.pk), detail="own story"
+    ).exists()

@@ -19,7 +19,11 @@ INFORMAL_COLOUR = "#1f5fa8"
 FORMAL_COLOUR = "#b34700"
 
 
-def network_svg(members: Sequence[NetworkMember], centre_label: str, size: int = 440) -> SafeString:
+def network_svg(
+    members: Sequence[NetworkMember], centre_label: str, size: int = 440, *, labels: bool = True
+) -> SafeString:
+    """The map; with ``labels=False`` each person is named only by the kind of relation
+    (for research views, where first names and descriptions are personal data)."""
     c = size / 2
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
@@ -61,7 +65,7 @@ def network_svg(members: Sequence[NetworkMember], centre_label: str, size: int =
                 )
             parts.append(
                 f'<text x="{x:.1f}" y="{y + 22:.1f}" text-anchor="middle" font-size="11">'
-                f"{escape(member.label)}</text>"
+                f"{escape(member.label if labels else member.get_relation_display())}</text>"
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))

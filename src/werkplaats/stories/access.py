@@ -20,6 +20,7 @@ from django.http import Http404
 from werkplaats.core.audit import log_access
 from werkplaats.partnership.access import require_role
 from werkplaats.partnership.models import Role, User
+from werkplaats.programme.access import consenting_clients
 from werkplaats.programme.models import Study
 from werkplaats.stories.models import (
     Codebook,
@@ -28,6 +29,7 @@ from werkplaats.stories.models import (
     DialogueSession,
     Finding,
     MemberCheck,
+    Memo,
     SharedVersion,
     Source,
 )
@@ -42,8 +44,8 @@ def require_story_role(user: User) -> None:
     require_role(user, *STORY_ROLES)
 
 
-def _consent_standing() -> Q:
-    return Q(research_consent_at__isnull=False, withdrawn_at__isnull=True)
+def _research_usable() -> Q:
+    return Q(pk__in=Source.objects.research_usable().values("pk"))
 
 
 def visible_sources(user: User) -> QuerySet[Source]:
@@ -51,7 +53,7 @@ def visible_sources(user: User) -> QuerySet[Source]:
     condition = Q(pk__in=[])
     if user.has_role(Role.RESEARCHER):
         condition |= Q(study__researchers=user) & (
-            _consent_standing()
+            _research_usable()
             | Q(created_by=user, research_consent_at__isnull=True, withdrawn_at__isnull=True)
         )
     if user.has_role(Role.PROFESSIONAL):
@@ -77,12 +79,22 @@ def access_source_by_id(user: User, source_id: int, *, write: bool = False) -> S
     return source
 
 
+def source_memo_context(user: User, source: Source) -> str:
+    """The route a user reads a source by, for its memos: the lead professional of its
+    trajectory and the teller read it under the care rules, everyone else (a researcher on
+    its study) for research. Call after access_source_by_id."""
+    is_lead = source.trajectory is not None and source.trajectory.lead_professional_id == user.pk
+    is_teller = source.teller_client is not None and source.teller_client.user_id == user.pk
+    return Memo.Context.CARE if is_lead or is_teller else Memo.Context.RESEARCH
+
+
 def access_source_for_research(user: User, source_id: int) -> Source:
     """Anonymising and sharing: researchers on the source's study, consent standing."""
     require_role(user, Role.RESEARCHER)
     try:
         source = (
-            Source.objects.filter(_consent_standing(), study__researchers=user)
+            Source.objects.research_usable()
+            .filter(study__researchers=user)
             .distinct()
             .get(pk=source_id)
         )
@@ -99,8 +111,7 @@ def access_document_for_research(user: User, document_id: int) -> SharedVersion:
         document = (
             SharedVersion.objects.filter(
                 source__study__researchers=user,
-                source__research_consent_at__isnull=False,
-                source__withdrawn_at__isnull=True,
+                source__in=Source.objects.research_usable(),
             )
             .distinct()
             .get(pk=document_id)
@@ -114,9 +125,11 @@ def access_document_for_research(user: User, document_id: int) -> SharedVersion:
 def access_own_story_by_id(user: User, source_id: int) -> Source:
     require_role(user, Role.CLIENT)
     try:
-        return Source.objects.get(pk=source_id, teller_client__user=user)
+        source = Source.objects.get(pk=source_id, teller_client__user=user)
     except Source.DoesNotExist:
         raise Http404 from None
+    log_access(user, "view", source, "own story")
+    return source
 
 
 def researcher_study(user: User, study_id: int) -> Study:
@@ -185,9 +198,7 @@ def access_assignment(
             round_id=round_id, coder=user
         )
         document = (
-            assignment.round.documents.filter(
-                source__research_consent_at__isnull=False, source__withdrawn_at__isnull=True
-            )
+            assignment.round.documents.filter(source__in=Source.objects.research_usable())
             .select_related("source")
             .get(pk=document_id)
         )
@@ -198,8 +209,9 @@ def access_assignment(
 
 
 def access_trajectory_case(user: User, study_id: int, trajectory_id: int):  # type: ignore[no-untyped-def]
-    """Stories next to a trajectory: its lead professional, or a researcher on the study
-    when the client's consent for that study stands."""
+    """Stories next to a trajectory, within one study: its lead professional, or a
+    researcher on the study; either way only while the client's consent for that study
+    stands (the page shows the client's place in the study)."""
     from werkplaats.casework.models import Trajectory
 
     require_role(user, Role.RESEARCHER, Role.PROFESSIONAL)
@@ -210,17 +222,15 @@ def access_trajectory_case(user: User, study_id: int, trajectory_id: int):  # ty
         user.has_role(Role.RESEARCHER)
         and Study.objects.filter(pk=study_id, researchers=user).exists()
     ):
-        condition |= Q(
-            client__consents__study_id=study_id, client__consents__withdrawn_at__isnull=True
-        )
+        condition |= Q(pk__isnull=False)
     try:
+        study = Study.objects.get(pk=study_id)
         trajectory = (
-            Trajectory.objects.filter(condition)
+            Trajectory.objects.filter(condition, client__in=consenting_clients(study))
             .distinct()
             .select_related("client")
             .get(pk=trajectory_id)
         )
-        study = Study.objects.get(pk=study_id)
     except (Trajectory.DoesNotExist, Study.DoesNotExist):
         raise Http404 from None
     log_access(user, "view", trajectory, "stories next to the trajectory")

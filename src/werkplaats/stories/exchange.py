@@ -99,11 +99,7 @@ def _coder_label(assignment: CoderAssignment, index: int) -> str:
 def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
     assignments = list(coding_round.assignments.select_related("coder"))
     user_guid = {a.coder_id: _guid("coder", a.pk) for a in assignments}
-    documents = list(
-        coding_round.documents.filter(
-            source__research_consent_at__isnull=False, source__withdrawn_at__isnull=True
-        )
-    )
+    documents = list(coding_round.documents.filter(source__in=Source.objects.research_usable()))
     project = refi_qda.Project(
         name=coding_round.title,
         origin="Werkplaats",

@@ -194,9 +194,7 @@ class RoundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["codebook"].queryset = codebooks  # type: ignore[attr-defined]
         self.fields["documents"].queryset = SharedVersion.objects.filter(  # type: ignore[attr-defined]
-            source__study=study,
-            source__research_consent_at__isnull=False,
-            source__withdrawn_at__isnull=True,
+            source__study=study, source__in=Source.objects.research_usable()
         )
         self.fields["coders"].queryset = (  # type: ignore[attr-defined]
             User.objects.filter(memberships__role__in=CODER_ROLES).distinct().order_by("username")
@@ -276,7 +274,7 @@ class FindingForm(forms.Form):
         cells = JointDisplayCell.objects.filter(round__study=study).select_related("theme")
         self.fields["joint_cell"].queryset = cells  # type: ignore[attr-defined]
         self.fields["quotes"].queryset = Segment.objects.filter(  # type: ignore[attr-defined]
-            round__study=study, document__source__withdrawn_at__isnull=True
+            round__study=study, document__source__in=Source.objects.research_usable()
         ).select_related("code")
 
 

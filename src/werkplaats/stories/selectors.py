@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
@@ -30,7 +31,7 @@ NO_GROUP = ""
 
 def round_documents(coding_round: CodingRound) -> QuerySet[SharedVersion]:
     return coding_round.documents.filter(
-        source__research_consent_at__isnull=False, source__withdrawn_at__isnull=True
+        source__in=Source.objects.research_usable()
     ).select_related("source")
 
 
@@ -177,8 +178,7 @@ def case_view(study: Study, trajectory: Trajectory) -> CaseView:
     fragments = list(
         Segment.objects.filter(
             round__study=study,
-            document__source__research_consent_at__isnull=False,
-            document__source__withdrawn_at__isnull=True,
+            document__source__in=Source.objects.research_usable(),
         )
         .filter(
             Q(document__source__trajectory=trajectory)
@@ -194,6 +194,41 @@ def case_view(study: Study, trajectory: Trajectory) -> CaseView:
         goals=goals,
         gas=case_selectors.gas_summary(goals),
         waves=case_selectors.network_waves(trajectory),
+    )
+
+
+@dataclass
+class ResearchGoal:
+    """A goal as researchers see it: a numbered level series, without the goal's own words."""
+
+    number: int
+    baseline: int
+    scores: list[tuple[int, dt.date]]  # (level, first day of the month scored)
+
+
+@dataclass
+class ResearchCase:
+    """The case page for a researcher: no names, no free text, dates by month."""
+
+    goals: list[ResearchGoal]
+    waves: list[tuple[dt.date, int]]  # (month of the snapshot, network size)
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def research_case(view: CaseView) -> ResearchCase:
+    return ResearchCase(
+        goals=[
+            ResearchGoal(
+                number=i + 1,
+                baseline=row.goal.baseline,
+                scores=[(score.level, _month(score.date)) for score in row.scores],
+            )
+            for i, row in enumerate(view.goals)
+        ],
+        waves=[(_month(w.snapshot.date), w.size) for w in view.waves],
     )
 
 

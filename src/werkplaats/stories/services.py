@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,7 @@ from werkplaats.casework.models import Client, Trajectory
 from werkplaats.core.audit import log_access
 from werkplaats.core.versioning import save_versioned
 from werkplaats.partnership.models import Role, StakeholderKind, User
-from werkplaats.programme.models import Study
+from werkplaats.programme.models import Consent, Study
 from werkplaats.stories.anonymise import Mask, apply_masks
 from werkplaats.stories.models import (
     Code,
@@ -368,7 +368,7 @@ def joint_cell_save(
 ) -> JointDisplayCell:
     if theme.codebook_id != coding_round.codebook_id or theme.parent_id is not None:
         raise ValidationError(_("Themes are the top-level codes of the round's codebook."))
-    cell = JointDisplayCell.objects.filter(round=coding_round, theme=theme, group=group).first()
+    cell = _joint_cell(coding_round, theme, group)
     if cell is None:
         cell = JointDisplayCell(
             round=coding_round,
@@ -378,14 +378,39 @@ def joint_cell_save(
             meta_inference=meta_inference,
             updated_by=user,
         )
-        cell.full_clean()
-        cell.save()
+        # The unique constraint is left to the database: two first saves of the same cell
+        # can both pass a check here, and the loser must get a conflict, not a crash.
+        cell.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                cell.save()
+        except IntegrityError:
+            cell = _joint_cell(coding_round, theme, group)
+            if cell is None:
+                raise
+            _joint_cell_update(cell, relation, meta_inference, user, expected_version)
     else:
-        cell.relation, cell.meta_inference, cell.updated_by = relation, meta_inference, user
-        cell.full_clean()
-        save_versioned(cell, expected_version or 0, ["relation", "meta_inference", "updated_by"])
+        _joint_cell_update(cell, relation, meta_inference, user, expected_version)
     log_access(user, "change", cell)
     return cell
+
+
+def _joint_cell(coding_round: CodingRound, theme: Code, group: str) -> JointDisplayCell | None:
+    return JointDisplayCell.objects.filter(round=coding_round, theme=theme, group=group).first()
+
+
+def _joint_cell_update(
+    cell: JointDisplayCell,
+    relation: str,
+    meta_inference: str,
+    user: User,
+    expected_version: int | None,
+) -> None:
+    """Change a saved judgement; refused (ConcurrentEditError) if it changed since it was read,
+    which includes a judgement someone else saved first while this one was new."""
+    cell.relation, cell.meta_inference, cell.updated_by = relation, meta_inference, user
+    cell.full_clean()
+    save_versioned(cell, expected_version or 0, ["relation", "meta_inference", "updated_by"])
 
 
 @transaction.atomic
@@ -520,6 +545,22 @@ def member_check_respond(
         raise ValidationError(_("This question was already answered. Thank you!"))
     if agreement not in MemberCheckResponse.Agreement.values:
         raise ValidationError(_("Choose one of the answers."))
+    if (
+        locked.client is not None
+        and not locked.client.consents.filter(
+            study=locked.finding.study,
+            purpose=Consent.Purpose.STUDY,
+            withdrawn_at__isnull=True,
+        ).exists()
+    ):
+        # The answer would become research data in a study the client no longer takes part in.
+        raise ValidationError(
+            _(
+                "Your consent for this study no longer stands, so your answer cannot be "
+                "stored. Thank you all the same."
+            ),
+            code="no_consent",
+        )
     label = MemberCheckResponse.Agreement(agreement).label
     source = Source(
         kind=Source.Kind.MEMBER_CHECK,

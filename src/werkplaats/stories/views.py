@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from werkplaats.partnership.models import Role
 from werkplaats.stories import access, exchange, forms, selectors, services
 from werkplaats.stories.anonymise import propose_masks
 from werkplaats.stories.extract import extract_text
-from werkplaats.stories.models import Code, JointDisplayCell, Memo
+from werkplaats.stories.models import Code, JointDisplayCell, Memo, Segment, Source
 from werkplaats.stories.refi_qda import RefiQdaError
 from werkplaats.stories.refi_qda.offsets import codepoint_to_utf16
 from werkplaats.stories.unitising import split_units
@@ -106,10 +107,17 @@ def source_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     source = access.access_source_by_id(request.user, pk)
+    # Care and research memos are kept apart: each route sees and adds only its own.
+    memo_context = access.source_memo_context(request.user, source)
     memo_form = forms.MemoForm(request.POST or None)
     if request.method == "POST":
         if memo_form.is_valid():
-            services.memo_add(user=request.user, text=memo_form.cleaned_data["memo"], source=source)
+            services.memo_add(
+                user=request.user,
+                text=memo_form.cleaned_data["memo"],
+                source=source,
+                context=memo_context,
+            )
             return redirect("stories:source", pk=pk)
     is_study_researcher = bool(
         source.study_id and source.study.researchers.filter(pk=request.user.pk).exists()  # type: ignore[union-attr]
@@ -122,7 +130,8 @@ def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "stories/source_detail.html",
         {
             "source": source,
-            "memos": source.memos.select_related("author"),
+            "memos": source.memos.filter(context=memo_context).select_related("author"),
+            "memo_context": Memo.Context(memo_context).label,
             "memo_form": memo_form,
             "shared_versions": source.shared_versions.all() if is_study_researcher else [],
             "can_share": is_study_researcher and source.has_research_consent,
@@ -252,12 +261,14 @@ def document_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def my_stories(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The teller's own stories, and the questions researchers sent back to them."""
     access.require_role(request.user, Role.CLIENT)
-    from werkplaats.stories.models import MemberCheck, Source
+    from werkplaats.stories.models import MemberCheck
 
     stories = Source.objects.filter(teller_client__user=request.user)
     checks = MemberCheck.objects.filter(client__user=request.user).select_related("finding")
     for story in stories:
         log_access(request.user, "view", story, "own story")
+    for check in checks:
+        log_access(request.user, "view", check, "own member check")
     return render(request, "stories/mine.html", {"stories": stories, "checks": checks})
 
 
@@ -644,21 +655,26 @@ def joint_display(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def case(request: AuthenticatedHttpRequest, study: int, pk: int) -> HttpResponse:
     study_obj, trajectory = access.access_trajectory_case(request.user, study, pk)
     view = selectors.case_view(study_obj, trajectory)
-    is_lead = trajectory.lead_professional_id == request.user.pk
-    label = (
-        trajectory.client.pseudonym
-        if is_lead
-        else study_pseudonym(study_obj.pk, trajectory.client_id)
-    )
     latest = view.waves[-1] if view.waves else None
+    if trajectory.lead_professional_id == request.user.pk:
+        label = trajectory.client.pseudonym
+        research = None
+        svg = network_svg(latest.members, label) if latest else None
+    else:
+        # Researchers see pseudonymised data only: the per-study key, relations instead of
+        # names in the network, goals as level series without their text, dates by month.
+        label = study_pseudonym(study_obj.pk, trajectory.client_id)
+        research = selectors.research_case(view)
+        svg = network_svg(latest.members, label, labels=False) if latest else None
     return render(
         request,
         "stories/case.html",
         {
             "study": study_obj,
             "view": view,
+            "research": research,
             "label": label,
-            "network_svg": network_svg(latest.members, label) if latest else None,
+            "network_svg": svg,
         },
     )
 
@@ -722,7 +738,9 @@ def finding_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "link": link,
             "checks": finding.member_checks.select_related("response"),
-            "quotes": finding.quotes.select_related("code"),
+            "quotes": finding.quotes.filter(
+                document__source__in=Source.objects.research_usable()
+            ).select_related("code"),
         },
     )
 
@@ -760,7 +778,14 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "participants": session.participants.all(),
-            "findings": session.findings.prefetch_related("quotes"),
+            "findings": session.findings.prefetch_related(
+                Prefetch(
+                    "quotes",
+                    queryset=Segment.objects.filter(
+                        document__source__in=Source.objects.research_usable()
+                    ),
+                )
+            ),
         },
     )
 

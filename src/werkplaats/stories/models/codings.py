@@ -101,10 +101,21 @@ class Segment(models.Model):
 
 
 class Memo(models.Model):
-    """A memo on exactly one thing: a source, an anonymised version, a code or a segment."""
+    """A memo on exactly one thing: a source, an anonymised version, a code or a segment.
+
+    Memos on a source (its original text) are read both under the care rules and for
+    research; the context keeps the two apart: a memo is shown only on the route it was
+    written on. Memos on anonymised versions, codes and segments are research memos."""
+
+    class Context(models.TextChoices):
+        CARE = "care", _("care")
+        RESEARCH = "research", _("research")
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("memo"))
+    context = models.CharField(
+        _("context"), max_length=10, choices=Context.choices, default=Context.RESEARCH
+    )
     source = models.ForeignKey(
         Source, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
     )

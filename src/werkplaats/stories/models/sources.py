@@ -11,6 +11,26 @@ from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.core.models import VersionedModel
 
 
+class SourceQuerySet(models.QuerySet["Source"]):
+    def research_usable(self) -> SourceQuerySet:
+        """Sources research may use now: research consent recorded and not withdrawn, and,
+        for a story told by a client within a study, that client's consent for the study
+        standing (withdrawing it stops research use of all their stories in that study)."""
+        from werkplaats.programme.models import Consent
+
+        study_consent = Consent.objects.filter(
+            client=models.OuterRef("teller_client"),
+            study=models.OuterRef("study"),
+            purpose=Consent.Purpose.STUDY,
+            withdrawn_at__isnull=True,
+        )
+        return self.filter(research_consent_at__isnull=False, withdrawn_at__isnull=True).filter(
+            models.Q(teller_client__isnull=True)
+            | models.Q(study__isnull=True)
+            | models.Exists(study_consent)
+        )
+
+
 class Source(models.Model):
     class Kind(models.TextChoices):
         CLIENT_STORY = "client_story", _("client story")
@@ -77,6 +97,8 @@ class Source(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("source")

@@ -310,12 +310,8 @@ class LmmResult:
             rows = []
             width = max(6, max(len(s) for s in short))
             for i in range(1, len(short)):
-                cells = [
-                    f"{corr[i, j]:.3f}".replace("0.", ".", 1)
-                    if abs(corr[i, j]) < 1
-                    else f"{corr[i, j]:.3f}"
-                    for j in range(i)
-                ]
+                cells = [f"{corr[i, j]:.3f}".replace("0.", ".", 1) if abs(corr[i, j]) < 1 else f"{corr[i, j]:.3f}"
+                         for j in range(i)]
                 rows.append(short[i].ljust(width) + " " + " ".join(c.rjust(6) for c in cells))
             lines.append(" " * (width + 1) + " ".join(s.rjust(6)[:6] for s in short[:-1]))
             lines.extend(rows)
@@ -401,16 +397,13 @@ def _abbreviate(name: str) -> str:
 def _format_table(tab: pd.DataFrame) -> str:
     cols = list(tab.columns)
     body = {
-        c: _format_column(list(tab[c]), 4) if c != "t value" else [f"{v:.3f}" for v in tab[c]]
-        for c in cols
+        c: _format_column(list(tab[c]), 4) if c != "t value" else [f"{v:.3f}" for v in tab[c]] for c in cols
     }
     namew = max(len(str(i)) for i in tab.index)
     widths = {c: max(len(c), max(len(s) for s in body[c])) for c in cols}
     out = [" " * namew + " " + " ".join(c.rjust(widths[c]) for c in cols)]
     for k, idx in enumerate(tab.index):
-        out.append(
-            str(idx).ljust(namew) + " " + " ".join(body[c][k].rjust(widths[c]) for c in cols)
-        )
+        out.append(str(idx).ljust(namew) + " " + " ".join(body[c][k].rjust(widths[c]) for c in cols))
     return "\n".join(out)
 
 
@@ -540,9 +533,7 @@ def fit_lmm(
         messages.append(f"{n_dropped} row(s) with missing values were dropped")
 
     variables = {v: variable_info(v, frame[v]) for v in used if v != f.response}
-    fixed_spec = ModelMatrixSpec.create(
-        f.terms, f.intercept, {v: variables[v] for v in f.fixed_variables}
-    )
+    fixed_spec = ModelMatrixSpec.create(f.terms, f.intercept, {v: variables[v] for v in f.fixed_variables})
     X_full = build_matrix(fixed_spec, frame)
     keep = _independent_columns(X_full)
     dropped = [fixed_spec.names[j] for j in range(X_full.shape[1]) if j not in set(keep.tolist())]
@@ -560,9 +551,7 @@ def fit_lmm(
     # Random-effects terms.
     raw_terms: list[tuple[RandomTerm, ModelMatrixSpec, np.ndarray, np.ndarray, list[str]]] = []
     for rt in f.random:
-        spec = ModelMatrixSpec.create(
-            rt.terms, rt.intercept, {v: variables[v] for t in rt.terms for v in t}
-        )
+        spec = ModelMatrixSpec.create(rt.terms, rt.intercept, {v: variables[v] for t in rt.terms for v in t})
         Z = build_matrix(spec, frame)
         codes, levels = group_codes(frame, rt.group)
         q = len(levels)
@@ -598,15 +587,7 @@ def fit_lmm(
             lab = f"{base}.{k}"
         labels.append(lab)
     terms = [
-        _TermInfo(
-            lab,
-            rt.group_label,
-            rt.group,
-            spec,
-            spec.names,
-            levels,
-            {l: i for i, l in enumerate(levels)},
-        )
+        _TermInfo(lab, rt.group_label, rt.group, spec, spec.names, levels, {l: i for i, l in enumerate(levels)})
         for lab, (rt, spec, Z, codes, levels) in zip(labels, raw_terms)
     ]
     blocks = [ReBlock(codes, Z, len(levels)) for (rt, spec, Z, codes, levels) in raw_terms]
@@ -634,9 +615,7 @@ def fit_lmm(
     ranef: dict[str, pd.DataFrame] = {}
     for t, blk, L, uk in zip(terms, blocks, lam, u):
         b = uk @ L.T
-        ranef[t.label] = pd.DataFrame(
-            b, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names)
-        )
+        ranef[t.label] = pd.DataFrame(b, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names))
         fitted = fitted + np.sum(blk.Z * b[blk.codes], axis=1)
     cv = engine.cond_var_u(fct)
     ranef_condvar: dict[str, np.ndarray] | None = None
@@ -647,8 +626,7 @@ def fit_lmm(
         )
     else:
         ranef_condvar = {
-            t.label: sigma2 * np.einsum("ij,qjk,lk->qil", L, V, L)
-            for t, L, V in zip(terms, lam, cv)
+            t.label: sigma2 * np.einsum("ij,qjk,lk->qil", L, V, L) for t, L, V in zip(terms, lam, cv)
         }
 
     # VarCorr as in as.data.frame(VarCorr(m)).
@@ -778,9 +756,7 @@ def _warm_start(engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool) -> np.
         return None  # the order of the terms changed; keep it simple
     eng = Engine(sub, Xs, y[rows])
     x0 = np.where(np.isfinite(eng.lower), 1.0, 0.0)
-    res = minimize_bounded(
-        lambda th: eng.objective(th, reml), x0, eng.lower, radius_init=0.2, radius_final=1e-4
-    )
+    res = minimize_bounded(lambda th: eng.objective(th, reml), x0, eng.lower, radius_init=0.2, radius_final=1e-4)
     return res.x if np.isfinite(res.fun) else None
 
 
@@ -805,9 +781,7 @@ def _optimize(
     res = minimize_bounded(fun, x0, lower, maxfev=maxfev, radius_init=radius)
     theta = res.x
     grad, hdiag = _gradient(fun, theta, lower)
-    scaled = np.where(
-        hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad)
-    )
+    scaled = np.where(hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad))
     return theta, {
         "success": res.success,
         "message": res.message,
@@ -820,9 +794,7 @@ def _optimize(
     }
 
 
-def _gradient(
-    fun, x: np.ndarray, lower: np.ndarray, h: float = 1e-4
-) -> tuple[np.ndarray, np.ndarray]:
+def _gradient(fun, x: np.ndarray, lower: np.ndarray, h: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
     """Finite-difference gradient and diagonal of the Hessian.
 
     At an active bound the one-sided derivative counts only when it points

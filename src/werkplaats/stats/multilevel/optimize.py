@@ -9,8 +9,8 @@ model-based method converges in few evaluations.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import scipy.optimize
@@ -91,11 +91,7 @@ def minimize_bounded(
             x0,
             method="COBYQA",
             bounds=bounds,
-            options={
-                "maxfev": maxfev,
-                "initial_tr_radius": radius_init,
-                "final_tr_radius": radius_final,
-            },
+            options={"maxfev": maxfev, "initial_tr_radius": radius_init, "final_tr_radius": radius_final},
         )
     x = np.maximum(res.x, lower)
     fx = float(fun(x))

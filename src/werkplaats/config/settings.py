@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "werkplaats.stories",
     "werkplaats.instruments",
     "werkplaats.measurements",
+    "werkplaats.insight",
     "werkplaats.demo",
 ]
 

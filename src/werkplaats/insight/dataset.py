@@ -180,9 +180,14 @@ def trajectory_frame(study: Study) -> pd.DataFrame:
 
 
 def _scores(study: Study, instrument: str, scale: str) -> pd.DataFrame:
+    return scores_for(consenting_trajectories(study), instrument, scale)
+
+
+def scores_for(trajectories: Any, instrument: str = INSTRUMENT, scale: str = SCALE) -> pd.DataFrame:
+    """Completed assessments of ``trajectories`` with their scale score, one row each."""
     rows = list(
         Assessment.objects.filter(
-            trajectory__in=consenting_trajectories(study),
+            trajectory__in=trajectories,
             instrument__slug=instrument,
             status=Assessment.Status.COMPLETE,
         ).values_list("pk", "trajectory_id", "wave", "wave_date", "informant", "version_id")
@@ -196,7 +201,7 @@ def _scores(study: Study, instrument: str, scale: str) -> pd.DataFrame:
     answers: dict[int, dict[str, int]] = defaultdict(dict)
     for aid, item, value in (
         Answer.objects.filter(
-            assessment__trajectory__in=consenting_trajectories(study),
+            assessment__trajectory__in=trajectories,
             assessment__instrument__slug=instrument,
             assessment__status=Assessment.Status.COMPLETE,
         )

@@ -68,7 +68,7 @@ def caseload_frame(study: Study, today: dt.date | None = None) -> pd.DataFrame:
     ):
         if code != "debt" or tid not in groups:
             groups[tid] = code
-    t["target_group"] = t["pk"].map(groups).fillna("?")
+    t["target_group"] = t["pk"].map(lambda x: groups.get(x, "?"))
     t["age_band"] = [_age_band(b, s.year) for b, s in zip(t["birth_year"], t["start"], strict=True)]
     consenting = set(
         Consent.objects.filter(study=study, withdrawn_at__isnull=True).values_list(

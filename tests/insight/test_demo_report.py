@@ -115,8 +115,7 @@ def test_the_voices_monitor_flags_clients_who_speak_another_language(
     v = results.voices.result
     lang = v[v["dimension"] == "language"].set_index("group")
     assert not lang.loc["Nederlands", "under_respondents"]
-    assert lang.drop("Nederlands")["response_rate"].mean() < lang.loc["Nederlands",
-                                                                       "response_rate"]
+    assert lang.drop("Nederlands")["response_rate"].mean() < lang.loc["Nederlands", "response_rate"]
 
 
 @pytest.mark.django_db

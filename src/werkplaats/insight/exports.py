@@ -24,6 +24,29 @@ FORMATS = {
 }
 
 
+NUMERIC = {
+    "time",
+    "score",
+    "network_size",
+    "informal_n",
+    "informal_share",
+    "net0",
+    "contacts",
+    "sb_share",
+    "out_share",
+    "informal_present",
+    "sectors",
+    "alliance",
+    "alliance_trajectory",
+    "video_share",
+    "sb_prof",
+    "out_prof",
+    "policy",
+    "gas_t",
+    "has_method",
+}
+
+
 def _stata_name(name: str) -> str:
     return name[:32]
 
@@ -55,7 +78,10 @@ def codebook(frame: pd.DataFrame) -> str:
 def _for_stats_packages(frame: pd.DataFrame) -> pd.DataFrame:
     f = frame.copy()
     for col in f.columns:
-        if not pd.api.types.is_numeric_dtype(f[col]):
+        labelled = VARIABLES.get(col, ("", None))[1]
+        if labelled or (len(f) == 0 and col in NUMERIC):
+            f[col] = pd.to_numeric(f[col], errors="coerce").astype(float)
+        elif not pd.api.types.is_numeric_dtype(f[col]):
             f[col] = f[col].fillna("").astype(str)
         else:
             f[col] = f[col].astype(float)

@@ -159,7 +159,7 @@ def _figures(frame: pd.DataFrame, r: Results) -> dict[str, str]:
                 (row["label"], row["estimate"], row["low"], row["high"], row["significant"])
                 for row in rows
             ],
-            _("Estimates with 95% intervals"),
+            _("Estimates with intervals of 95 per cent"),
         )
     if r.agreement.ok:
         a = r.agreement.result

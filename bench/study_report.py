@@ -62,11 +62,20 @@ def child(clients: int, seed: int, out: str) -> None:
     began = time.perf_counter()
     folder = write_report(study, Path(out), pdf=True)
     report_s = time.perf_counter() - began
-    print(json.dumps({
-        "clients": clients, "rows": rows, "build": built, "frame": frame_s, "page": page_s,
-        "report": report_s, "pdf_kib": (folder / "report.pdf").stat().st_size / 1024,
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "clients": clients,
+                "rows": rows,
+                "build": built,
+                "frame": frame_s,
+                "page": page_s,
+                "report": report_s,
+                "pdf_kib": (folder / "report.pdf").stat().st_size / 1024,
+                "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def main() -> int:
@@ -79,8 +88,11 @@ def main() -> int:
     if args.child:
         child(args.sizes[0], args.seed, args.out)
         return 0
-    print(f"{'clients':>9} {'measurements':>13} {'build s':>8} {'data set s':>10} "
-          f"{'page s':>8} {'report s':>9} {'PDF KiB':>8} {'peak MiB':>9}", flush=True)
+    print(
+        f"{'clients':>9} {'measurements':>13} {'build s':>8} {'data set s':>10} "
+        f"{'page s':>8} {'report s':>9} {'PDF KiB':>8} {'peak MiB':>9}",
+        flush=True,
+    )
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             env = {
@@ -93,16 +105,27 @@ def main() -> int:
                 "WERKPLAATS_SQLITE_PATH": str(Path(tmp) / "bench.sqlite3"),
                 "WERKPLAATS_DATA_DIR": tmp,
             }
-            command = [sys.executable, __file__, str(size), "--seed", str(args.seed), "--child",
-                       "--out", str(Path(tmp) / "reports")]
+            command = [
+                sys.executable,
+                __file__,
+                str(size),
+                "--seed",
+                str(args.seed),
+                "--child",
+                "--out",
+                str(Path(tmp) / "reports"),
+            ]
             done = subprocess.run(command, env=env, capture_output=True, text=True)
             if done.returncode:
                 print(done.stdout, done.stderr, file=sys.stderr)
                 return done.returncode
             r = json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"{r['clients']:>9,} {r['rows']:>13,} {r['build']:>8.1f} {r['frame']:>10.1f} "
-                  f"{r['page']:>8.1f} {r['report']:>9.1f} {r['pdf_kib']:>8.0f} "
-                  f"{r['peak_mib']:>9.0f}", flush=True)
+            print(
+                f"{r['clients']:>9,} {r['rows']:>13,} {r['build']:>8.1f} {r['frame']:>10.1f} "
+                f"{r['page']:>8.1f} {r['report']:>9.1f} {r['pdf_kib']:>8.0f} "
+                f"{r['peak_mib']:>9.0f}",
+                flush=True,
+            )
     return 0
 
 

@@ -120,7 +120,7 @@ def per_trajectory(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _change(traj: pd.DataFrame, norms: dict[str, float] | None) -> Section:
+def _change(traj: pd.DataFrame, norms: dict[str, float | None] | None) -> Section:
     if len(traj) < 3:
         return Section(message=f"Only {len(traj)} trajectories with two or more scores.")
     try:
@@ -128,9 +128,11 @@ def _change(traj: pd.DataFrame, norms: dict[str, float] | None) -> Section:
     except ValueError as exc:
         return Section(message=str(exc))
     counts = {"improved": 0, "unchanged": 0, "deteriorated": 0}
-    if norms and norms.get("sd") and norms.get("reliability"):
+    sd = (norms or {}).get("sd")
+    reliability = (norms or {}).get("reliability")
+    if sd and reliability:
         for b, a in zip(traj["before"], traj["after"], strict=True):
-            rc = reliable_change(b, a, sd=norms["sd"], reliability=norms["reliability"])
+            rc = reliable_change(b, a, sd=sd, reliability=reliability)
             counts[rc.direction] += 1
     if norms and norms.get("mean") is not None:
         clinical = "The norms give a functional mean; see the clinical cut-off."
@@ -194,7 +196,7 @@ def run_analyses(
     frame: pd.DataFrame,
     *,
     spec: GrowthSpec | None = None,
-    norms: dict[str, float] | None = None,
+    norms: dict[str, float | None] | None = None,
     caseload: pd.DataFrame | None = None,
     n_boot: int = 500,
     seed: int = 1,

@@ -388,9 +388,9 @@ def _write(
     principles = {p.code: p for p in WorkingPrinciple.objects.all()}
     actors = {a.code: a for a in ActorKind.objects.all()}
     for c in contacts:
-        t = traj[c["ref"]]
-        obj = Contact.objects.create(
-            trajectory=t,
+        owner = traj[c["ref"]]
+        contact = Contact.objects.create(
+            trajectory=owner,
             date=c["date"],
             duration_minutes=c["duration_minutes"],
             mode=c["mode"],
@@ -398,10 +398,10 @@ def _write(
             alliance_my_goals=c["alliance_my_goals"],
             alliance_trust=c["alliance_trust"],
             alliance_next=c["alliance_next"],
-            recorded_by=t.lead_professional,
+            recorded_by=owner.lead_professional,
         )
-        obj.principles.set([principles[p] for p in c["principles"]])
-        obj.actors.set([actors[a] for a in c["actors"]])
+        contact.principles.set([principles[p] for p in c["principles"]])
+        contact.actors.set([actors[a] for a in c["actors"]])
     assessments_record_bulk(
         [
             AssessmentRecord(

@@ -120,7 +120,7 @@ def software_versions() -> dict[str, str]:
     return out
 
 
-def _norms() -> dict[str, float] | None:
+def _norms() -> dict[str, float | None] | None:
     version = (
         InstrumentVersion.objects.filter(instrument__slug=INSTRUMENT, organisation__isnull=True)
         .order_by("-pk")
@@ -259,7 +259,7 @@ def _summary(r: Results) -> tuple[list[str], list[str]]:
     return lines, warnings
 
 
-def _methods(r: Results, norms: dict[str, float] | None) -> list[str]:
+def _methods(r: Results, norms: dict[str, float | None] | None) -> list[str]:
     out = [
         _(
             "Data: every completed Pearlin Mastery measurement of clients whose consent for "

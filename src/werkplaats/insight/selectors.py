@@ -122,8 +122,9 @@ def cmo_rows(study: Study, evidence: dict[str, dict[str, Any]]) -> list[CmoRow]:
     """Each configuration with its estimate and its counts of coded story fragments."""
     cmos = list(CmoConfiguration.objects.filter(study=study))
     codes = {c.supporting_code_id for c in cmos} | {c.contradicting_code_id for c in cmos}
-    counts = dict(
-        Segment.objects.filter(round__study=study, code_id__in=codes - {None})
+    wanted = [code for code in codes if code is not None]
+    counts: dict[int | None, int] = dict(
+        Segment.objects.filter(round__study=study, code_id__in=wanted)
         .values_list("code_id")
         .annotate(n=Count("pk"))
         .values_list("code_id", "n")
@@ -151,12 +152,11 @@ def _aggregate(trajectories: Any) -> dict[str, Any]:
     n = trajectories.count()
     contacts = Contact.objects.filter(trajectory__in=trajectories)
     n_contacts = contacts.count()
-    principles = dict(
-        Contact.principles.through.objects.filter(contact__in=contacts)
-        .values_list("workingprinciple__code")
-        .annotate(n=Count("pk"))
-        .values_list("workingprinciple__code", "n")
-    )
+    principles: dict[str, int] = defaultdict(int)
+    for code in Contact.principles.through.objects.filter(contact__in=contacts).values_list(
+        "workingprinciple__code", flat=True
+    ):
+        principles[code] += 1
     complete = Assessment.objects.filter(
         trajectory__in=trajectories, informant="client", status="complete"
     )

@@ -107,6 +107,7 @@ GAS_SCALE, GAS_SHIFT, GAS_GOAL_SD, GAS_NOISE_SD = 3.0, 0.3, 0.4, 0.5
 PEARLIN_LATENT_SCALE = 0.5
 PEARLIN_RESPONSE, PEARLIN_RESPONSE_OTHER = 0.9, 0.65  # Dutch at home / another language
 PEARLIN_PROFESSIONAL_FRAIL = -0.3  # professionals rate frail elderly lower (latent units)
+PEARLIN_NETWORK = 0.3  # a network member rates the client at intake (clients with one)
 
 # Studies: the coverage matrix leaves sub-themes 2.4, 3.4 and 4.3 without a study.
 STUDIES: list[dict[str, Any]] = [
@@ -1044,7 +1045,8 @@ class _Builder:
         score through :func:`werkplaats.stats.scoring.simulate_answers`. The professional
         rates the client at intake and at the last wave, from the same latent score but
         ``PEARLIN_PROFESSIONAL_FRAIL`` lower for frail elderly: a planted systematic
-        discrepancy between informants. Randomness: ``random.Random`` seeded with
+        discrepancy between informants. For ``PEARLIN_NETWORK`` of the clients with an
+        informal network, a network member rates the client at intake (no bias). Randomness: ``random.Random`` seeded with
         (seed, chunk), apart from the numpy streams, so the other tables stay as they were.
         """
         w = self.w
@@ -1072,6 +1074,9 @@ class _Builder:
                     shift = PEARLIN_PROFESSIONAL_FRAIL if w.target_group[i] == frail else 0.0
                     assessments.append((traj_pk[j], wave, day, "professional", prof_user[j]))
                     answer_values.append(simulate_answers(definition, latent + shift, rnd))
+                if k == valid[0] and w.informal[i, k] > 0 and rnd.random() < PEARLIN_NETWORK:
+                    assessments.append((traj_pk[j], wave, day, "network_member", None))
+                    answer_values.append(simulate_answers(definition, latent, rnd))
         rows = [
             (
                 t,

@@ -65,6 +65,8 @@ class Agreement:
     bland_altman: BlandAltman
     by_group: pd.DataFrame
     pairs: pd.DataFrame
+    icc_three: IccResult | None = None  # client, professional and network member
+    network: BlandAltman | None = None  # client − network member
 
 
 @dataclass
@@ -182,14 +184,20 @@ def _agreement(frame: pd.DataFrame) -> Section:
         return Section(message=f"Only {len(pairs)} waves with both informants; 10 needed.")
     groups = frame.drop_duplicates("trajectory").set_index("trajectory")["target_group"]
     pairs["target_group"] = pairs["trajectory"].map(groups)
-    return Section(
-        Agreement(
-            icc(pairs[["client", "professional"]].to_numpy()),
-            bland_altman(pairs["client"], pairs["professional"]),
-            discrepancy_by_group(pairs, "client", "professional", "target_group"),
-            pairs,
-        )
+    result = Agreement(
+        icc(pairs[["client", "professional"]].to_numpy()),
+        bland_altman(pairs["client"], pairs["professional"]),
+        discrepancy_by_group(pairs, "client", "professional", "target_group"),
+        pairs,
     )
+    if "network_member" in wide:
+        three = wide[["client", "professional", "network_member"]].dropna()
+        if len(three) >= 10:
+            result.icc_three = icc(three.to_numpy())
+        duo = wide[["client", "network_member"]].dropna()
+        if len(duo) >= 10:
+            result.network = bland_altman(duo["client"], duo["network_member"])
+    return Section(result)
 
 
 def run_analyses(

@@ -136,14 +136,8 @@ def _change(traj: pd.DataFrame, norms: dict[str, float | None] | None) -> Sectio
         for b, a in zip(traj["before"], traj["after"], strict=True):
             rc = reliable_change(b, a, sd=sd, reliability=reliability)
             counts[rc.direction] += 1
-    if norms and norms.get("mean") is not None:
-        clinical = "The norms give a functional mean; see the clinical cut-off."
-    else:
-        clinical = (
-            "The instrument's norms give no mean of a functional (or clinical) population, so "
-            "clinically significant change (Jacobson & Truax) cannot be judged; only reliable "
-            "change is reported."
-        )
+    # "norm_mean": the norms allow clinically significant change; "no_norm_mean": they don't
+    clinical = "norm_mean" if norms and norms.get("mean") is not None else "no_norm_mean"
     return Section(
         ChangeSummary(
             len(traj),

@@ -38,7 +38,7 @@ def _svg(width: int, height: int, body: list[str], title: str) -> str:
 
 def forest(rows: Sequence[tuple[str, float, float, float, bool]], title: str) -> str:
     """Estimates with intervals, one row each: (label, estimate, low, high, highlight)."""
-    width, left, right, row_h = 640, 220, 20, 20
+    width, left, right, row_h = 700, 380, 20, 20
     height = 40 + row_h * len(rows)
     lo = min([r[2] for r in rows] + [0.0])
     hi = max([r[3] for r in rows] + [0.0])
@@ -47,7 +47,11 @@ def forest(rows: Sequence[tuple[str, float, float, float, bool]], title: str) ->
     for k, (label, est, low, high, mark) in enumerate(rows):
         y = 30 + k * row_h
         colour = PALETTE[0] if mark else "#888"
-        body.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{escape(label)}</text>')
+        short = label if len(label) <= 62 else label[:60] + "…"
+        body.append(
+            f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" font-size="10">'
+            f"{escape(short)}</text>"
+        )
         body.append(
             f'<line x1="{x(low):.1f}" y1="{y}" x2="{x(high):.1f}" y2="{y}" '
             f'stroke="{colour}" stroke-width="2"/>'

@@ -6,7 +6,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from werkplaats.insight.report import ReportError, write_report
 from werkplaats.programme.models import Study
@@ -20,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", default="reports", help="folder (default reports/)")
         parser.add_argument("--no-pdf", action="store_true", help="HTML and exports only")
         parser.add_argument("--bootstrap", type=int, default=500, help="bootstrap resamples")
+        parser.add_argument("--language", default=settings.LANGUAGE_CODE, help="nl (default) or en")
 
     def handle(self, *args: Any, **options: Any) -> None:
         study = Study.objects.filter(pk=options["study"]).first()
@@ -27,12 +30,13 @@ class Command(BaseCommand):
             raise CommandError(f"No study with id {options['study']}.")
         began = time.perf_counter()
         try:
-            folder = write_report(
-                study,
-                Path(options["output"]),
-                pdf=not options["no_pdf"],
-                n_boot=options["bootstrap"],
-            )
+            with translation.override(options["language"]):
+                folder = write_report(
+                    study,
+                    Path(options["output"]),
+                    pdf=not options["no_pdf"],
+                    n_boot=options["bootstrap"],
+                )
         except ReportError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(

@@ -10,13 +10,13 @@ import pandas as pd
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from werkplaats.casework.models import Trajectory
+from werkplaats.casework.models import TargetGroup, Trajectory
 from werkplaats.insight import svg
 from werkplaats.insight.analysis import expected_course
 from werkplaats.insight.dataset import scores_for
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.stats.progress import expected_change, on_track
-from werkplaats.stats.sdc import ProtectedTable, protect_means, protect_table
+from werkplaats.stats.sdc import TOTAL, ProtectedTable, protect_means, protect_table
 
 MAX = 28
 MIN = 7
@@ -192,7 +192,12 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
     frame["change"] = frame["trajectory_id"].map(change["last"] - change["first"])
     means = (
         frame.pivot_table(
-            index="neighbourhood", columns="target_group", values="change", aggfunc="mean"
+            index="neighbourhood",
+            columns="target_group",
+            values="change",
+            aggfunc="mean",
+            margins=True,
+            margins_name=TOTAL,
         )
         if frame["change"].notna().any()
         else pd.DataFrame()
@@ -207,10 +212,11 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
         )
         for idx in protected.published.index
     ]
+    names = {g.code: str(g) for g in TargetGroup.objects.all()} | {TOTAL: _("total")}
     return MunicipalityTable(
         municipality.name,
         protected,
         shown,
-        [str(c) for c in protected.published.columns],
-        table_rows,
+        [names.get(str(c), str(c)) for c in protected.published.columns],
+        [(_("total") if name == TOTAL else name, n, m) for name, n, m in table_rows],
     )

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from django.db.models import Count, Q
 
-from werkplaats.casework.models import Contact, Trajectory
+from werkplaats.casework.models import Contact, Trajectory, WorkingPrinciple
 from werkplaats.insight.dataset import _age_band
 from werkplaats.insight.models import CmoConfiguration
 from werkplaats.measurements.models import Assessment
@@ -149,6 +149,7 @@ class TeamFigures:
 
 
 def _aggregate(trajectories: Any) -> dict[str, Any]:
+    names = {p.code: str(p) for p in WorkingPrinciple.objects.all()}
     n = trajectories.count()
     contacts = Contact.objects.filter(trajectory__in=trajectories)
     n_contacts = contacts.count()
@@ -165,7 +166,9 @@ def _aggregate(trajectories: Any) -> dict[str, Any]:
         "trajectories": n,
         "open": trajectories.filter(status="open").count(),
         "contacts_per_trajectory": n_contacts / n if n else None,
-        "principles": {k: v / n_contacts for k, v in principles.items()} if n_contacts else {},
+        "principles": {names.get(k, k): v / n_contacts for k, v in principles.items()}
+        if n_contacts
+        else {},
         "measured_share": n_measured / n if n else None,
         "alliance_answered": (
             contacts.filter(alliance_heard__isnull=False).count() / n_contacts

@@ -222,8 +222,10 @@ def test_history_import_writes_everything(world, tmp_path: Path) -> None:  # typ
 def test_history_import_is_all_or_nothing_with_every_rejected_row(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _history(
         tmp_path,
-        measurements=HISTORY_MEASUREMENTS + "t1,pearlin-mastery,client,m03,2024-04-10,m1,9\n"
-        "t9,pearlin-mastery,client,m03,2024-04-10,m1,2\n",
+        measurements=HISTORY_MEASUREMENTS
+        + "t2,pearlin-mastery,client,intake,2024-02-01,m1,2\n"
+        + "t1,pearlin-mastery,client,m03,2024-04-10,m1,9\n"
+        + "t9,pearlin-mastery,client,m03,2024-04-10,m1,2\n",
         trajectories=HISTORY_TRAJECTORIES + "t3,c1,bob,Team A,2024-03-01,,open,,\n",
     )
     before = Assessment.objects.count()
@@ -231,7 +233,8 @@ def test_history_import_is_all_or_nothing_with_every_rejected_row(world, tmp_pat
         import_history(tmp_path, "Welzijn A")
     text = caught.value.report.text()
     assert "trajectories row 4" in text and "not a professional of Welzijn A" in text
-    assert "measurements row 9" in text and "measurements row 10" in text
+    assert "measurements row 10" in text and "measurements row 11" in text
+    assert "measurements row 9: t2 pearlin-mastery client intake: required items" in text
     assert Assessment.objects.count() == before
     from werkplaats.casework.models import Client as CaseClient
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from werkplaats.casework.models import (
@@ -34,7 +35,7 @@ from werkplaats.instruments.models import Instrument
 from werkplaats.measurements.models import Informant
 from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 from werkplaats.partnership.models import Neighbourhood, Organisation, Role, User
-from werkplaats.stats.scoring import AnswerError, check_answer
+from werkplaats.stats.scoring import AnswerError, check_answer, completeness
 
 FILES = ("clients", "trajectories", "contacts", "measurements", "networks")
 REQUIRED = {
@@ -312,10 +313,26 @@ def import_history(directory: Path, organisation: str, *, dry_run: bool = False)
             except AnswerError as exc:
                 raise ValueError(str(exc)) from None
             key = (ref, slug, informant, _text(row["wave"]))
-            entry = answers.setdefault(key, {"date": _date(row["wave_date"]), "answers": {}})
+            entry = answers.setdefault(
+                key,
+                {
+                    "date": _date(row["wave_date"]),
+                    "answers": {},
+                    "row": n,
+                    "definition": version.parsed,
+                },
+            )
             entry["answers"][_text(row["item_id"])] = value
         except ValueError as exc:
             report.reject("measurements", n, str(exc))
+    for (ref, slug, informant, wave), entry in answers.items():
+        missing = completeness(entry["definition"], entry["answers"]).missing_required
+        if missing:
+            report.reject(
+                "measurements",
+                entry["row"],
+                f"{ref} {slug} {informant} {wave}: required items unanswered: {missing}",
+            )
 
     snapshots: dict[tuple[str, dt.date], list[dict[str, Any]]] = defaultdict(list)
     for n, row in enumerate(tables.get("networks", pd.DataFrame()).to_dict("records"), start=2):
@@ -350,7 +367,11 @@ def import_history(directory: Path, organisation: str, *, dry_run: bool = False)
             "network snapshots": len(snapshots),
         }
         return report
-    _write(report, clients, trajectories, contacts, answers, snapshots)
+    try:
+        _write(report, clients, trajectories, contacts, answers, snapshots)
+    except ValidationError as exc:  # a rule only the database layer knows; nothing was kept
+        report.reject("-", 0, "; ".join(exc.messages))
+        raise HistoryImportError(report) from exc
     return report
 
 

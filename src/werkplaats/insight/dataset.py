@@ -175,7 +175,8 @@ def trajectory_frame(study: Study) -> pd.DataFrame:
     t["client"] = [study_pseudonym(study.pk, c) for c in t["client_id"]]
     order = t.groupby("client_id")["start"].rank(method="first").astype(int)
     t["trajectory"] = t["client"] + "/" + order.astype(str)
-    t["professional"] = [_key(study, "professional", p) for p in t["professional_id"]]
+    keys = {p: _key(study, "professional", p) for p in t["professional_id"].unique()}
+    t["professional"] = t["professional_id"].map(keys)
     return t
 
 

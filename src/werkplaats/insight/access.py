@@ -26,10 +26,12 @@ from werkplaats.programme.access import access_study_data_by_id
 from werkplaats.programme.models import Study
 
 
-def access_study_report(user: User, study_id: int, what: str = "report") -> Study:
+def access_study_report(
+    user: User, study_id: int, what: str = "report", action: str = "view"
+) -> Study:
     """The study's pseudonymised analyses are for the researchers on it; the read is logged."""
     study = access_study_data_by_id(user, study_id)
-    log_access(user, "view", study, what)
+    log_access(user, action, study, what)
     return study
 
 

@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from werkplaats.core.http import AuthenticatedHttpRequest
-from werkplaats.insight import access, feedback, selectors
+from werkplaats.insight import access, feedback, selectors, services
 from werkplaats.insight.dataset import analysis_frame
 from werkplaats.insight.exports import FORMATS, export_bytes
 from werkplaats.insight.forms import CmoForm
-from werkplaats.insight.models import CmoConfiguration
 from werkplaats.insight.report import ReportError, build_report, render_html, render_pdf
 
 
@@ -27,7 +26,7 @@ def study_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def study_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = access.access_study_report(request.user, pk, "report pdf")
+    study = access.access_study_report(request.user, pk, "report pdf", action="export")
     try:
         pdf = render_pdf(render_html(build_report(study)))
     except ReportError as exc:
@@ -39,7 +38,7 @@ def study_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def study_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
-    study = access.access_study_report(request.user, pk, f"export {fmt}")
+    study = access.access_study_report(request.user, pk, f"export {fmt}", action="export")
     if fmt not in FORMATS:
         raise Http404
     name, mime = FORMATS[fmt]
@@ -68,11 +67,7 @@ def cmo_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     study = access.access_study_report(request.user, pk, "cmo")
     form = _cmo_form(request, study)
     if request.method == "POST" and form.is_valid():
-        cmo: CmoConfiguration = form.save(commit=False)
-        cmo.study = study
-        cmo.created_by = request.user
-        cmo.full_clean()
-        cmo.save()
+        services.cmo_create(study=study, user=request.user, **form.cleaned_data)
         return redirect("insight:study", pk=study.pk)
     return render(request, "insight/cmo_form.html", {"form": form, "study": study})
 
@@ -83,7 +78,7 @@ def cmo_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cmo = access.access_cmo_by_id(request.user, pk)
     form = _cmo_form(request, cmo.study, cmo)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.cmo_update(cmo=cmo, user=request.user, **form.cleaned_data)
         return redirect("insight:study", pk=cmo.study_id)
     return render(request, "insight/cmo_form.html", {"form": form, "study": cmo.study})
 

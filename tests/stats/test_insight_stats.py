@@ -232,3 +232,13 @@ def test_growth_model_recovers_a_simulated_moderator() -> None:
     r = fit_growth(f, GrowthSpec(client_level=["x"]))
     row = r.terms.set_index("term").loc["time:x"]
     assert row["low"] < 0.2 < row["high"] and row["level"] == "client_level"
+
+
+def test_not_on_track_below_the_lower_quarter_of_comparable_clients() -> None:
+    from werkplaats.stats.progress import on_track
+
+    ref = pd.DataFrame({"group": "frail", "months": [6.0] * 40, "change": np.arange(40) / 4})
+    assert on_track(ref, "frail", 6.5, change=0.5) is False
+    assert on_track(ref, "frail", 6.5, change=5.0) is True
+    assert on_track(ref, "other", 6.5, change=5.0) is None  # no comparable clients
+    assert on_track(ref, "frail", 12, change=5.0) is None  # none at this time

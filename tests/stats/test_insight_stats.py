@@ -229,7 +229,7 @@ def test_growth_model_recovers_a_simulated_moderator() -> None:
         + rng.normal(0, 0.3, client.size)
     )
     f = pd.DataFrame({"score": y, "time": time, "client": client, "professional": prof, "x": x})
-    r = fit_growth(f, GrowthSpec(client_level=["x"]))
+    r = fit_growth(f, GrowthSpec(client_level=["x"], random=[]))
     row = r.terms.set_index("term").loc["time:x"]
     assert row["low"] < 0.2 < row["high"] and row["level"] == "client_level"
 

@@ -7,6 +7,8 @@ werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
 werkplaats instruments import FILE [--format F] [--organisation NAME] [--dry-run]
 werkplaats instruments export ID [--format F] [--version V] [-o FILE]
 werkplaats instruments load-library | list
+werkplaats report study ID [-o DIR] [--no-pdf]
+werkplaats import history DIR --organisation NAME [--dry-run]
 werkplaats manage ARGS...      any Django management command
 """
 
@@ -101,6 +103,28 @@ def cmd_instruments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _call(name: str, *rest: str) -> int:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command(name, *rest)
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    return _call("report_study", *args.rest)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    return _call("import_history", *args.rest)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
     from django.core.management import execute_from_command_line
@@ -139,6 +163,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     instruments.add_argument("rest", nargs=argparse.REMAINDER)
     instruments.set_defaults(func=cmd_instruments)
+    report = sub.add_parser("report", help="reports: report study ID [-o DIR] [--no-pdf]")
+    report_sub = report.add_subparsers(dest="what", required=True)
+    study = report_sub.add_parser(
+        "study", help="the study report (HTML, PDF, exports)", add_help=False
+    )
+    study.add_argument("rest", nargs=argparse.REMAINDER)
+    study.set_defaults(func=cmd_report)
+    imp = sub.add_parser("import", help="imports: import history DIR --organisation NAME")
+    imp_sub = imp.add_subparsers(dest="what", required=True)
+    history = imp_sub.add_parser(
+        "history", help="an organisation's history (docs/insight.md)", add_help=False
+    )
+    history.add_argument("rest", nargs=argparse.REMAINDER)
+    history.set_defaults(func=cmd_import)
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

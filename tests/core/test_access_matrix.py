@@ -175,7 +175,27 @@ MATRIX = [
         method="post",
     ),
     Row("stories:member_check_respond", lambda w: {"pk": w.check_a.pk}, {"klaas": 200, "kim": 404}),
+    Row("insight:study", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
+    Row("insight:study_pdf", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
+    Row("insight:study_export", lambda w: {"pk": w.study_s.pk, "fmt": "csv"}, STUDY_RESEARCH),
+    Row("insight:cmo_new", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
+    Row("insight:cmo_edit", lambda w: {"pk": _cmo(w)}, STUDY_RESEARCH),
+    Row("insight:progress", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
+    Row("insight:my_progress", expect={"klaas": 200, "kim": 200}),
+    Row("insight:team", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
+    Row("insight:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
+    Row("insight:municipality", expect={"paula": 200}),
 ]
+
+
+def _cmo(w: Any) -> int:
+    from werkplaats.insight.models import CmoConfiguration
+
+    return CmoConfiguration.objects.get_or_create(
+        study=w.study_s,
+        context="Buurt met veel buren",
+        defaults={"mechanism": "steun", "outcome": "regie", "created_by": w.rita},
+    )[0].pk
 
 
 def _method() -> int:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "werkplaats.stories",
     "werkplaats.instruments",
     "werkplaats.measurements",
+    "werkplaats.insight",
     "werkplaats.demo",
 ]
 

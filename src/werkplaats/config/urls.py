@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("werkplaats.stories.urls")),
     path("", include("werkplaats.instruments.urls")),
     path("", include("werkplaats.measurements.urls")),
+    path("insight/", include("werkplaats.insight.urls")),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import random
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,8 @@ from werkplaats.demo.truth import (
     World,
     draw_world,
 )
+from werkplaats.instruments.models import InstrumentVersion
+from werkplaats.measurements.models import Answer, Assessment
 from werkplaats.partnership.models import (
     Membership,
     Municipality,
@@ -58,6 +61,7 @@ from werkplaats.partnership.models import (
     User,
 )
 from werkplaats.programme.models import Consent, Focus, Study, StudyParticipation, SubTheme
+from werkplaats.stats.scoring import simulate_answers
 
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
 BATCH = 2000  # rows per bulk_create batch (the partnership, studies)
@@ -98,6 +102,12 @@ SUPPORT = ["practical", "company", "advice", "emotional"]
 # GAS measurement model (see docs/demo-workplace.md): levels per unit of latent change,
 # a constant shift, and the SDs of a goal's own offset and of each review's noise.
 GAS_SCALE, GAS_SHIFT, GAS_GOAL_SD, GAS_NOISE_SD = 3.0, 0.3, 0.4, 0.5
+# Pearlin Mastery answers (see _measurements and docs/demo-workplace.md): the latent score
+# is halved before simulate_answers, where the expected sum score is nearly linear in it.
+PEARLIN_LATENT_SCALE = 0.5
+PEARLIN_RESPONSE, PEARLIN_RESPONSE_OTHER = 0.9, 0.65  # Dutch at home / another language
+PEARLIN_PROFESSIONAL_FRAIL = -0.3  # professionals rate frail elderly lower (latent units)
+PEARLIN_NETWORK = 0.3  # a network member rates the client at intake (clients with one)
 
 # Studies: the coverage matrix leaves sub-themes 2.4, 3.4 and 4.3 without a study.
 STUDIES: list[dict[str, Any]] = [
@@ -247,6 +257,8 @@ def existing_rows() -> dict[str, int]:
 # Leaf first; every casework row and every partnership row goes (the demo owns a demo
 # database); lookup lists loaded by migrations stay; users outside the demo stay.
 _WIPE: list[Model] = [
+    Answer,
+    Assessment,
     NetworkMember,
     NetworkSnapshot,
     GoalScore,
@@ -436,6 +448,15 @@ class _Builder:
 
     # -- partnership ----------------------------------------------------------------
     def build(self) -> None:
+        version = (
+            InstrumentVersion.objects.filter(
+                instrument__slug="pearlin-mastery", organisation__isnull=True
+            )
+            .order_by("-pk")
+            .first()
+        )
+        self.pearlin_version = version
+        self.pearlin_instrument = version.instrument_id if version else None
         self._partnership()
         self._users()
         self._methods_and_lookups()
@@ -741,6 +762,7 @@ class _Builder:
         self._networks(rng, idx, traj_pk)
         self._dilemmas(rng, idx, traj_pk, prof_user)
         self._consents(rng, idx, client_pk, prof_user)
+        self._measurements(chunk, idx, traj_pk, prof_user)
 
     def _goals(
         self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int], prof_user: list[int]
@@ -1013,6 +1035,87 @@ class _Builder:
             members,
         )
 
+    def _measurements(
+        self, chunk: int, idx: np.ndarray, traj_pk: list[int], prof_user: list[int]
+    ) -> None:
+        """Pearlin Mastery answers per wave, drawn from the latent empowerment.
+
+        The client answers at each wave with probability ``PEARLIN_RESPONSE`` (lower when
+        the language at home is not Dutch), from ``PEARLIN_LATENT_SCALE`` × the latent
+        score through :func:`werkplaats.stats.scoring.simulate_answers`. The professional
+        rates the client at intake and at the last wave, from the same latent score but
+        ``PEARLIN_PROFESSIONAL_FRAIL`` lower for frail elderly: a planted systematic
+        discrepancy between informants. For ``PEARLIN_NETWORK`` of the clients with an
+        informal network, a network member rates the client at intake (no bias). Randomness: ``random.Random`` seeded with
+        (seed, chunk), apart from the numpy streams, so the other tables stay as they were.
+        """
+        w = self.w
+        version = self.pearlin_version
+        if version is None:
+            return
+        definition = version.parsed
+        rnd = random.Random(f"werkplaats-demo-pearlin-{w.seed}-{chunk}")
+        frail = TARGET_GROUPS.index("frail-elderly")
+        assessments: list[tuple] = []
+        answer_values: list[dict[str, int | None]] = []
+        completed = _at(WINDOW_DAYS)
+        for j, i in enumerate(idx):
+            valid = np.nonzero(w.wave_mask[i])[0]
+            dutch = names.LANGUAGES[w.language[i]][0] == "Nederlands"
+            respond = PEARLIN_RESPONSE if dutch else PEARLIN_RESPONSE_OTHER
+            for k in valid:
+                wave = "intake" if k == 0 else f"m{3 * int(k):02d}"
+                day = self.days[w.wave_day[i, k]]
+                latent = PEARLIN_LATENT_SCALE * float(w.empowerment[i, k])
+                if rnd.random() < respond:
+                    assessments.append((traj_pk[j], wave, day, "client", None))
+                    answer_values.append(simulate_answers(definition, latent, rnd))
+                if k == valid[0] or k == valid[-1]:
+                    shift = PEARLIN_PROFESSIONAL_FRAIL if w.target_group[i] == frail else 0.0
+                    assessments.append((traj_pk[j], wave, day, "professional", prof_user[j]))
+                    answer_values.append(simulate_answers(definition, latent + shift, rnd))
+                if k == valid[0] and w.informal[i, k] > 0 and rnd.random() < PEARLIN_NETWORK:
+                    assessments.append((traj_pk[j], wave, day, "network_member", None))
+                    answer_values.append(simulate_answers(definition, latent, rnd))
+        rows = [
+            (
+                t,
+                self.pearlin_instrument,
+                version.pk,
+                informant,
+                wave,
+                day,
+                "complete",
+                completed,
+                completed,
+                user,
+            )
+            for t, wave, day, informant, user in assessments
+        ]
+        pks = self._insert(
+            Assessment,
+            [
+                "trajectory",
+                "instrument",
+                "version",
+                "informant",
+                "wave",
+                "wave_date",
+                "status",
+                "started_at",
+                "completed_at",
+                "created_by",
+            ],
+            rows,
+        )
+        answers = [
+            (pk, item, value, completed)
+            for pk, values in zip(pks, answer_values, strict=True)
+            for item, value in values.items()
+            if value is not None
+        ]
+        self._insert(Answer, ["assessment", "item_id", "value", "answered_at"], answers)
+
     def _dilemmas(
         self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int], prof_user: list[int]
     ) -> None:
@@ -1146,6 +1249,8 @@ _COUNTED: dict[str, Model] = {
     "consents": Consent,
     "network_snapshots": NetworkSnapshot,
     "network_members": NetworkMember,
+    "assessments": Assessment,
+    "answers": Answer,
 }
 
 
@@ -1300,6 +1405,17 @@ def demo_digest() -> str:
             "closeness",
             "support_given",
             "support_received",
+        ),
+    )
+    feed(
+        "answer",
+        Answer.objects.values_list(
+            "assessment__trajectory__client__pseudonym",
+            "assessment__informant",
+            "assessment__wave",
+            "assessment__wave_date",
+            "item_id",
+            "value",
         ),
     )
     return h.hexdigest()

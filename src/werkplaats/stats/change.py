@@ -83,3 +83,68 @@ def reliable_change(
     else:
         direction = "deteriorated"
     return ReliableChange(difference, s_diff, rci, reliable, direction)
+
+
+@dataclass(frozen=True)
+class ClinicalChange:
+    """Jacobson & Truax's classification: recovered, improved, unchanged, deteriorated."""
+
+    cutoff: float
+    criterion: str  # "c" (between two norm groups) or "a" (two SD from the clinical mean)
+    category: str  # "recovered", "improved", "unchanged", "deteriorated"
+    reliable_change: ReliableChange
+
+
+def clinical_cutoff(
+    *,
+    clinical_mean: float,
+    clinical_sd: float,
+    functional_mean: float | None = None,
+    functional_sd: float | None = None,
+    higher_is: str = "better",
+) -> tuple[float, str]:
+    """The cutoff for clinically significant change and which criterion gave it.
+
+    With norms for a functional population, criterion *c*: the point between the two
+    means weighted by the SDs. Without them, criterion *a*: two SDs from the clinical mean
+    in the good direction.
+
+    >>> clinical_cutoff(clinical_mean=20, clinical_sd=4, functional_mean=26, functional_sd=2)
+    (24.0, 'c')
+    >>> clinical_cutoff(clinical_mean=20, clinical_sd=4)
+    (28, 'a')
+    """
+    if functional_mean is not None and functional_sd is not None:
+        c = (clinical_sd * functional_mean + functional_sd * clinical_mean) / (
+            clinical_sd + functional_sd
+        )
+        return c, "c"
+    sign = 1 if higher_is == "better" else -1
+    return clinical_mean + sign * 2 * clinical_sd, "a"
+
+
+def clinical_change(
+    before: float,
+    after: float,
+    *,
+    sd: float,
+    reliability: float,
+    cutoff: float,
+    criterion: str = "c",
+    higher_is: str = "better",
+) -> ClinicalChange:
+    """Reliable change plus crossing the cutoff: *recovered* when both hold.
+
+    >>> clinical_change(18, 26, sd=3.6, reliability=0.75, cutoff=24).category
+    'recovered'
+    >>> clinical_change(18, 23, sd=3.6, reliability=0.75, cutoff=24).category
+    'improved'
+    """
+    rc = reliable_change(before, after, sd=sd, reliability=reliability, higher_is=higher_is)
+    good_side = after >= cutoff if higher_is == "better" else after <= cutoff
+    was_bad = before < cutoff if higher_is == "better" else before > cutoff
+    if rc.direction == "improved" and good_side and was_bad:
+        category = "recovered"
+    else:
+        category = rc.direction
+    return ClinicalChange(cutoff, criterion, category, rc)

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Benchmark the study report: seconds from request to finished report, per demo size.
+
+    .venv/bin/python bench/study_report.py                 # 1,500 clients
+    .venv/bin/python bench/study_report.py 1500 200000
+
+Each size runs in its own process against a fresh temporary SQLite file: migrate, build
+the demo (not counted), then time, for the cohort study "Wat werkt voor wie?":
+
+* ``page``: the report page requested through Django's test client as its researcher
+  (request → data set → analyses → figures → HTML response);
+* ``report``: ``werkplaats report study ID`` (data set, analyses, the exports in four
+  formats and the codebook, report.html and report.pdf), as the command does it.
+
+Peak memory is ``ru_maxrss`` of the process (the demo build included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def child(clients: int, seed: int, out: str) -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from django.test import Client
+
+    from werkplaats.demo.generator import build_demo
+    from werkplaats.insight.dataset import analysis_frame
+    from werkplaats.insight.report import write_report
+    from werkplaats.programme.models import Study
+
+    began = time.perf_counter()
+    build_demo(clients, seed=seed, identities=False)
+    built = time.perf_counter() - began
+    study = Study.objects.get(title__startswith="Wat werkt")
+    researcher = study.researchers.order_by("username").first()
+
+    began = time.perf_counter()
+    rows = len(analysis_frame(study))
+    frame_s = time.perf_counter() - began
+
+    client = Client()
+    client.force_login(researcher)
+    began = time.perf_counter()
+    response = client.get(f"/insight/studies/{study.pk}/report/", HTTP_HOST="localhost")
+    page_s = time.perf_counter() - began
+    assert response.status_code == 200, response.status_code
+
+    began = time.perf_counter()
+    folder = write_report(study, Path(out), pdf=True)
+    report_s = time.perf_counter() - began
+    print(
+        json.dumps(
+            {
+                "clients": clients,
+                "rows": rows,
+                "build": built,
+                "frame": frame_s,
+                "page": page_s,
+                "report": report_s,
+                "pdf_kib": (folder / "report.pdf").stat().st_size / 1024,
+                "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1500])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.sizes[0], args.seed, args.out)
+        return 0
+    print(
+        f"{'clients':>9} {'measurements':>13} {'build s':>8} {'data set s':>10} "
+        f"{'page s':>8} {'report s':>9} {'PDF KiB':>8} {'peak MiB':>9}",
+        flush=True,
+    )
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "werkplaats.config.settings",
+                "WERKPLAATS_DEBUG": "0",
+                "WERKPLAATS_ALLOWED_HOSTS": "localhost",
+                "WERKPLAATS_SECRET_KEY": "bench-" + "x" * 40,
+                "WERKPLAATS_FIELD_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+                "WERKPLAATS_SQLITE_PATH": str(Path(tmp) / "bench.sqlite3"),
+                "WERKPLAATS_DATA_DIR": tmp,
+            }
+            command = [
+                sys.executable,
+                __file__,
+                str(size),
+                "--seed",
+                str(args.seed),
+                "--child",
+                "--out",
+                str(Path(tmp) / "reports"),
+            ]
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
+            if done.returncode:
+                print(done.stdout, done.stderr, file=sys.stderr)
+                return done.returncode
+            r = json.loads(done.stdout.strip().splitlines()[-1])
+            print(
+                f"{r['clients']:>9,} {r['rows']:>13,} {r['build']:>8.1f} {r['frame']:>10.1f} "
+                f"{r['page']:>8.1f} {r['report']:>9.1f} {r['pdf_kib']:>8.0f} "
+                f"{r['peak_mib']:>9.0f}",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

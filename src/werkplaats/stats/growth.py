@@ -1,0 +1,145 @@
+"""The multilevel growth model of *what works for whom*: specification and fit.
+
+A :class:`GrowthSpec` names the moderators at each level and turns them into one lme4
+formula: every moderator enters as a main effect on the level at the start and as an
+interaction with time (does it change growth?); interactions between moderators (two-way
+moderation, and cross-level ones such as client × organisation context) are listed apart.
+Random intercepts and slopes of time per client and per professional; teams,
+organisations and municipalities enter as context variables (or as random intercepts
+when asked and there are enough of them).
+
+Examples
+--------
+>>> GrowthSpec(client_level=["frail"], with_whom=["sb_c"], context=["policy_c"],
+...            interactions=[("sb_c", "frail")]).formula()
+'score ~ time * (frail + sb_c + policy_c + sb_c:frail) + (1 + time | client) + (1 + time | professional)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .multilevel import LmmResult, fit_lmm
+
+LEVELS = ("client_level", "with_whom", "context")
+
+
+class TooFewError(ValueError):
+    """The data are too thin for the model; the message says what is missing."""
+
+
+@dataclass
+class GrowthSpec:
+    outcome: str = "score"
+    time: str = "time"
+    client: str = "client"
+    client_level: list[str] = field(default_factory=list)  # for whom
+    with_whom: list[str] = field(default_factory=list)  # with and by whom
+    context: list[str] = field(default_factory=list)  # organisation and policy context
+    interactions: list[tuple[str, str]] = field(default_factory=list)
+    random: list[str] = field(default_factory=lambda: ["professional"])
+    random_intercepts: list[str] = field(default_factory=list)  # e.g. team, municipality
+
+    def moderators(self) -> list[str]:
+        return [*self.client_level, *self.with_whom, *self.context]
+
+    def level_of(self, term: str) -> str:
+        names = [p for p in term.split(":") if p != self.time]
+        for level in ("context", "with_whom", "client_level"):
+            if any(n in getattr(self, level) for n in names):
+                return level
+        return "growth" if self.time in term.split(":") else "intercept"
+
+    def formula(self) -> str:
+        inner = [*self.moderators(), *(f"{a}:{b}" for a, b in self.interactions)]
+        fixed = f"{self.time} * ({' + '.join(inner)})" if inner else self.time
+        randoms = [f"(1 + {self.time} | {self.client})"]
+        randoms += [f"(1 + {self.time} | {g})" for g in self.random]
+        randoms += [f"(1 | {g})" for g in self.random_intercepts]
+        return f"{self.outcome} ~ {fixed} + {' + '.join(randoms)}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "outcome": self.outcome,
+            "time": self.time,
+            "client": self.client,
+            "client_level": self.client_level,
+            "with_whom": self.with_whom,
+            "context": self.context,
+            "interactions": [list(p) for p in self.interactions],
+            "random": self.random,
+            "random_intercepts": self.random_intercepts,
+            "formula": self.formula(),
+        }
+
+
+@dataclass
+class GrowthResult:
+    spec: GrowthSpec
+    model: LmmResult
+    terms: pd.DataFrame  # term, level, estimate, se, low, high, p
+    icc: pd.DataFrame
+    n_clients: int
+    n_obs: int
+
+
+MIN_CLIENTS = 30
+MIN_WAVES_PER_CLIENT = 2
+
+
+def check_size(data: pd.DataFrame, spec: GrowthSpec) -> None:
+    """Raise :class:`TooFewError` when a growth model would print nonsense."""
+    n_clients = data[spec.client].nunique()
+    if n_clients < MIN_CLIENTS:
+        raise TooFewError(
+            f"Only {n_clients} clients with scores; a growth model needs at least {MIN_CLIENTS}."
+        )
+    repeated = (data.groupby(spec.client).size() >= MIN_WAVES_PER_CLIENT).sum()
+    if repeated < MIN_CLIENTS:
+        raise TooFewError(
+            f"Only {repeated} clients were measured twice or more; growth needs at least "
+            f"{MIN_CLIENTS}."
+        )
+    k = 2 * (1 + len(spec.moderators())) + 2 * len(spec.interactions)
+    if repeated < 5 * k:
+        raise TooFewError(
+            f"{k} fixed effects for {repeated} clients with repeated scores; use fewer "
+            "moderators or gather more data (about 5 clients per effect)."
+        )
+    for g in spec.random:
+        if data[g].nunique() < 5:
+            raise TooFewError(f"Only {data[g].nunique()} levels of {g}; a random effect needs 5.")
+
+
+def fit_growth(data: pd.DataFrame, spec: GrowthSpec, level: float = 0.95) -> GrowthResult:
+    """Fit the growth model; Wald intervals and p-values for every fixed effect."""
+    cols = [
+        spec.outcome,
+        spec.time,
+        spec.client,
+        *spec.moderators(),
+        *spec.random,
+        *spec.random_intercepts,
+    ]
+    d = data[list(dict.fromkeys(cols))].dropna()
+    check_size(d, spec)
+    model = fit_lmm(spec.formula(), d, reml=True)
+    z = stats.norm.ppf(0.5 + level / 2)
+    est = model.fixef
+    se = model.se
+    terms = pd.DataFrame(
+        {
+            "term": est.index,
+            "level": [spec.level_of(t) for t in est.index],
+            "estimate": est.to_numpy(),
+            "se": se.to_numpy(),
+            "low": (est - z * se).to_numpy(),
+            "high": (est + z * se).to_numpy(),
+            "p": 2 * stats.norm.sf(np.abs((est / se).to_numpy())),
+        }
+    )
+    return GrowthResult(spec, model, terms, model.icc, int(d[spec.client].nunique()), len(d))

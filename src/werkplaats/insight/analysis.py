@@ -234,6 +234,10 @@ def run_analyses(
     meds = []
     for exposure, mediator in MEDIATORS:
         steps.append(f"mediation: {exposure} -> {mediator} -> change ({n_boot} cluster bootstraps)")
+        if traj.empty:
+            # Without trajectories there are no columns to name: say what is missing.
+            meds.append(Section(message="No trajectories with two or more scores."))
+            continue
         try:
             meds.append(
                 Section(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Client, Trajectory
 from werkplaats.core.audit import log_access
+from werkplaats.core.one_time import NotAToken, expiry, hash_token, make_token
 from werkplaats.core.versioning import save_versioned
 from werkplaats.partnership.models import Role, StakeholderKind, User
 from werkplaats.programme.models import Consent, Study
@@ -484,10 +483,6 @@ def dialogue_create(
     return session
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def member_check_create(
     *,
@@ -506,13 +501,13 @@ def member_check_create(
         and not client.consents.filter(study=finding.study, withdrawn_at__isnull=True).exists()
     ):
         raise ValidationError(_("This client has no standing consent for the study."))
-    token = secrets.token_urlsafe(24) if one_time_link else None
+    token, token_hash = make_token() if one_time_link else (None, None)
     check = MemberCheck(
         finding=finding,
         synthesis=synthesis,
         client=client,
-        token_hash=_token_hash(token) if token else None,
-        expires_at=timezone.now() + dt.timedelta(days=valid_days) if token else None,
+        token_hash=token_hash,
+        expires_at=expiry(valid_days) if token else None,
         created_by=user,
     )
     check.full_clean()
@@ -523,9 +518,13 @@ def member_check_create(
 
 def member_check_by_token(token: str) -> MemberCheck | None:
     """The open member check a one-time link points to, or None (unknown, used or expired)."""
+    try:
+        token_hash = hash_token(token)
+    except NotAToken:
+        return None
     check = (
         MemberCheck.objects.select_related("finding__study")
-        .filter(token_hash=_token_hash(token), expires_at__gt=timezone.now())
+        .filter(token_hash=token_hash, expires_at__gt=timezone.now())
         .first()
     )
     if check is None or check.answered:

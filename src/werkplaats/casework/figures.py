@@ -10,8 +10,7 @@ from django.shortcuts import render
 from werkplaats.casework.models import Trajectory
 from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.partnership.access import policy_municipality_ids
-
-MIN_CELL = 10
+from werkplaats.stats.sdc import THRESHOLD, round_to_base
 
 
 @login_required
@@ -30,9 +29,11 @@ def figures(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "municipality": row["client__neighbourhood__municipality__name"],
             "neighbourhood": row["client__neighbourhood__name"],
-            # Cells under the threshold are shown as "<10"; counts are rounded to 5.
-            "n": None if row["n"] < MIN_CELL else 5 * round(row["n"] / 5),
+            # The disclosure rules of the statistics core: cells under the threshold are
+            # shown as "<10", other counts rounded to 5. There are no margins here, so
+            # nothing can be recovered by subtraction.
+            "n": None if row["n"] < THRESHOLD else int(round_to_base(row["n"])),
         }
         for row in counts
     ]
-    return render(request, "casework/figures.html", {"rows": rows, "min_cell": MIN_CELL})
+    return render(request, "casework/figures.html", {"rows": rows, "min_cell": THRESHOLD})

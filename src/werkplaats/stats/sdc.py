@@ -35,6 +35,13 @@ import pandas as pd
 from scipy.optimize import linprog
 
 TOTAL = "total"
+THRESHOLD = 10  # fewer clients than this: the cell is suppressed
+BASE = 5  # published counts are rounded to a multiple of this
+
+
+def round_to_base(values: float | np.ndarray, base: int = BASE) -> np.ndarray:
+    """Round counts half up to a multiple of ``base`` (12.5 → 15, not banker's 10)."""
+    return (np.floor(np.asarray(values, dtype=float) / base + 0.5) * base).astype(int)
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,7 @@ def _suppress_partner(full: np.ndarray, suppressed: np.ndarray, cell: tuple[int,
 
 
 def protect_table(
-    counts: pd.DataFrame, threshold: int = 10, base: int = 5, protection: float = 5.0
+    counts: pd.DataFrame, threshold: int = THRESHOLD, base: int = BASE, protection: float = 5.0
 ) -> ProtectedTable:
     """Suppress, complement and round a table of client counts (rows × columns).
 
@@ -151,7 +158,7 @@ def protect_table(
             if not len(open_):
                 break
             suppressed[tuple(min(open_.tolist(), key=lambda c: (full[tuple(c)], c)))] = True
-    rounded = (np.floor(full / base + 0.5) * base).astype(int)
+    rounded = round_to_base(full, base)
     published = pd.DataFrame(
         [
             [None if suppressed[i, j] else int(rounded[i, j]) for j in range(full.shape[1])]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -54,8 +53,3 @@ def access_own_consent_by_id(user: User, consent_id: int) -> Consent:
         return Consent.objects.select_related("study").get(pk=consent_id, client__user=user)
     except Consent.DoesNotExist:
         raise Http404 from None
-
-
-def require_programme_reader(user: User) -> None:
-    if not user.is_authenticated:
-        raise PermissionDenied

@@ -19,7 +19,7 @@ from werkplaats.programme import access, selectors, services
 
 @login_required
 def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
-    access.require_programme_reader(request.user)
+    # The map holds no personal data: every logged-in user may read it.
     return render(
         request,
         "programme/map.html",

@@ -15,6 +15,11 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     settings.AXES_ENABLED = True
 
 
+@pytest.fixture(autouse=True)
+def _reports_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    settings.REPORTS_DIR = tmp_path_factory.getbasetemp() / "reports"
+
+
 @pytest.fixture
 def world(db):  # type: ignore[no-untyped-def]
     from tests.personas import build_world

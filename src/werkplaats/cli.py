@@ -7,7 +7,9 @@ werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
 werkplaats instruments import FILE [--format F] [--organisation NAME] [--dry-run]
 werkplaats instruments export ID [--format F] [--version V] [-o FILE]
 werkplaats instruments load-library | list
-werkplaats report study ID [-o DIR] [--no-pdf]
+werkplaats plan variables|show|lock STUDY     (STUDY: id or slug of the title)
+werkplaats plan set STUDY FILE                (a werkplaats.plan/1 file, YAML or JSON)
+werkplaats report study STUDY [-o DIR] [--no-pdf]
 werkplaats import history DIR --organisation NAME [--dry-run]
 werkplaats manage ARGS...      any Django management command
 """
@@ -120,6 +122,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _call("report_study", *args.rest)
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    return _call("plan", *args.rest)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
     return _call("import_history", *args.rest)
@@ -163,7 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     instruments.add_argument("rest", nargs=argparse.REMAINDER)
     instruments.set_defaults(func=cmd_instruments)
-    report = sub.add_parser("report", help="reports: report study ID [-o DIR] [--no-pdf]")
+    plan = sub.add_parser(
+        "plan", help="a study's analysis plan: variables|set|show|lock STUDY", add_help=False
+    )
+    plan.add_argument("rest", nargs=argparse.REMAINDER)
+    plan.set_defaults(func=cmd_plan)
+    report = sub.add_parser("report", help="reports: report study STUDY [-o DIR] [--no-pdf]")
     report_sub = report.add_subparsers(dest="what", required=True)
     study = report_sub.add_parser(
         "study", help="the study report (HTML, PDF, exports)", add_help=False

@@ -176,8 +176,22 @@ MATRIX = [
     ),
     Row("stories:member_check_respond", lambda w: {"pk": w.check_a.pk}, {"klaas": 200, "kim": 404}),
     Row("insight:study", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
-    Row("insight:study_pdf", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
-    Row("insight:study_export", lambda w: {"pk": w.study_s.pk, "fmt": "csv"}, STUDY_RESEARCH),
+    Row("insight:study_pdf", lambda w: {"pk": _stored_run(w)}, STUDY_RESEARCH),
+    Row("insight:study_export", lambda w: {"pk": _planned(w), "fmt": "csv"}, STUDY_RESEARCH),
+    Row(
+        "insight:study_build",
+        lambda w: {"pk": _planned(w)},
+        {"rita": 302, "ruben": 404},
+        method="post",
+    ),
+    Row("insight:plan", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
+    Row(
+        "insight:plan_lock",
+        lambda w: {"pk": _planned(w)},
+        {"rita": 302, "ruben": 404},
+        method="post",
+    ),
+    Row("insight:plan_file", lambda w: {"pk": _planned(w)}, STUDY_RESEARCH),
     Row("insight:cmo_new", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
     Row("insight:cmo_edit", lambda w: {"pk": _cmo(w)}, STUDY_RESEARCH),
     Row("insight:progress", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
@@ -186,6 +200,38 @@ MATRIX = [
     Row("insight:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
     Row("insight:municipality", expect={"paula": 200}),
 ]
+
+
+def _planned(w: Any) -> int:
+    """Study S with an analysis plan (stored directly: the plan's checks are tested apart)."""
+    from werkplaats.insight.models import AnalysisPlan
+    from werkplaats.insight.plan import parse_plan
+
+    plan = parse_plan(
+        {
+            "format": "werkplaats.plan/1",
+            "outcome": {"instrument": "pearlin-mastery", "scale": "mastery"},
+            "moderators": {"client": ["is_frail_elderly"]},
+        }
+    )
+    AnalysisPlan.objects.get_or_create(
+        study=w.study_s,
+        version=1,
+        defaults={"content": plan.as_dict(), "content_hash": plan.content_hash()},
+    )
+    return int(w.study_s.pk)
+
+
+def _stored_run(w: Any) -> int:
+    """Study S with a stored report run (its body stands in for a built report)."""
+    from werkplaats.insight.models import AnalysisPlan, ReportRun
+
+    _planned(w)
+    ReportRun.objects.get_or_create(
+        study=w.study_s,
+        defaults={"plan": AnalysisPlan.objects.get(study=w.study_s), "html": "<p>report</p>"},
+    )
+    return int(w.study_s.pk)
 
 
 def _cmo(w: Any) -> int:

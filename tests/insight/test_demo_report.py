@@ -7,42 +7,38 @@ rolled back at the end); every test runs in its own savepoint.
 from __future__ import annotations
 
 import csv
+import io
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from scipy.stats import norm
 
 from werkplaats.core.pseudonyms import study_pseudonym
-from werkplaats.demo.generator import PEARLIN_LATENT_SCALE, build_demo
-from werkplaats.demo.truth import EFFECTS, truth_frame
-from werkplaats.insight.analysis import DEFAULT_SPEC, model_frame, run_analyses
-from werkplaats.insight.dataset import analysis_frame
+from werkplaats.demo.generator import DEMO_PLAN, PEARLIN_LATENT_SCALE, build_demo
+from werkplaats.demo.truth import CENTRES, EFFECTS, truth_frame
+from werkplaats.insight.analysis import run_analyses
+from werkplaats.insight.dataset import definitions, study_data
 from werkplaats.insight.report import write_report
-from werkplaats.insight.selectors import caseload_frame
+from werkplaats.insight.selectors import caseload_frame, current_plan
 from werkplaats.programme.models import Consent, Study
-from werkplaats.stats.growth import fit_growth
 
 CLIENTS, SEED = 3000, 1
 
-# planted term (docs/demo-workplace.md) -> the report's model term
-TERMS = {
-    "net0": "net0_c",
-    "frail": "frail",
-    "time": "time",
-    "time:sb": "time:sb_c",
-    "time:sb:net0": "time:net0_c:sb_c",
-    "time:net0": "time:net0_c",
-    "time:out": "time:out_c",
-    "time:out:frail": "time:frail:out_c",
-    "time:frail": "time:frail",
-    "time:policy": "time:policy_c",
-    "time:video": "time:video_c",
+# the demo's planted variable -> the plan's catalogue variable (demo/plan.yaml)
+VARIABLE = {
+    "net0": "informal_size_start",
+    "frail": "is_frail_elderly",
+    "sb": "professional_share_strengths_based",
+    "out": "professional_share_outreach",
+    "policy": "organisation_strengths_based_policy",
+    "video": "video_share",
 }
-ZERO = ["sb_c", "out_c", "policy_c", "video_c", "net0_c:sb_c", "frail:out_c"]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +52,23 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def frame(demo: Study, django_db_blocker) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
-        return analysis_frame(demo)
+        return study_data(demo, current_plan(demo).plan).rows
+
+
+@pytest.fixture(scope="module")
+def folder(demo: Study, django_db_blocker, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """The report built through the plan file, as a researcher would: plan set, report."""
+    with django_db_blocker.unblock():
+        out = io.StringIO()
+        call_command(
+            "plan",
+            "set",
+            "wat-werkt-voor-wie-empowerment-in-trajecten-van-kwetsbare-burgers",
+            str(DEMO_PLAN),
+            stdout=out,
+        )
+        assert "Formula:" in out.getvalue()
+        return write_report(demo, tmp_path_factory.mktemp("demo"), pdf=False, n_boot=20)
 
 
 def pearlin_slope() -> float:
@@ -73,31 +85,113 @@ def pearlin_slope() -> float:
     return float(np.polyfit(eta, expected, 1)[0])
 
 
+def truth_at(centres: dict[str, float]) -> dict[frozenset[str], float]:
+    """The planted effects re-expressed at the centres the report computed from the data.
+
+    The demo plants its effects around fixed centres (truth.CENTRES); the report centres
+    at the analysed data's means. With d = (data centre - planted centre), the highest-
+    order terms are unchanged and each lower-order growth term absorbs its interactions
+    times d (e.g. time:sb = g_sb + g_sb_net * d_net). Main effects on the level at the
+    start have no interactions planted, so they stay.
+    """
+    e = EFFECTS
+    d = {k: centres[VARIABLE[k]] - CENTRES[k] for k in ("net0", "sb", "out", "policy", "video")}
+    c = {k: (VARIABLE[k] + "_c" if k != "frail" else VARIABLE[k]) for k in VARIABLE}
+    t = {
+        ("time",): e["time"]
+        + e["time:sb"] * d["sb"]
+        + e["time:sb:net0"] * d["sb"] * d["net0"]
+        + e["time:net0"] * d["net0"]
+        + e["time:out"] * d["out"]
+        + e["time:policy"] * d["policy"]
+        + e["time:video"] * d["video"],
+        (c["net0"],): e["net0"],
+        (c["frail"],): e["frail"],
+        ("time", c["sb"]): e["time:sb"] + e["time:sb:net0"] * d["net0"],
+        ("time", c["net0"]): e["time:net0"] + e["time:sb:net0"] * d["sb"],
+        ("time", c["sb"], c["net0"]): e["time:sb:net0"],
+        ("time", c["out"]): e["time:out"],
+        ("time", c["out"], c["frail"]): e["time:out:frail"],
+        ("time", c["frail"]): e["time:frail"] + e["time:out:frail"] * d["out"],
+        ("time", c["policy"]): e["time:policy"],
+        ("time", c["video"]): e["time:video"],
+        (c["sb"],): 0.0,
+        (c["out"],): 0.0,
+        (c["policy"],): 0.0,
+        (c["video"],): 0.0,
+        (c["sb"], c["net0"]): 0.0,
+        (c["out"], c["frail"]): 0.0,
+    }
+    return {frozenset(k): v for k, v in t.items()}
+
+
 @pytest.mark.django_db
-def test_the_report_model_recovers_the_planted_effects(frame: pd.DataFrame) -> None:
-    result = fit_growth(model_frame(frame), DEFAULT_SPEC)
-    terms = result.terms.set_index("term")
+def test_the_report_recovers_the_planted_effects_through_the_plan_file(folder: Path) -> None:
+    spec = json.loads((folder / "specification.json").read_text())
+    assert spec["plan"]["version"] == 1 and len(spec["plan"]["content_hash"]) == 64
+    assert spec["formula"].startswith("score ~ time * (informal_size_start_c + is_frail_elderly")
+    assert spec["formula"].endswith("+ (1 + time | client) + (1 + time | professional)")
+    centres = {c["variable"]: c["value"] for c in spec["centres"] if c["method"] == "grand_mean"}
+    assert set(centres) == set(VARIABLE.values()) - {"is_frail_elderly"}
+    # the centres are the data's means, one value per trajectory (not constants)
+    analysis = pd.read_csv(folder / "export" / "analysis.csv")
+    assert list(analysis.columns) == [
+        "score",
+        "time",
+        "client",
+        "professional",
+        *[c["column"] for c in spec["centres"]],
+    ]
+    assert abs(analysis["informal_size_start_c"].mean()) < 0.5
+    estimates = pd.read_csv(folder / "estimates.csv")
+    assert list(estimates.columns) == [
+        "model",
+        "term",
+        "estimate",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "level",
+    ]
+    by_parts = {
+        frozenset(t.split(":")): row
+        for t, row in zip(estimates["term"], estimates.to_dict("records"), strict=True)
+    }
     slope = pearlin_slope()
-    for planted, term in TERMS.items():
-        truth = EFFECTS[planted] * slope
-        row = terms.loc[term]
-        assert row["low"] <= truth <= row["high"], (
-            f"{term}: truth {truth:.3f} outside [{row['low']:.3f}, {row['high']:.3f}]"
+    for parts, planted in truth_at(centres).items():
+        row = by_parts[parts]
+        truth = planted * slope
+        assert row["ci_low"] <= truth <= row["ci_high"], (
+            f"{row['term']}: truth {truth:.3f} outside [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
         )
-        if EFFECTS[planted] == 0:
-            assert row["low"] < 0 < row["high"], f"null effect {term} called significant"
-    for term in ZERO:
-        row = terms.loc[term]
-        assert row["low"] < 0 < row["high"], f"null effect {term} called significant"
-    # random effects per level and ICCs are reported
-    assert {"client", "professional", "Residual"} <= set(result.icc["grp"])
+        if planted == 0:
+            assert row["ci_low"] < 0 < row["ci_high"], (
+                f"null effect {row['term']} called significant"
+            )
+    levels = dict(zip(estimates["term"], estimates["level"], strict=True))
+    assert levels["is_frail_elderly"] == "client"
+    assert levels["time:organisation_strengths_based_policy_c"] == "context"
+    assert levels["time:professional_share_outreach_c"] == "process"
+    html = (folder / "report.html").read_text()
+    assert spec["formula"] in html
+
+
+@pytest.mark.django_db
+def test_the_exports_hold_only_the_plans_variables(folder: Path) -> None:
+    analysis = pd.read_csv(folder / "export" / "analysis.csv")
+    assert "network_size_start" not in analysis and "municipality" not in analysis
+    items = pd.read_csv(folder / "export" / "items.csv")
+    assert set(items["item"]) == {f"m{i}" for i in range(1, 8)}
+    assert {"client", "wave", "time", "informant", "value"} <= set(items.columns)
 
 
 @pytest.mark.django_db
 def test_agreement_finds_the_planted_frail_discrepancy_and_mediation_finds_none(
     frame: pd.DataFrame,
 ) -> None:
-    results = run_analyses(frame, n_boot=100)
+    plan = current_plan(Study.objects.get(title__startswith="Wat werkt")).plan
+    kinds = {v.name: v.kind for v in definitions()}
+    results = run_analyses(frame, plan, kinds=kinds, n_boot=100)
     by_group = results.agreement.result.by_group.set_index("target_group")
     assert by_group.loc["frail-elderly", "low"] > 1
     # no bias was planted for the other groups: their differences stay small (a 95%
@@ -116,7 +210,7 @@ def test_agreement_finds_the_planted_frail_discrepancy_and_mediation_finds_none(
 def test_the_voices_monitor_flags_clients_who_speak_another_language(
     demo: Study, frame: pd.DataFrame
 ) -> None:
-    results = run_analyses(frame, n_boot=10, caseload=caseload_frame(demo))
+    results = run_analyses(frame, current_plan(demo).plan, n_boot=10, caseload=caseload_frame(demo))
     v = results.voices.result
     lang = v[v["dimension"] == "language"].set_index("group")
     assert not lang.loc["Nederlands", "under_respondents"]

@@ -14,10 +14,12 @@ from django.test import Client
 
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.insight import report as report_module
-from werkplaats.insight.dataset import analysis_frame
+from werkplaats.insight.dataset import study_data
 from werkplaats.insight.exports import write_export
 from werkplaats.insight.history import HistoryImportError, import_history
 from werkplaats.insight.models import ReportRun
+from werkplaats.insight.plan import parse_plan
+from werkplaats.insight.services import plan_set
 from werkplaats.measurements.models import Assessment
 from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 from werkplaats.programme.models import Study
@@ -50,8 +52,28 @@ def _measure(w, better: int = 0):  # type: ignore[no-untyped-def]
     assessments_record_bulk(records)
 
 
+PLAN = {
+    "format": "werkplaats.plan/1",
+    "outcome": {"instrument": "pearlin-mastery", "scale": "mastery", "informant": "client"},
+    "moderators": {"client": ["is_frail_elderly"], "process": [], "context": []},
+    "random": ["professional"],
+    "centring": "grand_mean",
+}
+
+
+def _plan(w, **changes):  # type: ignore[no-untyped-def]
+    return plan_set(study=w.study_s, plan=parse_plan({**PLAN, **changes}), user=w.rita)
+
+
+def analysis_frame(study: Study) -> pd.DataFrame:
+    from werkplaats.insight.selectors import current_plan
+
+    return study_data(study, current_plan(study).plan).rows
+
+
 def test_the_data_set_holds_consenting_clients_under_a_key_per_study(world) -> None:  # type: ignore[no-untyped-def]
     _measure(world)
+    _plan(world)
     frame = analysis_frame(world.study_s)
     assert set(frame["client"]) == {study_pseudonym(world.study_s.pk, world.client_a.pk)}
     assert world.client_a.pseudonym not in frame.to_csv()
@@ -68,6 +90,7 @@ def test_the_data_set_holds_consenting_clients_under_a_key_per_study(world) -> N
 
 def test_a_study_with_too_few_clients_says_so(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _measure(world)
+    _plan(world)
     folder = report_module.write_report(world.study_s, tmp_path, pdf=False, n_boot=10)
     html = (folder / "report.html").read_text()
     assert "a growth model needs at least 30" in html or "groeimodel" in html
@@ -77,6 +100,7 @@ def test_a_study_with_too_few_clients_says_so(world, tmp_path: Path) -> None:  #
 
 def test_a_failed_report_leaves_no_half_written_files(world, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _measure(world)
+    _plan(world)
 
     def broken(html: str) -> bytes:
         raise RuntimeError("disk full")
@@ -97,6 +121,7 @@ def test_the_pdf_is_a_pdf(world, tmp_path: Path) -> None:  # type: ignore[no-unt
             "install Pango (libpango-1.0-0) to make PDFs."
         )
     _measure(world)
+    _plan(world)
     folder = report_module.write_report(world.study_s, tmp_path, pdf=True, n_boot=10)
     assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
@@ -105,15 +130,17 @@ def test_spss_and_stata_files_carry_variable_and_value_labels(world, tmp_path: P
     import pyreadstat
 
     _measure(world)
-    frame = analysis_frame(world.study_s)
+    _plan(world)
+    frame, labels, values = report_module.model_export(world.study_s)
+    assert list(frame.columns) == ["score", "time", "client", "professional", "is_frail_elderly"]
     for fmt in ("sav", "dta"):
         path = tmp_path / f"a.{fmt}"
-        write_export(frame, fmt, path)
+        write_export(frame, fmt, path, labels=labels, values=values)
         reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
         data, meta = reader(str(path))
-        labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-        assert labels["score"].startswith("Scale score")
-        assert meta.variable_value_labels["frail"] == {0.0: "no", 1.0: "yes"}
+        read = dict(zip(meta.column_names, meta.column_labels, strict=True))
+        assert read["score"].startswith("Score") or read["score"].startswith("Score:")
+        assert set(meta.variable_value_labels["is_frail_elderly"]) == {0.0, 1.0}
         assert list(data["score"]) == [20.0, 22.0]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".part")] == []
 
@@ -124,12 +151,16 @@ def test_the_researcher_reads_the_report_and_downloads_the_codebook(world) -> No
     c.force_login(world.rita)
     page = c.get(f"/insight/studies/{world.study_s.pk}/report/")
     assert page.status_code == 200
+    assert c.get(f"/insight/studies/{world.study_s.pk}/export/csv/").status_code == 409  # no plan
+    _plan(world)
     codebook = c.get(f"/insight/studies/{world.study_s.pk}/export/codebook/")
     assert b"| `score` |" in codebook.content
+    assert b"is_frail_elderly" in codebook.content and b"network_size" not in codebook.content
     assert c.get(f"/insight/studies/{world.study_s.pk}/export/xls/").status_code == 404
 
 
 def test_a_cmo_configuration_shows_its_fragments(world) -> None:  # type: ignore[no-untyped-def]
+    _plan(world, moderators={"client": ["informal_size_start"]})
     c = Client()
     c.force_login(world.rita)
     response = c.post(
@@ -138,7 +169,7 @@ def test_a_cmo_configuration_shows_its_fragments(world) -> None:  # type: ignore
             "context": "Buurt",
             "mechanism": "Buren helpen",
             "outcome": "Meer regie",
-            "term": "time:net0_c",
+            "term": "time:informal_size_start_c",
             "supporting_code": world.code_a.pk,
             "status": "initial",
         },
@@ -256,9 +287,12 @@ def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:  # t
             organisation="Welzijn A",
         )
     out = io.StringIO()
+    with pytest.raises(CommandError, match="no analysis plan"):
+        call_command("report_study", str(world.study_s.pk), "-o", str(tmp_path / "r"), "--no-pdf")
+    _plan(world)
     call_command(
         "report_study",
-        str(world.study_s.pk),
+        "studie-s",
         "-o",
         str(tmp_path / "r"),
         "--no-pdf",
@@ -271,6 +305,7 @@ def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:  # t
 
 def test_parquet_round_trip(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _measure(world)
+    _plan(world)
     frame = analysis_frame(world.study_s)
     write_export(frame, "parquet", tmp_path / "a.parquet")
     back = pd.read_parquet(tmp_path / "a.parquet")

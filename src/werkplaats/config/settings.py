@@ -22,6 +22,8 @@ from werkplaats.config.env import (
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("WERKPLAATS_DATA_DIR", str(Path.cwd() / "var")))
+# Study reports built from the report page (docs/insight.md).
+REPORTS_DIR = Path(env_str("WERKPLAATS_REPORTS_DIR", str(DATA_DIR / "reports")))
 
 DEBUG = env_bool("WERKPLAATS_DEBUG", default=False)
 

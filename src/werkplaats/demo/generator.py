@@ -16,6 +16,7 @@ import random
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 import numpy as np
@@ -49,6 +50,7 @@ from werkplaats.demo.truth import (
     World,
     draw_world,
 )
+from werkplaats.insight.models import AnalysisPlan, ReportRun
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Answer, Assessment
 from werkplaats.partnership.models import (
@@ -276,6 +278,8 @@ _WIPE: list[Model] = [
     Study.foci.through,
     Study.researchers.through,
     StudyParticipation,
+    ReportRun,
+    AnalysisPlan,
     Study,
     Membership,
     Team.neighbourhoods.through,
@@ -295,6 +299,20 @@ def delete_demo(stdout: Writer | None = None) -> None:
         Neighbourhood.objects.all().delete()
         Municipality.objects.all().delete()
     _say(stdout, "Deleted the previous demo rows.")
+
+
+DEMO_PLAN = Path(__file__).with_name("plan.yaml")
+
+
+def store_demo_plan() -> None:
+    """The cohort study's analysis plan (plan.yaml), as version 1 of its plan."""
+    from werkplaats.insight.plan import load_text, parse_plan
+
+    plan = parse_plan(load_text(DEMO_PLAN.read_text(encoding="utf-8")))
+    study = Study.objects.get(title=STUDIES[0]["title"])
+    AnalysisPlan.objects.create(
+        study=study, version=1, content=plan.as_dict(), content_hash=plan.content_hash()
+    )
 
 
 def build_demo(
@@ -319,6 +337,7 @@ def build_demo(
             delete_demo(stdout)
         builder = _Builder(world, identities=identities, stdout=stdout)
         builder.build()
+        store_demo_plan()
     counts: dict[str, Any] = {
         label: model._default_manager.count() for label, model in _COUNTED.items()
     }

@@ -1,8 +1,9 @@
-"""The analysis pipeline of a study report: plain Python over the tidy data set.
+"""The analysis pipeline of a study report, as the study's plan says.
 
-No Django here: :func:`run_analyses` takes the DataFrames the selectors built and returns
-plain results that the report renders. Every step that cannot run on the data it got
-says why (``message``) instead of printing numbers that mean nothing.
+:func:`run_analyses` takes the rows :func:`werkplaats.insight.dataset.study_data` built
+and the plan, and returns plain results that the report renders; the statistics are the
+Django-free core's. Every step that cannot run on the data it got says why
+(``message``, in the reader's language) instead of printing numbers that mean nothing.
 """
 
 from __future__ import annotations
@@ -13,26 +14,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
+from werkplaats.insight.dataset import OutcomeInfo
+from werkplaats.insight.plan import Centre, Plan, centre, growth_spec
 from werkplaats.stats.change import reliable_change
 from werkplaats.stats.effects import Effect, paired_effect
 from werkplaats.stats.growth import GrowthResult, GrowthSpec, TooFewError, fit_growth
 from werkplaats.stats.mediation import MediationResult, mediation
 from werkplaats.stats.raters import BlandAltman, IccResult, bland_altman, discrepancy_by_group, icc
 from werkplaats.stats.voices import representation
-
-# Centres for the model's moderators, so that main effects read at a typical value.
-CENTRES = {"net0": 3.5, "sb_prof": 0.5, "out_prof": 0.3, "policy": 3.0, "video_share": 0.5}
-
-DEFAULT_SPEC = GrowthSpec(
-    outcome="score",
-    client_level=["net0_c", "frail", "video_c"],
-    with_whom=["sb_c", "out_c"],
-    context=["policy_c"],
-    interactions=[("sb_c", "net0_c"), ("out_c", "frail")],
-)
-
-MEDIATORS = [("has_method", "alliance_trajectory"), ("has_method", "sb_trajectory")]
 
 
 @dataclass
@@ -57,6 +48,7 @@ class ChangeSummary:
     unchanged: int
     deteriorated: int
     clinical: str  # why clinically significant change is or is not reported
+    norms: bool = True  # whether the instrument gives norms for reliable change
 
 
 @dataclass
@@ -71,7 +63,10 @@ class Agreement:
 
 @dataclass
 class Results:
+    plan: Plan
     spec: GrowthSpec
+    centres: list[Centre]
+    model_data: pd.DataFrame  # exactly the columns of the growth model, complete cases
     n_clients: int
     n_trajectories: int
     n_measurements: int
@@ -86,21 +81,25 @@ class Results:
     steps: list[str] = field(default_factory=list)
 
 
-def model_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The client's own scores with the centred moderators the model uses."""
-    f = frame[frame["informant"] == "client"].copy()
-    f["net0_c"] = f["net0"].astype(float) - CENTRES["net0"]
-    f["sb_c"] = f["sb_prof"].astype(float) - CENTRES["sb_prof"]
-    f["out_c"] = f["out_prof"].astype(float) - CENTRES["out_prof"]
-    f["policy_c"] = f["policy"].astype(float) - CENTRES["policy"]
-    f["video_c"] = f["video_share"].astype(float) - CENTRES["video_share"]
+def model_frame(
+    frame: pd.DataFrame, plan: Plan, kinds: dict[str, str]
+) -> tuple[pd.DataFrame, GrowthSpec, list[Centre]]:
+    """The plan's informant's scores with the centred moderators, exactly the columns of
+    the growth model (complete cases), its specification and the centres used."""
+    f = frame[frame["informant"] == plan.outcome.informant]
+    needed = ["score", "time", "client", "trajectory", *plan.random, *plan.moderators()]
+    f = f[list(dict.fromkeys(needed))].dropna().copy()
     f["score"] = f["score"].astype(float)
-    return f
+    f, centres = centre(f, plan, kinds)
+    spec = growth_spec(plan, centres)
+    columns = ["score", "time", "client", *plan.random, *(c.column for c in centres)]
+    return f[list(dict.fromkeys(columns))].reset_index(drop=True), spec, centres
 
 
-def per_trajectory(frame: pd.DataFrame) -> pd.DataFrame:
-    """First and last client score per trajectory, with trajectory-level working factors."""
-    f = frame[(frame["informant"] == "client") & frame["score"].notna()]
+def per_trajectory(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """First and last score of the plan's informant per trajectory, with the trajectory's
+    variables of the plan (they are constant within a trajectory)."""
+    f = frame[(frame["informant"] == plan.outcome.informant) & frame["score"].notna()]
     f = f.sort_values(["trajectory", "time"])
     g = f.groupby("trajectory")
     out = pd.DataFrame(
@@ -109,35 +108,35 @@ def per_trajectory(frame: pd.DataFrame) -> pd.DataFrame:
             "after": g["score"].last(),
             "waves": g.size(),
             "years": g["time"].last() - g["time"].first(),
-            "has_method": g["has_method"].first(),
-            "alliance_trajectory": g["alliance_trajectory"].first(),
-            "sb_trajectory": g["sb_share"].mean(),
             "professional": g["professional"].first(),
             "target_group": g["target_group"].first(),
-            "gas_t": g["gas_t"].last(),
         }
     )
+    for name in plan.variables():
+        out[name] = g[name].first().astype(float)
     out = out[out["waves"] >= 2]
     out["change"] = out["after"] - out["before"]
     return out
 
 
-def _change(traj: pd.DataFrame, norms: dict[str, float | None] | None) -> Section:
+def _change(traj: pd.DataFrame, info: OutcomeInfo) -> Section:
     if len(traj) < 3:
-        return Section(message=f"Only {len(traj)} trajectories with two or more scores.")
+        return Section(
+            message=_("Only %(n)s trajectories with two or more scores.") % {"n": len(traj)}
+        )
     try:
         effect = paired_effect(traj["before"], traj["after"])
-    except ValueError as exc:
-        return Section(message=str(exc))
+    except ValueError:
+        return Section(message=_("The scores do not vary, so change cannot be standardised."))
     counts = {"improved": 0, "unchanged": 0, "deteriorated": 0}
-    sd = (norms or {}).get("sd")
-    reliability = (norms or {}).get("reliability")
+    norms = info.norms or {}
+    sd, reliability = norms.get("sd"), norms.get("reliability")
     if sd and reliability:
         for b, a in zip(traj["before"], traj["after"], strict=True):
-            rc = reliable_change(b, a, sd=sd, reliability=reliability)
+            rc = reliable_change(b, a, sd=sd, reliability=reliability, higher_is=info.higher_is)
             counts[rc.direction] += 1
     # "norm_mean": the norms allow clinically significant change; "no_norm_mean": they don't
-    clinical = "norm_mean" if norms and norms.get("mean") is not None else "no_norm_mean"
+    clinical = "norm_mean" if norms.get("mean") is not None else "no_norm_mean"
     return Section(
         ChangeSummary(
             len(traj),
@@ -145,15 +144,16 @@ def _change(traj: pd.DataFrame, norms: dict[str, float | None] | None) -> Sectio
             float(traj["after"].mean()),
             effect,
             clinical=clinical,
+            norms=bool(sd and reliability),
             **counts,
         )
     )
 
 
-def _gas(traj: pd.DataFrame) -> Section:
-    g = traj["gas_t"].dropna()
+def _gas(gas_last: pd.Series | None) -> Section:
+    g = gas_last.dropna() if gas_last is not None else pd.Series(dtype=float)
     if len(g) < 3:
-        return Section(message="Too few trajectories with goal attainment scores.")
+        return Section(message=_("Too few trajectories with goal attainment scores."))
     se = float(g.std(ddof=1) / math.sqrt(len(g)))
     m = float(g.mean())
     return Section(
@@ -167,15 +167,21 @@ def _gas(traj: pd.DataFrame) -> Section:
     )
 
 
-def _agreement(frame: pd.DataFrame) -> Section:
+def _agreement(frame: pd.DataFrame, info: OutcomeInfo) -> Section:
     wide = frame.pivot_table(
         index=["trajectory", "wave"], columns="informant", values="score", aggfunc="first"
     )
     if "client" not in wide or "professional" not in wide:
-        return Section(message="No waves where both the client and the professional answered.")
+        if len(info.informants) < 2:
+            return Section(
+                message=_("The outcome has one informant, so there is no agreement to study.")
+            )
+        return Section(message=_("No waves where both the client and the professional answered."))
     pairs = wide[["client", "professional"]].dropna().reset_index()
     if len(pairs) < 10:
-        return Section(message=f"Only {len(pairs)} waves with both informants; 10 needed.")
+        return Section(
+            message=_("Only %(n)s waves with both informants; 10 needed.") % {"n": len(pairs)}
+        )
     groups = frame.drop_duplicates("trajectory").set_index("trajectory")["target_group"]
     pairs["target_group"] = pairs["trajectory"].map(groups)
     result = Agreement(
@@ -194,55 +200,79 @@ def _agreement(frame: pd.DataFrame) -> Section:
     return Section(result)
 
 
+def too_few_message(exc: TooFewError) -> str:
+    """The statistics core's refusal in the reader's language."""
+    msgid = {
+        "clients": _("Only %(n)s clients with scores; a growth model needs at least %(min)s."),
+        "repeated": _(
+            "Only %(n)s clients were measured twice or more; growth needs at least %(min)s."
+        ),
+        "effects": _(
+            "%(k)s fixed effects for %(n)s clients with repeated scores; use fewer "
+            "moderators or gather more data (about 5 clients per effect)."
+        ),
+        "groups": _("Only %(n)s levels of %(group)s; a random effect needs %(min)s."),
+    }.get(exc.code)
+    return msgid % exc.params if msgid else str(exc)
+
+
 def run_analyses(
     frame: pd.DataFrame,
+    plan: Plan,
     *,
-    spec: GrowthSpec | None = None,
-    norms: dict[str, float | None] | None = None,
+    kinds: dict[str, str] | None = None,
+    info: OutcomeInfo | None = None,
+    gas_last: pd.Series | None = None,
     caseload: pd.DataFrame | None = None,
     n_boot: int = 500,
     seed: int = 1,
 ) -> Results:
-    """Every analysis of the study report, in order; see docs/insight.md."""
-    spec = spec or DEFAULT_SPEC
+    """Every analysis of the study report, in order, as the plan says; see docs/insight.md."""
+    kinds = kinds or {}
+    info = info or OutcomeInfo("score")
     steps = []
-    f = model_frame(frame)
+    model_data, spec, centres = model_frame(frame, plan, kinds)
     waves = (
         frame.groupby(["wave", "informant"]).size().unstack(fill_value=0)
-        if len(frame)
+        if len(frame) and not plan.outcome.is_gas
         else pd.DataFrame()
     )
     traj = (
-        per_trajectory(frame)
+        per_trajectory(frame, plan)
         if len(frame)
-        else pd.DataFrame(columns=["before", "after", "gas_t", "change"])
+        else pd.DataFrame(columns=["before", "after", "change", *plan.variables()])
     )
-    steps.append("change per trajectory (first and last client score)")
-    change = _change(traj, norms)
-    gas = _gas(traj)
-    steps.append(f"growth model: {spec.formula()}")
+    steps.append(_("change per trajectory (first and last score)"))
+    change = _change(traj, info)
+    gas = _gas(gas_last)
+    steps.append(_("growth model: %(formula)s") % {"formula": spec.formula()})
     try:
         growth = (
-            Section(fit_growth(f, spec))
-            if len(f)
-            else Section(message="No client scores in this study.")
+            Section(fit_growth(model_data, spec))
+            if len(model_data)
+            else Section(message=_("No scores of the plan's outcome in this study."))
         )
     except TooFewError as exc:
-        growth = Section(message=str(exc))
+        growth = Section(message=too_few_message(exc))
     except Exception as exc:  # the engine's own errors carry a plain message
-        growth = Section(message=f"The growth model could not be fitted: {exc}")
+        growth = Section(
+            message=_("The growth model could not be fitted: %(error)s") % {"error": exc}
+        )
     meds = []
-    for exposure, mediator in MEDIATORS:
-        steps.append(f"mediation: {exposure} -> {mediator} -> change ({n_boot} cluster bootstraps)")
+    for exposure, mediator in plan.mediators:
+        steps.append(
+            _("mediation: %(x)s -> %(m)s -> change (%(n)s cluster bootstraps)")
+            % {"x": exposure, "m": mediator, "n": n_boot}
+        )
         if traj.empty:
             # Without trajectories there are no columns to name: say what is missing.
-            meds.append(Section(message="No trajectories with two or more scores."))
+            meds.append(Section(message=_("No trajectories with two or more scores.")))
             continue
         try:
             meds.append(
                 Section(
                     mediation(
-                        traj,
+                        traj.dropna(subset=[exposure, mediator]),
                         exposure,
                         mediator,
                         "change",
@@ -253,18 +283,26 @@ def run_analyses(
                     )
                 )
             )
-        except (ValueError, KeyError) as exc:
-            meds.append(Section(message=str(exc)))
-    steps.append("agreement between client and professional at the same wave")
-    agreement = _agreement(frame) if len(frame) else Section(message="No measurements.")
-    voices = Section(message="No caseload given.")
+        except (ValueError, KeyError):
+            meds.append(
+                Section(
+                    message=_("The mediation %(x)s -> %(m)s cannot be estimated on these data.")
+                    % {"x": exposure, "m": mediator}
+                )
+            )
+    steps.append(_("agreement between informants at the same wave"))
+    agreement = _agreement(frame, info) if len(frame) else Section(message=_("No measurements."))
+    voices = Section(message=_("No caseload given."))
     if caseload is not None and len(caseload):
-        steps.append("representation: respondents and storytellers against the caseload")
+        steps.append(_("representation: respondents and storytellers against the caseload"))
         voices = Section(
             representation(caseload, ["target_group", "age_band", "neighbourhood", "language"])
         )
     results = Results(
+        plan,
         spec,
+        centres,
+        model_data,
         int(frame["client"].nunique()) if len(frame) else 0,
         int(frame["trajectory"].nunique()) if len(frame) else 0,
         len(frame),

@@ -1,38 +1,53 @@
-"""The tidy analysis data set of a study: one row per measurement, built from the database.
+"""The data of a study's analysis, built from the database under the study's plan.
 
 Only clients whose consent for the study stands *now* are in it; every key that points
 to a person is a keyed hash per study (clients through
 :func:`werkplaats.core.pseudonyms.study_pseudonym`, professionals likewise), so the same
 client has unrelated keys in two studies. No names, no dates of birth, no calendar dates:
-time is counted in years since the trajectory started. See docs/insight.md for the columns.
+time is counted in years since the trajectory started.
+
+* :func:`catalogue` lists the variables a plan can use (name, level, type, description,
+  how it is computed, how many clients have it); :func:`catalogue_frame` computes them,
+  one row per trajectory.
+* :func:`outcome_options` lists what a study's data hold as outcomes (instrument, scale,
+  informant) with the number of clients.
+* :func:`measurements` gives the outcome's scores, one row per completed measurement by
+  any informant (the agreement analysis needs them all), or the GAS T-score at every date
+  a goal was scored.
+* :func:`study_data` joins them into the rows the plan's analyses run on.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.db import models
+from django.db.models import Count
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import (
     ActorKind,
     Contact,
     GoalScore,
     NetworkMember,
+    TargetGroup,
     Trajectory,
     WorkingPrinciple,
 )
 from werkplaats.core.pseudonyms import study_pseudonym
+from werkplaats.insight.plan import CatalogueEntry, Outcome, OutcomeOption, Plan
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Answer, Assessment
+from werkplaats.partnership.models import Municipality, Organisation, Team
 from werkplaats.programme.models import Consent, Study
 from werkplaats.stats.gas import gas_t_score
-from werkplaats.stats.scoring import score
+from werkplaats.stats.scoring import Scale, score
 
-INSTRUMENT = "pearlin-mastery"
-SCALE = "mastery"
 AGE_BANDS = [
     (0, 27, "18-26"),
     (27, 45, "27-44"),
@@ -40,48 +55,10 @@ AGE_BANDS = [
     (65, 75, "65-74"),
     (75, 200, "75+"),
 ]
+DUTCH = {"nederlands", "nl", "dutch"}
 
-# Column -> (label, value labels or None); also the codebook and the SPSS/Stata labels.
-VARIABLES: dict[str, tuple[str, dict[Any, str] | None]] = {
-    "client": ("Client, keyed hash per study", None),
-    "trajectory": ("Trajectory of the client (client key / number)", None),
-    "professional": ("Lead professional, keyed hash per study", None),
-    "team": ("Team", None),
-    "organisation": ("Practice organisation", None),
-    "municipality": ("Municipality of the client's neighbourhood", None),
-    "neighbourhood": ("Neighbourhood", None),
-    "wave": ("Measurement wave (intake, m03, m06, ...)", None),
-    "time": ("Years since the trajectory started", None),
-    "informant": ("Who answered", None),
-    "instrument": ("Instrument", None),
-    "version": ("Instrument version (label and hash)", None),
-    "score": ("Scale score (Pearlin Mastery 7-28, higher = more mastery)", None),
-    "target_group": ("First target group", None),
-    "frail": ("Target group frail elderly", {0: "no", 1: "yes"}),
-    "mph": ("Target group multi-problem household", {0: "no", 1: "yes"}),
-    "debt": ("Target group debt", {0: "no", 1: "yes"}),
-    "young_adults": ("Target group young adults", {0: "no", 1: "yes"}),
-    "age_band": ("Age band at the start", None),
-    "language": ("Language at home", None),
-    "method": ("Method followed (none if empty)", None),
-    "has_method": ("Follows a method", {0: "no", 1: "yes"}),
-    "network_size": ("Network members at the wave (latest snapshot)", None),
-    "informal_n": ("Informal network members at the wave", None),
-    "informal_share": ("Share of the network that is informal", None),
-    "net0": ("Informal network members at the first snapshot", None),
-    "contacts": ("Contacts in the period before the wave", None),
-    "sb_share": ("Share of contacts in the period with the principle strengths-based", None),
-    "out_share": ("Share of contacts in the period with the principle outreach", None),
-    "informal_present": ("Share of contacts in the period with the informal network present", None),
-    "sectors": ("Formal sectors involved in the period", None),
-    "alliance": ("Mean alliance check (1-5) in the period", None),
-    "alliance_trajectory": ("Mean alliance check (1-5) over the whole trajectory", None),
-    "video_share": ("Share of remote contacts by video rather than phone (trajectory)", None),
-    "sb_prof": ("Professional's share of strengths-based contacts (all clients)", None),
-    "out_prof": ("Professional's share of outreach contacts (all clients)", None),
-    "policy": ("Organisation's strengths-based policy (1-5)", None),
-    "gas_t": ("GAS T-score of the goals at the wave", None),
-}
+# The columns every analysis row carries besides the plan's variables.
+KEYS = ["client", "trajectory", "professional", "team", "organisation", "municipality"]
 
 
 def _key(study: Study, kind: str, pk: int) -> str:
@@ -111,8 +88,174 @@ def _age_band(birth_year: float | None, start_year: int) -> str:
     return "?"
 
 
+def code_name(code: str) -> str:
+    """A catalogue name part from a code: ``frail-elderly`` -> ``frail_elderly``."""
+    return code.replace("-", "_").replace(" ", "_").lower()
+
+
+@dataclass
+class Variable:
+    """One variable of the catalogue."""
+
+    name: str
+    level: str  # client, process, context
+    kind: str  # number or indicator
+    description: str
+    computed: str
+    clients: int = 0
+
+    def entry(self) -> CatalogueEntry:
+        return CatalogueEntry(self.name, self.level, self.kind, self.clients)
+
+
+def _characteristics() -> list[tuple[type[models.Model], str, str, str]]:
+    """Every numeric or yes/no characteristic recorded of organisations, teams and
+    municipalities: (model, prefix, field, verbose name)."""
+    out: list[tuple[type[models.Model], str, str, str]] = []
+    kinds = (
+        models.IntegerField,
+        models.FloatField,
+        models.DecimalField,
+        models.BooleanField,
+    )
+    for model, prefix in (
+        (Organisation, "organisation"),
+        (Team, "team"),
+        (Municipality, "municipality"),
+    ):
+        for f in model._meta.get_fields():
+            if isinstance(f, kinds) and not f.primary_key and not f.is_relation:
+                out.append((model, prefix, f.name, str(f.verbose_name)))
+    return out
+
+
+def definitions() -> list[Variable]:
+    """The catalogue's variables (without counts): fixed ones and one per code."""
+    v = [
+        Variable(
+            "age_at_start",
+            "client",
+            "number",
+            _("Age at the start of the trajectory"),
+            _("year the trajectory started minus the year of birth"),
+        ),
+        Variable(
+            "language_other",
+            "client",
+            "indicator",
+            _("Speaks another language than Dutch at home"),
+            _("1 when the language at home is recorded and is not Dutch"),
+        ),
+        Variable(
+            "network_size_start",
+            "client",
+            "number",
+            _("Network size at the start"),
+            _("members of the trajectory's first network snapshot"),
+        ),
+        Variable(
+            "informal_size_start",
+            "client",
+            "number",
+            _("Informal network at the start"),
+            _("informal (unpaid) members of the trajectory's first network snapshot"),
+        ),
+        Variable(
+            "informal_share_start",
+            "client",
+            "number",
+            _("Informal share of the network at the start"),
+            _("informal members / all members of the first network snapshot"),
+        ),
+    ]
+    for tg in TargetGroup.objects.order_by("code"):
+        v.append(
+            Variable(
+                f"is_{code_name(tg.code)}",
+                "client",
+                "indicator",
+                _("Target group: %(name)s") % {"name": tg},
+                _("1 when the trajectory has the target group %(code)s") % {"code": tg.code},
+            )
+        )
+    v += [
+        Variable(
+            "has_method",
+            "process",
+            "indicator",
+            _("Follows a method"),
+            _("1 when the trajectory records a method"),
+        ),
+        Variable(
+            "alliance_mean",
+            "process",
+            "number",
+            _("Mean alliance check (1-5)"),
+            _("mean of the four alliance questions over the trajectory's contacts"),
+        ),
+        Variable(
+            "contacts_per_month",
+            "process",
+            "number",
+            _("Contacts per month"),
+            _("contacts of the trajectory / months from its start to its last contact"),
+        ),
+        Variable(
+            "video_share",
+            "process",
+            "number",
+            _("Video rather than phone"),
+            _("share of the trajectory's remote contacts held by video"),
+        ),
+        Variable(
+            "informal_present_share",
+            "process",
+            "number",
+            _("Informal network present"),
+            _("share of the trajectory's contacts with the informal network present"),
+        ),
+    ]
+    for p in WorkingPrinciple.objects.order_by("position", "code"):
+        v.append(
+            Variable(
+                f"share_{code_name(p.code)}",
+                "process",
+                "number",
+                _("Working principle in the trajectory: %(name)s") % {"name": p},
+                _("share of the trajectory's contacts with the principle %(code)s")
+                % {"code": p.code},
+            )
+        )
+        v.append(
+            Variable(
+                f"professional_share_{code_name(p.code)}",
+                "process",
+                "number",
+                _("Working principle of the professional: %(name)s") % {"name": p},
+                _(
+                    "share of the lead professional's contacts (with all their clients in "
+                    "the study) with the principle %(code)s"
+                )
+                % {"code": p.code},
+            )
+        )
+    for _model, prefix, name, label in _characteristics():
+        v.append(
+            Variable(
+                f"{prefix}_{name}",
+                "context",
+                "number",
+                f"{prefix}: {label}",
+                _("recorded for the %(what)s of the trajectory's team") % {"what": prefix}
+                if prefix != "team"
+                else _("recorded for the trajectory's team"),
+            )
+        )
+    return v
+
+
 def trajectory_frame(study: Study) -> pd.DataFrame:
-    """One row per trajectory of a consenting client: who, where, for whom."""
+    """One row per trajectory of a consenting client: keys, where, for whom."""
     rows = list(
         consenting_trajectories(study).values_list(
             "pk",
@@ -121,13 +264,14 @@ def trajectory_frame(study: Study) -> pd.DataFrame:
             "client__language",
             "client__neighbourhood__name",
             "client__neighbourhood__municipality__name",
+            "client__neighbourhood__municipality_id",
             "lead_professional_id",
+            "team_id",
             "team__name",
+            "team__organisation_id",
             "team__organisation__name",
-            "team__organisation__strengths_based_policy",
-            "method__name",
+            "method_id",
             "start",
-            "status",
         )
     )
     cols = [
@@ -137,13 +281,14 @@ def trajectory_frame(study: Study) -> pd.DataFrame:
         "language",
         "neighbourhood",
         "municipality",
+        "municipality_id",
         "professional_id",
+        "team_id",
         "team",
+        "organisation_id",
         "organisation",
-        "policy",
-        "method",
+        "method_id",
         "start",
-        "status",
     ]
     t = pd.DataFrame(rows, columns=cols)
     if t.empty:
@@ -157,22 +302,12 @@ def trajectory_frame(study: Study) -> pd.DataFrame:
         .order_by("trajectory_id", "targetgroup__code")
     ):
         groups[tid].append(code)
-    tg = t["trajectory_id"].map(lambda x: groups.get(x, []))
-    t["target_group"] = tg.map(lambda g: g[0] if g else "?")
-    for col, code in (
-        ("frail", "frail-elderly"),
-        ("mph", "multi-problem-household"),
-        ("debt", "debt"),
-        ("young_adults", "young-adults"),
-    ):
-        t[col] = tg.map(lambda g, c=code: int(c in g))
-    # the first target group is the main one when a second (debt) was added
-    t.loc[t["mph"] == 1, "target_group"] = "multi-problem-household"
-    t.loc[t["young_adults"] == 1, "target_group"] = "young-adults"
-    t.loc[t["frail"] == 1, "target_group"] = "frail-elderly"
+    t["codes"] = t["trajectory_id"].map(lambda x: groups.get(x, []))
+    main = ("frail-elderly", "young-adults", "multi-problem-household")
+    t["target_group"] = t["codes"].map(
+        lambda g: next((m for m in main if m in g), g[0] if g else "?")
+    )
     t["age_band"] = [_age_band(b, s.year) for b, s in zip(t["birth_year"], t["start"], strict=True)]
-    t["has_method"] = t["method"].notna().astype(int)
-    t["method"] = t["method"].fillna("")
     t["client"] = [study_pseudonym(study.pk, c) for c in t["client_id"]]
     order = t.groupby("client_id")["start"].rank(method="first").astype(int)
     t["trajectory"] = t["client"] + "/" + order.astype(str)
@@ -181,12 +316,229 @@ def trajectory_frame(study: Study) -> pd.DataFrame:
     return t
 
 
-def _scores(study: Study, instrument: str, scale: str) -> pd.DataFrame:
-    return scores_for(consenting_trajectories(study), instrument, scale)
+def _networks(study: Study) -> pd.DataFrame:
+    """The first network snapshot of each trajectory: size and informal members."""
+    rows = list(
+        NetworkMember.objects.filter(
+            snapshot__trajectory__in=consenting_trajectories(study)
+        ).values_list("snapshot_id", "snapshot__trajectory_id", "snapshot__date", "formal")
+    )
+    m = pd.DataFrame(rows, columns=["snapshot_id", "trajectory_id", "date", "formal"])
+    if m.empty:
+        return pd.DataFrame(columns=["network_size_start", "informal_size_start"])
+    g = (
+        m.groupby(["snapshot_id", "trajectory_id", "date"])
+        .agg(size=("formal", "size"), formal_n=("formal", "sum"))
+        .reset_index()
+        .sort_values(["date", "snapshot_id"])
+        .groupby("trajectory_id")
+        .first()
+    )
+    return pd.DataFrame(
+        {
+            "network_size_start": g["size"].astype(float),
+            "informal_size_start": (g["size"] - g["formal_n"]).astype(float),
+        }
+    )
 
 
-def scores_for(trajectories: Any, instrument: str = INSTRUMENT, scale: str = SCALE) -> pd.DataFrame:
-    """Completed assessments of ``trajectories`` with their scale score, one row each."""
+def _contacts(study: Study, t: pd.DataFrame) -> pd.DataFrame:
+    """Per trajectory: alliance, contacts per month, video share, informal presence and
+    the share of contacts with each working principle (own, and the professional's)."""
+    qs = Contact.objects.filter(trajectory__in=consenting_trajectories(study))
+    c = pd.DataFrame(
+        list(
+            qs.values_list(
+                "pk",
+                "trajectory_id",
+                "date",
+                "mode",
+                "alliance_heard",
+                "alliance_my_goals",
+                "alliance_trust",
+                "alliance_next",
+            )
+        ),
+        columns=["contact_id", "trajectory_id", "date", "mode", "a1", "a2", "a3", "a4"],
+    )
+    if c.empty:
+        return pd.DataFrame()
+    c["alliance"] = c[["a1", "a2", "a3", "a4"]].astype(float).mean(axis=1)
+    pr = pd.DataFrame(
+        list(
+            Contact.principles.through.objects.filter(contact__in=qs).values_list(
+                "contact_id", "workingprinciple__code"
+            )
+        ),
+        columns=["contact_id", "code"],
+    )
+    informal = list(ActorKind.objects.filter(code="informal-network").values_list("pk", flat=True))
+    present = set(
+        Contact.actors.through.objects.filter(
+            contact__in=qs, actorkind_id__in=informal
+        ).values_list("contact_id", flat=True)
+    )
+    c["informal_present"] = c["contact_id"].isin(present).astype(float)
+    g = c.groupby("trajectory_id")
+    out = pd.DataFrame(
+        {
+            "alliance_mean": g["alliance"].mean(),
+            "informal_present_share": g["informal_present"].mean(),
+        }
+    )
+    start = t.set_index("trajectory_id")["start"]
+    last = g["date"].max()
+    months = (pd.to_datetime(last) - pd.to_datetime(start.reindex(last.index))).dt.days / 30.44
+    out["contacts_per_month"] = g.size() / months.clip(lower=1)
+    remote = c[c["mode"].isin(["video", "phone"])]
+    out["video_share"] = (remote["mode"] == "video").groupby(remote["trajectory_id"]).mean()
+    prof_of = t.set_index("trajectory_id")["professional_id"]
+    c["professional_id"] = c["trajectory_id"].map(prof_of)
+    n_traj = g.size()
+    n_prof = c.groupby("professional_id").size()
+    for code in WorkingPrinciple.objects.values_list("code", flat=True):
+        with_p = set(pr.loc[pr["code"] == code, "contact_id"])
+        has = c["contact_id"].isin(with_p)
+        own = has.groupby(c["trajectory_id"]).sum() / n_traj
+        out[f"share_{code_name(code)}"] = own
+        by_prof = has.groupby(c["professional_id"]).sum() / n_prof
+        out[f"professional_share_{code_name(code)}"] = prof_of.reindex(out.index).map(by_prof)
+    return out
+
+
+def catalogue_frame(study: Study, names: list[str] | None = None) -> pd.DataFrame:
+    """The catalogue's variables, one row per trajectory of a consenting client, with the
+    trajectory's keys (``names``: only these variables, besides the keys)."""
+    t = trajectory_frame(study)
+    variables = definitions()
+    wanted = {v.name for v in variables} if names is None else set(names)
+    if t.empty:
+        return pd.DataFrame(columns=["trajectory_id", *KEYS, *sorted(wanted)])
+    f = t.set_index("trajectory_id", drop=False)
+    out = f[
+        [
+            "trajectory_id",
+            "client_id",
+            *KEYS,
+            "target_group",
+            "age_band",
+            "language",
+            "neighbourhood",
+            "start",
+        ]
+    ].copy()
+    out["age_at_start"] = [
+        (s.year - int(b)) if b is not None and not pd.isna(b) else np.nan
+        for b, s in zip(f["birth_year"], f["start"], strict=True)
+    ]
+    lang = f["language"].fillna("").str.strip()
+    out["language_other"] = np.where(
+        lang == "", np.nan, (~lang.str.lower().isin(DUTCH)).astype(float)
+    )
+    for tg in TargetGroup.objects.values_list("code", flat=True):
+        out[f"is_{code_name(tg)}"] = f["codes"].map(lambda g, c=tg: float(c in g))
+    out["has_method"] = f["method_id"].notna().astype(float)
+    if wanted & {"network_size_start", "informal_size_start", "informal_share_start"}:
+        net = _networks(study)
+        out = out.join(net, how="left")
+        for col in ("network_size_start", "informal_size_start"):
+            if col not in out:
+                out[col] = np.nan
+        out["informal_share_start"] = out["informal_size_start"] / out[
+            "network_size_start"
+        ].replace(0, np.nan)
+    process = {v.name for v in variables if v.level == "process"} - {"has_method"}
+    if wanted & process:
+        contacts = _contacts(study, t)
+        out = out.join(contacts, how="left")
+    for model, prefix, name, _label in _characteristics():
+        column = f"{prefix}_{name}"
+        if column not in wanted:
+            continue
+        fk = {
+            "organisation": "organisation_id",
+            "team": "team_id",
+            "municipality": "municipality_id",
+        }[prefix]
+        values = dict(model.objects.values_list("pk", name))  # type: ignore[attr-defined]
+        out[column] = f[fk].map(values).astype(float)
+    for v in variables:
+        if v.name not in out:
+            out[v.name] = np.nan
+    keep = [
+        "trajectory_id",
+        "client_id",
+        *KEYS,
+        "target_group",
+        "age_band",
+        "language",
+        "neighbourhood",
+        "start",
+    ]
+    return out[keep + [v.name for v in variables if v.name in wanted]].reset_index(drop=True)
+
+
+def catalogue(study: Study) -> list[Variable]:
+    """The variables a plan of ``study`` can use, with the number of clients having each."""
+    variables = definitions()
+    frame = catalogue_frame(study)
+    for v in variables:
+        if v.name in frame and len(frame):
+            v.clients = int(frame.loc[frame[v.name].notna(), "client_id"].nunique())
+    return variables
+
+
+@dataclass
+class OutcomeInfo:
+    """The outcome's scale as the instrument defines it: label, range, direction, norms."""
+
+    label: str
+    low: float | None = None
+    high: float | None = None
+    higher_is: str = "better"
+    norms: dict[str, float | None] | None = None
+    informants: list[str] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+
+
+def outcome_options(study: Study) -> list[OutcomeOption]:
+    """Instrument × scale × informant that the study's consenting clients answered."""
+    counts = (
+        Assessment.objects.filter(
+            trajectory__in=consenting_trajectories(study), status=Assessment.Status.COMPLETE
+        )
+        .values_list("instrument__slug", "informant", "version_id")
+        .annotate(n=Count("trajectory__client_id", distinct=True))
+        .order_by()
+    )
+    seen: dict[tuple[str, str, str], int] = defaultdict(int)
+    versions: dict[int, Any] = {}
+    rows = list(counts)
+    for v in InstrumentVersion.objects.filter(pk__in={r[2] for r in rows}):
+        versions[v.pk] = v.parsed
+    for slug, informant, vid, n in rows:
+        for s in versions[vid].scales:
+            if s.method != "gas":
+                key = (slug, s.id, informant)
+                seen[key] = max(seen[key], n)
+    return [OutcomeOption(i, s, inf, n) for (i, s, inf), n in sorted(seen.items())]
+
+
+def gas_clients(study: Study) -> int:
+    return (
+        GoalScore.objects.filter(goal__trajectory__in=consenting_trajectories(study))
+        .values("goal__trajectory__client_id")
+        .distinct()
+        .count()
+    )
+
+
+def scores_for(trajectories: Any, instrument: str, scale: str) -> pd.DataFrame:
+    """Completed assessments of ``trajectories`` with their scale score, one row each.
+
+    Each version's definition is parsed once (a dict of versions, not one object per
+    row), and each distinct answer pattern is scored once.
+    """
     rows = list(
         Assessment.objects.filter(
             trajectory__in=trajectories,
@@ -199,7 +551,7 @@ def scores_for(trajectories: Any, instrument: str = INSTRUMENT, scale: str = SCA
         columns=["assessment_id", "trajectory_id", "wave", "wave_date", "informant", "version_id"],
     )
     if a.empty:
-        return a.assign(score=pd.Series(dtype=float), version="")
+        return a.assign(score=pd.Series(dtype=float), version="", instrument=instrument)
     answers: dict[int, dict[str, int]] = defaultdict(dict)
     for aid, item, value in (
         Answer.objects.filter(
@@ -219,7 +571,8 @@ def scores_for(trajectories: Any, instrument: str = INSTRUMENT, scale: str = SCA
     for aid, vid in zip(a["assessment_id"], a["version_id"], strict=True):
         key = (vid, tuple(sorted(answers.get(aid, {}).items())))
         if key not in cache:
-            cache[key] = score(definitions[vid], dict(key[1]))[scale].value
+            scored = score(definitions[vid], dict(key[1]))
+            cache[key] = scored[scale].value if scale in scored else None
         values.append(cache[key])
     a["score"] = values
     a["version"] = a["version_id"].map(labels)
@@ -227,203 +580,157 @@ def scores_for(trajectories: Any, instrument: str = INSTRUMENT, scale: str = SCA
     return a
 
 
-def _networks(study: Study) -> pd.DataFrame:
-    rows = list(
-        NetworkMember.objects.filter(
-            snapshot__trajectory__in=consenting_trajectories(study)
-        ).values_list("snapshot_id", "snapshot__trajectory_id", "snapshot__date", "formal")
-    )
-    m = pd.DataFrame(rows, columns=["snapshot_id", "trajectory_id", "date", "formal"])
-    if m.empty:
-        return pd.DataFrame(columns=["trajectory_id", "date", "network_size", "informal_n"])
-    g = (
-        m.groupby(["snapshot_id", "trajectory_id", "date"])
-        .agg(network_size=("formal", "size"), formal_n=("formal", "sum"))
-        .reset_index()
-    )
-    g["informal_n"] = g["network_size"] - g["formal_n"]
-    return g[["trajectory_id", "date", "network_size", "informal_n"]]
-
-
-def _contacts(study: Study) -> pd.DataFrame:
-    qs = Contact.objects.filter(trajectory__in=consenting_trajectories(study))
-    rows = list(
-        qs.values_list(
-            "pk",
-            "trajectory_id",
-            "date",
-            "mode",
-            "alliance_heard",
-            "alliance_my_goals",
-            "alliance_trust",
-            "alliance_next",
+def outcome_info(study: Study, outcome: Outcome, version_ids: list[int]) -> OutcomeInfo:
+    """Label, range, direction and norms of the outcome scale (of its most used version)."""
+    if outcome.is_gas:
+        return OutcomeInfo(
+            _("goal attainment (GAS T-score)"), 20.0, 80.0, "better", None, ["professional"]
         )
+    ids = pd.Series(version_ids).value_counts().index.tolist() if version_ids else []
+    version = InstrumentVersion.objects.filter(pk__in=ids[:1]).first() or (
+        InstrumentVersion.objects.filter(instrument__slug=outcome.instrument)
+        .order_by("-pk")
+        .first()
     )
-    c = pd.DataFrame(
-        rows, columns=["contact_id", "trajectory_id", "date", "mode", "a1", "a2", "a3", "a4"]
+    if version is None:
+        return OutcomeInfo(outcome.scale)
+    d = version.parsed
+    try:
+        s: Scale = d.scale(outcome.scale)
+    except KeyError:
+        return OutcomeInfo(outcome.scale)
+    from werkplaats.core.i18n import current_language
+    from werkplaats.stats.scoring import pick_text
+
+    low, high = d.scale_range(s)
+    norms = None
+    if s.norms is not None:
+        norms = {"sd": s.norms.sd, "reliability": s.norms.reliability, "mean": s.norms.mean}
+    label = pick_text(s.label, current_language()) or s.id
+    title = str(version.instrument)
+    return OutcomeInfo(
+        f"{title}: {label}" if label.lower() not in title.lower() else title,
+        low,
+        high,
+        s.higher_is,
+        norms,
+        list(d.informants),
+        sorted({f"{version.label} ({version.short_hash})"}),
     )
-    if c.empty:
-        return c
-    c["alliance"] = c[["a1", "a2", "a3", "a4"]].astype(float).mean(axis=1)
-    sb = WorkingPrinciple.objects.filter(code="strengths-based").values_list("pk", flat=True)
-    out = WorkingPrinciple.objects.filter(code="outreach").values_list("pk", flat=True)
-    pr = pd.DataFrame(
-        list(
-            Contact.principles.through.objects.filter(contact__in=qs).values_list(
-                "contact_id", "workingprinciple_id"
-            )
-        ),
-        columns=["contact_id", "p"],
-    )
-    c["sb"] = c["contact_id"].isin(pr.loc[pr["p"].isin(list(sb)), "contact_id"]).astype(float)
-    c["out"] = c["contact_id"].isin(pr.loc[pr["p"].isin(list(out)), "contact_id"]).astype(float)
-    kinds = {k.pk: k for k in ActorKind.objects.all()}
-    ac = pd.DataFrame(
-        list(
-            Contact.actors.through.objects.filter(contact__in=qs).values_list(
-                "contact_id", "actorkind_id"
-            )
-        ),
-        columns=["contact_id", "k"],
-    )
-    informal = [pk for pk, k in kinds.items() if k.code == "informal-network"]
-    formal = [pk for pk, k in kinds.items() if k.formal]
-    c["informal_present"] = (
-        c["contact_id"].isin(ac.loc[ac["k"].isin(informal), "contact_id"]).astype(float)
-    )
-    sectors = ac[ac["k"].isin(formal)].groupby("contact_id")["k"].nunique()
-    c["sectors"] = c["contact_id"].map(sectors).fillna(0).astype(float)
-    return c
 
 
-def _gas(study: Study, measured: pd.DataFrame) -> pd.Series:
-    """GAS T-score per measurement row: each goal's latest level on or before the wave."""
+def _gas_rows(study: Study) -> pd.DataFrame:
+    """The GAS T-score of every trajectory at every date a goal was scored: each goal's
+    latest level on or before that date."""
     rows = list(
-        GoalScore.objects.filter(goal__trajectory__in=consenting_trajectories(study)).values_list(
-            "goal__trajectory_id", "goal_id", "goal__weight", "date", "level"
-        )
+        GoalScore.objects.filter(goal__trajectory__in=consenting_trajectories(study))
+        .values_list("goal__trajectory_id", "goal_id", "goal__weight", "date", "level")
+        .order_by("goal__trajectory_id", "date", "goal_id")
     )
-    if not rows:
-        return pd.Series(np.nan, index=measured.index)
+    out = []
     by_traj: dict[int, list[tuple]] = defaultdict(list)
     for tid, gid, weight, day, level in rows:
         by_traj[tid].append((day, gid, weight, level))
-    for v in by_traj.values():
-        v.sort()
-    out = []
-    for tid, day in zip(measured["trajectory_id"], measured["wave_date"], strict=True):
+    for tid, scores in by_traj.items():
         latest: dict[int, tuple[int, int]] = {}
-        for d, gid, weight, level in by_traj.get(tid, ()):
-            if d > day:
-                break
+        for i, (day, gid, weight, level) in enumerate(scores):
             latest[gid] = (level, weight)
-        if latest:
+            if i + 1 < len(scores) and scores[i + 1][0] == day:
+                continue
             levels = [lv for lv, _w in latest.values()]
             weights = [w for _lv, w in latest.values()]
-            out.append(gas_t_score(levels, weights))
-        else:
-            out.append(np.nan)
-    return pd.Series(out, index=measured.index)
+            out.append((tid, day.isoformat(), day, "professional", gas_t_score(levels, weights)))
+    return pd.DataFrame(out, columns=["trajectory_id", "wave", "wave_date", "informant", "score"])
 
 
-def analysis_frame(study: Study, instrument: str = INSTRUMENT, scale: str = SCALE) -> pd.DataFrame:
-    """The tidy data set: one row per completed measurement of a consenting client."""
-    t = trajectory_frame(study)
-    columns = list(VARIABLES)
-    if t.empty:
-        return pd.DataFrame(columns=columns)
-    s = _scores(study, instrument, scale)
-    if s.empty:
-        return pd.DataFrame(columns=columns)
-    f = s.merge(t, on="trajectory_id", how="inner")
+def measurements(study: Study, outcome: Outcome) -> pd.DataFrame:
+    """The outcome's scores of consenting clients, every informant, one row each."""
+    if outcome.is_gas:
+        m = _gas_rows(study)
+        m["version_id"] = np.nan
+        m["version"] = ""
+        return m
+    m = scores_for(consenting_trajectories(study), outcome.instrument, outcome.scale)
+    return m[["trajectory_id", "wave", "wave_date", "informant", "score", "version_id", "version"]]
+
+
+@dataclass
+class StudyData:
+    """What a plan's analyses read: every outcome row with the trajectory's variables."""
+
+    rows: pd.DataFrame  # one row per measurement: keys, wave, time, informant, score, variables
+    info: OutcomeInfo
+
+
+def study_data(study: Study, plan: Plan) -> StudyData:
+    """The outcome rows joined with the catalogue variables the plan uses."""
+    names = plan.variables()
+    t = catalogue_frame(study, names)
+    m = measurements(study, plan.outcome)
+    info = outcome_info(
+        study, plan.outcome, [int(v) for v in m["version_id"].dropna()] if len(m) else []
+    )
+    base = ["client", "trajectory", "professional", "team", "organisation", "municipality"]
+    cols = [
+        *base,
+        "target_group",
+        "age_band",
+        "language",
+        "neighbourhood",
+        "wave",
+        "time",
+        "informant",
+        "score",
+        *names,
+    ]
+    if t.empty or m.empty:
+        return StudyData(pd.DataFrame(columns=cols), info)
+    f = m.merge(t, on="trajectory_id", how="inner")
     f["time"] = (pd.to_datetime(f["wave_date"]) - pd.to_datetime(f["start"])).dt.days / 365.25
-    f = f.sort_values(["trajectory_id", "wave_date", "informant"]).reset_index(drop=True)
+    f["score"] = f["score"].astype(float)
+    f = f.sort_values(["trajectory", "wave_date", "informant"]).reset_index(drop=True)
+    return StudyData(f[cols], info)
 
-    # network at the wave: the latest snapshot on or before the wave date (a week's grace)
-    n = _networks(study)
-    if len(n):
-        n = n.assign(date=pd.to_datetime(n["date"]).astype("datetime64[ns]")).sort_values("date")
-        left = (
-            f[["trajectory_id", "wave_date"]]
-            .assign(
-                date=(pd.to_datetime(f["wave_date"]) + pd.Timedelta(days=7)).astype(
-                    "datetime64[ns]"
-                )
-            )
-            .reset_index()
-        )
-        joined = (
-            pd.merge_asof(
-                left.sort_values("date"), n, on="date", by="trajectory_id", direction="backward"
-            )
-            .set_index("index")
-            .sort_index()
-        )
-        f["network_size"] = joined["network_size"]
-        f["informal_n"] = joined["informal_n"]
-        first = n.sort_values("date").groupby("trajectory_id")["informal_n"].first()
-        f["net0"] = f["trajectory_id"].map(first)
-    else:
-        f["network_size"] = f["informal_n"] = f["net0"] = np.nan
-    f["informal_share"] = f["informal_n"] / f["network_size"].replace(0, np.nan)
 
-    # contacts in the period before each wave: after the previous wave, up to this one
-    c = _contacts(study)
-    if len(c):
-        waves = (
-            f[["trajectory_id", "wave_date"]]
-            .drop_duplicates()
-            .sort_values(["trajectory_id", "wave_date"])
+def item_answers(study: Study, plan: Plan) -> pd.DataFrame:
+    """Item-level answers of the plan's instrument, for re-analysis (keys, no dates)."""
+    cols = ["client", "trajectory", "wave", "time", "informant", "version", "item", "value"]
+    if plan.outcome.is_gas:
+        return pd.DataFrame(columns=cols)
+    traj = trajectory_frame(study)
+    if traj.empty:
+        return pd.DataFrame(columns=cols)
+    rows = list(
+        Answer.objects.filter(
+            assessment__trajectory__in=consenting_trajectories(study),
+            assessment__instrument__slug=plan.outcome.instrument,
+            assessment__status=Assessment.Status.COMPLETE,
         )
-        waves["wave_at"] = pd.to_datetime(waves["wave_date"]).astype("datetime64[ns]")
-        c["date"] = pd.to_datetime(c["date"]).astype("datetime64[ns]")
-        assigned = pd.merge_asof(
-            c.sort_values("date"),
-            waves.sort_values("wave_at"),
-            left_on="date",
-            right_on="wave_at",
-            by="trajectory_id",
-            direction="forward",
+        .values_list(
+            "assessment__trajectory_id",
+            "assessment__wave",
+            "assessment__wave_date",
+            "assessment__informant",
+            "assessment__version__label",
+            "item_id",
+            "value",
         )
-        period = (
-            assigned.dropna(subset=["wave_date"])
-            .groupby(["trajectory_id", "wave_date"])
-            .agg(
-                contacts=("contact_id", "size"),
-                sb_share=("sb", "mean"),
-                out_share=("out", "mean"),
-                informal_present=("informal_present", "mean"),
-                sectors=("sectors", "mean"),
-                alliance=("alliance", "mean"),
-            )
-            .reset_index()
-        )
-        f = f.merge(period, on=["trajectory_id", "wave_date"], how="left")
-        f["contacts"] = f["contacts"].fillna(0)
-        f["alliance_trajectory"] = f["trajectory_id"].map(
-            c.groupby("trajectory_id")["alliance"].mean()
-        )
-        prof_of = t.set_index("trajectory_id")["professional_id"]
-        c["professional_id"] = c["trajectory_id"].map(prof_of)
-        by_prof = c.groupby("professional_id")[["sb", "out"]].mean()
-        remote = c[c["mode"].isin(["video", "phone"])]
-        video = (remote["mode"] == "video").groupby(remote["trajectory_id"]).mean()
-        f["video_share"] = f["trajectory_id"].map(video)
-        f["sb_prof"] = f["professional_id"].map(by_prof["sb"])
-        f["out_prof"] = f["professional_id"].map(by_prof["out"])
-    else:
-        for col in (
-            "contacts",
-            "sb_share",
-            "out_share",
-            "informal_present",
-            "sectors",
-            "alliance",
-            "alliance_trajectory",
-            "sb_prof",
-            "out_prof",
-            "video_share",
-        ):
-            f[col] = np.nan
-    f["gas_t"] = _gas(study, f)
-    return f[columns]
+        .order_by("assessment__trajectory_id", "assessment__wave_date", "assessment_id", "item_id")
+    )
+    a = pd.DataFrame(
+        rows,
+        columns=["trajectory_id", "wave", "wave_date", "informant", "version", "item", "value"],
+    )
+    if a.empty:
+        return pd.DataFrame(columns=cols)
+    a = a.merge(traj[["trajectory_id", "client", "trajectory", "start"]], on="trajectory_id")
+    a["time"] = (pd.to_datetime(a["wave_date"]) - pd.to_datetime(a["start"])).dt.days / 365.25
+    return a[cols]
+
+
+def gas_last_per_trajectory(study: Study) -> pd.Series:
+    """The GAS T-score at each trajectory's last scoring date, for the GAS summary."""
+    g = _gas_rows(study)
+    if g.empty:
+        return pd.Series(dtype=float)
+    return g.sort_values(["trajectory_id", "wave_date"]).groupby("trajectory_id")["score"].last()

@@ -1,7 +1,8 @@
 """Exports of the analysis data set: CSV, Parquet, SPSS .sav, Stata .dta, and a codebook.
 
 SPSS and Stata files carry variable labels and value labels (pyreadstat). Text columns
-stay text; numeric columns with a few coded values (0/1) get value labels.
+stay text; indicators (0/1) get value labels. The labels come from the study's plan and
+the catalogue (``report.model_export``): the export holds the model's columns only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from werkplaats.insight.dataset import VARIABLES
+Labels = dict[str, str]
+ValueLabels = dict[str, dict[int | float, str]]
 
 FORMATS = {
     "csv": ("analysis.csv", "text/csv"),
@@ -24,49 +26,29 @@ FORMATS = {
 }
 
 
-NUMERIC = {
-    "time",
-    "score",
-    "network_size",
-    "informal_n",
-    "informal_share",
-    "net0",
-    "contacts",
-    "sb_share",
-    "out_share",
-    "informal_present",
-    "sectors",
-    "alliance",
-    "alliance_trajectory",
-    "video_share",
-    "sb_prof",
-    "out_prof",
-    "policy",
-    "gas_t",
-    "has_method",
-}
-
-
 def _stata_name(name: str) -> str:
     return name[:32]
 
 
-def codebook(frame: pd.DataFrame) -> str:
+def codebook(
+    frame: pd.DataFrame, labels: Labels | None = None, values: ValueLabels | None = None
+) -> str:
     """A Markdown codebook: name, label, type, missing share, value labels or range."""
     lines = [
         "# Codebook of the analysis data set",
         "",
-        f"{len(frame)} rows (one per completed measurement), {frame.shape[1]} variables.",
+        f"{len(frame)} rows (one per measurement in the model), {frame.shape[1]} variables.",
         "",
         "| variable | label | type | missing | values |",
         "|---|---|---|---:|---|",
     ]
     for col in frame.columns:
-        label, values = VARIABLES.get(col, (col, None))
+        label = (labels or {}).get(col, col)
+        coded = (values or {}).get(col)
         s = frame[col]
         kind = "number" if pd.api.types.is_numeric_dtype(s) else "text"
-        if values:
-            shown = "; ".join(f"{k} = {v}" for k, v in values.items())
+        if coded:
+            shown = "; ".join(f"{k} = {v}" for k, v in coded.items())
         elif kind == "number" and s.notna().any():
             shown = f"{s.min():.4g} – {s.max():.4g}"
         else:
@@ -75,11 +57,13 @@ def codebook(frame: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _for_stats_packages(frame: pd.DataFrame) -> pd.DataFrame:
+TEXT = {"client", "trajectory", "professional", "team", "organisation", "municipality"}
+
+
+def _for_stats_packages(frame: pd.DataFrame, values: ValueLabels) -> pd.DataFrame:
     f = frame.copy()
     for col in f.columns:
-        labelled = VARIABLES.get(col, ("", None))[1]
-        if labelled or (len(f) == 0 and col in NUMERIC):
+        if col in values or (len(f) == 0 and col not in TEXT):
             f[col] = pd.to_numeric(f[col], errors="coerce").astype(float)
         elif not pd.api.types.is_numeric_dtype(f[col]):
             f[col] = f[col].fillna("").astype(str)
@@ -88,7 +72,14 @@ def _for_stats_packages(frame: pd.DataFrame) -> pd.DataFrame:
     return f
 
 
-def write_export(frame: pd.DataFrame, fmt: str, path: Path) -> None:
+def write_export(
+    frame: pd.DataFrame,
+    fmt: str,
+    path: Path,
+    *,
+    labels: Labels | None = None,
+    values: ValueLabels | None = None,
+) -> None:
     """Write one format to ``path`` (written beside it first, then moved into place)."""
     import pyreadstat
 
@@ -97,41 +88,50 @@ def write_export(frame: pd.DataFrame, fmt: str, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-", suffix=path.suffix)
     os.close(fd)
     try:
-        labels = {c: VARIABLES.get(c, (c, None))[0] for c in frame.columns}
-        values = {c: v for c, (_l, v) in VARIABLES.items() if v and c in frame.columns}
+        coded = {c: v for c, v in (values or {}).items() if c in frame.columns}
+        named: dict[str, str | None] = {c: (labels or {}).get(c, c) for c in frame.columns}
         if fmt == "csv":
             frame.to_csv(tmp, index=False)
         elif fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         elif fmt == "sav":
             pyreadstat.write_sav(
-                _for_stats_packages(frame), tmp, column_labels=labels, variable_value_labels=values
+                _for_stats_packages(frame, coded),
+                tmp,
+                column_labels=named,
+                variable_value_labels=coded,
             )
         elif fmt == "dta":
-            f = _for_stats_packages(frame).rename(columns=_stata_name)
+            f = _for_stats_packages(frame, coded).rename(columns=_stata_name)
             pyreadstat.write_dta(
                 f,
                 tmp,
-                column_labels={_stata_name(k): v[:80] for k, v in labels.items()},
-                variable_value_labels={_stata_name(k): v for k, v in values.items()},
+                column_labels={_stata_name(k): (v or "")[:80] for k, v in named.items()},
+                variable_value_labels={_stata_name(k): v for k, v in coded.items()},
             )
         else:
-            Path(tmp).write_text(codebook(frame), encoding="utf-8")
+            Path(tmp).write_text(codebook(frame, labels, coded), encoding="utf-8")
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def export_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+def export_bytes(
+    frame: pd.DataFrame,
+    fmt: str,
+    *,
+    labels: Labels | None = None,
+    values: ValueLabels | None = None,
+) -> bytes:
     """One export as bytes, for a download."""
     if fmt == "csv":
         buf = io.StringIO()
         frame.to_csv(buf, index=False)
         return buf.getvalue().encode("utf-8")
     if fmt == "codebook":
-        return codebook(frame).encode("utf-8")
+        return codebook(frame, labels, values).encode("utf-8")
     with tempfile.TemporaryDirectory() as d:
         target = Path(d) / FORMATS[fmt][0]
-        write_export(frame, fmt, target)
+        write_export(frame, fmt, target, labels=labels, values=values)
         return target.read_bytes()

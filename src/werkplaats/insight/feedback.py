@@ -18,6 +18,9 @@ from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.stats.progress import expected_change, on_track
 from werkplaats.stats.sdc import TOTAL, ProtectedTable, protect_means, protect_table
 
+# The client's and professional's progress pages speak of grip on one's life: the
+# Pearlin Mastery Scale (7-28) that the measurement plans ask of every client.
+OUTCOME = ("pearlin-mastery", "mastery")
 MAX = 28
 MIN = 7
 
@@ -36,7 +39,7 @@ def _reference(trajectory: Trajectory) -> pd.DataFrame:
     peers = Trajectory.objects.filter(
         team__organisation_id=trajectory.team.organisation_id, target_groups__code=group
     ).exclude(pk=trajectory.pk)
-    s = scores_for(peers)
+    s = scores_for(peers, *OUTCOME)
     if s.empty:
         return pd.DataFrame(columns=["group", "months", "change"])
     starts = dict(peers.values_list("pk", "start"))
@@ -65,7 +68,7 @@ class Progress:
 def professional_progress(trajectory: Trajectory, today: dt.date) -> Progress:
     """Progress against comparable clients, alliance trend and overdue measurements."""
     p = Progress(trajectory)
-    own = scores_for(Trajectory.objects.filter(pk=trajectory.pk))
+    own = scores_for(Trajectory.objects.filter(pk=trajectory.pk), *OUTCOME)
     own = own[own["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
     if len(own):
         first = float(own["score"].iloc[0])
@@ -127,7 +130,7 @@ def words_for(score: float) -> str:
 
 def client_progress(trajectories: QuerySet[Trajectory]) -> dict[str, Any]:
     """The client's own progress in plain words, with a simple picture."""
-    own = scores_for(trajectories)
+    own = scores_for(trajectories, *OUTCOME)
     own = own[own["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
     if own.empty:
         return {"points": [], "sentence": _("There are no answers of yours yet."), "figure": ""}
@@ -185,7 +188,7 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
         if len(frame)
         else (pd.DataFrame([[0]], index=["—"], columns=["—"]))
     )
-    s = scores_for(trajectories)
+    s = scores_for(trajectories, *OUTCOME)
     s = s[s["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
     change = s.groupby("trajectory_id")["score"].agg(["first", "last", "size"])
     change = change[change["size"] >= 2]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -79,9 +81,62 @@ class ReportRun(models.Model):
     data_sha256 = models.CharField(max_length=64, blank=True)
     seconds = models.FloatField(default=0)
     path = models.CharField(max_length=500, blank=True)
+    plan = models.ForeignKey(
+        "insight.AnalysisPlan",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="runs",
+    )
+    plan_locked = models.BooleanField(
+        _("plan pre-registered before the data were read"), default=False
+    )
+    data_date = models.DateTimeField(_("data read at"), null=True, blank=True)
+    html = models.TextField(_("report body"), blank=True)
+    evidence = models.JSONField(_("estimates for CMO configurations"), default=dict, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"report of study {self.study_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AnalysisPlan(models.Model):
+    """One version of a study's analysis plan (``werkplaats.plan/1``); never changed.
+
+    A new plan is a new version. Locking pre-registers the current version: its content
+    hash and the time are fixed, and no further version can be stored for the study.
+    """
+
+    study = models.ForeignKey(
+        "programme.Study", on_delete=models.CASCADE, related_name="analysis_plans"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    content = models.JSONField(_("plan"))
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    locked_at = models.DateTimeField(_("pre-registered at"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("analysis plan")
+        verbose_name_plural = _("analysis plans")
+        ordering = ["study", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "version"], name="analysisplan_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"plan {self.version} of study {self.study_id}"
+
+    @property
+    def plan(self) -> Any:
+        from werkplaats.insight.plan import parse_plan
+
+        return parse_plan(self.content)

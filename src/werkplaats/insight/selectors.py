@@ -11,10 +11,19 @@ import pandas as pd
 from django.db.models import Count, Q
 
 from werkplaats.casework.models import Contact, Trajectory, WorkingPrinciple
-from werkplaats.insight.dataset import _age_band
-from werkplaats.insight.models import CmoConfiguration
+from werkplaats.insight.dataset import (
+    _age_band,
+    catalogue,
+    consenting_trajectories,
+    gas_clients,
+    outcome_options,
+)
+from werkplaats.insight.models import AnalysisPlan, CmoConfiguration, ReportRun
+from werkplaats.insight.plan import CatalogueEntry, InstrumentScales, OutcomeOption
+from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Assessment
 from werkplaats.programme.models import Consent, Study
+from werkplaats.stats.scoring import parse_definition
 from werkplaats.stories.models import Segment, Source
 
 
@@ -207,3 +216,77 @@ def mastery_change(trajectories: Any) -> dict[str, Any]:
 
 def trajectory_filter_for_municipality(municipality_id: int) -> Q:
     return Q(client__neighbourhood__municipality_id=municipality_id)
+
+
+@dataclass
+class PlanContext:
+    """What a plan of a study can name: the catalogue, the library's instruments, and
+    what the study's data hold."""
+
+    variables: list[Any]
+    entries: dict[str, CatalogueEntry]
+    instruments: dict[str, InstrumentScales]
+    outcomes: list[OutcomeOption]
+    gas_clients: int
+    group_levels: dict[str, int] = field(default_factory=dict)
+
+    def kinds(self) -> dict[str, str]:
+        return {name: e.kind for name, e in self.entries.items()}
+
+
+def instrument_scales() -> dict[str, InstrumentScales]:
+    """Every instrument's scales and informants over all its versions (incl. an
+    organisation's own, bring-your-own-licence ones)."""
+    scales: dict[str, set[str]] = defaultdict(set)
+    informants: dict[str, set[str]] = defaultdict(set)
+    for slug, definition in InstrumentVersion.objects.values_list("instrument__slug", "definition"):
+        parsed = parse_definition(definition)
+        scales[slug] |= {s.id for s in parsed.scales if s.method != "gas"}
+        informants[slug] |= set(parsed.informants)
+    return {
+        slug: InstrumentScales(slug, frozenset(scales[slug]), frozenset(informants[slug]))
+        for slug in scales
+    }
+
+
+def group_levels(study: Study) -> dict[str, int]:
+    """How many professionals, teams, organisations and municipalities the study's
+    consenting clients' trajectories have (a random effect needs five)."""
+    qs = consenting_trajectories(study)
+    fields = {
+        "professional": "lead_professional_id",
+        "team": "team_id",
+        "organisation": "team__organisation_id",
+        "municipality": "client__neighbourhood__municipality_id",
+    }
+    return {
+        name: qs.exclude(**{f"{f}__isnull": True}).values(f).distinct().count()
+        for name, f in fields.items()
+    }
+
+
+def plan_context(study: Study) -> PlanContext:
+    variables = catalogue(study)
+    return PlanContext(
+        variables,
+        {v.name: v.entry() for v in variables},
+        instrument_scales(),
+        outcome_options(study),
+        gas_clients(study),
+        group_levels(study),
+    )
+
+
+def current_plan(study: Study) -> AnalysisPlan | None:
+    return AnalysisPlan.objects.filter(study=study).order_by("-version").first()
+
+
+def latest_run(study: Study) -> ReportRun | None:
+    return ReportRun.objects.filter(study=study).exclude(html="").select_related("plan").first()
+
+
+def plan_context_kinds() -> dict[str, str]:
+    """Catalogue name -> number or indicator (no data read)."""
+    from werkplaats.insight.dataset import definitions
+
+    return {v.name: v.kind for v in definitions()}

@@ -6,7 +6,11 @@ app_name = "insight"
 
 urlpatterns = [
     path("studies/<int:pk>/report/", views.study_report, name="study"),
+    path("studies/<int:pk>/report/build/", views.study_build, name="study_build"),
     path("studies/<int:pk>/report.pdf", views.study_pdf, name="study_pdf"),
+    path("studies/<int:pk>/plan/", views.plan_page, name="plan"),
+    path("studies/<int:pk>/plan/lock/", views.plan_lock, name="plan_lock"),
+    path("studies/<int:pk>/plan.yaml", views.plan_file, name="plan_file"),
     path("studies/<int:pk>/export/<str:fmt>/", views.study_export, name="study_export"),
     path("studies/<int:pk>/cmo/new/", views.cmo_new, name="cmo_new"),
     path("cmo/<int:pk>/", views.cmo_edit, name="cmo_edit"),

@@ -2,33 +2,80 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.insight import access, feedback, selectors, services
-from werkplaats.insight.dataset import analysis_frame
+from werkplaats.insight.dataset import definitions
 from werkplaats.insight.exports import FORMATS, export_bytes
-from werkplaats.insight.forms import CmoForm
-from werkplaats.insight.report import ReportError, build_report, render_html, render_pdf
+from werkplaats.insight.forms import CmoForm, PlanForm, plan_initial
+from werkplaats.insight.models import AnalysisPlan, CmoConfiguration
+from werkplaats.insight.plan import formula_preview
+from werkplaats.insight.report import ReportError, model_export, render_pdf, write_report
+from werkplaats.programme.models import Study
+
+
+def _cmo_table(study: Study, evidence: dict[str, Any]) -> dict[str, Any]:
+    return {"cmos": selectors.cmo_rows(study, evidence)}
 
 
 @login_required
 def study_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The latest stored run of the study's report, at once; a button builds a new one."""
     study = access.access_study_report(request.user, pk)
-    report = build_report(study)
-    context = report.context() | {"formats": list(FORMATS)}
+    run = selectors.latest_run(study)
+    plan_row = selectors.current_plan(study)
+    context = {
+        "study": study,
+        "run": run,
+        "plan_row": plan_row,
+        "formats": list(FORMATS),
+        "report": _cmo_table(study, run.evidence if run else {}),
+        "cmo_list": CmoConfiguration.objects.filter(study=study),
+        "stale": bool(run and plan_row and run.plan_id != plan_row.pk),
+    }
     return render(request, "insight/study.html", context)
+
+
+def reports_dir() -> Path:
+    return Path(settings.REPORTS_DIR)
+
+
+@login_required
+@require_POST
+def study_build(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Build a new run of the report as the current plan says, and store it."""
+    study = access.access_study_report(request.user, pk, "report build", action="export")
+    try:
+        write_report(study, reports_dir(), pdf=False, user=request.user)
+    except ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("A new report was built and stored."))
+    return redirect("insight:study", pk=study.pk)
 
 
 @login_required
 def study_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     study = access.access_study_report(request.user, pk, "report pdf", action="export")
+    run = selectors.latest_run(study)
+    if run is None:
+        raise Http404
+    html = render_to_string("insight/report_stored.html", {"study": study, "run": run})
     try:
-        pdf = render_pdf(render_html(build_report(study)))
+        pdf = render_pdf(html)
     except ReportError as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -41,24 +88,188 @@ def study_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpRe
     study = access.access_study_report(request.user, pk, f"export {fmt}", action="export")
     if fmt not in FORMATS:
         raise Http404
+    try:
+        frame, labels, values = model_export(study)
+    except ReportError as exc:
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
     name, mime = FORMATS[fmt]
-    response = HttpResponse(export_bytes(analysis_frame(study), fmt), content_type=mime)
+    response = HttpResponse(
+        export_bytes(frame, fmt, labels=labels, values=values), content_type=mime
+    )
     response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-{name}"'
     return response
 
 
+MIN_GROUPS = 5
+
+
+def _plan_form(
+    request: AuthenticatedHttpRequest, ctx: Any, current: Any
+) -> tuple[PlanForm, list[tuple[str, str]]]:
+    """The plan form with only what the data hold, and what is left out with the reason."""
+    left_out: list[tuple[str, str]] = []
+    outcomes = [
+        (
+            f"{o.instrument}|{o.scale}|{o.informant}",
+            f"{o.instrument} · {o.scale} · {o.informant} ({o.clients})",
+        )
+        for o in ctx.outcomes
+        if o.clients > 0
+    ]
+    if ctx.gas_clients:
+        outcomes.append(
+            ("gas_t", _("goal attainment (GAS T-score) (%(n)s)") % {"n": ctx.gas_clients})
+        )
+    else:
+        left_out.append(("gas_t", _("no client of this study has goal attainment scores")))
+    plan = current.plan if current else None
+    if plan is not None:
+        key = (
+            "gas_t"
+            if plan.outcome.is_gas
+            else f"{plan.outcome.instrument}|{plan.outcome.scale}|{plan.outcome.informant}"
+        )
+        if key not in dict(outcomes):
+            outcomes.append(
+                (key, _("%(o)s (in the plan; no data yet)") % {"o": key.replace("|", " · ")})
+            )
+    if not outcomes:
+        left_out.append(("outcome", _("no completed questionnaire of a consenting client yet")))
+    variables: dict[str, list[tuple[str, str]]] = {"client": [], "process": [], "context": []}
+    in_plan = set(plan.variables()) if plan else set()
+    for v in ctx.variables:
+        if v.clients > 0 or v.name in in_plan:
+            variables[v.level].append((v.name, f"{v.name} — {v.description} ({v.clients})"))
+        else:
+            left_out.append((v.name, _("no client of this study has a value")))
+    groups = []
+    for g in ("professional", "team", "organisation", "municipality"):
+        n = ctx.group_levels.get(g, 0)
+        if n >= MIN_GROUPS:
+            groups.append((g, f"{g} ({n})"))
+        else:
+            left_out.append(
+                (
+                    g,
+                    _("only %(n)s in the data; a random effect needs %(min)s")
+                    % {"n": n, "min": MIN_GROUPS},
+                )
+            )
+    initial = (
+        plan_initial(plan, current.version)
+        if plan
+        else {"centring": "grand_mean", "base_version": 0}
+    )
+    form = PlanForm(
+        request.POST or None, initial=initial, outcomes=outcomes, variables=variables, groups=groups
+    )
+    return form, left_out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The study's analysis plan: the form, the lme4 formula it fits, its versions."""
+    study = access.access_study_report(request.user, pk, "analysis plan")
+    current = selectors.current_plan(study)
+    ctx = selectors.plan_context(study)
+    form, left_out = _plan_form(request, ctx, current)
+    kinds = ctx.kinds()
+    problems: list[str] = []
+    preview = formula_preview(current.plan, kinds) if current else ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.parse_plan_text(json.dumps(form.plan_data()))
+        except services.PlanRefused as exc:
+            problems = exc.problems
+        else:
+            preview = formula_preview(plan, kinds)
+            if "save" in request.POST:
+                try:
+                    row = services.plan_set(
+                        study=study,
+                        plan=plan,
+                        user=request.user,
+                        base_version=form.cleaned_data.get("base_version") or 0,
+                    )
+                except services.PlanRefused as exc:
+                    problems = exc.problems
+                else:
+                    messages.success(
+                        request,
+                        _("Stored version %(v)s of the analysis plan.") % {"v": row.version},
+                    )
+                    return redirect("insight:plan", pk=study.pk)
+    versions = list(AnalysisPlan.objects.filter(study=study).order_by("-version"))
+    return render(
+        request,
+        "insight/plan.html",
+        {
+            "study": study,
+            "form": form,
+            "current": current,
+            "versions": versions,
+            "preview": preview,
+            "problems": problems,
+            "left_out": left_out,
+        },
+        status=409 if problems and "save" in request.POST else 200,
+    )
+
+
+@login_required
+@require_POST
+def plan_lock(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Pre-register the study's current plan."""
+    study = access.access_study_report(request.user, pk, "analysis plan lock", action="change")
+    try:
+        row = services.plan_lock(study=study, user=request.user)
+    except services.PlanRefused as exc:
+        messages.error(request, " ".join(exc.problems))
+    else:
+        messages.success(
+            request,
+            _("Version %(v)s of the plan is pre-registered (sha256 %(hash)s).")
+            % {"v": row.version, "hash": row.content_hash[:12]},
+        )
+    return redirect("insight:plan", pk=study.pk)
+
+
+@login_required
+def plan_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The current plan as a werkplaats.plan/1 file."""
+    study = access.access_study_report(request.user, pk, "analysis plan file", action="export")
+    current = selectors.current_plan(study)
+    if current is None:
+        raise Http404
+    response = HttpResponse(current.plan.to_yaml(), content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="study-{study.pk}-plan-v{current.version}.yaml"'
+    )
+    return response
+
+
 def _cmo_form(request: AuthenticatedHttpRequest, study, instance=None):  # type: ignore[no-untyped-def]
-    terms = sorted(build_terms())
+    terms = sorted(build_terms(study))
     return CmoForm(request.POST or None, instance=instance, study=study, terms=terms)
 
 
-def build_terms() -> list[str]:
-    from werkplaats.insight.analysis import DEFAULT_SPEC, MEDIATORS
-
-    spec = DEFAULT_SPEC
-    mods = spec.moderators() + [f"{b}:{a}" for a, b in spec.interactions]
+def build_terms(study: Study) -> list[str]:
+    """The estimates a CMO configuration can point to under the study's current plan."""
+    row = selectors.current_plan(study)
+    if row is None:
+        return []
+    plan = row.plan
+    kinds = {v.name: v.kind for v in definitions()}
+    col = {
+        n: n if kinds.get(n) == "indicator" or plan.centring == "none" else f"{n}_c"
+        for n in plan.moderators()
+    }
+    mods = [col[n] for n in plan.moderators()] + [
+        f"{col[a]}:{col[b]}" for a, b in plan.interactions
+    ]
     terms = ["time", *mods, *(f"time:{m}" for m in mods)]
-    return terms + [f"indirect:{x}->{m}" for x, m in MEDIATORS]
+    return terms + [f"indirect:{x}->{m}" for x, m in plan.mediators]
 
 
 @login_required

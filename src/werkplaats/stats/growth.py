@@ -29,7 +29,15 @@ LEVELS = ("client_level", "with_whom", "context")
 
 
 class TooFewError(ValueError):
-    """The data are too thin for the model; the message says what is missing."""
+    """The data are too thin for the model; the message says what is missing.
+
+    ``code`` and ``params`` let a caller say the same in the reader's language.
+    """
+
+    def __init__(self, message: str, code: str = "", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass
@@ -96,23 +104,38 @@ def check_size(data: pd.DataFrame, spec: GrowthSpec) -> None:
     n_clients = data[spec.client].nunique()
     if n_clients < MIN_CLIENTS:
         raise TooFewError(
-            f"Only {n_clients} clients with scores; a growth model needs at least {MIN_CLIENTS}."
+            f"Only {n_clients} clients with scores; a growth model needs at least {MIN_CLIENTS}.",
+            "clients",
+            n=n_clients,
+            min=MIN_CLIENTS,
         )
     repeated = (data.groupby(spec.client).size() >= MIN_WAVES_PER_CLIENT).sum()
     if repeated < MIN_CLIENTS:
         raise TooFewError(
             f"Only {repeated} clients were measured twice or more; growth needs at least "
-            f"{MIN_CLIENTS}."
+            f"{MIN_CLIENTS}.",
+            "repeated",
+            n=int(repeated),
+            min=MIN_CLIENTS,
         )
     k = 2 * (1 + len(spec.moderators())) + 2 * len(spec.interactions)
     if repeated < 5 * k:
         raise TooFewError(
             f"{k} fixed effects for {repeated} clients with repeated scores; use fewer "
-            "moderators or gather more data (about 5 clients per effect)."
+            "moderators or gather more data (about 5 clients per effect).",
+            "effects",
+            k=k,
+            n=int(repeated),
         )
     for g in spec.random:
         if data[g].nunique() < 5:
-            raise TooFewError(f"Only {data[g].nunique()} levels of {g}; a random effect needs 5.")
+            raise TooFewError(
+                f"Only {data[g].nunique()} levels of {g}; a random effect needs 5.",
+                "groups",
+                n=int(data[g].nunique()),
+                group=g,
+                min=5,
+            )
 
 
 def fit_growth(data: pd.DataFrame, spec: GrowthSpec, level: float = 0.95) -> GrowthResult:

@@ -1,4 +1,8 @@
-"""werkplaats report study ID: write the study report (HTML, PDF, exports) to a folder."""
+"""werkplaats report study STUDY: write the study report (HTML, PDF, exports) to a folder.
+
+STUDY is the study's id or the slug of its title; the report follows the study's current
+analysis plan (werkplaats plan).
+"""
 
 from __future__ import annotations
 
@@ -10,27 +14,25 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from werkplaats.insight.management.commands.plan import find_study
 from werkplaats.insight.report import ReportError, write_report
-from werkplaats.programme.models import Study
 
 
 class Command(BaseCommand):
     help = "Write the report of a study: report.html, report.pdf, exports and codebook."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("study", type=int)
+        parser.add_argument("study", help="the study's id or the slug of its title")
         parser.add_argument("-o", "--output", default="reports", help="folder (default reports/)")
         parser.add_argument("--no-pdf", action="store_true", help="HTML and exports only")
         parser.add_argument("--bootstrap", type=int, default=500, help="bootstrap resamples")
         parser.add_argument("--language", default=settings.LANGUAGE_CODE, help="nl (default) or en")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        study = Study.objects.filter(pk=options["study"]).first()
-        if study is None:
-            raise CommandError(f"No study with id {options['study']}.")
         began = time.perf_counter()
         try:
             with translation.override(options["language"]):
+                study = find_study(str(options["study"]))
                 folder = write_report(
                     study,
                     Path(options["output"]),

@@ -1,0 +1,259 @@
+"""Analysis plans: the file format, the catalogue, the command, the browser form, locking,
+centring from the data, and the report that follows the plan."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.utils import timezone
+
+from tests.insight.test_insight_app import PLAN, _measure
+from werkplaats.insight.analysis import _change
+from werkplaats.insight.dataset import OutcomeInfo
+from werkplaats.insight.models import AnalysisPlan, ReportRun
+from werkplaats.insight.plan import PlanError, centre, formula_preview, parse_plan
+from werkplaats.insight.report import write_report
+
+CATALOGUE_NAMES = [
+    "network_size_start",
+    "informal_share_start",
+    "is_frail_elderly",
+    "share_strengths_based",
+    "alliance_mean",
+    "age_at_start",
+    "language_other",
+    "has_method",
+    "organisation_strengths_based_policy",
+]
+
+
+def _write(tmp_path: Path, data: dict | str) -> Path:
+    path = tmp_path / "plan.yaml"
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_bad_plan_names_every_key_that_is_wrong() -> None:
+    with pytest.raises(PlanError) as caught:
+        parse_plan(
+            {
+                "format": "werkplaats.plan/2",
+                "outcome": {"instrument": "zrm"},
+                "moderators": {"client": ["a"], "person": ["b"]},
+                "interactions": [["a", "c"]],
+                "random": ["neighbour"],
+                "centring": "median",
+                "extra": 1,
+            }
+        )
+    keys = {p.key for p in caught.value.problems}
+    assert keys == {
+        "format",
+        "extra",
+        "outcome.scale",
+        "moderators.person",
+        "interactions[0]",
+        "random",
+        "centring",
+    }
+
+
+def test_the_formula_follows_the_plan() -> None:
+    plan = parse_plan(
+        {
+            **PLAN,
+            "moderators": {"client": ["network_size_start"], "process": ["has_method"]},
+            "interactions": [["has_method", "network_size_start"]],
+            "random": ["professional", "team"],
+        }
+    )
+    kinds = {"network_size_start": "number", "has_method": "indicator"}
+    assert formula_preview(plan, kinds) == (
+        "score ~ time * (network_size_start_c + has_method + has_method:network_size_start_c)"
+        " + (1 + time | client) + (1 + time | professional) + (1 + time | team)"
+    )
+    assert "network_size_start_c" not in formula_preview(
+        parse_plan({**PLAN, "centring": "none", "moderators": {"client": ["network_size_start"]}}),
+        kinds,
+    )
+
+
+def test_centres_come_from_the_data_one_value_per_trajectory() -> None:
+    rows = pd.DataFrame(
+        {
+            "trajectory": ["t1", "t1", "t1", "t2", "t3"],
+            "professional": ["p1", "p1", "p1", "p1", "p2"],
+            "x": [1.0, 1.0, 1.0, 4.0, 10.0],
+            "flag": [1, 1, 1, 0, 1],
+        }
+    )
+    plan = parse_plan({**PLAN, "moderators": {"client": ["x", "flag"]}})
+    out, centres = centre(rows, plan, {"x": "number", "flag": "indicator"})
+    assert centres[0].value == pytest.approx(5.0)  # (1 + 4 + 10) / 3, not the row mean 3.4
+    assert list(out["x_c"]) == [-4.0, -4.0, -4.0, -1.0, 5.0]
+    assert centres[1].method == "none" and list(out["flag"]) == [1, 1, 1, 0, 1]
+    grouped = parse_plan({**plan.as_dict(), "centring": "group_mean"})
+    out, centres = centre(rows, grouped, {"x": "number", "flag": "indicator"})
+    assert centres[0].method == "group_mean" and centres[0].groups == 2
+    assert list(out["x_c"]) == [-1.5, -1.5, -1.5, 1.5, 0.0]  # p1: (1 + 4) / 2
+
+
+def test_reliable_change_takes_its_direction_from_the_scale() -> None:
+    traj = pd.DataFrame({"before": [10.0, 12.0, 11.0, 13.0], "after": [20.0, 22.0, 11.5, 3.0]})
+    norms = {"sd": 3.0, "reliability": 0.9, "mean": None}
+    better = _change(traj, OutcomeInfo("s", norms=norms, higher_is="better")).result
+    worse = _change(traj, OutcomeInfo("s", norms=norms, higher_is="worse")).result
+    assert (better.improved, better.deteriorated) == (2, 1)
+    assert (worse.improved, worse.deteriorated) == (1, 2)
+
+
+def test_the_catalogue_and_the_plan_command(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _measure(world)
+    out = io.StringIO()
+    call_command("plan", "variables", "studie-s", stdout=out)
+    listing = out.getvalue()
+    for name in CATALOGUE_NAMES:
+        assert f"  {name} " in listing, name
+    assert "pearlin-mastery" in listing and "mastery" in listing
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "plan",
+            "set",
+            "studie-s",
+            str(
+                _write(
+                    tmp_path,
+                    {
+                        **PLAN,
+                        "outcome": {"instrument": "pearlin-mastery", "scale": "lonely"},
+                        "moderators": {"client": ["share_outreach", "nonsense"]},
+                    },
+                )
+            ),
+        )
+    text = str(caught.value)
+    assert "outcome.scale: lonely" in text
+    assert "moderators.client: share_outreach" in text and "process" in text
+    assert "moderators.client: nonsense" in text
+    assert not AnalysisPlan.objects.filter(study=world.study_s).exists()
+
+    out = io.StringIO()
+    call_command("plan", "set", str(world.study_s.pk), str(_write(tmp_path, PLAN)), stdout=out)
+    assert "Formula: score ~ time * (is_frail_elderly)" in out.getvalue()
+    out = io.StringIO()
+    call_command("plan", "show", "studie-s", stdout=out)
+    shown = out.getvalue()
+    assert "format: werkplaats.plan/1" in shown and "not locked" in shown
+    # what show prints is a plan file again
+    again = tmp_path / "again.yaml"
+    again.write_text(shown, encoding="utf-8")
+    call_command("plan", "set", "studie-s", str(again), stdout=io.StringIO())
+    assert AnalysisPlan.objects.filter(study=world.study_s).count() == 1  # same content
+
+    out = io.StringIO()
+    call_command("plan", "lock", "studie-s", stdout=out)
+    row = AnalysisPlan.objects.get(study=world.study_s)
+    assert row.locked_at is not None and row.content_hash in out.getvalue()
+    with pytest.raises(CommandError, match="pre-registered"):
+        call_command(
+            "plan",
+            "set",
+            "studie-s",
+            str(_write(tmp_path, {**PLAN, "centring": "none"})),
+        )
+    folder = write_report(world.study_s, tmp_path / "r", pdf=False, n_boot=10)
+    spec = json.loads((folder / "specification.json").read_text())
+    assert spec["plan"]["version"] == 1
+    assert spec["plan"]["locked_before_data_were_read"] is True
+    assert (
+        spec["formula"]
+        == "score ~ time * (is_frail_elderly) + (1 + time | client) + (1 + time | professional)"
+    )
+    assert len(spec["data_sha256"]) == 64
+    assert pd.read_csv(folder / "estimates.csv").empty  # two scores: no model, but the file
+    assert ReportRun.objects.get(study=world.study_s).plan_locked
+
+
+def test_a_study_is_found_by_id_or_slug_and_a_wrong_one_is_named(world) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CommandError, match="No study with id or slug nowhere"):
+        call_command("plan", "show", "nowhere")
+    with pytest.raises(CommandError, match="no analysis plan"):
+        call_command("plan", "show", "studie-s")
+
+
+def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) -> None:  # type: ignore[no-untyped-def]
+    _measure(world)
+    c = Client()
+    c.force_login(world.rita)
+    url = f"/insight/studies/{world.study_s.pk}/plan/"
+    page = c.get(url).content.decode()
+    assert "pearlin-mastery|mastery|client" in page
+    assert 'value="is_frail_elderly"' in page
+    # a random effect needs five levels: the persona world has one professional in the study
+    assert "a random effect needs 5" in page or "willekeurig effect" in page
+    form = {
+        "base_version": 0,
+        "outcome": "pearlin-mastery|mastery|client",
+        "client": ["is_frail_elderly", "age_at_start"],
+        "centring": "grand_mean",
+    }
+    preview = c.post(url, {**form, "preview": "1"}).content.decode()
+    assert "score ~ time * (is_frail_elderly + age_at_start_c) + (1 + time | client)" in preview
+    assert not AnalysisPlan.objects.exists()
+    assert c.post(url, {**form, "save": "1"}).status_code == 302
+    row = AnalysisPlan.objects.get(study=world.study_s)
+    assert row.plan.client == ("is_frail_elderly", "age_at_start") and row.plan.random == ()
+    # someone else's edit in between: a stale form is refused, not silently applied
+    stale = c.post(url, {**form, "client": ["age_at_start"], "save": "1"})
+    assert stale.status_code == 409
+    assert AnalysisPlan.objects.filter(study=world.study_s).count() == 1
+    assert c.get(f"/insight/studies/{world.study_s.pk}/plan.yaml").content.startswith(
+        b"format: werkplaats.plan/1"
+    )
+
+
+def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(world) -> None:  # type: ignore[no-untyped-def]
+    _measure(world)
+    c = Client()
+    c.force_login(world.rita)
+    url = f"/insight/studies/{world.study_s.pk}/report/"
+    assert "/plan/" in c.get(url).content.decode()  # no plan: go and write one
+    c.post(
+        f"/insight/studies/{world.study_s.pk}/plan/",
+        {
+            "base_version": 0,
+            "outcome": "pearlin-mastery|mastery|client",
+            "client": ["age_at_start"],
+            "centring": "grand_mean",
+            "save": "1",
+        },
+    )
+    assert c.post(f"/insight/studies/{world.study_s.pk}/report/build/").status_code == 302
+    run = ReportRun.objects.get(study=world.study_s)
+    assert run.plan.version == 1 and run.html
+    page = c.get(url).content.decode()
+    assert "score ~ time * (age_at_start_c)" in page
+    assert timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M") in page
+    c.post(
+        f"/insight/studies/{world.study_s.pk}/plan/",
+        {
+            "base_version": 1,
+            "outcome": "pearlin-mastery|mastery|client",
+            "client": ["is_frail_elderly"],
+            "centring": "grand_mean",
+            "save": "1",
+        },
+    )
+    page = c.get(url).content.decode()
+    assert "score ~ time * (age_at_start_c)" in page  # still the stored run, at once
+    assert AnalysisPlan.objects.filter(study=world.study_s).count() == 2
+    assert "(2)" in page or " 2)" in page  # the page says the plan moved on to version 2
+    assert np.isfinite(run.seconds)

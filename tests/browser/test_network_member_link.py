@@ -31,7 +31,9 @@ def test_a_network_member_answers_and_sends(page: Any, world: Any, live_url: Any
     assert assessment.answers.count() == total
 
 
-def test_save_for_later_and_switch_language_on_the_link(page: Any, world: Any, live_url: Any) -> None:
+def test_save_for_later_and_switch_language_on_the_link(
+    page: Any, world: Any, live_url: Any
+) -> None:
     token = make_link(world.trajectory_a)
     page.goto(live_url("measurements:link", token=token))
     page.get_by_role("button", name="English").click()

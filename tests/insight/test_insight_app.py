@@ -274,7 +274,7 @@ def test_history_import_is_all_or_nothing_with_every_rejected_row(world, tmp_pat
 
 def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CommandError, match="No study with id"):
-        call_command("report_study", "99999")
+        call_command("report_study", "99999", language="en")
     with pytest.raises(CommandError, match="rows rejected"):
         call_command(
             "import_history",
@@ -288,7 +288,14 @@ def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:  # t
         )
     out = io.StringIO()
     with pytest.raises(CommandError, match="no analysis plan"):
-        call_command("report_study", str(world.study_s.pk), "-o", str(tmp_path / "r"), "--no-pdf")
+        call_command(
+            "report_study",
+            str(world.study_s.pk),
+            "-o",
+            str(tmp_path / "r"),
+            "--no-pdf",
+            language="en",
+        )
     _plan(world)
     call_command(
         "report_study",

@@ -35,6 +35,12 @@ CATALOGUE_NAMES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):  # type: ignore[no-untyped-def]
+    """The commands speak the workplace's language (Dutch by default); these read English."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def _write(tmp_path: Path, data: dict | str) -> Path:
     path = tmp_path / "plan.yaml"
     path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from werkplaats.stats.growth import GrowthSpec
 
@@ -148,7 +148,11 @@ def load_text(text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "file"
         raise PlanError(
-            [PlanProblem(where, N_("not valid YAML or JSON: %(error)s"), {"error": str(exc)})]
+            [
+                PlanProblem(
+                    where, gettext_noop("not valid YAML or JSON: %(error)s"), {"error": str(exc)}
+                )
+            ]
         ) from exc
 
 
@@ -156,10 +160,10 @@ def _names(value: Any, key: str, problems: list[PlanProblem]) -> tuple[str, ...]
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        problems.append(PlanProblem(key, N_("must be a list of variable names")))
+        problems.append(PlanProblem(key, gettext_noop("must be a list of variable names")))
         return ()
     if len(set(value)) != len(value):
-        problems.append(PlanProblem(key, N_("names a variable twice")))
+        problems.append(PlanProblem(key, gettext_noop("names a variable twice")))
     return tuple(value)
 
 
@@ -172,7 +176,9 @@ def _pairs(value: Any, key: str, problems: list[PlanProblem]) -> tuple[tuple[str
     )
     if not ok:
         problems.append(
-            PlanProblem(key, N_("must be a list of pairs of variable names, e.g. [[a, b]]"))
+            PlanProblem(
+                key, gettext_noop("must be a list of pairs of variable names, e.g. [[a, b]]")
+            )
         )
         return ()
     return tuple((a, b) for a, b in value)
@@ -183,20 +189,26 @@ def parse_plan(data: Any) -> Plan:
     problems: list[PlanProblem] = []
     if not isinstance(data, dict):
         raise PlanError(
-            [PlanProblem("plan", N_("must be a mapping with the keys format, outcome, …"))]
+            [
+                PlanProblem(
+                    "plan", gettext_noop("must be a mapping with the keys format, outcome, …")
+                )
+            ]
         )
     if data.get("format") != FORMAT:
         problems.append(
             PlanProblem(
                 "format",
-                N_("must be %(format)s, not %(got)r"),
+                gettext_noop("must be %(format)s, not %(got)r"),
                 {"format": FORMAT, "got": data.get("format")},
             )
         )
     for key in sorted(set(data) - KEYS):
         problems.append(
             PlanProblem(
-                key, N_("unknown key; allowed: %(keys)s"), {"keys": ", ".join(sorted(KEYS))}
+                key,
+                gettext_noop("unknown key; allowed: %(keys)s"),
+                {"keys": ", ".join(sorted(KEYS))},
             )
         )
     raw = data.get("outcome")
@@ -207,7 +219,8 @@ def parse_plan(data: Any) -> Plan:
         for sub in sorted(set(raw) - {"instrument", "scale", "informant"}):
             problems.append(
                 PlanProblem(
-                    f"outcome.{sub}", N_("unknown key; allowed: instrument, scale, informant")
+                    f"outcome.{sub}",
+                    gettext_noop("unknown key; allowed: instrument, scale, informant"),
                 )
             )
         inst, scale, informant = (
@@ -218,35 +231,45 @@ def parse_plan(data: Any) -> Plan:
         if not isinstance(inst, str) or not inst:
             problems.append(
                 PlanProblem(
-                    "outcome.instrument", N_("is required (an instrument identifier, or gas_t)")
+                    "outcome.instrument",
+                    gettext_noop("is required (an instrument identifier, or gas_t)"),
                 )
             )
         if not isinstance(scale, str) or not scale:
             problems.append(
-                PlanProblem("outcome.scale", N_("is required (a scale of the instrument)"))
+                PlanProblem(
+                    "outcome.scale", gettext_noop("is required (a scale of the instrument)")
+                )
             )
         if informant not in INFORMANTS:
             problems.append(
                 PlanProblem(
                     "outcome.informant",
-                    N_("must be one of %(choices)s"),
+                    gettext_noop("must be one of %(choices)s"),
                     {"choices": ", ".join(INFORMANTS)},
                 )
             )
         outcome = Outcome(str(inst or ""), str(scale or ""), str(informant))
     else:
         problems.append(
-            PlanProblem("outcome", N_("is required: {instrument, scale, informant} or gas_t"))
+            PlanProblem(
+                "outcome", gettext_noop("is required: {instrument, scale, informant} or gas_t")
+            )
         )
     mods = data.get("moderators") or {}
     if not isinstance(mods, dict):
         problems.append(
-            PlanProblem("moderators", N_("must be a mapping with client, process and context"))
+            PlanProblem(
+                "moderators", gettext_noop("must be a mapping with client, process and context")
+            )
         )
         mods = {}
     for sub in sorted(set(mods) - set(LEVELS)):
         problems.append(
-            PlanProblem(f"moderators.{sub}", N_("unknown level; allowed: client, process, context"))
+            PlanProblem(
+                f"moderators.{sub}",
+                gettext_noop("unknown level; allowed: client, process, context"),
+            )
         )
     levels = {lv: _names(mods.get(lv), f"moderators.{lv}", problems) for lv in LEVELS}
     seen: dict[str, str] = {}
@@ -256,7 +279,7 @@ def parse_plan(data: Any) -> Plan:
                 problems.append(
                     PlanProblem(
                         f"moderators.{lv}",
-                        N_("%(name)s is already at level %(level)s"),
+                        gettext_noop("%(name)s is already at level %(level)s"),
                         {"name": n, "level": seen[n]},
                     )
                 )
@@ -268,14 +291,15 @@ def parse_plan(data: Any) -> Plan:
                 problems.append(
                     PlanProblem(
                         f"interactions[{i}]",
-                        N_("%(name)s is not one of the moderators"),
+                        gettext_noop("%(name)s is not one of the moderators"),
                         {"name": n},
                     )
                 )
         if a == b:
             problems.append(
                 PlanProblem(
-                    f"interactions[{i}]", N_("an interaction needs two different moderators")
+                    f"interactions[{i}]",
+                    gettext_noop("an interaction needs two different moderators"),
                 )
             )
     random = _names(data.get("random", ["professional"]), "random", problems)
@@ -284,7 +308,7 @@ def parse_plan(data: Any) -> Plan:
             problems.append(
                 PlanProblem(
                     "random",
-                    N_("%(name)s cannot be a random effect; choose from %(choices)s"),
+                    gettext_noop("%(name)s cannot be a random effect; choose from %(choices)s"),
                     {"name": g, "choices": ", ".join(RANDOM_GROUPS)},
                 )
             )
@@ -292,12 +316,16 @@ def parse_plan(data: Any) -> Plan:
     if centring not in CENTRINGS:
         problems.append(
             PlanProblem(
-                "centring", N_("must be one of %(choices)s"), {"choices": ", ".join(CENTRINGS)}
+                "centring",
+                gettext_noop("must be one of %(choices)s"),
+                {"choices": ", ".join(CENTRINGS)},
             )
         )
     if centring == "group_mean" and not random:
         problems.append(
-            PlanProblem("centring", N_("group_mean needs a random effect to name the group"))
+            PlanProblem(
+                "centring", gettext_noop("group_mean needs a random effect to name the group")
+            )
         )
     mediators = _pairs(data.get("mediators"), "mediators", problems)
     if problems:
@@ -361,7 +389,10 @@ def check_against(
     if o.is_gas:
         if gas_clients == 0:
             warnings.append(
-                PlanProblem("outcome", N_("no client in this study has goal attainment scores yet"))
+                PlanProblem(
+                    "outcome",
+                    gettext_noop("no client in this study has goal attainment scores yet"),
+                )
             )
     else:
         known = instruments.get(o.instrument)
@@ -369,7 +400,7 @@ def check_against(
             errors.append(
                 PlanProblem(
                     "outcome.instrument",
-                    N_("%(name)s is not an instrument of this workplace"),
+                    gettext_noop("%(name)s is not an instrument of this workplace"),
                     {"name": o.instrument},
                 )
             )
@@ -377,7 +408,9 @@ def check_against(
             errors.append(
                 PlanProblem(
                     "outcome.scale",
-                    N_("%(name)s is not a scale of %(instrument)s; its scales: %(choices)s"),
+                    gettext_noop(
+                        "%(name)s is not a scale of %(instrument)s; its scales: %(choices)s"
+                    ),
                     {
                         "name": o.scale,
                         "instrument": o.instrument,
@@ -389,7 +422,9 @@ def check_against(
             errors.append(
                 PlanProblem(
                     "outcome.informant",
-                    N_("%(instrument)s is not answered by %(informant)s; it is by %(choices)s"),
+                    gettext_noop(
+                        "%(instrument)s is not answered by %(informant)s; it is by %(choices)s"
+                    ),
                     {
                         "informant": o.informant,
                         "instrument": o.instrument,
@@ -404,7 +439,7 @@ def check_against(
             warnings.append(
                 PlanProblem(
                     "outcome",
-                    N_("no %(informant)s in this study has answered %(instrument)s yet"),
+                    gettext_noop("no %(informant)s in this study has answered %(instrument)s yet"),
                     {"informant": o.informant, "instrument": o.instrument},
                 )
             )
@@ -415,7 +450,9 @@ def check_against(
                 errors.append(
                     PlanProblem(
                         f"moderators.{lv}",
-                        N_("%(name)s is not in the catalogue (werkplaats plan variables)"),
+                        gettext_noop(
+                            "%(name)s is not in the catalogue (werkplaats plan variables)"
+                        ),
                         {"name": n},
                     )
                 )
@@ -423,7 +460,7 @@ def check_against(
                 errors.append(
                     PlanProblem(
                         f"moderators.{lv}",
-                        N_("%(name)s is a %(level)s-level variable"),
+                        gettext_noop("%(name)s is a %(level)s-level variable"),
                         {"name": n, "level": entry.level},
                     )
                 )
@@ -431,7 +468,7 @@ def check_against(
                 warnings.append(
                     PlanProblem(
                         f"moderators.{lv}",
-                        N_("no client in this study has a value for %(name)s yet"),
+                        gettext_noop("no client in this study has a value for %(name)s yet"),
                         {"name": n},
                     )
                 )
@@ -441,7 +478,9 @@ def check_against(
                 errors.append(
                     PlanProblem(
                         f"mediators[{i}]",
-                        N_("%(name)s is not in the catalogue (werkplaats plan variables)"),
+                        gettext_noop(
+                            "%(name)s is not in the catalogue (werkplaats plan variables)"
+                        ),
                         {"name": n},
                     )
                 )

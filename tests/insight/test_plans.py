@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from tests.insight.test_insight_app import PLAN, _measure
 from werkplaats.insight.analysis import _change
-from werkplaats.insight.dataset import OutcomeInfo
 from werkplaats.insight.models import AnalysisPlan, ReportRun
-from werkplaats.insight.plan import PlanError, centre, formula_preview, parse_plan
+from werkplaats.insight.plan import OutcomeInfo, PlanError, centre, formula_preview, parse_plan
 from werkplaats.insight.report import write_report
 
 CATALOGUE_NAMES = [

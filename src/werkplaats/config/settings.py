@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "werkplaats.instruments",
     "werkplaats.measurements",
     "werkplaats.insight",
+    "werkplaats.portal",
     "werkplaats.demo",
 ]
 

@@ -1,9 +1,10 @@
 """The analysis pipeline of a study report, as the study's plan says.
 
-:func:`run_analyses` takes the rows :func:`werkplaats.insight.dataset.study_data` built
-and the plan, and returns plain results that the report renders; the statistics are the
-Django-free core's. Every step that cannot run on the data it got says why
-(``message``, in the reader's language) instead of printing numbers that mean nothing.
+No Django here: :func:`run_analyses` takes the rows :func:`werkplaats.insight.dataset.study_data`
+built and the plan, and returns plain results that the report renders. Every step that
+cannot run on the data it got says why instead of printing numbers that mean nothing: its
+``message`` is an English msgid with ``params``, which the report translates
+(:func:`werkplaats.insight.report.localise`) into the reader's language.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext as _
 
-from werkplaats.insight.dataset import OutcomeInfo
-from werkplaats.insight.plan import Centre, Plan, centre, growth_spec
+from werkplaats.insight.plan import Centre, OutcomeInfo, Plan, centre, growth_spec
+from werkplaats.insight.plan import gettext_noop as _
 from werkplaats.stats.change import reliable_change
 from werkplaats.stats.effects import Effect, paired_effect
 from werkplaats.stats.growth import GrowthResult, GrowthSpec, TooFewError, fit_growth
@@ -32,6 +32,12 @@ class Section:
 
     result: Any = None
     message: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, translate: Any = None) -> str:
+        """The message in the reader's language (``translate``: gettext) with its values."""
+        msg = translate(self.message) if translate else self.message
+        return msg % self.params if self.params else msg
 
     @property
     def ok(self) -> bool:
@@ -78,7 +84,7 @@ class Results:
     agreement: Section = field(default_factory=Section)
     voices: Section = field(default_factory=Section)
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
-    steps: list[str] = field(default_factory=list)
+    steps: list[Section] = field(default_factory=list)  # what ran, as messages
 
 
 def model_frame(
@@ -122,7 +128,7 @@ def per_trajectory(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 def _change(traj: pd.DataFrame, info: OutcomeInfo) -> Section:
     if len(traj) < 3:
         return Section(
-            message=_("Only %(n)s trajectories with two or more scores.") % {"n": len(traj)}
+            message=_("Only %(n)s trajectories with two or more scores."), params={"n": len(traj)}
         )
     try:
         effect = paired_effect(traj["before"], traj["after"])
@@ -180,7 +186,7 @@ def _agreement(frame: pd.DataFrame, info: OutcomeInfo) -> Section:
     pairs = wide[["client", "professional"]].dropna().reset_index()
     if len(pairs) < 10:
         return Section(
-            message=_("Only %(n)s waves with both informants; 10 needed.") % {"n": len(pairs)}
+            message=_("Only %(n)s waves with both informants; 10 needed."), params={"n": len(pairs)}
         )
     groups = frame.drop_duplicates("trajectory").set_index("trajectory")["target_group"]
     pairs["target_group"] = pairs["trajectory"].map(groups)
@@ -200,7 +206,7 @@ def _agreement(frame: pd.DataFrame, info: OutcomeInfo) -> Section:
     return Section(result)
 
 
-def too_few_message(exc: TooFewError) -> str:
+def too_few_section(exc: TooFewError) -> Section:
     """The statistics core's refusal in the reader's language."""
     msgid = {
         "clients": _("Only %(n)s clients with scores; a growth model needs at least %(min)s."),
@@ -213,7 +219,9 @@ def too_few_message(exc: TooFewError) -> str:
         ),
         "groups": _("Only %(n)s levels of %(group)s; a random effect needs %(min)s."),
     }.get(exc.code)
-    return msgid % exc.params if msgid else str(exc)
+    if msgid is None:
+        return Section(message=str(exc))
+    return Section(message=msgid, params=dict(exc.params))
 
 
 def run_analyses(
@@ -230,7 +238,6 @@ def run_analyses(
     """Every analysis of the study report, in order, as the plan says; see docs/insight.md."""
     kinds = kinds or {}
     info = info or OutcomeInfo("score")
-    steps = []
     model_data, spec, centres = model_frame(frame, plan, kinds)
     waves = (
         frame.groupby(["wave", "informant"]).size().unstack(fill_value=0)
@@ -242,10 +249,13 @@ def run_analyses(
         if len(frame)
         else pd.DataFrame(columns=["before", "after", "change", *plan.variables()])
     )
-    steps.append(_("change per trajectory (first and last score)"))
+    steps: list[Section] = []
+    steps.append(Section(message=_("change per trajectory (first and last score)")))
     change = _change(traj, info)
     gas = _gas(gas_last)
-    steps.append(_("growth model: %(formula)s") % {"formula": spec.formula()})
+    steps.append(
+        Section(message=_("growth model: %(formula)s"), params={"formula": spec.formula()})
+    )
     try:
         growth = (
             Section(fit_growth(model_data, spec))
@@ -253,16 +263,18 @@ def run_analyses(
             else Section(message=_("No scores of the plan's outcome in this study."))
         )
     except TooFewError as exc:
-        growth = Section(message=too_few_message(exc))
+        growth = too_few_section(exc)
     except Exception as exc:  # the engine's own errors carry a plain message
         growth = Section(
-            message=_("The growth model could not be fitted: %(error)s") % {"error": exc}
+            message=_("The growth model could not be fitted: %(error)s"), params={"error": str(exc)}
         )
     meds = []
     for exposure, mediator in plan.mediators:
         steps.append(
-            _("mediation: %(x)s -> %(m)s -> change (%(n)s cluster bootstraps)")
-            % {"x": exposure, "m": mediator, "n": n_boot}
+            Section(
+                message=_("mediation: %(x)s -> %(m)s -> change (%(n)s cluster bootstraps)"),
+                params={"x": exposure, "m": mediator, "n": n_boot},
+            )
         )
         if traj.empty:
             # Without trajectories there are no columns to name: say what is missing.
@@ -286,15 +298,17 @@ def run_analyses(
         except (ValueError, KeyError):
             meds.append(
                 Section(
-                    message=_("The mediation %(x)s -> %(m)s cannot be estimated on these data.")
-                    % {"x": exposure, "m": mediator}
+                    message=_("The mediation %(x)s -> %(m)s cannot be estimated on these data."),
+                    params={"x": exposure, "m": mediator},
                 )
             )
-    steps.append(_("agreement between informants at the same wave"))
+    steps.append(Section(message=_("agreement between informants at the same wave")))
     agreement = _agreement(frame, info) if len(frame) else Section(message=_("No measurements."))
     voices = Section(message=_("No caseload given."))
     if caseload is not None and len(caseload):
-        steps.append(_("representation: respondents and storytellers against the caseload"))
+        steps.append(
+            Section(message=_("representation: respondents and storytellers against the caseload"))
+        )
         voices = Section(
             representation(caseload, ["target_group", "age_band", "neighbourhood", "language"])
         )

@@ -20,7 +20,7 @@ time is counted in years since the trajectory started.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,7 @@ from werkplaats.casework.models import (
     WorkingPrinciple,
 )
 from werkplaats.core.pseudonyms import study_pseudonym
-from werkplaats.insight.plan import CatalogueEntry, Outcome, OutcomeOption, Plan
+from werkplaats.insight.plan import CatalogueEntry, Outcome, OutcomeInfo, OutcomeOption, Plan
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Answer, Assessment
 from werkplaats.partnership.models import Municipality, Organisation, Team
@@ -486,19 +486,6 @@ def catalogue(study: Study) -> list[Variable]:
         if v.name in frame and len(frame):
             v.clients = int(frame.loc[frame[v.name].notna(), "client_id"].nunique())
     return variables
-
-
-@dataclass
-class OutcomeInfo:
-    """The outcome's scale as the instrument defines it: label, range, direction, norms."""
-
-    label: str
-    low: float | None = None
-    high: float | None = None
-    higher_is: str = "better"
-    norms: dict[str, float | None] | None = None
-    informants: list[str] = field(default_factory=list)
-    versions: list[str] = field(default_factory=list)
 
 
 def outcome_options(study: Study) -> list[OutcomeOption]:

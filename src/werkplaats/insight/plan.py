@@ -17,8 +17,8 @@ This module is plain Python: :func:`parse_plan` checks the shape (every problem 
 its key), :func:`check_against` checks the names against a study's catalogue and data,
 :func:`centre` computes the centres from the analysed data, and :func:`growth_spec`
 turns the plan into the :class:`~werkplaats.stats.growth.GrowthSpec` whose lme4 formula
-is fitted. The messages are English msgids (marked for the catalogue); the Django side
-translates them.
+is fitted. No Django here: the messages are English msgids (marked for the catalogue),
+which the Django side translates.
 """
 
 from __future__ import annotations
@@ -32,9 +32,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from django.utils.translation import gettext_noop
 
 from werkplaats.stats.growth import GrowthSpec
+
+
+def gettext_noop(message: str) -> str:
+    """Marks an English msgid for the catalogue (makemessages reads the name); plain Python,
+    so the pipeline stays free of Django."""
+    return message
+
 
 FORMAT = "werkplaats.plan/1"
 LEVELS = ("client", "process", "context")
@@ -485,6 +491,19 @@ def check_against(
                     )
                 )
     return errors, warnings
+
+
+@dataclass
+class OutcomeInfo:
+    """The outcome's scale as the instrument defines it: label, range, direction, norms."""
+
+    label: str
+    low: float | None = None
+    high: float | None = None
+    higher_is: str = "better"
+    norms: dict[str, float | None] | None = None
+    informants: list[str] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

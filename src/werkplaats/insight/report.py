@@ -29,7 +29,6 @@ from django.utils.translation import gettext as _
 from werkplaats.insight import svg
 from werkplaats.insight.analysis import Results, model_frame, run_analyses, significant
 from werkplaats.insight.dataset import (
-    OutcomeInfo,
     Variable,
     definitions,
     gas_last_per_trajectory,
@@ -38,7 +37,7 @@ from werkplaats.insight.dataset import (
 )
 from werkplaats.insight.exports import FORMATS, write_export
 from werkplaats.insight.models import AnalysisPlan, ReportRun
-from werkplaats.insight.plan import Plan
+from werkplaats.insight.plan import OutcomeInfo, Plan
 from werkplaats.insight.selectors import CmoRow, caseload_frame, cmo_rows, current_plan
 from werkplaats.programme.models import Study
 
@@ -396,8 +395,17 @@ def _methods(
             "of its share of the caseload."
         ),
     ]
-    out.append(_("Steps that ran: %(steps)s.") % {"steps": "; ".join(r.steps)})
+    out.append(_("Steps that ran: %(steps)s.") % {"steps": "; ".join(s.text(_) for s in r.steps)})
     return out
+
+
+def localise(r: Results) -> None:
+    """Put every section's message into the reader's language (the pipeline keeps
+    English msgids with their values, being plain Python)."""
+    for sec in [r.change, r.gas, r.growth, *r.mediation, r.agreement, r.voices]:
+        if sec.message:
+            sec.message = sec.text(_)
+            sec.params = {}
 
 
 def study_plan(study: Study) -> AnalysisPlan:
@@ -476,6 +484,7 @@ def build_report(study: Study, *, n_boot: int = 500) -> Report:
         caseload=caseload_frame(study),
         n_boot=n_boot,
     )
+    localise(results)
     words = column_words(plan, results, variables)
     summary, warnings = _summary(results, info, words)
     spec = {

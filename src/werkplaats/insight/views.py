@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.insight import access, feedback, selectors, services
 from werkplaats.insight.dataset import definitions
 from werkplaats.insight.exports import FORMATS, export_bytes
@@ -24,6 +23,7 @@ from werkplaats.insight.forms import CmoForm, PlanForm, plan_initial
 from werkplaats.insight.models import AnalysisPlan, CmoConfiguration
 from werkplaats.insight.plan import formula_preview
 from werkplaats.insight.report import ReportError, model_export, render_pdf, write_report
+from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.programme.models import Study
 
 

@@ -198,6 +198,7 @@ MATRIX = [
     Row("insight:my_progress", expect={"klaas": 200, "kim": 200}),
     Row("insight:team", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
     Row("insight:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
+    Row("insight:measures", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
     Row("insight:municipality", expect={"paula": 200}),
 ]
 

@@ -66,6 +66,7 @@ def folder(demo: Study, django_db_blocker, tmp_path_factory) -> Path:  # type: i
             "wat-werkt-voor-wie-empowerment-in-trajecten-van-kwetsbare-burgers",
             str(DEMO_PLAN),
             stdout=out,
+            language="en",
         )
         assert "Formula:" in out.getvalue()
         return write_report(demo, tmp_path_factory.mktemp("demo"), pdf=False, n_boot=20)
@@ -239,3 +240,37 @@ def test_withdrawn_consent_removes_the_client_from_later_exports_and_reports(
     with open(after / "export" / "analysis.csv", encoding="utf-8") as fh:
         clients = {row["client"] for row in csv.DictReader(fh)}
     assert len(clients) > 1000
+
+
+@pytest.mark.django_db
+def test_team_feedback_shows_change_per_target_group_and_who_is_not_on_track(demo: Study) -> None:
+    from django.test import Client
+
+    from werkplaats.casework.models import Contact
+    from werkplaats.insight.feedback import unit_outcomes
+    from werkplaats.insight.selectors import unit_feedback
+    from werkplaats.partnership.models import Membership, Role, Team
+
+    manager = Membership.objects.filter(role=Role.TEAM_MANAGER).select_related("team").first()
+    team = Team.objects.get(pk=manager.team_id)
+    trajectories = team.trajectories.all()
+    [m] = unit_outcomes(trajectories, team.organisation, not_on_track=True)
+    assert m.instrument == "pearlin-mastery" and not m.chosen
+    assert m.n is not None and m.n >= 10 and m.mean_change is not None
+    assert any(n is not None for _g, n, _v in m.by_group)
+    assert all((n is None) == (v is None) for _g, n, v in m.by_group)
+    assert all(n is None or n >= 10 for _g, n, _v in m.by_group)
+    assert 0 < len(m.not_on_track) < m.n  # some lag behind comparable clients, not all
+    # the SQL aggregate equals a recount in Python
+    unit, _whole = unit_feedback(trajectories)
+    contacts = Contact.objects.filter(trajectory__in=trajectories).prefetch_related("principles")
+    total = contacts.count()
+    with_sb = sum(
+        1 for c in contacts if any(p.code == "strengths-based" for p in c.principles.all())
+    )
+    shares = {k.lower(): v for k, v in unit["principles"].items()}
+    assert any(abs(v - with_sb / total) < 1e-12 for v in shares.values())
+    c = Client()
+    c.force_login(manager.user)
+    page = c.get(f"/insight/teams/{team.pk}/feedback/").content.decode()
+    assert m.not_on_track[0]["pseudonym"] in page

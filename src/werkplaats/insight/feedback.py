@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import TargetGroup, Trajectory
@@ -16,7 +16,7 @@ from werkplaats.insight.analysis import expected_course
 from werkplaats.insight.dataset import scores_for
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.stats.progress import expected_change, on_track
-from werkplaats.stats.sdc import TOTAL, ProtectedTable, protect_means, protect_table
+from werkplaats.stats.sdc import THRESHOLD, TOTAL, ProtectedTable, protect_means, protect_table
 
 # The client's and professional's progress pages speak of grip on one's life: the
 # Pearlin Mastery Scale (7-28) that the measurement plans ask of every client.
@@ -223,3 +223,187 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
         [names.get(str(c), str(c)) for c in protected.published.columns],
         [(_("total") if name == TOTAL else name, n, m) for name, n, m in table_rows],
     )
+
+
+MAIN_GROUPS = ("frail-elderly", "young-adults", "multi-problem-household", "debt")
+
+
+@dataclass
+class MeasureFeedback:
+    """Change on one outcome measure in a unit (team, organisation), disclosure-controlled:
+    a figure over fewer than ``THRESHOLD`` trajectories is not shown."""
+
+    instrument: str
+    scale: str
+    informant: str
+    label: str
+    higher_is: str
+    chosen: bool  # False: the organisation chose none; its most answered scale is shown
+    n: int | None = None
+    mean_change: float | None = None
+    by_group: list[tuple[str, int | None, float | None]] = field(default_factory=list)
+    trend: list[tuple[int, int | None, float | None]] = field(default_factory=list)
+    figure: str = ""
+    not_on_track: list[dict[str, Any]] = field(default_factory=list)
+
+
+def measures_of(organisation: Any) -> list[tuple[str, str, str, bool]]:
+    """(instrument, scale, informant, chosen) of the organisation's outcome measures."""
+    from werkplaats.insight.models import OutcomeMeasure
+    from werkplaats.instruments.models import InstrumentVersion
+    from werkplaats.measurements.models import Assessment
+
+    chosen = [
+        (m.instrument, m.scale, m.informant, True)
+        for m in OutcomeMeasure.objects.filter(organisation=organisation)
+    ]
+    if chosen:
+        return chosen
+    top = (
+        Assessment.objects.filter(
+            trajectory__team__organisation=organisation, status="complete", informant="client"
+        )
+        .values("instrument__slug")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "instrument__slug")
+        .first()
+    )
+    if top is None:
+        return []
+    version = (
+        InstrumentVersion.objects.filter(instrument__slug=top["instrument__slug"])
+        .order_by("-pk")
+        .first()
+    )
+    if version is None or not version.parsed.scales:
+        return []
+    return [(top["instrument__slug"], version.parsed.primary_scale.id, "client", False)]
+
+
+def main_groups(trajectories: Any) -> dict[int, str]:
+    """The main target group of each trajectory (one SQL query)."""
+    codes: dict[int, list[str]] = {}
+    for tid, code in Trajectory.target_groups.through.objects.filter(
+        trajectory__in=trajectories
+    ).values_list("trajectory_id", "targetgroup__code"):
+        codes.setdefault(tid, []).append(code)
+    return {tid: next((m for m in MAIN_GROUPS if m in c), sorted(c)[0]) for tid, c in codes.items()}
+
+
+def _scale_info(instrument: str, scale: str) -> tuple[str, str]:
+    from werkplaats.core.i18n import current_language
+    from werkplaats.instruments.models import InstrumentVersion
+    from werkplaats.stats.scoring import pick_text
+
+    version = InstrumentVersion.objects.filter(instrument__slug=instrument).order_by("-pk").first()
+    if version is None:
+        return f"{instrument} · {scale}", "better"
+    try:
+        s = version.parsed.scale(scale)
+    except KeyError:
+        return f"{instrument} · {scale}", "better"
+    return f"{version.instrument}: {pick_text(s.label, current_language()) or s.id}", s.higher_is
+
+
+def _shown(n: int, value: float) -> tuple[int | None, float | None]:
+    return (n, value) if n >= THRESHOLD else (None, None)
+
+
+def unit_outcomes(
+    unit: Any, organisation: Any, *, not_on_track: bool = False
+) -> list[MeasureFeedback]:
+    """Change on each of the organisation's outcome measures in ``unit`` (trajectories):
+    mean first-to-last change, per target group, the mean score by time in trajectory, and
+    (for a team manager) the trajectories not on track against the organisation's
+    comparable clients (same target group, same time band)."""
+    out = []
+    org_trajectories = Trajectory.objects.filter(team__organisation=organisation)
+    unit_ids = set(unit.values_list("pk", flat=True))
+    starts = dict(org_trajectories.values_list("pk", "start"))
+    groups = main_groups(org_trajectories)
+    for instrument, scale, informant, chosen in measures_of(organisation):
+        label, higher_is = _scale_info(instrument, scale)
+        m = MeasureFeedback(instrument, scale, informant, label, higher_is, chosen)
+        s = scores_for(org_trajectories, instrument, scale)
+        s = s[(s["informant"] == informant) & s["score"].notna()]
+        if s.empty:
+            out.append(m)
+            continue
+        s = s.assign(
+            months=[
+                (d - starts[t]).days / 30.44
+                for t, d in zip(s["trajectory_id"], s["wave_date"], strict=True)
+            ],
+            group=s["trajectory_id"].map(lambda t: groups.get(t, "?")),
+        ).sort_values(["trajectory_id", "wave_date"])
+        first = s.groupby("trajectory_id")["score"].transform("first")
+        sign = 1.0 if higher_is == "better" else -1.0
+        s["change"] = (s["score"] - first) * sign  # positive: better, whatever the scale
+        mine = s[s["trajectory_id"].isin(unit_ids)]
+        last = mine.groupby("trajectory_id").agg(
+            n=("score", "size"),
+            change=("change", "last"),
+            months=("months", "last"),
+            group=("group", "first"),
+        )
+        last = last[last["n"] >= 2]
+        m.n, m.mean_change = _shown(
+            len(last), float(last["change"].mean() * sign) if len(last) else 0.0
+        )
+        names = {g.code: str(g) for g in TargetGroup.objects.all()}
+        for g, sub in last.groupby("group"):
+            n, v = _shown(len(sub), float(sub["change"].mean() * sign))
+            m.by_group.append((names.get(str(g), str(g)), n, v))
+        band = (mine["months"] / 3).round().astype(int) * 3
+        for b, sub in mine.groupby(band):
+            if b <= 24:
+                n, v = _shown(len(sub), float(sub["score"].mean()))
+                m.trend.append((int(b), n, v))
+        points = [(float(b), float(v)) for b, n, v in m.trend if v is not None]
+        if len(points) >= 2:
+            m.figure = svg.lines(
+                {label: points},
+                _("Mean score by time in trajectory"),
+                _("months since the start"),
+                label,
+            )
+        if not_on_track and len(last):
+            reference = s.rename(columns={})[["group", "months", "change"]]
+            pseudonyms = dict(
+                Trajectory.objects.filter(pk__in=list(last.index)).values_list(
+                    "pk", "client__pseudonym"
+                )
+            )
+            for tid, row in last.iterrows():
+                signal = on_track(reference, row["group"], row["months"], row["change"])
+                if signal is False:
+                    m.not_on_track.append(
+                        {
+                            "pk": tid,
+                            "pseudonym": pseudonyms.get(tid, ""),
+                            "group": names.get(row["group"], row["group"]),
+                            "months": row["months"],
+                            "change": row["change"] * sign,
+                        }
+                    )
+        out.append(m)
+    return out
+
+
+def outcomes_csv(name: str, measures: list[MeasureFeedback]) -> str:
+    """The unit's outcome figures as CSV (the same disclosure control as the page)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["unit", "instrument", "scale", "informant", "breakdown", "group", "n", "value"])
+    for m in measures:
+        w.writerow(
+            [name, m.instrument, m.scale, m.informant, "mean change", "all", m.n, m.mean_change]
+        )
+        for g, n, v in m.by_group:
+            w.writerow([name, m.instrument, m.scale, m.informant, "mean change", g, n, v])
+        for b, n, v in m.trend:
+            w.writerow([name, m.instrument, m.scale, m.informant, "mean score at month", b, n, v])
+    return buf.getvalue()

@@ -157,3 +157,17 @@ def plan_initial(plan: Any, version: int) -> dict[str, Any]:
     for i, (x, m) in enumerate(plan.mediators[:2]):
         initial[f"mediator_{i}_x"], initial[f"mediator_{i}_m"] = x, m
     return initial
+
+
+class MeasuresForm(forms.Form):
+    """The outcome measures an organisation's feedback follows."""
+
+    measures = forms.MultipleChoiceField(
+        label=_("outcome measures (instrument · scale · informant)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, options: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["measures"].choices = options  # type: ignore[attr-defined]

@@ -140,3 +140,37 @@ class AnalysisPlan(models.Model):
         from werkplaats.insight.plan import parse_plan
 
         return parse_plan(self.content)
+
+
+class OutcomeMeasure(models.Model):
+    """An outcome an organisation chose for its feedback pages: instrument, scale, informant.
+
+    Team, organisation and municipality feedback show change on these measures. An
+    organisation that chose none is shown its most answered questionnaire's main scale.
+    """
+
+    organisation = models.ForeignKey(
+        "partnership.Organisation", on_delete=models.CASCADE, related_name="outcome_measures"
+    )
+    instrument = models.SlugField(_("instrument"), max_length=63)
+    scale = models.SlugField(_("scale"), max_length=63)
+    informant = models.CharField(_("informant"), max_length=20, default="client")
+    position = models.PositiveSmallIntegerField(default=0)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outcome measure")
+        verbose_name_plural = _("outcome measures")
+        ordering = ["organisation", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "instrument", "scale", "informant"],
+                name="outcomemeasure_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} · {self.scale} · {self.informant}"

@@ -18,7 +18,7 @@ from werkplaats.insight.dataset import (
     gas_clients,
     outcome_options,
 )
-from werkplaats.insight.models import AnalysisPlan, CmoConfiguration, ReportRun
+from werkplaats.insight.models import AnalysisPlan, CmoConfiguration, OutcomeMeasure, ReportRun
 from werkplaats.insight.plan import CatalogueEntry, InstrumentScales, OutcomeOption
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Assessment
@@ -158,19 +158,27 @@ class TeamFigures:
 
 
 def _aggregate(trajectories: Any) -> dict[str, Any]:
+    """Process figures of a unit, each one SQL aggregate (COUNT ... GROUP BY), never a
+    loop over rows in Python."""
     names = {p.code: str(p) for p in WorkingPrinciple.objects.all()}
     n = trajectories.count()
     contacts = Contact.objects.filter(trajectory__in=trajectories)
     n_contacts = contacts.count()
-    principles: dict[str, int] = defaultdict(int)
-    for code in Contact.principles.through.objects.filter(contact__in=contacts).values_list(
-        "workingprinciple__code", flat=True
-    ):
-        principles[code] += 1
-    complete = Assessment.objects.filter(
-        trajectory__in=trajectories, informant="client", status="complete"
+    principles: dict[str, int] = {
+        row["workingprinciple__code"]: row["n"]
+        for row in Contact.principles.through.objects.filter(contact__in=contacts)
+        .values("workingprinciple__code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    n_measured = (
+        Assessment.objects.filter(
+            trajectory__in=trajectories, informant="client", status="complete"
+        )
+        .values("trajectory_id")
+        .distinct()
+        .count()
     )
-    n_measured = complete.values("trajectory_id").distinct().count()
     return {
         "trajectories": n,
         "open": trajectories.filter(status="open").count(),
@@ -190,28 +198,6 @@ def _aggregate(trajectories: Any) -> dict[str, Any]:
 def unit_feedback(trajectories: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the unit's figures, the whole workplace's), side by side."""
     return _aggregate(trajectories), _aggregate(Trajectory.objects.all())
-
-
-def mastery_change(trajectories: Any) -> dict[str, Any]:
-    """Mean change in the client's own mastery score from first to last measurement."""
-    from werkplaats.stats.scoring import score
-
-    by_traj: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
-    for a in (
-        Assessment.objects.filter(
-            trajectory__in=trajectories,
-            informant="client",
-            status="complete",
-            instrument__slug="pearlin-mastery",
-        )
-        .select_related("version")
-        .prefetch_related("answers")
-    ):
-        value = score(a.version.parsed, a.answer_map())["mastery"].value
-        if value is not None:
-            by_traj[a.trajectory_id].append((a.wave_date, value))
-    changes = [sorted(v)[-1][1] - sorted(v)[0][1] for v in by_traj.values() if len(v) >= 2]
-    return {"n": len(changes), "mean": sum(changes) / len(changes) if changes else None}
 
 
 def trajectory_filter_for_municipality(municipality_id: int) -> Q:
@@ -290,3 +276,43 @@ def plan_context_kinds() -> dict[str, str]:
     from werkplaats.insight.dataset import definitions
 
     return {v.name: v.kind for v in definitions()}
+
+
+@dataclass
+class MeasureOption:
+    key: str  # instrument|scale|informant
+    label: str
+    answered: int  # completed assessments in the organisation
+
+
+def measure_options(organisation: Any) -> list[MeasureOption]:
+    """Every scale × informant of the instruments the workplace holds, with how often the
+    organisation's clients answered it (answered first)."""
+    counts: dict[tuple[str, str], int] = {
+        (slug, informant): n
+        for slug, informant, n in Assessment.objects.filter(
+            trajectory__team__organisation=organisation, status="complete"
+        )
+        .values_list("instrument__slug", "informant")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    options = []
+    for slug, known in sorted(instrument_scales().items()):
+        for scale in sorted(known.scales):
+            for informant in sorted(known.informants):
+                n = counts.get((slug, informant), 0)
+                options.append(
+                    MeasureOption(
+                        f"{slug}|{scale}|{informant}", f"{slug} · {scale} · {informant} ({n})", n
+                    )
+                )
+    options.sort(key=lambda o: (-o.answered, o.key))
+    return options
+
+
+def chosen_measure_keys(organisation: Any) -> list[str]:
+    return [
+        f"{m.instrument}|{m.scale}|{m.informant}"
+        for m in OutcomeMeasure.objects.filter(organisation=organisation)
+    ]

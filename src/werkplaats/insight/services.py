@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from werkplaats.core.audit import log_access
-from werkplaats.insight.models import AnalysisPlan, CmoConfiguration
+from werkplaats.insight.models import AnalysisPlan, CmoConfiguration, OutcomeMeasure
 from werkplaats.insight.plan import Plan, PlanError, check_against, load_text, parse_plan
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
@@ -149,3 +149,24 @@ def plan_lock(*, study: Study, user: User | None) -> AnalysisPlan:
     if user is not None and getattr(user, "is_authenticated", False):
         log_access(user, "change", current, "analysis plan locked")
     return current
+
+
+@transaction.atomic
+def measures_set(*, organisation: Any, keys: list[str], user: User) -> list[OutcomeMeasure]:
+    """Replace the organisation's outcome measures by ``keys`` (instrument|scale|informant)."""
+    OutcomeMeasure.objects.filter(organisation=organisation).delete()
+    rows = []
+    for position, key in enumerate(keys):
+        instrument, scale, informant = key.split("|")
+        rows.append(
+            OutcomeMeasure.objects.create(
+                organisation=organisation,
+                instrument=instrument,
+                scale=scale,
+                informant=informant,
+                position=position,
+                chosen_by=user,
+            )
+        )
+    log_access(user, "change", organisation, "outcome measures")
+    return rows

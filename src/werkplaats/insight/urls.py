@@ -18,6 +18,7 @@ urlpatterns = [
     path("me/progress/", views.my_progress, name="my_progress"),
     path("teams/<int:pk>/feedback/", views.team_feedback, name="team"),
     path("organisations/<int:pk>/feedback/", views.organisation_feedback, name="organisation"),
+    path("organisations/<int:pk>/outcome-measures/", views.outcome_measures, name="measures"),
     path("municipality/outcomes/", views.municipality, name="municipality"),
 ]
 

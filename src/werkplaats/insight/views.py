@@ -12,14 +12,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.insight import access, feedback, selectors, services
 from werkplaats.insight.dataset import definitions
 from werkplaats.insight.exports import FORMATS, export_bytes
-from werkplaats.insight.forms import CmoForm, PlanForm, plan_initial
+from werkplaats.insight.forms import CmoForm, MeasuresForm, PlanForm, plan_initial
 from werkplaats.insight.models import AnalysisPlan, CmoConfiguration
 from werkplaats.insight.plan import formula_preview
 from werkplaats.insight.report import ReportError, model_export, render_pdf, write_report
@@ -309,20 +311,52 @@ def my_progress(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _unit_page(
+    request: AuthenticatedHttpRequest,
+    name: str,
+    trajectories: Any,
+    organisation: Any,
+    *,
+    not_on_track: bool,
+    measures_url: str = "",
+) -> HttpResponse:
+    """A team's or organisation's feedback: process figures beside the workplace, change on
+    the organisation's outcome measures; ``?download=csv`` or ``pdf`` for a download."""
+    unit, whole = selectors.unit_feedback(trajectories)
+    outcomes = feedback.unit_outcomes(trajectories, organisation, not_on_track=not_on_track)
+    context = {
+        "name": name,
+        "unit": unit,
+        "whole": whole,
+        "outcomes": outcomes,
+        "show_list": not_on_track,
+        "measures_url": measures_url,
+    }
+    download = request.GET.get("download")
+    filename = slugify(name) or "feedback"
+    if download == "csv":
+        response = HttpResponse(
+            feedback.outcomes_csv(name, outcomes), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}-feedback.csv"'
+        return response
+    if download == "pdf":
+        html = render_to_string("insight/unit_feedback_print.html", context, request=request)
+        try:
+            pdf = render_pdf(html)
+        except ReportError as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}-feedback.pdf"'
+        return response
+    return render(request, "insight/unit_feedback.html", context)
+
+
 @login_required
 def team_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     team = access.access_team_feedback(request.user, pk)
-    trajectories = team.trajectories.all()
-    unit, whole = selectors.unit_feedback(trajectories)
-    return render(
-        request,
-        "insight/unit_feedback.html",
-        {
-            "name": team.name,
-            "unit": unit,
-            "whole": whole,
-            "change": selectors.mastery_change(trajectories),
-        },
+    return _unit_page(
+        request, team.name, team.trajectories.all(), team.organisation, not_on_track=True
     )
 
 
@@ -331,17 +365,37 @@ def organisation_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     organisation = access.access_organisation_feedback(request.user, pk)
     from werkplaats.casework.models import Trajectory
 
-    trajectories = Trajectory.objects.filter(team__organisation=organisation)
-    unit, whole = selectors.unit_feedback(trajectories)
+    return _unit_page(
+        request,
+        organisation.name,
+        Trajectory.objects.filter(team__organisation=organisation),
+        organisation,
+        not_on_track=False,
+        measures_url=reverse("insight:measures", kwargs={"pk": organisation.pk}),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def outcome_measures(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The organisation's admins choose the outcome measures its feedback follows."""
+    organisation = access.access_organisation_feedback(request.user, pk)
+    options = selectors.measure_options(organisation)
+    form = MeasuresForm(
+        request.POST or None,
+        options=[(o.key, o.label) for o in options],
+        initial={"measures": selectors.chosen_measure_keys(organisation)},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.measures_set(
+            organisation=organisation, keys=form.cleaned_data["measures"], user=request.user
+        )
+        messages.success(request, _("The outcome measures of the feedback are stored."))
+        return redirect("insight:organisation", pk=organisation.pk)
     return render(
         request,
-        "insight/unit_feedback.html",
-        {
-            "name": organisation.name,
-            "unit": unit,
-            "whole": whole,
-            "change": selectors.mastery_change(trajectories),
-        },
+        "insight/measures.html",
+        {"organisation": organisation, "form": form, "options": options},
     )
 
 

@@ -8,7 +8,7 @@ werkplaats instruments import FILE [--format F] [--organisation NAME] [--dry-run
 werkplaats instruments export ID [--format F] [--version V] [-o FILE]
 werkplaats instruments load-library | list
 werkplaats report study ID [-o DIR] [--no-pdf]
-werkplaats import history DIR --organisation NAME [--dry-run]
+werkplaats import history DIR --organisation NAME [--update] [--dry-run]
 werkplaats manage ARGS...      any Django management command
 """
 

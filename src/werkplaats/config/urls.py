@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("werkplaats.core.urls")),
+    path("", include("werkplaats.operations.urls")),
     path("", include("werkplaats.partnership.urls")),
     path("", include("werkplaats.casework.urls")),
     path("", include("werkplaats.programme.urls")),

@@ -444,7 +444,9 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     response = _fill(request, found, _link_urls(token), bare=True)
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
+    # The token must not leak to other sites, but the page's own forms must post with a
+    # real Origin: "no-referrer" makes browsers send "Origin: null", which CSRF refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -131,7 +131,7 @@ DATABASES = {"default": _db}
 # workers share it. Tests run tasks at once, in the caller (WERKPLAATS_TASKS_IMMEDIATE).
 if _database_url:
     _queue: dict[str, object] = {
-        "huey_class": "huey.contrib.sql_huey.SqlHuey",
+        "huey_class": "werkplaats.operations.storage.DatabaseHuey",
         "database": _database_url.replace("postgres://", "postgresql://", 1),
     }
 else:

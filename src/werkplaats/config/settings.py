@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "werkplaats.instruments",
     "werkplaats.measurements",
     "werkplaats.insight",
+    "werkplaats.portal",
     "werkplaats.demo",
     "werkplaats.operations",
     "huey.contrib.djhuey",

@@ -19,9 +19,9 @@ class WerkplaatsServer(BaseApplication):  # type: ignore[misc]
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from werkplaats.config.wsgi import application
+        from django.core.wsgi import get_wsgi_application  # what config/wsgi.py serves
 
-        return application
+        return get_wsgi_application()
 
 
 def server_options(bind: str | None = None) -> dict[str, Any]:

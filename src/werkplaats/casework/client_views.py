@@ -12,6 +12,7 @@ from django.utils import timezone
 from werkplaats.casework import access, selectors
 from werkplaats.casework.network_map import network_svg
 from werkplaats.casework.own_data import own_data
+from werkplaats.casework.who_looked import who_looked
 from werkplaats.core.audit import log_access
 from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.measurements.selectors import score_charts
@@ -55,6 +56,7 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
             "network_svg": network_svg(waves[-1].members, "Ik") if waves else None,
             "consents": consents,
             "who_may_see": _who_may_see(client, trajectories),
+            "who_looked": who_looked(client)[:50],
             "charts": score_charts(current, timezone.localdate(), informant="client"),
         },
     )
@@ -64,8 +66,11 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
 def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything stored about the client, as one JSON file to download."""
     client = access.own_client_record(request.user)
-    data = own_data(client)
     log_access(request.user, "export", client, "own data download")
+    data = own_data(client)
+    data["who_looked_at_my_file"] = [
+        {**row, "when": row["when"].isoformat()} for row in who_looked(client)
+    ]
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )

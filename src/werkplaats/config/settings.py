@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "werkplaats.instruments",
     "werkplaats.measurements",
     "werkplaats.insight",
+    "werkplaats.portal",
     "werkplaats.demo",
 ]
 

@@ -1,4 +1,4 @@
-"""Programme pages: the map, studies, study data for its researchers, consent withdrawal."""
+"""Programme pages (the map is the portal's): studies, study data for its researchers, consent withdrawal."""
 
 from __future__ import annotations
 
@@ -11,20 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from werkplaats.core.audit import log_access
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.pseudonyms import study_pseudonym
-from werkplaats.partnership.models import StakeholderKind
-from werkplaats.programme import access, selectors, services
-
-
-@login_required
-def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # The map holds no personal data: every logged-in user may read it.
-    return render(
-        request,
-        "programme/map.html",
-        {"angles": selectors.programme_map(), "kinds": StakeholderKind.choices},
-    )
+from werkplaats.partnership.http import AuthenticatedHttpRequest
+from werkplaats.programme import access, services
 
 
 @login_required
@@ -46,6 +35,7 @@ def study_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Pseudonymised overview of the consenting clients, for the study's researchers."""
     study = access.access_study_data_by_id(request.user, pk)
     clients = access.consenting_clients(study).select_related("neighbourhood__municipality")
+    shown = list(clients[:1000])
     rows = [
         {
             "key": study_pseudonym(study.pk, c.pk),
@@ -53,9 +43,16 @@ def study_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "municipality": c.neighbourhood.municipality.name if c.neighbourhood else "",
             "n_trajectories": c.trajectories.count(),
         }
-        for c in clients[:1000]
+        for c in shown
     ]
-    log_access(request.user, "view", study, f"pseudonymised data, {len(rows)} clients")
+    log_access(
+        request.user,
+        "view",
+        study,
+        f"pseudonymised data, {len(rows)} clients",
+        clients=[c.pk for c in shown],
+        on_behalf_of=f"study: {study.title}",
+    )
     return render(request, "programme/study_data.html", {"study": study, "rows": rows})
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insight", "0002_analysis_plans_and_stored_runs"),
+        ("insight", "0003_analysis_plans_and_stored_runs"),
         ("partnership", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

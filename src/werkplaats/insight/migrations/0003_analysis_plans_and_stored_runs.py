@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insight", "0001_cmo_configurations_and_report_runs"),
+        ("insight", "0002_history_keys"),
         ("programme", "0002_load_seed_programme"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -45,6 +45,9 @@ def test_a_list_names_every_client_in_it(world):
 
 
 def test_a_study_export_names_every_consenting_client(world):
+    from tests.core.test_access_matrix import _planned
+
+    _planned(world)  # the export holds the model's data of the study's analysis plan
     response = _login(world.rita).get(
         reverse("insight:study_export", kwargs={"pk": world.study_s.pk, "fmt": "csv"})
     )

@@ -109,5 +109,5 @@ def log_in(page: Any, live_server: Any, username: str, password: str | None = No
     page.goto(f"{live_server.url}{reverse('login')}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password or PASSWORD)
-    page.click("main form [type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main form [type=submit]")

@@ -11,6 +11,7 @@ from werkplaats.stories.services.coding import (
     round_create,
     segment_add,
     segment_delete,
+    segments_code,
 )
 from werkplaats.stories.services.sources import (
     shared_version_correct,
@@ -46,6 +47,7 @@ __all__ = [
     "round_create",
     "segment_add",
     "segment_delete",
+    "segments_code",
     "shared_version_correct",
     "shared_version_create",
     "source_create",

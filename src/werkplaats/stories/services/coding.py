@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ from werkplaats.stories.models import (
     SharedVersion,
 )
 from werkplaats.stories.refi_qda.offsets import utf16_to_codepoint
+from werkplaats.stories.unitising import split_units
 
 
 @transaction.atomic
@@ -167,6 +168,41 @@ def segment_add(
     )
     log_access(assignment.coder, "create", segment)
     return segment
+
+
+@transaction.atomic
+def segments_code(
+    *,
+    assignment: CoderAssignment,
+    document: SharedVersion,
+    code: Code,
+    units: Sequence[int] = (),
+    start: int | None = None,
+    end: int | None = None,
+    utf16: bool = False,
+    memo: str = "",
+) -> list[Segment]:
+    """The coding screen's "code" action: each ticked sentence (by its number in
+    ``split_units(text, "sentence")``) and the selected stretch (``start``–``end``, UTF-16
+    offsets with ``utf16``) become a segment with ``code``; all or none are saved."""
+    sentences = split_units(document.text, "sentence")
+    if any(not 0 <= i < len(sentences) for i in units):
+        raise ValidationError(_("Choose sentences of this text."))
+    spans = [(sentences[i].start, sentences[i].end, False) for i in units]
+    if start is not None and end is not None:
+        spans.append((start, end, utf16))
+    return [
+        segment_add(
+            assignment=assignment,
+            document=document,
+            code=code,
+            start=span_start,
+            end=span_end,
+            memo=memo,
+            utf16=span_utf16,
+        )
+        for span_start, span_end, span_utf16 in spans
+    ]
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from werkplaats.core.audit import log_access
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stories import access, exchange, forms, selectors, services
-from werkplaats.stories.models import Code, Memo
 from werkplaats.stories.refi_qda import RefiQdaError
 from werkplaats.stories.refi_qda.offsets import codepoint_to_utf16
 from werkplaats.stories.unitising import split_units
@@ -56,27 +54,12 @@ def codebook_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The code was added."))
                 return redirect("stories:codebook", pk=pk)
     codes = list(codebook.codes.prefetch_related("memos"))
-    tree = _tree(codes)
+    tree = selectors.code_tree(codes)
     return render(
         request,
         "stories/codebook.html",
         {"codebook": codebook, "tree": tree, "form": form, "memo_form": memo_form},
     )
-
-
-def _tree(codes: list[Code]) -> list[tuple[Code, int]]:
-    children: dict[int | None, list[Code]] = {}
-    for code in codes:
-        children.setdefault(code.parent_id, []).append(code)
-    result: list[tuple[Code, int]] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for code in children.get(parent, []):
-            result.append((code, depth))
-            walk(code.pk, depth + 1)
-
-    walk(None, 0)
-    return result
 
 
 @login_required
@@ -168,51 +151,36 @@ def code_document(request: AuthenticatedHttpRequest, pk: int, doc: int) -> HttpR
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "code")
+        here = redirect("stories:code_document", pk=pk, doc=doc)
         try:
             if action == "delete":
-                services.segment_delete(
-                    assignment=assignment, segment_id=int(request.POST.get("segment", 0))
-                )
-                return redirect("stories:code_document", pk=pk, doc=doc)
+                services.segment_delete(assignment=assignment, segment_id=_posted_id(request))
+                return here
             if action == "memo":
                 if memo_form.is_valid():
-                    services.memo_add(
-                        user=request.user, text=memo_form.cleaned_data["memo"], document=document
-                    )
-                    return redirect("stories:code_document", pk=pk, doc=doc)
+                    text = memo_form.cleaned_data["memo"]
+                    services.memo_add(user=request.user, text=text, document=document)
+                    return here
             elif action == "segment_memo":
-                segment = coding_round.segments.filter(
-                    pk=int(request.POST.get("segment", 0)), coder=request.user, document=document
-                ).first()
-                if segment is None:
-                    raise Http404
+                segment = selectors.own_segment(assignment, document, _posted_id(request))
                 if memo_form.is_valid():
-                    services.memo_add(
-                        user=request.user, text=memo_form.cleaned_data["memo"], segment=segment
-                    )
-                    return redirect("stories:code_document", pk=pk, doc=doc)
+                    text = memo_form.cleaned_data["memo"]
+                    services.memo_add(user=request.user, text=text, segment=segment)
+                    return here
             elif form.is_valid():
                 data = form.cleaned_data
-                spans = (
-                    [(units[i].start, units[i].end) for i in data["units"]] if data["units"] else []
+                services.segments_code(
+                    assignment=assignment,
+                    document=document,
+                    code=data["code"],
+                    units=data["units"] or [],
+                    start=data["start"],
+                    end=data["end"],
+                    utf16=bool(data["utf16"]),
+                    memo=data["memo"],
                 )
-                utf16 = False
-                if data["start"] is not None and data["end"] is not None:
-                    spans.append((data["start"], data["end"]))
-                    utf16 = bool(data["utf16"])
-                with transaction.atomic():
-                    for start, end in spans:
-                        services.segment_add(
-                            assignment=assignment,
-                            document=document,
-                            code=data["code"],
-                            start=start,
-                            end=end,
-                            memo=data["memo"],
-                            utf16=utf16 and (start, end) == spans[-1],
-                        )
                 messages.success(request, _("Coded."))
-                return redirect("stories:code_document", pk=pk, doc=doc)
+                return here
         except (ValidationError, ValueError) as exc:
             form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
             status = 400
@@ -234,14 +202,17 @@ def code_document(request: AuthenticatedHttpRequest, pk: int, doc: int) -> HttpR
             "memo_form": memo_form,
             "tree": selectors.coding_tree(coding_round),
             "selected_label": _("Selected:"),
-            "only_mine": coding_round.blind and not selectors.all_done(coding_round),
+            "only_mine": selectors.blind_in_progress(coding_round),
             "segments": segments,
-            "memos": Memo.objects.filter(document=document, author=request.user)
-            if coding_round.blind and not selectors.all_done(coding_round)
-            else Memo.objects.filter(document=document),
+            "memos": selectors.visible_document_memos(coding_round, document, request.user),
         },
         status=status,
     )
+
+
+def _posted_id(request: AuthenticatedHttpRequest) -> int:
+    """The segment a delete or memo action names; ValueError (a 400) if it is not a number."""
+    return int(request.POST.get("segment", 0))
 
 
 @login_required
@@ -260,7 +231,7 @@ def round_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def compare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Agreement and disagreement unit by unit: material for the dialogue, not a verdict."""
     coding_round = access.access_round_by_id(request.user, pk)
-    if coding_round.blind and not selectors.all_done(coding_round):
+    if selectors.blind_in_progress(coding_round):
         return render(request, "stories/compare.html", {"round": coding_round, "waiting": True})
     result = selectors.round_comparison(coding_round)
     codes = {c.pk: c for c in coding_round.codebook.codes.all()}

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from werkplaats.casework import access as case_access
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.partnership.http import AuthenticatedHttpRequest
-from werkplaats.partnership.models import Role
+from werkplaats.partnership.models import Role, User
 from werkplaats.stories import access, forms, selectors, services
 from werkplaats.stories.anonymise import propose_masks
 from werkplaats.stories.extract import extract_text
@@ -92,9 +93,9 @@ def source_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    source = access.access_source_by_id(request.user, pk)
+    may = access.source_capabilities(request.user, pk)
+    source = may.source
     # Care and research memos are kept apart: each route sees and adds only its own.
-    memo_context = access.source_memo_context(request.user, source)
     memo_form = forms.MemoForm(request.POST or None)
     if request.method == "POST":
         if memo_form.is_valid():
@@ -102,31 +103,21 @@ def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 user=request.user,
                 text=memo_form.cleaned_data["memo"],
                 source=source,
-                context=memo_context,
+                context=may.memo_context,
             )
             return redirect("stories:source", pk=pk)
-    is_study_researcher = bool(
-        source.study_id and source.study.researchers.filter(pk=request.user.pk).exists()  # type: ignore[union-attr]
-    )
-    is_lead = (
-        source.trajectory is not None and source.trajectory.lead_professional_id == request.user.pk
-    )
     return render(
         request,
         "stories/source_detail.html",
         {
             "source": source,
-            "memos": source.memos.filter(context=memo_context).select_related("author"),
-            "memo_context": Memo.Context(memo_context).label,
+            "memos": source.memos.filter(context=may.memo_context).select_related("author"),
+            "memo_context": Memo.Context(may.memo_context).label,
             "memo_form": memo_form,
-            "shared_versions": source.shared_versions.all() if is_study_researcher else [],
-            "can_share": is_study_researcher and source.has_research_consent,
-            "can_record_consent": (is_study_researcher or is_lead)
-            and source.research_consent_at is None
-            and source.withdrawn_at is None
-            and source.study_id is not None,
-            "is_teller": source.teller_client is not None
-            and source.teller_client.user_id == request.user.pk,
+            "shared_versions": source.shared_versions.all() if may.can_see_shared_versions else [],
+            "can_share": may.can_share,
+            "can_record_consent": may.can_record_consent,
+            "is_teller": may.is_teller,
         },
     )
 
@@ -144,21 +135,15 @@ def source_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("stories:source", pk=pk)
 
 
-def _known_names(source) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+def _known_names(user: User, source: Source) -> tuple[list[str], list[str]]:
+    """Names and places to propose masks for: the teller's name as entered, and what
+    casework knows around the client (read and logged through casework.access)."""
     names = [source.teller_name] if source.teller_name else []
     places: list[str] = []
-    client = source.teller_client or (source.trajectory.client if source.trajectory_id else None)
+    client = source.teller_client or (source.trajectory.client if source.trajectory else None)
     if client is not None:
-        identity = getattr(client, "identity", None)
-        if identity is not None:
-            names.append(identity.name)
-        if client.neighbourhood_id:
-            places += [client.neighbourhood.name, client.neighbourhood.municipality.name]
-        for trajectory in client.trajectories.all():
-            for snapshot in trajectory.network_snapshots.prefetch_related("members"):
-                names += [m.label for m in snapshot.members.all()]
-            lead = trajectory.lead_professional
-            names += [n for n in (lead.first_name, lead.last_name) if n]
+        client_names, places = case_access.names_to_mask(user, client)
+        names += client_names
     return names, places
 
 
@@ -167,7 +152,7 @@ def _known_names(source) -> tuple[list[str], list[str]]:  # type: ignore[no-unty
 def source_anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Propose masks, let a person review them, and store the shared version apart."""
     source = access.access_source_for_research(request.user, pk)
-    names, places = _known_names(source)
+    names, places = _known_names(request.user, source)
     extra = []
     if request.method == "POST":
         extra = [t.strip() for t in request.POST.get("extra_terms", "").splitlines() if t.strip()]

@@ -9,6 +9,7 @@ werkplaats instruments export ID [--format F] [--version V] [-o FILE]
 werkplaats instruments load-library | list
 werkplaats report study ID [-o DIR] [--no-pdf]
 werkplaats import history DIR --organisation NAME [--dry-run]
+werkplaats audit verify         check the access log's hash chain
 werkplaats manage ARGS...      any Django management command
 """
 
@@ -125,6 +126,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     return _call("import_history", *args.rest)
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    return _call("audit_verify")
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
     from django.core.management import execute_from_command_line
@@ -177,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("rest", nargs=argparse.REMAINDER)
     history.set_defaults(func=cmd_import)
+    audit = sub.add_parser("audit", help="the access log: audit verify")
+    audit_sub = audit.add_subparsers(dest="what", required=True)
+    audit_sub.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit)
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

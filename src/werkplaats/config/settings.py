@@ -38,6 +38,13 @@ else:
     # Kept apart from the secret key, so rotating that key (sessions, CSRF) does not
     # change every study's pseudonyms and break linking of exports over time.
     PSEUDONYM_KEY = env_str("WERKPLAATS_PSEUDONYM_KEY")
+# The access log's hash chain is keyed, so an entry cannot be rewritten with a fresh hash
+# by someone without the key. Without its own setting it is derived from the pseudonym key
+# (which, like this one, must not change over the life of the data).
+AUDIT_KEY = env_str("WERKPLAATS_AUDIT_KEY", "") or "audit-chain:" + PSEUDONYM_KEY
+# Set only behind a reverse proxy that writes this header (e.g. X-Forwarded-For): the
+# right-most address in it is then the client's. Without it the peer address is used.
+CLIENT_IP_HEADER = env_str("WERKPLAATS_CLIENT_IP_HEADER", "")
 if len(PSEUDONYM_KEY) < 32:
     raise ConfigurationError("WERKPLAATS_PSEUDONYM_KEY must be at least 32 characters long.")
 if len(SECRET_KEY) < 32:
@@ -74,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "werkplaats.core.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "werkplaats.config.urls"

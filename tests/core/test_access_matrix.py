@@ -47,6 +47,7 @@ MATRIX = [
     Row("login", expect={p: 302 for p in PERSONAS}, anonymous=200),
     Row("logout", method="post", expect={p: 302 for p in PERSONAS}),
     Row("set_language", method="post", expect={p: 302 for p in PERSONAS}),
+    Row("healthz", expect=ANYONE, anonymous=200),
     Row("casework:caseload", expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200}),
     Row("casework:trajectory", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
     Row("casework:trajectory_edit", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),

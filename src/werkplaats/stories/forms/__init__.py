@@ -23,6 +23,7 @@ from werkplaats.stories.forms.synthesis import (
     JointCellForm,
     MemberCheckForm,
     MemberCheckResponseForm,
+    StudyClientField,
 )
 
 __all__ = [
@@ -42,5 +43,6 @@ __all__ = [
     "RoundForm",
     "SegmentForm",
     "SourceForm",
+    "StudyClientField",
     "UploadField",
 ]

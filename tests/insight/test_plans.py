@@ -225,7 +225,9 @@ def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) ->
     )
 
 
-def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(  # type: ignore[no-untyped-def]
+    world, django_capture_on_commit_callbacks
+) -> None:
     _measure(world)
     c = Client()
     c.force_login(world.rita)
@@ -241,8 +243,15 @@ def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(world)
             "save": "1",
         },
     )
-    assert c.post(f"/insight/studies/{world.study_s.pk}/report/build/").status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the queue starts on commit
+        assert c.post(f"/insight/studies/{world.study_s.pk}/report/build/").status_code == 302
+    # the build is a background task (run at once in tests), recorded with who started it
+    from werkplaats.operations.models import TaskRun
+
+    task = TaskRun.objects.get(kind="insight.build_report")
+    assert task.status == "done" and task.started_by == world.rita
     run = ReportRun.objects.get(study=world.study_s)
+    assert task.result["folder"] in run.path
     assert run.plan.version == 1 and run.html
     page = c.get(url).content.decode()
     assert "score ~ time * (age_at_start_c)" in page
@@ -262,3 +271,30 @@ def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(world)
     assert AnalysisPlan.objects.filter(study=world.study_s).count() == 2
     assert "(2)" in page or " 2)" in page  # the page says the plan moved on to version 2
     assert np.isfinite(run.seconds)
+
+
+def test_a_build_under_way_is_shown_and_a_failed_one_says_why(world) -> None:  # type: ignore[no-untyped-def]
+    from werkplaats.insight.tasks import KIND, object_key
+    from werkplaats.operations.models import TaskRun
+
+    c = Client()
+    c.force_login(world.rita)
+    _write_plan = AnalysisPlan.objects.create(
+        study=world.study_s,
+        version=1,
+        content=parse_plan(PLAN).as_dict(),
+        content_hash=parse_plan(PLAN).content_hash(),
+    )
+    assert _write_plan.pk
+    url = f"/insight/studies/{world.study_s.pk}/report/"
+    run = TaskRun.objects.create(kind=KIND, object_key=object_key(world.study_s.pk))
+    page = c.get(url).content.decode()
+    assert 'http-equiv="refresh"' in page and "Build a new report" not in page
+    # a second click while it is queued does not queue a second build
+    c.post(f"/insight/studies/{world.study_s.pk}/report/build/")
+    assert TaskRun.objects.filter(kind=KIND).count() == 1
+    TaskRun.objects.filter(pk=run.pk).update(
+        status="failed", error="The study has no analysis plan yet.", finished_at=timezone.now()
+    )
+    page = c.get(url).content.decode()
+    assert "The study has no analysis plan yet." in page and 'http-equiv="refresh"' not in page

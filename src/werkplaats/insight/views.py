@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from werkplaats.insight import access, feedback, selectors, services
+from werkplaats.insight import access, feedback, selectors, services, tasks
 from werkplaats.insight.dataset import definitions
 from werkplaats.insight.exports import FORMATS, export_bytes
 from werkplaats.insight.forms import CmoForm, MeasuresForm, PlanForm, plan_initial
 from werkplaats.insight.models import AnalysisPlan, CmoConfiguration
 from werkplaats.insight.plan import formula_preview
-from werkplaats.insight.report import ReportError, model_export, render_pdf, write_report
+from werkplaats.insight.report import ReportError, model_export, render_pdf
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.programme.models import Study
 
@@ -47,25 +45,31 @@ def study_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "report": _cmo_table(study, run.evidence if run else {}),
         "cmo_list": CmoConfiguration.objects.filter(study=study),
         "stale": bool(run and plan_row and run.plan_id != plan_row.pk),
+        "build": tasks.latest_build(study),
     }
     return render(request, "insight/study.html", context)
-
-
-def reports_dir() -> Path:
-    return Path(settings.REPORTS_DIR)
 
 
 @login_required
 @require_POST
 def study_build(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Build a new run of the report as the current plan says, and store it."""
+    """Queue a new build of the report as the current plan says; the page shows its state."""
     study = access.access_study_report(request.user, pk, "report build", action="export")
-    try:
-        write_report(study, reports_dir(), pdf=False, user=request.user)
-    except ReportError as exc:
-        messages.error(request, str(exc))
-    else:
+    if selectors.current_plan(study) is None:
+        messages.error(
+            request,
+            _(
+                "This study has no analysis plan yet, so no report can be built. Write the plan first."
+            ),
+        )
+        return redirect("insight:study", pk=study.pk)
+    run = tasks.build_report(study, user=request.user, language=translation.get_language() or "nl")
+    if run.status == run.Status.DONE:
         messages.success(request, _("A new report was built and stored."))
+    elif run.status == run.Status.FAILED:
+        messages.error(request, run.error)
+    else:
+        messages.info(request, _("The report is being built; this page shows when it is ready."))
     return redirect("insight:study", pk=study.pk)
 
 

@@ -12,7 +12,7 @@ through.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +56,7 @@ class AnswerChecker:
             self._memo[key] = result
         return result
 
-    def missing(self, answered: set[str] | frozenset[str]) -> list[str]:
+    def missing(self, answered: Container[str]) -> list[str]:
         return [i for i in self.required if i not in answered]
 
 
@@ -96,13 +96,14 @@ def assessments_write_bulk(
     without, such a duplicate fails on the database's unique key.
     """
     instrument_ids = dict(Instrument.objects.values_list("slug", "pk"))
+    informants = frozenset(Informant.values)
     rows: list[tuple[int, int, int, str, str, dt.date]] = []
     answer_rows: list[list[tuple[str, Any]]] = []
     for n, a in enumerate(assessments):
         checker = checkers.get(a.instrument)
         if checker is None:
             raise ValidationError(f"assessments[{n}]: unknown instrument {a.instrument!r}")
-        if a.informant not in Informant.values:
+        if a.informant not in informants:
             raise ValidationError(f"assessments[{n}]: unknown informant {a.informant!r}")
         checked = []
         for item_id, value in a.answers:

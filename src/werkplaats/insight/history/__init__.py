@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ from werkplaats.casework.models import (
     WorkingPrinciple,
 )
 from werkplaats.core.audit import log_access
-from werkplaats.core.bulk import insert_rows, optimize
+from werkplaats.core.bulk import insert_rows, large_write, optimize
 from werkplaats.insight.history import read
 from werkplaats.insight.history.read import CellError, FileProblem, Table
 from werkplaats.insight.models import HistoryKey
@@ -422,86 +423,120 @@ class _Importer:
             else:
                 self.declared_waves.add(wave)
 
+    def _tuples(self, name: str) -> Any:
+        """Like ``_rows``, with the cells as a tuple in the order of ``REQUIRED[name]``."""
+        table = self.tables.get(name)
+        if table is None:
+            return
+        pick = operator.itemgetter(*(table.index(c) for c in REQUIRED[name]))
+        done = 0
+        every = PROGRESS_EVERY
+        try:
+            for line, cells in table.rows():
+                yield line, pick(cells)
+                done += 1
+                if done % every == 0 and self.progress is not None:
+                    self.progress(table.label, done, table.rows_hint)
+        except FileProblem as exc:
+            self.report.reject(table.label, exc.line, str(exc))
+        if self.progress is not None:
+            self.progress(table.label, done, done)
+
     def _contacts(self) -> None:
-        modes = Contact.Mode.values
-        for line, row in self._rows("contacts"):
+        modes = frozenset(Contact.Mode.values)
+        codes = read.Memo(read.codes)
+        day = read.Memo(read.date)
+        minutes = read.Memo(read.whole, 1, 600)
+        check = read.optional(read.whole, 1, 5)
+        text = read.text
+        principles, actors = self.principles, self.actors
+        for line, cells in self._tuples("contacts"):
             try:
-                ref = read.text(row["trajectory_ref"])
-                t = self._trajectory_for("contacts", line, ref)
+                ref, date, duration, mode, ps, acts, a1, a2, a3, a4 = cells
+                ref = text(ref)
+                t = self.trajectories.get(ref) or self._trajectory_for("contacts", line, ref)
                 if t is None:
                     continue
-                mode = read.text(row["mode"])
+                mode = text(mode)
                 if mode not in modes:
                     raise CellError(
                         _("mode %(value)r is not one of %(allowed)s")
-                        % {"value": mode, "allowed": ", ".join(modes)}
+                        % {"value": mode, "allowed": ", ".join(Contact.Mode.values)}
                     )
-                ps, acts = read.codes(row["principles"]), read.codes(row["actors"])
-                bad = [p for p in ps if p not in self.principles]
-                bad += [a for a in acts if a not in self.actors]
-                if bad:
+                ps, acts = codes(ps), codes(acts)
+                try:
+                    principle_ids = tuple(principles[p] for p in ps)
+                    actor_ids = tuple(actors[a] for a in acts)
+                except KeyError:
+                    bad = [p for p in ps if p not in principles]
+                    bad += [a for a in acts if a not in actors]
                     raise CellError(
                         _("unknown principles or actors: %(codes)s") % {"codes": ", ".join(bad)}
-                    )
-                alliance = [
-                    None if read.is_blank(row[k]) else read.whole(row[k], 1, 5) for k in ALLIANCE
-                ]
+                    ) from None
                 self.contacts.append(
                     (
                         ref,
                         line,
                         casework_bulk.ContactValues(
-                            trajectory_id=0,
-                            recorded_by_id=t.professional_id,
-                            date=read.date(row["date"]),
-                            duration_minutes=read.whole(row["duration_minutes"], 1, 600),
-                            mode=mode,
-                            principle_ids=tuple(self.principles[p] for p in ps),
-                            actor_ids=tuple(self.actors[a] for a in acts),
-                            alliance_heard=alliance[0],
-                            alliance_my_goals=alliance[1],
-                            alliance_trust=alliance[2],
-                            alliance_next=alliance[3],
+                            0,
+                            t.professional_id,
+                            day(date),
+                            minutes(duration),
+                            mode,
+                            principle_ids,
+                            actor_ids,
+                            check(a1),
+                            check(a2),
+                            check(a3),
+                            check(a4),
                         ),
                     )
                 )
             except CellError as exc:
                 self._reject("contacts", line, str(exc))
 
+    def _wave_known(self, t: _Trajectory, wave: str) -> bool:
+        intake, interval, closure, follow_up = t.schedule
+        return wave in self.declared_waves or is_known_wave(
+            wave,
+            ended=t.ended,
+            intake=intake,
+            interval_months=interval,
+            closure=closure,
+            follow_up_months=follow_up,
+        )
+
     def _measurements(self) -> None:
-        informants = Informant.values
-        dates: dict[Any, dt.date] = {}
+        informants = frozenset(Informant.values)
+        day = read.Memo(read.date)
+        text = read.text
         waves: dict[tuple[tuple[bool, int, bool, int], bool, str], bool] = {}
-        for line, row in self._rows("measurements"):
+        groups = self.measurements
+        checkers = self.checkers
+        trajectories = self.trajectories
+        for line, cells in self._tuples("measurements"):
             try:
-                ref = read.text(row["trajectory_ref"])
-                t = self.trajectories.get(ref) or self._trajectory_for("measurements", line, ref)
+                ref, slug, informant, wave, wave_date, item_id, raw = cells
+                if type(ref) is type(slug) is type(informant) is type(wave) is type(item_id) is str:
+                    ref, slug, informant = ref.strip(), slug.strip(), informant.strip()
+                    wave, item_id = wave.strip(), item_id.strip()
+                else:
+                    ref, slug, informant = text(ref), text(slug), text(informant)
+                    wave, item_id = text(wave), text(item_id)
+                t = trajectories.get(ref) or self._trajectory_for("measurements", line, ref)
                 if t is None:
                     continue
-                slug = read.text(row["instrument"])
-                checker = self.checkers.get(slug)
+                checker = checkers.get(slug)
                 if checker is None:
                     raise CellError(_("unknown instrument %(slug)r") % {"slug": slug})
-                informant = read.text(row["informant"])
                 if informant not in informants:
                     raise CellError(
                         _("informant %(value)r is not one of %(allowed)s")
-                        % {"value": informant, "allowed": ", ".join(informants)}
+                        % {"value": informant, "allowed": ", ".join(Informant.values)}
                     )
-                wave = read.text(row["wave"])
                 known = waves.get((t.schedule, t.ended, wave))
                 if known is None:
-                    intake, interval, closure, follow_up = t.schedule
-                    known = waves[(t.schedule, t.ended, wave)] = wave in self.declared_waves or (
-                        is_known_wave(
-                            wave,
-                            ended=t.ended,
-                            intake=intake,
-                            interval_months=interval,
-                            closure=closure,
-                            follow_up_months=follow_up,
-                        )
-                    )
+                    known = waves[(t.schedule, t.ended, wave)] = self._wave_known(t, wave)
                 if not known:
                     raise CellError(
                         _(
@@ -511,17 +546,8 @@ class _Importer:
                         )
                         % {"wave": wave}
                     )
-                raw_date = row["wave_date"]
-                try:
-                    day = dates[raw_date]
-                except (KeyError, TypeError):
-                    day = read.date(raw_date)
-                    try:
-                        dates[raw_date] = day
-                    except TypeError:
-                        pass
-                item_id = read.text(row["item_id"])
-                value, error = checker.check(item_id, read.answer(row["value"]))
+                when = day(wave_date)
+                value, error = checker.check(item_id, raw if type(raw) is str else read.answer(raw))
                 if error is not None:
                     if error.code == "unknown_item":
                         raise CellError(
@@ -530,21 +556,22 @@ class _Importer:
                     raise CellError(
                         _("%(value)r is not an answer to %(item)s; allowed: %(allowed)s")
                         % {
-                            "value": read.text(row["value"]),
+                            "value": text(raw),
                             "item": item_id,
                             "allowed": ", ".join(str(v) for v in error.allowed),
                         }
                     )
                 key = (ref, slug, informant, wave)
-                m = self.measurements.get(key)
+                m = groups.get(key)
                 if m is None:
-                    m = self.measurements[key] = _Measurement(line, ref, slug, informant, wave, day)
-                elif m.date != day:
+                    m = groups[key] = _Measurement(line, ref, slug, informant, wave, when)
+                elif m.date != when:
                     raise CellError(
                         _(
-                            "wave_date %(date)s differs from line %(line)d of the same measurement (%(other)s)"
+                            "wave_date %(date)s differs from line %(line)d of the same "
+                            "measurement (%(other)s)"
                         )
-                        % {"date": day.isoformat(), "line": m.line, "other": m.date.isoformat()}
+                        % {"date": when.isoformat(), "line": m.line, "other": m.date.isoformat()}
                     )
                 if item_id in m.lines:
                     raise CellError(
@@ -555,14 +582,15 @@ class _Importer:
                 m.answers.append((item_id, value))
             except CellError as exc:
                 self._reject("measurements", line, str(exc))
-        for (ref, slug, informant, wave), m in self.measurements.items():
-            missing = self.checkers[slug].missing(frozenset(m.lines))
+        for (ref, slug, informant, wave), m in groups.items():
+            missing = checkers[slug].missing(m.lines.keys())
             if missing:
                 self._reject(
                     "measurements",
                     m.line,
                     _(
-                        "%(ref)s %(slug)s %(informant)s %(wave)s: required items unanswered: %(items)s"
+                        "%(ref)s %(slug)s %(informant)s %(wave)s: required items unanswered: "
+                        "%(items)s"
                     )
                     % {
                         "ref": ref,
@@ -574,31 +602,33 @@ class _Importer:
                 )
 
     def _networks(self) -> None:
-        relations = NetworkMember.Relation.values
-        for line, row in self._rows("networks"):
+        relations = frozenset(NetworkMember.Relation.values)
+        day = read.Memo(read.date)
+        formal_ = read.Memo(read.whole, 0, 1)
+        closeness_ = read.Memo(read.whole, 1, 3)
+        text = read.text
+        for line, cells in self._tuples("networks"):
             try:
-                ref = read.text(row["trajectory_ref"])
-                if self._trajectory_for("networks", line, ref) is None:
+                ref, date, label, relation, formal, closeness = cells
+                ref, label, relation = text(ref), text(label), text(relation)
+                if ref not in self.trajectories and (
+                    self._trajectory_for("networks", line, ref) is None
+                ):
                     continue
-                relation = read.text(row["relation"])
                 if relation not in relations:
                     raise CellError(
                         _("relation %(value)r is not one of %(allowed)s")
-                        % {"value": relation, "allowed": ", ".join(relations)}
+                        % {"value": relation, "allowed": ", ".join(NetworkMember.Relation.values)}
                     )
-                label = read.text(row["label"])
                 if not label:
                     raise CellError(_("label is empty"))
                 if len(label) > casework_bulk.LABEL_MAX:
                     raise CellError(
                         _("label is longer than %(n)d characters") % {"n": casework_bulk.LABEL_MAX}
                     )
-                self.networks.setdefault((ref, read.date(row["date"])), []).append(
+                self.networks.setdefault((ref, day(date)), []).append(
                     casework_bulk.MemberValues(
-                        label=label,
-                        relation=relation,
-                        formal=bool(read.whole(row["formal"], 0, 1)),
-                        closeness=read.whole(row["closeness"], 1, 3),
+                        label, relation, bool(formal_(formal)), closeness_(closeness)
                     )
                 )
             except CellError as exc:
@@ -902,7 +932,8 @@ def import_history(
         report.created = importer.counts()
         return report
     try:
-        importer.write()
+        with large_write():
+            importer.write()
     except ValidationError as exc:  # a rule only the services know; nothing was kept
         report.reject("-", 0, "; ".join(exc.messages))
         raise HistoryImportError(report) from exc

@@ -56,8 +56,8 @@ class TrajectoryValues:
     target_group_ids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ContactValues:
+@dataclass(slots=True)
+class ContactValues:  # not frozen: an import sets trajectory_id once the trajectory exists
     trajectory_id: int
     recorded_by_id: int
     date: dt.date

@@ -106,12 +106,13 @@ def assessments_write_bulk(
         if a.informant not in informants:
             raise ValidationError(f"assessments[{n}]: unknown informant {a.informant!r}")
         checked = []
-        for item_id, value in a.answers:
+        for pair in a.answers:
+            item_id, value = pair
             stored, error = checker.check(item_id, value)
             if error is not None:
                 raise ValidationError(f"assessments[{n}].answers.{item_id}: {error}")
             if stored is not None:
-                checked.append((item_id, stored))
+                checked.append(pair if stored is value else (item_id, stored))
         missing = checker.missing({i for i, _v in checked})
         if missing:
             raise ValidationError(f"assessments[{n}]: required items unanswered: {missing}")

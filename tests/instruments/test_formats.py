@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from werkplaats.instruments import formats
 from werkplaats.instruments.formats import fhir, redcap
-from werkplaats.stats.scoring import DefinitionError, parse_definition
+from werkplaats.stats.definition import DefinitionError, parse_definition
 
 LIBRARY = Path(formats.__file__).parents[1] / "library"
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from werkplaats.instruments import formats, services
 from werkplaats.instruments.models import Instrument, InstrumentVersion
-from werkplaats.stats.scoring import DefinitionError
+from werkplaats.stats.definition import DefinitionError
 
 LIBRARY = Path(formats.__file__).parents[1] / "library"
 
@@ -70,7 +70,7 @@ def test_an_import_with_one_bad_definition_stores_none(db) -> None:
     before = InstrumentVersion.objects.count()
     with pytest.raises(DefinitionError) as exc:
         services.definitions_import(content=content, filename="two.csv")
-    assert "definitions[1].items[0].options[1].value: duplicate value 1" in [
+    assert "definitions[1].items[0].options[1].value: duplicate code 1" in [
         str(p) for p in exc.value.problems
     ]
     assert InstrumentVersion.objects.count() == before

@@ -61,7 +61,7 @@ from werkplaats.partnership.models import (
     User,
 )
 from werkplaats.programme.models import Consent, Focus, Study, StudyParticipation, SubTheme
-from werkplaats.stats.scoring import simulate_answers
+from werkplaats.demo.simulate import simulate_answers
 
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
 BATCH = 2000  # rows per bulk_create batch (the partnership, studies)

@@ -35,7 +35,8 @@ from werkplaats.instruments.models import Instrument
 from werkplaats.measurements.models import Informant
 from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 from werkplaats.partnership.models import Neighbourhood, Organisation, Role, User
-from werkplaats.stats.scoring import AnswerError, check_answer, completeness
+from werkplaats.stats.definition import AnswerError, check_answer
+from werkplaats.stats.scoring import completeness
 
 FILES = ("clients", "trajectories", "contacts", "measurements", "networks")
 REQUIRED = {

@@ -12,7 +12,7 @@ from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.i18n import current_language
 from werkplaats.instruments import access, formats, selectors, services
 from werkplaats.instruments.forms import ImportForm
-from werkplaats.stats.scoring import DefinitionError
+from werkplaats.stats.definition import DefinitionError
 
 
 @login_required

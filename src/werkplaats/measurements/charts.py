@@ -13,7 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from werkplaats.stats.scoring import pick_text
+from werkplaats.stats.definition import pick_text
 
 if TYPE_CHECKING:  # selectors draws charts with this module: no import at run time
     from werkplaats.measurements.selectors import InstrumentScores

@@ -25,7 +25,8 @@ from werkplaats.measurements.schedule import LEAD_DAYS, Wave, plan_waves, wave_s
 from werkplaats.measurements.services import DEFAULT_INSTRUMENTS
 from werkplaats.partnership.models import User
 from werkplaats.stats.change import ReliableChange, reliable_change
-from werkplaats.stats.scoring import Band, Definition, GoalLevel, Scale, score
+from werkplaats.stats.definition import Band, Definition, Scale
+from werkplaats.stats.scoring import GoalLevel, score
 
 GAS = "goal-attainment"
 SCHEDULE_FIELDS = ("intake", "interval_months", "closure", "follow_up_months", "grace_days")

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from werkplaats.stats.scoring import Definition, Problem, content_hash
+from werkplaats.stats.definition import Definition, Problem, content_hash
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000  # rows per sheet or dictionary: far above any questionnaire, far below a bomb

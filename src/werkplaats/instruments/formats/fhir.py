@@ -24,7 +24,7 @@ from werkplaats.instruments.formats import (
     slugify,
     unknown_licence,
 )
-from werkplaats.stats.scoring import Definition, Problem, pick_text
+from werkplaats.stats.definition import Definition, Problem, pick_text
 
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"

@@ -29,7 +29,7 @@ from werkplaats.instruments.formats import (
     split_top,
     unknown_licence,
 )
-from werkplaats.stats.scoring import Definition, Problem, pick_text
+from werkplaats.stats.definition import Definition, Problem, pick_text
 
 COLUMNS = [
     "Variable / Field Name",

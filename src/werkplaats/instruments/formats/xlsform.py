@@ -29,7 +29,7 @@ from werkplaats.instruments.formats import (
     split_top,
     unknown_licence,
 )
-from werkplaats.stats.scoring import Definition, Problem
+from werkplaats.stats.definition import Definition, Problem
 
 LANGUAGE_NAMES = {"nl": "Nederlands (nl)", "en": "English (en)"}
 SHEETS = ("survey", "choices", "settings")

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from werkplaats.instruments import formats, services
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.partnership.models import Organisation
-from werkplaats.stats.scoring import DefinitionError
+from werkplaats.stats.definition import DefinitionError
 
 
 class Command(BaseCommand):

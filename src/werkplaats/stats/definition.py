@@ -399,10 +399,8 @@ class Definition:
             return item.options
         out = []
         for option in item.options:
-            scope = dict(answers)
-            scope.update(option.filter or {})
-            scope["name"] = str(option.value)
-            if expressions.holds(item.choice_filter, scope):
+            own = {**(option.filter or {}), "name": str(option.value)}
+            if expressions.holds(item.choice_filter, answers, own=own):
                 out.append(option)
         return tuple(out)
 

@@ -5,7 +5,8 @@ attribute access, no loops, a bounded length and depth. The same parser reads th
 dialects and writes them back:
 
 - ``werkplaats`` (the canonical form stored in definitions): ``[age] >= 18 and
-  selected([symptoms], "cough")``; ``.`` is the item's own answer (in a constraint).
+  selected([symptoms], "cough")``; ``.`` is the item's own answer (in a constraint);
+  ``option("state")`` a column of the choice being filtered (in a choice filter).
 - ``redcap``: branching logic and calculations — ``[age] >= 18 and [symptoms(cough)] = '1'``,
   ``<>``, ``datediff([a], [b], "y")``, ``''`` for empty.
 - ``xlsform``: ``relevant``/``constraint``/``calculation`` — ``${age} >= 18 and
@@ -114,6 +115,7 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
     "date": (1, 1),
     "true": (0, 0),
     "false": (0, 0),
+    "option": (1, 1),
 }
 # dialect function names -> ours
 REDCAP_FUNCTIONS = {
@@ -334,6 +336,9 @@ class _Parser:
         if self.peek() != ("op", "("):
             if name in ("true", "false"):
                 return Node("bool", name == "true")
+            if self.dialect == "xlsform" and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", raw):
+                # in a choice filter a bare name is a column of the choice being filtered
+                return Node("call", "option", (Node("str", raw),))
             raise ExpressionError(f"unknown word {raw!r}")
         if self.dialect == "redcap":
             mapped = REDCAP_FUNCTIONS.get(name)
@@ -492,6 +497,8 @@ def _write_call(node: Node, dialect: str) -> str:
             return "(" + " + ".join(parts) + ")"
         if name == "mean":
             return "((" + " + ".join(parts) + f") div {len(parts)})"
+        if name == "option":
+            return str(args[0].value)
         if name not in back:
             raise ExpressionError(f"XLSForm has no {name}()")
         return f"{back[name]}({', '.join(parts)})"
@@ -650,6 +657,8 @@ class _Evaluator:
             return not _empty(values[0])
         if name == "length":
             return 0 if _empty(values[0]) else len(str(values[0]))
+        if name == "option":
+            return self.own.get(str(values[0])) if isinstance(self.own, dict) else None
         if name == "today":
             return self.today.isoformat()
         if name == "now":

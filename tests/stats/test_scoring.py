@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-import werkplaats.stats.change
 import werkplaats.demo.simulate
+import werkplaats.stats.change
 import werkplaats.stats.definition
 import werkplaats.stats.expressions
 import werkplaats.stats.scoring
+from werkplaats.demo.simulate import simulate_answers
 from werkplaats.stats.definition import AnswerError, DefinitionError, parse_definition
 from werkplaats.stats.scoring import GoalLevel, score
-from werkplaats.demo.simulate import simulate_answers
 
 LIBRARY = Path(werkplaats.stats.scoring.__file__).parents[1] / "instruments" / "library"
 

@@ -41,6 +41,7 @@ from werkplaats.casework.models import (
 from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.demo import names
 from werkplaats.demo.personas import EMAIL_DOMAIN, PASSWORD, PERSONAS, persona_table
+from werkplaats.demo.simulate import simulate_answers
 from werkplaats.demo.truth import (
     PRINCIPLES,
     TARGET_GROUPS,
@@ -61,7 +62,6 @@ from werkplaats.partnership.models import (
     User,
 )
 from werkplaats.programme.models import Consent, Focus, Study, StudyParticipation, SubTheme
-from werkplaats.demo.simulate import simulate_answers
 
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
 BATCH = 2000  # rows per bulk_create batch (the partnership, studies)
@@ -1057,7 +1057,7 @@ class _Builder:
         rnd = random.Random(f"werkplaats-demo-pearlin-{w.seed}-{chunk}")
         frail = TARGET_GROUPS.index("frail-elderly")
         assessments: list[tuple] = []
-        answer_values: list[dict[str, int | None]] = []
+        answer_values: list[dict[str, int | str | None]] = []
         completed = _at(WINDOW_DAYS)
         for j, i in enumerate(idx):
             valid = np.nonzero(w.wave_mask[i])[0]

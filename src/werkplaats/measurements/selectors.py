@@ -277,9 +277,10 @@ def instrument_scores(trajectory: Trajectory, today: dt.date) -> list[Instrument
     for a in assessments:
         definition = a.version.parsed
         if a.instrument_id not in out:
-            out[a.instrument_id] = InstrumentScores(
-                a.instrument, definition, definition.primary_scale
-            )
+            primary = definition.primary_scale
+            if primary is None:
+                continue  # a questionnaire without scales has nothing to chart
+            out[a.instrument_id] = InstrumentScores(a.instrument, definition, primary)
         scale = out[a.instrument_id].scale
         result = score(definition, a.answer_map()).get(scale.id)
         if result is None or result.value is None:
@@ -308,6 +309,8 @@ def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | No
         return None
     definition = version.parsed
     scale = definition.primary_scale
+    if scale is None:
+        return None
     waves = _waves(trajectory, view.fields, today)
     points = []
     for wave in waves:

@@ -63,7 +63,11 @@ def answer_error_message(exc: AnswerError) -> str:
     }
     if exc.code in messages:
         bound = ", ".join(f"{b:g}" if isinstance(b, float) else str(b) for b in exc.allowed)
-        return messages[exc.code] % {"bound": bound} if "%(bound)s" in messages[exc.code] else messages[exc.code]
+        return (
+            messages[exc.code] % {"bound": bound}
+            if "%(bound)s" in messages[exc.code]
+            else messages[exc.code]
+        )
     return _("That answer is not one of the choices. Please tap one of the answers shown.")
 
 

@@ -265,9 +265,9 @@ def _form_context(
                     for o in definition.options_for(item, answers)
                 ],
                 "answer": answer,
-                "chosen": [str(c) for c in answer] if isinstance(answer, list) else (
-                    [] if answer is None else [str(answer)]
-                ),
+                "chosen": [str(c) for c in answer]
+                if isinstance(answer, list)
+                else ([] if answer is None else [str(answer)]),
                 "text_answer": "" if answer is None or isinstance(answer, list) else str(answer),
                 "required": definition.is_required(item, answers),
                 "hidden": item.id not in shown,

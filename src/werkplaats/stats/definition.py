@@ -357,9 +357,7 @@ class Definition:
             return low / len(ranges), high / len(ranges)
         return low, high
 
-    def relevant_ids(
-        self, answers: Mapping[str, object], today: dt.date | None = None
-    ) -> set[str]:
+    def relevant_ids(self, answers: Mapping[str, object], today: dt.date | None = None) -> set[str]:
         """The items shown for these answers: their own condition and their groups' hold.
 
         An item whose condition reads a hidden item reads it as unanswered.
@@ -573,7 +571,9 @@ def parse_definition(data: object) -> Definition:  # noqa: C901 - one pass over 
                         f"recode table {raw['recode']!r} has no score for option code(s) {missing}",
                     )
                 )
-        if raw.get("reverse") and any(_numeric(o.value) is None and o.score is None for o in options):
+        if raw.get("reverse") and any(
+            _numeric(o.value) is None and o.score is None for o in options
+        ):
             problems.append(
                 Problem(f"{path}.reverse", "reverse keying needs a score for every option")
             )
@@ -588,8 +588,10 @@ def parse_definition(data: object) -> Definition:  # noqa: C901 - one pass over 
             and kind not in ("calculated", "display")
         ):
             problems.append(Problem(f"{path}.text", "a questionnaire item needs its text"))
-        if kind == "calculated" and not raw.get("calculation") and "calculation" not in (
-            raw.get("verbatim") or {}
+        if (
+            kind == "calculated"
+            and not raw.get("calculation")
+            and "calculation" not in (raw.get("verbatim") or {})
         ):
             problems.append(Problem(f"{path}.calculation", "a calculated item needs a calculation"))
         if raw.get("group") and raw["group"] not in group_ids:

@@ -173,7 +173,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise ExpressionError(f"cannot read {text[pos:pos + 20]!r}")
+            raise ExpressionError(f"cannot read {text[pos : pos + 20]!r}")
         kind = match.lastgroup or ""
         out.append((kind, match.group(kind)))
         pos = match.end()
@@ -652,7 +652,9 @@ class _Evaluator:
                 return any(_equal(c, code) for c in chosen)
             return _equal(chosen, code)
         if name == "count":
-            return len(values[0]) if isinstance(values[0], list) else (0 if _empty(values[0]) else 1)
+            return (
+                len(values[0]) if isinstance(values[0], list) else (0 if _empty(values[0]) else 1)
+            )
         if name == "answered":
             return not _empty(values[0])
         if name == "length":

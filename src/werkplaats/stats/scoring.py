@@ -46,7 +46,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from werkplaats.stats.definition import (
-    AnswerError,
     Band,
     Definition,
     Scale,

@@ -26,7 +26,9 @@ from django.utils.translation import gettext
 from werkplaats.stats.definition import Definition, Problem, content_hash
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000  # filled rows per sheet or dictionary: far above any questionnaire, far below a bomb
+MAX_ROWS = (
+    5000  # filled rows per sheet or dictionary: far above any questionnaire, far below a bomb
+)
 MAX_COLUMNS = 200
 FORMATS = ("yaml", "json", "redcap", "xlsform-xlsx", "xlsform-csv", "fhir")
 
@@ -73,7 +75,7 @@ class Loss:
         return f"{', '.join(where)}: {message}" if where else message
 
     def __str__(self) -> str:
-        return self.text("en")
+        return self.text(translation.get_language() or "en")
 
 
 def loss(path: str, what: str, row: int | None = None, **params: Any) -> Loss:
@@ -312,7 +314,9 @@ def common_losses(
         losses.append(
             loss(
                 "items[*].text",
-                N_("%(target)s holds one language; the other languages (%(languages)s) are left out"),
+                N_(
+                    "%(target)s holds one language; the other languages (%(languages)s) are left out"
+                ),
                 target=target,
                 languages=", ".join(definition.languages[languages:]),
             )
@@ -320,24 +324,35 @@ def common_losses(
     if d.get("informants") and any(
         (v or {}).get("items") or (v or {}).get("instructions") for v in d["informants"].values()
     ):
-        losses.append(loss("informants", N_("informant versions (wording per informant) are left out")))
+        losses.append(
+            loss("informants", N_("informant versions (wording per informant) are left out"))
+        )
     if not keeps_scoring:
         for s, scale in enumerate(definition.scales):
             if scale.bands:
                 losses.append(loss(f"scales[{s}].bands", N_("bands and their labels are left out")))
             if scale.norms:
-                losses.append(loss(f"scales[{s}].norms", N_("norms (SD, reliability) are left out")))
+                losses.append(
+                    loss(f"scales[{s}].norms", N_("norms (SD, reliability) are left out"))
+                )
             if scale.min_answered != len(scale.items) or scale.prorate:
                 losses.append(
-                    loss(f"scales[{s}]", N_("the minimum number answered and prorating are left out"))
+                    loss(
+                        f"scales[{s}]", N_("the minimum number answered and prorating are left out")
+                    )
                 )
             if scale.higher_is != "better" or scale.primary:
                 losses.append(
-                    loss(f"scales[{s}]", N_("which direction is better, and the primary scale, are left out"))
+                    loss(
+                        f"scales[{s}]",
+                        N_("which direction is better, and the primary scale, are left out"),
+                    )
                 )
         for key in ("licence", "citation", "notes", "construct"):
             if d.get(key):
-                losses.append(loss(key, N_("%(target)s has no place for the %(key)s"), target=target, key=key))
+                losses.append(
+                    loss(key, N_("%(target)s has no place for the %(key)s"), target=target, key=key)
+                )
     return losses
 
 
@@ -437,13 +452,41 @@ def language_code(text: str, fallback: str = "nl") -> str:
     if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", text):
         return text.split("-")[0].lower() + text[len(text.split("-")[0]) :]
     names = {
-        "english": "en", "nederlands": "nl", "dutch": "nl", "french": "fr", "français": "fr",
-        "francais": "fr", "german": "de", "deutsch": "de", "spanish": "es", "español": "es",
-        "espanol": "es", "portuguese": "pt", "português": "pt", "swahili": "sw", "kiswahili": "sw",
-        "arabic": "ar", "turkish": "tr", "türkçe": "tr", "polish": "pl", "polski": "pl",
-        "italian": "it", "hindi": "hi", "chinese": "zh", "russian": "ru", "amharic": "am",
-        "hausa": "ha", "yoruba": "yo", "bengali": "bn", "urdu": "ur", "indonesian": "id",
-        "vietnamese": "vi", "nepali": "ne", "luganda": "lg", "somali": "so", "tigrinya": "ti",
+        "english": "en",
+        "nederlands": "nl",
+        "dutch": "nl",
+        "french": "fr",
+        "français": "fr",
+        "francais": "fr",
+        "german": "de",
+        "deutsch": "de",
+        "spanish": "es",
+        "español": "es",
+        "espanol": "es",
+        "portuguese": "pt",
+        "português": "pt",
+        "swahili": "sw",
+        "kiswahili": "sw",
+        "arabic": "ar",
+        "turkish": "tr",
+        "türkçe": "tr",
+        "polish": "pl",
+        "polski": "pl",
+        "italian": "it",
+        "hindi": "hi",
+        "chinese": "zh",
+        "russian": "ru",
+        "amharic": "am",
+        "hausa": "ha",
+        "yoruba": "yo",
+        "bengali": "bn",
+        "urdu": "ur",
+        "indonesian": "id",
+        "vietnamese": "vi",
+        "nepali": "ne",
+        "luganda": "lg",
+        "somali": "so",
+        "tigrinya": "ti",
         "default": fallback,
     }
     if text.lower() in names:

@@ -177,7 +177,11 @@ def _condition(
         return None
     if right.kind == "str" and right.value == "" and node.value in ("=", "!="):
         return {"question": left.value, "operator": "exists", "answerBoolean": node.value == "!="}
-    return {"question": left.value, "operator": node.value, **_answer(definition, left.value, right.value, system)}
+    return {
+        "question": left.value,
+        "operator": node.value,
+        **_answer(definition, left.value, right.value, system),
+    }
 
 
 def _answer(definition: Definition, question: str, value: object, system: str) -> dict[str, Any]:
@@ -232,11 +236,22 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
     first = definition.languages[0] if definition.languages else language
     if language not in definition.languages and definition.languages:
         language = first
-    losses = [
-        loss("scales", N_("scales, bands and norms travel in a Werkplaats extension; other FHIR tools ignore them"))
-    ] if definition.scales else []
+    losses = (
+        [
+            loss(
+                "scales",
+                N_(
+                    "scales, bands and norms travel in a Werkplaats extension; other FHIR tools ignore them"
+                ),
+            )
+        ]
+        if definition.scales
+        else []
+    )
     if d.get("informants"):
-        losses.append(loss("informants", N_("informant versions travel in the Werkplaats extension only")))
+        losses.append(
+            loss("informants", N_("informant versions travel in the Werkplaats extension only"))
+        )
     losses.append(loss("citation", N_("the citation travels in the Werkplaats extension only")))
     system = canonical_url(definition.id) + ":options"
     carried_items: dict[str, dict[str, Any]] = {}
@@ -258,7 +273,14 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
             if group.relevant is not None:
                 when = _enable_when(group.relevant, definition, system)
                 if when is None:
-                    losses.append(loss(group_id, N_("this condition cannot be said as enableWhen; it travels in the Werkplaats extension only")))
+                    losses.append(
+                        loss(
+                            group_id,
+                            N_(
+                                "this condition cannot be said as enableWhen; it travels in the Werkplaats extension only"
+                            ),
+                        )
+                    )
                 else:
                     entry["enableWhen"], behaviour = when
                     if len(entry["enableWhen"]) > 1:
@@ -299,7 +321,12 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
                 {
                     "url": ITEM_CONTROL,
                     "valueCodeableConcept": {
-                        "coding": [{"system": "http://hl7.org/fhir/questionnaire-item-control", "code": control}]
+                        "coding": [
+                            {
+                                "system": "http://hl7.org/fhir/questionnaire-item-control",
+                                "code": control,
+                            }
+                        ]
                     },
                 }
             )
@@ -321,7 +348,14 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
         if item.relevant is not None:
             when = _enable_when(item.relevant, definition, system)
             if when is None:
-                losses.append(loss(item.id, N_("this condition cannot be said as enableWhen; it travels in the Werkplaats extension only")))
+                losses.append(
+                    loss(
+                        item.id,
+                        N_(
+                            "this condition cannot be said as enableWhen; it travels in the Werkplaats extension only"
+                        ),
+                    )
+                )
             else:
                 entry["enableWhen"], behaviour = when
                 if len(entry["enableWhen"]) > 1:
@@ -336,7 +370,12 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
                     {
                         "url": ITEM_CONTROL,
                         "valueCodeableConcept": {
-                            "coding": [{"system": "http://hl7.org/fhir/questionnaire-item-control", "code": "help"}]
+                            "coding": [
+                                {
+                                    "system": "http://hl7.org/fhir/questionnaire-item-control",
+                                    "code": "help",
+                                }
+                            ]
                         },
                     }
                 ],
@@ -345,11 +384,28 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
                 help_item["_text"] = ext
             entry["item"] = [help_item]
         carried = {k: raw[k] for k in ITEM_CARRIED if k in raw}
-        if "relevant" in carried and item.relevant is not None and _enable_when(item.relevant, definition, system) is not None:
+        if (
+            "relevant" in carried
+            and item.relevant is not None
+            and _enable_when(item.relevant, definition, system) is not None
+        ):
             carried.pop("relevant")
-        for key in ("constraint", "calculation", "choice_filter", "section", "matrix", "required_when"):
+        for key in (
+            "constraint",
+            "calculation",
+            "choice_filter",
+            "section",
+            "matrix",
+            "required_when",
+        ):
             if key in carried:
-                losses.append(loss(item.id, N_("%(attribute)s travels in the Werkplaats extension only"), attribute=key))
+                losses.append(
+                    loss(
+                        item.id,
+                        N_("%(attribute)s travels in the Werkplaats extension only"),
+                        attribute=key,
+                    )
+                )
         if carried:
             carried_items[item.id] = carried
         container(item.group).append(entry)
@@ -367,7 +423,9 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
         "status": "active",
         "language": language,
         "copyright": d["licence"]["statement"],
-        "extension": [{"url": WERKPLAATS, "valueString": json.dumps(carried_top, ensure_ascii=False)}],
+        "extension": [
+            {"url": WERKPLAATS, "valueString": json.dumps(carried_top, ensure_ascii=False)}
+        ],
         "item": top,
     }
     if title_ext:
@@ -420,7 +478,8 @@ def _resources(resource: Any) -> list[dict[str, Any]]:
         found = [
             e["resource"]
             for e in resource.get("entry") or []
-            if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+            if isinstance(e, dict)
+            and isinstance(e.get("resource"), dict)
             and e["resource"].get("resourceType") == "Questionnaire"
         ]
         if not found:
@@ -457,7 +516,8 @@ class _Reader:
         self.items: list[dict[str, Any]] = []
         self.groups: list[dict[str, Any]] = []
         self.losses: list[Loss] = []
-        self.carried_items: dict[str, Any] = carried.get("items") if isinstance(carried.get("items"), dict) else {}
+        given = carried.get("items")
+        self.carried_items: dict[str, Any] = given if isinstance(given, dict) else {}
         self.carried_groups = {
             g.get("id"): g for g in carried.get("groups") or [] if isinstance(g, dict)
         }
@@ -477,7 +537,9 @@ class _Reader:
             self.losses.append(loss(where, N_("an item without a linkId is left out")))
             return None
         if link in self.ids:
-            self.losses.append(loss(where, N_("a second item with linkId %(link)s is left out"), link=link))
+            self.losses.append(
+                loss(where, N_("a second item with linkId %(link)s is left out"), link=link)
+            )
             return None
         name = link.strip()
         if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,99}", name):
@@ -485,7 +547,14 @@ class _Reader:
             base, k = name, 2
             while name in self.used:
                 name, k = f"{base[:95]}_{k}", k + 1
-            self.losses.append(loss(where, N_("linkId %(link)s is kept as %(name)s"), link=repr(link[:100]), name=name))
+            self.losses.append(
+                loss(
+                    where,
+                    N_("linkId %(link)s is kept as %(name)s"),
+                    link=repr(link[:100]),
+                    name=name,
+                )
+            )
         self.ids[link] = name
         self.used.add(name)
         return name
@@ -513,7 +582,14 @@ class _Reader:
                     group["label"] = label
                 if raw.get("repeats") is True:
                     group["repeat"] = True
-                    self.losses.append(loss(link, N_("a repeating group is kept in the definition, but the forms ask its questions once")))
+                    self.losses.append(
+                        loss(
+                            link,
+                            N_(
+                                "a repeating group is kept in the definition, but the forms ask its questions once"
+                            ),
+                        )
+                    )
                 if parent:
                     group["parent"] = parent
                 self.groups.append(group)
@@ -523,7 +599,11 @@ class _Reader:
             self.item(raw, kind, link, parent, where)
             children = raw.get("item")
             if isinstance(children, list) and children:
-                helps = [c for c in children if isinstance(c, dict) and c.get("type") == "display" and _control(c) == "help"]
+                helps = [
+                    c
+                    for c in children
+                    if isinstance(c, dict) and c.get("type") == "display" and _control(c) == "help"
+                ]
                 if helps:
                     note = self.texts(helps[0], "text")
                     if note:
@@ -531,12 +611,17 @@ class _Reader:
                     self.ids.update({str(h.get("linkId")): "" for h in helps})
                 rest = [c for c in children if c not in helps]
                 if rest:
-                    self.losses.append(loss(link, N_("questions nested under a question are kept after it")))
+                    self.losses.append(
+                        loss(link, N_("questions nested under a question are kept after it"))
+                    )
                     self.walk(rest, parent, f"{where}.item", depth + 1)
 
     pending_conditions: list[tuple[dict[str, Any], dict[str, Any], str]]
+    fallback_texts: set[str]
 
-    def item(self, raw: dict[str, Any], kind: Any, link: str, parent: str | None, where: str) -> None:
+    def item(
+        self, raw: dict[str, Any], kind: Any, link: str, parent: str | None, where: str
+    ) -> None:
         mapped = TYPES.get(str(kind))
         item: dict[str, Any] = {"id": link}
         if mapped is None:
@@ -549,9 +634,18 @@ class _Reader:
                 {"value": 0, "label": {"en": "No", "nl": "Nee"}},
             ]
         if kind == "open-choice":
-            self.losses.append(loss(link, N_("free-text answers of an open-choice item are not kept")))
+            self.losses.append(
+                loss(link, N_("free-text answers of an open-choice item are not kept"))
+            )
         if kind == "attachment":
-            self.losses.append(loss(link, N_("a file upload is kept as a declared item; Werkplaats does not collect files")))
+            self.losses.append(
+                loss(
+                    link,
+                    N_(
+                        "a file upload is kept as a declared item; Werkplaats does not collect files"
+                    ),
+                )
+            )
         if kind in ("url", "reference", "quantity"):
             self.losses.append(loss(link, N_("type %(kind)s is asked as text"), kind=kind))
         if parent:
@@ -561,6 +655,7 @@ class _Reader:
             item["text"] = text
         elif mapped != "calculated":
             item["text"] = {self.language: link}
+            self.fallback_texts.add(link)
         if raw.get("required") is True:
             item["required"] = True
         if raw.get("repeats") is True and mapped in ("choice",):
@@ -593,9 +688,17 @@ class _Reader:
                 item.setdefault("verbatim", {})[url.rsplit("/", 1)[-1][:60]] = str(
                     expression.get("expression") if isinstance(expression, dict) else expression
                 )[:4000]
-                self.losses.append(loss(link, N_("the FHIRPath expression %(url)s is kept verbatim, not applied"), url=url.rsplit("/", 1)[-1]))
+                self.losses.append(
+                    loss(
+                        link,
+                        N_("the FHIRPath expression %(url)s is kept verbatim, not applied"),
+                        url=url.rsplit("/", 1)[-1],
+                    )
+                )
             elif isinstance(url, str):
-                self.losses.append(loss(link, N_("the extension %(url)s is left out"), url=url[:120]))
+                self.losses.append(
+                    loss(link, N_("the extension %(url)s is left out"), url=url[:120])
+                )
         if validation:
             item["validation"] = validation
         if isinstance(raw.get("maxLength"), int) and mapped in ("text", "long_text"):
@@ -622,12 +725,26 @@ class _Reader:
             if isinstance(reference, str) and reference.startswith("#"):
                 value_set = self.value_sets.get(reference[1:])
                 if value_set is None:
-                    self.losses.append(loss(link, N_("the value set %(ref)s is not in the file; the question is asked as text"), ref=reference))
+                    self.losses.append(
+                        loss(
+                            link,
+                            N_(
+                                "the value set %(ref)s is not in the file; the question is asked as text"
+                            ),
+                            ref=reference,
+                        )
+                    )
                     return []
                 source = [{"valueCoding": c} for c in _concepts(value_set)]
             elif isinstance(reference, str) and reference:
                 self.losses.append(
-                    loss(link, N_("the external value set %(ref)s is kept as a reference; its codes are not in the file, so the question is asked as text"), ref=reference[:200])
+                    loss(
+                        link,
+                        N_(
+                            "the external value set %(ref)s is kept as a reference; its codes are not in the file, so the question is asked as text"
+                        ),
+                        ref=reference[:200],
+                    )
                 )
                 return []
         for k, option in enumerate(source):
@@ -641,20 +758,33 @@ class _Reader:
                 display, display_ext = coding.get("display"), coding.get("_display")
             else:
                 code = next(
-                    (option[k] for k in ("valueInteger", "valueString", "valueDate", "valueTime") if k in option),
+                    (
+                        option[k]
+                        for k in ("valueInteger", "valueString", "valueDate", "valueTime")
+                        if k in option
+                    ),
                     None,
                 )
             if code is None or isinstance(code, bool) or str(code).strip() == "":
-                self.losses.append(loss(f"{link}.answerOption[{k}]", N_("an option without a code is left out")))
+                self.losses.append(
+                    loss(f"{link}.answerOption[{k}]", N_("an option without a code is left out"))
+                )
                 continue
             value = code if isinstance(code, int) else option_code(str(code))
             if str(value) in seen:
-                self.losses.append(loss(link, N_("choice code %(code)s appears twice; the second is left out"), code=str(value)))
+                self.losses.append(
+                    loss(
+                        link,
+                        N_("choice code %(code)s appears twice; the second is left out"),
+                        code=str(value),
+                    )
+                )
                 continue
             seen.add(str(value))
             entry: dict[str, Any] = {
                 "value": value,
-                "label": _text_of(display, display_ext, self.language, self.languages) or {self.language: str(value)},
+                "label": _text_of(display, display_ext, self.language, self.languages)
+                or {self.language: str(value)},
             }
             for ext in _extensions(option) + _extensions(option.get("valueCoding") or {}):
                 if ext.get("url") in (ORDINAL, ITEM_WEIGHT):
@@ -669,7 +799,7 @@ class _Reader:
     def conditions(self) -> None:
         by_link = {link: name for link, name in self.ids.items() if name}
         types = {i["id"]: i for i in self.items}
-        for target, raw, where in self.pending_conditions:
+        for target, raw, _where in self.pending_conditions:
             conditions = raw.get("enableWhen")
             if not isinstance(conditions, list) or not conditions:
                 continue
@@ -682,8 +812,18 @@ class _Reader:
                     failed = f"enableWhen[{c}]: {exc}"
                     break
             if failed is not None:
-                target.setdefault("verbatim", {})["relevant"] = json.dumps(conditions, ensure_ascii=False)[:4000]
-                self.losses.append(loss(target["id"], N_("enableWhen could not be translated (%(reason)s); kept verbatim, not applied"), reason=failed))
+                target.setdefault("verbatim", {})["relevant"] = json.dumps(
+                    conditions, ensure_ascii=False
+                )[:4000]
+                self.losses.append(
+                    loss(
+                        target["id"],
+                        N_(
+                            "enableWhen could not be translated (%(reason)s); kept verbatim, not applied"
+                        ),
+                        reason=failed,
+                    )
+                )
                 continue
             behaviour = raw.get("enableBehavior", "all")
             op = "or" if behaviour == "any" else "and"
@@ -720,7 +860,9 @@ def _condition_node(
         raise expressions.ExpressionError("not an object")
     question = by_link.get(str(condition.get("question")))
     if not question:
-        raise expressions.ExpressionError(f"question {condition.get('question')!r} is not an item of the form")
+        raise expressions.ExpressionError(
+            f"question {condition.get('question')!r} is not an item of the form"
+        )
     operator = condition.get("operator")
     answer_key = next((k for k in condition if k.startswith("answer")), None)
     if answer_key is None:
@@ -749,7 +891,9 @@ def _condition_node(
     return expressions.compare(ref, operator, expressions.const(value))
 
 
-def _read_questionnaire(resource: dict[str, Any], language: str) -> tuple[dict[str, Any], list[Loss]]:
+def _read_questionnaire(
+    resource: dict[str, Any], language: str
+) -> tuple[dict[str, Any], list[Loss]]:
     if isinstance(resource.get("language"), str) and resource["language"].strip():
         language = language_code(resource["language"], language)
     carried: dict[str, Any] = {}
@@ -763,6 +907,7 @@ def _read_questionnaire(resource: dict[str, Any], language: str) -> tuple[dict[s
                 carried = value
     reader = _Reader(resource, language, carried)
     reader.pending_conditions = []
+    reader.fallback_texts = set()
     reader.walk(resource.get("item", []), None, "item")
     reader.conditions()
     losses = reader.losses
@@ -784,12 +929,16 @@ def _read_questionnaire(resource: dict[str, Any], language: str) -> tuple[dict[s
                 if key in extra and key not in group:
                     group[key] = extra[key]
     if not carried:
-        losses.append(loss("", N_("no Werkplaats extension: construct and scales are not in the source")))
+        losses.append(
+            loss("", N_("no Werkplaats extension: construct and scales are not in the source"))
+        )
     licence, citation = unknown_licence("FHIR Questionnaire")
     if isinstance(resource.get("copyright"), str) and resource["copyright"]:
         licence = {**licence, "statement": resource["copyright"][:5000]}
     identifier = slugify(str(resource.get("id") or resource.get("name") or "questionnaire"))
-    title = _text_of(resource.get("title"), resource.get("_title"), language, reader.languages) or {language: identifier}
+    title = _text_of(resource.get("title"), resource.get("_title"), language, reader.languages) or {
+        language: identifier
+    }
     data: dict[str, Any] = {
         "format": "werkplaats.instrument/1",
         "id": identifier,
@@ -810,7 +959,13 @@ def _read_questionnaire(resource: dict[str, Any], language: str) -> tuple[dict[s
         if key in carried:
             data[key] = carried[key]
     if not carried:
-        losses.append(loss("", N_("licence and citation are not in the source; placeholders were set")))
+        losses.append(
+            loss("", N_("licence and citation are not in the source; placeholders were set"))
+        )
+    if data["kind"] != "questionnaire":
+        for item in reader.items:
+            if item["id"] in reader.fallback_texts:
+                item.pop("text", None)
     if not data["version"]:
         data["version"] = imported_version(data)
     return data, losses
@@ -855,7 +1010,7 @@ def questionnaire_response(
         if value is None or value == "" or value == []:
             continue
         values = value if isinstance(value, list) else [value]
-        answer = []
+        answer: list[dict[str, Any]] = []
         for v in values:
             option = item.option(v) if item.is_choice else None
             if option is not None:

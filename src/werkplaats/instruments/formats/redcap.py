@@ -109,9 +109,7 @@ TERM = re.compile(
     r"^\[([A-Za-z0-9_][A-Za-z0-9_./-]*)\]$|^\((-?\d+(?:\.\d+)?)-\[([A-Za-z0-9_][A-Za-z0-9_./-]*)\]\)$"
 )
 DATE_TYPES = {"date_ymd", "date_dmy", "date_mdy"}
-DATETIME_TYPES = {
-    f"datetime{s}_{o}" for s in ("", "_seconds") for o in ("ymd", "dmy", "mdy")
-}
+DATETIME_TYPES = {f"datetime{s}_{o}" for s in ("", "_seconds") for o in ("ymd", "dmy", "mdy")}
 TIME_TYPES = {"time", "time_hh_mm_ss", "time_mm_ss"}
 NUMBER_TYPES = {
     "number",
@@ -119,7 +117,10 @@ NUMBER_TYPES = {
     *{f"number_{n}dp" for n in range(1, 5)},
     *{f"number_{n}dp_comma_decimal" for n in range(1, 5)},
 }
-YESNO = [{"value": 1, "label": {"en": "Yes", "nl": "Ja"}}, {"value": 0, "label": {"en": "No", "nl": "Nee"}}]
+YESNO = [
+    {"value": 1, "label": {"en": "Yes", "nl": "Ja"}},
+    {"value": 0, "label": {"en": "No", "nl": "Nee"}},
+]
 TRUEFALSE = [
     {"value": 1, "label": {"en": "True", "nl": "Waar"}},
     {"value": 0, "label": {"en": "False", "nl": "Onwaar"}},
@@ -169,9 +170,7 @@ def read(content: bytes, language: str = "nl") -> ImportResult:
     record_field: dict[str, Any] | None = None
     seen: set[str] = set()
     for n, row in enumerate(rows[1:], start=2):
-        record = {
-            c: (_unguard(row[i]).strip() if i < len(row) else "") for c, i in index.items()
-        }
+        record = {c: (_unguard(row[i]).strip() if i < len(row) else "") for c, i in index.items()}
         for column, _keys in HEADER_KEYS:
             record.setdefault(column, "")
         raw_name = record[FIELD]
@@ -185,9 +184,13 @@ def read(content: bytes, language: str = "nl") -> ImportResult:
             losses.append(loss(name, N_("a second field of this name; the row is left out"), n))
             continue
         seen.add(name)
-        if record_field is None:
-            record_field = {"id": name, "label": text_of(record[LABEL], language) or {language: name}}
-            if record[TYPE].lower() != "text" or record[BRANCHING] or record[VALIDATION]:
+        if record_field is None and not forms and record[TYPE].strip().lower() == "text":
+            # REDCap's first field is the record identifier, always a text field
+            record_field = {
+                "id": name,
+                "label": text_of(record[LABEL], language) or {language: name},
+            }
+            if record[BRANCHING] or record[VALIDATION]:
                 losses.append(
                     loss(
                         name,
@@ -225,11 +228,25 @@ def _choices(
         if not sep:
             label = code
         if not code:
-            losses.append(loss(name, N_("a choice without a code is left out: %(part)s"), row, part=repr(part.strip())))
+            losses.append(
+                loss(
+                    name,
+                    N_("a choice without a code is left out: %(part)s"),
+                    row,
+                    part=repr(part.strip()),
+                )
+            )
             continue
         value = option_code(code)
         if str(value) in seen:
-            losses.append(loss(name, N_("choice code %(code)s appears twice; the second is left out"), row, code=code))
+            losses.append(
+                loss(
+                    name,
+                    N_("choice code %(code)s appears twice; the second is left out"),
+                    row,
+                    code=code,
+                )
+            )
             continue
         seen.add(str(value))
         options.append({"value": value, "label": {language: label.strip()[:2000] or code}})
@@ -264,17 +281,32 @@ def _validation(item: dict[str, Any], r: Mapping[str, str], losses: list[Loss], 
     elif vtype in ("email", "phone", "alpha_only", "zipcode", "postalcode_nl", "signature"):
         if vtype not in ("email", "phone"):
             losses.append(
-                loss(r[FIELD], N_("validation %(type)s is kept for export but not checked"), row, type=vtype)
+                loss(
+                    r[FIELD],
+                    N_("validation %(type)s is kept for export but not checked"),
+                    row,
+                    type=vtype,
+                )
             )
     else:
         losses.append(
-            loss(r[FIELD], N_("validation %(type)s is kept for export but not checked"), row, type=vtype)
+            loss(
+                r[FIELD],
+                N_("validation %(type)s is kept for export but not checked"),
+                row,
+                type=vtype,
+            )
         )
     for key in ("min", "max"):
-        bound = validation.get(key)
-        if isinstance(bound, str) and bound.lower() in ("today", "now"):
+        limit = validation.get(key)
+        if isinstance(limit, str) and limit.lower() in ("today", "now"):
             losses.append(
-                loss(r[FIELD], N_("the bound %(bound)s is kept for export but not checked"), row, bound=bound)
+                loss(
+                    r[FIELD],
+                    N_("the bound %(bound)s is kept for export but not checked"),
+                    row,
+                    bound=limit,
+                )
             )
     item["validation"] = validation
 
@@ -295,7 +327,9 @@ def _read_form(
         if kind in ("radio", "dropdown", "checkbox"):
             options = _choices(r[CHOICES], name, n, losses, language)
             if not options:
-                losses.append(loss(name, N_("a %(kind)s field without choices is read as text"), n, kind=kind))
+                losses.append(
+                    loss(name, N_("a %(kind)s field without choices is read as text"), n, kind=kind)
+                )
                 item["type"] = "text"
             else:
                 item["type"] = "multiple" if kind == "checkbox" else "choice"
@@ -316,7 +350,9 @@ def _read_form(
             item["type"] = "slider"
             if r[CHOICES]:
                 item.setdefault("verbatim", {})["slider_labels"] = r[CHOICES][:4000]
-                losses.append(loss(name, N_("the slider's labels are kept for export but not shown"), n))
+                losses.append(
+                    loss(name, N_("the slider's labels are kept for export but not shown"), n)
+                )
             if r[VMIN] or r[VMAX]:
                 item["validation"] = {
                     k: float(v) if re.fullmatch(r"-?\d+(\.\d+)?", v) else v
@@ -330,14 +366,26 @@ def _read_form(
             calcs.append((n, r, item))
         elif kind == "file":
             item["type"] = "file"
-            losses.append(loss(name, N_("a file upload is kept as a declared item; Werkplaats does not collect files"), n))
+            losses.append(
+                loss(
+                    name,
+                    N_(
+                        "a file upload is kept as a declared item; Werkplaats does not collect files"
+                    ),
+                    n,
+                )
+            )
         elif kind == "sql":
             item["type"] = "display"
             item.setdefault("verbatim", {})["sql"] = r[CHOICES][:4000]
-            losses.append(loss(name, N_("an sql field is kept verbatim for export; its query is not run"), n))
+            losses.append(
+                loss(name, N_("an sql field is kept verbatim for export; its query is not run"), n)
+            )
         else:
             item["type"] = "text"
-            losses.append(loss(name, N_("unknown field type %(kind)s; read as text"), n, kind=repr(kind)))
+            losses.append(
+                loss(name, N_("unknown field type %(kind)s; read as text"), n, kind=repr(kind))
+            )
         if label:
             item["text"] = label
         elif item["type"] not in ("calculated", "display"):
@@ -355,17 +403,31 @@ def _read_form(
             item["identifier"] = True
         if r[MATRIX]:
             item["matrix"] = r[MATRIX][:100]
-        for column, key in ((ALIGNMENT, "alignment"), (QNUMBER, "question_number"), (RANKING, "matrix_ranking"), (ANNOTATION, "annotation")):
+        for column, key in (
+            (ALIGNMENT, "alignment"),
+            (QNUMBER, "question_number"),
+            (RANKING, "matrix_ranking"),
+            (ANNOTATION, "annotation"),
+        ):
             if r[column]:
                 item.setdefault("verbatim", {})[key] = r[column][:4000]
         if r[ANNOTATION] and "@" in r[ANNOTATION]:
             losses.append(
-                loss(name, N_("action tags in the annotation (%(tags)s) are kept for export but not applied"), n,
-                     tags=", ".join(sorted(set(re.findall(r"@[A-Z][A-Z0-9_-]*", r[ANNOTATION])))) or "@")
+                loss(
+                    name,
+                    N_(
+                        "action tags in the annotation (%(tags)s) are kept for export but not applied"
+                    ),
+                    n,
+                    tags=", ".join(sorted(set(re.findall(r"@[A-Z][A-Z0-9_-]*", r[ANNOTATION]))))
+                    or "@",
+                )
             )
         translate_expression(r[BRANCHING], "redcap", item, "relevant", losses, row=n, path=name)
         if item["type"] == "calculated":
-            translate_expression(r[CHOICES], "redcap", item, "calculation", losses, row=n, path=name)
+            translate_expression(
+                r[CHOICES], "redcap", item, "calculation", losses, row=n, path=name
+            )
             if "calculation" not in item and "calculation" not in item.get("verbatim", {}):
                 item["verbatim"] = {**item.get("verbatim", {}), "calculation": ""}
                 losses.append(loss(name, N_("a calc field without a calculation"), n))
@@ -373,26 +435,52 @@ def _read_form(
     by_id = {i["id"]: i for i in items}
     scales = []
     tables: dict[str, dict[str, float]] = {}
-    for _n, r, item in calcs:
+    for row_number, r, item in calcs:
         scale = _parse_calc(r, by_id, language, tables) if r[FIELD].startswith("score_") else None
         if scale is not None:
             scales.append(scale)
             items.remove(item)
+        elif r[FIELD].startswith("score_"):
+            losses.append(
+                loss(
+                    r[FIELD],
+                    N_(
+                        "this calculation is not a scale Werkplaats can score (sum or mean of items); kept as a calculated field"
+                    ),
+                    row_number,
+                )
+            )
     # items referred to in expressions but not in this form (another form) are reported
     ids = {i["id"] for i in items}
+    rows_by_id = {r[FIELD]: n for n, r in records}
     for n_item in items:
         for key in ("relevant", "calculation"):
             if key in n_item:
                 missing = expressions.references(expressions.parse(n_item[key])) - ids
                 if missing:
                     n_item.setdefault("verbatim", {})[key] = n_item.pop(key)
+                    scored = {f"score_{s['id']}" for s in scales}
+                    message = (
+                        N_(
+                            "%(attribute)s reads a scale score (%(fields)s), which is not an answer; kept verbatim, not applied"
+                        )
+                        if missing <= scored
+                        else N_(
+                            "%(attribute)s reads fields of another form (%(fields)s); kept verbatim, not applied"
+                        )
+                    )
                     losses.append(
-                        loss(n_item["id"], N_("%(attribute)s reads fields of another form (%(fields)s); kept verbatim, not applied"),
-                             attribute=key, fields=", ".join(sorted(missing)))
+                        loss(
+                            n_item["id"],
+                            message,
+                            rows_by_id.get(n_item["id"]),
+                            attribute=key,
+                            fields=", ".join(sorted(missing)),
+                        )
                     )
     licence, citation, placeholder = licence_placeholder("REDCap data dictionary", form)
     losses.append(placeholder)
-    identifier = slugify(form, "form")
+    identifier = slugify(form, "form").replace("_", "-")
     data: dict[str, Any] = {
         "format": "werkplaats.instrument/1",
         "id": identifier,
@@ -476,8 +564,12 @@ def _expression(
             return expressions.to_redcap(node)
         except expressions.ExpressionError as exc:
             losses.append(
-                loss(f"items[{item_index}].{key}", N_("REDCap cannot hold this %(attribute)s (%(reason)s); left out"),
-                     attribute=key, reason=str(exc))
+                loss(
+                    f"items[{item_index}].{key}",
+                    N_("REDCap cannot hold this %(attribute)s (%(reason)s); left out"),
+                    attribute=key,
+                    reason=str(exc),
+                )
             )
             return ""
     return verbatim.get(key, "")
@@ -502,11 +594,23 @@ def _validation_type(item: Item) -> str:
     given = str((item.validation or {}).get("type") or "")
     if given:
         return given
-    return {"integer": "integer", "decimal": "number", "date": "date_ymd", "datetime": "datetime_ymd", "time": "time"}.get(item.type, "")
+    return {
+        "integer": "integer",
+        "decimal": "number",
+        "date": "date_ymd",
+        "datetime": "datetime_ymd",
+        "time": "time",
+    }.get(item.type, "")
 
 
 def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa: C901
-    language = language if language in definition.languages else definition.languages[0] if definition.languages else language
+    language = (
+        language
+        if language in definition.languages
+        else definition.languages[0]
+        if definition.languages
+        else language
+    )
     losses = common_losses(definition, "REDCap", languages=1, keeps_scoring=False)
     d = definition.data
     form = field_name(definition.id)
@@ -514,20 +618,47 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
         losses.append(loss("id", N_("form name %(form)s (REDCap allows a-z, 0-9, _)"), form=form))
     record = d.get("record_field") or {"id": "record_id", "label": {"en": "Record ID"}}
     rows: list[dict[str, str]] = [
-        {FIELD: record["id"], FORM: form, TYPE: "text", LABEL: pick_text(record["label"], language, "en")}
+        {
+            FIELD: record["id"],
+            FORM: form,
+            TYPE: "text",
+            LABEL: pick_text(record["label"], language, "en"),
+        }
     ]
     if not d.get("record_field"):
-        losses.append(loss("record_id", N_("REDCap needs a record identifier as its first field; record_id was added")))
+        losses.append(
+            loss(
+                "record_id",
+                N_("REDCap needs a record identifier as its first field; record_id was added"),
+            )
+        )
     if d.get("groups"):
-        losses.append(loss("groups", N_("REDCap has no groups or repeats in a data dictionary; the grouping is left out")))
+        losses.append(
+            loss(
+                "groups",
+                N_(
+                    "REDCap has no groups or repeats in a data dictionary; the grouping is left out"
+                ),
+            )
+        )
     for i, item in enumerate(definition.items):
         name = field_name(item.id)
         if name != item.id:
-            losses.append(loss(f"items[{i}].id", N_("renamed to %(name)s (REDCap allows a-z, 0-9, _)"), name=name))
+            losses.append(
+                loss(
+                    f"items[{i}].id",
+                    N_("renamed to %(name)s (REDCap allows a-z, 0-9, _)"),
+                    name=name,
+                )
+            )
         raw = d["items"][i]
         verbatim = raw.get("verbatim") or {}
         first = definition.languages[0] if definition.languages else language
-        label = pick_text(item.text, language, first) or pick_text(item.name, language, first) or item.id
+        label = (
+            pick_text(item.text, language, first)
+            or pick_text(item.name, language, first)
+            or item.id
+        )
         row = {
             FIELD: name,
             FORM: form,
@@ -543,14 +674,20 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
             RANKING: verbatim.get("matrix_ranking", ""),
             ANNOTATION: verbatim.get("annotation", ""),
         }
-        if item.type in ("choice", "multiple") or (item.type == "yesno" and not _standard_yesno(item)):
+        if item.type in ("choice", "multiple") or (
+            item.type == "yesno" and not _standard_yesno(item)
+        ):
             if item.type == "yesno":
                 row[TYPE] = "radio"
-                losses.append(loss(item.id, N_("a yes/no item with its own codes is written as radio")))
-            row[CHOICES] = " | ".join(f"{o.value}, {pick_text(o.label, language, first)}" for o in item.options)
-            if any(o.score is not None and str(o.score) != str(o.value) for o in item.options) and not any(
-                item.id in s.items for s in definition.scales
-            ):
+                losses.append(
+                    loss(item.id, N_("a yes/no item with its own codes is written as radio"))
+                )
+            row[CHOICES] = " | ".join(
+                f"{o.value}, {pick_text(o.label, language, first)}" for o in item.options
+            )
+            if any(
+                o.score is not None and str(o.score) != str(o.value) for o in item.options
+            ) and not any(item.id in s.items for s in definition.scales):
                 losses.append(loss(item.id, N_("option scores apart from the codes are left out")))
         if item.type == "slider":
             row[CHOICES] = verbatim.get("slider_labels", "")
@@ -569,26 +706,49 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
         relevant = _expression(i, "relevant", item.relevant, verbatim, losses)
         row[BRANCHING] = relevant
         if item.required_when is not None:
-            losses.append(loss(item.id, N_("a condition on being required has no place in REDCap; left out")))
+            losses.append(
+                loss(item.id, N_("a condition on being required has no place in REDCap; left out"))
+            )
         if item.constraint is not None or "constraint" in verbatim:
-            losses.append(loss(item.id, N_("a constraint has no place in REDCap (only minimum and maximum); left out")))
+            losses.append(
+                loss(
+                    item.id,
+                    N_("a constraint has no place in REDCap (only minimum and maximum); left out"),
+                )
+            )
         if item.choice_filter is not None or "choice_filter" in verbatim:
             losses.append(loss(item.id, N_("a choice filter has no place in REDCap; left out")))
         if item.group and definition.group(item.group).relevant is not None:
-            losses.append(loss(item.id, N_("the condition of its group is not written to the field")))
+            losses.append(
+                loss(item.id, N_("the condition of its group is not written to the field"))
+            )
         rows.append(row)
     for s, scale in enumerate(definition.scales):
         if scale.method == "gas":
-            losses.append(loss(f"scales[{s}]", N_("a GAS T-score is computed from goals; %(target)s cannot"), target="REDCap"))
+            losses.append(
+                loss(
+                    f"scales[{s}]",
+                    N_("a GAS T-score is computed from goals; %(target)s cannot"),
+                    target="REDCap",
+                )
+            )
             continue
         terms = []
         for item_id in scale.items:
             item = definition.item(item_id)
             ref = f"[{field_name(item_id)}]"
             if item.recode is not None:
-                terms.append(recode_term(ref, {o.value: item.item_score(o.value) for o in item.options}, '""'))
+                terms.append(
+                    recode_term(
+                        ref, {o.value: item.item_score(o.value) for o in item.options}, '""'
+                    )
+                )
             elif item.is_choice and any(o.score is not None for o in item.options):
-                terms.append(recode_term(ref, {o.value: item.item_score(o.value) for o in item.options}, '""'))
+                terms.append(
+                    recode_term(
+                        ref, {o.value: item.item_score(o.value) for o in item.options}, '""'
+                    )
+                )
             elif item.reverse:
                 scores = [item.base_score(o) or 0 for o in item.options]
                 terms.append(f"({min(scores) + max(scores):g}-{ref})")

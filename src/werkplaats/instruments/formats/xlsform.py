@@ -103,9 +103,35 @@ def read(content: bytes, fmt: str, language: str = "nl") -> ImportResult:
         rows = getattr(workbook, sheet) or []
         if len(rows) > MAX_ROWS:
             raise FormatError(f"the sheet {sheet!r} has more than {MAX_ROWS} filled rows")
+    for sheet in ("survey", "choices", "settings"):
+        rows = getattr(workbook, sheet)
+        if rows:
+            setattr(workbook, sheet, [{k: _unguard(v) for k, v in r.items()} for r in rows])
     losses: list[Loss] = []
     survey = [dict(r) for r in workbook.survey]
     rows_of = {id(r): n for n, r in enumerate(survey, start=2)}
+    lists = {str(c.get("list_name") or "").strip() for c in workbook.choices or []}
+    for row in survey:
+        kind = str(row.get("type") or "").strip()
+        match = re.match(
+            r"^(select_one|select_multiple|select one|select all that apply|rank)\s+(\S+)", kind
+        )
+        if (
+            match
+            and match.group(2) not in lists
+            and not kind.endswith((".csv", ".xml", ".geojson"))
+        ):
+            losses.append(
+                loss(
+                    str(row.get("name") or ""),
+                    N_(
+                        "the choice list %(list)s is not in the choices sheet; the question is asked as text"
+                    ),
+                    rows_of[id(row)],
+                    list=match.group(2),
+                )
+            )
+            row["type"] = "text"
     result = None
     for _attempt in range(200):
         warnings: list[str] = []
@@ -116,11 +142,13 @@ def read(content: bytes, fmt: str, language: str = "nl") -> ImportResult:
         except PyXFormError as exc:
             message = str(exc)
             match = re.search(r"\[row\s*:\s*(\d+)\]", message)
-            sheet_match = re.search(r"'(choices|settings)' sheet|sheet '?(choices|settings)'?", message)
+            sheet_match = re.search(
+                r"'(choices|settings)' sheet|sheet '?(choices|settings)'?", message
+            )
             if match and not sheet_match:
-                row = int(match.group(1))
+                bad_row = int(match.group(1))
                 index = next(
-                    (k for k, r in enumerate(survey) if rows_of.get(id(r)) == row), None
+                    (k for k, r in enumerate(survey) if rows_of.get(id(r)) == bad_row), None
                 )
                 if index is None:
                     raise FormatError(f"the form cannot be read: {message[:300]}") from None
@@ -129,7 +157,7 @@ def read(content: bytes, fmt: str, language: str = "nl") -> ImportResult:
                     loss(
                         str(removed.get("name") or removed.get("type") or ""),
                         N_("left out: pyxform could not read this row (%(reason)s)"),
-                        row,
+                        bad_row,
                         reason=message[:300],
                     )
                 )
@@ -138,6 +166,13 @@ def read(content: bytes, fmt: str, language: str = "nl") -> ImportResult:
     if result is None:
         raise FormatError("the form cannot be read: too many rows were refused")
     return _from_json(result, survey, rows_of, losses, language)
+
+
+def _unguard(value: Any) -> Any:
+    """Undo the formula guard of a spreadsheet-safe CSV writer (``'=...`` -> ``=...``)."""
+    if isinstance(value, str) and re.match(r"^'[=+\-@\t\r]", value):
+        return value[1:]
+    return value
 
 
 def _lang_texts(value: Any, default: str, languages: list[str]) -> dict[str, str]:
@@ -196,7 +231,11 @@ class _Reader:
         if kind == "repeat":
             group["repeat"] = True
             self.losses.append(
-                loss(name, N_("a repeat is kept in the definition, but the forms ask its questions once"), row)
+                loss(
+                    name,
+                    N_("a repeat is kept in the definition, but the forms ask its questions once"),
+                    row,
+                )
             )
         if parent:
             group["parent"] = parent
@@ -204,7 +243,15 @@ class _Reader:
         if appearance:
             group["appearance"] = str(appearance)[:100]
         bind = child.get("bind") or {}
-        translate_expression(str(bind.get("relevant") or ""), "xlsform", group, "relevant", self.losses, row=row, path=name)
+        translate_expression(
+            str(bind.get("relevant") or ""),
+            "xlsform",
+            group,
+            "relevant",
+            self.losses,
+            row=row,
+            path=name,
+        )
         self.groups.append(group)
         self.walk(child.get("children") or [], name)
 
@@ -213,14 +260,30 @@ class _Reader:
     ) -> None:
         bind = child.get("bind") or {}
         if kind in META_TYPES or (kind == "calculate" and bind.get("jr:preload")):
-            self.losses.append(loss(name, N_("metadata (%(kind)s) is not collected by Werkplaats; left out"), row, kind=kind))
+            self.losses.append(
+                loss(
+                    name,
+                    N_("metadata (%(kind)s) is not collected by Werkplaats; left out"),
+                    row,
+                    kind=kind,
+                )
+            )
             return
         item: dict[str, Any] = {"id": name}
         mapped = TYPES.get(kind)
         if mapped is None:
             if kind in FILE_TYPES:
                 mapped = "file"
-                self.losses.append(loss(name, N_("a file upload (%(kind)s) is kept as a declared item; Werkplaats does not collect files"), row, kind=kind))
+                self.losses.append(
+                    loss(
+                        name,
+                        N_(
+                            "a file upload (%(kind)s) is kept as a declared item; Werkplaats does not collect files"
+                        ),
+                        row,
+                        kind=kind,
+                    )
+                )
             elif kind == "acknowledge":
                 mapped = "choice"
                 item["options"] = [{"value": "OK", "label": {self.default: "OK"}}]
@@ -238,7 +301,9 @@ class _Reader:
         elif mapped not in ("calculated",):
             item["text"] = {self.default: name}
             if mapped != "display":
-                self.losses.append(loss(name, N_("the question has no label; its name is shown instead"), row))
+                self.losses.append(
+                    loss(name, N_("the question has no label; its name is shown instead"), row)
+                )
         hint = self.texts(child.get("hint"))
         if hint:
             item["note"] = hint
@@ -247,7 +312,14 @@ class _Reader:
             for choice in child.get("choices") or []:
                 code = option_code(str(choice.get("name", "")))
                 if str(code) in seen or str(code) == "":
-                    self.losses.append(loss(name, N_("choice %(code)s appears twice or has no name; left out"), row, code=repr(code)))
+                    self.losses.append(
+                        loss(
+                            name,
+                            N_("choice %(code)s appears twice or has no name; left out"),
+                            row,
+                            code=repr(code),
+                        )
+                    )
                     continue
                 seen.add(str(code))
                 option: dict[str, Any] = {
@@ -257,21 +329,37 @@ class _Reader:
                 extra = {
                     str(k): str(v)[:200]
                     for k, v in choice.items()
-                    if k not in ("name", "label", "media", "_choice_itemset") and isinstance(v, str | int | float)
+                    if k not in ("name", "label", "media", "_choice_itemset")
+                    and isinstance(v, str | int | float)
                 }
                 if extra:
                     option["filter"] = extra
                 if choice.get("media"):
-                    self.losses.append(loss(name, N_("images or sounds of the choices are left out"), row))
+                    self.losses.append(
+                        loss(name, N_("images or sounds of the choices are left out"), row)
+                    )
                 options.append(option)
             if not options:
-                self.losses.append(loss(name, N_("a choice question without choices is asked as text"), row))
+                self.losses.append(
+                    loss(name, N_("a choice question without choices is asked as text"), row)
+                )
                 item["type"] = "text"
             else:
                 item["options"] = options
-                item["verbatim"] = {**item.get("verbatim", {}), "list_name": str(child.get("list_name") or child.get("itemset") or "")}
+                item["verbatim"] = {
+                    **item.get("verbatim", {}),
+                    "list_name": str(child.get("list_name") or child.get("itemset") or ""),
+                }
             if child.get("choice_filter"):
-                translate_expression(str(child["choice_filter"]), "xlsform", item, "choice_filter", self.losses, row=row, path=name)
+                translate_expression(
+                    str(child["choice_filter"]),
+                    "xlsform",
+                    item,
+                    "choice_filter",
+                    self.losses,
+                    row=row,
+                    path=name,
+                )
         appearance = (child.get("control") or {}).get("appearance")
         if mapped == "text" and appearance == "multiline":
             item["type"], appearance = "long_text", None
@@ -291,22 +379,52 @@ class _Reader:
         if required.lower() in TRUE:
             item["required"] = True
         elif required and required.lower() not in ("no", "false", "false()", "0"):
-            translate_expression(required, "xlsform", item, "required_when", self.losses, row=row, path=name)
-        translate_expression(str(bind.get("relevant") or ""), "xlsform", item, "relevant", self.losses, row=row, path=name)
-        translate_expression(str(bind.get("constraint") or ""), "xlsform", item, "constraint", self.losses, row=row, path=name)
+            translate_expression(
+                required, "xlsform", item, "required_when", self.losses, row=row, path=name
+            )
+        translate_expression(
+            str(bind.get("relevant") or ""),
+            "xlsform",
+            item,
+            "relevant",
+            self.losses,
+            row=row,
+            path=name,
+        )
+        translate_expression(
+            str(bind.get("constraint") or ""),
+            "xlsform",
+            item,
+            "constraint",
+            self.losses,
+            row=row,
+            path=name,
+        )
         message = self.texts(bind.get("jr:constraintMsg"))
         if message:
             item["constraint_message"] = message
         if bind.get("jr:requiredMsg"):
-            self.losses.append(loss(name, N_("the message for a required question is left out"), row))
+            self.losses.append(
+                loss(name, N_("the message for a required question is left out"), row)
+            )
         if child.get("default") not in (None, ""):
             item.setdefault("verbatim", {})["default"] = str(child["default"])[:4000]
-            self.losses.append(loss(name, N_("the default answer is kept for export but not filled in"), row))
+            self.losses.append(
+                loss(name, N_("the default answer is kept for export but not filled in"), row)
+            )
         if str(bind.get("readonly") or "").lower() in TRUE:
             item.setdefault("verbatim", {})["read_only"] = "yes"
             self.losses.append(loss(name, N_("read-only is kept for export but not applied"), row))
         if mapped == "calculated":
-            translate_expression(str(bind.get("calculate") or ""), "xlsform", item, "calculation", self.losses, row=row, path=name)
+            translate_expression(
+                str(bind.get("calculate") or ""),
+                "xlsform",
+                item,
+                "calculation",
+                self.losses,
+                row=row,
+                path=name,
+            )
             if "calculation" not in item and "calculation" not in item.get("verbatim", {}):
                 item.setdefault("verbatim", {})["calculation"] = ""
             self.calcs.append((item, child))
@@ -328,16 +446,34 @@ def _from_json(
     reader.walk(result.get("children") or [], None)
     losses += reader.losses
     items = reader.items
+    # a note named <item>_section just before <item> is that item's section header
+    for k in range(len(items) - 2, -1, -1):
+        note, following = items[k], items[k + 1]
+        if note.get("type") == "display" and note["id"] == f"{following['id']}_section":
+            following["section"] = note.get("text", {})
+            del items[k]
     by_id = {i["id"]: i for i in items}
     scales = []
     tables: dict[str, dict[str, float]] = {}
     for item, child in reader.calcs:
         if not item["id"].startswith("score_"):
             continue
-        scale = _parse_calculation(item, str((child.get("bind") or {}).get("calculate") or ""), by_id, tables)
+        scale = _parse_calculation(
+            item, str((child.get("bind") or {}).get("calculate") or ""), by_id, tables
+        )
         if scale is not None:
             scales.append(scale)
             items.remove(item)
+        else:
+            losses.append(
+                loss(
+                    item["id"],
+                    N_(
+                        "this calculation is not a scale Werkplaats can score (sum or mean of items); kept as a calculated field"
+                    ),
+                    rows.get(item["id"]),
+                )
+            )
     form_id = slugify(str(result.get("id_string") or result.get("name") or ""), "xlsform")
     licence, citation, placeholder = licence_placeholder("XLSForm", form_id)
     losses.append(placeholder)
@@ -356,7 +492,14 @@ def _from_json(
     }
     settings = {
         k: str(result[k])[:2000]
-        for k in ("id_string", "instance_name", "public_key", "submission_url", "style", "default_language")
+        for k in (
+            "id_string",
+            "instance_name",
+            "public_key",
+            "submission_url",
+            "style",
+            "default_language",
+        )
         if result.get(k)
     }
     if settings:
@@ -393,7 +536,11 @@ def _parse_calculation(
                 return None
         elif m := REVERSED.match(term):
             item_id = m.group(2)
-            if item_id not in items or items[item_id].get("recode") or not _scorable(items[item_id]):
+            if (
+                item_id not in items
+                or items[item_id].get("recode")
+                or not _scorable(items[item_id])
+            ):
                 return None
             values = [float(o["value"]) for o in items[item_id]["options"]]
             if float(m.group(1)) != min(values) + max(values):
@@ -432,7 +579,14 @@ def _x(node: Any, verbatim: dict[str, str], key: str, where: str, losses: list[L
     try:
         return expressions.to_xlsform(node)
     except expressions.ExpressionError as exc:
-        losses.append(loss(where, N_("XLSForm cannot hold this %(attribute)s (%(reason)s); left out"), attribute=key, reason=str(exc)))
+        losses.append(
+            loss(
+                where,
+                N_("XLSForm cannot hold this %(attribute)s (%(reason)s); left out"),
+                attribute=key,
+                reason=str(exc),
+            )
+        )
         return ""
 
 
@@ -462,9 +616,20 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
     languages = list(definition.languages) or ["nl"]
     texts = lambda kind: [_column(kind, lang) for lang in languages]  # noqa: E731
     header = [
-        "type", "name", *texts("label"), *texts("hint"), "required", "relevant",
-        "constraint", *texts("constraint_message"), "calculation", "choice_filter",
-        "appearance", "parameters", "default", "read_only",
+        "type",
+        "name",
+        *texts("label"),
+        *texts("hint"),
+        "required",
+        "relevant",
+        "constraint",
+        *texts("constraint_message"),
+        "calculation",
+        "choice_filter",
+        "appearance",
+        "parameters",
+        "default",
+        "read_only",
     ]
     survey: list[list[Any]] = [header]
     choices: list[list[Any]] = [["list_name", "name", *texts("label")]]
@@ -483,7 +648,7 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
         return [cells.get(h, "") for h in header]
 
     def close_to(target: str | None) -> None:
-        chain = []
+        chain: list[str] = []
         g = target
         while g:
             chain.insert(0, g)
@@ -519,10 +684,16 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
                 written_lists[list_name] = signature
                 for option in item.options:
                     choices.append(
-                        [list_name, option.value, *[option.label.get(lang, "") for lang in languages]]
+                        [
+                            list_name,
+                            option.value,
+                            *[option.label.get(lang, "") for lang in languages],
+                        ]
                         + [(option.filter or {}).get(k, "") for k in filter_columns]
                     )
-            if any(o.score is not None for o in item.options) and not any(item.id in s.items for s in definition.scales):
+            if any(o.score is not None for o in item.options) and not any(
+                item.id in s.items for s in definition.scales
+            ):
                 losses.append(loss(item.id, N_("option scores apart from the codes are left out")))
         kind = verbatim.get("type") or _type_of(item, list_name)
         if item.type == "long_text":
@@ -534,7 +705,9 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
         cells = {
             "type": kind if not verbatim.get("type") else verbatim["type"],
             "name": item.id,
-            "required": "yes" if item.required else _x(item.required_when, verbatim, "required_when", item.id, losses),
+            "required": "yes"
+            if item.required
+            else _x(item.required_when, verbatim, "required_when", item.id, losses),
             "relevant": _x(item.relevant, verbatim, "relevant", item.id, losses),
             "constraint": _x(item.constraint, verbatim, "constraint", item.id, losses),
             "calculation": _x(item.calculation, verbatim, "calculation", item.id, losses),
@@ -547,13 +720,24 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
             cells["type"] = "acknowledge"
         if item.type == "slider":
             v = item.validation or {}
-            parts = [f"start={v['min']:g}" if "min" in v else "", f"end={v['max']:g}" if "max" in v else "",
-                     f"step={verbatim['step']}" if "step" in verbatim else ""]
+            parts = [
+                f"start={v['min']:g}" if "min" in v else "",
+                f"end={v['max']:g}" if "max" in v else "",
+                f"step={verbatim['step']}" if "step" in verbatim else "",
+            ]
             cells["parameters"] = " ".join(p for p in parts if p)
-        elif item.validation and (item.validation.get("min") is not None or item.validation.get("max") is not None) and not item.constraint:
+        elif (
+            item.validation
+            and (item.validation.get("min") is not None or item.validation.get("max") is not None)
+            and not item.constraint
+        ):
             bounds = []
             low, high = item.validation.get("min"), item.validation.get("max")
-            quote = (lambda b: f"'{b}'") if item.type in ("date", "datetime", "time") else (lambda b: f"{b}")
+            quote = (
+                (lambda b: f"'{b}'")
+                if item.type in ("date", "datetime", "time")
+                else (lambda b: f"{b}")
+            )
             if low is not None:
                 bounds.append(f". >= {quote(low)}")
             if high is not None:
@@ -563,9 +747,10 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
         for lang in languages:
             cells[_column("label", lang)] = text.get(lang, "") if item.type != "calculated" else ""
             cells[_column("hint", lang)] = (item.note or {}).get(lang, "")
-            cells[_column("constraint_message", lang)] = (raw.get("constraint_message") or {}).get(lang, "")
+            cells[_column("constraint_message", lang)] = (raw.get("constraint_message") or {}).get(
+                lang, ""
+            )
         if item.section:
-            losses.append(loss(item.id, N_("the section header is written as a note before the question")))
             note = {"type": "note", "name": f"{item.id}_section"}
             for lang in languages:
                 note[_column("label", lang)] = item.section.get(lang, "")
@@ -573,19 +758,33 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
         if item.matrix:
             losses.append(loss(item.id, N_("the matrix group has no place in XLSForm; left out")))
         if item.validation and item.validation.get("type") in ("email", "phone"):
-            losses.append(loss(item.id, N_("validation %(type)s is left out"), type=item.validation["type"]))
+            losses.append(
+                loss(item.id, N_("validation %(type)s is left out"), type=item.validation["type"])
+            )
         survey.append(row(**cells))
     close_to(None)
     for s, scale in enumerate(definition.scales):
         if scale.method == "gas":
-            losses.append(loss(f"scales[{s}]", N_("a GAS T-score is computed from goals; %(target)s cannot"), target="XLSForm"))
+            losses.append(
+                loss(
+                    f"scales[{s}]",
+                    N_("a GAS T-score is computed from goals; %(target)s cannot"),
+                    target="XLSForm",
+                )
+            )
             continue
         terms = []
         for item_id in scale.items:
             item = definition.item(item_id)
             ref = "${" + item_id + "}"
-            if item.recode is not None or (item.is_choice and any(o.score is not None for o in item.options)):
-                terms.append(recode_term(ref, {o.value: item.item_score(o.value) for o in item.options}, "''"))
+            if item.recode is not None or (
+                item.is_choice and any(o.score is not None for o in item.options)
+            ):
+                terms.append(
+                    recode_term(
+                        ref, {o.value: item.item_score(o.value) for o in item.options}, "''"
+                    )
+                )
             elif item.reverse:
                 scores = [item.base_score(o) or 0 for o in item.options]
                 terms.append(f"({min(scores) + max(scores):g} - {ref})")
@@ -613,7 +812,9 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
         ],
     ]
     # columns nobody filled are left out: the file holds what the definition has
-    used = [c for c in range(len(header)) if c < 2 or any(r[c] not in ("", None) for r in survey[1:])]
+    used = [
+        c for c in range(len(header)) if c < 2 or any(r[c] not in ("", None) for r in survey[1:])
+    ]
     survey = [[r[c] for c in used] for r in survey]
     return {"survey": survey, "choices": choices, "settings": settings}, losses
 

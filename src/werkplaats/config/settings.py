@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "werkplaats.instruments",
     "werkplaats.measurements",
     "werkplaats.insight",
+    "werkplaats.portal",
     "werkplaats.demo",
 ]
 
@@ -151,6 +152,8 @@ SESSION_COOKIE_SECURE = env_bool("WERKPLAATS_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
+# A refused form says what happened and what to do, in the reader's language.
+CSRF_FAILURE_VIEW = "werkplaats.core.errors.csrf_failure"
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]

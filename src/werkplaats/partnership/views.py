@@ -7,8 +7,8 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.partnership import access
+from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role
 
 

@@ -12,16 +12,17 @@ comes out of ``read`` still has to pass :func:`werkplaats.stats.definition.parse
 from __future__ import annotations
 
 import csv
+import gettext
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
-from django.utils import translation
-from django.utils.translation import gettext
 
 from werkplaats.stats.definition import Definition, Problem, content_hash
 
@@ -41,6 +42,15 @@ class FormatError(ValueError):
             problems = [Problem("", problems)]
         self.problems = problems
         super().__init__("; ".join(str(p) for p in problems[:20]))
+
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+
+
+@cache
+def _catalogue(language: str) -> gettext.NullTranslations:
+    """The project's compiled catalogue (the one Django loads), read without Django."""
+    return gettext.translation("django", LOCALE, languages=[language], fallback=True)
 
 
 def N_(message: str) -> str:
@@ -63,19 +73,19 @@ class Loss:
     row: int | None = None
 
     def text(self, language: str = "en") -> str:
-        with translation.override(language):
-            message = gettext(self.what)
-            if self.params:
-                message = message % dict(self.params)
-            where = []
-            if self.row is not None:
-                where.append(gettext("row %(row)s") % {"row": self.row})
-            if self.path:
-                where.append(self.path)
+        translate = _catalogue(language.split("-")[0].lower()).gettext
+        message = translate(self.what)
+        if self.params:
+            message = message % dict(self.params)
+        where = []
+        if self.row is not None:
+            where.append(translate("row %(row)s") % {"row": self.row})
+        if self.path:
+            where.append(self.path)
         return f"{', '.join(where)}: {message}" if where else message
 
     def __str__(self) -> str:
-        return self.text(translation.get_language() or "en")
+        return self.text("en")
 
 
 def loss(path: str, what: str, row: int | None = None, **params: Any) -> Loss:
@@ -547,9 +557,3 @@ def licence_placeholder(source: str, where: str) -> tuple[dict[str, Any], str, L
         citation,
         loss(where, N_("licence and citation are not in the source; placeholders were set")),
     )
-
-
-def safe_sheet_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    from werkplaats.core.tabular import safe_row
-
-    return [safe_row(r) for r in rows]

@@ -9,6 +9,8 @@ werkplaats instruments export ID [--format F] [--version V] [-o FILE]
 werkplaats instruments load-library | list
 werkplaats report study ID [-o DIR] [--no-pdf]
 werkplaats import history DIR --organisation NAME [--dry-run]
+werkplaats import redcap --dictionary D.csv --records R.csv [--events E.csv] --organisation NAME [--dry-run]
+werkplaats import fhir FILE... --organisation NAME [--dry-run]
 werkplaats manage ARGS...      any Django management command
 """
 
@@ -122,6 +124,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
+    if args.what in ("redcap", "fhir"):
+        return _call("import_answers", args.what, *args.rest)
     return _call("import_history", *args.rest)
 
 
@@ -177,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("rest", nargs=argparse.REMAINDER)
     history.set_defaults(func=cmd_import)
+    for name, text in (
+        ("redcap", "a REDCap project's records: --dictionary D --records R [--events E]"),
+        ("fhir", "FHIR QuestionnaireResponses: FILE..."),
+    ):
+        answers = imp_sub.add_parser(name, help=text, add_help=False)
+        answers.add_argument("rest", nargs=argparse.REMAINDER)
+        answers.set_defaults(func=cmd_import)
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

@@ -352,15 +352,19 @@ def assessment_record(
 
 @transaction.atomic
 def assessments_record_bulk(
-    records: Sequence[AssessmentRecord], *, user: User | None = None
+    records: Sequence[AssessmentRecord],
+    *,
+    user: User | None = None,
+    versions: Mapping[int, InstrumentVersion] | None = None,
 ) -> list[Assessment]:
     """Write many assessments at once (bulk inserts; all or nothing).
 
     Every answer is checked against the exact version that is stored with it; the
-    version is the newest one the trajectory's organisation may use.
+    version is the newest one the trajectory's organisation may use, or the one given in
+    ``versions`` (instrument pk -> version) for an import of answers to a known version.
     """
     instruments = {i.slug: i for i in Instrument.objects.all()}
-    versions: dict[tuple[int, int], InstrumentVersion] = {}
+    chosen: dict[tuple[int, int], InstrumentVersion] = {}
     assessments: list[Assessment] = []
     answer_rows: list[list[tuple[str, object]]] = []
     now = timezone.now()
@@ -373,9 +377,10 @@ def assessments_record_bulk(
         if instrument is None:
             raise ValidationError(f"records[{n}]: unknown instrument {record.instrument!r}")
         key = (instrument.pk, record.trajectory.team.organisation_id)
-        if key not in versions:
-            versions[key] = current_version(instrument, record.trajectory)
-        version = versions[key]
+        if key not in chosen:
+            wanted = (versions or {}).get(instrument.pk)
+            chosen[key] = wanted or current_version(instrument, record.trajectory)
+        version = chosen[key]
         definition = version.parsed
         rows: list[tuple[str, object]] = []
         given = {k: v for k, v in record.answers.items() if v is not None}

@@ -403,13 +403,16 @@ def read_csv(text: str, what: str, max_rows: int = MAX_ROWS) -> list[list[str]]:
         delimiter = "\t"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
+    widths: list[int] = []  # cells per row before trailing empty ones are dropped
     try:
         for row in reader:
+            width = len(row)
             while row and not row[-1].strip():
                 row.pop()
             if not row:
                 continue
             rows.append(row)
+            widths.append(width)
             if len(rows) > max_rows:
                 raise FormatError(f"{what} has more than {max_rows} filled rows")
     except csv.Error as exc:
@@ -423,13 +426,13 @@ def read_csv(text: str, what: str, max_rows: int = MAX_ROWS) -> list[list[str]]:
             ]
         ) from None
     if text and not text.endswith(("\n", "\r")) and len(rows) > 1:
-        header, last = rows[0], rows[-1]
-        if 0 < len(last) < len(header) and len(rows[-2]) >= len(header):
+        header = rows[0]
+        if 0 < widths[-1] < widths[-2] and widths[-2] >= len(header):
             raise FormatError(
                 [
                     Problem(
                         f"line {reader.line_num}",
-                        f"{what} ends in the middle of a row ({len(last)} of "
+                        f"{what} ends in the middle of a row ({widths[-1]} of "
                         f"{len(header)} columns): the file was probably cut off; export it again",
                     )
                 ]

@@ -148,12 +148,17 @@ def read_codebook(data: bytes) -> tuple[list[Code], str]:
 def read_qdpx(
     data: bytes, *, offsets: Offsets = "auto", limits: Limits = DEFAULT_LIMITS
 ) -> Project:
-    """A .qdpx archive: project.qde (or Project.qde) plus the sources it points to."""
+    """A .qdpx archive: project.qde (or Project.qde) plus the sources it points to; or a
+    bare .qde (the XML alone), whose sources are then all missing. A source whose text is
+    not in the archive is left out with its codings and named in ``missing_sources``;
+    the codebook and the other sources are read."""
+    if not data.startswith(b"PK"):
+        return read_project(data, {}, offsets=offsets, missing="report")
     entries = read_zip(data, limits)
     found = find_entry(entries, "project.qde")
     if found is None:
         raise RefiQdaError(_("The archive has no project.qde file; it is not a REFI-QDA project."))
-    return read_project(found[1], entries, offsets=offsets)
+    return read_project(found[1], entries, offsets=offsets, missing="report")
 
 
 def _source_text(element: etree._Element, entries: dict[str, bytes]) -> str:
@@ -182,7 +187,11 @@ def _source_text(element: etree._Element, entries: dict[str, bytes]) -> str:
 
 
 def read_project(
-    data: bytes, entries: dict[str, bytes] | None = None, *, offsets: Offsets = "auto"
+    data: bytes,
+    entries: dict[str, bytes] | None = None,
+    *,
+    offsets: Offsets = "auto",
+    missing: Literal["refuse", "report"] = "refuse",
 ) -> Project:
     """A project.qde document; ``entries`` are the archive's other files (sources)."""
     entries = entries or {}
@@ -219,9 +228,22 @@ def read_project(
                 )
             )
     sources = root.find(f"{{{ns}}}Sources")
+    for kind in ("PDFSource", "PictureSource", "AudioSource", "VideoSource"):
+        for element in sources.findall(f"{{{ns}}}{kind}") if sources is not None else []:
+            selections = sum(1 for e in element.iter() if e.tag.endswith("Selection"))
+            project.media_sources.append(((element.get("name") or "?")[:200], kind, selections))
     n_selections = 0
     for element in sources.findall(f"{{{ns}}}TextSource") if sources is not None else []:
         name = (element.get("name") or "").strip()[:200] or "?"
+        path = element.get("plainTextPath") or ""
+        if (
+            missing == "report"
+            and element.find(f"{{{ns}}}PlainTextContent") is None
+            and path.startswith("internal://")
+            and find_entry(entries, f"sources/{path[11:]}", path[11:]) is None
+        ):
+            project.missing_sources.append(name)  # absent: reported; damaged: refused below
+            continue
         text = _source_text(element, entries)
         source = TextSource(
             guid=_guid(element.get("guid"), "source"),

@@ -332,3 +332,19 @@ def test_media_sources_are_reported_not_dropped_silently():
  page="1" firstX="0" firstY="0" secondX="1" secondY="1"/></PDFSource></Sources></Project>""".encode()
     project = read_qdpx(qde)
     assert project.media_sources == [("scan.pdf", "PDFSource", 1)]
+
+
+def test_atlas_ti_keeps_a_real_parent_code_whatever_its_place_in_the_list():
+    diet, coke = g(), g()
+    qdc = f"""<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="ATLAS.ti"><Codes>
+ <Code guid="{diet}" name="Coke::diet Coke" isCodable="true"/>
+ <Code guid="{coke}" name="Coke" isCodable="true" color="#ff0000"><Description>the drink</Description></Code>
+ <Code guid="{g()}" name="Tea::green" isCodable="true"/>
+</Codes></CodeBook>""".encode()
+    codes, _origin = read_codebook(qdc)
+    parent = next(c for c in codes if c.name == "Coke")
+    assert parent.guid == coke and parent.is_codable and parent.color == "#ff0000"
+    assert parent.description == "the drink"
+    assert [c.guid for c in parent.children] == [diet]
+    tea = next(c for c in codes if c.name == "Tea")
+    assert tea.is_codable is False and tea.children[0].name == "green"

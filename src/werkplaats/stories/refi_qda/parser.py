@@ -94,31 +94,52 @@ def _codes(parent: etree._Element, ns: str, depth: int = 0) -> list[Code]:
 
 
 def _unflatten(codes: list[Code]) -> list[Code]:
-    """Rebuild ``parent::child`` names (ATLAS.ti) into a hierarchy."""
+    """Rebuild ``parent::child`` names (ATLAS.ti) into a hierarchy.
+
+    A parent that is itself a code of the file (``Coke`` beside ``Coke::diet Coke``) stays
+    that code, with its guid, description, colour and codings, wherever it comes in the
+    list; only a parent the file does not have becomes a grouping code."""
     if any(c.children for c in codes) or not any(HIERARCHY_SEPARATOR in c.name for c in codes):
         return codes
     import uuid
 
+    def path_of(code: Code) -> tuple[str, ...]:
+        parts = tuple(p.strip() for p in code.name.split(HIERARCHY_SEPARATOR) if p.strip())
+        return parts or (code.name,)
+
+    real: dict[tuple[str, ...], Code] = {}
+    extra: list[Code] = []
+    for code in codes:
+        path = path_of(code)
+        if path in real:
+            extra.append(code)  # a second code of the same full name: kept, not nested
+        else:
+            real[path] = code
     by_path: dict[tuple[str, ...], Code] = {}
     roots: list[Code] = []
-    for code in codes:
-        path = tuple(p.strip() for p in code.name.split(HIERARCHY_SEPARATOR) if p.strip())
-        for depth in range(1, len(path) + 1):
-            prefix = path[:depth]
-            if prefix in by_path:
-                continue
-            if depth == len(path):
-                code.name = path[-1]
-                node = code
-            else:
-                node = Code(
-                    guid=str(uuid.uuid5(uuid.NAMESPACE_URL, "::".join(prefix))),
-                    name=prefix[-1],
-                    is_codable=False,
-                )
-            by_path[prefix] = node
-            (by_path[prefix[:-1]].children if depth > 1 else roots).append(node)
-    return roots
+
+    def node_for(prefix: tuple[str, ...]) -> Code:
+        if prefix in by_path:
+            return by_path[prefix]
+        if prefix in real:
+            node = real[prefix]
+            node.name = prefix[-1]
+        else:
+            node = Code(
+                guid=str(uuid.uuid5(uuid.NAMESPACE_URL, "::".join(prefix))),
+                name=prefix[-1],
+                is_codable=False,
+            )
+        by_path[prefix] = node
+        if len(prefix) > 1:
+            node_for(prefix[:-1]).children.append(node)
+        else:
+            roots.append(node)
+        return node
+
+    for path in real:
+        node_for(path)
+    return roots + extra
 
 
 def _check_codes(codes: list[Code]) -> None:

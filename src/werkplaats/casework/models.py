@@ -371,11 +371,6 @@ class NetworkMember(models.Model):
     support_given = models.JSONField(_("support to the client"), default=list, blank=True)
     support_received = models.JSONField(_("support from the client"), default=list, blank=True)
 
-    def support_labels(self) -> list[str]:
-        """The kinds of support this person gives, in words."""
-        names = dict(SUPPORT_KINDS)
-        return [str(names.get(kind, kind)) for kind in self.support_given]
-
     class Meta:
         ordering = ["closeness", "label"]
         constraints = [
@@ -387,6 +382,11 @@ class NetworkMember(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def support_labels(self) -> list[str]:
+        """The kinds of support this person gives, in words."""
+        names = dict(SUPPORT_KINDS)
+        return [str(names.get(kind, kind)) for kind in self.support_given]
 
     @property
     def reciprocal(self) -> bool:

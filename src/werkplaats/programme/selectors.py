@@ -69,3 +69,11 @@ def _phase_kinds() -> dict[int, dict[str, set[str]]]:
     from werkplaats.stories.selectors import study_phase_kinds
 
     return study_phase_kinds()
+
+
+def study_by_reference(reference: str | int) -> Study | None:
+    """A study named on a command line: by its id or its slug."""
+    text = str(reference).strip()
+    if text.isdigit():
+        return Study.objects.filter(pk=int(text)).first()
+    return Study.objects.filter(slug=text).first()

@@ -4,7 +4,7 @@
     python3 run.py demo      # build the demo workplace and serve it at http://127.0.0.1:8000
     python3 run.py test      # run the whole test suite (SQLite)
     python3 run.py test --postgres   # the suite against PostgreSQL at 127.0.0.1:5432
-    python3 run.py check     # lint (ruff) and types (mypy)
+    python3 run.py check     # lint (ruff), types (mypy), import contracts (import-linter)
     python3 run.py <werkplaats subcommand ...>
 
 The first call creates ``.venv`` and installs the pinned versions from
@@ -87,6 +87,24 @@ def run_tests(extra: list[str]) -> int:
     return _run([str(PYTHON), "-m", "pytest", *extra], env)
 
 
+def run_checks() -> int:
+    """Every check, each run even when an earlier one failed, so one run shows all problems."""
+    checks = [
+        ("ruff check", [str(BIN / "ruff"), "check", "src", "tests", "bench"], {}),
+        ("mypy", [str(BIN / "mypy"), "src"], {"WERKPLAATS_DEBUG": "1"}),
+        ("import-linter", [str(BIN / "lint-imports"), "--no-cache", "--no-logo"], {}),
+    ]
+    failed = []
+    for name, args, env in checks:
+        print(f"== {name}", flush=True)
+        if _run(args, env):
+            failed.append(name)
+    if failed:
+        print(f"FAILED: {', '.join(failed)}")
+        return 1
+    return 0
+
+
 def main(argv: list[str]) -> int:
     ensure_environment()
     if not argv:
@@ -96,9 +114,7 @@ def main(argv: list[str]) -> int:
     if command == "test":
         return run_tests(rest)
     if command == "check":
-        return _run([str(BIN / "ruff"), "check", "src", "tests", "bench"]) or _run(
-            [str(BIN / "mypy"), "src"], {"WERKPLAATS_DEBUG": "1"}
-        )
+        return run_checks()
     return _run([str(BIN / "werkplaats"), command, *rest])
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.casework.factories import GoalScoreFactory, TrajectoryFactory
 from werkplaats.casework.models import Method
-from werkplaats.measurements import selectors, services
+from werkplaats.measurements import charts, selectors, services
 from werkplaats.measurements.models import MeasurementPlan, MethodSchedule
 from werkplaats.measurements.schedule import add_months, plan_waves, wave_state
 
@@ -394,14 +394,14 @@ def test_score_charts_in_the_active_language_and_per_informant(world) -> None:
         ]
     )
     today = dt.date(2025, 2, 1)
-    every = selectors.score_charts(t, today)
+    every = charts.score_charts(t, today)
     pearlin = next(entry for entry, _svg in every if entry.instrument.slug == "pearlin-mastery")
     assert set(pearlin.series) == {"client", "professional"}
-    own = selectors.score_charts(t, today, informant="client")
+    own = charts.score_charts(t, today, informant="client")
     assert own and all(set(entry.series) == {"client"} for entry, _svg in own)
-    assert selectors.score_charts(None, today) == []
+    assert charts.score_charts(None, today) == []
     with translation.override("en"):
-        english = selectors.score_charts(t, today)[0][1]
+        english = charts.score_charts(t, today)[0][1]
     with translation.override("nl"):
-        dutch = selectors.score_charts(t, today)[0][1]
+        dutch = charts.score_charts(t, today)[0][1]
     assert english != dutch

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from werkplaats.casework.models import TargetGroup
-from werkplaats.programme.selectors import programme_map
+from werkplaats.portal.selectors import programme_map
 from werkplaats.stories import selectors, services
 from werkplaats.stories.models import JointDisplayCell, MemberCheckResponse, Source
 

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from werkplaats.casework.models import Client, Goal, Trajectory
+from werkplaats.casework.models import Client, ClientIdentity, Goal, Trajectory
 from werkplaats.core.audit import log_access
 from werkplaats.partnership.access import managed_team_ids, require_role
 from werkplaats.partnership.models import Role, User
@@ -65,6 +65,20 @@ def can_see_identity(user: User, client: Client) -> bool:
     if not user.has_role(*CASE_READERS):
         return False
     return visible_trajectories(user).filter(client=client).exists()
+
+
+def identity_for(user: User, client: Client, purpose: str) -> ClientIdentity | None:
+    """The client's identifying details (name, contact) if the user may see them, else None.
+
+    Every read is written to the access log with its purpose, so the log says why a name
+    was decrypted ("identifying details" on the trajectory page, ...).
+    """
+    if not can_see_identity(user, client):
+        return None
+    identity = ClientIdentity.objects.filter(client=client).first()
+    if identity is not None:
+        log_access(user, "view", identity, purpose)
+    return identity
 
 
 def own_client_record(user: User) -> Client:

@@ -6,7 +6,6 @@ app_name = "casework"
 
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
-    path("trajectories/<int:pk>/", views.trajectory_detail, name="trajectory"),
     path("trajectories/<int:pk>/edit/", views.trajectory_edit, name="trajectory_edit"),
     path("trajectories/<int:pk>/contacts/new/", views.contact_new, name="contact_new"),
     path("trajectories/<int:pk>/goals/new/", views.goal_new, name="goal_new"),
@@ -14,12 +13,4 @@ urlpatterns = [
     path("trajectories/<int:pk>/network/new/", views.network_member_new, name="network_member_new"),
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/score/", views.goal_score, name="goal_score"),
-]
-
-from werkplaats.casework import client_views, figures  # noqa: E402
-
-urlpatterns += [
-    path("me/", client_views.me, name="me"),
-    path("me/data/", client_views.me_data, name="me_data"),
-    path("figures/", figures.figures, name="figures"),
 ]

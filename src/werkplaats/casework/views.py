@@ -1,4 +1,8 @@
-"""Casework pages: thin views — parse, check access, call a service or selector, render."""
+"""Casework pages: thin views — parse, check access, call a service or selector, render.
+
+The trajectory page itself shows several domains (case, measurements) and lives in the
+portal; it keeps its URL name ``casework:trajectory``.
+"""
 
 from __future__ import annotations
 
@@ -21,12 +25,10 @@ from werkplaats.casework.forms import (
     NetworkMemberForm,
     TrajectoryForm,
 )
-from werkplaats.casework.models import ClientIdentity, Trajectory
-from werkplaats.casework.network_map import network_svg
-from werkplaats.core.audit import log_access, log_list_access
-from werkplaats.core.http import AuthenticatedHttpRequest
+from werkplaats.casework.models import Trajectory
+from werkplaats.core.audit import log_list_access
 from werkplaats.core.versioning import ConcurrentEditError
-from werkplaats.measurements.selectors import score_charts
+from werkplaats.partnership.http import AuthenticatedHttpRequest
 
 
 @login_required
@@ -38,37 +40,6 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     shown = list(rows[:500])
     log_list_access(request.user, Trajectory, f"caseload ({status}), {len(shown)} rows")
     return render(request, "casework/caseload.html", {"rows": shown, "status": status})
-
-
-@login_required
-def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    trajectory = access.access_trajectory_by_id(request.user, pk)
-    identity = None
-    if access.can_see_identity(request.user, trajectory.client):
-        identity = ClientIdentity.objects.filter(client=trajectory.client).first()
-        if identity is not None:
-            log_access(request.user, "view", identity, "identifying details")
-    goals = selectors.goal_rows(trajectory)
-    waves = selectors.network_waves(trajectory)
-    latest_wave = waves[-1] if waves else None
-    return render(
-        request,
-        "casework/trajectory_detail.html",
-        {
-            "trajectory": trajectory,
-            "identity": identity,
-            "goals": goals,
-            "gas": selectors.gas_summary(goals),
-            "contacts": selectors.recent_contacts(trajectory),
-            "dilemmas": trajectory.dilemmas.all()[:20],
-            "waves": waves,
-            "network_svg": network_svg(latest_wave.members, trajectory.client.pseudonym)
-            if latest_wave
-            else None,
-            "can_write": trajectory.lead_professional_id == request.user.pk,
-            "charts": score_charts(trajectory, timezone.localdate()),
-        },
-    )
 
 
 @login_required

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "werkplaats.instruments",
     "werkplaats.measurements",
     "werkplaats.insight",
+    "werkplaats.portal",
     "werkplaats.demo",
 ]
 

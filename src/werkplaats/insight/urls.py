@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
-from werkplaats.insight import views
+from werkplaats.insight import figures, views
 
 app_name = "insight"
 
@@ -16,3 +16,9 @@ urlpatterns = [
     path("organisations/<int:pk>/feedback/", views.organisation_feedback, name="organisation"),
     path("municipality/outcomes/", views.municipality, name="municipality"),
 ]
+
+# Mounted by config/urls.py at the site's root in the ``casework`` namespace, where the
+# policy figures page has always been (``casework:figures`` at /figures/).
+IN_NAMESPACE: dict[str, list[URLPattern]] = {
+    "casework": [path("figures/", figures.figures, name="figures")],
+}

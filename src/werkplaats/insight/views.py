@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.insight import access, feedback, selectors, services
 from werkplaats.insight.dataset import analysis_frame
 from werkplaats.insight.exports import FORMATS, export_bytes
 from werkplaats.insight.forms import CmoForm
 from werkplaats.insight.report import ReportError, build_report, render_html, render_pdf
+from werkplaats.partnership.http import AuthenticatedHttpRequest
 
 
 @login_required

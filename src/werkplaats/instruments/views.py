@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.i18n import current_language
 from werkplaats.instruments import access, formats, selectors, services
 from werkplaats.instruments.forms import ImportForm
+from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stats.scoring import DefinitionError
 
 

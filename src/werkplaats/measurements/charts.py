@@ -1,5 +1,7 @@
 """A chart per instrument over the waves, drawn as SVG on the server.
 
+The selectors return the scores as data; this module draws them (``score_charts``).
+
 One line per informant (client, professional, network member), each with its own
 colour and marker shape so that colour is never the only cue; a ring marks a score that
 differs reliably (Jacobson & Truax) from the informant's first score.
@@ -7,16 +9,16 @@ differs reliably (Jacobson & Truax) from the informant's first score.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from werkplaats.casework.models import Trajectory
+from werkplaats.core.i18n import current_language
+from werkplaats.measurements.selectors import InstrumentScores, instrument_scores
 from werkplaats.stats.scoring import pick_text
-
-if TYPE_CHECKING:  # selectors draws charts with this module: no import at run time
-    from werkplaats.measurements.selectors import InstrumentScores
 
 # Informants at the same wave sit a few pixels apart, so equal scores stay visible.
 NUDGE = {"client": -5.0, "professional": 0.0, "network_member": 5.0}
@@ -108,3 +110,24 @@ def scores_svg(entry: InstrumentScores, language: str) -> SafeString:
                 )
     parts.append("</svg>")
     return mark_safe("".join(parts))
+
+
+def score_charts(
+    trajectory: Trajectory | None, today: dt.date, *, informant: str | None = None
+) -> list[tuple[InstrumentScores, SafeString]]:
+    """Scores per instrument over the waves, each with its chart in the active language.
+
+    With ``informant`` (the client's own page) only that informant's series is kept, and
+    instruments they do not answer are left out.
+    """
+    if trajectory is None:
+        return []
+    language = current_language()
+    charts = []
+    for entry in instrument_scores(trajectory, today):
+        if informant is not None:
+            if informant not in entry.series:
+                continue
+            entry.series = {informant: entry.series[informant]}
+        charts.append((entry, scores_svg(entry, language)))
+    return charts

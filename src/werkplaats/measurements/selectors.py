@@ -9,12 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
-from django.utils.safestring import SafeString
 
 from werkplaats.casework.models import Goal, GoalScore, Trajectory
-from werkplaats.core.i18n import current_language
 from werkplaats.instruments.models import Instrument
-from werkplaats.measurements.charts import scores_svg
 from werkplaats.measurements.models import (
     Assessment,
     MeasurementPlan,
@@ -326,23 +323,3 @@ def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | No
         return None
     return InstrumentScores(instrument, definition, scale, {"professional": points})
 
-
-def score_charts(
-    trajectory: Trajectory | None, today: dt.date, *, informant: str | None = None
-) -> list[tuple[InstrumentScores, SafeString]]:
-    """Scores per instrument over the waves, each with its chart in the active language.
-
-    With ``informant`` (the client's own page) only that informant's series is kept, and
-    instruments they do not answer are left out.
-    """
-    if trajectory is None:
-        return []
-    language = current_language()
-    charts = []
-    for entry in instrument_scores(trajectory, today):
-        if informant is not None:
-            if informant not in entry.series:
-                continue
-            entry.series = {informant: entry.series[informant]}
-        charts.append((entry, scores_svg(entry, language)))
-    return charts

@@ -25,15 +25,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from werkplaats.casework import access as case_access
 from werkplaats.casework.models import Method
 from werkplaats.core.audit import log_access
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.i18n import current_language
 from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.instruments.formats import fhir, redcap
 from werkplaats.instruments.models import Instrument
-from werkplaats.measurements import access, selectors, services
+from werkplaats.measurements import access, charts, selectors, services
 from werkplaats.measurements.charts import informant_label
 from werkplaats.measurements.forms import MethodScheduleForm, PlanForm, StartForm
 from werkplaats.measurements.models import Assessment, Informant, MethodSchedule
+from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stats.scoring import pick_text, progress, score
 
 # ---------------------------------------------------------------- the professional's pages
@@ -52,7 +52,7 @@ def trajectory(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "trajectory": trajectory,
             "plan": view,
             "rows": rows,
-            "charts": selectors.score_charts(trajectory, today),
+            "charts": charts.score_charts(trajectory, today),
             "can_write": trajectory.lead_professional_id == request.user.pk,
         },
     )

@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.i18n import current_language
 from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.partnership import access, invitations, services
 from werkplaats.partnership.forms import ChoosePasswordForm, InviteForm, MemberForm, TeamForm
+from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role
 
 

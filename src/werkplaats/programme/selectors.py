@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.apps import apps
-
 from werkplaats.partnership.models import StakeholderKind
 from werkplaats.programme.models import Angle, Study, SubTheme
 
@@ -36,13 +34,19 @@ class MapRow:
         return [k for k, _label in StakeholderKind.choices if not self.kinds.get(k)]
 
 
-def programme_map() -> list[tuple[Angle, list[MapRow]]]:
-    """Angles × sub-themes × studies × participating stakeholder kinds, with the gaps."""
+def programme_map(
+    phase_kinds: dict[int, dict[str, set[str]]] | None = None,
+) -> list[tuple[Angle, list[MapRow]]]:
+    """Angles × sub-themes × studies × participating stakeholder kinds, with the gaps.
+
+    ``phase_kinds`` (study id → phase → stakeholder kinds) comes from the domains that
+    record who took part in a phase; the portal passes the stories' record.
+    """
     studies = Study.objects.prefetch_related("subthemes", "participations__organisation")
     rows: dict[int, MapRow] = {
         s.pk: MapRow(s) for s in SubTheme.objects.select_related("angle").order_by("position")
     }
-    phase_kinds = _phase_kinds()
+    phase_kinds = phase_kinds or {}
     for study in studies:
         by_phase = phase_kinds.get(study.pk, {})
         # ``kinds`` are the partner organisations named on the study; ``phase_kinds`` add
@@ -59,16 +63,6 @@ def programme_map() -> list[tuple[Angle, list[MapRow]]]:
     for angle in Angle.objects.order_by("position"):
         result.append((angle, [r for r in rows.values() if r.subtheme.angle_id == angle.pk]))
     return result
-
-
-def _phase_kinds() -> dict[int, dict[str, set[str]]]:
-    """Stakeholder kinds per study and phase, from the domains that record participation
-    (today: stories — dialogue sessions and coding rounds)."""
-    if not apps.is_installed("werkplaats.stories"):
-        return {}
-    from werkplaats.stories.selectors import study_phase_kinds
-
-    return study_phase_kinds()
 
 
 def study_by_reference(reference: str | int) -> Study | None:

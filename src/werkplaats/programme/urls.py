@@ -5,7 +5,6 @@ from werkplaats.programme import views
 app_name = "programme"
 
 urlpatterns = [
-    path("programme/", views.programme_map, name="map"),
     path("studies/<int:pk>/", views.study_detail, name="study"),
     path("studies/<int:pk>/data/", views.study_data, name="study_data"),
     path("me/consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),

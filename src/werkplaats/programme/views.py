@@ -1,4 +1,4 @@
-"""Programme pages: the map, studies, study data for its researchers, consent withdrawal."""
+"""Programme pages (the map is the portal's): studies, study data for its researchers, consent withdrawal."""
 
 from __future__ import annotations
 
@@ -11,20 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from werkplaats.core.audit import log_access
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.pseudonyms import study_pseudonym
-from werkplaats.partnership.models import StakeholderKind
-from werkplaats.programme import access, selectors, services
-
-
-@login_required
-def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # The map holds no personal data: every logged-in user may read it.
-    return render(
-        request,
-        "programme/map.html",
-        {"angles": selectors.programme_map(), "kinds": StakeholderKind.choices},
-    )
+from werkplaats.partnership.http import AuthenticatedHttpRequest
+from werkplaats.programme import access, services
 
 
 @login_required

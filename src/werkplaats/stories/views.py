@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.core.versioning import ConcurrentEditError
+from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role
 from werkplaats.stories import access, exchange, forms, selectors, services
 from werkplaats.stories.anonymise import propose_masks

@@ -246,7 +246,7 @@ def test_large_crossed_design_is_refused_clearly() -> None:
 
 def test_warm_start_reaches_the_same_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
     """Large designs start from a subsample fit; the optimum must not change."""
-    import werkplaats.stats.multilevel.model as model
+    import werkplaats.stats.multilevel.fit as model
 
     d = simulate_growth(100000, seed=5)
     warm = fit_lmm(GROWTH, d)
@@ -257,3 +257,39 @@ def test_warm_start_reaches_the_same_optimum(monkeypatch: pytest.MonkeyPatch) ->
     assert_allclose(warm.objective, cold.objective, rtol=1e-10)
     assert_allclose(warm.fixef, cold.fixef, rtol=1e-5)
     assert_allclose(warm.varcorr["vcov"], cold.varcorr["vcov"], rtol=1e-4)
+
+
+# -- infinite values and a constant response ----------------------------------------
+def test_infinite_predictor_is_refused_naming_column_and_rows(growth: pd.DataFrame) -> None:
+    from werkplaats.stats.multilevel import InfiniteValueError
+
+    d = growth.copy()
+    d.loc[[3, 8], "x"] = np.inf
+    with pytest.raises(InfiniteValueError, match=r"column 'x' contains infinite values in 2 row\(s\) \(rows 3, 8\)"):
+        fit_lmm(GROWTH, d)
+
+
+def test_infinite_random_slope_covariate_is_refused(growth: pd.DataFrame) -> None:
+    from werkplaats.stats.multilevel import InfiniteValueError
+
+    d = growth.copy()
+    d.loc[11, "time"] = -np.inf
+    with pytest.raises(InfiniteValueError, match=r"'time'.*rows 11\)"):
+        fit_lmm("y ~ x + (time | client)", d)
+
+
+def test_constant_response_says_y_has_no_variance(growth: pd.DataFrame) -> None:
+    from werkplaats.stats.multilevel import ConstantResponseError
+
+    with pytest.raises(ConstantResponseError, match="y has no variance"):
+        fit_lmm(GROWTH, growth.assign(y=3.0))
+
+
+def test_doctests_of_the_multilevel_modules_run() -> None:
+    import doctest
+    import importlib
+
+    for name in ("fit", "results", "formula", "optimize", "simulate"):
+        module = importlib.import_module(f"werkplaats.stats.multilevel.{name}")
+        result = doctest.testmod(module)
+        assert result.failed == 0, name

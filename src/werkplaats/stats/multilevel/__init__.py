@@ -11,9 +11,12 @@ summary.
 """
 
 from .errors import (
+    ConstantResponseError,
     DesignTooLargeError,
     EmptyDataError,
     FormulaError,
+    InfiniteValueError,
+    InvalidResponseError,
     MissingColumnError,
     MultilevelError,
     MultilevelWarning,
@@ -21,8 +24,9 @@ from .errors import (
     TooFewLevelsError,
     TooManyParametersError,
 )
+from .fit import fit_lmm
 from .formula import parse_formula
-from .model import LmmResult, fit_lmm
+from .results import LmmResult
 
 __all__ = [
     "fit_lmm",
@@ -36,5 +40,8 @@ __all__ = [
     "TooFewLevelsError",
     "TooManyParametersError",
     "DesignTooLargeError",
+    "InfiniteValueError",
+    "ConstantResponseError",
+    "InvalidResponseError",
     "MultilevelWarning",
 ]

@@ -16,6 +16,9 @@ __all__ = [
     "TooFewLevelsError",
     "TooManyParametersError",
     "DesignTooLargeError",
+    "InfiniteValueError",
+    "ConstantResponseError",
+    "InvalidResponseError",
     "MultilevelWarning",
 ]
 
@@ -50,6 +53,18 @@ class TooManyParametersError(MultilevelError):
 
 class DesignTooLargeError(MultilevelError):
     """The crossed part of the design is too large for the dense solver."""
+
+
+class InfiniteValueError(MultilevelError):
+    """A variable of the model contains an infinite value (the message names column and rows)."""
+
+
+class ConstantResponseError(MultilevelError):
+    """The response has no variance ("y has no variance")."""
+
+
+class InvalidResponseError(MultilevelError):
+    """The response does not fit the family (e.g. not 0/1 for binomial, negative counts)."""
 
 
 class MultilevelWarning(UserWarning):

@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from werkplaats.casework.models import Trajectory
-from werkplaats.core.http import AuthenticatedHttpRequest
 from werkplaats.partnership.access import policy_municipality_ids
+from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stats.sdc import THRESHOLD, round_to_base
 
 
@@ -36,4 +36,4 @@ def figures(request: AuthenticatedHttpRequest) -> HttpResponse:
         }
         for row in counts
     ]
-    return render(request, "casework/figures.html", {"rows": rows, "min_cell": THRESHOLD})
+    return render(request, "insight/figures.html", {"rows": rows, "min_cell": THRESHOLD})

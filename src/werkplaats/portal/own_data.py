@@ -1,10 +1,16 @@
-"""Everything stored about one client, for the client's own download (right of access)."""
+"""Everything stored about one client, for the client's own download (right of access).
+
+It spans casework (record, trajectories, goals, contacts, network), measurements (the
+questionnaires), programme (consents) and stories (the stories told), so it lives in the
+portal.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from werkplaats.casework.models import ALLIANCE_ITEMS, Client, Trajectory
+from werkplaats.stories.models import Source
 
 
 def own_data(client: Client) -> dict[str, Any]:
@@ -117,8 +123,6 @@ def _trajectory(t: Trajectory) -> dict[str, Any]:
 
 
 def _stories(client: Client) -> list[dict[str, Any]]:
-    from werkplaats.stories.models import Source
-
     return [
         {
             "title": s.title,

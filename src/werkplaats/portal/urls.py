@@ -1,0 +1,31 @@
+"""The portal's URLs.
+
+The pages that moved here from a domain app kept their path and their name in that app's
+namespace (``casework:trajectory``, ``casework:me``, ``casework:me_data``,
+``programme:map``), so links, bookmarks and the access matrix did not change:
+``config/urls.py`` mounts each list of ``IN_NAMESPACE`` into that namespace.
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import URLPattern, path
+from django.views.i18n import set_language
+
+from werkplaats.portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+IN_NAMESPACE: dict[str, list[URLPattern]] = {
+    "casework": [
+        path("trajectories/<int:pk>/", views.trajectory_detail, name="trajectory"),
+        path("me/", views.me, name="me"),
+        path("me/data/", views.me_data, name="me_data"),
+    ],
+    "programme": [
+        path("programme/", views.programme_map, name="map"),
+    ],
+}

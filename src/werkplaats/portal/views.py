@@ -1,0 +1,135 @@
+"""Pages that compose several domains: each domain app decides access and supplies data."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from werkplaats.casework import access as case_access
+from werkplaats.casework import selectors as case_selectors
+from werkplaats.casework.models import Method
+from werkplaats.casework.network_map import network_svg
+from werkplaats.core.audit import log_access
+from werkplaats.core.downloads import attachment
+from werkplaats.measurements import selectors as measurement_selectors
+from werkplaats.measurements.charts import score_charts
+from werkplaats.partnership.http import AuthenticatedHttpRequest
+from werkplaats.partnership.models import Membership, Role, StakeholderKind
+from werkplaats.portal import selectors
+from werkplaats.portal.own_data import own_data
+
+
+@login_required
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """One home page per role, each showing the way into what that role may do."""
+    memberships = Membership.objects.filter(user=request.user).select_related(
+        "organisation", "team"
+    )
+    roles = {m.role for m in memberships}
+    studies = request.user.studies.all() if "researcher" in roles else []
+    context: dict[str, object] = {"memberships": memberships, "roles": roles, "studies": studies}
+    if "professional" in roles:
+        context["due"] = measurement_selectors.due_list(request.user, timezone.localdate())
+    if "client" in roles:
+        context["questionnaires"] = measurement_selectors.open_client_assessments(request.user)
+    if "team_manager" in roles or "org_admin" in roles:
+        context["methods"] = Method.objects.all()[:50]
+    return render(request, "portal/home.html", context)
+
+
+@login_required
+def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The trajectory page: case, goals (GAS), network, contacts, dilemmas and score charts."""
+    trajectory = case_access.access_trajectory_by_id(request.user, pk)
+    identity = case_access.identity_for(request.user, trajectory.client, "identifying details")
+    goals = case_selectors.goal_rows(trajectory)
+    waves = case_selectors.network_waves(trajectory)
+    latest_wave = waves[-1] if waves else None
+    return render(
+        request,
+        "portal/trajectory_detail.html",
+        {
+            "trajectory": trajectory,
+            "identity": identity,
+            "goals": goals,
+            "gas": case_selectors.gas_summary(goals),
+            "contacts": case_selectors.recent_contacts(trajectory),
+            "dilemmas": trajectory.dilemmas.all()[:20],
+            "waves": waves,
+            "network_svg": network_svg(latest_wave.members, trajectory.client.pseudonym)
+            if latest_wave
+            else None,
+            "can_write": trajectory.lead_professional_id == request.user.pk,
+            "charts": score_charts(trajectory, timezone.localdate()),
+        },
+    )
+
+
+def _who_may_see(trajectories: list) -> list[dict[str, str]]:
+    people: list[dict[str, str]] = []
+    for t in trajectories:
+        people.append(
+            {
+                "who": t.lead_professional.get_full_name() or t.lead_professional.username,
+                "why": "lead",
+            }
+        )
+        for m in Membership.objects.filter(team=t.team, role=Role.TEAM_MANAGER).select_related(
+            "user"
+        ):
+            people.append({"who": m.user.get_full_name() or m.user.username, "why": "manager"})
+    return people
+
+
+@login_required
+def me(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The client's own page, in plain language: my goals, my network, my data, my consents."""
+    client = case_access.own_client_record(request.user)
+    trajectories = list(
+        client.trajectories.select_related("lead_professional", "team").order_by("-start")
+    )
+    current = trajectories[0] if trajectories else None
+    goals = case_selectors.goal_rows(current) if current else []
+    waves = case_selectors.network_waves(current) if current else []
+    consents = client.consents.select_related("study").order_by("-given_at")
+    return render(
+        request,
+        "portal/me.html",
+        {
+            "client": client,
+            "trajectory": current,
+            "goals": goals,
+            "waves": waves,
+            "network_svg": network_svg(waves[-1].members, "Ik") if waves else None,
+            "consents": consents,
+            "who_may_see": _who_may_see(trajectories),
+            "charts": score_charts(current, timezone.localdate(), informant="client"),
+        },
+    )
+
+
+@login_required
+def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Everything stored about the client, as one JSON file to download."""
+    client = case_access.own_client_record(request.user)
+    data = own_data(client)
+    log_access(request.user, "export", client, "own data download")
+    return attachment(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        f"mijn-gegevens-{client.pseudonym}.json",
+        "application/json",
+    )
+
+
+@login_required
+def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
+    # The map holds no personal data: every logged-in user may read it.
+    return render(
+        request,
+        "portal/programme_map.html",
+        {"angles": selectors.programme_map(), "kinds": StakeholderKind.choices},
+    )

@@ -1,7 +1,8 @@
 """The ``werkplaats`` command: a thin layer over Django's management commands.
 
 werkplaats demo [--clients N] [--seed S] [--no-serve] [--port P]
-werkplaats serve [--port P]
+werkplaats serve [--port P | --bind HOST:PORT] [--no-migrate]
+werkplaats worker              the background tasks and the schedule
 werkplaats migrate
 werkplaats setup FILE.yaml [--dry-run] [--language nl|en]
 werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
@@ -10,6 +11,7 @@ werkplaats instruments export ID [--format F] [--version V] [-o FILE]
 werkplaats instruments load-library | list
 werkplaats report study ID [-o DIR] [--no-pdf]
 werkplaats import history DIR --organisation NAME [--dry-run]
+werkplaats audit verify         check the access log's hash chain
 werkplaats manage ARGS...      any Django management command
 """
 
@@ -31,10 +33,17 @@ def _setup(*, debug_default: bool) -> None:
 
 
 def _serve(port: int) -> None:
+    """The development server with a task worker in the same process (the demo)."""
     from django.core.management import call_command
 
+    from werkplaats.operations import worker
+
+    consumer = worker.start_in_process()
     print(f"Serving at http://127.0.0.1:{port}/  (Ctrl+C stops)", flush=True)
-    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    try:
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    finally:
+        consumer.stop()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -43,8 +52,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         data_dir = Path(os.environ.get("WERKPLAATS_DATA_DIR", Path.cwd() / "var"))
         demo_db = data_dir / "demo.sqlite3"
         os.environ.setdefault("WERKPLAATS_SQLITE_PATH", str(demo_db))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{os.environ['WERKPLAATS_SQLITE_PATH']}{suffix}").unlink(missing_ok=True)
+        demo_path = Path(os.environ["WERKPLAATS_SQLITE_PATH"])
+        for path in (demo_path, demo_path.with_suffix(".tasks.sqlite3")):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
     _setup(debug_default=True)
     from django.core.management import call_command
 
@@ -62,10 +73,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
+    from django.conf import settings
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    _serve(args.port)
+    if not args.no_migrate:
+        call_command("migrate", verbosity=0)
+    if not settings.DEBUG:
+        # Hashed, compressed copies for WhiteNoise; only changed files are copied again.
+        call_command("collectstatic", interactive=False, verbosity=0)
+    from werkplaats.operations import web
+
+    bind = args.bind or (f"127.0.0.1:{args.port}" if args.port else None)
+    print(f"Serving at http://{bind or settings.WEB_SERVER['bind']}/  (Ctrl+C stops)", flush=True)
+    web.run(bind)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    from werkplaats.operations import worker
+
+    worker.run(workers=args.threads)
     return 0
 
 
@@ -134,6 +162,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     return _call("import_history", *args.rest)
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    return _call("audit_verify")
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
     from django.core.management import execute_from_command_line
@@ -153,9 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true")
     demo.add_argument("--port", type=int, default=8000)
     demo.set_defaults(func=cmd_demo)
-    serve = sub.add_parser("serve", help="serve the application")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = sub.add_parser("serve", help="serve the application (gunicorn, see docs/deploy.md)")
+    serve.add_argument("--port", type=int, help="serve on 127.0.0.1:PORT")
+    serve.add_argument("--bind", help="address to listen on (default WERKPLAATS_BIND)")
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not bring the schema up to date first (several web servers, one database)",
+    )
     serve.set_defaults(func=cmd_serve)
+    work = sub.add_parser("worker", help="run the background tasks and the schedule")
+    work.add_argument("--threads", type=int, help="tasks at once (default WERKPLAATS_WORKER_THREADS)")
+    work.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate
     )
@@ -193,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("rest", nargs=argparse.REMAINDER)
     history.set_defaults(func=cmd_import)
+    audit = sub.add_parser("audit", help="the access log: audit verify")
+    audit_sub = audit.add_subparsers(dest="what", required=True)
+    audit_sub.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit)
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

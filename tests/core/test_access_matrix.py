@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.measurements.factories import answer_all, expired_token, make_link, open_assessment
 from tests.personas import PERSONAS
+from werkplaats.core.pseudonyms import study_case_key
 
 ALL = {p: 200 for p in PERSONAS}
 STAFF = {p: 200 for p in PERSONAS if p not in {"klaas", "kim", "nina"}}
@@ -48,6 +49,7 @@ MATRIX = [
     Row("login", expect={p: 302 for p in PERSONAS}, anonymous=200),
     Row("logout", method="post", expect={p: 302 for p in PERSONAS}),
     Row("set_language", method="post", expect={p: 302 for p in PERSONAS}),
+    Row("healthz", expect=ANYONE, anonymous=200),
     Row("casework:caseload", expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200}),
     Row("casework:trajectory", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
     Row("casework:trajectory_edit", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
@@ -158,7 +160,7 @@ MATRIX = [
     Row("stories:dialogues", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
     Row(
         "stories:case",
-        lambda w: {"study": w.study_s.pk, "pk": w.trajectory_a.pk},
+        lambda w: {"study": w.study_s.pk, "case": study_case_key(w.study_s.pk, w.trajectory_a.pk)},
         {"rita": 200, "ruben": 404, "alice": 200, "bob": 404},
     ),
     Row("stories:round", lambda w: {"pk": w.round_a.pk}, ROUND_CODERS),

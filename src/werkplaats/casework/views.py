@@ -38,7 +38,12 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if status in {"open", "paused", "closed"}:
         rows = rows.filter(status=status)
     shown = list(rows[:500])
-    log_list_access(request.user, Trajectory, f"caseload ({status}), {len(shown)} rows")
+    log_list_access(
+        request.user,
+        Trajectory,
+        f"caseload ({status}), {len(shown)} rows",
+        clients=[row.client_id for row in shown],
+    )
     return render(request, "casework/caseload.html", {"rows": shown, "status": status})
 
 

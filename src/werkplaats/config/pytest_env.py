@@ -7,3 +7,4 @@ import os
 
 os.environ.setdefault("WERKPLAATS_DEBUG", "1")
 os.environ.setdefault("WERKPLAATS_SECURE_COOKIES", "0")
+os.environ.setdefault("WERKPLAATS_TASKS_IMMEDIATE", "1")

@@ -8,6 +8,7 @@ demo; without it, the secret key and the field-encryption key must be set.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,13 @@ else:
     # Kept apart from the secret key, so rotating that key (sessions, CSRF) does not
     # change every study's pseudonyms and break linking of exports over time.
     PSEUDONYM_KEY = env_str("WERKPLAATS_PSEUDONYM_KEY")
+# The access log's hash chain is keyed, so an entry cannot be rewritten with a fresh hash
+# by someone without the key. Without its own setting it is derived from the pseudonym key
+# (which, like this one, must not change over the life of the data).
+AUDIT_KEY = env_str("WERKPLAATS_AUDIT_KEY", "") or "audit-chain:" + PSEUDONYM_KEY
+# Set only behind a reverse proxy that writes this header (e.g. X-Forwarded-For): the
+# right-most address in it is then the client's. Without it the peer address is used.
+CLIENT_IP_HEADER = env_str("WERKPLAATS_CLIENT_IP_HEADER", "")
 if len(PSEUDONYM_KEY) < 32:
     raise ConfigurationError("WERKPLAATS_PSEUDONYM_KEY must be at least 32 characters long.")
 if len(SECRET_KEY) < 32:
@@ -50,6 +58,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # WhiteNoise serves the static files under the development server as well, so the
+    # demo and production serve them the same way.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
     "werkplaats.core",
@@ -62,10 +73,13 @@ INSTALLED_APPS = [
     "werkplaats.insight",
     "werkplaats.portal",
     "werkplaats.demo",
+    "werkplaats.operations",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "werkplaats.core.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "werkplaats.config.urls"
@@ -118,6 +133,36 @@ _test_db_name = env_str("WERKPLAATS_TEST_DB_NAME", "")
 if _test_db_name and str(_db["ENGINE"]).endswith("postgresql"):
     _db["TEST"] = {"NAME": _test_db_name}
 DATABASES = {"default": _db}
+
+# The task queue (Huey; docs/deploy.md says why). On the embedded SQLite default its queue
+# is a second SQLite file beside the database: no server to run. On PostgreSQL the queue
+# lives in the same database (its own huey_* tables), so any number of web servers and
+# workers share it. Tests run tasks at once, in the caller (WERKPLAATS_TASKS_IMMEDIATE).
+if _database_url:
+    _queue: dict[str, object] = {
+        "huey_class": "werkplaats.operations.storage.DatabaseHuey",
+        "database": _database_url.replace("postgres://", "postgresql://", 1),
+    }
+else:
+    _queue = {
+        "huey_class": "huey.SqliteHuey",
+        "filename": env_str(
+            "WERKPLAATS_TASKS_PATH", str(Path(str(_db["NAME"])).with_suffix(".tasks.sqlite3"))
+        ),
+        "timeout": 20,
+    }
+HUEY: dict[str, Any] = {
+    "name": "werkplaats",
+    "immediate": env_bool("WERKPLAATS_TASKS_IMMEDIATE", default=False),
+    "utc": True,
+    **_queue,
+    "consumer": {
+        "workers": env_int("WERKPLAATS_WORKER_THREADS", 2),
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+    },
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "partnership.User"
@@ -176,7 +221,56 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(env_str("WERKPLAATS_STATIC_ROOT", str(DATA_DIR / "static")))
+# Outside debug, `werkplaats serve` collects the files with content hashes in their names
+# (compressed beside them); WhiteNoise sends those with a far-future cache header, so a
+# new release is fetched because its names change. In debug the files come straight from
+# the source folders, unhashed, and a changed stylesheet shows on reload.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_MANIFEST_STRICT = False  # a file missing from the manifest is served unhashed
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600  # unhashed names; hashed ones get a year
+
+# The production web server (`werkplaats serve`, gunicorn).
+WEB_SERVER = {
+    "bind": env_str("WERKPLAATS_BIND", "127.0.0.1:8000"),
+    "workers": env_int("WERKPLAATS_WEB_WORKERS", 3),
+    "threads": env_int("WERKPLAATS_WEB_THREADS", 4),
+    "timeout": env_int("WERKPLAATS_WEB_TIMEOUT", 120),
+    "graceful_timeout": env_int("WERKPLAATS_WEB_GRACEFUL_TIMEOUT", 30),
+    "max_requests": env_int("WERKPLAATS_WEB_MAX_REQUESTS", 2000),
+}
+
+# Behind a reverse proxy: the header that says the original request was HTTPS, and the
+# header that carries the client's address (login throttling counts per address). Set
+# them only when the proxy always sets (and overwrites) those headers.
+_proxy_ssl_header = env_str("WERKPLAATS_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
+        "https",
+    )
+_client_ip_header = env_str("WERKPLAATS_CLIENT_IP_HEADER", "")
+if _client_ip_header:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = (
+        "HTTP_" + _client_ip_header.upper().replace("-", "_"),
+        "REMOTE_ADDR",
+    )
+    AXES_IPWARE_PROXY_COUNT = env_int("WERKPLAATS_PROXY_COUNT", 1)
+CSRF_TRUSTED_ORIGINS = env_list("WERKPLAATS_CSRF_TRUSTED_ORIGINS", [])
+
+# /healthz calls the worker stale when it has not been heard from for this long.
+WERKPLAATS_WORKER_STALE_SECONDS = env_int("WERKPLAATS_WORKER_STALE_SECONDS", 300)
+# Finished task runs (and their errors) are kept this many days, then pruned nightly.
+WERKPLAATS_TASK_RUNS_DAYS = env_int("WERKPLAATS_TASK_RUNS_DAYS", 30)
 
 LOGGING = {
     "version": 1,

@@ -28,6 +28,7 @@ def _app(module: ModuleType) -> tuple[list[URLPattern | URLResolver], str]:
 
 urlpatterns = [
     path("", include(portal_urls.urlpatterns)),
+    path("", include("werkplaats.operations.urls")),
     path("", include("werkplaats.partnership.urls")),
     path("", include(_app(casework_urls))),
     path("", include(_app(programme_urls))),

@@ -1,34 +1,310 @@
-"""Logging reads and changes of personal data."""
+"""The access log (NEN 7513): every read, change, export and refusal of personal data.
+
+Each entry records who (user, role, organisation — kept when the user is deleted), on
+whose behalf, which clients (one row per client, for lists and exports too), what
+(view, change, create, export, denied), which object, when, from where (IP address and a
+hash of the session) and the outcome. Entries form a hash chain keyed with
+``settings.AUDIT_KEY``: :func:`verify` (``werkplaats audit verify``) reports every entry
+that was altered, inserted or deleted.
+
+The request's address and session come from :class:`AuditMiddleware`, so services that
+log need only the user.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.http import Http404, HttpRequest, HttpResponse
 
-from werkplaats.core.models import AccessLog
+from werkplaats.core.models import AccessLog, AccessLogClient, AccessLogHead
+
+
+@dataclass(frozen=True)
+class _Where:
+    ip: str | None
+    session: str
+    method: str
+
+
+_where: contextvars.ContextVar[_Where | None] = contextvars.ContextVar("audit_where", default=None)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: the trusted proxy's header when one is configured, else the peer.
+
+    ``WERKPLAATS_CLIENT_IP_HEADER`` (e.g. ``X-Forwarded-For``) is set only when a reverse
+    proxy that overwrites or appends that header stands in front; then the right-most
+    address is the one the proxy saw. Without the setting the header is ignored, so a
+    client cannot choose its own address.
+    """
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    if header:
+        meta_key = "HTTP_" + header.upper().replace("-", "_")
+        value = request.META.get(meta_key, "")
+        if value:
+            return value.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _session_hash(request: HttpRequest) -> str:
+    session = getattr(request, "session", None)
+    key = getattr(session, "session_key", None) if session is not None else None
+    if not key:
+        return ""
+    return hashlib.sha256(f"session:{key}".encode()).hexdigest()[:16]
+
+
+class AuditMiddleware:
+    """Gives the log the request's address and session; logs refusals raised by views."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _where.set(_Where(client_ip(request), "", request.method or "GET"))
+        try:
+            return self.get_response(request)
+        finally:
+            _where.reset(token)
+
+    def process_view(self, request: HttpRequest, *args: object) -> None:
+        # The session is known only after the session middleware ran.
+        _where.set(_Where(client_ip(request), _session_hash(request), request.method or "GET"))
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, PermissionDenied | Http404):
+            match = request.resolver_match
+            log_denied(
+                getattr(request, "user", None),
+                match.view_name if match else "url",
+                ",".join(f"{k}={v}" for k, v in sorted(match.kwargs.items())) if match else "",
+                f"{request.method} {request.path}",
+            )
 
 
 def _actor(user: Any) -> Any:
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def log_list_access(user: Any, model: type[models.Model], detail: str) -> None:
-    """Log that a list of rows (pseudonymous or not) was shown, with how many."""
-    AccessLog.objects.create(
-        user=_actor(user),
-        action=AccessLog.Action.VIEW,
-        object_type=model._meta.label_lower,
-        object_id="*",
-        detail=detail[:200],
+def _actor_fields(user: Any) -> dict[str, Any]:
+    if user is None:
+        return {"actor_id": None, "actor_name": "", "actor_role": "", "actor_organisation": ""}
+    memberships = list(
+        user.memberships.select_related("organisation", "team").order_by("role", "pk")
+    )
+    full = user.get_full_name()
+    return {
+        "actor_id": user.pk,
+        "actor_name": (f"{full} ({user.username})" if full else user.username)[:300],
+        "actor_role": ",".join(sorted({m.role for m in memberships}))[:200],
+        "actor_organisation": "; ".join(
+            sorted(
+                {
+                    f"{m.organisation.name} / {m.team.name}" if m.team else m.organisation.name
+                    for m in memberships
+                }
+            )
+        )[:300],
+    }
+
+
+def _clients_of(obj: models.Model) -> list[int]:
+    """The client(s) an object belongs to, following the usual links (none for other data)."""
+    if obj._meta.label_lower == "casework.client":
+        return [int(obj.pk)]
+    for attr in ("client_id", "teller_client_id"):
+        value = getattr(obj, attr, None)
+        if value is not None:
+            return [int(value)]
+    for link in ("trajectory", "source", "document", "assessment", "goal", "snapshot", "check"):
+        field = next((f for f in obj._meta.fields if f.name == link), None)
+        if field is not None and getattr(obj, f"{link}_id", None) is not None:
+            return _clients_of(getattr(obj, link))
+    return []
+
+
+def _digest(entry: AccessLog, client_ids: list[int]) -> str:
+    content = [
+        entry.seq,
+        entry.at.astimezone(UTC).isoformat(),
+        entry.actor_id,
+        entry.actor_name,
+        entry.actor_role,
+        entry.actor_organisation,
+        entry.on_behalf_of,
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        entry.detail,
+        entry.client_count,
+        entry.ip,
+        entry.session,
+        entry.outcome,
+        client_ids,
+        entry.prev_hash,
+    ]
+    message = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    return hmac.new(settings.AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def record(
+    user: Any,
+    action: str,
+    object_type: str,
+    object_id: str,
+    *,
+    detail: str = "",
+    clients: Iterable[int] = (),
+    on_behalf_of: str = "",
+    outcome: str = AccessLog.Outcome.OK,
+) -> AccessLog:
+    """Append one entry to the chain (serialised by a lock on the chain's head)."""
+    actor = _actor(user)
+    where = _where.get() or _Where(None, "", "")
+    if action == AccessLog.Action.CHANGE and where.method in {"GET", "HEAD"}:
+        # Opening an edit form shows the data; only a submitted form changes it.
+        action = AccessLog.Action.VIEW
+        detail = f"edit form {detail}".strip()
+    client_ids = sorted({int(c) for c in clients})
+    fields = _actor_fields(actor)
+    with transaction.atomic():
+        head, _created = AccessLogHead.objects.select_for_update().get_or_create(pk=1)
+        entry = AccessLog(
+            seq=head.seq + 1,
+            user=actor,
+            **fields,
+            on_behalf_of=on_behalf_of[:300],
+            action=action,
+            object_type=object_type[:60],
+            object_id=object_id[:100],
+            detail=detail[:200],
+            client_count=len(client_ids),
+            ip=where.ip,
+            session=where.session,
+            outcome=outcome,
+            prev_hash=head.hash,
+        )
+        entry.hash = _digest(entry, client_ids)
+        entry.save()
+        AccessLogClient.objects.bulk_create(
+            [AccessLogClient(entry=entry, client_id=c) for c in client_ids], batch_size=2000
+        )
+        head.seq = entry.seq
+        head.hash = entry.hash
+        head.save(update_fields=["seq", "hash"])
+    return entry
+
+
+def log_access(
+    user: Any,
+    action: str,
+    obj: models.Model,
+    detail: str = "",
+    *,
+    clients: Iterable[int] | None = None,
+    on_behalf_of: str = "",
+) -> AccessLog:
+    """Log one read or change of ``obj``; its client is found from the object's links."""
+    return record(
+        user,
+        action,
+        obj._meta.label_lower,
+        str(obj.pk),
+        detail=detail,
+        clients=_clients_of(obj) if clients is None else clients,
+        on_behalf_of=on_behalf_of,
     )
 
 
-def log_access(user: Any, action: str, obj: models.Model, detail: str = "") -> None:
-    AccessLog.objects.create(
-        user=_actor(user),
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        detail=detail[:200],
+def log_list_access(
+    user: Any, model: type[models.Model], detail: str, *, clients: Iterable[int]
+) -> AccessLog:
+    """Log that a list was shown, naming every client in it."""
+    return record(
+        user,
+        AccessLog.Action.VIEW,
+        model._meta.label_lower,
+        "list",
+        detail=detail,
+        clients=clients,
     )
+
+
+def log_denied(user: Any, what: str, object_id: str, detail: str = "") -> AccessLog:
+    """Log a refused attempt (a 403, or a 404 for an object outside the user's reach)."""
+    return record(
+        user,
+        AccessLog.Action.DENIED,
+        what,
+        object_id,
+        detail=detail,
+        outcome=AccessLog.Outcome.DENIED,
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.what}"
+
+
+def verify(batch_size: int = 2000) -> list[Problem]:
+    """Check the whole chain: every entry's hash, every link, no gaps, the head."""
+    problems: list[Problem] = []
+    expected_prev = ""
+    expected_seq = 1
+    last_seq = 0
+    after = 0
+    while True:
+        chunk = list(AccessLog.objects.filter(seq__gt=after).order_by("seq")[:batch_size])
+        if not chunk:
+            break
+        clients_by_entry: dict[int, list[int]] = {}
+        for entry_id, client_id in AccessLogClient.objects.filter(
+            entry_id__in=[e.pk for e in chunk]
+        ).values_list("entry_id", "client_id"):
+            clients_by_entry.setdefault(entry_id, []).append(client_id)
+        for entry in chunk:
+            if entry.seq != expected_seq:
+                problems.append(
+                    Problem(entry.seq, f"entries {expected_seq}-{entry.seq - 1} are missing")
+                )
+            if entry.prev_hash != expected_prev:
+                problems.append(Problem(entry.seq, "does not follow the entry before it"))
+            digest = _digest(entry, sorted(clients_by_entry.get(entry.pk, [])))
+            if not hmac.compare_digest(digest, entry.hash):
+                problems.append(Problem(entry.seq, "its content was changed after it was written"))
+            expected_prev = entry.hash
+            expected_seq = entry.seq + 1
+            last_seq = entry.seq
+        after = chunk[-1].seq
+    head = AccessLogHead.objects.filter(pk=1).first()
+    head_seq = head.seq if head else 0
+    head_hash = head.hash if head else ""
+    if head_seq != last_seq or head_hash != expected_prev:
+        problems.append(
+            Problem(head_seq, f"the chain ends at entry {last_seq}, its head says {head_seq}")
+        )
+    return problems
+
+
+def accesses_of_client(client_id: int, *, exclude_user_id: int | None = None) -> list[AccessLog]:
+    """Every entry that touched this client's data, newest first (for 'who looked')."""
+    entries = AccessLog.objects.filter(clients__client_id=client_id).order_by("-seq")
+    if exclude_user_id is not None:
+        entries = entries.exclude(actor_id=exclude_user_id)
+    return list(entries[:1000])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.core.i18n import pick
@@ -35,27 +36,99 @@ class VersionedModel(models.Model):
         abstract = True
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """The access log is never edited or pruned through the ORM."""
+
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("The access log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The access log is append-only.")
+
+
 class AccessLog(models.Model):
-    """Append-only record of every read or change of personal data."""
+    """Append-only record of every read, change, export and refusal of personal data.
+
+    The fields follow NEN 7513: who (``actor_*``, kept when the user is deleted), on whose
+    behalf, which clients (``AccessLogClient``, one row per client, also for lists and
+    exports), what (``action`` on ``object_type``/``object_id``), when, from where (IP
+    address and a hash of the session) and the outcome. Each entry carries a keyed hash
+    over its content and the previous entry's hash: ``werkplaats audit verify`` finds an
+    altered, inserted or deleted entry.
+    """
 
     class Action(models.TextChoices):
         VIEW = "view", _("viewed")
         CHANGE = "change", _("changed")
         CREATE = "create", _("created")
         EXPORT = "export", _("exported")
+        DENIED = "denied", _("was refused")
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    class Outcome(models.TextChoices):
+        OK = "ok", _("allowed")
+        DENIED = "denied", _("refused")
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # A convenience link for queries; the hash covers actor_id and actor_name, which
+    # stay when the user is deleted (the link then becomes empty).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    actor_id = models.PositiveBigIntegerField(null=True)
+    actor_name = models.CharField(max_length=300, blank=True)
+    actor_role = models.CharField(max_length=200, blank=True)
+    actor_organisation = models.CharField(max_length=300, blank=True)
+    on_behalf_of = models.CharField(max_length=300, blank=True)
     action = models.CharField(max_length=10, choices=Action.choices)
     object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=100)
     detail = models.CharField(max_length=200, blank=True)
+    client_count = models.PositiveIntegerField(default=0)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    session = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-seq"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type}#{self.object_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise TypeError("The access log is append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError("The access log is append-only.")
+
+
+class AccessLogClient(models.Model):
+    """One client whose data an access-log entry touched (no foreign key: kept forever)."""
+
+    entry = models.ForeignKey(AccessLog, on_delete=models.DO_NOTHING, related_name="clients")
+    client_id = models.PositiveBigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "client_id"], name="accesslog_client_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: client {self.client_id}"
+
+
+class AccessLogHead(models.Model):
+    """The end of the hash chain: one row, locked while an entry is appended."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.hash}"

@@ -22,7 +22,7 @@ from werkplaats.partnership.access import (
     require_role,
 )
 from werkplaats.partnership.models import Municipality, Organisation, Role, Team, User
-from werkplaats.programme.access import access_study_data_by_id
+from werkplaats.programme.access import access_study_data_by_id, consenting_clients
 from werkplaats.programme.models import Study
 
 
@@ -31,7 +31,14 @@ def access_study_report(
 ) -> Study:
     """The study's pseudonymised analyses are for the researchers on it; the read is logged."""
     study = access_study_data_by_id(user, study_id)
-    log_access(user, action, study, what)
+    log_access(
+        user,
+        action,
+        study,
+        what,
+        clients=consenting_clients(study).values_list("pk", flat=True),
+        on_behalf_of=f"study: {study.title}",
+    )
     return study
 
 

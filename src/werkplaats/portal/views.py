@@ -21,6 +21,7 @@ from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role, StakeholderKind
 from werkplaats.portal import selectors
 from werkplaats.portal.own_data import own_data
+from werkplaats.portal.who_looked import who_looked
 
 
 @login_required
@@ -107,6 +108,7 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
             "network_svg": network_svg(waves[-1].members, "Ik") if waves else None,
             "consents": consents,
             "who_may_see": _who_may_see(trajectories),
+            "who_looked": who_looked(client)[:50],
             "charts": score_charts(current, timezone.localdate(), informant="client"),
         },
     )
@@ -116,8 +118,11 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
 def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything stored about the client, as one JSON file to download."""
     client = case_access.own_client_record(request.user)
-    data = own_data(client)
     log_access(request.user, "export", client, "own data download")
+    data = own_data(client)
+    data["who_looked_at_my_file"] = [
+        {**row, "when": row["when"].isoformat()} for row in who_looked(client)
+    ]
     return attachment(
         json.dumps(data, ensure_ascii=False, indent=2),
         f"mijn-gegevens-{client.pseudonym}.json",

@@ -35,6 +35,7 @@ def study_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Pseudonymised overview of the consenting clients, for the study's researchers."""
     study = access.access_study_data_by_id(request.user, pk)
     clients = access.consenting_clients(study).select_related("neighbourhood__municipality")
+    shown = list(clients[:1000])
     rows = [
         {
             "key": study_pseudonym(study.pk, c.pk),
@@ -42,9 +43,16 @@ def study_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "municipality": c.neighbourhood.municipality.name if c.neighbourhood else "",
             "n_trajectories": c.trajectories.count(),
         }
-        for c in clients[:1000]
+        for c in shown
     ]
-    log_access(request.user, "view", study, f"pseudonymised data, {len(rows)} clients")
+    log_access(
+        request.user,
+        "view",
+        study,
+        f"pseudonymised data, {len(rows)} clients",
+        clients=[c.pk for c in shown],
+        on_behalf_of=f"study: {study.title}",
+    )
     return render(request, "programme/study_data.html", {"study": study, "rows": rows})
 
 

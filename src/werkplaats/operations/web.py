@@ -1,0 +1,59 @@
+"""The production web server: gunicorn running the WSGI application, with its workers,
+threads and timeouts from the settings (``WEB_SERVER``, see docs/deploy.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class WerkplaatsServer(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from django.core.wsgi import get_wsgi_application  # what config/wsgi.py serves
+
+        return get_wsgi_application()
+
+
+def server_options(bind: str | None = None) -> dict[str, Any]:
+    from django.conf import settings
+
+    conf: dict[str, Any] = dict(settings.WEB_SERVER)
+    if bind:
+        conf["bind"] = bind
+    return {
+        "bind": [conf["bind"]],
+        "workers": conf["workers"],
+        "threads": conf["threads"],
+        "worker_class": "gthread" if conf["threads"] > 1 else "sync",
+        "timeout": conf["timeout"],
+        "graceful_timeout": conf["graceful_timeout"],
+        "max_requests": conf["max_requests"],
+        "max_requests_jitter": max(conf["max_requests"] // 10, 0),
+        # The application is loaded once, before the workers fork: they share its
+        # memory, and a broken configuration stops the server at once instead of
+        # in every worker.
+        "preload_app": True,
+        "accesslog": "-",
+        "errorlog": "-",
+        "proc_name": "werkplaats",
+        # gunicorn's control socket sits at one fixed path per user: two servers on one
+        # machine would fight over it, and systemd restarts need no socket.
+        "control_socket_disable": True,
+    }
+
+
+def run(bind: str | None = None) -> None:
+    from django.db import connections
+
+    connections.close_all()  # no connection opened before the fork may be shared
+    WerkplaatsServer(server_options(bind)).run()

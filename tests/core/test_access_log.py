@@ -1,0 +1,165 @@
+"""The access log to NEN 7513: fields, lists naming every client, refusals, the hash chain."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from werkplaats.core.audit import verify
+from werkplaats.core.models import AccessLog, AccessLogClient
+
+
+def _login(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client(REMOTE_ADDR="192.0.2.7")
+    client.force_login(user)
+    return client
+
+
+def _newest(**filters) -> AccessLog:  # type: ignore[no-untyped-def]
+    return AccessLog.objects.filter(**filters).order_by("-seq").first()
+
+
+def test_an_entry_says_who_for_whom_which_client_where_and_the_outcome(world):
+    _login(world.carol).get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
+    entry = _newest(user=world.carol, object_type="casework.trajectory")
+    assert entry.action == "view" and entry.outcome == "ok"
+    assert entry.actor_name and "team_manager" in entry.actor_role
+    assert world.trajectory_a.team.organisation.name in entry.actor_organisation
+    assert entry.ip == "192.0.2.7"
+    assert len(entry.session) == 16
+    assert list(entry.clients.values_list("client_id", flat=True)) == [world.client_a.pk]
+
+
+def test_a_list_names_every_client_in_it(world):
+    _login(world.alice).get(reverse("casework:caseload"))
+    entry = _newest(user=world.alice, object_type="casework.trajectory", object_id="list")
+    assert entry.object_id != "*"
+    assert world.client_a.pk in set(entry.clients.values_list("client_id", flat=True))
+    assert entry.client_count == entry.clients.count()
+
+
+def test_a_study_export_names_every_consenting_client(world):
+    response = _login(world.rita).get(
+        reverse("insight:study_export", kwargs={"pk": world.study_s.pk, "fmt": "csv"})
+    )
+    assert response.status_code == 200
+    entry = _newest(user=world.rita, action="export")
+    assert world.client_a.pk in set(entry.clients.values_list("client_id", flat=True))
+    assert world.study_s.title in entry.on_behalf_of
+
+
+def test_a_refused_attempt_is_logged(world):
+    response = _login(world.bob).get(
+        reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk})
+    )
+    assert response.status_code == 404
+    entry = _newest(user=world.bob)
+    assert entry.action == "denied" and entry.outcome == "denied"
+    assert "casework:trajectory" in entry.object_type
+    assert str(world.trajectory_a.pk) in entry.object_id
+
+
+def test_opening_an_edit_form_is_a_view_and_saving_it_a_change(world):
+    url = reverse("casework:trajectory_edit", kwargs={"pk": world.trajectory_a.pk})
+    _login(world.alice).get(url)
+    entry = _newest(user=world.alice, object_type="casework.trajectory")
+    assert entry.action == "view"
+
+
+def test_deleting_a_user_keeps_their_name_on_their_entries(world):
+    _login(world.carol).get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
+    name = world.carol.username
+    world.carol.delete()
+    entry = AccessLog.objects.filter(actor_name__contains=name).order_by("-seq").first()
+    assert entry is not None and entry.user_id is None
+    assert verify() == []
+
+
+def test_the_log_cannot_be_edited_through_the_application(world):
+    _login(world.carol).get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
+    entry = _newest(user=world.carol)
+    entry.detail = "nothing to see"
+    with pytest.raises(TypeError):
+        entry.save()
+    with pytest.raises(TypeError):
+        AccessLog.objects.filter(pk=entry.pk).delete()
+    with pytest.raises(TypeError):
+        AccessLog.objects.filter(pk=entry.pk).update(detail="x")
+
+
+def _three_entries(world) -> list[AccessLog]:  # type: ignore[no-untyped-def]
+    client = _login(world.alice)
+    for _ in range(3):
+        client.get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
+    return list(AccessLog.objects.order_by("seq"))
+
+
+def test_audit_verify_passes_on_an_untouched_log(world, capsys):
+    _three_entries(world)
+    call_command("audit_verify")
+    assert "intact" in capsys.readouterr().out
+
+
+def test_audit_verify_finds_an_altered_row(world):
+    entries = _three_entries(world)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_accesslog SET detail = %s WHERE id = %s", ["edited", entries[1].pk]
+        )
+    problems = verify()
+    assert [p.seq for p in problems] == [entries[1].seq]
+    with pytest.raises(CommandError):
+        call_command("audit_verify")
+
+
+def test_audit_verify_finds_a_changed_client_list(world):
+    _three_entries(world)
+    entry = AccessLog.objects.filter(client_count__gt=0).order_by("seq").first()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_accesslogclient WHERE entry_id = %s", [entry.pk])
+    assert [p.seq for p in verify()] == [entry.seq]
+
+
+def test_audit_verify_finds_a_deleted_row(world):
+    entries = _three_entries(world)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_accesslogclient WHERE entry_id = %s", [entries[1].pk])
+        cursor.execute("DELETE FROM core_accesslog WHERE id = %s", [entries[1].pk])
+    problems = verify()
+    assert problems and problems[0].seq == entries[2].seq
+    assert "missing" in str(problems[0])
+
+
+def test_audit_verify_finds_a_deleted_last_row(world):
+    entries = _three_entries(world)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_accesslogclient WHERE entry_id = %s", [entries[-1].pk])
+        cursor.execute("DELETE FROM core_accesslog WHERE id = %s", [entries[-1].pk])
+    assert verify()
+
+
+def test_the_client_sees_who_looked_at_their_file(world):
+    _login(world.carol).get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
+    page = _login(world.klaas).get(reverse("casework:me")).content.decode()
+    assert "Wie heeft mijn dossier bekeken" in page
+    carol = world.carol.get_full_name() or world.carol.username
+    assert carol in page
+    assert "bekeek uw dossier" in page
+    download = _login(world.klaas).get(reverse("casework:me_data"))
+    rows = json.loads(download.content)["who_looked_at_my_file"]
+    assert any(row["who"] == carol and row["role"] for row in rows)
+    # The client's own reads are not listed as someone else's look.
+    assert all(row["who"] != (world.klaas.get_full_name() or world.klaas.username) for row in rows)
+
+
+def test_every_entry_names_its_clients_when_the_object_has_one(world):
+    _login(world.alice).get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
+    identity = _newest(user=world.alice, object_type="casework.clientidentity")
+    assert identity is not None
+    assert AccessLogClient.objects.filter(entry=identity, client_id=world.client_a.pk).exists()

@@ -1,0 +1,44 @@
+"""Static files: WhiteNoise serves them under the development server and in production,
+where `serve` collects hashed, compressed copies that may be cached for a year."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.django_db
+def test_the_development_server_path_serves_the_stylesheet(client):
+    response = client.get("/static/werkplaats.css")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)
+
+
+def test_production_collects_hashed_compressed_files(tmp_path):
+    env = {
+        **os.environ,
+        "WERKPLAATS_DEBUG": "0",
+        "WERKPLAATS_SECRET_KEY": "s" * 40,
+        "WERKPLAATS_FIELD_KEY": "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
+        "WERKPLAATS_PSEUDONYM_KEY": "p" * 40,
+        "WERKPLAATS_DATA_DIR": str(tmp_path),
+        "WERKPLAATS_STATIC_ROOT": str(tmp_path / "static"),
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "werkplaats.cli", "manage", "collectstatic", "--noinput", "-v0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["werkplaats.css"]
+    assert hashed != "werkplaats.css" and hashed.endswith(".css")
+    assert (tmp_path / "static" / (hashed + ".gz")).exists()
+    assert (tmp_path / "static" / (hashed + ".br")).exists()

@@ -24,8 +24,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["language"]):
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
-        translation.activate(options["language"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
         try:

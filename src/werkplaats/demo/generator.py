@@ -61,7 +61,14 @@ from werkplaats.partnership.models import (
     Team,
     User,
 )
-from werkplaats.programme.models import Consent, Focus, Study, StudyParticipation, SubTheme
+from werkplaats.programme.models import (
+    Consent,
+    Focus,
+    Study,
+    StudyParticipation,
+    SubTheme,
+    unique_study_slug,
+)
 
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
 BATCH = 2000  # rows per bulk_create batch (the partnership, studies)
@@ -620,6 +627,8 @@ class _Builder:
         studies = Study.objects.bulk_create(
             [
                 Study(
+                    slug=unique_study_slug(s["title"]),
+                    start=WINDOW_START,
                     title=s["title"],
                     question=s["question"],
                     design=s["design"],
@@ -1042,7 +1051,7 @@ class _Builder:
 
         The client answers at each wave with probability ``PEARLIN_RESPONSE`` (lower when
         the language at home is not Dutch), from ``PEARLIN_LATENT_SCALE`` × the latent
-        score through :func:`werkplaats.stats.scoring.simulate_answers`. The professional
+        score through :func:`werkplaats.demo.simulate.simulate_answers`. The professional
         rates the client at intake and at the last wave, from the same latent score but
         ``PEARLIN_PROFESSIONAL_FRAIL`` lower for frail elderly: a planted systematic
         discrepancy between informants. For ``PEARLIN_NETWORK`` of the clients with an

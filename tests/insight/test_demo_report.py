@@ -63,7 +63,7 @@ def folder(demo: Study, django_db_blocker, tmp_path_factory) -> Path:  # type: i
         call_command(
             "plan",
             "set",
-            "wat-werkt-voor-wie-empowerment-in-trajecten-van-kwetsbare-burgers",
+            demo.slug,
             str(DEMO_PLAN),
             stdout=out,
             language="en",

@@ -19,6 +19,7 @@ time is counted in years since the trajectory started.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -45,8 +46,9 @@ from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Answer, Assessment
 from werkplaats.partnership.models import Municipality, Organisation, Team
 from werkplaats.programme.models import Consent, Study
+from werkplaats.stats.definition import Scale
 from werkplaats.stats.gas import gas_t_score
-from werkplaats.stats.scoring import Scale, score
+from werkplaats.stats.scoring import score
 
 AGE_BANDS = [
     (0, 27, "18-26"),
@@ -539,7 +541,7 @@ def scores_for(trajectories: Any, instrument: str, scale: str) -> pd.DataFrame:
     )
     if a.empty:
         return a.assign(score=pd.Series(dtype=float), version="", instrument=instrument)
-    answers: dict[int, dict[str, int]] = defaultdict(dict)
+    answers: dict[int, dict[str, Any]] = defaultdict(dict)
     for aid, item, value in (
         Answer.objects.filter(
             assessment__trajectory__in=trajectories,
@@ -553,12 +555,14 @@ def scores_for(trajectories: Any, instrument: str, scale: str) -> pd.DataFrame:
     versions = {v.pk: v for v in InstrumentVersion.objects.filter(pk__in=set(a["version_id"]))}
     labels = {pk: f"{v.label} ({v.short_hash})" for pk, v in versions.items()}
     definitions = {pk: v.parsed for pk, v in versions.items()}
-    cache: dict[tuple[int, tuple[tuple[str, int], ...]], float | None] = {}
+    cache: dict[tuple[int, str], float | None] = {}
     values = []
     for aid, vid in zip(a["assessment_id"], a["version_id"], strict=True):
-        key = (vid, tuple(sorted(answers.get(aid, {}).items())))
+        given = answers.get(aid, {})
+        # answers are JSON (a list for a checkbox item): the pattern's key is its JSON text
+        key = (vid, json.dumps(given, sort_keys=True, default=str))
         if key not in cache:
-            scored = score(definitions[vid], dict(key[1]))
+            scored = score(definitions[vid], given)
             cache[key] = scored[scale].value if scale in scored else None
         values.append(cache[key])
     a["score"] = values
@@ -587,7 +591,7 @@ def outcome_info(study: Study, outcome: Outcome, version_ids: list[int]) -> Outc
     except KeyError:
         return OutcomeInfo(outcome.scale)
     from werkplaats.core.i18n import current_language
-    from werkplaats.stats.scoring import pick_text
+    from werkplaats.stats.definition import pick_text
 
     low, high = d.scale_range(s)
     norms = None

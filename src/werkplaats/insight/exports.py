@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from werkplaats.core.tabular import safe_frame
+
 Labels = dict[str, str]
 ValueLabels = dict[str, dict[int | float, str]]
 
@@ -91,7 +93,7 @@ def write_export(
         coded = {c: v for c, v in (values or {}).items() if c in frame.columns}
         named: dict[str, str | None] = {c: (labels or {}).get(c, c) for c in frame.columns}
         if fmt == "csv":
-            frame.to_csv(tmp, index=False)
+            safe_frame(frame).to_csv(tmp, index=False)
         elif fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         elif fmt == "sav":
@@ -127,7 +129,7 @@ def export_bytes(
     """One export as bytes, for a download."""
     if fmt == "csv":
         buf = io.StringIO()
-        frame.to_csv(buf, index=False)
+        safe_frame(frame).to_csv(buf, index=False)
         return buf.getvalue().encode("utf-8")
     if fmt == "codebook":
         return codebook(frame, labels, values).encode("utf-8")

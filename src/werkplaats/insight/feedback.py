@@ -94,6 +94,7 @@ def professional_progress(trajectory: Trajectory, today: dt.date) -> Progress:
             _("Mastery over time"),
             _("months since the start"),
             _("mastery (7-28)"),
+            y_range=(7, 28),
         )
     contacts = trajectory.contacts.order_by("date")
     for c in contacts:
@@ -106,6 +107,7 @@ def professional_progress(trajectory: Trajectory, today: dt.date) -> Progress:
             _("Alliance check over time"),
             _("months since the start"),
             _("alliance (1-5)"),
+            y_range=(1, 5),
         )
     view = measurement_selectors.plan_view(trajectory)
     p.overdue = [
@@ -275,9 +277,10 @@ def measures_of(organisation: Any) -> list[tuple[str, str, str, bool]]:
         .order_by("-pk")
         .first()
     )
-    if version is None or not version.parsed.scales:
+    primary = version.parsed.primary_scale if version is not None else None
+    if primary is None:
         return []
-    return [(top["instrument__slug"], version.parsed.primary_scale.id, "client", False)]
+    return [(top["instrument__slug"], primary.id, "client", False)]
 
 
 def main_groups(trajectories: Any) -> dict[int, str]:
@@ -293,7 +296,7 @@ def main_groups(trajectories: Any) -> dict[int, str]:
 def _scale_info(instrument: str, scale: str) -> tuple[str, str]:
     from werkplaats.core.i18n import current_language
     from werkplaats.instruments.models import InstrumentVersion
-    from werkplaats.stats.scoring import pick_text
+    from werkplaats.stats.definition import pick_text
 
     version = InstrumentVersion.objects.filter(instrument__slug=instrument).order_by("-pk").first()
     if version is None:
@@ -395,15 +398,20 @@ def outcomes_csv(name: str, measures: list[MeasureFeedback]) -> str:
     import csv
     import io
 
+    from werkplaats.core.tabular import safe_cell
+
     buf = io.StringIO()
     w = csv.writer(buf)
+    name = safe_cell(name)
     w.writerow(["unit", "instrument", "scale", "informant", "breakdown", "group", "n", "value"])
     for m in measures:
         w.writerow(
             [name, m.instrument, m.scale, m.informant, "mean change", "all", m.n, m.mean_change]
         )
         for g, n, v in m.by_group:
-            w.writerow([name, m.instrument, m.scale, m.informant, "mean change", g, n, v])
+            w.writerow(
+                [name, m.instrument, m.scale, m.informant, "mean change", safe_cell(g), n, v]
+            )
         for b, n, v in m.trend:
             w.writerow([name, m.instrument, m.scale, m.informant, "mean score at month", b, n, v])
     return buf.getvalue()

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from werkplaats.core.tabular import safe_frame
 from werkplaats.insight import svg
 from werkplaats.insight.analysis import Results, model_frame, run_analyses, significant
 from werkplaats.insight.dataset import (
@@ -591,7 +592,7 @@ def write_report(
         for fmt, (name, _mime) in FORMATS.items():
             write_export(model_data, fmt, exports / name, labels=labels, values=report.value_labels)
         items = report.items if report.items is not None else pd.DataFrame()
-        items.to_csv(exports / "items.csv", index=False)
+        safe_frame(items).to_csv(exports / "items.csv", index=False)
         digest = hashlib.sha256((exports / "analysis.csv").read_bytes()).hexdigest()
         report.specification["data_sha256"] = digest
         estimates_frame(report.results).to_csv(work / "estimates.csv", index=False)

@@ -23,7 +23,7 @@ from werkplaats.insight.plan import CatalogueEntry, InstrumentScales, OutcomeOpt
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Assessment
 from werkplaats.programme.models import Consent, Study
-from werkplaats.stats.scoring import parse_definition
+from werkplaats.stats.definition import parse_definition
 from werkplaats.stories.models import Segment, Source
 
 

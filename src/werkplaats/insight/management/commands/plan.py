@@ -1,6 +1,6 @@
 """werkplaats plan variables|set|show|lock STUDY: a study's analysis plan.
 
-STUDY is the study's id or the slug of its title (``wat-werkt-voor-wie``).
+STUDY is the study's id or its slug.
 """
 
 from __future__ import annotations
@@ -11,38 +11,26 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from werkplaats.insight import selectors, services
 from werkplaats.insight.plan import formula_preview
 from werkplaats.programme.models import Study
+from werkplaats.programme.selectors import study_by_reference
 
 
 def find_study(ref: str) -> Study:
-    """A study by id or by the slug of its title; a plain error when none or several."""
-    if ref.isdigit():
-        study = Study.objects.filter(pk=int(ref)).first()
-        if study is None:
-            raise CommandError(_("No study with id %(ref)s.") % {"ref": ref})
-        return study
-    matches = [s for s in Study.objects.all() if slugify(s.title) == slugify(ref)]
-    if not matches:
+    """A study by id or slug; a plain error naming the studies when there is none."""
+    study = study_by_reference(ref)
+    if study is None:
         raise CommandError(
             _("No study with id or slug %(ref)s; the studies: %(list)s")
             % {
                 "ref": ref,
-                "list": ", ".join(
-                    f"{s.pk} {slugify(s.title)}" for s in Study.objects.order_by("pk")
-                ),
+                "list": ", ".join(f"{s.pk} {s.slug}" for s in Study.objects.order_by("pk")),
             }
         )
-    if len(matches) > 1:
-        raise CommandError(
-            _("The slug %(ref)s names several studies; use the id: %(ids)s")
-            % {"ref": ref, "ids": ", ".join(str(s.pk) for s in matches)}
-        )
-    return matches[0]
+    return study
 
 
 class Command(BaseCommand):

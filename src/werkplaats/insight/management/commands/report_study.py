@@ -22,7 +22,7 @@ class Command(BaseCommand):
     help = "Write the report of a study: report.html, report.pdf, exports and codebook."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("study", help="the study's id or the slug of its title")
+        parser.add_argument("study", help="the study's id or slug")
         parser.add_argument("-o", "--output", default="reports", help="folder (default reports/)")
         parser.add_argument("--no-pdf", action="store_true", help="HTML and exports only")
         parser.add_argument("--bootstrap", type=int, default=500, help="bootstrap resamples")

@@ -304,7 +304,7 @@ def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:  # t
     _plan(world)
     call_command(
         "report_study",
-        "studie-s",
+        world.study_s.slug,
         "-o",
         str(tmp_path / "r"),
         "--no-pdf",

@@ -123,7 +123,7 @@ def test_reliable_change_takes_its_direction_from_the_scale() -> None:
 def test_the_catalogue_and_the_plan_command(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _measure(world)
     out = io.StringIO()
-    call_command("plan", "variables", "studie-s", stdout=out)
+    call_command("plan", "variables", world.study_s.slug, stdout=out)
     listing = out.getvalue()
     for name in CATALOGUE_NAMES:
         assert f"  {name} " in listing, name
@@ -132,7 +132,7 @@ def test_the_catalogue_and_the_plan_command(world, tmp_path: Path) -> None:  # t
         call_command(
             "plan",
             "set",
-            "studie-s",
+            world.study_s.slug,
             str(
                 _write(
                     tmp_path,
@@ -154,24 +154,24 @@ def test_the_catalogue_and_the_plan_command(world, tmp_path: Path) -> None:  # t
     call_command("plan", "set", str(world.study_s.pk), str(_write(tmp_path, PLAN)), stdout=out)
     assert "Formula: score ~ time * (is_frail_elderly)" in out.getvalue()
     out = io.StringIO()
-    call_command("plan", "show", "studie-s", stdout=out)
+    call_command("plan", "show", world.study_s.slug, stdout=out)
     shown = out.getvalue()
     assert "format: werkplaats.plan/1" in shown and "not locked" in shown
     # what show prints is a plan file again
     again = tmp_path / "again.yaml"
     again.write_text(shown, encoding="utf-8")
-    call_command("plan", "set", "studie-s", str(again), stdout=io.StringIO())
+    call_command("plan", "set", world.study_s.slug, str(again), stdout=io.StringIO())
     assert AnalysisPlan.objects.filter(study=world.study_s).count() == 1  # same content
 
     out = io.StringIO()
-    call_command("plan", "lock", "studie-s", stdout=out)
+    call_command("plan", "lock", world.study_s.slug, stdout=out)
     row = AnalysisPlan.objects.get(study=world.study_s)
     assert row.locked_at is not None and row.content_hash in out.getvalue()
     with pytest.raises(CommandError, match="pre-registered"):
         call_command(
             "plan",
             "set",
-            "studie-s",
+            world.study_s.slug,
             str(_write(tmp_path, {**PLAN, "centring": "none"})),
         )
     folder = write_report(world.study_s, tmp_path / "r", pdf=False, n_boot=10)
@@ -191,7 +191,7 @@ def test_a_study_is_found_by_id_or_slug_and_a_wrong_one_is_named(world) -> None:
     with pytest.raises(CommandError, match="No study with id or slug nowhere"):
         call_command("plan", "show", "nowhere")
     with pytest.raises(CommandError, match="no analysis plan"):
-        call_command("plan", "show", "studie-s")
+        call_command("plan", "show", world.study_s.slug)
 
 
 def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ equal lme4's on ``export/analysis.csv`` with the ``formula`` of ``specification.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -52,6 +53,7 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore
             design="quantitative",
             participation="informed",
             phase="analysis",
+            start=dt.date(2023, 1, 1),
         )
         StudyParticipation.objects.create(study=study, organisation=org)
         out = io.StringIO()

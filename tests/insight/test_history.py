@@ -291,3 +291,21 @@ def test_the_command_takes_update_and_language(world, tmp_path: Path) -> None:  
         call_command("import_history", str(tmp_path), organisation="Welzijn A", language="nl")
     call_command("import_history", str(tmp_path), organisation="Welzijn A", update=True)
     assert Trajectory.objects.filter(team=world.team_a).count() == 3  # the persona's and two
+
+
+def test_a_large_import_can_run_as_a_task(
+    world, tmp_path: Path, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from werkplaats.insight.tasks import REPORT_FILE, import_history_in_background
+
+    files(tmp_path)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = import_history_in_background(tmp_path, "Welzijn A", language="en")
+    run.refresh_from_db()
+    assert run.status == "done" and run.result["created"]["clients"] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        again = import_history_in_background(tmp_path, "Welzijn A", language="en")
+    again.refresh_from_db()
+    assert again.status == "failed" and "was imported before" in again.error
+    assert REPORT_FILE in again.error
+    assert "c2" in (tmp_path / REPORT_FILE).read_text()

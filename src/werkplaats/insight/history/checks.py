@@ -567,10 +567,7 @@ class Importer:
                 "study_id", "study__title"
             )
         )
-        slugs: dict[str, int] = {}
-        slug = "slug"  # studies get a slug with the workplace setup (issue 15, part 2)
-        if any(f.name == slug for f in Study._meta.get_fields()):
-            slugs = dict(Study.objects.values_list(slug, "pk"))
+        slugs = dict(Study.objects.values_list("slug", "pk"))
         exists = set(Study.objects.values_list("pk", flat=True))
         for line, row in self._rows("consents"):
             try:

@@ -200,6 +200,7 @@ MATRIX = [
         {"klaas": 302, "kim": 404},
         method="post",
     ),
+    Row("stories:story_withdraw", lambda w: {"pk": w.source_a.pk}, {"klaas": 200, "kim": 404}),
     Row("stories:member_check_respond", lambda w: {"pk": w.check_a.pk}, {"klaas": 200, "kim": 404}),
     Row("insight:study", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
     Row("insight:study_pdf", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),

@@ -118,6 +118,13 @@ MATRIX = [
         {"klaas": 302, "kim": 404},
         method="post",
     ),
+    Row("programme:consent_withdraw", lambda w: {"pk": w.consent_a.pk}, {"klaas": 200, "kim": 404}),
+    Row(
+        "programme:consent_renew",
+        lambda w: {"pk": w.consent_a.pk},
+        {"klaas": 302, "kim": 404},
+        method="post",
+    ),
     Row("stories:index", expect=STORY_READERS),
     Row("stories:source_new", expect={"rita": 200, "ruben": 200, "alice": 200, "bob": 200}),
     Row(

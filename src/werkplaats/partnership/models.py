@@ -118,6 +118,14 @@ class User(AbstractUser):
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles() & set(roles))
 
+    def has_staff_role(self) -> bool:
+        """Works in the partnership (any role but client or network member).
+
+        Clients and network members see only their own pages: no programme, no
+        stories index, nothing meant for staff in their menu.
+        """
+        return bool(self.roles() - {"client", "network_member"})
+
 
 class Role(models.TextChoices):
     CLIENT = "client", _("client")

@@ -158,3 +158,11 @@ class Consent(models.Model):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+    def renewable(self) -> bool:
+        """A withdrawn study consent that the client has not given again since."""
+        if self.study_id is None or self.withdrawn_at is None:
+            return False
+        return not Consent.objects.filter(
+            client_id=self.client_id, study_id=self.study_id, withdrawn_at__isnull=True
+        ).exists()

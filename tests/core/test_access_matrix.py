@@ -32,6 +32,7 @@ LIBRARY = {p: 200 for p in PERSONAS if p not in {"klaas", "kim", "nina"}}
 ANSWER_CLIENT = {"klaas": 200, "kim": 404, "alice": 404, "bob": 404}
 ANSWER_PROFESSIONAL = {"alice": 200, "bob": 404, "klaas": 404, "kim": 404}
 ANYONE = {p: 200 for p in PERSONAS}
+ORG_ADMIN = {"erin": 200, "frank": 404}
 
 
 @dataclass
@@ -63,6 +64,22 @@ MATRIX = [
     Row("casework:figures", expect={"paula": 200}),
     Row("partnership:team", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
     Row("partnership:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
+    Row("partnership:team_edit", lambda w: {"pk": w.team_a.pk}, ORG_ADMIN),
+    Row("partnership:team_new", lambda w: {"pk": w.org_a.pk}, ORG_ADMIN),
+    Row("partnership:member_invite", lambda w: {"pk": w.org_a.pk}, ORG_ADMIN),
+    Row("partnership:member", lambda w: {"pk": w.org_a.pk, "member": _member(w.alice)}, ORG_ADMIN),
+    Row(
+        "partnership:member_reinvite",
+        lambda w: {"pk": w.org_a.pk, "member": _member(w.alice)},
+        ORG_ADMIN,
+        method="post",
+    ),
+    Row(
+        "partnership:invitation",
+        lambda w: {"token": _invitation(w.alice)},
+        ANYONE,
+        anonymous=200,
+    ),
     Row("programme:map", expect={p: 200 for p in PERSONAS if p != "nina"}),
     Row("second_factor", expect={p: 302 for p in PERSONAS}),
     Row("second_factor_setup", expect=ALL),
@@ -207,6 +224,18 @@ def _cmo(w: Any) -> int:
         context="Buurt met veel buren",
         defaults={"mechanism": "steun", "outcome": "regie", "created_by": w.rita},
     )[0].pk
+
+
+def _member(user: Any) -> int:
+    from werkplaats.partnership.models import Membership
+
+    return Membership.objects.get(user=user).pk
+
+
+def _invitation(user: Any) -> str:
+    from werkplaats.partnership.invitations import invite
+
+    return invite(user).url.rstrip("/").rsplit("/", 1)[1]
 
 
 def _method() -> int:

@@ -87,6 +87,10 @@ MATRIX = [
     Row("programme:study_data", lambda w: {"pk": w.study_s.pk}, {"rita": 200, "ruben": 404}),
     Row("instruments:library", expect=LIBRARY),
     Row("instruments:import", expect={"erin": 200, "frank": 200, "rita": 200, "ruben": 200}),
+    Row(
+        "measurements:answers_import",
+        expect={"erin": 200, "frank": 200, "rita": 200, "ruben": 200},
+    ),
     Row("instruments:version", lambda w: {"pk": _version("pearlin-mastery")}, LIBRARY),
     Row("instruments:export", lambda w: {"pk": _version("pearlin-mastery")}, LIBRARY),
     Row("measurements:trajectory", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
@@ -202,6 +206,7 @@ MATRIX = [
         {"klaas": 302, "kim": 404},
         method="post",
     ),
+    Row("stories:story_withdraw", lambda w: {"pk": w.source_a.pk}, {"klaas": 200, "kim": 404}),
     Row("stories:member_check_respond", lambda w: {"pk": w.check_a.pk}, {"klaas": 200, "kim": 404}),
     Row("insight:study", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
     Row("insight:study_pdf", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),

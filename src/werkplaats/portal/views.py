@@ -7,8 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+<<<<<<< HEAD
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+=======
+from django.core.exceptions import PermissionDenied
+>>>>>>> main
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -149,7 +153,11 @@ def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # The map holds no personal data: every logged-in user may read it.
+    # The map holds no personal data: every logged-in user may read it, except a
+    # network member, whose account exists only to answer through one-time links.
+    roles = request.user.roles()
+    if roles and roles <= {Role.NETWORK_MEMBER}:
+        raise PermissionDenied
     return render(
         request,
         "portal/programme_map.html",

@@ -7,12 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-<<<<<<< HEAD
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-=======
-from django.core.exceptions import PermissionDenied
->>>>>>> main
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from werkplaats.casework.models import ALLIANCE_ITEMS, Client, Trajectory
-from werkplaats.stats.scoring import pick_text, score
+from werkplaats.stats.definition import pick_text
+from werkplaats.stats.scoring import score
 from werkplaats.stories.models import Source
 
 

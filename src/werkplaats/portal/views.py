@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -163,7 +164,11 @@ def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # The map holds no personal data: every logged-in user may read it.
+    # The map holds no personal data: every logged-in user may read it, except a
+    # network member, whose account exists only to answer through one-time links.
+    roles = request.user.roles()
+    if roles and roles <= {Role.NETWORK_MEMBER}:
+        raise PermissionDenied
     return render(
         request,
         "portal/programme_map.html",

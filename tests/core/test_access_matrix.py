@@ -91,6 +91,8 @@ MATRIX = [
     Row("casework:goal_score", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
     Row("casework:me", expect={"klaas": 200, "kim": 200}),
     Row("casework:me_data", expect={"klaas": 200, "kim": 200}),
+    Row("casework:me_data_page", expect={"klaas": 200, "kim": 200}),
+    Row("casework:me_data_pdf", expect={"klaas": 200, "kim": 200}),
     Row("casework:figures", expect={"paula": 200}),
     Row("partnership:team", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
     Row("partnership:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),

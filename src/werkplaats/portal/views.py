@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -30,7 +31,7 @@ from werkplaats.partnership.access import managed_team_ids
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role, StakeholderKind, User
 from werkplaats.portal import selectors
-from werkplaats.portal.own_data import own_data
+from werkplaats.portal.own_data import own_data, readable
 from werkplaats.portal.who_looked import who_looked
 from werkplaats.programme import services as programme_services
 
@@ -129,6 +130,33 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
             "charts": score_charts(current, timezone.localdate(), informant="client"),
         },
     )
+
+
+def _my_data_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    client = case_access.own_client_record(request.user)
+    context = readable(client, current_language())
+    context["who_looked"] = who_looked(client)
+    return context
+
+
+@login_required
+def me_data_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """'My data': everything stored about the client, as a page they can read."""
+    context = _my_data_context(request)
+    log_access(request.user, "view", context["client"], "own data page")
+    return render(request, "portal/my_data.html", context)
+
+
+@login_required
+def me_data_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The same page as a PDF to keep or print."""
+    from weasyprint import HTML
+
+    context = _my_data_context(request)
+    log_access(request.user, "export", context["client"], "own data PDF")
+    html = render_to_string("portal/my_data.html", {**context, "pdf": True}, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return attachment(pdf, f"mijn-gegevens-{context['client'].pseudonym}.pdf", "application/pdf")
 
 
 @login_required

@@ -16,7 +16,14 @@ from werkplaats.insight.analysis import expected_course
 from werkplaats.insight.dataset import scores_for
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.stats.progress import expected_change, on_track
-from werkplaats.stats.sdc import THRESHOLD, TOTAL, ProtectedTable, protect_means, protect_table
+from werkplaats.stats.sdc import (
+    TOTAL,
+    ProtectedTable,
+    disclose,
+    disclose_count,
+    protect_means,
+    protect_table,
+)
 
 # The client's and professional's progress pages speak of grip on one's life: the
 # Pearlin Mastery Scale (7-28) that the measurement plans ask of every client.
@@ -177,14 +184,26 @@ class MunicipalityTable:
 
 
 def municipality_table(municipality: Any) -> MunicipalityTable:
-    """Clients by neighbourhood × target group, and their mean change in mastery; protected."""
+    """Clients by neighbourhood × target group, and their mean change in mastery; protected.
+
+    Each client is counted once (distinct clients, not trajectories), in the target group
+    of their latest trajectory; their change runs from their first to their last own
+    measurement. A mean is shown only where 10 or more clients contribute (stats.sdc).
+    """
     trajectories = Trajectory.objects.filter(client__neighbourhood__municipality=municipality)
-    rows = list(trajectories.values_list("pk", "client__neighbourhood__name"))
-    frame = pd.DataFrame(rows, columns=["trajectory_id", "neighbourhood"])
+    rows = list(trajectories.values_list("pk", "client_id", "client__neighbourhood__name", "start"))
+    per_trajectory = pd.DataFrame(
+        rows, columns=["trajectory_id", "client_id", "neighbourhood", "start"]
+    )
     groups: dict[int, str] = {}
     for t in trajectories.prefetch_related("target_groups"):
         groups[t.pk] = _target_group(t)
-    frame["target_group"] = frame["trajectory_id"].map(groups)
+    per_trajectory["target_group"] = per_trajectory["trajectory_id"].map(groups)
+    frame = (
+        per_trajectory.sort_values(["client_id", "start", "trajectory_id"])
+        .groupby("client_id", as_index=False)
+        .last()
+    )
     counts = (
         pd.crosstab(frame["neighbourhood"], frame["target_group"])
         if len(frame)
@@ -192,23 +211,30 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
     )
     s = scores_for(trajectories, *OUTCOME)
     s = s[s["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
-    change = s.groupby("trajectory_id")["score"].agg(["first", "last", "size"])
+    client_of = dict(zip(per_trajectory["trajectory_id"], per_trajectory["client_id"], strict=True))
+    s = s.assign(client_id=s["trajectory_id"].map(client_of))
+    change = s.groupby("client_id")["score"].agg(["first", "last", "size"])
     change = change[change["size"] >= 2]
-    frame["change"] = frame["trajectory_id"].map(change["last"] - change["first"])
-    means = (
-        frame.pivot_table(
-            index="neighbourhood",
-            columns="target_group",
-            values="change",
-            aggfunc="mean",
-            margins=True,
-            margins_name=TOTAL,
+    frame["change"] = frame["client_id"].map(change["last"] - change["first"])
+    means, contributors = (
+        (
+            frame.pivot_table(
+                index="neighbourhood",
+                columns="target_group",
+                values="change",
+                aggfunc=how,
+                margins=True,
+                margins_name=TOTAL,
+            )
+            if frame["change"].notna().any()
+            else pd.DataFrame()
         )
-        if frame["change"].notna().any()
-        else pd.DataFrame()
+        for how in ("mean", "count")
     )
     protected = protect_table(counts)
-    shown = protect_means(means, protected)
+    shown = protect_means(
+        means, protected, contributors, value_range=(MIN - MAX, MAX - MIN)
+    )
     table_rows = [
         (
             str(idx),
@@ -308,8 +334,10 @@ def _scale_info(instrument: str, scale: str) -> tuple[str, str]:
     return f"{version.instrument}: {pick_text(s.label, current_language()) or s.id}", s.higher_is
 
 
-def _shown(n: int, value: float) -> tuple[int | None, float | None]:
-    return (n, value) if n >= THRESHOLD else (None, None)
+def _shown(clients: int, value: float) -> tuple[int | None, float | None]:
+    """(count of distinct clients, value) under the disclosure rules of stats.sdc: both
+    hidden under 10 clients, the count rounded to 5."""
+    return disclose_count(clients), disclose(value, clients)
 
 
 def unit_outcomes(
@@ -323,6 +351,7 @@ def unit_outcomes(
     org_trajectories = Trajectory.objects.filter(team__organisation=organisation)
     unit_ids = set(unit.values_list("pk", flat=True))
     starts = dict(org_trajectories.values_list("pk", "start"))
+    client_of = dict(org_trajectories.values_list("pk", "client_id"))
     groups = main_groups(org_trajectories)
     for instrument, scale, informant, chosen in measures_of(organisation):
         label, higher_is = _scale_info(instrument, scale)
@@ -338,6 +367,7 @@ def unit_outcomes(
                 for t, d in zip(s["trajectory_id"], s["wave_date"], strict=True)
             ],
             group=s["trajectory_id"].map(lambda t: groups.get(t, "?")),
+            client=s["trajectory_id"].map(client_of),
         ).sort_values(["trajectory_id", "wave_date"])
         first = s.groupby("trajectory_id")["score"].transform("first")
         sign = 1.0 if higher_is == "better" else -1.0
@@ -348,6 +378,7 @@ def unit_outcomes(
             change=("change", "last"),
             months=("months", "last"),
             group=("group", "first"),
+            client=("client", "first"),
         )
         last = last[last["n"] >= 2]
         m.n, m.mean_change = _shown(
@@ -355,12 +386,12 @@ def unit_outcomes(
         )
         names = {g.code: str(g) for g in TargetGroup.objects.all()}
         for g, sub in last.groupby("group"):
-            n, v = _shown(len(sub), float(sub["change"].mean() * sign))
+            n, v = _shown(int(sub["client"].nunique()), float(sub["change"].mean() * sign))
             m.by_group.append((names.get(str(g), str(g)), n, v))
         band = (mine["months"] / 3).round().astype(int) * 3
         for b, sub in mine.groupby(band):
             if b <= 24:
-                n, v = _shown(len(sub), float(sub["score"].mean()))
+                n, v = _shown(int(sub["client"].nunique()), float(sub["score"].mean()))
                 m.trend.append((int(b), n, v))
         points = [(float(b), float(v)) for b, n, v in m.trend if v is not None]
         if len(points) >= 2:

@@ -24,6 +24,7 @@ from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Assessment
 from werkplaats.programme.models import Consent, Study
 from werkplaats.stats.definition import parse_definition
+from werkplaats.stats.sdc import disclose, disclose_count
 from werkplaats.stories.models import Segment, Source
 
 
@@ -158,12 +159,16 @@ class TeamFigures:
 
 
 def _aggregate(trajectories: Any) -> dict[str, Any]:
-    """Process figures of a unit, each one SQL aggregate (COUNT ... GROUP BY), never a
-    loop over rows in Python."""
+    """A unit's figures under the disclosure rules (stats.sdc): a count of distinct
+    clients hidden under 10 and rounded to 5; a mean or share only when 10 or more
+    distinct clients contribute to it. Each is one SQL aggregate (COUNT ... GROUP BY),
+    never a loop over rows in Python."""
     names = {p.code: str(p) for p in WorkingPrinciple.objects.all()}
     n = trajectories.count()
+    clients = trajectories.values("client_id").distinct().count()
     contacts = Contact.objects.filter(trajectory__in=trajectories)
     n_contacts = contacts.count()
+    contact_clients = contacts.values("trajectory__client_id").distinct().count()
     principles: dict[str, int] = {
         row["workingprinciple__code"]: row["n"]
         for row in Contact.principles.through.objects.filter(contact__in=contacts)
@@ -179,18 +184,20 @@ def _aggregate(trajectories: Any) -> dict[str, Any]:
         .distinct()
         .count()
     )
+    open_clients = trajectories.filter(status="open").values("client_id").distinct().count()
     return {
-        "trajectories": n,
-        "open": trajectories.filter(status="open").count(),
-        "contacts_per_trajectory": n_contacts / n if n else None,
+        "trajectories": disclose_count(clients),
+        "open": disclose_count(open_clients),
+        "contacts_per_trajectory": disclose(n_contacts / n if n else None, clients),
         "principles": {names.get(k, k): v / n_contacts for k, v in principles.items()}
-        if n_contacts
+        if n_contacts and disclose(1.0, contact_clients) is not None
         else {},
-        "measured_share": n_measured / n if n else None,
-        "alliance_answered": (
+        "measured_share": disclose(n_measured / n if n else None, clients),
+        "alliance_answered": disclose(
             contacts.filter(alliance_heard__isnull=False).count() / n_contacts
             if n_contacts
-            else None
+            else None,
+            contact_clients,
         ),
     }
 

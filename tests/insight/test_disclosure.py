@@ -9,8 +9,8 @@ from django.test import Client
 
 from tests.casework.factories import ClientFactory, TrajectoryFactory
 from werkplaats.casework.models import TargetGroup
-from werkplaats.insight.feedback import municipality_table
-from werkplaats.insight.selectors import mastery_change, unit_feedback
+from werkplaats.insight.feedback import municipality_table, unit_outcomes
+from werkplaats.insight.selectors import unit_feedback
 from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 
 pytestmark = pytest.mark.django_db
@@ -127,8 +127,8 @@ def test_team_feedback_hides_figures_of_fewer_than_ten_clients(world):
     assert unit["measured_share"] is None
     assert unit["principles"] == {}
     _measure(world.trajectory_a, twice=True)
-    change = mastery_change(world.team_a.trajectories.all())
-    assert change["mean"] is None
+    [change] = unit_outcomes(world.team_a.trajectories.all(), world.org_a)
+    assert change.mean_change is None and change.n is None
 
 
 def test_team_feedback_shows_figures_of_ten_clients_or_more(world):
@@ -136,8 +136,8 @@ def test_team_feedback_shows_figures_of_ten_clients_or_more(world):
     unit, _whole = unit_feedback(world.team_a.trajectories.all())
     assert unit["trajectories"] is not None and unit["trajectories"] % 5 == 0
     assert unit["measured_share"] is not None
-    change = mastery_change(world.team_a.trajectories.all())
-    assert change["mean"] is not None and change["n"] >= 10
+    [change] = unit_outcomes(world.team_a.trajectories.all(), world.org_a)
+    assert change.mean_change is not None and change.n >= 10
 
 
 def test_the_organisation_page_hides_small_figures(world):

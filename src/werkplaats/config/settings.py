@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from werkplaats.config.env import (
     ConfigurationError,
     database_from_url,
+    email_from_url,
     env_bool,
     env_int,
     env_list,
@@ -133,6 +134,33 @@ _test_db_name = env_str("WERKPLAATS_TEST_DB_NAME", "")
 if _test_db_name and str(_db["ENGINE"]).endswith("postgresql"):
     _db["TEST"] = {"NAME": _test_db_name}
 DATABASES = {"default": _db}
+
+# E-mail. WERKPLAATS_EMAIL_URL: smtp://, smtp+tls:// (STARTTLS) or smtp+ssl://
+# user:password@host:port. Without it every message is written as a file to
+# WERKPLAATS_MAIL_DIR (var/mail/), where the demo's reader finds it.
+_email_url = env_str("WERKPLAATS_EMAIL_URL", "")
+EMAIL_FILE_PATH = env_str("WERKPLAATS_MAIL_DIR", str(DATA_DIR / "mail"))
+if _email_url:
+    _mail = email_from_url(_email_url)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _mail["host"]
+    EMAIL_PORT = _mail["port"]
+    EMAIL_HOST_USER = _mail["user"]
+    EMAIL_HOST_PASSWORD = _mail["password"]
+    EMAIL_USE_TLS = _mail["tls"]
+    EMAIL_USE_SSL = _mail["ssl"]
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "werkplaats.operations.mail_backend.FolderEmailBackend"
+WERKPLAATS_MAIL_CONFIGURED = bool(_email_url)
+DEFAULT_FROM_EMAIL = env_str("WERKPLAATS_EMAIL_FROM", "Werkplaats <werkplaats@localhost>")
+# The address people reach the site at, for links in messages (no trailing slash).
+WERKPLAATS_SITE_URL = env_str("WERKPLAATS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Text messages: a class with send(to, body) (werkplaats.operations.messages.TextProvider).
+# No provider is shipped; the logging one writes to the log and sends nothing.
+WERKPLAATS_TEXT_PROVIDER = env_str(
+    "WERKPLAATS_TEXT_PROVIDER", "werkplaats.operations.messages.LoggingTextProvider"
+)
 
 # The task queue (Huey; docs/deploy.md says why). On the embedded SQLite default its queue
 # is a second SQLite file beside the database: no server to run. On PostgreSQL the queue
@@ -259,6 +287,8 @@ CSRF_TRUSTED_ORIGINS = env_list("WERKPLAATS_CSRF_TRUSTED_ORIGINS", [])
 WERKPLAATS_WORKER_STALE_SECONDS = env_int("WERKPLAATS_WORKER_STALE_SECONDS", 300)
 # Finished task runs (and their errors) are kept this many days, then pruned nightly.
 WERKPLAATS_TASK_RUNS_DAYS = env_int("WERKPLAATS_TASK_RUNS_DAYS", 30)
+# Where reports built in the background are written.
+WERKPLAATS_REPORTS_DIR = env_str("WERKPLAATS_REPORTS_DIR", str(DATA_DIR / "reports"))
 
 LOGGING = {
     "version": 1,

@@ -9,7 +9,7 @@ werkplaats instruments import FILE [--format F] [--organisation NAME] [--dry-run
 werkplaats instruments export ID [--format F] [--version V] [-o FILE]
 werkplaats instruments load-library | list
 werkplaats report study ID [-o DIR] [--no-pdf]
-werkplaats import history DIR --organisation NAME [--dry-run]
+werkplaats import history DIR --organisation NAME [--update] [--dry-run]
 werkplaats audit verify         check the access log's hash chain
 werkplaats manage ARGS...      any Django management command
 """

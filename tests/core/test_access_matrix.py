@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.measurements.factories import answer_all, expired_token, make_link, open_assessment
 from tests.personas import PERSONAS
+from werkplaats.core.pseudonyms import study_case_key
 
 ALL = {p: 200 for p in PERSONAS}
 STAFF = {p: 200 for p in PERSONAS if p not in {"klaas", "kim", "nina"}}
@@ -150,7 +151,7 @@ MATRIX = [
     Row("stories:dialogues", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
     Row(
         "stories:case",
-        lambda w: {"study": w.study_s.pk, "pk": w.trajectory_a.pk},
+        lambda w: {"study": w.study_s.pk, "case": study_case_key(w.study_s.pk, w.trajectory_a.pk)},
         {"rita": 200, "ruben": 404, "alice": 200, "bob": 404},
     ),
     Row("stories:round", lambda w: {"pk": w.round_a.pk}, ROUND_CODERS),

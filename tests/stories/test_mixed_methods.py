@@ -16,6 +16,34 @@ from werkplaats.stories.models import JointDisplayCell, MemberCheckResponse, Sou
 pytestmark = pytest.mark.django_db
 
 
+def _case_url(study, trajectory) -> str:  # type: ignore[no-untyped-def]
+    from werkplaats.core.pseudonyms import study_case_key
+
+    return reverse(
+        "stories:case", kwargs={"study": study.pk, "case": study_case_key(study.pk, trajectory.pk)}
+    )
+
+
+def test_the_case_address_is_study_scoped_and_carries_no_trajectory_id(world):
+    from tests.programme.factories import ConsentFactory, StudyFactory
+
+    other = StudyFactory(title="Studie T")
+    other.researchers.add(world.rita)
+    ConsentFactory(client=world.client_a, study=other, recorded_by=world.alice)
+    first, second = _case_url(world.study_s, world.trajectory_a), _case_url(other, world.trajectory_a)
+    key_first, key_second = first.rstrip("/").rsplit("/", 1)[1], second.rstrip("/").rsplit("/", 1)[1]
+    assert str(world.trajectory_a.pk) not in key_first.split("-")[1]
+    assert key_first.split("-")[1] != key_second.split("-")[1]
+    rita = _login(world.rita)
+    assert rita.get(first).status_code == 200 and rita.get(second).status_code == 200
+    # The raw id is no address at all, and one study's key does not open the other's page.
+    raw = f"/stories/studies/{world.study_s.pk}/cases/{world.trajectory_a.pk}/"
+    assert rita.get(raw).status_code == 404
+    crossed = f"/stories/studies/{other.pk}/cases/{key_first}/"
+    assert rita.get(crossed).status_code == 404
+
+
+
 def _login(user) -> Client:  # type: ignore[no-untyped-def]
     client = Client()
     client.force_login(user)
@@ -98,7 +126,7 @@ def test_the_joint_display_says_its_figure_is_a_stand_in(world):
 
 
 def test_case_view_shows_fragments_next_to_goals_and_network(world):
-    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    url = _case_url(world.study_s, world.trajectory_a)
     page = _login(world.alice).get(url).content.decode()
     assert world.segment_a.snippet in page
     assert world.goal_a.text in page
@@ -108,7 +136,7 @@ def test_case_view_shows_fragments_next_to_goals_and_network(world):
 def test_case_view_for_researchers_is_pseudonymised(world):
     from werkplaats.core.pseudonyms import study_pseudonym
 
-    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    url = _case_url(world.study_s, world.trajectory_a)
     page = _login(world.rita).get(url).content.decode()
     assert world.segment_a.snippet in page
     assert study_pseudonym(world.study_s.pk, world.client_a.pk) in page
@@ -124,7 +152,7 @@ def test_case_view_for_researchers_is_pseudonymised(world):
 
 
 def test_case_view_refuses_a_trajectory_of_a_client_outside_the_study(world):
-    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    url = _case_url(world.study_s, world.trajectory_a)
     world.consent_a.delete()
     assert _login(world.rita).get(url).status_code == 404
 
@@ -133,7 +161,7 @@ def test_case_view_needs_the_clients_study_consent(world):
     from werkplaats.programme import services as programme_services
 
     programme_services.consent_withdraw(consent=world.consent_a, user=world.klaas)
-    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    url = _case_url(world.study_s, world.trajectory_a)
     assert _login(world.rita).get(url).status_code == 404
 
 
@@ -280,8 +308,27 @@ def test_the_lead_professional_sees_the_case_only_under_studies_the_client_conse
 
     alice = _login(world.alice)
     other = StudyFactory(title="Studie zonder toestemming")
-    url = reverse("stories:case", kwargs={"study": other.pk, "pk": world.trajectory_a.pk})
+    url = _case_url(other, world.trajectory_a)
     assert alice.get(url).status_code == 404
     world.consent_a.delete()
-    url = reverse("stories:case", kwargs={"study": world.study_s.pk, "pk": world.trajectory_a.pk})
+    url = _case_url(world.study_s, world.trajectory_a)
     assert alice.get(url).status_code == 404
+
+
+def test_the_member_check_client_list_shows_study_pseudonyms_only(world):
+    from werkplaats.core.pseudonyms import study_pseudonym
+    from werkplaats.stories.models import MemberCheck
+
+    url = reverse("stories:finding", kwargs={"pk": world.finding_a.pk})
+    rita = _login(world.rita)
+    page = rita.get(url).content.decode()
+    key = study_pseudonym(world.study_s.pk, world.client_a.pk)
+    assert key in page
+    assert world.client_a.pseudonym not in page
+    assert f'<option value="{world.client_a.pk}"' not in page
+    before = MemberCheck.objects.filter(client=world.client_a).count()
+    rita.post(url, {"synthesis": "Samen sterk.", "client": key})
+    assert MemberCheck.objects.filter(client=world.client_a).count() == before + 1
+    # A raw client id is not accepted in its place.
+    rita.post(url, {"synthesis": "Samen sterk.", "client": str(world.client_a.pk)})
+    assert MemberCheck.objects.filter(client=world.client_a).count() == before + 1

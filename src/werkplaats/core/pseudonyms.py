@@ -19,3 +19,17 @@ def study_pseudonym(study_id: int, client_id: int) -> str:
         hashlib.sha256,
     ).hexdigest()
     return f"S{study_id}-{digest[:10].upper()}"
+
+
+def study_case_key(study_id: int, trajectory_id: int) -> str:
+    """A trajectory's key within one study: what a researcher's URLs and lists carry.
+
+    Unrelated between studies (like :func:`study_pseudonym`), so two studies' pages and
+    exports share no identifier of the same trajectory.
+    """
+    digest = hmac.new(
+        settings.PSEUDONYM_KEY.encode(),
+        f"study:{study_id}:trajectory:{trajectory_id}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    return f"T{study_id}-{digest[:12].upper()}"

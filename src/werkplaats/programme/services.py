@@ -1,14 +1,19 @@
-"""Writes for the programme: consents."""
+"""Writes for the programme: consents (one by one, and in bulk for imports)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Client
 from werkplaats.core.audit import log_access
+from werkplaats.core.bulk import insert_rows
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Consent, Study
 
@@ -38,3 +43,73 @@ def consent_withdraw(*, consent: Consent, user: User) -> Consent:
     locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
     log_access(user, "change", locked, "consent withdrawn")
     return locked
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentValues:
+    """One consent as an import brings it: care (``study_id`` None) or one study."""
+
+    client_id: int
+    study_id: int | None
+    given_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+    recorded_by_id: int
+
+
+def consents_write_bulk(consents: Sequence[ConsentValues]) -> tuple[int, int]:
+    """Write consents in bulk (imports); return (created, updated).
+
+    A consent for a client and purpose that exists already (the same study, or care) is
+    updated: its dates become the given ones. Call inside ``transaction.atomic``.
+    """
+    for n, c in enumerate(consents):
+        if c.withdrawn_at is not None and c.withdrawn_at < c.given_at:
+            raise ValidationError(f"consents[{n}]: withdrawn before given")
+    clients = sorted({c.client_id for c in consents})
+    existing: dict[tuple[int, int | None], int] = {}
+    for k in range(0, len(clients), 500):
+        for pk, client_id, study_id in (
+            Consent.objects.filter(client_id__in=clients[k : k + 500])
+            .order_by("-given_at", "-pk")
+            .values_list("pk", "client_id", "study_id")
+        ):
+            existing[(client_id, study_id)] = pk  # the earliest one is kept last
+    updates = [
+        (existing[(c.client_id, c.study_id)], c)
+        for c in consents
+        if (c.client_id, c.study_id) in existing
+    ]
+    table = connection.ops.quote_name(Consent._meta.db_table)
+    given, withdrawn = Consent._meta.get_field("given_at"), Consent._meta.get_field("withdrawn_at")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET given_at = %s, withdrawn_at = %s, withdrawn_by_id = %s "
+            "WHERE id = %s",
+            [
+                (
+                    given.get_db_prep_save(c.given_at, connection),
+                    withdrawn.get_db_prep_save(c.withdrawn_at, connection),
+                    c.recorded_by_id if c.withdrawn_at is not None else None,
+                    pk,
+                )
+                for pk, c in updates
+            ],
+        )
+    fresh = [c for c in consents if (c.client_id, c.study_id) not in existing]
+    insert_rows(
+        Consent,
+        ["client", "purpose", "study", "given_at", "withdrawn_at", "withdrawn_by", "recorded_by"],
+        (
+            (
+                c.client_id,
+                Consent.Purpose.STUDY if c.study_id is not None else Consent.Purpose.CARE,
+                c.study_id,
+                c.given_at,
+                c.withdrawn_at,
+                c.recorded_by_id if c.withdrawn_at is not None else None,
+                c.recorded_by_id,
+            )
+            for c in fresh
+        ),
+    )
+    return len(fresh), len(updates)

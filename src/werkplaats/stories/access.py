@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from werkplaats.core.audit import log_access
+from werkplaats.core.pseudonyms import study_case_key
 from werkplaats.partnership.access import require_role
 from werkplaats.partnership.models import Role, User
 from werkplaats.programme.access import consenting_clients
@@ -208,10 +209,13 @@ def access_assignment(
     return assignment, document
 
 
-def access_trajectory_case(user: User, study_id: int, trajectory_id: int):  # type: ignore[no-untyped-def]
+def access_trajectory_case(user: User, study_id: int, case_key: str):  # type: ignore[no-untyped-def]
     """Stories next to a trajectory, within one study: its lead professional, or a
     researcher on the study; either way only while the client's consent for that study
-    stands (the page shows the client's place in the study)."""
+    stands (the page shows the client's place in the study).
+
+    The trajectory is named by its study-scoped key (``study_case_key``), never by its
+    id, so the same trajectory has unrelated addresses in two studies."""
     from werkplaats.casework.models import Trajectory
 
     require_role(user, Role.RESEARCHER, Role.PROFESSIONAL)
@@ -225,14 +229,17 @@ def access_trajectory_case(user: User, study_id: int, trajectory_id: int):  # ty
         condition |= Q(pk__isnull=False)
     try:
         study = Study.objects.get(pk=study_id)
-        trajectory = (
-            Trajectory.objects.filter(condition, client__in=consenting_clients(study))
-            .distinct()
-            .select_related("client")
-            .get(pk=trajectory_id)
-        )
-    except (Trajectory.DoesNotExist, Study.DoesNotExist):
+    except Study.DoesNotExist:
         raise Http404 from None
+    candidates = Trajectory.objects.filter(
+        condition, client__in=consenting_clients(study)
+    ).values_list("pk", flat=True)
+    trajectory_id = next(
+        (pk for pk in candidates.iterator() if study_case_key(study.pk, pk) == case_key), None
+    )
+    if trajectory_id is None:
+        raise Http404
+    trajectory = Trajectory.objects.select_related("client").get(pk=trajectory_id)
     log_access(user, "view", trajectory, "stories next to the trajectory")
     return study, trajectory
 

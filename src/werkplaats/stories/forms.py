@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.casework.models import Client, Trajectory
+from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.partnership.models import Role, User
 from werkplaats.programme.access import consenting_clients
 from werkplaats.programme.models import Study
@@ -321,18 +322,47 @@ class DialogueForm(forms.Form):
         }
 
 
+class StudyClientField(forms.ModelChoiceField):
+    """A client chosen by their pseudonym in one study: no global pseudonym, no raw id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.study_id = 0
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return study_pseudonym(self.study_id, obj.pk)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Client):
+            return study_pseudonym(self.study_id, value.pk)
+        if isinstance(value, int):
+            return study_pseudonym(self.study_id, value)
+        return value
+
+    def to_python(self, value: Any) -> Client | None:
+        if value in self.empty_values:
+            return None
+        for client in self.queryset:  # type: ignore[union-attr]
+            if study_pseudonym(self.study_id, client.pk) == value:
+                return client
+        raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
+
 class MemberCheckForm(forms.Form):
     synthesis = forms.CharField(
         label=_("Synthesis, in plain language"), widget=forms.Textarea(attrs={"rows": 4})
     )
-    client = forms.ModelChoiceField(
+    client = StudyClientField(
         label=_("Send to a client's own page"), queryset=Client.objects.none(), required=False
     )
     one_time_link = forms.BooleanField(label=_("Make a one-time link"), required=False)
 
     def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = consenting_clients(study).filter(user__isnull=False)  # type: ignore[attr-defined]
+        field = self.fields["client"]
+        assert isinstance(field, StudyClientField)
+        field.study_id = study.pk
+        field.queryset = consenting_clients(study).filter(user__isnull=False).order_by("pk")
 
 
 class MemberCheckResponseForm(forms.Form):

@@ -652,8 +652,8 @@ def joint_display(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case(request: AuthenticatedHttpRequest, study: int, pk: int) -> HttpResponse:
-    study_obj, trajectory = access.access_trajectory_case(request.user, study, pk)
+def case(request: AuthenticatedHttpRequest, study: int, case: str) -> HttpResponse:
+    study_obj, trajectory = access.access_trajectory_case(request.user, study, case)
     view = selectors.case_view(study_obj, trajectory)
     latest = view.waves[-1] if view.waves else None
     if trajectory.lead_professional_id == request.user.pk:

@@ -26,11 +26,14 @@ from .errors import (
 )
 from .fit import fit_lmm
 from .formula import parse_formula
-from .results import LmmResult
+from .glmm import fit_glmm
+from .results import GlmmResult, LmmResult
 
 __all__ = [
     "fit_lmm",
     "LmmResult",
+    "fit_glmm",
+    "GlmmResult",
     "parse_formula",
     "MultilevelError",
     "FormulaError",

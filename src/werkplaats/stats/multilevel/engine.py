@@ -211,12 +211,11 @@ class Engine:
         self.n_theta = start
         self.lower = np.array(lower)
 
-        # Cross-products, computed once.
-        self.A = [_grouped_cross(b.codes, b.Z, b.Z, b.q) for b in blocks]
-        self.E0 = [_grouped_cross(b.codes, b.Z, F, b.q) for b in blocks]
-        self.FF = F.T @ F
         # Off-diagonal blocks (j, i), j > i: pairs of levels that share rows.
+        # The structure is found once; the values (cross-products) are filled
+        # by _numeric, here and again by reweight() for a GLMM's PIRLS.
         self.pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._pair_inv: dict[tuple[int, int], np.ndarray] = {}
         for i in range(self.K):
             for j in range(i + 1, self.K):
                 bi, bj = blocks[i], blocks[j]
@@ -224,14 +223,12 @@ class Engine:
                 uniq, inv = np.unique(key, return_inverse=True)
                 rows = uniq // bi.q
                 cols = uniq % bi.q
-                data = np.empty((uniq.size, bj.d, bi.d))
-                for s in range(bj.d):
-                    for t in range(bi.d):
-                        data[:, s, t] = np.bincount(inv, weights=bj.Z[:, s] * bi.Z[:, t], minlength=uniq.size)
                 indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=bj.q))])
-                self.pairs[(j, i)] = (cols, indptr, data)
+                self._pair_inv[(j, i)] = inv.reshape(-1)
+                self.pairs[(j, i)] = (cols, indptr, np.ones((uniq.size, bj.d, bi.d)))
         self.n_batched = self._symbolic()
         self._setup_first()
+        self._numeric([b.Z for b in blocks], F)
         dense_dim = sum(b.q * b.d for b in blocks[self.n_batched :]) + self.p + 1
         if dense_dim > MAX_DENSE:
             raise DesignTooLargeError(
@@ -292,8 +289,6 @@ class Engine:
         share a level of the first term; their products are the fill-in.
         """
         b0 = self.blocks[0]
-        self.A0 = np.ascontiguousarray(self.A[0].transpose(1, 2, 0))
-        self.E00 = np.ascontiguousarray(self.E0[0].transpose(1, 2, 0))
         self.first_rows: dict[int, np.ndarray] = {}
         self.first_data: dict[int, np.ndarray] = {}
         self.first_identity: dict[int, bool] = {}
@@ -305,7 +300,6 @@ class Engine:
         for j in range(1, self.K):
             cols, indptr, data = self.pairs[(j, 0)]
             self.first_rows[j] = np.repeat(np.arange(self.blocks[j].q), np.diff(indptr))
-            self.first_data[j] = np.ascontiguousarray(data.transpose(1, 2, 0))
             # Nested in term j with levels renumbered: pair p is level p of
             # term 0, so gathers by ``cols`` are the identity and are skipped.
             self.first_identity[j] = cols.size == b0.q and np.array_equal(cols, np.arange(b0.q))
@@ -351,6 +345,33 @@ class Engine:
                     None if np.array_equal(pa, ar) else pa,
                     None if np.array_equal(pb, ar) else pb,
                 )
+
+    def _numeric(self, Zs: list[np.ndarray], F: np.ndarray) -> None:
+        """Cross-products Z'Z, Z'F, F'F and the off-diagonal blocks for model columns ``Zs``, ``F``."""
+        blocks = self.blocks
+        self.A = [_grouped_cross(b.codes, Z, Z, b.q) for b, Z in zip(blocks, Zs)]
+        self.E0 = [_grouped_cross(b.codes, Z, F, b.q) for b, Z in zip(blocks, Zs)]
+        self.FF = F.T @ F
+        for (j, i), (cols, _indptr, data) in self.pairs.items():
+            inv = self._pair_inv[(j, i)]
+            for s in range(blocks[j].d):
+                for t in range(blocks[i].d):
+                    data[:, s, t] = np.bincount(inv, weights=Zs[j][:, s] * Zs[i][:, t], minlength=cols.size)
+        self.A0 = np.ascontiguousarray(self.A[0].transpose(1, 2, 0))
+        self.E00 = np.ascontiguousarray(self.E0[0].transpose(1, 2, 0))
+        self.first_data = {
+            j: np.ascontiguousarray(self.pairs[(j, 0)][2].transpose(1, 2, 0)) for j in range(1, self.K)
+        }
+
+    def reweight(self, sqrtw: np.ndarray, F: np.ndarray) -> None:
+        """Refill the cross-products for rows weighted by ``sqrtw**2`` and new columns ``F``.
+
+        Used by the penalised iteratively reweighted least squares of a GLMM:
+        the structure (level pairs, elimination order, fill pattern) is kept,
+        only the values change.  ``F`` is [X y] (or [y] for an engine built
+        with no fixed-effect columns), already multiplied by ``sqrtw``.
+        """
+        self._numeric([b.Z * sqrtw[:, None] for b in self.blocks], F)
 
     def _eliminate_first(self, lam: list[np.ndarray], FF: np.ndarray, keep: bool):
         """Eliminate term 0; returns its pieces and the updates of later blocks."""

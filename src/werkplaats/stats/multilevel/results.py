@@ -20,7 +20,7 @@ from .errors import MissingColumnError
 from .formula import parse_formula
 from .frame import TermInfo, group_labels
 
-__all__ = ["MixedResultMethods", "LmmResult"]
+__all__ = ["MixedResultMethods", "LmmResult", "GlmmResult"]
 
 
 class MixedResultMethods:
@@ -275,3 +275,133 @@ class LmmResult(MixedResultMethods):
             f"{'converged' if self.converged else 'NOT converged'}{', singular' if self.singular else ''}>"
         )
 
+
+
+@dataclass
+class GlmmResult(MixedResultMethods):
+    """A fitted generalised linear mixed model (from :func:`fit_glmm`).
+
+    Attributes follow lme4's names as :class:`LmmResult`; ``objective`` is
+    -2 log-likelihood (lme4's ``deviance`` line in the summary, ``devCrit``),
+    ``deviance`` the sum of squared deviance residuals (R's ``deviance(m)``),
+    ``fitted`` the fitted means (response scale), ``linear_predictor`` the
+    fitted linear predictor, ``vcov`` the covariance of the fixed effects
+    (from the finite-difference Hessian as glmer, or from R_X for
+    ``nAGQ = 0`` and when that Hessian is not positive definite), ``vcov_rx``
+    the one from R_X.
+    """
+
+    formula: str
+    family: str
+    link: str
+    nagq: int
+    nobs: int
+    n_dropped: int
+    fixef: pd.Series
+    se: pd.Series
+    zvalue: pd.Series
+    pvalue: pd.Series
+    vcov: pd.DataFrame
+    vcov_rx: pd.DataFrame
+    varcorr: pd.DataFrame
+    theta: np.ndarray
+    objective: float
+    loglik: float
+    aic: float
+    bic: float
+    deviance: float
+    df: int
+    ranef: dict[str, pd.DataFrame]
+    ranef_condvar: dict[str, np.ndarray] | None
+    ngroups: dict[str, int]
+    fitted: pd.Series
+    linear_predictor: pd.Series
+    residuals: pd.Series
+    pearson_residuals: pd.Series
+    converged: bool
+    convergence: str
+    singular: bool
+    dropped_columns: list[str]
+    messages: list[str]
+    optimizer: dict[str, object]
+    has_weights: bool
+    has_offset: bool
+    _terms: list[TermInfo] = field(repr=False)
+    _fixed_spec: ModelMatrixSpec = field(repr=False)
+    _keep_columns: np.ndarray = field(repr=False)
+    _family: object = field(repr=False)
+    _data_name: str = field(repr=False, default="data")
+
+    def predict(
+        self,
+        newdata: pd.DataFrame | None = None,
+        re_form: object = None,
+        type: str = "link",
+        offset: object = None,
+    ) -> np.ndarray:
+        """Predictions on the link (``type="link"``, default as lme4) or response scale.
+
+        ``re_form`` as for :meth:`LmmResult.predict`: ``None`` conditional on
+        all random effects, ``"~0"`` population level; levels not seen in
+        the fit contribute 0.  ``offset``: a column name of ``newdata`` or an
+        array added to the linear predictor (none when omitted).
+
+        Examples
+        --------
+        >>> from werkplaats.stats.multilevel import fit_glmm
+        >>> from werkplaats.stats.multilevel.simulate import simulate_binary_growth
+        >>> d = simulate_binary_growth(600, seed=3)
+        >>> m = fit_glmm("attained ~ time + (1 | client)", d, family="binomial")
+        >>> p = m.predict(d.head(3), type="response")
+        >>> bool(((p > 0) & (p < 1)).all())
+        True
+        """
+        if type not in ("link", "response"):
+            raise ValueError("type must be 'link' or 'response'")
+        if newdata is None:
+            if re_form is not None:
+                raise ValueError("give newdata when asking for re_form other than None")
+            out = self.linear_predictor.to_numpy().copy()
+        else:
+            out = self._linear_predictor(newdata, re_form)
+            if offset is not None:
+                off = newdata[offset] if isinstance(offset, str) else offset
+                out = out + np.asarray(off, dtype=float)
+        if type == "response":
+            return self._family.linkinv(out)  # type: ignore[attr-defined]
+        return out
+
+    def confint(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald confidence intervals of the fixed effects (link scale)."""
+        return self._wald(level)
+
+    def ratios(self, level: float = 0.95) -> pd.DataFrame:
+        """exp(estimate) with its Wald interval: odds ratios (logit), rate ratios (log link).
+
+        Examples
+        --------
+        >>> from werkplaats.stats.multilevel import fit_glmm
+        >>> from werkplaats.stats.multilevel.simulate import simulate_binary_growth
+        >>> m = fit_glmm("attained ~ time + (1 | client)", simulate_binary_growth(600, seed=3), family="binomial")
+        >>> list(m.ratios().columns)
+        ['odds ratio', '2.5 %', '97.5 %']
+        """
+        name = self._family.ratio_name  # type: ignore[attr-defined]
+        if not name:
+            raise ValueError(f"exp(estimate) has no ratio meaning for the {self.link} link")
+        ci = np.exp(self._wald(level))
+        out = pd.DataFrame({name: np.exp(self.fixef)}, index=self.fixef.index)
+        return pd.concat([out, ci], axis=1)
+
+    def summary(self) -> str:
+        """A text summary laid out like lme4's ``summary()`` of a ``glmer`` fit."""
+        from .summary import glmm_summary
+
+        return glmm_summary(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"<GlmmResult {self.formula!r} ({self.family}, {self.link}): -2 log-likelihood "
+            f"{self.objective:.4f}, nobs {self.nobs}, {'converged' if self.converged else 'NOT converged'}"
+            f"{', singular' if self.singular else ''}>"
+        )

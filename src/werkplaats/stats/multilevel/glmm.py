@@ -1,0 +1,502 @@
+"""``fit_glmm``: generalised linear mixed models in lme4's syntax and vocabulary.
+
+Binomial (logit, probit, cloglog; 0/1, a two-level factor, proportions with
+weights, or ``cbind(successes, failures)``) and Poisson (log) responses, with
+offsets and prior weights.  The likelihood is approximated as lme4's
+``glmer`` does: Laplace (``nAGQ=1``, any random-effects structure), adaptive
+Gauss-Hermite quadrature (``nAGQ`` up to 25, a single scalar random effect)
+or ``nAGQ=0`` (fixed effects estimated inside PIRLS).  The optimisation
+follows glmer's two stages: theta with ``nAGQ=0``, then (theta, beta) on the
+approximated likelihood from there.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+import scipy.stats
+from threadpoolctl import threadpool_limits
+
+from .design import variable_info
+from .errors import FormulaError, InvalidResponseError, MissingColumnError, MultilevelWarning
+from .families import Family, make_family
+from .fit import GRADIENT_TOL, singular_message, varcorr_frame
+from .formula import parse_formula
+from .frame import build_design, check_columns, complete_rows
+from .optimize import minimize_bounded
+from .pirls import GlmmProblem, PirlsState
+from .results import GlmmResult
+
+__all__ = ["fit_glmm"]
+
+MAX_NAGQ = 25
+_Y = ".glmm_response"
+_TRIALS = ".glmm_trials"
+_W = ".glmm_weights"
+_OFF = ".glmm_offset"
+
+
+def _rows_text(index: pd.Index, mask: np.ndarray, limit: int = 10) -> str:
+    rows = [str(r) for r in index[mask][:limit]]
+    more = int(mask.sum()) - len(rows)
+    return ", ".join(rows) + (f" and {more} more" if more > 0 else "")
+
+
+def _cbind_parts(lhs: str) -> list[list[str]] | None:
+    """``cbind(a, n - a)`` -> [["a"], ["n", "a"]] (name, or name minus name)."""
+    m = re.fullmatch(r"\s*cbind\s*\((.*)\)\s*", lhs)
+    if m is None:
+        return None
+    args = m.group(1).split(",")
+    if len(args) != 2:
+        raise FormulaError("cbind() on the left-hand side takes two columns: cbind(successes, failures)")
+    out = []
+    for a in args:
+        parts = [x.strip().strip("`") for x in a.split("-")]
+        if not 1 <= len(parts) <= 2 or not all(parts):
+            raise FormulaError(
+                f"cbind() arguments must be a column or 'column - column', not {a.strip()!r}"
+            )
+        out.append(parts)
+    return out
+
+
+def _column(data: pd.DataFrame, name: str, what: str) -> np.ndarray:
+    if name not in data.columns:
+        raise MissingColumnError(f"the {what} column {name!r} is not in the data")
+    s = data[name]
+    if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        raise InvalidResponseError(f"the {what} column {name!r} must be numeric but has type {s.dtype}")
+    return s.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _vector(data: pd.DataFrame, value: object, what: str) -> np.ndarray | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _column(data, value, what)
+    arr = np.asarray(value, dtype=float).reshape(-1)
+    if arr.size != len(data):
+        raise ValueError(f"{what} has {arr.size} values for {len(data)} rows of data")
+    return arr
+
+
+def _response(data: pd.DataFrame, lhs: str, fam: Family) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """The response as numbers, the trials of cbind() (or None) and its display name."""
+    parts = _cbind_parts(lhs)
+    if parts is not None:
+        if fam.name != "binomial":
+            raise FormulaError("cbind(successes, failures) is only meaningful for the binomial family")
+        cols = []
+        for p in parts:
+            v = _column(data, p[0], "response")
+            if len(p) == 2:
+                v = v - _column(data, p[1], "response")
+            cols.append(v)
+        succ, fail = cols
+        return succ, succ + fail, lhs.strip()
+    name = lhs.strip().strip("`")
+    if name not in data.columns:
+        raise MissingColumnError(f"the response column {name!r} is not in the data")
+    s = data[name]
+    if fam.name == "binomial" and (
+        pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(s.dtype)
+    ):
+        # As R: the first level of a factor is failure, every other level success.
+        info = variable_info(name, s)
+        first = info.levels[0] if info.levels else None
+        y = np.where(s.isna(), np.nan, (s != first).to_numpy(dtype=float))
+        if pd.api.types.is_bool_dtype(s.dtype):
+            y = np.where(s.isna(), np.nan, s.to_numpy(dtype=float, na_value=np.nan))
+        return y, None, name
+    return _column(data, name, "response"), None, name
+
+
+def _check_response(fam: Family, y: np.ndarray, trials: np.ndarray, index: pd.Index, name: str, cbind: bool) -> None:
+    if fam.name == "binomial":
+        if cbind:
+            bad = (y < 0) | (trials - y < 0)
+            if bad.any():
+                raise InvalidResponseError(
+                    f"cbind() needs successes and failures of at least 0; {int(bad.sum())} row(s) "
+                    f"have a negative count (rows {_rows_text(index, bad)})"
+                )
+            return
+        bad = (y < 0) | (y > 1)
+        if bad.any():
+            vals = ", ".join(f"{v:g}" for v in np.unique(y[bad])[:5])
+            raise InvalidResponseError(
+                f"a binomial response must be 0/1 (or a proportion with weights = trials, or "
+                f"cbind(successes, failures)); {name!r} has the value(s) {vals} in rows "
+                f"{_rows_text(index, bad)}"
+            )
+        k = y * trials
+        if np.any(np.abs(k - np.round(k)) > 1e-7):
+            warnings.warn("non-integer #successes in a binomial glmm", MultilevelWarning, stacklevel=3)
+        return
+    bad = y < 0
+    if bad.any():
+        raise InvalidResponseError(
+            f"a Poisson response counts events and cannot be negative; {name!r} is negative in "
+            f"{int(bad.sum())} row(s) (rows {_rows_text(index, bad)})"
+        )
+    if np.any(np.abs(y - np.round(y)) > 1e-7):
+        warnings.warn(f"non-integer counts in the Poisson response {name!r}", MultilevelWarning, stacklevel=3)
+
+
+def _deriv12(fun, x: np.ndarray, lower: np.ndarray, delta: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient and Hessian by central differences, as lme4's ``deriv12`` (same steps)."""
+    nx = x.size
+    f0 = fun(x)
+    ud = np.full(nx, delta)
+    ld = np.where(np.isfinite(lower) & (x - delta < lower), x - lower, delta)
+    H = np.zeros((nx, nx))
+    g = np.zeros(nx)
+
+    def at(*mods: tuple[int, float]) -> float:
+        xx = x.copy()
+        for i, v in mods:
+            xx[i] = v
+        return fun(xx)
+
+    for j in range(nx):
+        fa = at((j, x[j] + ud[j]))
+        fs = at((j, x[j] - ld[j]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            H[j, j] = fa / ud[j] ** 2 - 2 * f0 / (ud[j] * ld[j]) + fs / ld[j] ** 2
+        g[j] = (fa - fs) / (ud[j] + ld[j])
+        for i in range(j):
+            faa = at((i, x[i] + ud[i]), (j, x[j] + ud[j]))
+            fas = at((i, x[i] + ud[i]), (j, x[j] - ld[j]))
+            fsa = at((i, x[i] - ld[i]), (j, x[j] + ud[j]))
+            fss = at((i, x[i] - ld[i]), (j, x[j] - ld[j]))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                H[i, j] = H[j, i] = (faa - fas - fsa + fss) / ((ud[i] + ld[i]) * (ud[j] + ld[j]))
+    return g, H
+
+
+def _separation(fam: Family, X: np.ndarray, names: list[str], y: np.ndarray, beta: np.ndarray) -> list[str]:
+    """Fixed-effect columns that (quasi-)separate a binomial response."""
+    if fam.name != "binomial":
+        return []
+    out = []
+    for j, nm in enumerate(names):
+        col = X[:, j]
+        if nm == "(Intercept)":
+            continue
+        sd = float(np.std(col))
+        is_indicator = np.all((col == 0) | (col == 1))
+        if is_indicator and col.sum() > 0:
+            yy = y[col == 1]
+            if np.all(yy == 0) or np.all(yy == 1):
+                out.append(f"{nm} (the response is always {int(yy[0])} where {nm} = 1)")
+                continue
+        if sd > 0 and abs(beta[j]) * sd > 10:
+            out.append(f"{nm} (estimate {beta[j]:.3g} on the link scale)")
+    return out
+
+
+def fit_glmm(
+    formula: str,
+    data: pd.DataFrame,
+    family: str | Family = "binomial",
+    *,
+    link: str | None = None,
+    weights: object = None,
+    offset: object = None,
+    nAGQ: int = 1,
+    data_name: str = "data",
+    maxfev: int = 10000,
+) -> GlmmResult:
+    """Fit a generalised linear mixed model, as ``lme4::glmer`` does.
+
+    Parameters
+    ----------
+    formula : str
+        lme4 formula; the left-hand side is a column or, for the binomial
+        family, ``cbind(successes, failures)`` (each a column or
+        ``column - column``, e.g. ``cbind(incidence, size - incidence)``).
+        A binomial response may be 0/1, boolean, a factor (first level =
+        failure), or a proportion with ``weights`` = the number of trials.
+    data : pandas.DataFrame
+        Rows with a missing value in a used column are dropped (``n_dropped``).
+    family : "binomial" or "poisson"
+    link : "logit" (default), "probit" or "cloglog" for binomial; "log" for Poisson.
+    weights : column name or array, optional
+        Prior weights (binomial with a proportion response: the trials).
+    offset : column name or array, optional
+        Added to the linear predictor (e.g. log exposure for Poisson rates).
+    nAGQ : int
+        1 Laplace (default); 2..25 adaptive Gauss-Hermite quadrature (only
+        for a single scalar random effect); 0 fixed effects within PIRLS.
+
+    Returns
+    -------
+    GlmmResult
+
+    Examples
+    --------
+    >>> from werkplaats.stats.multilevel import fit_glmm
+    >>> from werkplaats.stats.multilevel.simulate import simulate_binary_growth
+    >>> d = simulate_binary_growth(1500, seed=4, clients_per_professional=10)
+    >>> m = fit_glmm("attained ~ time + x + (1 | client) + (1 | professional)", d, family="binomial")
+    >>> list(m.fixef.index), m.family, m.link
+    (['(Intercept)', 'time', 'x'], 'binomial', 'logit')
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError("data must be a pandas DataFrame")
+    fam = make_family(family, link)
+    nagq = int(nAGQ)
+    if not 0 <= nagq <= MAX_NAGQ:
+        raise ValueError(f"nAGQ must lie between 0 and {MAX_NAGQ}")
+    if not isinstance(formula, str) or "~" not in formula:
+        raise FormulaError("the formula must be a string such as 'y ~ x + (1 | group)'")
+    lhs, rhs = formula.split("~", 1)
+    y_all, trials_all, yname = _response(data, lhs, fam)
+    f = parse_formula(f"`{_Y}` ~ {rhs}")
+    if not f.random:
+        raise FormulaError(
+            "the formula has no random-effects term such as (1 | group); "
+            "use an ordinary GLM for a model without random effects"
+        )
+    rest = [v for v in f.variables if v != _Y]
+    check_columns(parse_formula(f"y ~ {rhs}"), data.assign(y=0) if "y" not in data.columns else data)
+    w_all = _vector(data, weights, "weights")
+    off_all = _vector(data, offset, "offset")
+    work = data.loc[:, rest].copy()
+    work[_Y] = y_all
+    extra = [_Y]
+    if trials_all is not None:
+        work[_TRIALS] = trials_all
+        extra.append(_TRIALS)
+    if w_all is not None:
+        work[_W] = w_all
+        extra.append(_W)
+    if off_all is not None:
+        work[_OFF] = off_all
+        extra.append(_OFF)
+    used = rest + extra
+    frame, n_dropped = complete_rows(work[used], used)
+    n = len(frame)
+    y = frame[_Y].to_numpy(dtype=float)
+    pw = frame[_W].to_numpy(dtype=float) if w_all is not None else np.ones(n)
+    if np.any(pw < 0):
+        bad = pw < 0
+        raise ValueError(f"weights must not be negative (rows {_rows_text(frame.index, bad)})")
+    if trials_all is not None:
+        trials = frame[_TRIALS].to_numpy(dtype=float)
+        _check_response(fam, y, trials, frame.index, yname, True)
+        y = np.divide(y, trials, out=np.zeros(n), where=trials > 0)
+    else:
+        # lme4: without cbind the weights are the binomial trials (their -2 log-likelihood
+        # counts round(weight * y) successes out of round(weight)).
+        trials = pw if fam.name == "binomial" else np.ones(n)
+        if fam.name == "binomial":
+            pw = np.ones(n)
+        _check_response(fam, y, trials, frame.index, yname, False)
+    offs = frame[_OFF].to_numpy(dtype=float) if off_all is not None else np.zeros(n)
+    messages: list[str] = []
+    if n_dropped:
+        messages.append(f"{n_dropped} row(s) with missing values were dropped")
+    design = build_design(f, frame, residual_variance=False)
+    messages.extend(design.messages)
+    X, names, terms, blocks = design.X, design.names, design.terms, design.blocks
+    p = X.shape[1]
+    if nagq > 1 and not (len(blocks) == 1 and blocks[0].d == 1):
+        raise ValueError(
+            "nAGQ > 1 (adaptive Gauss-Hermite quadrature) needs a single scalar random effect "
+            "such as (1 | g); use nAGQ = 1 (Laplace) for this model"
+        )
+    prob = GlmmProblem(fam, blocks, X, y, trials, pw, offs)
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        theta, beta, st, info = _optimize(prob, nagq, maxfev)
+    return _result(prob, fam, formula.strip(), nagq, theta, beta, st, info, design, frame, n_dropped, messages,
+                   w_all is not None, off_all is not None, data_name, names, terms, p, n, yname)
+
+
+def _optimize(prob: GlmmProblem, nagq: int, maxfev: int) -> tuple[np.ndarray, np.ndarray, PirlsState, dict]:
+    lower_t = prob.lower
+    x0 = np.where(np.isfinite(lower_t), 1.0, 0.0)
+
+    def dev0(th: np.ndarray) -> float:
+        return prob.pirls(th, None).objective
+
+    r1 = minimize_bounded(dev0, x0, lower_t, maxfev=maxfev, radius_init=0.2, radius_final=1e-7 if nagq else 1e-8)
+    theta = np.maximum(r1.x, lower_t)
+    st = prob.pirls(theta, None)
+    beta = st.beta.copy()
+    nt = theta.size
+    info: dict[str, object] = {"stage1_nfev": r1.nfev, "stage1_success": r1.success}
+    if nagq == 0:
+        g, H = _deriv12(dev0, theta, lower_t)
+        info.update(nfev=r1.nfev, success=r1.success, message=r1.message, gradient=g, hessian=H)
+        st = prob.pirls(theta, None)
+        return theta, beta, st, info
+    # Stage 2: (theta, beta) on the Laplace / AGQ deviance, beta scaled by its
+    # R_X standard errors so that one trust-region radius suits all parameters.
+    scale = np.sqrt(np.diag(_vcov_rx(prob, theta, st)))
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    lower = np.concatenate([lower_t, np.full(beta.size, -np.inf)])
+
+    def dev(x: np.ndarray) -> float:
+        return prob.deviance(x[:nt], x[nt:], nagq)
+
+    def dev_scaled(t: np.ndarray) -> float:
+        return prob.deviance(t[:nt], beta + scale * t[nt:], nagq)
+
+    r2 = minimize_bounded(dev_scaled, np.concatenate([theta, np.zeros(beta.size)]), lower, maxfev=maxfev,
+                          radius_init=0.1, radius_final=1e-8)
+    xs = r2.x
+    x = np.concatenate([np.maximum(xs[:nt], lower_t), beta + scale * xs[nt:]])
+    g, H = _deriv12(dev, x, lower)
+    info.update(nfev=r1.nfev + r2.nfev, success=r2.success, message=r2.message, gradient=g, hessian=H)
+    theta, beta = x[:nt], x[nt:]
+    st = prob.pirls(theta, beta)
+    return theta, beta, st, info
+
+
+def _vcov_rx(prob: GlmmProblem, theta: np.ndarray, st: PirlsState) -> np.ndarray:
+    """(R_X' R_X)^-1 with the working weights at the conditional modes (lme4's ``unsc()``)."""
+    fam = prob.family
+    me = fam.mu_eta(st.eta)
+    w = prob.wt * me * me / fam.variance(st.mu)
+    sw = np.sqrt(w)
+    z = st.eta - prob.offset + (prob.y - st.mu) / me
+    prob.full.reweight(sw, np.column_stack([prob.X * sw[:, None], sw * z]))
+    fct = prob.full.factor(theta, keep=True)
+    if fct is None or fct.dense_factor is None:
+        return np.full((prob.p, prob.p), np.nan)
+    c, n_re, p = fct.dense_factor, fct.n_dense_re, prob.p
+    RXt = c[n_re : n_re + p, n_re : n_re + p]
+    RXinv = scipy.linalg.solve_triangular(RXt, np.eye(p), lower=True)
+    return RXinv.T @ RXinv
+
+
+def _result(prob, fam, formula, nagq, theta, beta, st, info, design, frame, n_dropped, messages,
+            has_w, has_off, data_name, names, terms, p, n, yname) -> GlmmResult:
+    lam = prob.lambdas(theta)
+    nt = theta.size
+    # Conditional variances of b = Lambda u (sigma = 1 for these families).
+    cv: list[np.ndarray] | None
+    if prob.scalar and st.diag is not None:
+        cv = [(1.0 / st.diag)[:, None, None]]
+    else:
+        eng = prob.full if nagq == 0 else prob.reonly
+        cv = eng.cond_var_u(st.factor) if (eng is not None and st.factor is not None) else None
+    ranef_condvar = None
+    if cv is None:
+        messages.append("conditional variances of the random effects were not computed: the design "
+                        "outside the largest grouping factor is too large for the dense inverse")
+    else:
+        ranef_condvar = {t.label: np.einsum("ij,qjk,lk->qil", L, V, L) for t, L, V in zip(terms, lam, cv)}
+    ranef = {
+        t.label: pd.DataFrame(uk @ L.T, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names))
+        for t, L, uk in zip(terms, lam, st.u)
+    }
+    V_rx = _vcov_rx(prob, theta, st)
+    V = V_rx
+    H = np.asarray(info["hessian"])
+    g = np.asarray(info["gradient"])
+    if nagq >= 1:
+        ok = bool(np.all(np.isfinite(H)))
+        if ok:
+            try:
+                Hi = np.linalg.inv(H)
+                Vh = Hi[nt:, nt:] + Hi[nt:, nt:].T  # 2 H^-1, as lme4's vcov(use.hessian = TRUE)
+                ok = bool(np.all(np.isfinite(Vh))) and float(np.min(np.linalg.eigvalsh(Vh))) > 0
+            except np.linalg.LinAlgError:
+                ok = False
+        if ok:
+            V = Vh
+        else:
+            msg = ("the covariance of the fixed effects from the finite-difference Hessian is not "
+                   "positive definite; falling back to the one from R_X")
+            warnings.warn(msg, MultilevelWarning, stacklevel=3)
+            messages.append(msg)
+    se = np.sqrt(np.diag(V))
+    z = beta / se
+    # Convergence as lme4's checkConv: gradient scaled by the Cholesky factor of the Hessian.
+    try:
+        R = np.linalg.cholesky(H).T
+        scg = scipy.linalg.solve_triangular(R, g, lower=False)
+        maxg = float(np.max(np.minimum(np.abs(scg), np.abs(g)))) if g.size else 0.0
+    except np.linalg.LinAlgError:
+        maxg = float(np.max(np.abs(g))) if g.size else 0.0
+    converged = bool(info["success"]) and maxg < GRADIENT_TOL and st.converged
+    convergence = (
+        f"converged after {info['nfev']} evaluations; max|scaled gradient| = {maxg:.2g}"
+        if converged
+        else f"the optimiser did not converge ({info.get('message', '')}); max|scaled gradient| = "
+        f"{maxg:.2g} after {info['nfev']} evaluations"
+    )
+    if not converged:
+        warnings.warn("model failed to converge: " + convergence, MultilevelWarning, stacklevel=3)
+        messages.append(convergence)
+    smsg = singular_message(prob.full, terms, theta)
+    if smsg is not None:
+        warnings.warn(smsg, MultilevelWarning, stacklevel=3)
+        messages.append(smsg)
+    sep = _separation(fam, prob.X, names, prob.y, beta)
+    if sep:
+        msg = ("possible (quasi-)complete separation in the fixed effect(s) " + "; ".join(sep)
+               + ": their estimates and standard errors are not reliable; merge sparse categories or "
+               "drop the term")
+        warnings.warn(msg, MultilevelWarning, stacklevel=3)
+        messages.append(msg)
+    mu, eta = st.mu, st.eta
+    devres = fam.dev_resids(prob.y, mu, prob.wt)
+    objective = float(st.objective if nagq <= 1 else prob.agq(theta, st, nagq))
+    df = p + nt
+    idx = frame.index
+    ngroups: dict[str, int] = {}
+    for t in terms:
+        ngroups.setdefault(t.group_label, len(t.levels))
+    names_idx = pd.Index(names)
+    return GlmmResult(
+        formula=formula,
+        family=fam.name,
+        link=fam.link,
+        nagq=nagq,
+        nobs=n,
+        n_dropped=n_dropped,
+        fixef=pd.Series(beta, index=names_idx, name="Estimate"),
+        se=pd.Series(se, index=names_idx, name="Std. Error"),
+        zvalue=pd.Series(z, index=names_idx, name="z value"),
+        pvalue=pd.Series(2 * scipy.stats.norm.sf(np.abs(z)), index=names_idx, name="Pr(>|z|)"),
+        vcov=pd.DataFrame(V, index=names_idx, columns=names_idx),
+        vcov_rx=pd.DataFrame(V_rx, index=names_idx, columns=names_idx),
+        varcorr=varcorr_frame(terms, lam, 1.0, None),
+        theta=theta,
+        objective=objective,
+        loglik=-objective / 2.0,
+        aic=objective + 2 * df,
+        bic=objective + df * math.log(n),
+        deviance=float(np.sum(devres)),
+        df=df,
+        ranef=ranef,
+        ranef_condvar=ranef_condvar,
+        ngroups=ngroups,
+        fitted=pd.Series(mu, index=idx, name="fitted"),
+        linear_predictor=pd.Series(eta, index=idx, name="eta"),
+        residuals=pd.Series(np.sign(prob.y - mu) * np.sqrt(np.maximum(devres, 0)), index=idx, name="deviance"),
+        pearson_residuals=pd.Series((prob.y - mu) * np.sqrt(prob.wt / fam.variance(mu)), index=idx, name="pearson"),
+        converged=converged,
+        convergence=convergence,
+        singular=smsg is not None,
+        dropped_columns=design.dropped,
+        messages=messages,
+        optimizer=info,
+        has_weights=has_w,
+        has_offset=has_off,
+        _terms=terms,
+        _fixed_spec=design.fixed_spec,
+        _keep_columns=design.keep,
+        _family=fam,
+        _data_name=data_name,
+    )

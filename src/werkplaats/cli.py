@@ -3,6 +3,8 @@
 werkplaats demo [--clients N] [--seed S] [--no-serve] [--port P]
 werkplaats serve [--port P | --bind HOST:PORT] [--no-migrate]
 werkplaats worker              the background tasks and the schedule
+werkplaats backup DIR          a consistent backup while it runs (never the keys)
+werkplaats restore DIR         restore a backup into an empty database
 werkplaats migrate
 werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
 werkplaats instruments import FILE [--format F] [--organisation NAME] [--dry-run]
@@ -94,6 +96,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     worker.run(workers=args.threads)
     return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    return _call("backup", str(args.directory))
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    return _call("restore", str(args.directory), *(["--ignore-keys"] if args.ignore_keys else []))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -189,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     work = sub.add_parser("worker", help="run the background tasks and the schedule")
     work.add_argument("--threads", type=int, help="tasks at once (default WERKPLAATS_WORKER_THREADS)")
     work.set_defaults(func=cmd_worker)
+    bk = sub.add_parser("backup", help="back up the database to a new folder (docs/deploy.md)")
+    bk.add_argument("directory")
+    bk.set_defaults(func=cmd_backup)
+    rs = sub.add_parser("restore", help="restore a backup folder into an empty database")
+    rs.add_argument("directory")
+    rs.add_argument("--ignore-keys", action="store_true")
+    rs.set_defaults(func=cmd_restore)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate
     )

@@ -31,11 +31,18 @@ def test_each_message_is_one_file_in_the_mail_folder(tmp_path, settings):
 def test_the_log_names_who_what_and_where_but_not_the_body(mailoutbox):
     user = UserFactory(email="p@example.org")
     entry = messages.send_email(
-        kind="invitation", to="p@example.org", subject="S", body="Klaas Bakker, uw afspraak",
-        recipient=user, about=user,
+        kind="invitation",
+        to="p@example.org",
+        subject="S",
+        body="Klaas Bakker, uw afspraak",
+        recipient=user,
+        about=user,
     )
     assert (entry.kind, entry.address, entry.recipient, entry.outcome) == (
-        "invitation", "p@example.org", user, "sent",
+        "invitation",
+        "p@example.org",
+        user,
+        "sent",
     )
     stored = " ".join(str(v) for v in MessageLog.objects.values_list().get())
     assert "Klaas" not in stored and "afspraak" not in stored
@@ -43,8 +50,9 @@ def test_the_log_names_who_what_and_where_but_not_the_body(mailoutbox):
 
 def test_opting_out_holds_back_optional_messages_only(mailoutbox):
     messages.opt_out(address="X@Example.org")
-    held = messages.send_email(kind="reminder", to="x@example.org", subject="s", body="b",
-                               optional=True)
+    held = messages.send_email(
+        kind="reminder", to="x@example.org", subject="s", body="b", optional=True
+    )
     assert held.outcome == "opted_out" and mailoutbox == []
     sent = messages.send_email(kind="set_password", to="x@example.org", subject="s", body="b")
     assert sent.outcome == "sent" and len(mailoutbox) == 1
@@ -96,10 +104,20 @@ def test_a_person_turns_reminders_off_and_on(client):
 
 def test_the_tasks_page_shows_ones_own_runs_with_the_reason(client):
     mine, other = UserFactory(), UserFactory()
-    TaskRun.objects.create(kind="insight.build_report", object_key="study:1", started_by=mine,
-                           status="failed", error="Er zijn geen metingen.")
-    TaskRun.objects.create(kind="insight.build_report", object_key="study:2", started_by=other,
-                           status="failed", error="Iets anders.")
+    TaskRun.objects.create(
+        kind="insight.build_report",
+        object_key="study:1",
+        started_by=mine,
+        status="failed",
+        error="Er zijn geen metingen.",
+    )
+    TaskRun.objects.create(
+        kind="insight.build_report",
+        object_key="study:2",
+        started_by=other,
+        status="failed",
+        error="Iets anders.",
+    )
     client.force_login(mine)
     page = client.get(reverse("operations:tasks")).content.decode()
     assert "Er zijn geen metingen." in page and "Iets anders." not in page

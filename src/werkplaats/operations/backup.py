@@ -149,14 +149,13 @@ def _pg_dump_with_counts(target: Path) -> tuple[dict[str, int], dict[str, str]]:
     import psycopg
 
     env = _pg_env()
-    db = settings.DATABASES["default"]
+    params = {
+        key.lower(): str(value)
+        for key, value in settings.DATABASES["default"].items()
+        if key in ("HOST", "PORT", "USER", "PASSWORD") and value
+    }
     with psycopg.connect(
-        host=db.get("HOST") or None,
-        port=db.get("PORT") or None,
-        user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None,
-        dbname=db["NAME"],
-        autocommit=False,
+        dbname=str(settings.DATABASES["default"]["NAME"]), autocommit=False, **params
     ) as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]

@@ -147,6 +147,7 @@ def backup(directory: Path) -> dict[str, Any]:
 def _pg_dump_with_counts(target: Path) -> tuple[dict[str, int], dict[str, str]]:
     """pg_dump from an exported snapshot, and the row counts from that same snapshot."""
     import psycopg
+    import psycopg.conninfo
 
     env = _pg_env()
     params = {
@@ -154,9 +155,8 @@ def _pg_dump_with_counts(target: Path) -> tuple[dict[str, int], dict[str, str]]:
         for key, value in settings.DATABASES["default"].items()
         if key in ("HOST", "PORT", "USER", "PASSWORD") and value
     }
-    with psycopg.connect(
-        dbname=str(settings.DATABASES["default"]["NAME"]), autocommit=False, **params
-    ) as conn:
+    params["dbname"] = str(settings.DATABASES["default"]["NAME"])
+    with psycopg.connect(psycopg.conninfo.make_conninfo(**params), autocommit=False) as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
         done = subprocess.run(

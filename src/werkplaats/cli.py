@@ -37,8 +37,9 @@ def _serve(port: int) -> None:
     """The development server with a task worker in the same process (the demo)."""
     from django.core.management import call_command
 
-    from werkplaats.operations import worker
+    from werkplaats.operations import web, worker
 
+    web.warm_up()  # the first page should not wait for the statistics libraries
     consumer = worker.start_in_process()
     print(f"Serving at http://127.0.0.1:{port}/  (Ctrl+C stops)", flush=True)
     try:

@@ -67,18 +67,53 @@ def can_see_identity(user: User, client: Client) -> bool:
     return visible_trajectories(user).filter(client=client).exists()
 
 
-def identity_for(user: User, client: Client, purpose: str) -> ClientIdentity | None:
-    """The client's identifying details (name, contact) if the user may see them, else None.
+# Why a client's identifying details are read; written to the access log with each read.
+CARE = "identifying details"
+ANONYMISATION = "names to mask when anonymising"
 
-    Every read is written to the access log with its purpose, so the log says why a name
-    was decrypted ("identifying details" on the trajectory page, ...).
+
+def identity_for(user: User, client: Client, purpose: str) -> ClientIdentity | None:
+    """The client's identifying details (name, contact) for ``purpose``, or None.
+
+    - ``CARE``: for those who may see them (``can_see_identity``), to show them;
+    - ``ANONYMISATION``: for a researcher anonymising a story the client told for their
+      study — the caller (``stories.access.access_source_for_research``) has checked the
+      study and that research consent stands; the name only feeds the mask proposals.
+
+    Every read is written to the access log with its purpose.
     """
-    if not can_see_identity(user, client):
+    if purpose == ANONYMISATION:
+        require_role(user, Role.RESEARCHER)
+    elif purpose != CARE:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    elif not can_see_identity(user, client):
         return None
     identity = ClientIdentity.objects.filter(client=client).first()
     if identity is not None:
         log_access(user, "view", identity, purpose)
     return identity
+
+
+def names_to_mask(user: User, client: Client) -> tuple[list[str], list[str]]:
+    """Names and places casework knows around a client — their name, the labels of their
+    network members, their lead professionals' names, their neighbourhood and municipality —
+    to propose masks when a researcher anonymises their story (see ``identity_for``)."""
+    identity = identity_for(user, client, ANONYMISATION)
+    names = [identity.name] if identity is not None else []
+    places: list[str] = []
+    neighbourhood = client.neighbourhood
+    if neighbourhood is not None:
+        places += [neighbourhood.name, neighbourhood.municipality.name]
+    trajectories = client.trajectories.select_related("lead_professional").prefetch_related(
+        "network_snapshots__members"
+    )
+    for trajectory in trajectories:
+        for snapshot in trajectory.network_snapshots.all():
+            names += [m.label for m in snapshot.members.all()]
+        lead = trajectory.lead_professional
+        names += [n for n in (lead.first_name, lead.last_name) if n]
+        log_access(user, "view", trajectory, f"network and professional: {ANONYMISATION}")
+    return names, places
 
 
 def own_client_record(user: User) -> Client:

@@ -46,7 +46,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The trajectory page: case, goals (GAS), network, contacts, dilemmas and score charts."""
     trajectory = case_access.access_trajectory_by_id(request.user, pk)
-    identity = case_access.identity_for(request.user, trajectory.client, "identifying details")
+    identity = case_access.identity_for(request.user, trajectory.client, case_access.CARE)
     goals = case_selectors.goal_rows(trajectory)
     waves = case_selectors.network_waves(trajectory)
     latest_wave = waves[-1] if waves else None

@@ -73,15 +73,6 @@ def test_text_messages_go_through_the_provider():
     assert messages.LoggingTextProvider.outbox == [("+31612345678", "Uw vragenlijst")]
 
 
-def test_set_password_invitation(mailoutbox):
-    user = UserFactory(email="nieuw@example.org", first_name="Nora")
-    entry = messages.send_set_password_invitation(user, "https://w.example/set/abc")
-    assert entry is not None and entry.kind == "set_password"
-    assert mailoutbox[0].subject == "Uw account voor Werkplaats"
-    assert "https://w.example/set/abc" in mailoutbox[0].body and "Nora" in mailoutbox[0].body
-    assert messages.send_set_password_invitation(UserFactory(email=""), "x") is None
-
-
 def test_the_stop_link_asks_then_opts_out(client):
     url = messages.opt_out_url("buur@example.org")
     path = url.split("127.0.0.1:8000", 1)[1]

@@ -74,23 +74,3 @@ def database_from_url(url: str) -> dict[str, object]:
         "ATOMIC_REQUESTS": False,
     }
 
-
-def email_from_url(url: str) -> dict[str, object]:
-    """Turn ``smtp+tls://user:pass@host:587`` into the parts of Django's mail settings."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"smtp", "smtp+tls", "smtp+ssl"}:
-        raise ConfigurationError(
-            f"WERKPLAATS_EMAIL_URL must start with smtp://, smtp+tls:// or smtp+ssl:// "
-            f"(got {parts.scheme or 'nothing'}://); leave it unset to write mail to files."
-        )
-    if not parts.hostname:
-        raise ConfigurationError("WERKPLAATS_EMAIL_URL names no host: smtp://host:port.")
-    ssl = parts.scheme == "smtp+ssl"
-    return {
-        "host": parts.hostname,
-        "port": parts.port or (465 if ssl else 587 if parts.scheme == "smtp+tls" else 25),
-        "user": unquote(parts.username or ""),
-        "password": unquote(parts.password or ""),
-        "tls": parts.scheme == "smtp+tls",
-        "ssl": ssl,
-    }

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from werkplaats.config.env import (
     ConfigurationError,
     database_from_url,
-    email_from_url,
     env_bool,
     env_int,
     env_list,
@@ -135,27 +134,6 @@ if _test_db_name and str(_db["ENGINE"]).endswith("postgresql"):
     _db["TEST"] = {"NAME": _test_db_name}
 DATABASES = {"default": _db}
 
-# E-mail. WERKPLAATS_EMAIL_URL: smtp://, smtp+tls:// (STARTTLS) or smtp+ssl://
-# user:password@host:port. Without it every message is written as a file to
-# WERKPLAATS_MAIL_DIR (var/mail/), where the demo's reader finds it.
-_email_url = env_str("WERKPLAATS_EMAIL_URL", "")
-EMAIL_FILE_PATH = env_str("WERKPLAATS_MAIL_DIR", str(DATA_DIR / "mail"))
-if _email_url:
-    _mail = email_from_url(_email_url)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _mail["host"]
-    EMAIL_PORT = _mail["port"]
-    EMAIL_HOST_USER = _mail["user"]
-    EMAIL_HOST_PASSWORD = _mail["password"]
-    EMAIL_USE_TLS = _mail["tls"]
-    EMAIL_USE_SSL = _mail["ssl"]
-    EMAIL_TIMEOUT = 30
-else:
-    EMAIL_BACKEND = "werkplaats.operations.mail_backend.FolderEmailBackend"
-WERKPLAATS_MAIL_CONFIGURED = bool(_email_url)
-DEFAULT_FROM_EMAIL = env_str("WERKPLAATS_EMAIL_FROM", "Werkplaats <werkplaats@localhost>")
-# The address people reach the site at, for links in messages (no trailing slash).
-WERKPLAATS_SITE_URL = env_str("WERKPLAATS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Text messages: a class with send(to, body) (werkplaats.operations.messages.TextProvider).
 # No provider is shipped; the logging one writes to the log and sends nothing.
 WERKPLAATS_TEXT_PROVIDER = env_str(
@@ -239,6 +217,15 @@ EMAIL_HOST_USER = env_str("WERKPLAATS_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("WERKPLAATS_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("WERKPLAATS_EMAIL_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("WERKPLAATS_EMAIL_FROM", "werkplaats@localhost")
+EMAIL_TIMEOUT = 30
+# Without a mail server every message (reminders, digests) is written as one .eml file to
+# WERKPLAATS_MAIL_DIR (var/mail/), where the demo's reader finds it; nothing leaves.
+EMAIL_FILE_PATH = env_str("WERKPLAATS_MAIL_DIR", str(DATA_DIR / "mail"))
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "werkplaats.operations.mail_backend.FolderEmailBackend"
+)
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]

@@ -94,10 +94,10 @@ def _send(
         link, token = services.link_create(
             assessment=assessment, user=assessment.trajectory.lead_professional
         )
-        url = settings.WERKPLAATS_SITE_URL + reverse("measurements:link", kwargs={"token": token})
+        url = settings.WERKPLAATS_BASE_URL + reverse("measurements:link", kwargs={"token": token})
         expires = timezone.localtime(link.expires_at)
     else:
-        url = settings.WERKPLAATS_SITE_URL + reverse(
+        url = settings.WERKPLAATS_BASE_URL + reverse(
             "measurements:fill", kwargs={"pk": assessment.pk}
         )
     with translation.override(language):
@@ -256,7 +256,7 @@ def send_weekly_digests(today: dt.date | None = None) -> int:
                     "user": professional,
                     "due": due,
                     "overdue": overdue,
-                    "url": settings.WERKPLAATS_SITE_URL + reverse("home"),
+                    "url": settings.WERKPLAATS_BASE_URL + reverse("home"),
                     "stop_url": opt_out_url(professional.email),
                 },
             )

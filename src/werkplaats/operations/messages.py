@@ -3,8 +3,8 @@ provider, every one logged (who, what, when, to which address; never the body).
 
 Domain apps call ``send_email`` / ``send_text`` with the message already written in the
 recipient's language. Reminders and invitations pass ``optional=True``: a person who
-turned reminders off (``opt_out``) gets none, and the log says so. The setup issue's
-set-password invitations use ``send_set_password_invitation``.
+turned reminders off (``opt_out``) gets none, and the log says so. Set-password
+invitations (``partnership.invitations``) go through ``send_email`` too, never optional.
 """
 
 from __future__ import annotations
@@ -17,11 +17,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import models
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext as _
 
 from werkplaats.operations.models import MessageLog, OptOut
 
@@ -58,7 +55,7 @@ def opt_in(user: Any) -> None:
 def opt_out_url(address: str) -> str:
     """A link that turns reminders off for ``address`` (signed; it names no one in clear)."""
     token = signing.dumps(address_hash(address), salt=OPT_OUT_SALT)
-    return settings.WERKPLAATS_SITE_URL + reverse("operations:stop", kwargs={"token": token})
+    return settings.WERKPLAATS_BASE_URL + reverse("operations:stop", kwargs={"token": token})
 
 
 def address_from_token(token: str) -> str | None:
@@ -173,28 +170,4 @@ def send_text(
         )
     return MessageLog.objects.create(
         channel="text", kind=kind, address=to, recipient=user, outcome="sent", **about_fields
-    )
-
-
-def mail_configured() -> bool:
-    """Whether e-mail leaves this machine (SMTP set) or only lands in the mail folder."""
-    return bool(settings.WERKPLAATS_MAIL_CONFIGURED)
-
-
-def send_set_password_invitation(
-    user: Any, url: str, *, language: str = "nl", inviter: Any = None
-) -> MessageLog | None:
-    """E-mail ``user`` the link to set their password (made by the caller, e.g. the setup
-    command). Returns the log entry, or None when the user has no e-mail address (the
-    caller then shows or prints the link)."""
-    if not getattr(user, "email", ""):
-        return None
-    with translation.override(language):
-        subject = _("Your account for Werkplaats")
-        body = render_to_string(
-            "operations/mail/set_password.txt",
-            {"user": user, "url": url, "inviter": inviter, "site": settings.WERKPLAATS_SITE_URL},
-        )
-    return send_email(
-        kind="set_password", to=user.email, subject=subject, body=body, recipient=user, about=user
     )

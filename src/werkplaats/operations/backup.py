@@ -83,7 +83,7 @@ def _table_counts_live() -> dict[str, int]:
     with connection.cursor() as cursor:
         names = connection.introspection.table_names(cursor)
         counts = {}
-        for name in sorted(names):
+        for name in sorted(n for n in names if not n.startswith("sqlite_")):
             cursor.execute(f'SELECT COUNT(*) FROM "{name}"')
             counts[name] = cursor.fetchone()[0]
     return counts

@@ -1,4 +1,4 @@
-"""Insight's background work: study report builds and history imports.
+"""Insight's background work: study report builds and large history imports.
 
 For the pages (and the analysis-plan work): ``build_report(study_id, user=...)`` queues
 a build and returns its ``TaskRun`` at once; a second call while one is queued or
@@ -7,6 +7,8 @@ running for the same study returns that same run. When it is done, ``run.result`
 ``run.error`` says why, in the language the build ran in, and /tasks/ shows it to
 whoever started it. A report that cannot be made (no data, ...) fails at once; other
 failures are tried twice more, a minute apart.
+
+``import_history_in_background`` queues a history import (``import history --background``).
 """
 
 from __future__ import annotations
@@ -16,15 +18,61 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from werkplaats.insight.history import HistoryImportError
-from werkplaats.insight.history import import_history as _import_history
+from werkplaats.insight.history import HistoryImportError, import_history
 from werkplaats.insight.models import ReportRun
 from werkplaats.insight.report import ReportError, write_report
 from werkplaats.operations.models import TaskRun
 from werkplaats.operations.queue import TaskError, background
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
+
+REPORT_FILE = "import-report.txt"
+SHOWN_ROWS = 20
+
+
+@background("insight.import_history", retries=0)
+def _import_history(
+    directory: str, organisation: str, update: bool, language: str
+) -> dict[str, Any]:
+    """Run the import; on rejected rows, the whole report goes to a file in the directory
+    (a task's error holds at most 2,000 characters) and the error names it."""
+    with translation.override(language):
+        try:
+            report = import_history(Path(directory), organisation, update=update)
+        except HistoryImportError as exc:
+            text = exc.report.text()
+            path = Path(directory) / REPORT_FILE
+            path.write_text(text + "\n", encoding="utf-8")
+            lines = text.splitlines()
+            shown = "\n".join(lines[: SHOWN_ROWS + 1])
+            if len(lines) > SHOWN_ROWS + 1:
+                shown += "\n…"
+            raise TaskError(
+                _("%(report)s\nEvery rejected row is listed in %(path)s.")
+                % {"report": shown, "path": path}
+            ) from None
+        return {"created": report.created, "updated": report.updated, "text": report.text()}
+
+
+def import_history_in_background(
+    directory: Path,
+    organisation: str,
+    *,
+    update: bool = False,
+    language: str = "nl",
+    user: Any = None,
+) -> TaskRun:
+    """Queue the import (one at a time per organisation); the worker runs it."""
+    return _import_history.start(
+        f"history:{organisation}"[:80],
+        str(Path(directory).resolve()),
+        organisation,
+        update,
+        language,
+        user=user,
+    )
 
 
 @background("insight.build_report", retries=2, retry_delay=60)
@@ -59,18 +107,3 @@ def build_report(
     return _build_report.start(
         f"study:{study_id}", study_id, user_id, language, pdf, n_boot, folder, user=user
     )
-
-
-@background("insight.import_history", retries=0)
-def _import(directory: str, organisation: str) -> dict[str, Any]:
-    try:
-        report = _import_history(Path(directory), organisation)
-    except HistoryImportError as exc:
-        raise TaskError(exc.report.text(), retry=False) from exc
-    return {"created": report.created}
-
-
-def import_history(directory: str | Path, organisation: str, *, user: Any = None) -> TaskRun:
-    """Queue an organisation's history import (all or nothing; the rejected rows are the
-    run's error). Not retried: a second try would meet the same rows."""
-    return _import.start(f"history:{organisation}", str(directory), organisation, user=user)

@@ -10,11 +10,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 from django.views.i18n import set_language
 
+from werkplaats.partnership import second_factor
 from werkplaats.portal import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=second_factor.LoginForm
+        ),
+        name="login",
+    ),
+    path("login/second-factor/", second_factor.verify, name="second_factor"),
+    path("login/second-factor/setup/", second_factor.setup, name="second_factor_setup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -106,6 +107,7 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
             "goals": goals,
             "waves": waves,
             "network_svg": network_svg(waves[-1].members, "Ik") if waves else None,
+            "network_change": case_selectors.network_change(waves),
             "consents": consents,
             "who_may_see": _who_may_see(trajectories),
             "who_looked": who_looked(client)[:50],
@@ -132,7 +134,11 @@ def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # The map holds no personal data: every logged-in user may read it.
+    # The map holds no personal data: every logged-in user may read it, except a
+    # network member, whose account exists only to answer through one-time links.
+    roles = request.user.roles()
+    if roles and roles <= {Role.NETWORK_MEMBER}:
+        raise PermissionDenied
     return render(
         request,
         "portal/programme_map.html",

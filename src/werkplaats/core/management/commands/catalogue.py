@@ -49,8 +49,29 @@ def _key(block: str) -> tuple[str, str] | None:
 
 
 def _untranslated(block: str) -> str:
-    """The entry with its translation emptied (makemessages copies none for new ones)."""
-    kept = [line for line in block.splitlines() if not line.startswith("#, fuzzy")]
+    """The entry with its translation emptied.
+
+    makemessages (msgmerge) guesses a translation for a new string from a similar old
+    one and marks it fuzzy; such a guess is often wrong, so it is dropped.
+    """
+    kept: list[str] = []
+    in_msgstr = False
+    for line in block.splitlines():
+        if line.startswith("#|"):
+            continue
+        if line.startswith("#,"):
+            flags = [f.strip() for f in line[2:].split(",") if f.strip() != "fuzzy"]
+            if flags:
+                kept.append("#, " + ", ".join(flags))
+            continue
+        if line.startswith("msgstr"):
+            in_msgstr = True
+            kept.append(line.split(" ", 1)[0] + ' ""')
+            continue
+        if in_msgstr and line.startswith('"'):
+            continue
+        in_msgstr = False
+        kept.append(line)
     return "\n".join(kept)
 
 

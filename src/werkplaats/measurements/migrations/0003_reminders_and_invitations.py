@@ -10,7 +10,7 @@ import werkplaats.core.crypto
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measurements', '0001_initial'),
+        ('measurements', '0002_answer_value_json'),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ through.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from werkplaats.instruments.access import visible_versions_for_organisations
 from werkplaats.instruments.models import Instrument, InstrumentVersion
 from werkplaats.measurements.models import Answer, Assessment, Informant
 from werkplaats.stats.definition import AnswerError, check_answer
+from werkplaats.stats.scoring import completeness
 
 
 class AnswerChecker:
@@ -34,6 +35,10 @@ class AnswerChecker:
         self.definition = version.parsed
         self.item_ids = frozenset(i.id for i in self.definition.items)
         self.required = tuple(i.id for i in self.definition.items if i.required)
+        self.branching = any(
+            i.relevant is not None or i.required_when is not None or i.group
+            for i in self.definition.items
+        )
         self._memo: dict[tuple[str, Any], tuple[Any, AnswerError | None]] = {}
 
     def check(self, item_id: str, value: Any) -> tuple[Any, AnswerError | None]:
@@ -56,8 +61,11 @@ class AnswerChecker:
             self._memo[key] = result
         return result
 
-    def missing(self, answered: Container[str]) -> list[str]:
-        return [i for i in self.required if i not in answered]
+    def missing(self, answers: Mapping[str, Any]) -> list[str]:
+        """The required questions that apply (after branching) and are unanswered."""
+        if not self.branching:
+            return [i for i in self.required if i not in answers]
+        return completeness(self.definition, answers).missing_required
 
 
 def checkers_for(organisation_id: int) -> dict[str, AnswerChecker]:
@@ -113,7 +121,7 @@ def assessments_write_bulk(
                 raise ValidationError(f"assessments[{n}].answers.{item_id}: {error}")
             if stored is not None:
                 checked.append(pair if stored is value else (item_id, stored))
-        missing = checker.missing({i for i, _v in checked})
+        missing = checker.missing(dict(checked))
         if missing:
             raise ValidationError(f"assessments[{n}]: required items unanswered: {missing}")
         rows.append(

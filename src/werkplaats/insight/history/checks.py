@@ -507,7 +507,7 @@ class Importer:
             except CellError as exc:
                 self._reject("measurements", line, str(exc))
         for (ref, slug, informant, wave), m in groups.items():
-            missing = checkers[slug].missing(m.lines.keys())
+            missing = checkers[slug].missing(dict(m.answers))
             m.lines = {}  # only the checks need the lines; the write does not
             if missing:
                 self._reject(

@@ -52,4 +52,4 @@ def test_few_clusters_are_named() -> None:
     assert row["grouping"] == "team" and row["clusters"] == d["team"].nunique()
     assert pd.isna(m.clusters.set_index("term").loc["time", "clusters"])
     s = m.satterthwaite()
-    assert s.loc["time:policy", "df"] < 20 < s.loc["time", "df"]
+    assert s.loc["policy", "df"] < 20 < s.loc["time", "df"]  # policy varies between teams only

@@ -4,12 +4,15 @@ werkplaats demo [--clients N] [--seed S] [--no-serve] [--port P]
 werkplaats serve [--port P | --bind HOST:PORT] [--no-migrate]
 werkplaats worker              the background tasks and the schedule
 werkplaats migrate
+werkplaats setup FILE.yaml [--dry-run] [--language nl|en]
 werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
 werkplaats instruments import FILE [--format F] [--organisation NAME] [--dry-run]
 werkplaats instruments export ID [--format F] [--version V] [-o FILE]
 werkplaats instruments load-library | list
 werkplaats report study ID [-o DIR] [--no-pdf]
-werkplaats import history DIR --organisation NAME [--dry-run]
+werkplaats import history DIR --organisation NAME [--update] [--dry-run]
+werkplaats import redcap --dictionary D.csv --records R.csv [--events E.csv] --organisation NAME [--dry-run]
+werkplaats import fhir FILE... --organisation NAME [--dry-run]
 werkplaats audit verify         check the access log's hash chain
 werkplaats manage ARGS...      any Django management command
 """
@@ -104,6 +107,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return _call("setup", *args.rest)
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
     from django.core.management import call_command
@@ -150,6 +161,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
+    if args.what in ("redcap", "fhir"):
+        return _call("import_answers", args.what, *args.rest)
     return _call("import_history", *args.rest)
 
 
@@ -192,6 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate
     )
+    setup = sub.add_parser(
+        "setup",
+        help="set up a workplace from a YAML file: setup FILE.yaml [--dry-run] (docs/setup.md)",
+        add_help=False,
+    )
+    setup.add_argument("rest", nargs=argparse.REMAINDER)
+    setup.set_defaults(func=cmd_setup)
     cu = sub.add_parser("createuser", help="create a user with a role in an organisation")
     cu.add_argument("username")
     cu.add_argument("--role", required=True)
@@ -219,6 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("rest", nargs=argparse.REMAINDER)
     history.set_defaults(func=cmd_import)
+    for name, text in (
+        ("redcap", "a REDCap project's records: --dictionary D --records R [--events E]"),
+        ("fhir", "FHIR QuestionnaireResponses: FILE..."),
+    ):
+        answers = imp_sub.add_parser(name, help=text, add_help=False)
+        answers.add_argument("rest", nargs=argparse.REMAINDER)
+        answers.set_defaults(func=cmd_import)
     audit = sub.add_parser("audit", help="the access log: audit verify")
     audit_sub = audit.add_subparsers(dest="what", required=True)
     audit_sub.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit)

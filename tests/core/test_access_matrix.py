@@ -32,6 +32,8 @@ LIBRARY = {p: 200 for p in PERSONAS if p not in {"klaas", "kim", "nina"}}
 ANSWER_CLIENT = {"klaas": 200, "kim": 404, "alice": 404, "bob": 404}
 ANSWER_PROFESSIONAL = {"alice": 200, "bob": 404, "klaas": 404, "kim": 404}
 ANYONE = {p: 200 for p in PERSONAS}
+ORG_ADMIN = {"erin": 200, "frank": 404}
+CASE_MANAGE = {"alice": 200, "carol": 200, "bob": 404, "dave": 404}
 
 
 @dataclass
@@ -57,17 +59,70 @@ MATRIX = [
     Row("casework:dilemma_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
     Row("casework:network_member_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
     Row("casework:goal_edit", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
+    Row(
+        "casework:client_new",
+        expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200},
+    ),
+    Row("casework:trajectory_manage", lambda w: {"pk": w.trajectory_a.pk}, CASE_MANAGE),
+    Row(
+        "casework:trajectory_status",
+        lambda w: {"pk": w.trajectory_a.pk},
+        {"alice": 400, "carol": 400, "bob": 404, "dave": 404},
+        method="post",
+    ),
+    Row(
+        "casework:hand_over",
+        lambda w: {"pk": w.trajectory_a.pk},
+        {"alice": 400, "carol": 400, "bob": 404, "dave": 404},
+        method="post",
+    ),
+    Row(
+        "casework:client_invite",
+        lambda w: {"pk": w.trajectory_a.pk},
+        {"alice": 400, "carol": 400, "bob": 404, "dave": 404},
+        method="post",
+    ),
+    Row("programme:study_consent_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_MANAGE),
+    Row(
+        "programme:consent_document",
+        lambda w: {"pk": _with_document(w.consent_a)},
+        {"klaas": 200, "alice": 200, "carol": 200, "kim": 404, "bob": 404, "dave": 404},
+    ),
     Row("casework:goal_score", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
     Row("casework:me", expect={"klaas": 200, "kim": 200}),
     Row("casework:me_data", expect={"klaas": 200, "kim": 200}),
+    Row("casework:me_data_page", expect={"klaas": 200, "kim": 200}),
+    Row("casework:me_data_pdf", expect={"klaas": 200, "kim": 200}),
     Row("casework:figures", expect={"paula": 200}),
     Row("partnership:team", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
     Row("partnership:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
-    Row("programme:map", expect=ALL),
+    Row("partnership:team_edit", lambda w: {"pk": w.team_a.pk}, ORG_ADMIN),
+    Row("partnership:team_new", lambda w: {"pk": w.org_a.pk}, ORG_ADMIN),
+    Row("partnership:member_invite", lambda w: {"pk": w.org_a.pk}, ORG_ADMIN),
+    Row("partnership:member", lambda w: {"pk": w.org_a.pk, "member": _member(w.alice)}, ORG_ADMIN),
+    Row(
+        "partnership:member_reinvite",
+        lambda w: {"pk": w.org_a.pk, "member": _member(w.alice)},
+        ORG_ADMIN,
+        method="post",
+    ),
+    Row(
+        "partnership:invitation",
+        lambda w: {"token": _invitation(w.alice)},
+        ANYONE,
+        anonymous=200,
+    ),
+    Row("programme:map", expect={p: 200 for p in PERSONAS if p != "nina"}),
+    Row("second_factor", expect={p: 302 for p in PERSONAS}),
+    Row("second_factor_setup", expect=ALL),
     Row("programme:study", lambda w: {"pk": w.study_s.pk}, STAFF),
     Row("programme:study_data", lambda w: {"pk": w.study_s.pk}, {"rita": 200, "ruben": 404}),
     Row("instruments:library", expect=LIBRARY),
     Row("instruments:import", expect={"erin": 200, "frank": 200, "rita": 200, "ruben": 200}),
+    Row(
+        "measurements:answers_import",
+        expect={"erin": 200, "frank": 200, "rita": 200, "ruben": 200},
+    ),
     Row("instruments:version", lambda w: {"pk": _version("pearlin-mastery")}, LIBRARY),
     Row("instruments:export", lambda w: {"pk": _version("pearlin-mastery")}, LIBRARY),
     Row("measurements:trajectory", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
@@ -114,6 +169,13 @@ MATRIX = [
     ),
     Row(
         "programme:consent_withdraw",
+        lambda w: {"pk": w.consent_a.pk},
+        {"klaas": 302, "kim": 404},
+        method="post",
+    ),
+    Row("programme:consent_withdraw", lambda w: {"pk": w.consent_a.pk}, {"klaas": 200, "kim": 404}),
+    Row(
+        "programme:consent_renew",
         lambda w: {"pk": w.consent_a.pk},
         {"klaas": 302, "kim": 404},
         method="post",
@@ -176,6 +238,7 @@ MATRIX = [
         {"klaas": 302, "kim": 404},
         method="post",
     ),
+    Row("stories:story_withdraw", lambda w: {"pk": w.source_a.pk}, {"klaas": 200, "kim": 404}),
     Row("stories:member_check_respond", lambda w: {"pk": w.check_a.pk}, {"klaas": 200, "kim": 404}),
     Row("insight:study", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
     Row("insight:study_pdf", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
@@ -198,6 +261,25 @@ def _cmo(w: Any) -> int:
         context="Buurt met veel buren",
         defaults={"mechanism": "steun", "outcome": "regie", "created_by": w.rita},
     )[0].pk
+
+
+def _with_document(consent: Any) -> int:
+    from werkplaats.programme.models import Consent
+
+    Consent.objects.filter(pk=consent.pk).update(document=b"%PDF-1.7 stand-in")
+    return int(consent.pk)
+
+
+def _member(user: Any) -> int:
+    from werkplaats.partnership.models import Membership
+
+    return Membership.objects.get(user=user).pk
+
+
+def _invitation(user: Any) -> str:
+    from werkplaats.partnership.invitations import invite
+
+    return invite(user).url.rstrip("/").rsplit("/", 1)[1]
 
 
 def _method() -> int:

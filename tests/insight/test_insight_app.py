@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import translation
 
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.insight import report as report_module
@@ -57,6 +58,7 @@ def test_the_data_set_holds_consenting_clients_under_a_key_per_study(world) -> N
     assert world.client_a.pseudonym not in frame.to_csv()
     other = Study.objects.create(
         title="Ander",
+        start=dt.date(2024, 1, 1),
         question="?",
         design="quantitative",
         participation="informed",
@@ -215,6 +217,7 @@ def test_history_import_writes_everything(world, tmp_path: Path) -> None:  # typ
         "contacts": 1,
         "assessments": 1,
         "network snapshots": 1,
+        "consents": 0,
     }
     assert Assessment.objects.filter(trajectory__client__language="Nederlands").count() == 1
 
@@ -229,12 +232,13 @@ def test_history_import_is_all_or_nothing_with_every_rejected_row(world, tmp_pat
         trajectories=HISTORY_TRAJECTORIES + "t3,c1,bob,Team A,2024-03-01,,open,,\n",
     )
     before = Assessment.objects.count()
-    with pytest.raises(HistoryImportError) as caught:
+    with translation.override("en"), pytest.raises(HistoryImportError) as caught:
         import_history(tmp_path, "Welzijn A")
-    text = caught.value.report.text()
-    assert "trajectories row 4" in text and "not a professional of Welzijn A" in text
-    assert "measurements row 10" in text and "measurements row 11" in text
-    assert "measurements row 9: t2 pearlin-mastery client intake: required items" in text
+    with translation.override("en"):
+        text = caught.value.report.text()
+    assert "trajectories.csv line 4" in text and "not a professional of Welzijn A" in text
+    assert "measurements.csv line 10" in text and "measurements.csv line 11" in text
+    assert "measurements.csv line 9: t2 pearlin-mastery client intake: required items" in text
     assert Assessment.objects.count() == before
     from werkplaats.casework.models import Client as CaseClient
 
@@ -244,7 +248,7 @@ def test_history_import_is_all_or_nothing_with_every_rejected_row(world, tmp_pat
 def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CommandError, match="No study with id"):
         call_command("report_study", "99999")
-    with pytest.raises(CommandError, match="rows rejected"):
+    with pytest.raises(CommandError, match="rejected; nothing was imported"):
         call_command(
             "import_history",
             str(
@@ -254,6 +258,7 @@ def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:  # t
                 )
             ),
             organisation="Welzijn A",
+            language="en",
         )
     out = io.StringIO()
     call_command(

@@ -80,3 +80,15 @@ def test_an_unticked_proposal_is_left_in_the_text(world):
     keep = {f"mask_{i}": "on" for i, m in enumerate(proposals) if m.text != "Utrecht"}
     client.post(url, {"title": "Met plaats", "approve": "1", **keep})
     assert "Utrecht" in SharedVersion.objects.get(title="Met plaats").text
+
+
+@pytest.mark.django_db
+def test_the_names_read_to_propose_masks_are_logged_with_their_purpose(world):
+    from werkplaats.casework.access import ANONYMISATION
+    from werkplaats.core.models import AccessLog
+
+    client = Client()
+    client.force_login(world.rita)
+    client.get(reverse("stories:source_anonymise", kwargs={"pk": world.source_a.pk}))
+    reads = AccessLog.objects.filter(user=world.rita, detail__contains=ANONYMISATION)
+    assert {r.object_type for r in reads} >= {"casework.clientidentity", "casework.trajectory"}

@@ -15,7 +15,7 @@ from django.http import Http404
 from werkplaats.casework.models import Client, ClientIdentity, Goal, Trajectory
 from werkplaats.core.audit import log_access
 from werkplaats.partnership.access import managed_team_ids, require_role
-from werkplaats.partnership.models import Role, User
+from werkplaats.partnership.models import Role, Team, User
 
 CASE_READERS = (Role.PROFESSIONAL, Role.TEAM_MANAGER)
 CASE_WRITERS = (Role.PROFESSIONAL,)
@@ -67,18 +67,53 @@ def can_see_identity(user: User, client: Client) -> bool:
     return visible_trajectories(user).filter(client=client).exists()
 
 
-def identity_for(user: User, client: Client, purpose: str) -> ClientIdentity | None:
-    """The client's identifying details (name, contact) if the user may see them, else None.
+# Why a client's identifying details are read; written to the access log with each read.
+CARE = "identifying details"
+ANONYMISATION = "names to mask when anonymising"
 
-    Every read is written to the access log with its purpose, so the log says why a name
-    was decrypted ("identifying details" on the trajectory page, ...).
+
+def identity_for(user: User, client: Client, purpose: str) -> ClientIdentity | None:
+    """The client's identifying details (name, contact) for ``purpose``, or None.
+
+    - ``CARE``: for those who may see them (``can_see_identity``), to show them;
+    - ``ANONYMISATION``: for a researcher anonymising a story the client told for their
+      study — the caller (``stories.access.access_source_for_research``) has checked the
+      study and that research consent stands; the name only feeds the mask proposals.
+
+    Every read is written to the access log with its purpose.
     """
-    if not can_see_identity(user, client):
+    if purpose == ANONYMISATION:
+        require_role(user, Role.RESEARCHER)
+    elif purpose != CARE:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    elif not can_see_identity(user, client):
         return None
     identity = ClientIdentity.objects.filter(client=client).first()
     if identity is not None:
         log_access(user, "view", identity, purpose)
     return identity
+
+
+def names_to_mask(user: User, client: Client) -> tuple[list[str], list[str]]:
+    """Names and places casework knows around a client — their name, the labels of their
+    network members, their lead professionals' names, their neighbourhood and municipality —
+    to propose masks when a researcher anonymises their story (see ``identity_for``)."""
+    identity = identity_for(user, client, ANONYMISATION)
+    names = [identity.name] if identity is not None else []
+    places: list[str] = []
+    neighbourhood = client.neighbourhood
+    if neighbourhood is not None:
+        places += [neighbourhood.name, neighbourhood.municipality.name]
+    trajectories = client.trajectories.select_related("lead_professional").prefetch_related(
+        "network_snapshots__members"
+    )
+    for trajectory in trajectories:
+        for snapshot in trajectory.network_snapshots.all():
+            names += [m.label for m in snapshot.members.all()]
+        lead = trajectory.lead_professional
+        names += [n for n in (lead.first_name, lead.last_name) if n]
+        log_access(user, "view", trajectory, f"network and professional: {ANONYMISATION}")
+    return names, places
 
 
 def own_client_record(user: User) -> Client:
@@ -89,3 +124,39 @@ def own_client_record(user: User) -> Client:
         raise PermissionDenied
     log_access(user, "view", client, "own record")
     return client
+
+
+def registration_teams(user: User) -> QuerySet[Team]:
+    """Teams in which the user may register a new client: as professional or team manager."""
+    require_role(user, Role.PROFESSIONAL, Role.TEAM_MANAGER)
+    return (
+        Team.objects.filter(
+            memberships__user=user,
+            memberships__role__in=[Role.PROFESSIONAL, Role.TEAM_MANAGER],
+        )
+        .select_related("organisation")
+        .distinct()
+    )
+
+
+def access_trajectory_to_manage(user: User, trajectory_id: int) -> Trajectory:
+    """Close, pause, reopen, hand over, invite the client: the lead professional, or the
+    manager of the trajectory's team (who takes over cases and answers for them)."""
+    require_role(user, Role.PROFESSIONAL, Role.TEAM_MANAGER)
+    condition = Q(lead_professional=user) | Q(team_id__in=managed_team_ids(user))
+    try:
+        trajectory = (
+            Trajectory.objects.filter(condition)
+            .select_related("client", "team__organisation", "lead_professional")
+            .get(pk=trajectory_id)
+        )
+    except Trajectory.DoesNotExist:
+        raise Http404 from None
+    log_access(user, "change", trajectory, "manage")
+    return trajectory
+
+
+def team_professionals(team: Team) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__team=team, memberships__role=Role.PROFESSIONAL, is_active=True
+    ).distinct()

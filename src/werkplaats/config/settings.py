@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "werkplaats.core",
     "werkplaats.partnership",
     "werkplaats.programme",
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "werkplaats.partnership.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -180,6 +185,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A second factor (TOTP app + recovery codes) for every staff role; on outside debug.
+# The demo's personas log in without it while the demo exemption is on (debug only).
+SECOND_FACTOR_REQUIRED = env_bool("WERKPLAATS_SECOND_FACTOR", default=not DEBUG)
+SECOND_FACTOR_DEMO_EXEMPT = env_bool("WERKPLAATS_SECOND_FACTOR_DEMO_EXEMPT", default=DEBUG)
+OTP_TOTP_ISSUER = env_str("WERKPLAATS_OTP_ISSUER", "Werkplaats")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -199,6 +209,18 @@ SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
 # A refused form says what happened and what to do, in the reader's language.
 CSRF_FAILURE_VIEW = "werkplaats.core.errors.csrf_failure"
+
+# Where the application is reached: links in invitations (which may be printed or
+# mailed, so they must be absolute) start with it.
+WERKPLAATS_BASE_URL = env_str("WERKPLAATS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outgoing mail (invitations). Without WERKPLAATS_EMAIL_HOST no mail is sent: setup
+# prints the invitation links and the admin's page shows them.
+EMAIL_HOST = env_str("WERKPLAATS_EMAIL_HOST", "")
+EMAIL_PORT = env_int("WERKPLAATS_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("WERKPLAATS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("WERKPLAATS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("WERKPLAATS_EMAIL_TLS", default=True)
+DEFAULT_FROM_EMAIL = env_str("WERKPLAATS_EMAIL_FROM", "werkplaats@localhost")
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]

@@ -85,3 +85,43 @@ class ReportRun(models.Model):
 
     def __str__(self) -> str:
         return f"report of study {self.study_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class HistoryKey(models.Model):
+    """A keyed hash of an organisation's own reference to a client or trajectory it imported.
+
+    The reference itself is not stored; the hash (HMAC with ``WERKPLAATS_PSEUDONYM_KEY``)
+    lets a second import of the same rows be refused, or update what the first wrote.
+    """
+
+    class Kind(models.TextChoices):
+        CLIENT = "client", _("client")
+        TRAJECTORY = "trajectory", _("trajectory")
+
+    organisation = models.ForeignKey(
+        "partnership.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+    client = models.ForeignKey(
+        "casework.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    trajectory = models.ForeignKey(
+        "casework.Trajectory", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "digest"], name="historykey_unique"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(kind="client") & models.Q(client__isnull=False))
+                | (models.Q(kind="trajectory") & models.Q(trajectory__isnull=False)),
+                name="historykey_points_at_its_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.digest[:8]}"

@@ -78,3 +78,31 @@ def wave_state(due: dt.date, today: dt.date, grace_days: int, done: bool) -> str
     if today > due + dt.timedelta(days=grace_days):
         return "overdue"
     return "due"
+
+
+def is_known_wave(
+    key: str,
+    *,
+    ended: bool,
+    intake: bool = True,
+    interval_months: int = 3,
+    closure: bool = True,
+    follow_up_months: int = 6,
+) -> bool:
+    """Whether a plan with these settings has a wave called ``key`` (for imports).
+
+    >>> is_known_wave("m06", ended=False), is_known_wave("m05", ended=False)
+    (True, False)
+    >>> is_known_wave("closure", ended=False), is_known_wave("closure", ended=True)
+    (False, True)
+    """
+    if key == "intake":
+        return intake
+    if key == "closure":
+        return closure and ended
+    if key == "follow_up":
+        return follow_up_months > 0 and ended
+    months = Wave(key, dt.date.min).months
+    if months is None or interval_months <= 0 or key != f"m{months:02d}":
+        return False
+    return months > 0 and months % interval_months == 0 and months <= 120 * interval_months

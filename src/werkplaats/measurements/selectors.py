@@ -22,7 +22,8 @@ from werkplaats.measurements.schedule import LEAD_DAYS, Wave, plan_waves, wave_s
 from werkplaats.measurements.services import DEFAULT_INSTRUMENTS
 from werkplaats.partnership.models import User
 from werkplaats.stats.change import ReliableChange, reliable_change
-from werkplaats.stats.scoring import Band, Definition, GoalLevel, Scale, score
+from werkplaats.stats.definition import Band, Definition, Scale
+from werkplaats.stats.scoring import GoalLevel, score
 
 GAS = "goal-attainment"
 SCHEDULE_FIELDS = ("intake", "interval_months", "closure", "follow_up_months", "grace_days")
@@ -243,6 +244,11 @@ class InstrumentScores:
                 table.setdefault(p.wave, (p.date, {}))[1][informant] = p
         return sorted(((w, d, row) for w, (d, row) in table.items()), key=lambda r: r[1])
 
+    @property
+    def highest(self) -> float:
+        """The top of the scale, for sentences such as "21 of 28"."""
+        return self.definition.scale_range(self.scale)[1]
+
 
 def _with_change(points: list[Point], scale: Scale) -> list[Point]:
     points.sort(key=lambda p: p.date)
@@ -273,9 +279,10 @@ def instrument_scores(trajectory: Trajectory, today: dt.date) -> list[Instrument
     for a in assessments:
         definition = a.version.parsed
         if a.instrument_id not in out:
-            out[a.instrument_id] = InstrumentScores(
-                a.instrument, definition, definition.primary_scale
-            )
+            primary = definition.primary_scale
+            if primary is None:
+                continue  # a questionnaire without scales has nothing to chart
+            out[a.instrument_id] = InstrumentScores(a.instrument, definition, primary)
         scale = out[a.instrument_id].scale
         result = score(definition, a.answer_map()).get(scale.id)
         if result is None or result.value is None:
@@ -304,6 +311,8 @@ def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | No
         return None
     definition = version.parsed
     scale = definition.primary_scale
+    if scale is None:
+        return None
     waves = _waves(trajectory, view.fields, today)
     points = []
     for wave in waves:

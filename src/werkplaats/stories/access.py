@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -84,9 +86,56 @@ def source_memo_context(user: User, source: Source) -> str:
     """The route a user reads a source by, for its memos: the lead professional of its
     trajectory and the teller read it under the care rules, everyone else (a researcher on
     its study) for research. Call after access_source_by_id."""
-    is_lead = source.trajectory is not None and source.trajectory.lead_professional_id == user.pk
-    is_teller = source.teller_client is not None and source.teller_client.user_id == user.pk
-    return Memo.Context.CARE if is_lead or is_teller else Memo.Context.RESEARCH
+    return source_capabilities(user, source).memo_context
+
+
+@dataclass(frozen=True)
+class SourceCapabilities:
+    """A source as one user reads it, with what that user may do with it."""
+
+    source: Source
+    is_study_researcher: bool
+    is_lead: bool
+    is_teller: bool
+
+    @property
+    def memo_context(self) -> str:
+        """Care memos for the lead professional and the teller, research memos otherwise."""
+        return Memo.Context.CARE if self.is_lead or self.is_teller else Memo.Context.RESEARCH
+
+    @property
+    def can_see_shared_versions(self) -> bool:
+        return self.is_study_researcher
+
+    @property
+    def can_share(self) -> bool:
+        """Make an anonymised shared version: a researcher on the study, consent standing."""
+        return self.is_study_researcher and self.source.has_research_consent
+
+    @property
+    def can_record_consent(self) -> bool:
+        source = self.source
+        return (
+            (self.is_study_researcher or self.is_lead)
+            and source.research_consent_at is None
+            and source.withdrawn_at is None
+            and source.study_id is not None
+        )
+
+
+def source_capabilities(user: User, source: Source | int) -> SourceCapabilities:
+    """The source (fetched and logged through access_source_by_id when given by id) with
+    what the user may do with it, decided once here rather than in each page."""
+    if not isinstance(source, Source):
+        source = access_source_by_id(user, source)
+    study = source.study
+    return SourceCapabilities(
+        source=source,
+        is_study_researcher=study is not None and study.researchers.filter(pk=user.pk).exists(),
+        is_lead=source.trajectory is not None
+        and source.trajectory.lead_professional_id == user.pk,
+        is_teller=source.teller_client is not None and source.teller_client.user_id == user.pk,
+    )
 
 
 def access_source_for_research(user: User, source_id: int) -> Source:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from statistics import mean
 
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from werkplaats.casework import selectors as case_selectors
 from werkplaats.casework.models import Trajectory
@@ -17,9 +19,11 @@ from werkplaats.programme.models import Study
 from werkplaats.stories import comparison
 from werkplaats.stories.models import (
     Code,
+    CoderAssignment,
     CodingRound,
     DialogueParticipant,
     JointDisplayCell,
+    Memo,
     Segment,
     SharedVersion,
     Source,
@@ -35,9 +39,8 @@ def round_documents(coding_round: CodingRound) -> QuerySet[SharedVersion]:
     ).select_related("source")
 
 
-def coding_tree(coding_round: CodingRound) -> list[tuple[Code, int]]:
-    """The codebook's codes in tree order, with their depth, for the coding screen."""
-    codes = list(coding_round.codebook.codes.all())
+def code_tree(codes: Iterable[Code]) -> list[tuple[Code, int]]:
+    """Codes in tree order (each parent before its children), with their depth."""
     children: dict[int | None, list[Code]] = defaultdict(list)
     for code in codes:
         children[code.parent_id].append(code)
@@ -52,14 +55,42 @@ def coding_tree(coding_round: CodingRound) -> list[tuple[Code, int]]:
     return result
 
 
+def coding_tree(coding_round: CodingRound) -> list[tuple[Code, int]]:
+    """The round's codebook in tree order, with depths, for the coding screen."""
+    return code_tree(coding_round.codebook.codes.all())
+
+
+def blind_in_progress(coding_round: CodingRound) -> bool:
+    """The blind-coding rule: in a blind round each coder sees only their own coding (and
+    memos) until every coder has marked their coding done."""
+    return coding_round.blind and not all_done(coding_round)
+
+
 def visible_segments(
     coding_round: CodingRound, document: SharedVersion, user: User
 ) -> QuerySet[Segment]:
     """In blind mode a coder sees only their own coding until everyone is done."""
     segments = coding_round.segments.filter(document=document).select_related("code", "coder")
-    if coding_round.blind and not all_done(coding_round):
+    if blind_in_progress(coding_round):
         segments = segments.filter(coder=user)
     return segments
+
+
+def visible_document_memos(
+    coding_round: CodingRound, document: SharedVersion, user: User
+) -> QuerySet[Memo]:
+    """Memos on a document in a round, under the same blind rule as the segments."""
+    memos = Memo.objects.filter(document=document)
+    if blind_in_progress(coding_round):
+        memos = memos.filter(author=user)
+    return memos
+
+
+def own_segment(assignment: CoderAssignment, document: SharedVersion, segment_id: int) -> Segment:
+    """One of the coder's own segments on this document in this round (404 otherwise)."""
+    return get_object_or_404(
+        assignment.round.segments, pk=segment_id, coder=assignment.coder, document=document
+    )
 
 
 def all_done(coding_round: CodingRound) -> bool:

@@ -1,0 +1,145 @@
+"""Forms for coding: memos, codebooks and codes, rounds, project import, the coding screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from werkplaats.partnership.models import User
+from werkplaats.programme.models import Study
+from werkplaats.stories.access import CODER_ROLES
+from werkplaats.stories.forms.sources import UploadField
+from werkplaats.stories.models import (
+    Code,
+    Codebook,
+    CodingRound,
+    SharedVersion,
+    Source,
+)
+
+
+class MemoForm(forms.Form):
+    memo = forms.CharField(
+        label=_("Memo"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class CodebookForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    studies = forms.ModelMultipleChoiceField(
+        label=_("Studies that use it"),
+        queryset=Study.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["studies"].queryset = Study.objects.filter(researchers=user)  # type: ignore[attr-defined]
+
+
+class CodebookImportForm(CodebookForm):
+    upload = UploadField(label=_("REFI-QDA codebook (.qdc)"))
+
+
+class CodeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    colour = forms.RegexField(
+        label=_("Colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        initial="#1f5fa8",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    is_group = forms.BooleanField(
+        label=_("Only for grouping (not applied to text)"), required=False
+    )
+    parent = forms.ModelChoiceField(
+        label=_("Part of"), queryset=Code.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, codebook: Codebook, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = codebook.codes.all()  # type: ignore[attr-defined]
+
+
+class RoundForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    codebook = forms.ModelChoiceField(label=_("Codebook"), queryset=Codebook.objects.none())
+    documents = forms.ModelMultipleChoiceField(
+        label=_("Anonymised sources to code"),
+        queryset=SharedVersion.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    coders = forms.ModelMultipleChoiceField(
+        label=_("Coders"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    blind = forms.BooleanField(
+        label=_("Blind: coders see each other's coding only when all are done"),
+        required=False,
+        initial=True,
+    )
+    unitising = forms.ChoiceField(
+        label=_("Units for agreement"), choices=CodingRound.Unitising.choices
+    )
+
+    def __init__(self, *args: Any, user: User, study: Study, codebooks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["codebook"].queryset = codebooks  # type: ignore[attr-defined]
+        self.fields["documents"].queryset = SharedVersion.objects.filter(  # type: ignore[attr-defined]
+            source__study=study, source__in=Source.objects.research_usable()
+        )
+        self.fields["coders"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(memberships__role__in=CODER_ROLES).distinct().order_by("username")
+        )
+
+
+class ProjectImportForm(forms.Form):
+    upload = UploadField(label=_("REFI-QDA project (.qdpx)"))
+    kind = forms.ChoiceField(
+        label=_("Kind of the sources in it"), choices=Source.Kind.choices, initial="interview"
+    )
+    offsets = forms.ChoiceField(
+        label=_("Offsets in the file"),
+        choices=[
+            ("auto", _("detect (NVivo counts UTF-16 units)")),
+            ("codepoints", _("characters")),
+            ("utf16", _("UTF-16 units")),
+        ],
+    )
+    consent = forms.BooleanField(label=_("Research consent for these sources is recorded"))
+    anonymised = forms.BooleanField(label=_("These sources are already anonymised"))
+
+
+class SegmentForm(forms.Form):
+    code = forms.ModelChoiceField(
+        label=_("Code"), queryset=Code.objects.none(), widget=forms.RadioSelect
+    )
+    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    utf16 = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    units = forms.TypedMultipleChoiceField(
+        label=_("Sentences"), coerce=int, required=False, choices=[]
+    )
+    memo = forms.CharField(
+        label=_("Memo (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, coding_round: CodingRound, n_units: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].queryset = coding_round.codebook.codes.filter(is_group=False)  # type: ignore[attr-defined]
+        self.fields["units"].choices = [(i, str(i)) for i in range(n_units)]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_span = data.get("start") is not None and data.get("end") is not None
+        if not has_span and not data.get("units"):
+            raise forms.ValidationError(_("Select some text, or tick one or more sentences."))
+        return data

@@ -1,0 +1,56 @@
+"""Writes for stories: validate, one transaction, log. Views call these, nothing else writes.
+
+By sub-domain, as the models are: sources, coding, synthesis.
+"""
+
+from werkplaats.stories.services.coding import (
+    assignment_finish,
+    code_create,
+    codebook_create,
+    memo_add,
+    round_create,
+    segment_add,
+    segment_delete,
+    segments_code,
+)
+from werkplaats.stories.services.sources import (
+    shared_version_correct,
+    shared_version_create,
+    source_create,
+    source_record_consent,
+    story_withdraw,
+)
+from werkplaats.stories.services.synthesis import (
+    ROLE_KIND,
+    dialogue_create,
+    finding_create,
+    finding_mark_discussed,
+    joint_cell_save,
+    member_check_by_token,
+    member_check_create,
+    member_check_respond,
+)
+
+__all__ = [
+    "ROLE_KIND",
+    "assignment_finish",
+    "code_create",
+    "codebook_create",
+    "dialogue_create",
+    "finding_create",
+    "finding_mark_discussed",
+    "joint_cell_save",
+    "member_check_by_token",
+    "member_check_create",
+    "member_check_respond",
+    "memo_add",
+    "round_create",
+    "segment_add",
+    "segment_delete",
+    "segments_code",
+    "shared_version_correct",
+    "shared_version_create",
+    "source_create",
+    "source_record_consent",
+    "story_withdraw",
+]

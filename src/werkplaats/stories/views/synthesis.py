@@ -1,0 +1,212 @@
+"""Synthesis pages: joint displays, findings, dialogue sessions, member checks."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from werkplaats.core.audit import log_access
+from werkplaats.core.versioning import ConcurrentEditError
+from werkplaats.partnership.http import AuthenticatedHttpRequest
+from werkplaats.stories import access, forms, selectors, services
+from werkplaats.stories.models import JointDisplayCell, Segment, Source
+from werkplaats.stories.views.common import form_errors
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def joint_display(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    coding_round = access.access_round_for_research(request.user, pk)
+    status = 200
+    if request.method == "POST":
+        form = forms.JointCellForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            theme = coding_round.codebook.codes.filter(
+                pk=data["theme"], parent__isnull=True
+            ).first()
+            if theme is None:
+                raise Http404
+            try:
+                services.joint_cell_save(
+                    coding_round=coding_round,
+                    theme=theme,
+                    group=data["group"] or "",
+                    relation=data["relation"],
+                    meta_inference=data["meta_inference"],
+                    user=request.user,
+                    expected_version=data["version"],
+                )
+            except ConcurrentEditError as exc:
+                messages.error(request, " ".join(exc.messages))
+                status = 409
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                status = 400
+            else:
+                return redirect("stories:joint_display", pk=pk)
+    groups, cells = selectors.joint_display(coding_round)
+    from werkplaats.casework.models import TargetGroup
+
+    group_names = {g.code: str(g) for g in TargetGroup.objects.all()}
+    log_access(request.user, "view", coding_round, "joint display")
+    return render(
+        request,
+        "stories/joint_display.html",
+        {
+            "round": coding_round,
+            "cells": cells,
+            "group_names": group_names,
+            "relations": JointDisplayCell.Relation.choices,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def findings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = access.researcher_study(request.user, pk)
+    form = forms.FindingForm(request.POST or None, study=study)
+    if request.method == "POST" and form.is_valid():
+        try:
+            finding = services.finding_create(study=study, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            return redirect("stories:finding", pk=finding.pk)
+    return render(
+        request,
+        "stories/findings.html",
+        {
+            "study": study,
+            "findings": study.findings.all(),
+            "form": form,
+            "rounds": study.coding_rounds.all(),
+            "sessions": study.dialogue_sessions.all(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def finding_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    finding = access.access_finding_by_id(request.user, pk)
+    form = forms.MemberCheckForm(request.POST or None, study=finding.study)
+    link = None
+    if request.method == "POST":
+        if "discussed" in request.POST:
+            services.finding_mark_discussed(finding=finding, user=request.user)
+            return redirect("stories:finding", pk=pk)
+        if form.is_valid():
+            try:
+                _check, token = services.member_check_create(
+                    finding=finding, user=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                messages.success(request, _("The member check was sent."))
+                if token:
+                    link = request.build_absolute_uri(
+                        reverse("stories:member_check_link", kwargs={"token": token})
+                    )
+                    form = forms.MemberCheckForm(study=finding.study)
+                else:
+                    return redirect("stories:finding", pk=pk)
+    return render(
+        request,
+        "stories/finding.html",
+        {
+            "finding": finding,
+            "form": form,
+            "link": link,
+            "checks": finding.member_checks.select_related("response"),
+            "quotes": finding.quotes.filter(
+                document__source__in=Source.objects.research_usable()
+            ).select_related("code"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dialogues(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = access.researcher_study(request.user, pk)
+    form = forms.DialogueForm(request.POST or None, study=study)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        participants = form.participants()
+        data = {k: v for k, v in data.items() if not k.startswith("n_")}
+        try:
+            session = services.dialogue_create(
+                study=study, user=request.user, participants=participants, **data
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            return redirect("stories:dialogue", pk=session.pk)
+    return render(
+        request,
+        "stories/dialogues.html",
+        {"study": study, "sessions": study.dialogue_sessions.all(), "form": form},
+    )
+
+
+@login_required
+def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    session = access.access_dialogue_by_id(request.user, pk)
+    return render(
+        request,
+        "stories/dialogue.html",
+        {
+            "session": session,
+            "participants": session.participants.all(),
+            "findings": session.findings.prefetch_related(
+                Prefetch(
+                    "quotes",
+                    queryset=Segment.objects.filter(
+                        document__source__in=Source.objects.research_usable()
+                    ),
+                )
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_check_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    check = access.access_own_member_check(request.user, pk)
+    return _respond(request, check, request.user)
+
+
+@require_http_methods(["GET", "POST"])
+def member_check_link(request, token: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """A one-time link: no login; once answered or expired it shows a plain message."""
+    check = services.member_check_by_token(token)
+    if check is None:
+        return render(request, "stories/member_check.html", {"gone": True})
+    user = request.user if request.user.is_authenticated else None
+    return _respond(request, check, user)
+
+
+def _respond(request, check, user) -> HttpResponse:  # type: ignore[no-untyped-def]
+    form = forms.MemberCheckResponseForm(request.POST or None)
+    if check.answered:
+        return render(request, "stories/member_check.html", {"check": check, "answered": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_check_respond(check=check, user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            return render(request, "stories/member_check.html", {"check": check, "thanks": True})
+    return render(request, "stories/member_check.html", {"check": check, "form": form})

@@ -97,7 +97,7 @@ def consenting_trajectories(study: Study) -> Any:
     A plain (uncorrelated) subquery: SQLite evaluates it once, where a correlated EXISTS
     was evaluated per row and made the data set quadratic in size.
     """
-    active = Consent.objects.filter(study=study, withdrawn_at__isnull=True).values("client_id")
+    active = Consent.objects.standing(study).values("client_id")
     return Trajectory.objects.filter(client_id__in=active)
 
 

@@ -3,6 +3,8 @@ answers saved one by one, and one-time links for network members."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -36,6 +38,19 @@ class ScheduleFields(models.Model):
 
     class Meta:
         abstract = True
+
+
+# What a trajectory measures when its method has no schedule (or one without instruments).
+DEFAULT_INSTRUMENTS: list[dict[str, Any]] = [
+    {"instrument": "pearlin-mastery", "informants": ["client", "professional", "network_member"]},
+    {"instrument": "dejong-gierveld-6", "informants": ["client"]},
+    {"instrument": "goal-attainment", "informants": ["professional"]},
+]
+
+
+def planned_entries(schedule: MethodSchedule | None) -> list[dict[str, Any]]:
+    """The instruments and informants a method's schedule plans, or the default plan."""
+    return (schedule.instruments if schedule is not None else None) or DEFAULT_INSTRUMENTS
 
 
 class MethodSchedule(ScheduleFields):

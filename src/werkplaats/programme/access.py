@@ -42,9 +42,7 @@ def access_study_data_by_id(user: User, study_id: int) -> Study:
 
 def consenting_clients(study: Study) -> QuerySet[Client]:
     """Clients whose consent for this study stands now."""
-    return Client.objects.filter(
-        consents__study=study, consents__withdrawn_at__isnull=True
-    ).distinct()
+    return Client.objects.filter(pk__in=Consent.objects.standing(study).values("client_id"))
 
 
 def access_own_consent_by_id(user: User, consent_id: int) -> Consent:

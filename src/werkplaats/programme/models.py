@@ -113,6 +113,17 @@ class StudyParticipation(models.Model):
         return f"{self.organisation} in {self.study}"
 
 
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def standing(self, study: Study | int | models.OuterRef) -> ConsentQuerySet:
+        """The consents for ``study`` that stand now: given for that study, not withdrawn.
+
+        ``study`` may be a study, its id, or an expression such as ``OuterRef("study")``.
+        This is the one place the rule is written; "the client's consent stands" means a
+        row of this queryset exists.
+        """
+        return self.filter(study=study, purpose=Consent.Purpose.STUDY, withdrawn_at__isnull=True)
+
+
 class Consent(models.Model):
     """A client's consent for one purpose: care, or one named study."""
 
@@ -133,6 +144,8 @@ class Consent(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consent")

@@ -16,7 +16,7 @@ from werkplaats.casework import access as case_access
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.pseudonyms import study_pseudonym
-from werkplaats.core.versioning import ConcurrentEditError
+from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role, User
 from werkplaats.stories import access, forms, selectors, services
@@ -214,13 +214,7 @@ def document_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except ConcurrentEditError as exc:
-            form_errors(form, exc)
-            return render(
-                request,
-                "stories/form.html",
-                {"form": form, "title": _("Correct the anonymised text")},
-                status=409,
-            )
+            return stale_form_response(request, form, exc, "stories/form.html", {"form": form, "title": _("Correct the anonymised text")})
         messages.success(request, _("The text was corrected."))
         return redirect("stories:source", pk=document.source_id)
     return render(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from werkplaats.casework.models import Client
 from werkplaats.partnership.access import require_role
@@ -25,19 +25,13 @@ STUDY_READERS = (
 
 def access_study_by_id(user: User, study_id: int) -> Study:
     require_role(user, *STUDY_READERS)
-    try:
-        return Study.objects.get(pk=study_id)
-    except Study.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(Study, pk=study_id)
 
 
 def access_study_data_by_id(user: User, study_id: int) -> Study:
     """A study's (pseudonymised) data is for the researchers on that study only."""
     require_role(user, Role.RESEARCHER)
-    try:
-        return Study.objects.get(pk=study_id, researchers=user)
-    except Study.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(Study, pk=study_id, researchers=user)
 
 
 def consenting_clients(study: Study) -> QuerySet[Client]:
@@ -47,7 +41,6 @@ def consenting_clients(study: Study) -> QuerySet[Client]:
 
 def access_own_consent_by_id(user: User, consent_id: int) -> Consent:
     require_role(user, Role.CLIENT)
-    try:
-        return Consent.objects.select_related("study").get(pk=consent_id, client__user=user)
-    except Consent.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        Consent.objects.select_related("study"), pk=consent_id, client__user=user
+    )

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from werkplaats.instruments.formats import (
+from werkplaats.instruments.formats.common import (
     ExportResult,
     FormatError,
     ImportResult,

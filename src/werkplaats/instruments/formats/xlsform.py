@@ -12,7 +12,7 @@ import io
 import re
 from typing import Any
 
-from werkplaats.instruments.formats import (
+from werkplaats.instruments.formats.common import (
     MAX_COLUMNS,
     MAX_ROWS,
     ExportResult,

@@ -305,7 +305,7 @@ def _gas(study: Study, measured: pd.DataFrame) -> pd.Series:
     )
     if not rows:
         return pd.Series(np.nan, index=measured.index)
-    by_traj: dict[int, list[tuple]] = defaultdict(list)
+    by_traj: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for tid, gid, weight, day, level in rows:
         by_traj[tid].append((day, gid, weight, level))
     for v in by_traj.values():

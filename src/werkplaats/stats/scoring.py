@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any
+from typing import Any, cast
 
 from werkplaats.stats.gas import gas_t_score
 
@@ -263,9 +263,9 @@ def schema_problems(data: object) -> list[Problem]:
 
 def _schema_message(error: Any) -> str:
     if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+        return cast("str", error.message.replace("Additional properties are not allowed", "unknown field(s)"))
     if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
+        return cast("str", error.message.replace("is a required property", "is required"))
     if error.validator == "oneOf" and list(error.absolute_path)[-1:] == ["options"]:
         return "options must name an option set or list at least two options"
     return str(error.message)

@@ -29,6 +29,7 @@ and [X y] form a dense matrix that is factorised with LAPACK.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import scipy.linalg
@@ -53,7 +54,7 @@ class ReBlock:
 
     @property
     def d(self) -> int:
-        return self.Z.shape[1]
+        return cast("int", self.Z.shape[1])
 
     @property
     def n_theta(self) -> int:
@@ -373,7 +374,9 @@ class Engine:
         """
         self._numeric([b.Z * sqrtw[:, None] for b in self.blocks], F)
 
-    def _eliminate_first(self, lam: list[np.ndarray], FF: np.ndarray, keep: bool):
+    def _eliminate_first(
+        self, lam: list[np.ndarray], FF: np.ndarray, keep: bool
+    ) -> tuple[float, Any, dict[tuple[int, int], Any], tuple[Any, ...] | None]:
         """Eliminate term 0; returns its pieces and the updates of later blocks."""
         b0 = self.blocks[0]
         q0, d0, p1 = b0.q, b0.d, self.p + 1
@@ -630,8 +633,8 @@ class Engine:
             return np.inf
         if reml:
             nmp = n - p
-            return f.logdet_re + f.logdet_x + nmp * (1.0 + np.log(2.0 * np.pi * f.pwrss / nmp))
-        return f.logdet_re + n * (1.0 + np.log(2.0 * np.pi * f.pwrss / n))
+            return cast("float", f.logdet_re + f.logdet_x + nmp * (1.0 + np.log(2.0 * np.pi * f.pwrss / nmp)))
+        return cast("float", f.logdet_re + n * (1.0 + np.log(2.0 * np.pi * f.pwrss / n)))
 
     # ------------------------------------------------------------------
     def solve(self, theta: np.ndarray) -> tuple[Factorization, np.ndarray, list[np.ndarray]]:

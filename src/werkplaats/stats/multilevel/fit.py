@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -332,7 +333,7 @@ def _optimize(
     }
 
 
-def _gradient(fun, x: np.ndarray, lower: np.ndarray, h: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+def _gradient(fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, h: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
     """Finite-difference gradient and diagonal of the Hessian.
 
     At an active bound the one-sided derivative counts only when it points

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -72,7 +74,7 @@ def _column(data: pd.DataFrame, name: str, what: str) -> np.ndarray:
     s = data[name]
     if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
         raise InvalidResponseError(f"the {what} column {name!r} must be numeric but has type {s.dtype}")
-    return s.to_numpy(dtype=float, na_value=np.nan)
+    return cast("np.ndarray", s.to_numpy(dtype=float, na_value=np.nan))
 
 
 def _vector(data: pd.DataFrame, value: object, what: str) -> np.ndarray | None:
@@ -149,7 +151,7 @@ def _check_response(fam: Family, y: np.ndarray, trials: np.ndarray, index: pd.In
         warnings.warn(f"non-integer counts in the Poisson response {name!r}", MultilevelWarning, stacklevel=3)
 
 
-def _deriv12(fun, x: np.ndarray, lower: np.ndarray, delta: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+def _deriv12(fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, delta: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
     """Gradient and Hessian by central differences, as lme4's ``deriv12`` (same steps)."""
     nx = x.size
     f0 = fun(x)
@@ -162,7 +164,7 @@ def _deriv12(fun, x: np.ndarray, lower: np.ndarray, delta: float = 1e-4) -> tupl
         xx = x.copy()
         for i, v in mods:
             xx[i] = v
-        return fun(xx)
+        return cast("float", fun(xx))
 
     for j in range(nx):
         fa = at((j, x[j] + ud[j]))
@@ -320,7 +322,7 @@ def fit_glmm(
                    w_all is not None, off_all is not None, data_name, names, terms, p, n, yname)
 
 
-def _optimize(prob: GlmmProblem, nagq: int, maxfev: int) -> tuple[np.ndarray, np.ndarray, PirlsState, dict]:
+def _optimize(prob: GlmmProblem, nagq: int, maxfev: int) -> tuple[np.ndarray, np.ndarray, PirlsState, dict[str, Any]]:
     lower_t = prob.lower
     x0 = np.where(np.isfinite(lower_t), 1.0, 0.0)
 
@@ -375,11 +377,31 @@ def _vcov_rx(prob: GlmmProblem, theta: np.ndarray, st: PirlsState) -> np.ndarray
     c, n_re, p = fct.dense_factor, fct.n_dense_re, prob.p
     RXt = c[n_re : n_re + p, n_re : n_re + p]
     RXinv = scipy.linalg.solve_triangular(RXt, np.eye(p), lower=True)
-    return RXinv.T @ RXinv
+    return cast("np.ndarray", RXinv.T @ RXinv)
 
 
-def _result(prob, fam, formula, nagq, theta, beta, st, info, design, frame, n_dropped, messages,
-            has_w, has_off, data_name, names, terms, p, n, yname) -> GlmmResult:
+def _result(
+    prob: GlmmProblem,
+    fam: Family,
+    formula: str,
+    nagq: int,
+    theta: np.ndarray,
+    beta: np.ndarray,
+    st: PirlsState,
+    info: dict[str, Any],
+    design: Any,
+    frame: pd.DataFrame,
+    n_dropped: int,
+    messages: list[str],
+    has_w: bool,
+    has_off: bool,
+    data_name: str,
+    names: list[str],
+    terms: list[Any],
+    p: int,
+    n: int,
+    yname: str,
+) -> GlmmResult:
     lam = prob.lambdas(theta)
     nt = theta.size
     # Conditional variances of b = Lambda u (sigma = 1 for these families).

@@ -22,6 +22,7 @@ Gauss-Hermite quadrature applies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.special
@@ -112,8 +113,8 @@ class GlmmProblem:
     def n2ll(self, mu: np.ndarray) -> np.ndarray:
         """-2 log p(y_i | mu_i) per observation (as Family.neg2ll, with its constants cached)."""
         if self.family.name == "binomial":
-            return self._const + self._pw2 * (scipy.special.xlogy(self._k, mu) + scipy.special.xlog1py(self._fail, -mu))
-        return self._const + self._pw2 * (scipy.special.xlogy(self.y, mu) - mu)
+            return cast("np.ndarray", self._const + self._pw2 * (scipy.special.xlogy(self._k, mu) + scipy.special.xlog1py(self._fail, -mu)))
+        return cast("np.ndarray", self._const + self._pw2 * (scipy.special.xlogy(self.y, mu) - mu))
 
     # ------------------------------------------------------------------
     def lambdas(self, theta: np.ndarray) -> list[np.ndarray]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,7 @@ class MixedResultMethods:
             contrib[seen] = np.sum(Z[seen] * b[idx[seen]], axis=1)
             contrib[~seen & np.isnan(Z).any(axis=1)] = np.nan
             pred = pred + contrib
-        return pred
+        return cast("np.ndarray", pred)
 
     def _terms_for(self, re_form: object) -> list[TermInfo]:
         if re_form is None:
@@ -248,7 +249,7 @@ class LmmResult(MixedResultMethods):
         """
         if newdata is None:
             if re_form is None:
-                return self.fitted.to_numpy().copy()
+                return cast("np.ndarray", self.fitted.to_numpy().copy())
             raise ValueError("give newdata when asking for re_form other than None")
         return self._linear_predictor(newdata, re_form)
 
@@ -368,8 +369,8 @@ class GlmmResult(MixedResultMethods):
                 off = newdata[offset] if isinstance(offset, str) else offset
                 out = out + np.asarray(off, dtype=float)
         if type == "response":
-            return self._family.linkinv(out)  # type: ignore[attr-defined]
-        return out
+            return cast("np.ndarray", self._family.linkinv(out))  # type: ignore[attr-defined]
+        return cast("np.ndarray", out)
 
     def confint(self, level: float = 0.95) -> pd.DataFrame:
         """Wald confidence intervals of the fixed effects (link scale)."""

@@ -15,8 +15,7 @@ import scipy.stats
 
 if TYPE_CHECKING:
     from .frame import TermInfo
-    from .glmm import GlmmResult
-    from .results import LmmResult
+    from .results import GlmmResult, LmmResult
 
 __all__ = ["lmm_summary", "glmm_summary"]
 

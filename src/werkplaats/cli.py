@@ -4,6 +4,7 @@ werkplaats demo [--clients N] [--seed S] [--no-serve] [--port P]
 werkplaats serve [--port P | --bind HOST:PORT] [--no-migrate]
 werkplaats worker              the background tasks and the schedule
 werkplaats migrate
+werkplaats setup FILE.yaml [--dry-run] [--language nl|en]
 werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
 werkplaats instruments import FILE [--format F] [--organisation NAME] [--dry-run]
 werkplaats instruments export ID [--format F] [--version V] [-o FILE]
@@ -104,6 +105,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return _call("setup", *args.rest)
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
     from django.core.management import call_command
@@ -192,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate
     )
+    setup = sub.add_parser(
+        "setup",
+        help="set up a workplace from a YAML file: setup FILE.yaml [--dry-run] (docs/setup.md)",
+        add_help=False,
+    )
+    setup.add_argument("rest", nargs=argparse.REMAINDER)
+    setup.set_defaults(func=cmd_setup)
     cu = sub.add_parser("createuser", help="create a user with a role in an organisation")
     cu.add_argument("username")
     cu.add_argument("--role", required=True)

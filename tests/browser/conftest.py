@@ -37,7 +37,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def _seed_contents(django_db_setup: Any, django_db_blocker: Any) -> str | None:
+    """The migrations' seed data as Django serialised it when it made the test database.
+
+    Read before Playwright starts: with its event loop running, ``connections`` resolves
+    to a wrapper without ``_test_serialized_contents``, so Django's serialized rollback
+    silently restores nothing after the first browser test (see ``page``).
+    """
+    from django.db import connections
+
+    return getattr(connections["default"], "_test_serialized_contents", None)
+
+
+@pytest.fixture(scope="session")
+def browser(_seed_contents: str | None) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI") == "true":
@@ -69,7 +82,20 @@ def live_url(live_server: Any) -> Callable[..., str]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def _seeded(browser: Any, live_server: Any, _seed_contents: str | None) -> None:
+    """Put back the migrations' seed data where serialized rollback could not."""
+    from django.db import connections
+
+    connection = connections["default"]
+    if _seed_contents and not hasattr(connection, "_test_serialized_contents"):
+        connection.creation.deserialize_db_from_string(_seed_contents)
+        connection._test_serialized_contents = _seed_contents  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def page(
+    browser: Any, live_server: Any, _seeded: None, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     """A fresh browser tab (own cookies) at phone-friendly defaults, Dutch first.
 
     Server errors (5xx) fail the test; so do 403 answers to a form post, which is how
@@ -109,5 +135,13 @@ def log_in(page: Any, live_server: Any, username: str, password: str | None = No
     page.goto(f"{live_server.url}{reverse('login')}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password or PASSWORD)
-    page.click("main form [type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main form [type=submit]")
+
+
+@pytest.fixture
+def world(_seeded: None, transactional_db: Any) -> Any:
+    """The personas' world (tests/personas.py), built after the seed data is back."""
+    from tests.personas import build_world
+
+    return build_world()

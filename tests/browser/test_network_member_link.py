@@ -23,8 +23,8 @@ def test_a_network_member_answers_and_sends(page: Any, world: Any, live_url: Any
         fieldset = questions.nth(index)
         with page.expect_response(lambda r: "/answer" in r.url and r.request.method == "POST"):
             fieldset.locator("input[type=radio]").first.check()
-    page.get_by_role("button", name="Mijn antwoorden versturen").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mijn antwoorden versturen").click()
     assert "Dank u" in page.locator("h1").inner_text()
     assessment = Assessment.objects.get(informant="network_member")
     assert assessment.status == Assessment.Status.COMPLETE
@@ -36,11 +36,11 @@ def test_save_for_later_and_switch_language_on_the_link(
 ) -> None:
     token = make_link(world.trajectory_a)
     page.goto(live_url("measurements:link", token=token))
-    page.get_by_role("button", name="English").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
-    page.get_by_role("button", name="Save and finish later").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and finish later").click()
     assert page.url.startswith(live_url("/"))
 
 

@@ -32,6 +32,7 @@ LIBRARY = {p: 200 for p in PERSONAS if p not in {"klaas", "kim", "nina"}}
 ANSWER_CLIENT = {"klaas": 200, "kim": 404, "alice": 404, "bob": 404}
 ANSWER_PROFESSIONAL = {"alice": 200, "bob": 404, "klaas": 404, "kim": 404}
 ANYONE = {p: 200 for p in PERSONAS}
+ORG_ADMIN = {"erin": 200, "frank": 404}
 
 
 @dataclass
@@ -63,6 +64,22 @@ MATRIX = [
     Row("casework:figures", expect={"paula": 200}),
     Row("partnership:team", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
     Row("partnership:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
+    Row("partnership:team_edit", lambda w: {"pk": w.team_a.pk}, ORG_ADMIN),
+    Row("partnership:team_new", lambda w: {"pk": w.org_a.pk}, ORG_ADMIN),
+    Row("partnership:member_invite", lambda w: {"pk": w.org_a.pk}, ORG_ADMIN),
+    Row("partnership:member", lambda w: {"pk": w.org_a.pk, "member": _member(w.alice)}, ORG_ADMIN),
+    Row(
+        "partnership:member_reinvite",
+        lambda w: {"pk": w.org_a.pk, "member": _member(w.alice)},
+        ORG_ADMIN,
+        method="post",
+    ),
+    Row(
+        "partnership:invitation",
+        lambda w: {"token": _invitation(w.alice)},
+        ANYONE,
+        anonymous=200,
+    ),
     Row("programme:map", expect=ALL),
     Row("programme:study", lambda w: {"pk": w.study_s.pk}, STAFF),
     Row("programme:study_data", lambda w: {"pk": w.study_s.pk}, {"rita": 200, "ruben": 404}),
@@ -114,6 +131,13 @@ MATRIX = [
     ),
     Row(
         "programme:consent_withdraw",
+        lambda w: {"pk": w.consent_a.pk},
+        {"klaas": 302, "kim": 404},
+        method="post",
+    ),
+    Row("programme:consent_withdraw", lambda w: {"pk": w.consent_a.pk}, {"klaas": 200, "kim": 404}),
+    Row(
+        "programme:consent_renew",
         lambda w: {"pk": w.consent_a.pk},
         {"klaas": 302, "kim": 404},
         method="post",
@@ -176,6 +200,7 @@ MATRIX = [
         {"klaas": 302, "kim": 404},
         method="post",
     ),
+    Row("stories:story_withdraw", lambda w: {"pk": w.source_a.pk}, {"klaas": 200, "kim": 404}),
     Row("stories:member_check_respond", lambda w: {"pk": w.check_a.pk}, {"klaas": 200, "kim": 404}),
     Row("insight:study", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
     Row("insight:study_pdf", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
@@ -198,6 +223,18 @@ def _cmo(w: Any) -> int:
         context="Buurt met veel buren",
         defaults={"mechanism": "steun", "outcome": "regie", "created_by": w.rita},
     )[0].pk
+
+
+def _member(user: Any) -> int:
+    from werkplaats.partnership.models import Membership
+
+    return Membership.objects.get(user=user).pk
+
+
+def _invitation(user: Any) -> str:
+    from werkplaats.partnership.invitations import invite
+
+    return invite(user).url.rstrip("/").rsplit("/", 1)[1]
 
 
 def _method() -> int:

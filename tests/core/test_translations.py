@@ -272,3 +272,15 @@ def test_django_plural() -> None:
         assert translation.ngettext(singular, plural, 3) % {"n": 3} == (
             "3 cliënten hebben toestemming gegeven voor dit onderzoek."
         )
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext's xgettext not installed")
+def test_every_translatable_string_is_in_the_catalogue() -> None:
+    """A string marked for translation but missing from django.po shows in English."""
+    from werkplaats.core.management.commands.catalogue import missing_entries
+
+    missing = missing_entries()
+    assert not missing, (
+        "run `python3 run.py manage catalogue`, translate the new entries, then msgfmt:\n"
+        + "\n\n".join(missing)
+    )

@@ -58,6 +58,7 @@ def test_the_data_set_holds_consenting_clients_under_a_key_per_study(world) -> N
     assert world.client_a.pseudonym not in frame.to_csv()
     other = Study.objects.create(
         title="Ander",
+        start=dt.date(2024, 1, 1),
         question="?",
         design="quantitative",
         participation="informed",

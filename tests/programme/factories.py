@@ -14,6 +14,8 @@ class StudyFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Studie {n}")
+    slug = factory.Sequence(lambda n: f"studie-{n}")
+    start = dt.date(2024, 1, 1)
     question = "Wat werkt voor wie?"
     design = "mixed"
     participation = "coproducing"

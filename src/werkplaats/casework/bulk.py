@@ -31,6 +31,10 @@ from werkplaats.core.bulk import insert_rows, reserve_ids
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 LANGUAGE_MAX = Client._meta.get_field("language").max_length or 30
 LABEL_MAX = NetworkMember._meta.get_field("label").max_length or 60
+MODES = frozenset(Contact.Mode.values)
+STATUSES = frozenset(Trajectory.Status.values)
+RELATIONS = frozenset(NetworkMember.Relation.values)
+CLOSENESS = frozenset(NetworkMember.Closeness.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +56,8 @@ class TrajectoryValues:
     target_group_ids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ContactValues:
+@dataclass(slots=True)
+class ContactValues:  # not frozen: an import sets trajectory_id once the trajectory exists
     trajectory_id: int
     recorded_by_id: int
     date: dt.date
@@ -129,7 +133,7 @@ def clients_update_bulk(updates: Sequence[tuple[int, ClientValues]]) -> None:
 
 
 def _check_trajectory(n: int, t: TrajectoryValues) -> None:
-    if t.status not in Trajectory.Status.values:
+    if t.status not in STATUSES:
         _refuse(n, "trajectories", f"status {t.status!r}")
     if t.end is not None and t.end < t.start:
         _refuse(n, "trajectories", "end lies before start")
@@ -196,7 +200,7 @@ def trajectories_update_bulk(updates: Sequence[tuple[int, TrajectoryValues]]) ->
 
 
 def _check_contact(n: int, c: ContactValues) -> None:
-    if c.mode not in Contact.Mode.values:
+    if c.mode not in MODES:
         _refuse(n, "contacts", f"mode {c.mode!r}")
     if not 1 <= c.duration_minutes <= 600:
         _refuse(n, "contacts", f"duration {c.duration_minutes}")
@@ -273,9 +277,9 @@ def network_snapshots_write_bulk(
     trajectory on that date is replaced (its members are the given ones)."""
     for n, (_pk, _day, members) in enumerate(snapshots):
         for m in members:
-            if m.relation not in NetworkMember.Relation.values:
+            if m.relation not in RELATIONS:
                 _refuse(n, "networks", f"relation {m.relation!r}")
-            if m.closeness not in NetworkMember.Closeness.values:
+            if m.closeness not in CLOSENESS:
                 _refuse(n, "networks", f"closeness {m.closeness}")
             if not m.label or len(m.label) > LABEL_MAX:
                 _refuse(n, "networks", "label empty or too long")

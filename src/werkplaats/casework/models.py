@@ -383,6 +383,11 @@ class NetworkMember(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def support_labels(self) -> list[str]:
+        """The kinds of support this person gives, in words."""
+        names = dict(SUPPORT_KINDS)
+        return [str(names.get(kind, kind)) for kind in self.support_given]
+
     @property
     def reciprocal(self) -> bool:
         return bool(self.support_given) and bool(self.support_received)

@@ -52,6 +52,23 @@ def network_waves(trajectory: Trajectory) -> list[NetworkWave]:
 
 
 @dataclass
+class NetworkChange:
+    """Who came and who went between the last two drawings of the network."""
+
+    since: NetworkWave
+    joined: list[str]
+    left: list[str]
+
+
+def network_change(waves: list[NetworkWave]) -> NetworkChange | None:
+    if len(waves) < 2:
+        return None
+    before = {m.label for m in waves[-2].members}
+    now = {m.label for m in waves[-1].members}
+    return NetworkChange(waves[-2], sorted(now - before), sorted(before - now))
+
+
+@dataclass
 class GoalRow:
     goal: Goal
     scores: list[GoalScore]

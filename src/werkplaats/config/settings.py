@@ -200,6 +200,18 @@ X_FRAME_OPTIONS = "DENY"
 # A refused form says what happened and what to do, in the reader's language.
 CSRF_FAILURE_VIEW = "werkplaats.core.errors.csrf_failure"
 
+# Where the application is reached: links in invitations (which may be printed or
+# mailed, so they must be absolute) start with it.
+WERKPLAATS_BASE_URL = env_str("WERKPLAATS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outgoing mail (invitations). Without WERKPLAATS_EMAIL_HOST no mail is sent: setup
+# prints the invitation links and the admin's page shows them.
+EMAIL_HOST = env_str("WERKPLAATS_EMAIL_HOST", "")
+EMAIL_PORT = env_int("WERKPLAATS_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("WERKPLAATS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("WERKPLAATS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("WERKPLAATS_EMAIL_TLS", default=True)
+DEFAULT_FROM_EMAIL = env_str("WERKPLAATS_EMAIL_FROM", "werkplaats@localhost")
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]

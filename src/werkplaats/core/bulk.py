@@ -17,7 +17,8 @@ PostgreSQL, ``PRAGMA optimize`` on SQLite).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from django.db import connection, models
@@ -113,16 +114,20 @@ def insert_rows(
     pk_field = cast("models.Field[Any, Any]", opts.pk)
     columns = [f.column for f in ([pk_field] if ids is not None else []) + fields + others]
 
+    converting = [(i, c) for i, c in enumerate(convert) if c is not None]
+
     def prepared() -> Iterable[tuple[Any, ...]]:
-        keys = iter(ids) if ids is not None else None
-        needs = any(c is not None for c in convert)
+        keys = iter(ids) if ids is not None else iter(())
         for row in rows:
-            values = (
-                tuple(v if c is None else c(v) for v, c in zip(row, convert, strict=True))
-                if needs
-                else tuple(row)
-            )
-            yield ((next(keys),) if keys is not None else ()) + values + tail
+            if converting:
+                values = list(row)
+                for i, c in converting:
+                    values[i] = c(values[i])
+                row = values
+            if ids is not None:
+                yield (next(keys), *row, *tail)
+            else:
+                yield (*row, *tail)
 
     quoted = ", ".join(connection.ops.quote_name(str(c)) for c in columns)
     table = connection.ops.quote_name(opts.db_table)
@@ -157,3 +162,21 @@ def optimize(models_: Iterable[type[models.Model]]) -> None:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         elif connection.vendor == "sqlite":
             cursor.execute("PRAGMA optimize")
+
+
+@contextmanager
+def large_write(cache_mib: int = 128) -> Iterator[None]:
+    """On SQLite, a larger page cache for the connection while a large write runs: the
+    indexes of million-row tables then stay in memory instead of being re-read."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {-1024 * int(cache_mib)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")

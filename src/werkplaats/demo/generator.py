@@ -60,7 +60,14 @@ from werkplaats.partnership.models import (
     Team,
     User,
 )
-from werkplaats.programme.models import Consent, Focus, Study, StudyParticipation, SubTheme
+from werkplaats.programme.models import (
+    Consent,
+    Focus,
+    Study,
+    StudyParticipation,
+    SubTheme,
+    unique_study_slug,
+)
 from werkplaats.stats.scoring import simulate_answers
 
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
@@ -620,6 +627,8 @@ class _Builder:
         studies = Study.objects.bulk_create(
             [
                 Study(
+                    slug=unique_study_slug(s["title"]),
+                    start=WINDOW_START,
                     title=s["title"],
                     question=s["question"],
                     design=s["design"],

@@ -91,6 +91,7 @@ def professional_progress(trajectory: Trajectory, today: dt.date) -> Progress:
             _("Mastery over time"),
             _("months since the start"),
             _("mastery (7-28)"),
+            y_range=(7, 28),
         )
     contacts = trajectory.contacts.order_by("date")
     for c in contacts:
@@ -103,6 +104,7 @@ def professional_progress(trajectory: Trajectory, today: dt.date) -> Progress:
             _("Alliance check over time"),
             _("months since the start"),
             _("alliance (1-5)"),
+            y_range=(1, 5),
         )
     view = measurement_selectors.plan_view(trajectory)
     p.overdue = [

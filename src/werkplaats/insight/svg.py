@@ -63,14 +63,24 @@ def forest(rows: Sequence[tuple[str, float, float, float, bool]], title: str) ->
 
 
 def lines(
-    series: dict[str, list[tuple[float, float]]], title: str, x_label: str, y_label: str
+    series: dict[str, list[tuple[float, float]]],
+    title: str,
+    x_label: str,
+    y_label: str,
+    y_range: tuple[float, float] | None = None,
 ) -> str:
-    """Line per series: {name: [(x, y), ...]}; labels at the end of each line."""
+    """Line per series: {name: [(x, y), ...]}; labels at the end of each line.
+
+    ``y_range`` is the scale's own range (e.g. 1-5): an axis drawn from the data alone
+    makes a small dip look like a collapse. Data outside it widen the axis.
+    """
     width, height, left, right, top, bottom = 640, 300, 50, 170, 20, 40
     points = [p for s in series.values() for p in s]
     if not points:
         return _svg(width, 40, ['<text x="10" y="20">—</text>'], title)
     xs, ys = [p[0] for p in points], [p[1] for p in points]
+    if y_range is not None:
+        ys = [*ys, *y_range]
     x = _scale(min(xs), max(xs), left, width - right)
     y = _scale(min(ys), max(ys), height - bottom, top)
     body = [

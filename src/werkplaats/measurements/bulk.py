@@ -12,7 +12,7 @@ through.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +56,7 @@ class AnswerChecker:
             self._memo[key] = result
         return result
 
-    def missing(self, answered: set[str] | frozenset[str]) -> list[str]:
+    def missing(self, answered: Container[str]) -> list[str]:
         return [i for i in self.required if i not in answered]
 
 
@@ -96,21 +96,23 @@ def assessments_write_bulk(
     without, such a duplicate fails on the database's unique key.
     """
     instrument_ids = dict(Instrument.objects.values_list("slug", "pk"))
+    informants = frozenset(Informant.values)
     rows: list[tuple[int, int, int, str, str, dt.date]] = []
     answer_rows: list[list[tuple[str, Any]]] = []
     for n, a in enumerate(assessments):
         checker = checkers.get(a.instrument)
         if checker is None:
             raise ValidationError(f"assessments[{n}]: unknown instrument {a.instrument!r}")
-        if a.informant not in Informant.values:
+        if a.informant not in informants:
             raise ValidationError(f"assessments[{n}]: unknown informant {a.informant!r}")
         checked = []
-        for item_id, value in a.answers:
+        for pair in a.answers:
+            item_id, value = pair
             stored, error = checker.check(item_id, value)
             if error is not None:
                 raise ValidationError(f"assessments[{n}].answers.{item_id}: {error}")
             if stored is not None:
-                checked.append((item_id, stored))
+                checked.append(pair if stored is value else (item_id, stored))
         missing = checker.missing({i for i, _v in checked})
         if missing:
             raise ValidationError(f"assessments[{n}]: required items unanswered: {missing}")

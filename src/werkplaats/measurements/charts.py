@@ -10,6 +10,7 @@ differs reliably (Jacobson & Truax) from the informant's first score.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -27,7 +28,28 @@ STYLE = {
     "professional": ("#b34700", "square"),
     "network_member": ("#2e7d32", "triangle"),
 }
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 230, 44, 34, 16, 40
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The drawing box in SVG units; text sizes are in the same units.
+
+    ``WIDE`` suits the staff pages; ``PHONE`` is drawn 320 units wide, so on a 320 px
+    screen one unit is about one pixel and the labels are as large as body text.
+    """
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    font: int
+    all_dates: bool
+
+
+WIDE = Geometry(560, 230, 44, 34, 16, 40, 11, True)
+PHONE = Geometry(300, 220, 36, 12, 20, 44, 18, False)
 
 
 def informant_label(informant: str) -> str:
@@ -46,13 +68,22 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>'
 
 
-def scores_svg(entry: InstrumentScores, language: str) -> SafeString:
+def scores_svg(entry: InstrumentScores, language: str, box: Geometry = WIDE) -> SafeString:
     low, high = entry.definition.scale_range(entry.scale)
     if high <= low:
         high = low + 1
     dates = sorted({p.date for points in entry.series.values() for p in points})
     first, last = dates[0], dates[-1]
     span = max((last - first).days, 1)
+    WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = (
+        box.width,
+        box.height,
+        box.left,
+        box.right,
+        box.top,
+        box.bottom,
+    )
+    small = box.font - 1 if box.all_dates else box.font
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x_of(day: object) -> float:
@@ -76,8 +107,8 @@ def scores_svg(entry: InstrumentScores, language: str) -> SafeString:
         f'<desc id="{uid}-d">{escape("; ".join(described))}</desc>',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#888"/>',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#888"/>',
-        f'<text x="{LEFT - 6}" y="{y_of(low) + 4:.1f}" text-anchor="end" font-size="11">{low:g}</text>',
-        f'<text x="{LEFT - 6}" y="{y_of(high) + 4:.1f}" text-anchor="end" font-size="11">{high:g}</text>',
+        f'<text x="{LEFT - 6}" y="{y_of(low) + 4:.1f}" text-anchor="end" font-size="{box.font}">{low:g}</text>',
+        f'<text x="{LEFT - 6}" y="{y_of(high) + 4:.1f}" text-anchor="end" font-size="{box.font}">{high:g}</text>',
     ]
     for band in sorted(entry.scale.bands, key=lambda b: b.min)[1:]:
         if low < band.min < high:
@@ -85,12 +116,17 @@ def scores_svg(entry: InstrumentScores, language: str) -> SafeString:
             parts.append(
                 f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#bbb" '
                 f'stroke-dasharray="3 3"/><text x="{LEFT + 4}" y="{y - 3:.1f}" text-anchor="start" '
-                f'font-size="10" fill="#555">{escape(pick_text(band.label, language))}</text>'
+                f'font-size="{small}" fill="#555">{escape(pick_text(band.label, language))}</text>'
             )
-    for day in dates:
+    # On a phone only the first and the last date, so the labels never overlap.
+    labelled = dates if box.all_dates or len(dates) <= 2 else [dates[0], dates[-1]]
+    for k, day in enumerate(labelled):
+        anchor = "middle"
+        if not box.all_dates:
+            anchor = "start" if k == 0 else "end"
         parts.append(
-            f'<text x="{x_of(day):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
-            f'font-size="10">{day:%Y-%m}</text>'
+            f'<text x="{x_of(day):.1f}" y="{HEIGHT - BOTTOM + box.font + 6}" '
+            f'text-anchor="{anchor}" font-size="{small}">{day:%Y-%m}</text>'
         )
     for informant, points in entry.series.items():
         colour, shape = STYLE.get(informant, ("#333", "circle"))
@@ -129,5 +165,6 @@ def score_charts(
             if informant not in entry.series:
                 continue
             entry.series = {informant: entry.series[informant]}
-        charts.append((entry, scores_svg(entry, language)))
+        box = PHONE if informant is not None else WIDE
+        charts.append((entry, scores_svg(entry, language, box)))
     return charts

@@ -243,6 +243,11 @@ class InstrumentScores:
                 table.setdefault(p.wave, (p.date, {}))[1][informant] = p
         return sorted(((w, d, row) for w, (d, row) in table.items()), key=lambda r: r[1])
 
+    @property
+    def highest(self) -> float:
+        """The top of the scale, for sentences such as "21 of 28"."""
+        return self.definition.scale_range(self.scale)[1]
+
 
 def _with_change(points: list[Point], scale: Scale) -> list[Point]:
     points.sort(key=lambda p: p.date)

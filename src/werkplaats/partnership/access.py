@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from werkplaats.core.audit import log_access
 from werkplaats.partnership.models import Membership, Organisation, Role, Team, User
 
 # Accounts of people whose being known to the organisation is itself case content.
@@ -61,3 +62,32 @@ def policy_municipality_ids(user: User) -> list[int]:
             memberships__user=user, memberships__role=Role.POLICY_MAKER
         ).values_list("municipality_id", flat=True)
     )
+
+
+def access_member_by_id(user: User, organisation: Organisation, membership_id: int) -> Membership:
+    """A staff member's role in an organisation the user administers (logged: a person's
+    name and address are personal data). Clients and network members are case content."""
+    require_role(user, Role.ORG_ADMIN)
+    if organisation.pk not in administered_organisation_ids(user):
+        raise Http404
+    try:
+        membership = (
+            Membership.objects.select_related("user", "team", "organisation")
+            .exclude(role__in=CASE_PERSON_ROLES)
+            .get(pk=membership_id, organisation=organisation)
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    log_access(user, "view", membership.user, "as organisation admin")
+    return membership
+
+
+def access_team_admin_by_id(user: User, team_id: int) -> Team:
+    """Renaming a team and setting its neighbourhoods: for its organisation's admins."""
+    require_role(user, Role.ORG_ADMIN)
+    try:
+        return Team.objects.select_related("organisation").get(
+            pk=team_id, organisation_id__in=administered_organisation_ids(user)
+        )
+    except Team.DoesNotExist:
+        raise Http404 from None

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from werkplaats.core.models import VersionedModel
+
 
 class Municipality(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -83,7 +85,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class Team(models.Model):
+class Team(VersionedModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
     name = models.CharField(_("name"), max_length=120)
     neighbourhoods = models.ManyToManyField(
@@ -118,6 +120,14 @@ class User(AbstractUser):
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles() & set(roles))
 
+    def has_staff_role(self) -> bool:
+        """Works in the partnership (any role but client or network member).
+
+        Clients and network members see only their own pages: no programme, no
+        stories index, nothing meant for staff in their menu.
+        """
+        return bool(self.roles() - {"client", "network_member"})
+
 
 class Role(models.TextChoices):
     CLIENT = "client", _("client")
@@ -131,7 +141,7 @@ class Role(models.TextChoices):
     EDUCATOR = "educator", _("educator")
 
 
-class Membership(models.Model):
+class Membership(VersionedModel):
     """A user's role in an organisation, and for team roles, in which team."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
@@ -158,3 +168,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} @ {self.organisation}"
+
+
+class Invitation(models.Model):
+    """A one-time link to set a password: how every account gets its first password.
+
+    Only the token's hash is kept (core.one_time); the link works once and expires.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user_id}"

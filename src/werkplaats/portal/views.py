@@ -106,6 +106,7 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
             "goals": goals,
             "waves": waves,
             "network_svg": network_svg(waves[-1].members, "Ik") if waves else None,
+            "network_change": case_selectors.network_change(waves),
             "consents": consents,
             "who_may_see": _who_may_see(trajectories),
             "who_looked": who_looked(client)[:50],

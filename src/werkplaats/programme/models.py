@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.core.i18n import pick
@@ -72,7 +75,15 @@ class Study(models.Model):
         REPORTING = "reporting", _("reporting")
         CLOSED = "closed", _("closed")
 
+    slug = models.SlugField(
+        _("short name"),
+        max_length=80,
+        unique=True,
+        blank=True,
+        help_text=_("Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses."),
+    )
     title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True)
     question = models.TextField(_("research question"))
     subthemes = models.ManyToManyField(
         SubTheme, related_name="studies", verbose_name=_("sub-themes addressed")
@@ -83,6 +94,8 @@ class Study(models.Model):
         _("participatory level"), max_length=20, choices=Participation.choices
     )
     phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), null=True, blank=True)
     organisations = models.ManyToManyField(
         Organisation, through="StudyParticipation", related_name="studies"
     )
@@ -94,9 +107,98 @@ class Study(models.Model):
         verbose_name = _("study")
         verbose_name_plural = _("studies")
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="study_end_after_start",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = unique_study_slug(self.title)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_title(self) -> str:
+        return pick(self.title, self.title_en or self.title)
+
+
+def unique_study_slug(title: str) -> str:
+    """A slug made from the title, with a number added when it is taken."""
+    base = slugify(title)[:70] or "study"
+    slug, n = base, 1
+    while Study.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class ConsentText(models.Model):
+    """A version of the text a client is shown before consenting; never changed once used.
+
+    Care consent texts belong to an organisation (its first version is the built-in text
+    unless the organisation set its own); study consent texts belong to a study. A new
+    wording is a new version.
+    """
+
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=10,
+        choices=[
+            ("care", _("care and support")),
+            ("study", _("research study")),
+        ],
+    )
+    study = models.ForeignKey(
+        Study, null=True, blank=True, on_delete=models.PROTECT, related_name="consent_texts"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    text_nl = models.TextField(_("text (Dutch)"))
+    text_en = models.TextField(_("text (English)"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        ordering = ["purpose", "study_id", "organisation_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "version"],
+                condition=models.Q(purpose="study"),
+                name="consent_text_study_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "version"],
+                condition=models.Q(purpose="care"),
+                name="consent_text_care_version_unique",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(purpose="study")
+                    & models.Q(study__isnull=False)
+                    & models.Q(organisation__isnull=True)
+                )
+                | (
+                    models.Q(purpose="care")
+                    & models.Q(study__isnull=True)
+                    & models.Q(organisation__isnull=False)
+                ),
+                name="consent_text_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} v{self.version}"
+
+    def text_in(self, language: str) -> str:
+        return self.text_en if language == "en" and self.text_en else self.text_nl
 
 
 class StudyParticipation(models.Model):
@@ -144,6 +246,13 @@ class Consent(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What the client was shown: the text's version and language, and a PDF of what was
+    # agreed (consents recorded before these existed, or imported, have none).
+    text = models.ForeignKey(
+        ConsentText, null=True, blank=True, on_delete=models.PROTECT, related_name="consents"
+    )
+    language = models.CharField(_("language shown"), max_length=5, blank=True)
+    document = models.BinaryField(_("what was agreed (PDF)"), null=True, blank=True, editable=False)
 
     objects = ConsentQuerySet.as_manager()
 
@@ -171,3 +280,11 @@ class Consent(models.Model):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+    def renewable(self) -> bool:
+        """A withdrawn study consent that the client has not given again since."""
+        if self.study_id is None or self.withdrawn_at is None:
+            return False
+        return not Consent.objects.filter(
+            client_id=self.client_id, study_id=self.study_id, withdrawn_at__isnull=True
+        ).exists()

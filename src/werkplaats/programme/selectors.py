@@ -64,3 +64,10 @@ def programme_map(
         result.append((angle, [r for r in rows.values() if r.subtheme.angle_id == angle.pk]))
     return result
 
+
+def study_by_reference(reference: str | int) -> Study | None:
+    """A study named on a command line: by its id or its slug."""
+    text = str(reference).strip()
+    if text.isdigit():
+        return Study.objects.filter(pk=int(text)).first()
+    return Study.objects.filter(slug=text).first()

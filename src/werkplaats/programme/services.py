@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from werkplaats.casework.models import Client
 from werkplaats.core.audit import log_access
 from werkplaats.core.bulk import insert_rows
-from werkplaats.partnership.models import User
-from werkplaats.programme.models import Consent, Study
+from werkplaats.partnership.models import Organisation, User
+from werkplaats.programme.models import Consent, ConsentText, Study
 
 
 @transaction.atomic
@@ -43,6 +43,48 @@ def consent_withdraw(*, consent: Consent, user: User) -> Consent:
     locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
     log_access(user, "change", locked, "consent withdrawn")
     return locked
+
+
+@transaction.atomic
+def consent_text_set(
+    *,
+    text_nl: str,
+    text_en: str = "",
+    study: Study | None = None,
+    organisation: Organisation | None = None,
+) -> ConsentText:
+    """The current consent text; a changed wording becomes a new version (old ones stay,
+    because consents point at the version the client was shown)."""
+    purpose = "study" if study is not None else "care"
+    latest = (
+        ConsentText.objects.select_for_update()
+        .filter(purpose=purpose, study=study, organisation=organisation)
+        .order_by("-version")
+        .first()
+    )
+    if latest is not None and (latest.text_nl, latest.text_en) == (text_nl, text_en):
+        return latest
+    text = ConsentText(
+        purpose=purpose,
+        study=study,
+        organisation=organisation,
+        version=(latest.version + 1) if latest else 1,
+        text_nl=text_nl,
+        text_en=text_en,
+    )
+    text.full_clean()
+    text.save()
+    return text
+
+
+def current_consent_text(
+    *, study: Study | None = None, organisation: Organisation | None = None
+) -> ConsentText | None:
+    return (
+        ConsentText.objects.filter(study=study, organisation=organisation)
+        .order_by("-version")
+        .first()
+    )
 
 
 @dataclass(frozen=True, slots=True)

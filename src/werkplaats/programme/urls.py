@@ -8,4 +8,5 @@ urlpatterns = [
     path("studies/<int:pk>/", views.study_detail, name="study"),
     path("studies/<int:pk>/data/", views.study_data, name="study_data"),
     path("me/consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("me/consents/<int:pk>/renew/", views.consent_renew, name="consent_renew"),
 ]

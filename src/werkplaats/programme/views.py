@@ -7,8 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.core.audit import log_access
 from werkplaats.core.pseudonyms import study_pseudonym
@@ -57,13 +58,45 @@ def study_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """GET asks first (what stops, what stays, how to say yes again); POST withdraws."""
     consent = access.access_own_consent_by_id(request.user, pk)
+    if request.method == "GET":
+        log_access(request.user, "view", consent)
+        return render(request, "programme/consent_withdraw.html", {"consent": consent})
     try:
         services.consent_withdraw(consent=consent, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Your consent has been withdrawn."))
-    return redirect("casework:me")
+        messages.success(
+            request,
+            _(
+                "You no longer take part in the study “%(study)s”. From now on your "
+                "answers and stories are not used for it. You can say yes again below."
+            )
+            % {"study": consent.study.title if consent.study else ""},
+        )
+    return redirect(reverse("casework:me") + "#result")
+
+
+@login_required
+@require_POST
+def consent_renew(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A client who withdrew says yes again to the same study: a new consent from now."""
+    consent = access.access_own_consent_by_id(request.user, pk)
+    if consent.study is None or consent.withdrawn_at is None:
+        messages.error(request, _("This consent has not been withdrawn."))
+        return redirect(reverse("casework:me") + "#result")
+    try:
+        services.consent_give(client=consent.client, user=request.user, study=consent.study)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("You take part in the study “%(study)s” again, from today.")
+            % {"study": consent.study.title},
+        )
+    return redirect(reverse("casework:me") + "#result")

@@ -1,5 +1,11 @@
-/* Save every answer the moment it is given; keep unsent answers in localStorage so a lost
-   connection or a closed browser loses nothing; keys 1-9 for the professional's form. */
+/* Questionnaires: every answer is saved the moment it is given, and unsent answers wait
+   in localStorage, so a lost connection or a closed browser loses nothing.
+
+   Choosing is not moving on (WCAG 3.2.2): arrow keys change the answer and save it, but
+   the page moves to the next question only after a pointer click on an answer, Enter or
+   Space on it, or the "Next" button. Offline, "Next" stays on the page and says so; the
+   move happens by itself once the answer has been sent. Keys 1-9 choose in the
+   professional's compact form. */
 (function () {
   "use strict";
   var root = document.querySelector(".questionnaire");
@@ -8,58 +14,115 @@
   var form = root.querySelector("form.answers");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var queueKey = "werkplaats-pending:" + answerUrl;
-  var i18n = document.documentElement.lang === "en"
-    ? { saved: "Saved", waiting: "Not sent yet: no connection. It will be sent automatically." }
-    : { saved: "Opgeslagen", waiting: "Nog niet verstuurd: geen verbinding. Dit gaat vanzelf zodra er weer verbinding is." };
+  var moveKey = "werkplaats-move:" + answerUrl;
+  var english = document.documentElement.lang === "en";
+  var i18n = english
+    ? { saved: "Saved", waiting: "Not sent yet: no connection. It will be sent automatically.",
+        offline: "There is no connection. Your answer is kept on this device; the next question opens as soon as the connection is back." }
+    : { saved: "Opgeslagen", waiting: "Nog niet verstuurd: geen verbinding. Dit gaat vanzelf zodra er weer verbinding is.",
+        offline: "Er is geen verbinding. Uw antwoord is op dit apparaat bewaard; de volgende vraag komt vanzelf zodra er weer verbinding is." };
+  var nextInput = form.querySelector("input[name=next]");
+  var nextButton = form.querySelector("[data-next]");
+  var overall = root.querySelector("[data-save-status]");
+  var pointer = false;   // the last choice came from a pointer (mouse, touch, pen)
+  var moveAfterSave = false;
 
-  function pending() {
-    try { return JSON.parse(localStorage.getItem(queueKey) || "{}"); } catch (e) { return {}; }
+  function read(key) {
+    try { return JSON.parse(localStorage.getItem(key) || "{}"); } catch (e) { return {}; }
   }
-  function setPending(p) {
-    try { localStorage.setItem(queueKey, JSON.stringify(p)); } catch (e) { /* private mode */ }
+  function write(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ }
+  }
+  function say(text, bad) {
+    if (overall) { overall.textContent = text; overall.className = "save-status" + (bad ? " bad" : " ok"); }
   }
   function status(item, text, bad) {
     var box = form.querySelector('fieldset[data-item="' + item + '"] [data-status]');
     if (box) { box.textContent = text; box.className = "status" + (bad ? " bad" : " ok"); }
+    say(text, bad);
   }
   function progress(data) {
     var a = root.querySelector("[data-answered]"), p = root.querySelector("[data-progress]");
     if (a && data.answered !== undefined) a.textContent = data.answered;
     if (p && data.answered !== undefined) p.value = data.answered;
   }
+  function moveOn() {
+    if (!nextInput) return;
+    write(moveKey, {});
+    window.location.href = nextInput.value;
+  }
+  function wantMove() {
+    // Remember across a reload that the person asked to move on while offline.
+    if (nextInput) write(moveKey, { to: nextInput.value });
+  }
   function send(item, value) {
-    var p = pending(); p[item] = value; setPending(p);
+    var p = read(queueKey); p[item] = value; write(queueKey, p);
     var body = new URLSearchParams({ item: item, value: value });
     return fetch(answerUrl, {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
     }).then(function (r) {
       return r.json().then(function (data) {
-        var q = pending(); delete q[item]; setPending(q);
+        var q = read(queueKey); delete q[item]; write(queueKey, q);
         if (r.ok) { status(item, i18n.saved, false); progress(data); return true; }
         status(item, data.error || "", true); return false;
       });
     }).catch(function () { status(item, i18n.waiting, true); return false; });
   }
   function flush() {
-    var p = pending();
-    Object.keys(p).forEach(function (item) {
+    var p = read(queueKey);
+    var items = Object.keys(p);
+    var wanted = read(moveKey).to;
+    Promise.all(items.map(function (item) {
       // Show the answer that is still waiting, then send it.
       var radio = form.querySelector('input[name="' + item + '"][value="' + p[item] + '"]');
       if (radio) radio.checked = true;
-      send(item, p[item]);
+      return send(item, p[item]);
+    })).then(function (results) {
+      if (wanted && results.every(Boolean) && nextInput && wanted === nextInput.value) moveOn();
     });
   }
+
+  form.addEventListener("pointerdown", function () { pointer = true; });
+  form.addEventListener("keydown", function (ev) {
+    pointer = false;
+    var input = ev.target;
+    if (input.type !== "radio" || !nextButton) return;
+    if (ev.key === " " || ev.key === "Enter") {
+      ev.preventDefault();
+      if (!input.checked) {
+        moveAfterSave = true;
+        input.checked = true;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      } else if (navigator.onLine === false) {
+        wantMove(); say(i18n.offline, true);
+      } else {
+        moveOn();
+      }
+    }
+  });
   form.addEventListener("change", function (ev) {
     var input = ev.target;
     if (input.type !== "radio") return;
+    var move = nextButton && (pointer || moveAfterSave);
+    pointer = false; moveAfterSave = false;
+    if (move) wantMove();
     send(input.name, input.value).then(function (ok) {
-      var next = form.querySelector("[data-next]");
-      if (ok && next) { window.location.href = form.querySelector("input[name=next]").value; }
+      if (ok && move) moveOn();
+      else if (move) say(i18n.offline, true);
     });
+  });
+  form.addEventListener("submit", function (ev) {
+    // Offline, a form post would show the browser's own error page: stay, and say why.
+    if (navigator.onLine === false) {
+      ev.preventDefault();
+      wantMove();
+      say(i18n.offline, true);
+    }
   });
   window.addEventListener("online", flush);
   flush();
+
   if (root.classList.contains("compact")) {
     form.addEventListener("keydown", function (ev) {
       if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
@@ -79,5 +142,35 @@
     });
     var first = form.querySelector("fieldset.q input[type=radio]");
     if (first) first.focus();
+  } else if (root.hasAttribute("data-one")) {
+    // One question per screen: the question has focus when it opens, so the keyboard and
+    // a screen reader start at the question, not at the menu.
+    var open = form.querySelector("fieldset.q input[type=radio]:checked") || form.querySelector("fieldset.q input[type=radio]");
+    if (open) open.focus();
+  }
+
+  // "Read aloud" where the device has a voice for the page's language; hidden elsewhere.
+  var speak = root.querySelector("[data-read-aloud]");
+  if (speak && "speechSynthesis" in window) {
+    var lang = document.documentElement.lang || "nl";
+    var voiceFor = function () {
+      return window.speechSynthesis.getVoices().filter(function (v) {
+        return v.lang && v.lang.toLowerCase().indexOf(lang) === 0;
+      })[0];
+    };
+    var show = function () { if (voiceFor()) speak.hidden = false; };
+    show();
+    window.speechSynthesis.addEventListener("voiceschanged", show);
+    speak.addEventListener("click", function () {
+      window.speechSynthesis.cancel();
+      var parts = Array.prototype.map.call(form.querySelectorAll("fieldset.q"), function (fs) {
+        var legend = fs.querySelector("legend").textContent;
+        var options = Array.prototype.map.call(fs.querySelectorAll(".options label span"), function (s) { return s.textContent; });
+        return legend + ". " + options.join(". ");
+      });
+      var utterance = new SpeechSynthesisUtterance(parts.join(". "));
+      utterance.lang = lang; utterance.voice = voiceFor() || null;
+      window.speechSynthesis.speak(utterance);
+    });
   }
 })();

@@ -292,7 +292,37 @@ def _readstat_rows(table: Table) -> Iterator[tuple[int, Sequence[Any]]]:
 # -- cells ---------------------------------------------------------------------------------
 
 
+class Memo:
+    """``fn`` with every distinct cell parsed once; a ``CellError`` is remembered too."""
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self.fn, self.args = fn, args
+        self.seen: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        try:
+            found = self.seen[value]
+        except KeyError:
+            try:
+                found = self.fn(value, *self.args)
+            except CellError as exc:
+                found = exc
+            self.seen[value] = found
+        except TypeError:  # an unhashable cell
+            return self.fn(value, *self.args)
+        if isinstance(found, CellError):
+            raise found
+        return found
+
+
+def optional(fn: Any, *args: Any) -> Memo:
+    """A memo of ``fn`` that gives None for a blank cell."""
+    return Memo(lambda v, *a: None if is_blank(v) else fn(v, *a), *args)
+
+
 def is_blank(value: Any) -> bool:
+    if type(value) is str:
+        return not value.strip()
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -302,6 +332,8 @@ def is_blank(value: Any) -> bool:
 
 def text(value: Any) -> str:
     """A cell as text: strings stripped; a whole number from a numeric cell without ``.0``."""
+    if type(value) is str:
+        return value.strip()
     if is_blank(value):
         return ""
     if isinstance(value, bool):

@@ -249,7 +249,7 @@ def member_check_respond(
     label = MemberCheckResponse.Agreement(agreement).label
     source = Source(
         kind=Source.Kind.MEMBER_CHECK,
-        title=_("Member check: %(finding)s") % {"finding": locked.finding.statement[:80]},
+        title=_("My answer to: “%(finding)s”") % {"finding": locked.finding.statement[:80]},
         text=f"{label}\n\n{comment}".strip(),
         teller_role=Source.TellerRole.CLIENT if locked.client_id else Source.TellerRole.OTHER,
         teller_client=locked.client,

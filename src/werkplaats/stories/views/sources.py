@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -238,16 +239,24 @@ def my_stories(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def story_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """GET asks first, naming the story; POST withdraws it."""
     source = access.access_own_story_by_id(request.user, pk)
+    if request.method == "GET":
+        log_access(request.user, "view", source, "withdrawal asked")
+        return render(request, "stories/story_withdraw.html", {"story": source})
     try:
         services.story_withdraw(source=source, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Your story is withdrawn. It is no longer used for research."))
-    return redirect("stories:mine")
+        messages.success(
+            request,
+            _("Your story “%(title)s” is withdrawn. It is no longer used for research.")
+            % {"title": source.title},
+        )
+    return redirect(reverse("stories:mine") + "#result")
 
 
 @login_required

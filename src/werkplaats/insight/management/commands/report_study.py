@@ -11,23 +11,23 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from werkplaats.insight.report import ReportError, write_report
-from werkplaats.programme.models import Study
+from werkplaats.programme.selectors import study_by_reference
 
 
 class Command(BaseCommand):
     help = "Write the report of a study: report.html, report.pdf, exports and codebook."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("study", type=int)
+        parser.add_argument("study", help="the study's id or slug")
         parser.add_argument("-o", "--output", default="reports", help="folder (default reports/)")
         parser.add_argument("--no-pdf", action="store_true", help="HTML and exports only")
         parser.add_argument("--bootstrap", type=int, default=500, help="bootstrap resamples")
         parser.add_argument("--language", default=settings.LANGUAGE_CODE, help="nl (default) or en")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        study = Study.objects.filter(pk=options["study"]).first()
+        study = study_by_reference(options["study"])
         if study is None:
-            raise CommandError(f"No study with id {options['study']}.")
+            raise CommandError(f"No study with id or slug {options['study']!r}.")
         began = time.perf_counter()
         try:
             with translation.override(options["language"]):

@@ -11,6 +11,8 @@ werkplaats instruments export ID [--format F] [--version V] [-o FILE]
 werkplaats instruments load-library | list
 werkplaats report study ID [-o DIR] [--no-pdf]
 werkplaats import history DIR --organisation NAME [--update] [--dry-run]
+werkplaats import redcap --dictionary D.csv --records R.csv [--events E.csv] --organisation NAME [--dry-run]
+werkplaats import fhir FILE... --organisation NAME [--dry-run]
 werkplaats audit verify         check the access log's hash chain
 werkplaats manage ARGS...      any Django management command
 """
@@ -159,6 +161,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     _setup(debug_default=False)
+    if args.what in ("redcap", "fhir"):
+        return _call("import_answers", args.what, *args.rest)
     return _call("import_history", *args.rest)
 
 
@@ -235,6 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("rest", nargs=argparse.REMAINDER)
     history.set_defaults(func=cmd_import)
+    for name, text in (
+        ("redcap", "a REDCap project's records: --dictionary D --records R [--events E]"),
+        ("fhir", "FHIR QuestionnaireResponses: FILE..."),
+    ):
+        answers = imp_sub.add_parser(name, help=text, add_help=False)
+        answers.add_argument("rest", nargs=argparse.REMAINDER)
+        answers.set_defaults(func=cmd_import)
     audit = sub.add_parser("audit", help="the access log: audit verify")
     audit_sub = audit.add_subparsers(dest="what", required=True)
     audit_sub.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit)

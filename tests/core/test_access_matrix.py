@@ -85,6 +85,10 @@ MATRIX = [
     Row("programme:study_data", lambda w: {"pk": w.study_s.pk}, {"rita": 200, "ruben": 404}),
     Row("instruments:library", expect=LIBRARY),
     Row("instruments:import", expect={"erin": 200, "frank": 200, "rita": 200, "ruben": 200}),
+    Row(
+        "measurements:answers_import",
+        expect={"erin": 200, "frank": 200, "rita": 200, "ruben": 200},
+    ),
     Row("instruments:version", lambda w: {"pk": _version("pearlin-mastery")}, LIBRARY),
     Row("instruments:export", lambda w: {"pk": _version("pearlin-mastery")}, LIBRARY),
     Row("measurements:trajectory", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),

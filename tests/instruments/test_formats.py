@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from werkplaats.instruments import formats
 from werkplaats.instruments.formats import fhir, redcap
-from werkplaats.stats.scoring import DefinitionError, parse_definition
+from werkplaats.stats.definition import DefinitionError, parse_definition
 
 LIBRARY = Path(formats.__file__).parents[1] / "library"
 
@@ -71,7 +71,9 @@ def test_fhir_without_werkplaats_extension_keeps_reverse_keying_and_says_what_wa
     imported = formats.read(json.dumps(resource).encode(), "fhir")
     back = parse_definition(imported.definitions[0])
     assert [i.id for i in back.items if i.reverse] == ["m1", "m2", "m3", "m5", "m7"]
-    assert any("plain sum" in loss.what for loss in imported.losses)
+    # No scale is invented: a questionnaire without scales is a valid questionnaire.
+    assert back.scales == ()
+    assert any("scales are not in the source" in loss.what for loss in imported.losses)
 
 
 @pytest.mark.parametrize("fmt", ["redcap", "xlsform-xlsx", "xlsform-csv"])
@@ -85,7 +87,7 @@ def test_pearlin_round_trip_keeps_items_reverse_keys_and_the_sum(fmt: str) -> No
     from werkplaats.stats.scoring import score
 
     assert score(back, answers)["mastery"].value == score(definition, answers)["mastery"].value
-    reported = " ".join(str(loss) for loss in exported.losses)
+    reported = " ".join(loss.text("en") for loss in exported.losses)
     assert "norms" in reported and "licence" in reported and "citation" in reported
 
 
@@ -110,7 +112,7 @@ def test_recode_tables_travel_as_nested_ifs(fmt: str) -> None:
     expected = {k: v.value for k, v in score(definition, answers).items()}
     assert {k: v.value for k, v in score(back, answers).items()} == expected
     # What the target cannot hold is still reported: bands, norms, the missing-data rule.
-    reported = " ".join(str(loss) for loss in exported.losses)
+    reported = " ".join(loss.text("en") for loss in exported.losses)
     assert "bands" in reported and "minimum number answered" in reported
 
 
@@ -123,6 +125,8 @@ def test_an_item_recoded_two_ways_is_reported_not_guessed() -> None:
     )
     imported = formats.read(content, "redcap")
     assert [s["id"] for s in imported.definitions[0]["scales"]] == ["one"]
+    # the second is kept as a calculated field, and reported
+    assert [i["id"] for i in imported.definitions[0]["items"]] == ["q", "score_two"]
     assert any("score_two" in loss.path for loss in imported.losses)
 
 
@@ -142,46 +146,46 @@ def test_redcap_dictionary_with_other_field_types_lists_them() -> None:
     )
     imported = formats.read(content, None, "dict.csv")
     data = parse_definition(imported.definitions[0])
-    assert [i.id for i in data.items] == ["happy", "calm"]
+    # every field is kept as an item of its own type; the record id is the record field
+    assert [(i.id, i.type) for i in data.items] == [
+        ("name", "text"),
+        ("happy", "choice"),
+        ("calm", "yesno"),
+    ]
+    assert data.data["record_field"]["id"] == "record_id"
     assert data.scale("total").items == ("happy", "calm")
-    assert any("name" in loss.path for loss in imported.losses)
 
 
 @pytest.mark.parametrize(
     ("content", "fmt", "message"),
     [
-        (b"Variable / Field Name,Form Name,Field Type\nq,f,radio\n", "redcap", "column"),
-        (
-            b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\nq,f,radio,Q,"a, x | b, y"\n',
-            "redcap",
-            "not a whole number",
-        ),
-        (
-            b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\nq,f,radio,Q,"1, x"\n',
-            "redcap",
-            "at least two",
-        ),
-        (
-            b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\nq,f,radio,Q,"1, x|2, y"\nq,f,radio,Q,"1, x|2, y"\n',
-            "redcap",
-            "duplicate field name",
-        ),
-        (b"survey,type,name,label\n,select_one nolist,q,Q\n", "xlsform-csv", "unknown choice list"),
-        (
-            b"survey,type,name,label\n,select_one l,q,Q\nchoices,list_name,name,label\n,l,yes,Yes\n",
-            "xlsform-csv",
-            "not a whole number",
-        ),
+        (b"Variable / Field Name,Field Label\nq,Q\n", "redcap", "column"),
         (b'{"resourceType": "Patient"}', "fhir", "Questionnaire"),
-        (
-            b'{"resourceType": "Questionnaire", "item": [{"linkId": "a", "type": "choice", "answerOption": [{"valueCoding": {"code": "x"}}]}]}',
-            "fhir",
-            "not a whole number",
-        ),
         (b"format: [unclosed", "yaml", "not valid YAML"),
         (b"\xff\xfe\x00", "json", "UTF-8"),
         (b"PK\x03\x04 not really a zip", "xlsform-xlsx", "xlsx"),
         (b"[1, 2, 3]", "json", "one definition"),
+        # damaged: cut off inside a quoted choice list, mid-row, another encoding
+        (
+            b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\n'
+            b'record_id,f,text,ID,\nq,f,radio,Q,"1, a | 2, b | 3',
+            "redcap",
+            "cut off",
+        ),
+        (
+            b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\n'
+            b'record_id,f,text,ID,\nq,f,radio,Q,"1, a | 2, b"\nr,f,ra',
+            "redcap",
+            "middle of a row",
+        ),
+        (
+            "Variable / Field Name,Form Name,Field Type,Field Label\nrecord_id,f,text,ID\nq,f,text,Leeftijd in jaren (één getal)\n".encode(
+                "cp1252"
+            ),
+            "redcap",
+            "not UTF-8",
+        ),
+        (b'{"resourceType": "Questionnaire", "item": [', "fhir", "cut off"),
     ],
 )
 def test_malformed_files_are_refused_with_a_reason(content: bytes, fmt: str, message: str) -> None:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from werkplaats.instruments import formats, services
 from werkplaats.instruments.models import Instrument, InstrumentVersion
-from werkplaats.stats.scoring import DefinitionError
+from werkplaats.stats.definition import DefinitionError
 
 LIBRARY = Path(formats.__file__).parents[1] / "library"
 
@@ -62,15 +62,29 @@ def test_changed_content_needs_a_new_version_label(db, pearlin_data) -> None:
 
 
 def test_an_import_with_one_bad_definition_stores_none(db) -> None:
-    content = (
-        b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\n'
-        b'a1,first_form,radio,Good?,"1, no | 2, yes"\n'
-        b'b1,second_form,radio,Bad?,"1, no | 1, yes"\n'
-    )
+    import json
+
+    good = {
+        "resourceType": "Questionnaire",
+        "id": "first",
+        "item": [{"linkId": "a1", "type": "boolean", "text": "Good?"}],
+    }
+    # the second carries a Werkplaats extension whose scale names an item it does not have
+    carried = {"scales": [{"id": "s", "label": {"en": "S"}, "method": "sum", "items": ["zz"]}]}
+    bad = {
+        **good,
+        "id": "second",
+        "extension": [
+            {"url": "urn:werkplaats:fhir:extension:instrument", "valueString": json.dumps(carried)}
+        ],
+    }
+    content = json.dumps(
+        {"resourceType": "Bundle", "entry": [{"resource": good}, {"resource": bad}]}
+    ).encode()
     before = InstrumentVersion.objects.count()
     with pytest.raises(DefinitionError) as exc:
-        services.definitions_import(content=content, filename="two.csv")
-    assert "definitions[1].items[0].options[1].value: duplicate value 1" in [
+        services.definitions_import(content=content, filename="two.json")
+    assert "definitions[1].scales[0].items[0]: names no item: 'zz'" in [
         str(p) for p in exc.value.problems
     ]
     assert InstrumentVersion.objects.count() == before
@@ -113,7 +127,7 @@ def test_import_page_stores_and_reports_losses(world) -> None:
     upload.name = exported.filename
     response = client.post(reverse("instruments:import"), {"file": upload, "language": "nl"})
     assert response.status_code == 200
-    assert "placeholders" in response.content.decode()
+    assert "plaatsvervangers" in response.content.decode()
 
 
 def test_export_view_returns_the_file(world) -> None:

@@ -34,7 +34,13 @@ def answer_url(a: Assessment) -> str:
 def test_the_autosave_endpoint_saves_one_answer(klaas, assessment) -> None:
     response = klaas.post(answer_url(assessment), {"item": "m1", "value": "2"})
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "answered": 1, "total": 7}
+    data = response.json()
+    assert {k: data[k] for k in ("ok", "answered", "total")} == {
+        "ok": True,
+        "answered": 1,
+        "total": 7,
+    }
+    assert data["shown"] == ["m1", "m2", "m3", "m4", "m5", "m6", "m7"]
     assert list(assessment.answers.values_list("item_id", "value")) == [("m1", 2)]
     klaas.post(answer_url(assessment), {"item": "m1", "value": "3"})  # changed mind: last counts
     assert list(assessment.answers.values_list("item_id", "value")) == [("m1", 3)]

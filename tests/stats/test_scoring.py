@@ -15,16 +15,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+import werkplaats.demo.simulate
 import werkplaats.stats.change
+import werkplaats.stats.definition
+import werkplaats.stats.expressions
 import werkplaats.stats.scoring
-from werkplaats.stats.scoring import (
-    AnswerError,
-    DefinitionError,
-    GoalLevel,
-    parse_definition,
-    score,
-    simulate_answers,
-)
+from werkplaats.demo.simulate import simulate_answers
+from werkplaats.stats.definition import AnswerError, DefinitionError, parse_definition
+from werkplaats.stats.scoring import GoalLevel, score
 
 LIBRARY = Path(werkplaats.stats.scoring.__file__).parents[1] / "instruments" / "library"
 
@@ -44,7 +42,13 @@ def djg():
 
 
 def test_doctests_of_the_scoring_modules_run() -> None:
-    for module in (werkplaats.stats.scoring, werkplaats.stats.change):
+    for module in (
+        werkplaats.stats.scoring,
+        werkplaats.stats.definition,
+        werkplaats.stats.expressions,
+        werkplaats.stats.change,
+        werkplaats.demo.simulate,
+    ):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0
 
@@ -219,12 +223,12 @@ def test_duplicate_option_value_is_reported_with_its_path(raw) -> None:
         {"value": 2, "label": {"nl": "b"}},
         {"value": 2, "label": {"nl": "c"}},
     ]
-    assert "items[3].options[2].value: duplicate value 2" in problems_of(raw)
+    assert "items[3].options[2].value: duplicate code 2" in problems_of(raw)
 
 
 def test_structural_errors_name_their_path(raw) -> None:
     raw["items"][1]["options"] = [
-        {"value": "x", "label": {"nl": "a"}},
+        {"value": 1.5, "label": {"nl": "a"}},
         {"value": 2, "label": {"nl": "b"}},
     ]
     raw["scales"][0]["method"] = "median"
@@ -281,13 +285,13 @@ def test_a_recode_table_must_cover_every_option(raw) -> None:
     raw["recode_tables"] = {"half": {"1": 0, "2": 0}}
     raw["items"][3]["recode"] = "half"
     assert (
-        "items[3].recode: recode table 'half' has no score for option value(s) [3, 4]"
+        "items[3].recode: recode table 'half' has no score for option code(s) [3, 4]"
         in problems_of(raw)
     )
 
 
 def test_the_content_hash_ignores_key_order_and_file_format(raw) -> None:
-    from werkplaats.stats.scoring import content_hash
+    from werkplaats.stats.definition import content_hash
 
     reordered = dict(reversed(list(raw.items())))
     assert content_hash(parse_definition(raw).data) == content_hash(
@@ -300,7 +304,7 @@ def test_the_content_hash_ignores_key_order_and_file_format(raw) -> None:
 
 def test_the_published_schema_in_docs_is_the_one_the_code_uses() -> None:
     docs = Path(__file__).parents[2] / "docs" / "instrument.schema.json"
-    assert docs.read_text(encoding="utf-8") == werkplaats.stats.scoring.SCHEMA_PATH.read_text(
+    assert docs.read_text(encoding="utf-8") == werkplaats.stats.definition.SCHEMA_PATH.read_text(
         encoding="utf-8"
     )
 

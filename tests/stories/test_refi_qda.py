@@ -284,3 +284,67 @@ def test_mutated_project_xml_never_crashes_the_parser(data):
         )
     except RefiQdaError:
         pass
+
+
+def test_every_guid_in_an_export_is_unique_which_the_xsd_cannot_check():
+    project = sample_project()
+    # one selection coded with two codes comes back from the database as two segments that
+    # share the selection's guid: the export must still give every element its own guid
+    first = project.sources[0].selections[0]
+    project.sources[0].selections.append(
+        Selection(guid=first.guid, start=0, end=38, code_guids=[first.code_guids[0]])
+    )
+    project.sources[0].selections.append(
+        Selection(guid=first.guid, start=0, end=38, code_guids=[first.code_guids[0]])
+    )
+    document = etree.fromstring(write_project_xml(project))
+    guids = [e.get("guid") for e in document.iter() if e.get("guid")]
+    assert len(guids) == len(set(guids))
+    assert _schema("Project.xsd").validate(document)
+    # references still point at codes, users and notes that exist
+    targets = {e.get("targetGUID") for e in document.iter() if e.get("targetGUID")}
+    assert targets <= set(guids)
+
+
+def test_a_bare_qde_imports_its_codebook_and_reports_its_sources_missing():
+    qde = write_project_xml(sample_project())
+    project = read_qdpx(qde)
+    assert project.codes[0].name == "Netwerk"
+    assert project.sources == [] and project.missing_sources == ["Verhaal 1"]
+
+
+def test_an_archive_with_an_empty_sources_folder_keeps_the_sources_it_has():
+    project = sample_project()
+    second = TextSource(guid=g(), name="Verhaal 2", text="Tweede verhaal.")
+    project.sources.append(second)
+    archive = write_qdpx(project)
+    entries = read_zip(archive)
+    kept = {k: v for k, v in entries.items() if second.guid not in k}
+    back = read_qdpx(_zip(kept))
+    assert [s.name for s in back.sources] == ["Verhaal 1"]
+    assert back.missing_sources == ["Verhaal 2"]
+    assert len(back.sources[0].selections) == 2
+
+
+def test_media_sources_are_reported_not_dropped_silently():
+    qde = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="n"><Sources>
+ <PDFSource guid="{g()}" name="scan.pdf" path="internal://x.pdf"><PDFSelection guid="{g()}"
+ page="1" firstX="0" firstY="0" secondX="1" secondY="1"/></PDFSource></Sources></Project>""".encode()
+    project = read_qdpx(qde)
+    assert project.media_sources == [("scan.pdf", "PDFSource", 1)]
+
+
+def test_atlas_ti_keeps_a_real_parent_code_whatever_its_place_in_the_list():
+    diet, coke = g(), g()
+    qdc = f"""<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="ATLAS.ti"><Codes>
+ <Code guid="{diet}" name="Coke::diet Coke" isCodable="true"/>
+ <Code guid="{coke}" name="Coke" isCodable="true" color="#ff0000"><Description>the drink</Description></Code>
+ <Code guid="{g()}" name="Tea::green" isCodable="true"/>
+</Codes></CodeBook>""".encode()
+    codes, _origin = read_codebook(qdc)
+    parent = next(c for c in codes if c.name == "Coke")
+    assert parent.guid == coke and parent.is_codable and parent.color == "#ff0000"
+    assert parent.description == "the drink"
+    assert [c.guid for c in parent.children] == [diet]
+    tea = next(c for c in codes if c.name == "Tea")
+    assert tea.is_codable is False and tea.children[0].name == "green"

@@ -41,6 +41,7 @@ from werkplaats.casework.models import (
 from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.demo import names
 from werkplaats.demo.personas import EMAIL_DOMAIN, PASSWORD, PERSONAS, persona_table
+from werkplaats.demo.simulate import simulate_answers
 from werkplaats.demo.truth import (
     PRINCIPLES,
     TARGET_GROUPS,
@@ -68,7 +69,6 @@ from werkplaats.programme.models import (
     SubTheme,
     unique_study_slug,
 )
-from werkplaats.stats.scoring import simulate_answers
 
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
 BATCH = 2000  # rows per bulk_create batch (the partnership, studies)
@@ -1051,7 +1051,7 @@ class _Builder:
 
         The client answers at each wave with probability ``PEARLIN_RESPONSE`` (lower when
         the language at home is not Dutch), from ``PEARLIN_LATENT_SCALE`` × the latent
-        score through :func:`werkplaats.stats.scoring.simulate_answers`. The professional
+        score through :func:`werkplaats.demo.simulate.simulate_answers`. The professional
         rates the client at intake and at the last wave, from the same latent score but
         ``PEARLIN_PROFESSIONAL_FRAIL`` lower for frail elderly: a planted systematic
         discrepancy between informants. For ``PEARLIN_NETWORK`` of the clients with an
@@ -1066,7 +1066,7 @@ class _Builder:
         rnd = random.Random(f"werkplaats-demo-pearlin-{w.seed}-{chunk}")
         frail = TARGET_GROUPS.index("frail-elderly")
         assessments: list[tuple] = []
-        answer_values: list[dict[str, int | None]] = []
+        answer_values: list[dict[str, int | str | None]] = []
         completed = _at(WINDOW_DAYS)
         for j, i in enumerate(idx):
             valid = np.nonzero(w.wave_mask[i])[0]

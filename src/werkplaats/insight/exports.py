@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from werkplaats.core.tabular import safe_frame
 from werkplaats.insight.dataset import VARIABLES
 
 FORMATS = {
@@ -100,7 +101,7 @@ def write_export(frame: pd.DataFrame, fmt: str, path: Path) -> None:
         labels = {c: VARIABLES.get(c, (c, None))[0] for c in frame.columns}
         values = {c: v for c, (_l, v) in VARIABLES.items() if v and c in frame.columns}
         if fmt == "csv":
-            frame.to_csv(tmp, index=False)
+            safe_frame(frame).to_csv(tmp, index=False)
         elif fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         elif fmt == "sav":
@@ -127,7 +128,7 @@ def export_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     """One export as bytes, for a download."""
     if fmt == "csv":
         buf = io.StringIO()
-        frame.to_csv(buf, index=False)
+        safe_frame(frame).to_csv(buf, index=False)
         return buf.getvalue().encode("utf-8")
     if fmt == "codebook":
         return codebook(frame).encode("utf-8")

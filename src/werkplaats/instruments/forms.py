@@ -15,9 +15,12 @@ FORMAT_CHOICES = [("", _("recognise from the file"))] + [(f, f) for f in formats
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Definition file"))
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, required=False)
-    language = forms.ChoiceField(
-        label=_("Language of the texts (REDCap, FHIR)"),
-        choices=[("nl", "Nederlands"), ("en", "English")],
+    language = forms.RegexField(
+        label=_("Language of the texts when the file does not say (REDCap, FHIR)"),
+        regex=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        initial="nl",
+        max_length=20,
+        help_text=_("A language code: nl, en, fr, sw, pt-BR, ..."),
     )
     for_organisation = forms.BooleanField(
         label=_("Under my organisation's own licence (visible to my organisation only)"),

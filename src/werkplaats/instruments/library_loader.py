@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from werkplaats.stats.scoring import content_hash, parse_definition
+from werkplaats.stats.definition import content_hash, parse_definition
 
 LIBRARY_DIR = Path(__file__).with_name("library")
 

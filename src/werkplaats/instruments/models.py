@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from werkplaats.core.i18n import pick
 from werkplaats.partnership.models import Organisation
-from werkplaats.stats.scoring import Definition, parse_definition
+from werkplaats.stats.definition import Definition, parse_definition
 
 
 class Instrument(models.Model):

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from werkplaats.instruments import formats
 from werkplaats.instruments.models import Instrument, InstrumentVersion
-from werkplaats.stats.scoring import Definition
+from werkplaats.stats.definition import Definition
 
 
 def latest_version(

@@ -15,7 +15,7 @@ from werkplaats.instruments import formats
 from werkplaats.instruments.library_loader import load_into
 from werkplaats.instruments.models import Instrument, InstrumentVersion
 from werkplaats.partnership.models import Organisation, User
-from werkplaats.stats.scoring import (
+from werkplaats.stats.definition import (
     Definition,
     DefinitionError,
     Problem,

@@ -13,7 +13,7 @@ from werkplaats.core.i18n import current_language
 from werkplaats.instruments import access, formats, selectors, services
 from werkplaats.instruments.forms import ImportForm
 from werkplaats.partnership.http import AuthenticatedHttpRequest
-from werkplaats.stats.scoring import DefinitionError
+from werkplaats.stats.definition import DefinitionError
 
 
 @login_required
@@ -44,7 +44,10 @@ def version_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "version": version,
             "definition": definition,
             "items": items,
-            "losses": selectors.export_losses(definition),
+            "losses": {
+                fmt: [loss.text(language) for loss in lost]
+                for fmt, lost in selectors.export_losses(definition).items()
+            },
             "others": version.instrument.versions.filter(
                 pk__in=access.visible_versions(request.user).values("pk")
             ).exclude(pk=version.pk),
@@ -102,4 +105,5 @@ def import_definitions(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             context["outcome"] = outcome
             context["rows"] = list(zip(outcome.versions, outcome.created, strict=True))
+            context["loss_lines"] = [loss.text(current_language()) for loss in outcome.losses]
     return render(request, "instruments/import.html", context, status=status)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,7 +20,7 @@ from werkplaats.core.audit import log_access
 from werkplaats.core.one_time import NotAToken, hash_token
 from werkplaats.measurements.models import Assessment, Informant, OneTimeLink
 from werkplaats.partnership.access import require_role
-from werkplaats.partnership.models import Role, User
+from werkplaats.partnership.models import Organisation, Role, User
 
 ANSWERERS = (Role.CLIENT, Role.PROFESSIONAL)
 
@@ -83,3 +84,17 @@ def require_schedule_editor(user: User) -> None:
 def require_client(user: User) -> None:
     if not user.has_role(Role.CLIENT):
         raise PermissionDenied
+
+
+def answer_import_organisations(user: User) -> QuerySet[Organisation]:
+    """The organisations into which this user may import answers (clients, trajectories,
+    assessments): those where they are a researcher or an organisation admin. Anyone
+    else is refused."""
+    require_role(user, Role.ORG_ADMIN, Role.RESEARCHER)
+    return (
+        Organisation.objects.filter(
+            memberships__user=user, memberships__role__in=[Role.ORG_ADMIN, Role.RESEARCHER]
+        )
+        .distinct()
+        .order_by("name", "pk")
+    )

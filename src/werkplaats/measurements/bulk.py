@@ -23,7 +23,7 @@ from werkplaats.core.bulk import insert_rows, reserve_ids
 from werkplaats.instruments.access import visible_versions_for_organisations
 from werkplaats.instruments.models import Instrument, InstrumentVersion
 from werkplaats.measurements.models import Answer, Assessment, Informant
-from werkplaats.stats.scoring import AnswerError, check_answer
+from werkplaats.stats.definition import AnswerError, check_answer
 
 
 class AnswerChecker:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from werkplaats.casework.models import Trajectory
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements.selectors import InstrumentScores, instrument_scores
-from werkplaats.stats.scoring import pick_text
+from werkplaats.stats.definition import pick_text
 
 # Informants at the same wave sit a few pixels apart, so equal scores stay visible.
 NUDGE = {"client": -5.0, "professional": 0.0, "network_member": 5.0}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from werkplaats.casework.forms import DateInput, VersionField
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements.models import Informant, MeasurementPlan, MethodSchedule
+from werkplaats.partnership.models import Organisation
 
 
 class PlanForm(forms.ModelForm):
@@ -73,3 +74,34 @@ class MethodScheduleForm(forms.ModelForm):
             slug, _sep, informant = entry.partition("|")
             by_slug.setdefault(slug, []).append(informant)
         return [{"instrument": s, "informants": i} for s, i in by_slug.items()]
+
+
+class AnswersImportForm(forms.Form):
+    """Answers from REDCap (dictionary + records [+ events]) or FHIR (responses)."""
+
+    source = forms.ChoiceField(
+        label=_("From"),
+        choices=[("redcap", "REDCap"), ("fhir", "FHIR QuestionnaireResponse")],
+    )
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
+    dictionary = forms.FileField(label=_("REDCap data dictionary (CSV)"), required=False)
+    records = forms.FileField(label=_("REDCap records, raw (CSV)"), required=False)
+    events = forms.FileField(label=_("REDCap events (CSV, optional)"), required=False)
+    responses = forms.FileField(label=_("FHIR file (a response or a Bundle)"), required=False)
+    dry_run = forms.BooleanField(label=_("Check only, store nothing"), required=False)
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("source") == "redcap":
+            for name in ("dictionary", "records"):
+                if not data.get(name):
+                    self.add_error(name, _("REDCap needs the data dictionary and the records."))
+        elif data.get("source") == "fhir" and not data.get("responses"):
+            self.add_error("responses", _("Choose the FHIR file."))
+        return data

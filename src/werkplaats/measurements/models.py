@@ -143,7 +143,7 @@ class Assessment(models.Model):
     def complete(self) -> bool:
         return self.status == self.Status.COMPLETE
 
-    def answer_map(self) -> dict[str, int]:
+    def answer_map(self) -> dict[str, Any]:
         return {a.item_id: a.value for a in self.answers.all()}
 
 
@@ -151,8 +151,10 @@ class Answer(models.Model):
     """One answer, saved the moment it is given."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
-    item_id = models.CharField(max_length=63)
-    value = models.IntegerField()
+    item_id = models.CharField(max_length=100)
+    # The answer as the item stores it: an option code (number or text), a list of codes
+    # (multiple choice), a number, or text (dates as YYYY-MM-DD).
+    value = models.JSONField()
     answered_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -22,7 +22,8 @@ from werkplaats.measurements.models import (
 from werkplaats.measurements.schedule import LEAD_DAYS, Wave, plan_waves, wave_state
 from werkplaats.partnership.models import User
 from werkplaats.stats.change import ReliableChange, reliable_change
-from werkplaats.stats.scoring import Band, Definition, GoalLevel, Scale, score
+from werkplaats.stats.definition import Band, Definition, Scale
+from werkplaats.stats.scoring import GoalLevel, score
 
 GAS = "goal-attainment"
 SCHEDULE_FIELDS = ("intake", "interval_months", "closure", "follow_up_months", "grace_days")
@@ -278,9 +279,10 @@ def instrument_scores(trajectory: Trajectory, today: dt.date) -> list[Instrument
     for a in assessments:
         definition = a.version.parsed
         if a.instrument_id not in out:
-            out[a.instrument_id] = InstrumentScores(
-                a.instrument, definition, definition.primary_scale
-            )
+            primary = definition.primary_scale
+            if primary is None:
+                continue  # a questionnaire without scales has nothing to chart
+            out[a.instrument_id] = InstrumentScores(a.instrument, definition, primary)
         scale = out[a.instrument_id].scale
         result = score(definition, a.answer_map()).get(scale.id)
         if result is None or result.value is None:
@@ -309,6 +311,8 @@ def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | No
         return None
     definition = version.parsed
     scale = definition.primary_scale
+    if scale is None:
+        return None
     waves = _waves(trajectory, view.fields, today)
     points = []
     for wave in waves:

@@ -34,15 +34,36 @@ from werkplaats.measurements.models import (
     planned_entries,
 )
 from werkplaats.partnership.models import User
-from werkplaats.stats.scoring import AnswerError, check_answer, completeness
+from werkplaats.stats.definition import AnswerError, check_answer
+from werkplaats.stats.scoring import completeness
 
 LINK_DAYS = 14
 
 
 def answer_error_message(exc: AnswerError) -> str:
     """Plain words for the person answering, in the active language."""
-    if exc.code == "unknown_item":
-        return _("This question is not part of this questionnaire.")
+    messages = {
+        "unknown_item": _("This question is not part of this questionnaire."),
+        "not_answerable": _("This part of the questionnaire takes no answer."),
+        "hidden": _("This question does not apply after your earlier answers."),
+        "not_a_number": _("Please give a number."),
+        "not_whole": _("Please give a whole number."),
+        "too_low": _("That number (or date) is below the lowest allowed: %(bound)s."),
+        "too_high": _("That number (or date) is above the highest allowed: %(bound)s."),
+        "not_a_date": _("Please give a date as year-month-day, for example 2024-03-31."),
+        "not_a_time": _("Please give a time as hours:minutes, for example 14:30."),
+        "not_an_email": _("Please give an e-mail address, for example name@example.org."),
+        "not_a_phone": _("Please give a phone number (digits, spaces, + and - only)."),
+        "too_long": _("That answer is too long."),
+        "constraint": _("That answer is not accepted here; please check it."),
+    }
+    if exc.code in messages:
+        bound = ", ".join(f"{b:g}" if isinstance(b, float) else str(b) for b in exc.allowed)
+        return (
+            messages[exc.code] % {"bound": bound}
+            if "%(bound)s" in messages[exc.code]
+            else messages[exc.code]
+        )
     return _("That answer is not one of the choices. Please tap one of the answers shown.")
 
 
@@ -200,8 +221,12 @@ def answer_save(*, assessment: Assessment, item_id: str, value: object) -> Answe
         Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
     )
     _refuse_if_complete(assessment)
+    definition = assessment.version.parsed
+    answers = assessment.answer_map()
     try:
-        checked = check_answer(assessment.version.parsed, item_id, value)
+        checked = check_answer(definition, item_id, value, answers)
+        if item_id not in definition.relevant_ids(answers):
+            raise AnswerError("hidden", item_id, value)
     except AnswerError as exc:
         raise ValidationError(answer_error_message(exc), code=exc.code) from None
     answer, _created = Answer.objects.update_or_create(
@@ -219,7 +244,7 @@ def answer_clear(*, assessment: Assessment, item_id: str) -> None:
         Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
     )
     _refuse_if_complete(assessment)
-    if item_id not in {i.id for i in assessment.version.parsed.items}:
+    if item_id not in {i.id for i in assessment.version.parsed.answerable_items}:
         raise ValidationError(
             answer_error_message(AnswerError("unknown_item", item_id, None, [])),
             code="unknown_item",
@@ -235,7 +260,8 @@ def assessment_complete(*, assessment: Assessment, user: User | None) -> Assessm
     )
     _refuse_if_complete(assessment)
     definition = assessment.version.parsed
-    missing = completeness(definition, assessment.answer_map()).missing_required
+    answers = assessment.answer_map()
+    missing = completeness(definition, answers).missing_required
     if missing:
         raise ValidationError(
             _("Some questions still need an answer (%(count)d). They are marked below.")
@@ -243,6 +269,10 @@ def assessment_complete(*, assessment: Assessment, user: User | None) -> Assessm
             code="incomplete",
             params={"missing": missing},
         )
+    # A question the branching hides was never asked: an answer given before an earlier
+    # answer changed is not kept.
+    shown = definition.relevant_ids(answers)
+    Answer.objects.filter(assessment=assessment).exclude(item_id__in=shown).delete()
     assessment.status = Assessment.Status.COMPLETE
     assessment.completed_at = timezone.now()
     assessment.save(update_fields=["status", "completed_at"])
@@ -282,7 +312,7 @@ class AssessmentRecord:
     informant: str
     wave: str
     wave_date: dt.date
-    answers: Mapping[str, int | None] = field(default_factory=dict)
+    answers: Mapping[str, object] = field(default_factory=dict)
     completed_at: dt.datetime | None = None
     complete: bool = True
 
@@ -294,7 +324,7 @@ def assessment_record(
     informant: str,
     wave: str,
     wave_date: dt.date,
-    answers: Mapping[str, int | None],
+    answers: Mapping[str, object],
     complete: bool = True,
     completed_at: dt.datetime | None = None,
     user: User | None = None,
@@ -317,17 +347,21 @@ def assessment_record(
 
 @transaction.atomic
 def assessments_record_bulk(
-    records: Sequence[AssessmentRecord], *, user: User | None = None
+    records: Sequence[AssessmentRecord],
+    *,
+    user: User | None = None,
+    versions: Mapping[int, InstrumentVersion] | None = None,
 ) -> list[Assessment]:
     """Write many assessments at once (bulk inserts; all or nothing).
 
     Every answer is checked against the exact version that is stored with it; the
-    version is the newest one the trajectory's organisation may use.
+    version is the newest one the trajectory's organisation may use, or the one given in
+    ``versions`` (instrument pk -> version) for an import of answers to a known version.
     """
     instruments = {i.slug: i for i in Instrument.objects.all()}
-    versions: dict[tuple[int, int], InstrumentVersion] = {}
+    chosen: dict[tuple[int, int], InstrumentVersion] = {}
     assessments: list[Assessment] = []
-    answer_rows: list[list[tuple[str, int]]] = []
+    answer_rows: list[list[tuple[str, object]]] = []
     now = timezone.now()
     for n, record in enumerate(records):
         instrument = (
@@ -338,19 +372,21 @@ def assessments_record_bulk(
         if instrument is None:
             raise ValidationError(f"records[{n}]: unknown instrument {record.instrument!r}")
         key = (instrument.pk, record.trajectory.team.organisation_id)
-        if key not in versions:
-            versions[key] = current_version(instrument, record.trajectory)
-        version = versions[key]
+        if key not in chosen:
+            wanted = (versions or {}).get(instrument.pk)
+            chosen[key] = wanted or current_version(instrument, record.trajectory)
+        version = chosen[key]
         definition = version.parsed
-        rows = []
-        for item_id, value in record.answers.items():
-            if value is None:
-                continue
+        rows: list[tuple[str, object]] = []
+        given = {k: v for k, v in record.answers.items() if v is not None}
+        for item_id, value in given.items():
             try:
-                rows.append((item_id, check_answer(definition, item_id, value)))
+                rows.append((item_id, check_answer(definition, item_id, value, given)))
             except AnswerError as exc:
                 raise ValidationError(f"records[{n}].answers.{item_id}: {exc}") from None
         if record.complete:
+            shown = definition.relevant_ids(dict(rows))
+            rows = [(item_id, value) for item_id, value in rows if item_id in shown]
             missing = completeness(definition, dict(rows)).missing_required
             if missing:
                 raise ValidationError(f"records[{n}]: required items unanswered: {missing}")

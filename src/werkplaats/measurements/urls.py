@@ -15,6 +15,7 @@ urlpatterns = [
     path("assessments/<int:pk>/", views.fill, name="fill"),
     path("assessments/<int:pk>/answer/", views.answer, name="answer"),
     path("assessments/<int:pk>/send/", views.complete, name="complete"),
+    path("answers/import/", views.answers_import, name="answers_import"),
     path("q/<str:token>/", views.link, name="link"),
     path("q/<str:token>/answer/", views.link_answer, name="link_answer"),
     path("q/<str:token>/send/", views.link_complete, name="link_complete"),

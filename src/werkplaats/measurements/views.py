@@ -31,8 +31,14 @@ from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
 from werkplaats.instruments.formats import fhir, redcap
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements import access, charts, selectors, services
+from werkplaats.measurements.answers_import import (
+    MAX_RECORD_BYTES,
+    AnswersImportError,
+    fhir_import,
+    redcap_import,
+)
 from werkplaats.measurements.charts import informant_label
-from werkplaats.measurements.forms import MethodScheduleForm, PlanForm, StartForm
+from werkplaats.measurements.forms import AnswersImportForm, MethodScheduleForm, PlanForm, StartForm
 from werkplaats.measurements.models import (
     Assessment,
     Informant,
@@ -40,7 +46,8 @@ from werkplaats.measurements.models import (
     planned_entries,
 )
 from werkplaats.partnership.http import AuthenticatedHttpRequest
-from werkplaats.stats.scoring import pick_text, progress, score
+from werkplaats.stats.definition import pick_text
+from werkplaats.stats.scoring import completeness, progress, score
 
 # ---------------------------------------------------------------- the professional's pages
 
@@ -234,18 +241,49 @@ def _form_context(
     definition = assessment.version.parsed
     language = current_language()
     answers = assessment.answer_map()
-    questions = [
-        {
-            "id": item.id,
-            "number": n,
-            "text": definition.item_text(item.id, assessment.informant, language),
-            "options": [(o.value, pick_text(o.label, language)) for o in item.options],
-            "answer": answers.get(item.id),
-            "required": item.required,
-        }
-        for n, item in enumerate(definition.items, start=1)
-    ]
-    one = request.GET.get("one") == "1" and bool(questions)
+    # A question the branching hides is not asked: it is left out of the page (without
+    # script) and hidden (with script, until an answer makes it apply).
+    shown = definition.relevant_ids(answers)
+    first = definition.languages[0] if definition.languages else "nl"
+    questions = []
+    number = 0
+    for item in definition.items:
+        if item.type in ("calculated",) or (item.type == "file"):
+            continue
+        if item.id not in shown and item.type == "display":
+            continue
+        if item.answerable:
+            number += 1
+        answer = answers.get(item.id)
+        questions.append(
+            {
+                "id": item.id,
+                "type": item.type,
+                "number": number if item.answerable else None,
+                "text": definition.item_text(item.id, assessment.informant, language),
+                "note": pick_text(item.note, language, first),
+                "section": pick_text(item.section, language, first),
+                "options": [
+                    (str(o.value), pick_text(o.label, language, first))
+                    for o in definition.options_for(item, answers)
+                ],
+                "answer": answer,
+                "chosen": [str(c) for c in answer]
+                if isinstance(answer, list)
+                else ([] if answer is None else [str(answer)]),
+                "text_answer": "" if answer is None or isinstance(answer, list) else str(answer),
+                "required": definition.is_required(item, answers),
+                "hidden": item.id not in shown,
+                "dropdown": item.appearance in ("dropdown", "minimal"),
+                "min": (item.validation or {}).get("min", 0 if item.type == "slider" else ""),
+                "max": (item.validation or {}).get("max", 100 if item.type == "slider" else ""),
+            }
+        )
+    questions = [q for q in questions if not q["hidden"] or q["type"] != "display"]
+    asked = [q for q in questions if not q["hidden"]]
+    one = request.GET.get("one") == "1" and bool(asked)
+    if one:
+        questions = asked
     current = None
     if one:
         try:
@@ -253,7 +291,8 @@ def _form_context(
         except ValueError:
             # Resume where it stopped: the first question without an answer.
             current = next(
-                (i for i, q in enumerate(questions) if q["answer"] is None), len(questions) - 1
+                (i for i, q in enumerate(questions) if q["answer"] is None and q["number"]),
+                len(questions) - 1,
             )
     answered, total = progress(definition, answers)
     variant = (definition.data.get("informants") or {}).get(assessment.informant) or {}
@@ -280,11 +319,22 @@ def _form_context(
 def _save_posted(assessment: Assessment, data: Any) -> list[str]:
     """The no-script path: save every answer in the form; return plain error messages."""
     errors = []
-    for item in assessment.version.parsed.items:
-        if item.id in data and data[item.id] != "":
-            try:
-                services.answer_save(assessment=assessment, item_id=item.id, value=data[item.id])
-            except ValidationError as exc:
+    for item in assessment.version.parsed.answerable_items:
+        if item.type == "multiple":
+            value: Any = [v for v in data.getlist(item.id) if v != ""]
+            if item.id not in data and f"{item.id}__shown" not in data:
+                continue
+            if not value:
+                services.answer_clear(assessment=assessment, item_id=item.id)
+                continue
+        elif item.id in data and data[item.id] != "":
+            value = data[item.id]
+        else:
+            continue
+        try:
+            services.answer_save(assessment=assessment, item_id=item.id, value=value)
+        except ValidationError as exc:
+            if exc.code != "hidden":
                 errors += exc.messages
     return errors
 
@@ -309,7 +359,10 @@ def _fill(
 
 def _answer(request: HttpRequest, assessment: Assessment) -> HttpResponse:
     item_id = request.POST.get("item", "")
-    value = request.POST.get("value", "")
+    value: Any = request.POST.get("value", "")
+    values = request.POST.getlist("values")
+    if values or request.POST.get("multiple") == "1":
+        value = [v for v in values if v != ""] or ""
     try:
         if value == "":
             services.answer_clear(assessment=assessment, item_id=item_id)
@@ -317,8 +370,20 @@ def _answer(request: HttpRequest, assessment: Assessment) -> HttpResponse:
             services.answer_save(assessment=assessment, item_id=item_id, value=value)
     except ValidationError as exc:
         return JsonResponse({"ok": False, "error": " ".join(exc.messages)}, status=400)
-    answered, total = progress(assessment.version.parsed, assessment.answer_map())
-    return JsonResponse({"ok": True, "answered": answered, "total": total})
+    definition = assessment.version.parsed
+    answers = assessment.answer_map()
+    answered, total = progress(definition, answers)
+    shown = definition.relevant_ids(answers)
+    return JsonResponse(
+        {
+            "ok": True,
+            "answered": answered,
+            "total": total,
+            # the branching after this answer: the page shows these and hides the rest
+            "shown": [i.id for i in definition.items if i.id in shown],
+            "required": completeness(definition, answers).missing_required,
+        }
+    )
 
 
 def _complete(
@@ -348,6 +413,8 @@ def _done(request: HttpRequest, assessment: Assessment, *, bare: bool) -> HttpRe
         language = current_language()
         definition = assessment.version.parsed
         scale = definition.primary_scale
+        if scale is None:
+            return render(request, "measurements/done.html", context)
         now = score(definition, assessment.answer_map())[scale.id]
         previous = (
             Assessment.objects.filter(
@@ -466,3 +533,55 @@ def link_complete(request: HttpRequest, token: str) -> HttpResponse:
 
 
 __all__ = ["informant_label"]
+
+
+# ---------------------------------------------------------------- answers from other tools
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answers_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """REDCap records or FHIR responses in, for researchers and organisation admins."""
+    organisations = access.answer_import_organisations(request.user)
+    form = AnswersImportForm(
+        request.POST or None, request.FILES or None, organisations=organisations
+    )
+    context: dict[str, Any] = {"form": form}
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "measurements/answers_import.html", context, status=400)
+        data = form.cleaned_data
+        read = lambda name: data[name].read(MAX_RECORD_BYTES + 1) if data.get(name) else None  # noqa: E731
+        try:
+            if data["source"] == "redcap":
+                report = redcap_import(
+                    dictionary=read("dictionary") or b"",
+                    records=read("records") or b"",
+                    events=read("events"),
+                    organisation=data["organisation"],
+                    user=request.user,
+                    dry_run=data["dry_run"],
+                )
+            else:
+                report = fhir_import(
+                    files=[(data["responses"].name or "fhir.json", read("responses") or b"")],
+                    organisation=data["organisation"],
+                    user=request.user,
+                    dry_run=data["dry_run"],
+                )
+        except AnswersImportError as exc:
+            report = exc.report
+            status = 400
+            context["rejected"] = True
+        else:
+            if not data["dry_run"]:
+                log_access(
+                    request.user, "create", data["organisation"], f"answers import {data['source']}"
+                )
+        language = current_language()
+        context["report"] = report
+        context["rejected_lines"] = [r.text(language) for r in report.rejected]
+        context["note_lines"] = [n.text(language) for n in report.notes]
+        context["dry_run"] = data["dry_run"]
+    return render(request, "measurements/answers_import.html", context, status=status)

@@ -46,6 +46,21 @@
     if (a && data.answered !== undefined) a.textContent = data.answered;
     if (p && data.answered !== undefined) p.value = data.answered;
   }
+  function branching(data) {
+    // Show the questions that apply after this answer, hide (and disable) the others.
+    if (!data.shown) return;
+    var shown = {};
+    data.shown.forEach(function (id) { shown[id] = true; });
+    form.querySelectorAll("[data-item]").forEach(function (el) {
+      var id = el.getAttribute("data-item"), hide = !shown[id];
+      el.hidden = hide;
+      if (el.tagName === "FIELDSET") el.disabled = hide;
+      var header = form.querySelector('[data-section-of="' + id + '"]');
+      if (header) header.hidden = hide;
+    });
+    var total = root.querySelector("[data-progress]");
+    if (total && data.total !== undefined) total.max = data.total;
+  }
   function moveOn() {
     if (!nextInput) return;
     write(moveKey, {});
@@ -57,14 +72,20 @@
   }
   function send(item, value) {
     var p = read(queueKey); p[item] = value; write(queueKey, p);
-    var body = new URLSearchParams({ item: item, value: value });
+    var body = new URLSearchParams({ item: item });
+    if (Array.isArray(value)) {
+      body.append("multiple", "1");
+      value.forEach(function (v) { body.append("values", v); });
+    } else {
+      body.append("value", value);
+    }
     return fetch(answerUrl, {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
     }).then(function (r) {
       return r.json().then(function (data) {
         var q = read(queueKey); delete q[item]; write(queueKey, q);
-        if (r.ok) { status(item, i18n.saved, false); progress(data); return true; }
+        if (r.ok) { status(item, i18n.saved, false); progress(data); branching(data); return true; }
         status(item, data.error || "", true); return false;
       });
     }).catch(function () { status(item, i18n.waiting, true); return false; });
@@ -75,8 +96,11 @@
     var wanted = read(moveKey).to;
     Promise.all(items.map(function (item) {
       // Show the answer that is still waiting, then send it.
-      var radio = form.querySelector('input[name="' + item + '"][value="' + p[item] + '"]');
-      if (radio) radio.checked = true;
+      var values = Array.isArray(p[item]) ? p[item] : [p[item]];
+      values.forEach(function (v) {
+        var box = form.querySelector('input[name="' + item + '"][value="' + CSS.escape(String(v)) + '"]');
+        if (box) box.checked = true;
+      });
       return send(item, p[item]);
     })).then(function (results) {
       if (wanted && results.every(Boolean) && nextInput && wanted === nextInput.value) moveOn();
@@ -103,7 +127,16 @@
   });
   form.addEventListener("change", function (ev) {
     var input = ev.target;
-    if (input.type !== "radio") return;
+    var fieldset = input.closest("fieldset.q");
+    if (!fieldset || !input.name || input.type === "hidden") return;
+    var item = fieldset.getAttribute("data-item");
+    if (input.type === "checkbox") {
+      var chosen = Array.prototype.map.call(
+        fieldset.querySelectorAll("input[type=checkbox]:checked"), function (b) { return b.value; });
+      send(item, chosen);
+      return;
+    }
+    if (input.type !== "radio") { send(item, input.value); return; }
     var move = nextButton && (pointer || moveAfterSave);
     pointer = false; moveAfterSave = false;
     if (move) wantMove();

@@ -161,6 +161,15 @@ def project_import(
     name matches the username of a researcher on the study keep their coding; all other
     coding is attributed to the importer."""
     project = refi_qda.read_qdpx(data, offsets=offsets)  # raises RefiQdaError before any write
+    coding_round = _project_store(user=user, study=study, project=project, kind=kind)
+    coding_round.missing_sources = project.missing_sources  # type: ignore[attr-defined]
+    coding_round.media_sources = project.media_sources  # type: ignore[attr-defined]
+    return coding_round
+
+
+def _project_store(
+    *, user: User, study: Study, project: refi_qda.Project, kind: str
+) -> CodingRound:
     codebook = services.codebook_create(
         user=user, title=project.name, description=f"REFI-QDA ({project.origin})", studies=[study]
     )
@@ -205,6 +214,7 @@ def project_import(
         blind=False,
     )
     assignments = {a.coder_id: a for a in coding_round.assignments.all()}
+    kept_guids: set[str] = set()
     for text_source in project.sources:
         document = doc_for[text_source.guid]
         for selection in text_source.selections:
@@ -221,7 +231,10 @@ def project_import(
                     end=selection.end,
                     memo=selection.description,
                 )
-                if segment.guid is None:
+                if segment.guid is None and selection.guid not in kept_guids:
+                    # one selection coded with several codes is several segments; only the
+                    # first keeps the selection's guid, so every guid stays unique
+                    kept_guids.add(selection.guid)
                     segment.guid = uuid.UUID(selection.guid)
                     segment.save(update_fields=["guid"])
     CoderAssignment.objects.filter(round=coding_round).update(done_at=timezone.now())

@@ -8,7 +8,7 @@ from django import template
 
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements.charts import informant_label
-from werkplaats.stats.scoring import pick_text
+from werkplaats.stats.definition import pick_text
 
 register = template.Library()
 

@@ -66,6 +66,11 @@ class Project:
     codes: list[Code] = field(default_factory=list)
     sources: list[TextSource] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    # sources whose text the archive does not hold: left out (with their codings), reported
+    missing_sources: list[str] = field(default_factory=list)
+    # PDF, picture, audio and video sources: not read (Werkplaats holds text), reported
+    # as (name, kind, number of selections)
+    media_sources: list[tuple[str, str, int]] = field(default_factory=list)
 
     def all_codes(self) -> list[Code]:
         return [c for top in self.codes for c in top.walk()]

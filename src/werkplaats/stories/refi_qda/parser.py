@@ -94,31 +94,52 @@ def _codes(parent: etree._Element, ns: str, depth: int = 0) -> list[Code]:
 
 
 def _unflatten(codes: list[Code]) -> list[Code]:
-    """Rebuild ``parent::child`` names (ATLAS.ti) into a hierarchy."""
+    """Rebuild ``parent::child`` names (ATLAS.ti) into a hierarchy.
+
+    A parent that is itself a code of the file (``Coke`` beside ``Coke::diet Coke``) stays
+    that code, with its guid, description, colour and codings, wherever it comes in the
+    list; only a parent the file does not have becomes a grouping code."""
     if any(c.children for c in codes) or not any(HIERARCHY_SEPARATOR in c.name for c in codes):
         return codes
     import uuid
 
+    def path_of(code: Code) -> tuple[str, ...]:
+        parts = tuple(p.strip() for p in code.name.split(HIERARCHY_SEPARATOR) if p.strip())
+        return parts or (code.name,)
+
+    real: dict[tuple[str, ...], Code] = {}
+    extra: list[Code] = []
+    for code in codes:
+        path = path_of(code)
+        if path in real:
+            extra.append(code)  # a second code of the same full name: kept, not nested
+        else:
+            real[path] = code
     by_path: dict[tuple[str, ...], Code] = {}
     roots: list[Code] = []
-    for code in codes:
-        path = tuple(p.strip() for p in code.name.split(HIERARCHY_SEPARATOR) if p.strip())
-        for depth in range(1, len(path) + 1):
-            prefix = path[:depth]
-            if prefix in by_path:
-                continue
-            if depth == len(path):
-                code.name = path[-1]
-                node = code
-            else:
-                node = Code(
-                    guid=str(uuid.uuid5(uuid.NAMESPACE_URL, "::".join(prefix))),
-                    name=prefix[-1],
-                    is_codable=False,
-                )
-            by_path[prefix] = node
-            (by_path[prefix[:-1]].children if depth > 1 else roots).append(node)
-    return roots
+
+    def node_for(prefix: tuple[str, ...]) -> Code:
+        if prefix in by_path:
+            return by_path[prefix]
+        if prefix in real:
+            node = real[prefix]
+            node.name = prefix[-1]
+        else:
+            node = Code(
+                guid=str(uuid.uuid5(uuid.NAMESPACE_URL, "::".join(prefix))),
+                name=prefix[-1],
+                is_codable=False,
+            )
+        by_path[prefix] = node
+        if len(prefix) > 1:
+            node_for(prefix[:-1]).children.append(node)
+        else:
+            roots.append(node)
+        return node
+
+    for path in real:
+        node_for(path)
+    return roots + extra
 
 
 def _check_codes(codes: list[Code]) -> None:
@@ -148,12 +169,17 @@ def read_codebook(data: bytes) -> tuple[list[Code], str]:
 def read_qdpx(
     data: bytes, *, offsets: Offsets = "auto", limits: Limits = DEFAULT_LIMITS
 ) -> Project:
-    """A .qdpx archive: project.qde (or Project.qde) plus the sources it points to."""
+    """A .qdpx archive: project.qde (or Project.qde) plus the sources it points to; or a
+    bare .qde (the XML alone), whose sources are then all missing. A source whose text is
+    not in the archive is left out with its codings and named in ``missing_sources``;
+    the codebook and the other sources are read."""
+    if not data.startswith(b"PK"):
+        return read_project(data, {}, offsets=offsets, missing="report")
     entries = read_zip(data, limits)
     found = find_entry(entries, "project.qde")
     if found is None:
         raise RefiQdaError(_("The archive has no project.qde file; it is not a REFI-QDA project."))
-    return read_project(found[1], entries, offsets=offsets)
+    return read_project(found[1], entries, offsets=offsets, missing="report")
 
 
 def _source_text(element: etree._Element, entries: dict[str, bytes]) -> str:
@@ -182,7 +208,11 @@ def _source_text(element: etree._Element, entries: dict[str, bytes]) -> str:
 
 
 def read_project(
-    data: bytes, entries: dict[str, bytes] | None = None, *, offsets: Offsets = "auto"
+    data: bytes,
+    entries: dict[str, bytes] | None = None,
+    *,
+    offsets: Offsets = "auto",
+    missing: Literal["refuse", "report"] = "refuse",
 ) -> Project:
     """A project.qde document; ``entries`` are the archive's other files (sources)."""
     entries = entries or {}
@@ -219,9 +249,22 @@ def read_project(
                 )
             )
     sources = root.find(f"{{{ns}}}Sources")
+    for kind in ("PDFSource", "PictureSource", "AudioSource", "VideoSource"):
+        for element in sources.findall(f"{{{ns}}}{kind}") if sources is not None else []:
+            selections = sum(1 for e in element.iter() if e.tag.endswith("Selection"))
+            project.media_sources.append(((element.get("name") or "?")[:200], kind, selections))
     n_selections = 0
     for element in sources.findall(f"{{{ns}}}TextSource") if sources is not None else []:
         name = (element.get("name") or "").strip()[:200] or "?"
+        path = element.get("plainTextPath") or ""
+        if (
+            missing == "report"
+            and element.find(f"{{{ns}}}PlainTextContent") is None
+            and path.startswith("internal://")
+            and find_entry(entries, f"sources/{path[11:]}", path[11:]) is None
+        ):
+            project.missing_sources.append(name)  # absent: reported; damaged: refused below
+            continue
         text = _source_text(element, entries)
         source = TextSource(
             guid=_guid(element.get("guid"), "source"),

@@ -64,18 +64,32 @@ def write_project_xml(project: Project, *, created: datetime | None = None) -> b
         codes = etree.SubElement(codebook, f"{{{ns}}}Codes")
         for code in project.codes:
             _code_element(codes, ns, code)
+    # Every guid in the file is unique: two selections given one guid (one selection coded
+    # with several codes becomes several segments) get derived guids after the first.
+    used = {u.guid for u in project.users} | {c.guid for c in project.all_codes()}
+    used |= {n.guid for n in project.notes}
+
+    def unique(guid: str) -> str:
+        candidate, k = guid, 0
+        while candidate in used:
+            k += 1
+            candidate = _derived_guid(guid, k, "copy")
+        used.add(candidate)
+        return candidate
+
     if project.sources:
         sources = etree.SubElement(root, f"{{{ns}}}Sources")
         for source in project.sources:
             element = etree.SubElement(sources, f"{{{ns}}}TextSource")
-            element.set("guid", source.guid)
+            element.set("guid", unique(source.guid))
             element.set("name", source.name)
             element.set("plainTextPath", f"internal://{source.guid}.txt")
             if source.description:
                 etree.SubElement(element, f"{{{ns}}}Description").text = source.description
             for selection in source.selections:
                 sel = etree.SubElement(element, f"{{{ns}}}PlainTextSelection")
-                sel.set("guid", selection.guid)
+                selection_guid = unique(selection.guid)
+                sel.set("guid", selection_guid)
                 sel.set("startPosition", str(selection.start))
                 sel.set("endPosition", str(selection.end))
                 if selection.creating_user:
@@ -84,7 +98,7 @@ def write_project_xml(project: Project, *, created: datetime | None = None) -> b
                     etree.SubElement(sel, f"{{{ns}}}Description").text = selection.description
                 for i, code_guid in enumerate(selection.code_guids):
                     coding = etree.SubElement(sel, f"{{{ns}}}Coding")
-                    coding.set("guid", _derived_guid(selection.guid, i))
+                    coding.set("guid", unique(_derived_guid(selection_guid, i)))
                     if selection.creating_user:
                         coding.set("creatingUser", selection.creating_user)
                     etree.SubElement(coding, f"{{{ns}}}CodeRef", targetGUID=code_guid)
@@ -100,10 +114,10 @@ def write_project_xml(project: Project, *, created: datetime | None = None) -> b
     return _serialise(root)
 
 
-def _derived_guid(guid: str, index: int) -> str:
+def _derived_guid(guid: str, index: int, kind: str = "coding") -> str:
     import uuid
 
-    return str(uuid.uuid5(uuid.UUID(guid), f"coding-{index}"))
+    return str(uuid.uuid5(uuid.UUID(guid), f"{kind}-{index}"))
 
 
 def write_qdpx(project: Project, *, created: datetime | None = None) -> bytes:

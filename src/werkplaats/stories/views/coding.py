@@ -296,6 +296,24 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             form_errors(form, exc)
         else:
             messages.success(request, _("The project was imported."))
+            for name in getattr(coding_round, "missing_sources", []):
+                messages.warning(
+                    request,
+                    _(
+                        "The text of source %(name)s is not in the file: the source and its "
+                        "codings were left out."
+                    )
+                    % {"name": name[:80]},
+                )
+            for name, kind, count in getattr(coding_round, "media_sources", []):
+                messages.warning(
+                    request,
+                    _(
+                        "%(kind)s %(name)s and its %(count)d selection(s) were not imported: "
+                        "Werkplaats holds text sources only."
+                    )
+                    % {"kind": kind, "name": name[:80], "count": count},
+                )
             return redirect("stories:round", pk=coding_round.pk)
     return render(
         request,

@@ -17,7 +17,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from werkplaats.instruments import formats, services
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.partnership.models import Organisation
-from werkplaats.stats.scoring import DefinitionError
+from werkplaats.stats.definition import DefinitionError
+
+
+def _dutch(heading: str) -> str:
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("nl"):
+        return gettext(heading)
 
 
 class Command(BaseCommand):
@@ -28,14 +36,16 @@ class Command(BaseCommand):
         imp = sub.add_parser("import", help="import definitions from a file")
         imp.add_argument("file")
         imp.add_argument("--format", choices=formats.FORMATS)
-        imp.add_argument("--language", choices=["nl", "en"], default="nl")
+        imp.add_argument(
+            "--language", default="nl", help="language of the texts when the file does not say"
+        )
         imp.add_argument("--organisation", help="import under this organisation's own licence")
         imp.add_argument("--dry-run", action="store_true", help="check and report, store nothing")
         exp = sub.add_parser("export", help="export a definition")
         exp.add_argument("instrument", help="the instrument id, e.g. pearlin-mastery")
         exp.add_argument("--format", choices=formats.FORMATS)
         exp.add_argument("--version", dest="label", help="the version label (default: newest)")
-        exp.add_argument("--language", choices=["nl", "en"], default="nl")
+        exp.add_argument("--language", default="nl", help="the language written first")
         exp.add_argument(
             "-o",
             "--output",
@@ -86,7 +96,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{version.instrument.slug} {version.label} ({version.content_hash[:12]}): {state}"
             )
-        self._report(outcome.losses, "Not carried by the source, or assumed")
+        self._report(outcome.losses, "Not kept, or assumed")
 
     def _export(self, options: dict[str, Any]) -> None:
         versions = InstrumentVersion.objects.filter(instrument__slug=options["instrument"])
@@ -112,15 +122,16 @@ class Command(BaseCommand):
         if options.get("output"):
             Path(options["output"]).write_bytes(result.content)
             self.stdout.write(f"Wrote {options['output']} ({fmt}, version {version.label}).")
-            self._report(result.losses, f"What {fmt} cannot hold")
+            self._report(result.losses, "What the format cannot hold")
         else:
             sys.stdout.buffer.write(result.content)
             sys.stdout.flush()
-            self._report(result.losses, f"What {fmt} cannot hold", stream=self.stderr)
+            self._report(result.losses, "What the format cannot hold", stream=self.stderr)
 
     def _report(self, losses: list[formats.Loss], heading: str, stream: Any = None) -> None:
         stream = stream or self.stdout
         if losses:
-            stream.write(f"{heading}:")
+            stream.write(f"{heading} / {_dutch(heading)}:")
             for loss in losses:
-                stream.write(f"  - {loss}")
+                stream.write(f"  - {loss.text('en')}")
+                stream.write(f"    {loss.text('nl')}")

@@ -1,0 +1,204 @@
+"""A REDCap project's records and FHIR QuestionnaireResponses in: all or nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from werkplaats.measurements.answers_import import AnswersImportError, fhir_import, redcap_import
+from werkplaats.measurements.models import Assessment
+
+FILES = Path(__file__).parents[1] / "instruments" / "files"
+DICTIONARY = (FILES / "redcap_dictionary.csv").read_bytes()
+RECORDS = (FILES / "redcap_records.csv").read_bytes()
+EVENTS = (FILES / "redcap_events.csv").read_bytes()
+
+
+def test_records_become_clients_trajectories_waves_and_assessments(world) -> None:
+    import datetime as dt
+
+    report = redcap_import(
+        dictionary=DICTIONARY,
+        records=RECORDS,
+        events=EVENTS,
+        organisation=world.org_a
+        if hasattr(world, "org_a")
+        else world.trajectory_a.team.organisation,
+        start=dt.date(2024, 2, 1),
+    )
+    assert report.created == {"clients": 2, "trajectories": 2, "assessments": 6}
+    assert set(report.records) == {"101", "102"}
+    made = Assessment.objects.filter(trajectory__client__pseudonym=report.records["101"])
+    keys = sorted((a.instrument.slug, a.wave, str(a.wave_date)) for a in made)
+    assert keys == [
+        ("enrolment", "baseline_arm_1", "2024-02-01"),
+        ("phq", "baseline_arm_1", "2024-02-01"),
+        ("phq", "baseline_arm_1-r2", "2024-02-01"),
+        ("phq", "month_3_arm_1", "2024-05-01"),
+    ]
+    enrolment = made.get(instrument__slug="enrolment")
+    answers = enrolment.answer_map()
+    assert answers["symptoms"] == [1] and answers["cough_days"] == 4
+    # fever_max applies only with fever or headache: the given 38,5 is not kept
+    assert "fever_max" not in answers
+    assert answers["state"] == "texas" and answers["comments"] == 'Said "fine"'
+    # the adverse event form is not in the dictionary: reported, not crashed on
+    notes = " ".join(n.text("en") for n in report.notes)
+    assert "adverse_event" in notes and "ae_desc" in notes
+
+
+def test_one_bad_row_rejects_all_and_names_every_reason(world) -> None:
+    bad = RECORDS.replace(b",texas,,1,0,0,0,4,", b",florida,,1,0,0,0,4.5,")
+    before = Assessment.objects.count()
+    with pytest.raises(AnswersImportError) as exc:
+        redcap_import(
+            dictionary=DICTIONARY,
+            records=bad,
+            events=EVENTS,
+            organisation=world.trajectory_a.team.organisation,
+        )
+    texts = [r.text("en") for r in exc.value.report.rejected]
+    assert any(
+        t.startswith("row 2, enrolment.state: 'florida' is not one of the choices") for t in texts
+    )
+    assert any(
+        t.startswith("row 2, enrolment.cough_days: '4.5' is not a whole number") for t in texts
+    )
+    assert all(r.text("nl") != r.text("en") for r in exc.value.report.rejected)
+    assert Assessment.objects.count() == before
+
+
+def test_a_cut_off_records_file_is_refused(world) -> None:
+    with pytest.raises(AnswersImportError) as exc:
+        redcap_import(
+            dictionary=DICTIONARY,
+            records=RECORDS[:-40],
+            organisation=world.trajectory_a.team.organisation,
+        )
+    assert "cut off" in exc.value.report.rejected[0].text("en")
+
+
+def test_dry_run_stores_nothing(world) -> None:
+    before = Assessment.objects.count()
+    report = redcap_import(
+        dictionary=DICTIONARY,
+        records=RECORDS,
+        events=EVENTS,
+        organisation=world.trajectory_a.team.organisation,
+        dry_run=True,
+    )
+    assert report.created["assessments"] == 6 and Assessment.objects.count() == before
+
+
+def test_the_command_prints_the_report(world, capsys) -> None:
+    organisation = world.trajectory_a.team.organisation
+    with pytest.raises(CommandError) as exc:
+        call_command(
+            "import_answers",
+            "redcap",
+            "--dictionary",
+            str(FILES / "redcap_dictionary.csv"),
+            "--records",
+            str(FILES / "redcap_dictionary.csv"),
+            "--organisation",
+            organisation.name,
+        )
+    assert "nothing was imported" in str(exc.value) and "er is niets ingelezen" in str(exc.value)
+
+
+def test_fhir_responses_against_an_imported_questionnaire(world) -> None:
+    from werkplaats.instruments import services
+
+    organisation = world.trajectory_a.team.organisation
+    services.definitions_import(
+        content=(FILES / "fhir_questionnaire.json").read_bytes(),
+        filename="q.json",
+        organisation=organisation,
+    )
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": "http://example.org/fhir/Questionnaire/health-check|2.1",
+        "status": "completed",
+        "subject": {"identifier": {"value": "P-7"}},
+        "authored": "2024-06-01T10:00:00Z",
+        "item": [
+            {
+                "linkId": "H1",
+                "item": [
+                    {"linkId": "H1/T1/Q1", "answer": [{"valueDate": "1970-01-01"}]},
+                    {"linkId": "H1/T1/Q2", "answer": [{"valueCoding": {"code": "other"}}]},
+                    {"linkId": "H1/T1/Q3", "answer": [{"valueString": "non-binary"}]},
+                    {"linkId": "smoker", "answer": [{"valueBoolean": False}]},
+                ],
+            },
+            {
+                "linkId": "phq",
+                "item": [
+                    {"linkId": "phq1", "answer": [{"valueCoding": {"code": "LA6569-3"}}]},
+                    {"linkId": "phq2", "answer": [{"valueCoding": {"code": "LA6568-5"}}]},
+                ],
+            },
+        ],
+    }
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": response}]}
+    report = fhir_import(files=[("r.json", json.dumps(bundle).encode())], organisation=organisation)
+    assert report.created["assessments"] == 1
+    assessment = Assessment.objects.get(trajectory__client__pseudonym=report.records["P-7"])
+    assert assessment.answer_map()["H1/T1/Q3"] == "non-binary"
+    assert assessment.complete
+    wrong = json.loads(json.dumps(response))
+    wrong["item"][1]["item"][0]["answer"] = [{"valueCoding": {"code": "nope"}}]
+    wrong["item"].append({"linkId": "nonsense", "answer": [{"valueString": "x"}]})
+    with pytest.raises(AnswersImportError) as exc:
+        fhir_import(files=[("w.json", json.dumps(wrong).encode())], organisation=organisation)
+    texts = [r.text("en") for r in exc.value.report.rejected]
+    assert any("nonsense" in t for t in texts)
+
+
+def test_the_import_page_for_researchers_and_organisation_admins(world) -> None:
+    import io
+
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.erin)
+    page = client.get(reverse("measurements:answers_import"))
+    assert page.status_code == 200
+    organisation = page.context["form"].fields["organisation"].queryset.first()
+    assert organisation is not None
+
+    def upload(name: str, content: bytes) -> io.BytesIO:
+        f = io.BytesIO(content)
+        f.name = name
+        return f
+
+    bad = RECORDS.replace(b",texas,,1,0,0,0,4,", b",florida,,1,0,0,0,4,")
+    response = client.post(
+        reverse("measurements:answers_import"),
+        {
+            "source": "redcap",
+            "organisation": organisation.pk,
+            "dictionary": upload("d.csv", DICTIONARY),
+            "records": upload("r.csv", bad),
+        },
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "rij 2, enrolment.state" in text  # the report, in the reader's language
+    response = client.post(
+        reverse("measurements:answers_import"),
+        {
+            "source": "redcap",
+            "organisation": organisation.pk,
+            "dictionary": upload("d.csv", DICTIONARY),
+            "records": upload("r.csv", RECORDS),
+            "events": upload("e.csv", EVENTS),
+        },
+    )
+    assert response.status_code == 200
+    assert len(response.context["report"].records) == 2

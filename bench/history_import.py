@@ -36,6 +36,8 @@ PG = "postgres://postgres@127.0.0.1:5432/"
 
 
 def setup_world() -> None:
+    import datetime as dt
+
     from werkplaats.partnership.models import (
         Membership,
         Municipality,
@@ -59,6 +61,7 @@ def setup_world() -> None:
             user=user, organisation=org, team=teams[p % 4], role=Role.PROFESSIONAL
         )
     study = Study.objects.create(
+        start=dt.date(2023, 1, 1),
         title="Bench",
         question="?",
         design="quantitative",

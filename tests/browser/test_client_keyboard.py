@@ -79,10 +79,20 @@ def test_a_client_downloads_their_data_with_the_keyboard(
 ) -> None:
     log_in(page, live_server, "klaas")
     page.goto(live_url("casework:me"))
-    _tab_to(page, "a[href$='/me/data/']")
+    _tab_to(page, "a[href$='/me/my-data/']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Mijn gegevens"
+    assert "Wie heeft mijn dossier bekeken" in page.content()
+    _tab_to(page, "a[href$='/me/my-data.pdf']")
     with page.expect_download() as download:
         page.keyboard.press("Enter")
     assert download.value.suggested_filename.startswith("mijn-gegevens")
+    assert download.value.suggested_filename.endswith(".pdf")
+    _tab_to(page, "a[href$='/me/data/']")
+    with page.expect_download() as computer:
+        page.keyboard.press("Enter")
+    assert computer.value.suggested_filename.endswith(".json")
 
 
 def test_chart_text_on_a_phone_is_as_large_as_body_text(

@@ -22,6 +22,7 @@ def _client_pages(world: Any, live_url: Any) -> list[tuple[str, str]]:
     return [
         ("home", live_url("home")),
         ("my page", live_url("casework:me")),
+        ("my data", live_url("casework:me_data_page")),
         ("my progress", live_url("insight:my_progress")),
         ("my stories", live_url("stories:mine")),
         ("questionnaire", live_url("measurements:fill", pk=assessment.pk)),

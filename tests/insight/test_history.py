@@ -89,6 +89,22 @@ def test_generated_files_import_whole_and_consents_put_clients_in_the_study(
     assert not HistoryKey.objects.filter(digest__contains="K0000").exists()
 
 
+def test_a_consent_names_its_study_by_id_or_slug(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    StudyParticipation.objects.create(study=world.study_s, organisation=world.org_a)
+    files(
+        tmp_path,
+        consents="client_ref,purpose,given,withdrawn\n"
+        f"c1,{world.study_s.slug},2024-01-10,\nc2,{world.study_s.pk},2024-02-01,2024-03-01\n"
+        "c1,care,2024-01-10,\n",
+    )
+    report = import_history(tmp_path, "Welzijn A")
+    assert report.created["consents"] == 3
+    keys = HistoryKey.objects.filter(kind="client").values("client_id")
+    study = Consent.objects.filter(client__in=keys, study=world.study_s)
+    assert study.count() == 2 and study.filter(withdrawn_at__isnull=True).count() == 1
+    assert Consent.objects.filter(client__in=keys, purpose="care").count() == 1
+
+
 def test_without_a_consents_file_imported_clients_are_in_no_study(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import_history(files(tmp_path), "Welzijn A")
     assert not Consent.objects.filter(client__pseudonym__in=_new_pseudonyms()).exists()
@@ -291,3 +307,21 @@ def test_the_command_takes_update_and_language(world, tmp_path: Path) -> None:  
         call_command("import_history", str(tmp_path), organisation="Welzijn A", language="nl")
     call_command("import_history", str(tmp_path), organisation="Welzijn A", update=True)
     assert Trajectory.objects.filter(team=world.team_a).count() == 3  # the persona's and two
+
+
+def test_a_large_import_can_run_as_a_task(
+    world, tmp_path: Path, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from werkplaats.insight.tasks import REPORT_FILE, import_history_in_background
+
+    files(tmp_path)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = import_history_in_background(tmp_path, "Welzijn A", language="en")
+    run.refresh_from_db()
+    assert run.status == "done" and run.result["created"]["clients"] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        again = import_history_in_background(tmp_path, "Welzijn A", language="en")
+    again.refresh_from_db()
+    assert again.status == "failed" and "was imported before" in again.error
+    assert REPORT_FILE in again.error
+    assert "c2" in (tmp_path / REPORT_FILE).read_text()

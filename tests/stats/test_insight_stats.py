@@ -168,6 +168,69 @@ def test_the_attack_cannot_recover_a_suppressed_cell(table: pd.DataFrame) -> Non
     for (i, j), (lo, hi) in attack(full, hidden).items():
         assert lo - 1e-6 <= full[i, j] <= hi + 1e-6
         assert hi - lo >= 5 - 1e-6, f"cell {(i, j)} narrowed to [{lo}, {hi}]"
+        # and the attacker can never conclude the cell is small: its range reaches 10
+        assert hi >= 10 - 1e-6, f"cell {(i, j)} bounded to [{lo}, {hi}], below the threshold"
+
+
+def test_a_block_of_small_cells_is_not_bounded_below_the_threshold() -> None:
+    """Four small cells in a 2x2 block: the margins alone bound each to [0, 5] unless more
+    is hidden; every suppressed cell's feasible range must reach the threshold."""
+    t = pd.DataFrame({"a": [3, 2, 60], "b": [2, 3, 45], "c": [50, 40, 30]})
+    p = protect_table(t)
+    full = with_margins(t).to_numpy(float)
+    ranges = attack(full, p.suppressed.to_numpy())
+    assert len(ranges) > 4
+    for cell, (_lo, hi) in ranges.items():
+        assert hi >= 10 - 1e-6, f"cell {cell} bounded to at most {hi}"
+
+
+def _client_values(seed: int) -> pd.DataFrame:
+    """Per-client changes (between -21 and 21) in a rows x columns table, some cells thin."""
+    rng = np.random.default_rng(seed)
+    rows, cols = int(rng.integers(2, 5)), int(rng.integers(2, 4))
+    records = []
+    for i in range(rows):
+        for j in range(cols):
+            n = int(rng.choice([0, 1, 2, 4, 8, 12, 15, 25, 40]))
+            for value in rng.integers(-21, 22, size=n):
+                records.append((f"r{i}", f"c{j}", float(value)))
+    return pd.DataFrame(records, columns=["row", "col", "change"])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_attack_cannot_recover_a_suppressed_mean(seed: int) -> None:
+    """Means shown only where 10 or more clients contribute; an attacker who knows every
+    cell's exact count and every published mean, and so every published sum, solves the
+    linear programmes for each hidden sum (each client's change lies in [-21, 21]): no
+    hidden mean with contributors can be pinned to within one point."""
+    from werkplaats.stats.sdc import protect_means
+
+    values = _client_values(seed)
+    if values.empty:
+        return
+    counts = pd.crosstab(values["row"], values["col"])
+    table = protect_table(counts)
+    means, sizes, sums = (
+        values.pivot_table(
+            index="row", columns="col", values="change", aggfunc=how, margins=True,
+            margins_name="total",
+        )
+        for how in ("mean", "count", "sum")
+    )
+    shown = protect_means(means, table, sizes, value_range=(-21, 21))
+    index, columns = table.published.index, table.published.columns
+    n = sizes.reindex(index=index, columns=columns).fillna(0).to_numpy(float)
+    total = sums.reindex(index=index, columns=columns).fillna(0).to_numpy(float)
+    hidden = shown.isna().to_numpy() | (shown.to_numpy() == None)  # noqa: E711
+    assert not (~hidden & (n < 10)).any(), "a mean of fewer than 10 clients was shown"
+    # A cell nobody contributes to has a known sum of 0: the attacker knows it.
+    unknown = hidden & (n > 0)
+    bounds = {
+        (int(i), int(j)): (-21 * n[i, j], 21 * n[i, j]) for i, j in np.argwhere(unknown)
+    }
+    for (i, j), (lo, hi) in attack(total, unknown, bounds).items():
+        assert lo - 1e-6 <= total[i, j] <= hi + 1e-6
+        assert (hi - lo) / n[i, j] >= 1.0, f"mean {(i, j)} pinned to [{lo}, {hi}] / {n[i, j]}"
 
 
 def test_differences_of_margins_do_not_give_a_cell_away() -> None:

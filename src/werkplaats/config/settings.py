@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "werkplaats.core",
     "werkplaats.partnership",
     "werkplaats.programme",
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "werkplaats.partnership.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -180,6 +185,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A second factor (TOTP app + recovery codes) for every staff role; on outside debug.
+# The demo's personas log in without it while the demo exemption is on (debug only).
+SECOND_FACTOR_REQUIRED = env_bool("WERKPLAATS_SECOND_FACTOR", default=not DEBUG)
+SECOND_FACTOR_DEMO_EXEMPT = env_bool("WERKPLAATS_SECOND_FACTOR_DEMO_EXEMPT", default=DEBUG)
+OTP_TOTP_ISSUER = env_str("WERKPLAATS_OTP_ISSUER", "Werkplaats")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

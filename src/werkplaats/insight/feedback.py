@@ -174,14 +174,26 @@ class MunicipalityTable:
 
 
 def municipality_table(municipality: Any) -> MunicipalityTable:
-    """Clients by neighbourhood × target group, and their mean change in mastery; protected."""
+    """Clients by neighbourhood × target group, and their mean change in mastery; protected.
+
+    Each client is counted once (distinct clients, not trajectories), in the target group
+    of their latest trajectory; their change runs from their first to their last own
+    measurement. A mean is shown only where 10 or more clients contribute (stats.sdc).
+    """
     trajectories = Trajectory.objects.filter(client__neighbourhood__municipality=municipality)
-    rows = list(trajectories.values_list("pk", "client__neighbourhood__name"))
-    frame = pd.DataFrame(rows, columns=["trajectory_id", "neighbourhood"])
+    rows = list(trajectories.values_list("pk", "client_id", "client__neighbourhood__name", "start"))
+    per_trajectory = pd.DataFrame(
+        rows, columns=["trajectory_id", "client_id", "neighbourhood", "start"]
+    )
     groups: dict[int, str] = {}
     for t in trajectories.prefetch_related("target_groups"):
         groups[t.pk] = _target_group(t)
-    frame["target_group"] = frame["trajectory_id"].map(groups)
+    per_trajectory["target_group"] = per_trajectory["trajectory_id"].map(groups)
+    frame = (
+        per_trajectory.sort_values(["client_id", "start", "trajectory_id"])
+        .groupby("client_id", as_index=False)
+        .last()
+    )
     counts = (
         pd.crosstab(frame["neighbourhood"], frame["target_group"])
         if len(frame)
@@ -189,23 +201,30 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
     )
     s = scores_for(trajectories)
     s = s[s["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
-    change = s.groupby("trajectory_id")["score"].agg(["first", "last", "size"])
+    client_of = dict(zip(per_trajectory["trajectory_id"], per_trajectory["client_id"], strict=True))
+    s = s.assign(client_id=s["trajectory_id"].map(client_of))
+    change = s.groupby("client_id")["score"].agg(["first", "last", "size"])
     change = change[change["size"] >= 2]
-    frame["change"] = frame["trajectory_id"].map(change["last"] - change["first"])
-    means = (
-        frame.pivot_table(
-            index="neighbourhood",
-            columns="target_group",
-            values="change",
-            aggfunc="mean",
-            margins=True,
-            margins_name=TOTAL,
+    frame["change"] = frame["client_id"].map(change["last"] - change["first"])
+    means, contributors = (
+        (
+            frame.pivot_table(
+                index="neighbourhood",
+                columns="target_group",
+                values="change",
+                aggfunc=how,
+                margins=True,
+                margins_name=TOTAL,
+            )
+            if frame["change"].notna().any()
+            else pd.DataFrame()
         )
-        if frame["change"].notna().any()
-        else pd.DataFrame()
+        for how in ("mean", "count")
     )
     protected = protect_table(counts)
-    shown = protect_means(means, protected)
+    shown = protect_means(
+        means, protected, contributors, value_range=(MIN - MAX, MAX - MIN)
+    )
     table_rows = [
         (
             str(idx),

@@ -15,6 +15,7 @@ from werkplaats.insight.dataset import _age_band
 from werkplaats.insight.models import CmoConfiguration
 from werkplaats.measurements.models import Assessment
 from werkplaats.programme.models import Consent, Study
+from werkplaats.stats.sdc import disclose, disclose_count
 from werkplaats.stories.models import Segment, Source
 
 
@@ -147,10 +148,15 @@ class TeamFigures:
 
 
 def _aggregate(trajectories: Any) -> dict[str, Any]:
+    """A unit's figures under the disclosure rules (stats.sdc): a count of distinct
+    clients hidden under 10 and rounded to 5; a mean or share only when 10 or more
+    distinct clients contribute to it."""
     names = {p.code: str(p) for p in WorkingPrinciple.objects.all()}
     n = trajectories.count()
+    clients = trajectories.values("client_id").distinct().count()
     contacts = Contact.objects.filter(trajectory__in=trajectories)
     n_contacts = contacts.count()
+    contact_clients = contacts.values("trajectory__client_id").distinct().count()
     principles: dict[str, int] = defaultdict(int)
     for code in Contact.principles.through.objects.filter(contact__in=contacts).values_list(
         "workingprinciple__code", flat=True
@@ -160,18 +166,20 @@ def _aggregate(trajectories: Any) -> dict[str, Any]:
         trajectory__in=trajectories, informant="client", status="complete"
     )
     n_measured = complete.values("trajectory_id").distinct().count()
+    open_clients = trajectories.filter(status="open").values("client_id").distinct().count()
     return {
-        "trajectories": n,
-        "open": trajectories.filter(status="open").count(),
-        "contacts_per_trajectory": n_contacts / n if n else None,
+        "trajectories": disclose_count(clients),
+        "open": disclose_count(open_clients),
+        "contacts_per_trajectory": disclose(n_contacts / n if n else None, clients),
         "principles": {names.get(k, k): v / n_contacts for k, v in principles.items()}
-        if n_contacts
+        if n_contacts and disclose(1.0, contact_clients) is not None
         else {},
-        "measured_share": n_measured / n if n else None,
-        "alliance_answered": (
+        "measured_share": disclose(n_measured / n if n else None, clients),
+        "alliance_answered": disclose(
             contacts.filter(alliance_heard__isnull=False).count() / n_contacts
             if n_contacts
-            else None
+            else None,
+            contact_clients,
         ),
     }
 
@@ -185,7 +193,7 @@ def mastery_change(trajectories: Any) -> dict[str, Any]:
     """Mean change in the client's own mastery score from first to last measurement."""
     from werkplaats.stats.scoring import score
 
-    by_traj: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
+    by_client: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
     for a in (
         Assessment.objects.filter(
             trajectory__in=trajectories,
@@ -193,14 +201,16 @@ def mastery_change(trajectories: Any) -> dict[str, Any]:
             status="complete",
             instrument__slug="pearlin-mastery",
         )
-        .select_related("version")
+        .select_related("version", "trajectory")
         .prefetch_related("answers")
     ):
         value = score(a.version.parsed, a.answer_map())["mastery"].value
         if value is not None:
-            by_traj[a.trajectory_id].append((a.wave_date, value))
-    changes = [sorted(v)[-1][1] - sorted(v)[0][1] for v in by_traj.values() if len(v) >= 2]
-    return {"n": len(changes), "mean": sum(changes) / len(changes) if changes else None}
+            by_client[a.trajectory.client_id].append((a.wave_date, value))
+    # One change per client (first to last own measurement); the mean only from 10 or more.
+    changes = [sorted(v)[-1][1] - sorted(v)[0][1] for v in by_client.values() if len(v) >= 2]
+    mean = sum(changes) / len(changes) if changes else None
+    return {"n": disclose_count(len(changes)), "mean": disclose(mean, len(changes))}
 
 
 def trajectory_filter_for_municipality(municipality_id: int) -> Q:

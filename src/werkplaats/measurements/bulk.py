@@ -12,7 +12,7 @@ through.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from werkplaats.instruments.access import visible_versions_for_organisations
 from werkplaats.instruments.models import Instrument, InstrumentVersion
 from werkplaats.measurements.models import Answer, Assessment, Informant
 from werkplaats.stats.definition import AnswerError, check_answer
+from werkplaats.stats.scoring import completeness
 
 
 class AnswerChecker:
@@ -33,7 +34,16 @@ class AnswerChecker:
         self.version = version
         self.definition = version.parsed
         self.item_ids = frozenset(i.id for i in self.definition.items)
-        self.required = tuple(i.id for i in self.definition.items if i.required)
+        items = self.definition.answerable_items
+        self.required = tuple(i.id for i in items if i.required)
+        self.contextual = any(
+            i.relevant is not None
+            or i.required_when is not None
+            or i.constraint is not None
+            or i.choice_filter is not None
+            or i.group is not None
+            for i in self.definition.items
+        )
         self._memo: dict[tuple[str, Any], tuple[Any, AnswerError | None]] = {}
 
     def check(self, item_id: str, value: Any) -> tuple[Any, AnswerError | None]:
@@ -58,6 +68,27 @@ class AnswerChecker:
 
     def missing(self, answered: Container[str]) -> list[str]:
         return [i for i in self.required if i not in answered]
+
+    def whole(self, answers: Mapping[str, object]) -> tuple[list[str], list[str], list[str]]:
+        """One assessment's answers together: (required items unanswered, items answered that
+        the branching hides, items whose rule fails given the other answers).
+
+        A definition without branching, conditions or rules needs only the required items;
+        one with them is checked as the questionnaire page checks it.
+        """
+        if not self.contextual:
+            return self.missing(answers.keys()), [], []
+        missing = completeness(self.definition, answers).missing_required
+        shown = self.definition.relevant_ids(answers)
+        hidden = [i for i in answers if i not in shown]
+        failing = []
+        for item_id, value in answers.items():
+            if self.definition.item(item_id).constraint is not None:
+                try:
+                    check_answer(self.definition, item_id, value, answers)
+                except AnswerError:
+                    failing.append(item_id)
+        return missing, hidden, failing
 
 
 def checkers_for(organisation_id: int) -> dict[str, AnswerChecker]:
@@ -113,9 +144,11 @@ def assessments_write_bulk(
                 raise ValidationError(f"assessments[{n}].answers.{item_id}: {error}")
             if stored is not None:
                 checked.append(pair if stored is value else (item_id, stored))
-        missing = checker.missing({i for i, _v in checked})
-        if missing:
-            raise ValidationError(f"assessments[{n}]: required items unanswered: {missing}")
+        missing, hidden, failing = checker.whole(dict(checked))
+        if missing or hidden or failing:
+            raise ValidationError(
+                f"assessments[{n}]: unanswered {missing}, hidden {hidden}, rule fails {failing}"
+            )
         rows.append(
             (
                 a.trajectory_id,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from werkplaats.casework.models import ALLIANCE_ITEMS, Client, Trajectory
+from werkplaats.stats.definition import pick_text
+from werkplaats.stats.scoring import score
 from werkplaats.stories.models import Source
 
 
@@ -45,6 +47,7 @@ def _trajectories(client: Client) -> Any:
         "network_snapshots__members",
         "assessments__answers",
         "assessments__instrument",
+        "assessments__version",
     )
 
 
@@ -135,3 +138,67 @@ def _stories(client: Client) -> list[dict[str, Any]]:
         }
         for s in Source.objects.filter(teller_client=client)
     ]
+
+
+def readable(client: Client, language: str) -> dict[str, Any]:
+    """The same data as ``own_data``, in words a client reads: for the page and the PDF.
+
+    Codes become their labels, answers their option text, and a questionnaire's score
+    is given with its range and its band ("21 of 28, quite a lot of grip").
+    """
+    trajectories = []
+    for t in _trajectories(client):
+        questionnaires = []
+        for a in sorted(t.assessments.all(), key=lambda a: a.wave_date):
+            definition = a.version.parsed
+            answers = {ans.item_id: ans.value for ans in a.answers.all()}
+            rows = []
+            for item in definition.items:
+                value = answers.get(item.id)
+                label = next(
+                    (pick_text(o.label, language) for o in item.options if o.value == value),
+                    None,
+                )
+                rows.append(
+                    {
+                        "question": definition.item_text(item.id, a.informant, language),
+                        "answer": label if label is not None else value,
+                    }
+                )
+            result = None
+            scale = definition.primary_scale
+            if a.complete and scale is not None:
+                value = score(definition, answers).get(scale.id)
+                if value is not None:
+                    band = scale.band_for(value)
+                    result = {
+                        "value": value,
+                        "top": definition.scale_range(scale)[1],
+                        "band": pick_text(band.label, language) if band else None,
+                    }
+            questionnaires.append(
+                {
+                    "title": pick_text(definition.data["title"], language),
+                    "date": a.wave_date,
+                    "informant": a.get_informant_display(),
+                    "complete": a.complete,
+                    "rows": rows,
+                    "result": result,
+                }
+            )
+        trajectories.append(
+            {
+                "trajectory": t,
+                "goals": [(g, list(g.scores.all())) for g in t.goals.all()],
+                "contacts": list(t.contacts.all()),
+                "network": list(t.network_snapshots.all()),
+                "questionnaires": questionnaires,
+            }
+        )
+    return {
+        "client": client,
+        "identity": getattr(client, "identity", None),
+        "trajectories": trajectories,
+        "consents": list(client.consents.select_related("study")),
+        "stories": list(Source.objects.filter(teller_client=client)),
+    }

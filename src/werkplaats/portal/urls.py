@@ -10,11 +10,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 from django.views.i18n import set_language
 
+from werkplaats.partnership import second_factor
 from werkplaats.portal import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=second_factor.LoginForm
+        ),
+        name="login",
+    ),
+    path("login/second-factor/", second_factor.verify, name="second_factor"),
+    path("login/second-factor/setup/", second_factor.setup, name="second_factor_setup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
@@ -24,6 +33,8 @@ IN_NAMESPACE: dict[str, list[URLPattern]] = {
         path("trajectories/<int:pk>/", views.trajectory_detail, name="trajectory"),
         path("me/", views.me, name="me"),
         path("me/data/", views.me_data, name="me_data"),
+        path("me/my-data/", views.me_data_page, name="me_data_page"),
+        path("me/my-data.pdf", views.me_data_pdf, name="me_data_pdf"),
     ],
     "programme": [
         path("programme/", views.programme_map, name="map"),

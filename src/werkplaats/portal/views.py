@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from werkplaats.casework import access as case_access
@@ -15,12 +18,13 @@ from werkplaats.casework.models import Method
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
+from werkplaats.core.i18n import current_language
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.measurements.charts import score_charts
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role, StakeholderKind
 from werkplaats.portal import selectors
-from werkplaats.portal.own_data import own_data
+from werkplaats.portal.own_data import own_data, readable
 from werkplaats.portal.who_looked import who_looked
 
 
@@ -115,6 +119,33 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _my_data_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    client = case_access.own_client_record(request.user)
+    context = readable(client, current_language())
+    context["who_looked"] = who_looked(client)
+    return context
+
+
+@login_required
+def me_data_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """'My data': everything stored about the client, as a page they can read."""
+    context = _my_data_context(request)
+    log_access(request.user, "view", context["client"], "own data page")
+    return render(request, "portal/my_data.html", context)
+
+
+@login_required
+def me_data_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The same page as a PDF to keep or print."""
+    from weasyprint import HTML
+
+    context = _my_data_context(request)
+    log_access(request.user, "export", context["client"], "own data PDF")
+    html = render_to_string("portal/my_data.html", {**context, "pdf": True}, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return attachment(pdf, f"mijn-gegevens-{context['client'].pseudonym}.pdf", "application/pdf")
+
+
 @login_required
 def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything stored about the client, as one JSON file to download."""
@@ -133,7 +164,11 @@ def me_data(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # The map holds no personal data: every logged-in user may read it.
+    # The map holds no personal data: every logged-in user may read it, except a
+    # network member, whose account exists only to answer through one-time links.
+    roles = request.user.roles()
+    if roles and roles <= {Role.NETWORK_MEMBER}:
+        raise PermissionDenied
     return render(
         request,
         "portal/programme_map.html",

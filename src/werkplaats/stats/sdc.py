@@ -9,10 +9,19 @@ Rules (see docs/insight.md):
    line is suppressed — the smallest positive one. Then an *audit* solves, for every
    suppressed cell, the linear programmes an attacker would solve (minimise and maximise
    the cell subject to every published cell, every margin and non-negativity); while any
-   suppressed cell can be narrowed to an interval shorter than ``protection``, one more
-   cell in its row or column is suppressed.
+   suppressed cell can be narrowed to an interval shorter than ``protection``, or to one
+   whose upper end lies below ``threshold`` (which would tell the attacker the cell is
+   small), one more cell in its row or column is suppressed.
 3. *Rounding*: every published count is rounded to a multiple of ``base`` (5).
    Margins are rounded on their own, so published cells need not add up to the margin.
+4. *Means, proportions, percentiles* (:func:`protect_means`, :func:`disclose`): shown
+   only where at least ``threshold`` distinct clients contribute to that figure, and only
+   where the cell's count is published; then *complementary* suppression: a line (row or
+   column, margins included) with exactly one hidden figure hides one more (the one with
+   fewest contributors), so a hidden mean cannot be worked out from the margin's mean and
+   the published cells' means and counts.
+
+Counts are of distinct clients, not of trajectories: the caller counts each client once.
 
 The audit treats the attacker as knowing the exact unrounded values of every published
 cell, which is stronger than what the rounded table gives away.
@@ -73,10 +82,16 @@ def _constraints(full: np.ndarray) -> list[list[tuple[int, int]]]:
     return lines
 
 
-def attack(full: np.ndarray, suppressed: np.ndarray) -> dict[tuple[int, int], tuple[float, float]]:
+def attack(
+    full: np.ndarray,
+    suppressed: np.ndarray,
+    bounds: dict[tuple[int, int], tuple[float | None, float | None]] | None = None,
+) -> dict[tuple[int, int], tuple[float, float]]:
     """The interval an attacker can narrow each suppressed cell to (linear programming).
 
-    ``full`` holds the true table with margins in the last row and column.
+    ``full`` holds the true table with margins in the last row and column. Each hidden
+    cell is at least 0 unless ``bounds`` says otherwise (e.g. for sums of changes, which
+    can be negative: the number of clients times the lowest and highest possible value).
     """
     cells = [tuple(c) for c in np.argwhere(suppressed)]
     if not cells:
@@ -99,14 +114,15 @@ def attack(full: np.ndarray, suppressed: np.ndarray) -> dict[tuple[int, int], tu
         if row.any():
             a_eq.append(row)
             b_eq.append(rhs)
-    bounds = [(0, None)] * len(cells)
+    limits = [(bounds or {}).get(c, (0, None)) for c in cells]
     result = {}
     for c, k in index.items():
         objective = np.zeros(len(cells))
         objective[k] = 1
-        lo = linprog(objective, A_eq=a_eq or None, b_eq=b_eq or None, bounds=bounds)
-        hi = linprog(-objective, A_eq=a_eq or None, b_eq=b_eq or None, bounds=bounds)
-        low = lo.fun if lo.status == 0 else 0.0
+        lo = linprog(objective, A_eq=a_eq or None, b_eq=b_eq or None, bounds=limits)
+        hi = linprog(-objective, A_eq=a_eq or None, b_eq=b_eq or None, bounds=limits)
+        floor = limits[k][0]
+        low = lo.fun if lo.status == 0 else (-np.inf if floor is None else floor)
         high = -hi.fun if hi.status == 0 else np.inf
         result[c] = (float(low), float(high))
     return result
@@ -147,7 +163,9 @@ def protect_table(
                 changed = True
     while True:
         weak = [
-            c for c, (lo, hi) in sorted(attack(full, suppressed).items()) if hi - lo < protection
+            c
+            for c, (lo, hi) in sorted(attack(full, suppressed).items())
+            if hi - lo < protection or hi < threshold
         ]
         if not weak:
             break
@@ -177,7 +195,90 @@ def protect_table(
     )
 
 
-def protect_means(means: pd.DataFrame, table: ProtectedTable, digits: int = 1) -> pd.DataFrame:
-    """Outcome means per cell, shown only where the cell's count is published."""
-    shown = means.reindex(index=table.published.index, columns=table.published.columns)
-    return shown.round(digits).astype(object).where(~table.suppressed, None)
+def _complement_lines(hidden: np.ndarray, weight: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Hide one more figure in every line (with margins) that has exactly one hidden.
+
+    ``known`` cells (no client contributes: their sum is 0) are not shown but hide nothing.
+    """
+    hidden = hidden.copy()
+    changed = True
+    while changed:
+        changed = False
+        for line in _constraints(hidden):
+            shut = [c for c in line if hidden[c] and not known[c]]
+            open_ = [c for c in line if not hidden[c]]
+            if len(shut) == 1 and open_:
+                hidden[min(open_, key=lambda c: (weight[c], c))] = True
+                changed = True
+    return hidden
+
+
+def protect_means(
+    means: pd.DataFrame,
+    table: ProtectedTable,
+    contributors: pd.DataFrame | None = None,
+    digits: int = 1,
+    value_range: tuple[float, float] | None = None,
+    protection: float = 1.0,
+) -> pd.DataFrame:
+    """Means per cell (margins included), shown only where safe.
+
+    A mean is shown where the cell's count is published and at least ``table.threshold``
+    distinct clients contribute to the mean itself (``contributors``, same shape with
+    margins; without it no mean is shown); then complementary suppression over the lines
+    of the table, so no hidden mean follows from the margin and the others; then an audit:
+    an attacker who knows every count exactly, and so every published cell's sum (mean
+    times count), solves the linear programmes for each hidden sum (each client's value
+    within ``value_range``); while a hidden mean can be narrowed to less than
+    ``protection`` wide, one more mean in its row or column is hidden.
+    """
+    index, columns = table.published.index, table.published.columns
+    shown = means.reindex(index=index, columns=columns).astype(float)
+    if contributors is None:
+        n = np.zeros(shown.shape)
+    else:
+        n = contributors.reindex(index=index, columns=columns).fillna(0).to_numpy(float)
+    hidden = table.suppressed.to_numpy() | (n < table.threshold) | shown.isna().to_numpy()
+    hidden = _complement_lines(hidden, n, n == 0)
+    sums = np.nan_to_num(shown.to_numpy(float) * n)
+    lo_value, hi_value = value_range if value_range else (None, None)
+    while True:
+        unknown = hidden & (n > 0)
+        bounds = {
+            (int(i), int(j)): (
+                None if lo_value is None else lo_value * n[i, j],
+                None if hi_value is None else hi_value * n[i, j],
+            )
+            for i, j in np.argwhere(unknown)
+        }
+        weak = [
+            c
+            for c, (lo, hi) in sorted(attack(sums, unknown, bounds).items())
+            if (hi - lo) / n[c] < protection
+        ]
+        if not weak:
+            break
+        candidates = [
+            (ii, jj)
+            for ii, jj in np.argwhere(~hidden & (n > 0)).tolist()
+            if ii == weak[0][0] or jj == weak[0][1]
+        ] or np.argwhere(~hidden & (n > 0)).tolist()
+        if not candidates:
+            break
+        hidden[tuple(min(candidates, key=lambda c: (n[tuple(c)], tuple(c))))] = True
+    return shown.round(digits).astype(object).where(~hidden, None)
+
+
+def disclose(value: float | None, clients: int, threshold: int = THRESHOLD) -> float | None:
+    """A single mean, proportion or percentile: shown only when ``threshold`` distinct
+    clients or more contribute to it."""
+    if value is None or clients < threshold or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value
+
+
+def disclose_count(clients: int, threshold: int = THRESHOLD, base: int = BASE) -> int | None:
+    """A single count of distinct clients: hidden under ``threshold``, else rounded."""
+    if clients < threshold:
+        return None
+    return int(round_to_base(clients, base))

@@ -507,8 +507,9 @@ class Importer:
             except CellError as exc:
                 self._reject("measurements", line, str(exc))
         for (ref, slug, informant, wave), m in groups.items():
-            missing = checkers[slug].missing(m.lines.keys())
+            missing, hidden, failing = checkers[slug].whole(dict(m.answers))
             m.lines = {}  # only the checks need the lines; the write does not
+            where = {"ref": ref, "slug": slug, "informant": informant, "wave": wave}
             if missing:
                 self._reject(
                     "measurements",
@@ -517,13 +518,27 @@ class Importer:
                         "%(ref)s %(slug)s %(informant)s %(wave)s: required items unanswered: "
                         "%(items)s"
                     )
-                    % {
-                        "ref": ref,
-                        "slug": slug,
-                        "informant": informant,
-                        "wave": wave,
-                        "items": ", ".join(missing),
-                    },
+                    % {**where, "items": ", ".join(missing)},
+                )
+            if hidden:
+                self._reject(
+                    "measurements",
+                    m.line,
+                    _(
+                        "%(ref)s %(slug)s %(informant)s %(wave)s: answers to questions that "
+                        "the other answers skip: %(items)s"
+                    )
+                    % {**where, "items": ", ".join(hidden)},
+                )
+            if failing:
+                self._reject(
+                    "measurements",
+                    m.line,
+                    _(
+                        "%(ref)s %(slug)s %(informant)s %(wave)s: answers that break their "
+                        "question's rule given the other answers: %(items)s"
+                    )
+                    % {**where, "items": ", ".join(failing)},
                 )
 
     def _networks(self) -> None:
@@ -567,10 +582,7 @@ class Importer:
                 "study_id", "study__title"
             )
         )
-        slugs: dict[str, int] = {}
-        slug = "slug"  # studies get a slug with the workplace setup (issue 15, part 2)
-        if any(f.name == slug for f in Study._meta.get_fields()):
-            slugs = dict(Study.objects.values_list(slug, "pk"))
+        slugs = dict(Study.objects.values_list("slug", "pk"))
         exists = set(Study.objects.values_list("pk", flat=True))
         for line, row in self._rows("consents"):
             try:

@@ -65,12 +65,20 @@ class Table:
         suffix = self.path.suffix.lower()
         if suffix == ".csv":
             yield from _csv_rows(self)
-        elif suffix == ".parquet":
-            yield from _parquet_rows(self)
-        elif suffix == ".xlsx":
-            yield from _xlsx_rows(self)
-        else:
-            yield from _readstat_rows(self)
+            return
+        reader = {".parquet": _parquet_rows, ".xlsx": _xlsx_rows}.get(suffix, _readstat_rows)
+        line = 1
+        try:
+            for line, cells in reader(self):
+                yield line, cells
+        except FileProblem:
+            raise
+        except Exception as exc:  # the readers' own errors for a damaged or odd file
+            raise FileProblem(
+                _("%(file)s cannot be read after row %(line)d: %(why)s")
+                % {"file": self.path.name, "line": line, "why": exc},
+                line,
+            ) from None
 
 
 def find(directory: Path, name: str) -> Path | list[Path] | None:
@@ -300,6 +308,8 @@ class Memo:
         self.seen: dict[Any, Any] = {}
 
     def __call__(self, value: Any) -> Any:
+        if value != value:  # NaN (a blank numeric cell) is not equal to itself: no memo
+            return self.fn(value, *self.args)
         try:
             found = self.seen[value]
         except KeyError:

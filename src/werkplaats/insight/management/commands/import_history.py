@@ -51,6 +51,11 @@ class Command(BaseCommand):
             help="update clients and trajectories an earlier import wrote, instead of refusing them",
         )
         parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue the import as a task for the worker (see /tasks/) instead of waiting",
+        )
+        parser.add_argument(
             "--language",
             choices=[code for code, _name in settings.LANGUAGES],
             default=settings.LANGUAGE_CODE,
@@ -65,6 +70,22 @@ class Command(BaseCommand):
         directory = Path(options["directory"])
         if not directory.is_dir():
             raise CommandError(_("%(path)s is not a folder.") % {"path": directory})
+        if options["background"] and not options["dry_run"]:
+            from werkplaats.insight.tasks import import_history_in_background
+
+            run = import_history_in_background(
+                directory,
+                options["organisation"],
+                update=options["update"],
+                language=options["language"],
+            )
+            self.stdout.write(
+                _(
+                    "Queued as task %(id)d (%(status)s); the worker runs it, /tasks/ shows how it ended."
+                )
+                % {"id": run.pk, "status": run.get_status_display()}
+            )
+            return
         progress, bar = _bar(sys.stderr)
         try:
             with bar:

@@ -33,6 +33,7 @@ ANSWER_CLIENT = {"klaas": 200, "kim": 404, "alice": 404, "bob": 404}
 ANSWER_PROFESSIONAL = {"alice": 200, "bob": 404, "klaas": 404, "kim": 404}
 ANYONE = {p: 200 for p in PERSONAS}
 ORG_ADMIN = {"erin": 200, "frank": 404}
+CASE_MANAGE = {"alice": 200, "carol": 200, "bob": 404, "dave": 404}
 
 
 @dataclass
@@ -58,6 +59,35 @@ MATRIX = [
     Row("casework:dilemma_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
     Row("casework:network_member_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
     Row("casework:goal_edit", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
+    Row(
+        "casework:client_new",
+        expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200},
+    ),
+    Row("casework:trajectory_manage", lambda w: {"pk": w.trajectory_a.pk}, CASE_MANAGE),
+    Row(
+        "casework:trajectory_status",
+        lambda w: {"pk": w.trajectory_a.pk},
+        {"alice": 400, "carol": 400, "bob": 404, "dave": 404},
+        method="post",
+    ),
+    Row(
+        "casework:hand_over",
+        lambda w: {"pk": w.trajectory_a.pk},
+        {"alice": 400, "carol": 400, "bob": 404, "dave": 404},
+        method="post",
+    ),
+    Row(
+        "casework:client_invite",
+        lambda w: {"pk": w.trajectory_a.pk},
+        {"alice": 400, "carol": 400, "bob": 404, "dave": 404},
+        method="post",
+    ),
+    Row("programme:study_consent_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_MANAGE),
+    Row(
+        "programme:consent_document",
+        lambda w: {"pk": _with_document(w.consent_a)},
+        {"klaas": 200, "alice": 200, "carol": 200, "kim": 404, "bob": 404, "dave": 404},
+    ),
     Row("casework:goal_score", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
     Row("casework:me", expect={"klaas": 200, "kim": 200}),
     Row("casework:me_data", expect={"klaas": 200, "kim": 200}),
@@ -231,6 +261,13 @@ def _cmo(w: Any) -> int:
         context="Buurt met veel buren",
         defaults={"mechanism": "steun", "outcome": "regie", "created_by": w.rita},
     )[0].pk
+
+
+def _with_document(consent: Any) -> int:
+    from werkplaats.programme.models import Consent
+
+    Consent.objects.filter(pk=consent.pk).update(document=b"%PDF-1.7 stand-in")
+    return int(consent.pk)
 
 
 def _member(user: Any) -> int:

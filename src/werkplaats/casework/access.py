@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from werkplaats.casework.models import Client, ClientIdentity, Goal, Trajectory
 from werkplaats.core.audit import log_access
 from werkplaats.partnership.access import managed_team_ids, require_role
-from werkplaats.partnership.models import Role, User
+from werkplaats.partnership.models import Role, Team, User
 
 CASE_READERS = (Role.PROFESSIONAL, Role.TEAM_MANAGER)
 CASE_WRITERS = (Role.PROFESSIONAL,)
@@ -119,3 +119,39 @@ def own_client_record(user: User) -> Client:
         raise PermissionDenied
     log_access(user, "view", client, "own record")
     return client
+
+
+def registration_teams(user: User) -> QuerySet[Team]:
+    """Teams in which the user may register a new client: as professional or team manager."""
+    require_role(user, Role.PROFESSIONAL, Role.TEAM_MANAGER)
+    return (
+        Team.objects.filter(
+            memberships__user=user,
+            memberships__role__in=[Role.PROFESSIONAL, Role.TEAM_MANAGER],
+        )
+        .select_related("organisation")
+        .distinct()
+    )
+
+
+def access_trajectory_to_manage(user: User, trajectory_id: int) -> Trajectory:
+    """Close, pause, reopen, hand over, invite the client: the lead professional, or the
+    manager of the trajectory's team (who takes over cases and answers for them)."""
+    require_role(user, Role.PROFESSIONAL, Role.TEAM_MANAGER)
+    condition = Q(lead_professional=user) | Q(team_id__in=managed_team_ids(user))
+    try:
+        trajectory = (
+            Trajectory.objects.filter(condition)
+            .select_related("client", "team__organisation", "lead_professional")
+            .get(pk=trajectory_id)
+        )
+    except Trajectory.DoesNotExist:
+        raise Http404 from None
+    log_access(user, "change", trajectory, "manage")
+    return trajectory
+
+
+def team_professionals(team: Team) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__team=team, memberships__role=Role.PROFESSIONAL, is_active=True
+    ).distinct()

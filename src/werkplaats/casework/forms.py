@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,10 +18,13 @@ from werkplaats.casework.models import (
     Dilemma,
     Goal,
     GoalScore,
+    Method,
     NetworkMember,
+    TargetGroup,
     Trajectory,
     WorkingPrinciple,
 )
+from werkplaats.partnership.models import Neighbourhood, Team, User
 
 ALLIANCE_CHOICES = [("", _("not asked"))] + [(str(i), str(i)) for i in range(1, 6)]
 
@@ -213,3 +217,121 @@ class NetworkMemberForm(forms.ModelForm):
 
     def clean_date(self) -> dt.date:
         return _not_in_future(self.cleaned_data["date"])
+
+
+class _Named(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        if hasattr(obj, "get_full_name"):
+            return str(obj.get_full_name() or obj.username)
+        return str(getattr(obj, "name", obj))
+
+
+class ClientRegistrationForm(forms.Form):
+    """A new client and their first trajectory; the care consent is asked at the end."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    contact = forms.CharField(
+        label=_("Contact details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Address, phone, e-mail: stored encrypted."),
+    )
+    birth_year = forms.IntegerField(label=_("Year of birth"), required=False)
+    language = forms.CharField(
+        label=_("Language at home"), max_length=30, required=False, initial="Nederlands"
+    )
+    team = _Named(label=_("Team"), queryset=Team.objects.none())
+    lead = _Named(label=_("Lead professional"), queryset=User.objects.none())
+    neighbourhood = _Named(
+        label=_("Neighbourhood"), queryset=Neighbourhood.objects.none(), required=False
+    )
+    request_for_help = forms.CharField(
+        label=_("Request for help, in the client's own words"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    target_groups = forms.ModelMultipleChoiceField(
+        label=_("Target groups"),
+        queryset=TargetGroup.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    method = forms.ModelChoiceField(
+        label=_("Method"), queryset=Method.objects.all(), required=False
+    )
+    start = forms.DateField(label=_("Start"), widget=DateInput())
+    care_consent = forms.BooleanField(
+        label=_("The client has read (or heard) the consent text above and agrees."),
+        error_messages={
+            "required": _(
+                "Without the client's consent for care nothing can be registered: "
+                "read the text with the client and tick the box when they agree."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, teams: Any, leads: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["lead"].queryset = leads  # type: ignore[attr-defined]
+        municipalities = teams.values_list("organisation__municipality", flat=True)
+        hoods = Neighbourhood.objects.filter(
+            Q(teams__in=teams) | Q(municipality__in=municipalities)
+        ).distinct()
+        if not hoods.exists():  # teams without neighbourhoods yet: offer them all
+            hoods = Neighbourhood.objects.all()
+        self.fields["neighbourhood"].queryset = hoods.select_related("municipality")  # type: ignore[attr-defined]
+        if teams.count() == 1:
+            self.fields["team"].initial = teams.first()
+        if leads.count() == 1:
+            self.fields["lead"].initial = leads.first()
+        self.fields["start"].initial = timezone.localdate()
+
+    def clean_birth_year(self) -> int | None:
+        year = self.cleaned_data.get("birth_year")
+        this_year = timezone.localdate().year
+        if year is not None and not 1900 <= year <= this_year:
+            raise forms.ValidationError(
+                _("Enter a year between 1900 and %(year)d, or leave it empty.")
+                % {"year": this_year}
+            )
+        return year
+
+    def clean_start(self) -> dt.date:
+        return _not_in_future(self.cleaned_data["start"])
+
+
+class TransitionForm(forms.Form):
+    version = VersionField()
+    action = forms.ChoiceField(
+        choices=[("close", _("close")), ("pause", _("pause")), ("reopen", _("reopen"))]
+    )
+    end = forms.DateField(label=_("End"), required=False, widget=DateInput())
+
+    def clean_end(self) -> dt.date | None:
+        end = self.cleaned_data.get("end")
+        return _not_in_future(end) if end else end
+
+
+class HandOverForm(forms.Form):
+    version = VersionField()
+    to = _Named(label=_("Colleague"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = colleagues  # type: ignore[attr-defined]
+
+
+class ClientInviteForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Username"),
+        regex=r"^[\w.@+-]{1,150}$",
+        max_length=150,
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only, no spaces.")},
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        help_text=_(
+            "The invitation is mailed here when mail is set up; otherwise you get the link to pass on."
+        ),
+    )

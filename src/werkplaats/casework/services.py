@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from werkplaats.casework.models import (
     ActorKind,
+    Client,
+    ClientIdentity,
     Contact,
     Dilemma,
     Goal,
     GoalScore,
+    Method,
     NetworkMember,
     NetworkSnapshot,
+    TargetGroup,
     Trajectory,
     WorkingPrinciple,
 )
 from werkplaats.core.audit import log_access
 from werkplaats.core.versioning import save_versioned
-from werkplaats.partnership.models import User
+from werkplaats.partnership import invitations
+from werkplaats.partnership.models import Membership, Neighbourhood, Organisation, Role, Team, User
 
 
 @transaction.atomic
@@ -145,3 +154,153 @@ def network_snapshot_for(*, trajectory: Trajectory, date: dt.date) -> NetworkSna
                 for m in previous.members.all()
             )
     return snapshot
+
+
+# An unambiguous alphabet for pseudonyms a person may read out: no 0/O, 1/I/L.
+_PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_pseudonym() -> str:
+    """A fresh client pseudonym, e.g. ``C-7KQ2MX4P``; random, so it reveals nothing."""
+    while True:
+        pseudonym = "C-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(8))
+        if not Client.objects.filter(pseudonym=pseudonym).exists():
+            return pseudonym
+
+
+@transaction.atomic
+def client_register(
+    *,
+    user: User,
+    lead: User,
+    team: Team,
+    name: str,
+    contact: str = "",
+    birth_year: int | None = None,
+    language: str = "",
+    neighbourhood: Neighbourhood | None = None,
+    request_for_help: str = "",
+    target_groups: Iterable[TargetGroup] = (),
+    method: Method | None = None,
+    start: dt.date,
+) -> Trajectory:
+    """A new client (identifying details encrypted apart) and their first trajectory."""
+    if not Membership.objects.filter(user=lead, team=team, role=Role.PROFESSIONAL).exists():
+        raise ValidationError({"lead": _("The lead professional must work in this team.")})
+    client = Client(
+        pseudonym=new_pseudonym(),
+        birth_year=birth_year,
+        language=language,
+        neighbourhood=neighbourhood,
+    )
+    client.full_clean()
+    client.save()
+    identity = ClientIdentity(client=client, name=name, contact=contact)
+    identity.full_clean()
+    identity.save()
+    trajectory = Trajectory(
+        client=client,
+        lead_professional=lead,
+        team=team,
+        method=method,
+        start=start,
+        request_for_help=request_for_help,
+    )
+    trajectory.full_clean()
+    trajectory.save()
+    trajectory.target_groups.set(target_groups)
+    log_access(user, "create", client)
+    log_access(user, "create", identity)
+    log_access(user, "create", trajectory)
+    return trajectory
+
+
+_TRANSITIONS = {
+    "close": ({Trajectory.Status.OPEN, Trajectory.Status.PAUSED}, Trajectory.Status.CLOSED),
+    "pause": ({Trajectory.Status.OPEN}, Trajectory.Status.PAUSED),
+    "reopen": ({Trajectory.Status.PAUSED, Trajectory.Status.CLOSED}, Trajectory.Status.OPEN),
+}
+
+
+@transaction.atomic
+def trajectory_transition(
+    *,
+    trajectory: Trajectory,
+    user: User,
+    expected_version: int,
+    action: str,
+    on: dt.date | None = None,
+) -> Trajectory:
+    """Close (with an end date), pause, or reopen a trajectory."""
+    allowed, target = _TRANSITIONS[action]
+    if trajectory.status not in allowed:
+        raise ValidationError(
+            _("A trajectory that is %(status)s cannot be %(action)s.")
+            % {"status": trajectory.get_status_display(), "action": _ACTION_NAMES[action]},
+            code="transition",
+        )
+    fields: dict[str, Any] = {"status": target}
+    if action == "close":
+        end = on or dt.date.today()
+        if end < trajectory.start:
+            raise ValidationError(
+                {
+                    "end": _("The end date lies before the start date (%(start)s).")
+                    % {"start": trajectory.start.isoformat()}
+                }
+            )
+        fields["end"] = end
+    elif action == "reopen":
+        fields["end"] = None
+    for name, value in fields.items():
+        setattr(trajectory, name, value)
+    save_versioned(trajectory, expected_version, list(fields))
+    log_access(user, "change", trajectory, action)
+    return trajectory
+
+
+_ACTION_NAMES = {
+    "close": gettext_lazy("closed"),
+    "pause": gettext_lazy("paused"),
+    "reopen": gettext_lazy("reopened"),
+}
+
+
+@transaction.atomic
+def trajectory_hand_over(
+    *, trajectory: Trajectory, user: User, expected_version: int, to: User
+) -> Trajectory:
+    """Give a trajectory to a colleague in its team; they lead it from now on."""
+    if to.pk == trajectory.lead_professional_id:
+        raise ValidationError({"to": _("This colleague leads the trajectory already.")})
+    if not Membership.objects.filter(
+        user=to, team_id=trajectory.team_id, role=Role.PROFESSIONAL, user__is_active=True
+    ).exists():
+        raise ValidationError({"to": _("Hand over to a professional of the same team.")})
+    previous = trajectory.lead_professional_id
+    trajectory.lead_professional = to
+    save_versioned(trajectory, expected_version, ["lead_professional"])
+    log_access(user, "change", trajectory, f"handed over from user {previous} to user {to.pk}")
+    return trajectory
+
+
+@transaction.atomic
+def client_invite(
+    *, client: Client, user: User, organisation: Organisation, username: str, email: str = ""
+) -> tuple[User, invitations.Sent]:
+    """An account for the client, linked to their record, with a set-password link."""
+    if client.user_id is not None:
+        raise ValidationError(_("This client has an account already."), code="has_account")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(
+            {"username": _("The username %(name)s is taken; choose another.") % {"name": username}}
+        )
+    account = User(username=username, email=email)
+    account.set_unusable_password()
+    account.full_clean()
+    account.save()
+    Membership.objects.create(user=account, organisation=organisation, role=Role.CLIENT)
+    Client.objects.filter(pk=client.pk, user__isnull=True).update(user=account)
+    client.user = account
+    log_access(user, "change", client, "client account created")
+    return account, invitations.invite(account, by=user)

@@ -11,6 +11,10 @@ urlpatterns = [
     path("trajectories/<int:pk>/goals/new/", views.goal_new, name="goal_new"),
     path("trajectories/<int:pk>/dilemmas/new/", views.dilemma_new, name="dilemma_new"),
     path("trajectories/<int:pk>/network/new/", views.network_member_new, name="network_member_new"),
+    path("trajectories/<int:pk>/manage/", views.trajectory_manage, name="trajectory_manage"),
+    path("trajectories/<int:pk>/status/", views.trajectory_status, name="trajectory_status"),
+    path("trajectories/<int:pk>/hand-over/", views.trajectory_hand_over, name="hand_over"),
+    path("trajectories/<int:pk>/invite-client/", views.client_invite, name="client_invite"),
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/score/", views.goal_score, name="goal_score"),
 ]

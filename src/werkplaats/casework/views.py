@@ -6,6 +6,8 @@ portal; it keeps its URL name ``casework:trajectory``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,22 +15,26 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.casework import access, selectors, services
 from werkplaats.casework.forms import (
+    ClientInviteForm,
     ContactForm,
     DilemmaForm,
     GoalEditForm,
     GoalForm,
     GoalScoreForm,
+    HandOverForm,
     NetworkMemberForm,
     TrajectoryForm,
+    TransitionForm,
 )
 from werkplaats.casework.models import Trajectory
 from werkplaats.core.audit import log_list_access
 from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
 from werkplaats.partnership.http import AuthenticatedHttpRequest
+from werkplaats.partnership.models import Role
 
 
 @login_required
@@ -180,3 +186,131 @@ def network_member_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 def _ctx(trajectory: object, form: object, title: str = "") -> dict[str, object]:
     return {"trajectory": trajectory, "form": form, "title": title}
+
+
+def _form_error(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+@require_POST
+def trajectory_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Close, pause or reopen (the lead professional or the team's manager)."""
+    trajectory = access.access_trajectory_to_manage(request.user, pk)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.trajectory_transition(
+                trajectory=trajectory,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                action=form.cleaned_data["action"],
+                on=form.cleaned_data["end"],
+            )
+        except ConcurrentEditError as exc:
+            return _manage_page(request, trajectory, status_form=form, error=exc, status=409)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The trajectory's status was changed."))
+            return redirect("casework:trajectory", pk=pk)
+    return _manage_page(request, trajectory, status_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trajectory_manage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    trajectory = access.access_trajectory_to_manage(request.user, pk)
+    return _manage_page(request, trajectory)
+
+
+@login_required
+@require_POST
+def trajectory_hand_over(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    trajectory = access.access_trajectory_to_manage(request.user, pk)
+    colleagues = access.team_professionals(trajectory.team).exclude(
+        pk=trajectory.lead_professional_id
+    )
+    form = HandOverForm(request.POST, colleagues=colleagues)
+    if form.is_valid():
+        try:
+            services.trajectory_hand_over(
+                trajectory=trajectory,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                to=form.cleaned_data["to"],
+            )
+        except ConcurrentEditError as exc:
+            return _manage_page(request, trajectory, hand_over_form=form, error=exc, status=409)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The trajectory is handed over to %(name)s.")
+                % {"name": form.cleaned_data["to"].get_full_name() or form.cleaned_data["to"]},
+            )
+            if request.user.has_role(Role.TEAM_MANAGER) or request.user == form.cleaned_data["to"]:
+                return redirect("casework:trajectory", pk=pk)
+            return redirect("casework:caseload")
+    return _manage_page(request, trajectory, hand_over_form=form, status=400)
+
+
+@login_required
+@require_POST
+def client_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    trajectory = access.access_trajectory_to_manage(request.user, pk)
+    form = ClientInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            account, sent = services.client_invite(
+                client=trajectory.client,
+                user=request.user,
+                organisation=trajectory.team.organisation,
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            return render(
+                request,
+                "casework/client_invited.html",
+                {"trajectory": trajectory, "invited": account, "sent": sent},
+            )
+    return _manage_page(request, trajectory, invite_form=form, status=400)
+
+
+def _manage_page(
+    request: AuthenticatedHttpRequest,
+    trajectory: Trajectory,
+    *,
+    status_form: TransitionForm | None = None,
+    hand_over_form: HandOverForm | None = None,
+    invite_form: ClientInviteForm | None = None,
+    error: Exception | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    colleagues = access.team_professionals(trajectory.team).exclude(
+        pk=trajectory.lead_professional_id
+    )
+    initial = {"version": trajectory.version}
+    return render(
+        request,
+        "casework/manage.html",
+        {
+            "trajectory": trajectory,
+            "status_form": status_form
+            or TransitionForm(initial={**initial, "end": timezone.localdate()}),
+            "hand_over_form": hand_over_form
+            or HandOverForm(initial=initial, colleagues=colleagues),
+            "invite_form": invite_form or ClientInviteForm(),
+            "has_colleagues": colleagues.exists(),
+            "error": error,
+        },
+        status=status,
+    )

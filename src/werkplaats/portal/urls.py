@@ -31,6 +31,7 @@ urlpatterns = [
 IN_NAMESPACE: dict[str, list[URLPattern]] = {
     "casework": [
         path("trajectories/<int:pk>/", views.trajectory_detail, name="trajectory"),
+        path("clients/new/", views.client_new, name="client_new"),
         path("me/", views.me, name="me"),
         path("me/data/", views.me_data, name="me_data"),
         path("me/my-data/", views.me_data_page, name="me_data_page"),

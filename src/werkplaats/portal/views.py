@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from werkplaats.casework import access as case_access
 from werkplaats.casework import selectors as case_selectors
+from werkplaats.casework import services as case_services
+from werkplaats.casework.forms import ClientRegistrationForm
 from werkplaats.casework.models import Method
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
@@ -21,11 +27,13 @@ from werkplaats.core.downloads import attachment
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.measurements.charts import score_charts
+from werkplaats.partnership.access import managed_team_ids
 from werkplaats.partnership.http import AuthenticatedHttpRequest
-from werkplaats.partnership.models import Membership, Role, StakeholderKind
+from werkplaats.partnership.models import Membership, Role, StakeholderKind, User
 from werkplaats.portal import selectors
 from werkplaats.portal.own_data import own_data, readable
 from werkplaats.portal.who_looked import who_looked
+from werkplaats.programme import services as programme_services
 
 
 @login_required
@@ -69,6 +77,11 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             if latest_wave
             else None,
             "can_write": trajectory.lead_professional_id == request.user.pk,
+            "can_manage": trajectory.lead_professional_id == request.user.pk
+            or trajectory.team_id in managed_team_ids(request.user),
+            "consents": trajectory.client.consents.select_related("study", "text").order_by(
+                "given_at"
+            ),
             "charts": score_charts(trajectory, timezone.localdate()),
         },
     )
@@ -174,3 +187,71 @@ def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
         "portal/programme_map.html",
         {"angles": selectors.programme_map(), "kinds": StakeholderKind.choices},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Register a new client: identifying details, their request, and their first
+    trajectory, which opens with the care consent recorded (who, when, which text)."""
+    teams = case_access.registration_teams(request.user)
+    if not teams.exists():
+        raise PermissionDenied
+    team_ids = list(teams.values_list("pk", flat=True))
+    leads = User.objects.filter(
+        memberships__team_id__in=team_ids, memberships__role=Role.PROFESSIONAL, is_active=True
+    ).distinct()
+    if not request.user.has_role(Role.TEAM_MANAGER):
+        leads = leads.filter(pk=request.user.pk)
+    form = ClientRegistrationForm(request.POST or None, teams=teams, leads=leads)
+    chosen = teams.first()
+    if form.is_bound and form.is_valid():
+        chosen = form.cleaned_data["team"]
+    assert chosen is not None
+    language = current_language()
+    shown = programme_services.care_consent_text(chosen.organisation)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        shown_id = request.POST.get("consent_text")
+        if form.is_valid() and str(shown.pk) != shown_id:
+            form.add_error(
+                None,
+                _(
+                    "The consent text for this team's organisation differs from the one "
+                    "shown. Nothing was saved: read the text below with the client and "
+                    "confirm again."
+                ),
+            )
+        elif form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("care_consent")
+            try:
+                with transaction.atomic():
+                    trajectory = case_services.client_register(user=request.user, **data)
+                    programme_services.care_consent_record(
+                        client=trajectory.client, user=request.user, shown=shown, language=language
+                    )
+            except ValidationError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Client %(pseudonym)s is registered and the trajectory is open.")
+                    % {"pseudonym": trajectory.client.pseudonym},
+                )
+                return redirect("casework:trajectory", pk=trajectory.pk)
+    return render(
+        request,
+        "portal/client_new.html",
+        {"form": form, "consent_text": shown, "consent_wording": shown.text_in(language)},
+        status=status,
+    )
+
+
+def _form_error(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

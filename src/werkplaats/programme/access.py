@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from werkplaats.casework.models import Client
+from werkplaats.casework.access import CASE_READERS, visible_trajectories
+from werkplaats.casework.models import Client, Trajectory
+from werkplaats.core.audit import log_access
 from werkplaats.partnership.access import require_role
 from werkplaats.partnership.models import Role, User
 from werkplaats.programme.models import Consent, Study
@@ -44,3 +47,33 @@ def access_own_consent_by_id(user: User, consent_id: int) -> Consent:
     return get_object_or_404(
         Consent.objects.select_related("study"), pk=consent_id, client__user=user
     )
+
+
+def consent_studies_for(trajectory: Trajectory) -> QuerySet[Study]:
+    """Studies a client of this trajectory can be asked to join: their organisation takes
+    part, the study is not closed, and its researchers have set a consent text."""
+    return (
+        Study.objects.filter(
+            participations__organisation_id=trajectory.team.organisation_id,
+            consent_texts__isnull=False,
+        )
+        .exclude(phase=Study.Phase.CLOSED)
+        .distinct()
+        .order_by("title")
+    )
+
+
+def access_consent_document_by_id(user: User, consent_id: int) -> Consent:
+    """The PDF of what was agreed: for the client, and for who may read their case."""
+    require_role(user, Role.CLIENT, *CASE_READERS)
+    consent = get_object_or_404(Consent.objects.select_related("client", "study", "text"), pk=consent_id)
+    own = consent.client.user_id == user.pk
+    if not own and not (
+        user.has_role(*CASE_READERS)
+        and visible_trajectories(user).filter(client_id=consent.client_id).exists()
+    ):
+        raise Http404
+    if not consent.document:
+        raise Http404
+    log_access(user, "view", consent, "consent document")
+    return consent

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Client
@@ -155,3 +155,114 @@ def consents_write_bulk(consents: Sequence[ConsentValues]) -> tuple[int, int]:
         ),
     )
     return len(fresh), len(updates)
+
+
+def _default_care_text(organisation: Organisation) -> tuple[str, str]:
+    """The built-in care consent text, in both languages, naming the organisation."""
+    texts = []
+    for language in ("nl", "en"):
+        with translation.override(language):
+            texts.append(
+                _(
+                    "I agree that %(organisation)s records my details and what we do together, "
+                    "to give me the help and support I asked for. My name and contact details "
+                    "are stored encrypted and seen only by the professionals who support me "
+                    "and their team manager. I can see my own data and withdraw this consent "
+                    "at any time."
+                )
+                % {"organisation": organisation.name}
+            )
+    return texts[0], texts[1]
+
+
+def care_consent_text(organisation: Organisation) -> ConsentText:
+    """The organisation's current care consent text (the built-in one when it set none)."""
+    current = current_consent_text(organisation=organisation)
+    if current is not None:
+        return current
+    text_nl, text_en = _default_care_text(organisation)
+    return consent_text_set(organisation=organisation, text_nl=text_nl, text_en=text_en)
+
+
+def _check_shown(shown: ConsentText, current: ConsentText | None) -> None:
+    if current is None or shown.pk != current.pk:
+        raise ValidationError(
+            _(
+                "The consent text was changed while this page was open. Nothing was saved: "
+                "show the client the new text (reload the page) and ask again."
+            ),
+            code="text_changed",
+        )
+
+
+@transaction.atomic
+def care_consent_record(
+    *, client: Client, user: User, shown: ConsentText, language: str
+) -> Consent:
+    """The client's consent for care, with the version and language of the text shown."""
+    organisation = shown.organisation
+    if organisation is None:
+        raise ValidationError(_("This is not a care consent text."))
+    _check_shown(shown, current_consent_text(organisation=organisation))
+    consent = Consent(
+        client=client,
+        purpose=Consent.Purpose.CARE,
+        given_at=timezone.now(),
+        recorded_by=user,
+        text=shown,
+        language=language,
+    )
+    consent.full_clean()
+    consent.save()
+    log_access(user, "create", consent, f"care consent, text version {shown.version}")
+    return consent
+
+
+@transaction.atomic
+def study_consent_record(
+    *, client: Client, user: User, study: Study, shown: ConsentText, language: str
+) -> Consent:
+    """The client's consent for a study, as agreed in front of the professional.
+
+    The text's version and language are stored with it, and a PDF of exactly what was
+    agreed (the text, the study, who recorded it and when) is kept with the consent.
+    """
+    if shown.study_id != study.pk:
+        raise ValidationError(_("This text belongs to another study."))
+    _check_shown(shown, current_consent_text(study=study))
+    if Consent.objects.filter(client=client, study=study, withdrawn_at__isnull=True).exists():
+        raise ValidationError(_("This consent has already been given."), code="duplicate")
+    consent = Consent(
+        client=client,
+        purpose=Consent.Purpose.STUDY,
+        study=study,
+        given_at=timezone.now(),
+        recorded_by=user,
+        text=shown,
+        language=language,
+    )
+    consent.full_clean()
+    consent.save()
+    consent.document = consent_pdf(consent)
+    consent.save(update_fields=["document"])
+    log_access(user, "create", consent, f"study consent, text version {shown.version}")
+    return consent
+
+
+def consent_pdf(consent: Consent) -> bytes:
+    """A PDF of what was agreed, in the language the client was shown."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    assert consent.text is not None
+    with translation.override(consent.language or "nl"):
+        html = render_to_string(
+            "programme/consent_pdf.html",
+            {
+                "consent": consent,
+                "text": consent.text.text_in(consent.language),
+                "study_title": consent.study.display_title if consent.study else "",
+                "recorded_by": consent.recorded_by.get_full_name() or consent.recorded_by.username,
+            },
+        )
+    return bytes(HTML(string=html).write_pdf())

@@ -11,10 +11,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from werkplaats.casework import access as case_access
 from werkplaats.core.audit import log_access
+from werkplaats.core.downloads import attachment
+from werkplaats.core.i18n import current_language
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.programme import access, services
+from werkplaats.programme.models import Consent
 
 
 @login_required
@@ -100,3 +104,84 @@ def consent_renew(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             % {"study": consent.study.title},
         )
     return redirect(reverse("casework:me") + "#result")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def study_consent_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record, with the client, their consent for a study: choose the study, show the text
+    in the client's language, and record the consent with that text's version and a PDF."""
+    trajectory = case_access.access_trajectory_to_manage(request.user, pk)
+    studies = access.consent_studies_for(trajectory)
+    data = request.POST if request.method == "POST" else request.GET
+    study_id = str(data.get("study", ""))
+    study = studies.filter(pk=int(study_id)).first() if study_id.isdigit() else None
+    asked = str(data.get("language", ""))
+    language = asked if asked in ("nl", "en") else current_language()
+    shown = services.current_consent_text(study=study) if study else None
+    given = set(
+        Consent.objects.filter(
+            client=trajectory.client, study__isnull=False, withdrawn_at__isnull=True
+        ).values_list("study_id", flat=True)
+    )
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if study is None or shown is None:
+            errors.append(_("Choose one of the studies listed."))
+        elif request.POST.get("consent_text") != str(shown.pk):
+            errors.append(
+                _(
+                    "The consent text was changed while this page was open. Nothing was "
+                    "saved: read the new text below with the client and ask again."
+                )
+            )
+        elif request.POST.get("agree") != "yes":
+            errors.append(
+                _("Tick the box only when the client agrees; without it nothing is recorded.")
+            )
+        else:
+            try:
+                services.study_consent_record(
+                    client=trajectory.client,
+                    user=request.user,
+                    study=study,
+                    shown=shown,
+                    language=language,
+                )
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("The consent for %(study)s is recorded, with the text the client agreed to.")
+                    % {"study": study.display_title},
+                )
+                return redirect("casework:trajectory", pk=trajectory.pk)
+    return render(
+        request,
+        "programme/study_consent_new.html",
+        {
+            "trajectory": trajectory,
+            "studies": [(s, s.pk in given) for s in studies],
+            "study": study,
+            "shown": shown,
+            "wording": shown.text_in(language) if shown else "",
+            "language": language,
+            "already": study is not None and study.pk in given,
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+@login_required
+def consent_document(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    consent = access.access_consent_document_by_id(request.user, pk)
+    assert consent.document is not None
+    return attachment(
+        bytes(consent.document),
+        f"consent-{consent.client.pseudonym}-{consent.pk}.pdf",
+        "application/pdf",
+    )

@@ -139,14 +139,12 @@ def access_trajectory_to_manage(user: User, trajectory_id: int) -> Trajectory:
     manager of the trajectory's team (who takes over cases and answers for them)."""
     require_role(user, Role.PROFESSIONAL, Role.TEAM_MANAGER)
     condition = Q(lead_professional=user) | Q(team_id__in=managed_team_ids(user))
-    try:
-        trajectory = (
-            Trajectory.objects.filter(condition)
-            .select_related("client", "team__organisation", "lead_professional")
-            .get(pk=trajectory_id)
-        )
-    except Trajectory.DoesNotExist:
-        raise Http404 from None
+    trajectory = get_object_or_404(
+        Trajectory.objects.filter(condition).select_related(
+            "client", "team__organisation", "lead_professional"
+        ),
+        pk=trajectory_id,
+    )
     log_access(user, "change", trajectory, "manage")
     return trajectory
 

@@ -121,7 +121,9 @@ def child_statsmodels(data: str, which: str, out: str) -> None:
 def run_child(cmd: list[str], timeout: float) -> tuple[dict | None, float, str]:
     """Run a child; return (result or None, peak memory in MiB, status text)."""
     out = cmd[-1]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
     start = time.monotonic()
     status = None
     rusage = None
@@ -138,7 +140,11 @@ def run_child(cmd: list[str], timeout: float) -> tuple[dict | None, float, str]:
     log = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
     mem = rusage.ru_maxrss / 1024  # Linux reports KiB
     if os.waitstatus_to_exitcode(status) != 0 or not Path(out).exists():
-        return None, mem, "failed: " + log.strip().splitlines()[-1][:120] if log.strip() else "failed"
+        return (
+            None,
+            mem,
+            "failed: " + log.strip().splitlines()[-1][:120] if log.strip() else "failed",
+        )
     return json.loads(Path(out).read_text()), mem, "ok"
 
 
@@ -156,12 +162,18 @@ def rel_diff(res: dict, ref: dict | None, fixed_only: bool = False) -> float | N
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", type=int, nargs="+", default=[20000], help="numbers of observations")
     ap.add_argument("--insteval", action="store_true", help="add lme4's InstEval (needs Rscript)")
     ap.add_argument("--seed", type=int, default=20240601)
-    ap.add_argument("--timeout", type=float, default=1800.0, help="limit per engine/lme4 fit in seconds")
-    ap.add_argument("--sm-timeout", type=float, default=600.0, help="limit per statsmodels fit in seconds")
+    ap.add_argument(
+        "--timeout", type=float, default=1800.0, help="limit per engine/lme4 fit in seconds"
+    )
+    ap.add_argument(
+        "--sm-timeout", type=float, default=600.0, help="limit per statsmodels fit in seconds"
+    )
     ap.add_argument("--no-lme4", action="store_true")
     ap.add_argument("--no-statsmodels", action="store_true")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -218,7 +230,16 @@ def main() -> None:
         factors = ",".join(FACTORS[which])
         print(f"[{time.strftime('%H:%M:%S')}] {label}: werkplaats", file=sys.stderr, flush=True)
         res, mem, st = run_child(
-            [sys.executable, str(here), "--child", "engine", str(path), formula, factors, str(tmp / "e.json")],
+            [
+                sys.executable,
+                str(here),
+                "--child",
+                "engine",
+                str(path),
+                formula,
+                factors,
+                str(tmp / "e.json"),
+            ],
             args.timeout,
         )
         ref = None
@@ -228,7 +249,8 @@ def main() -> None:
             rfile = tmp / "r_fit.R"
             rfile.write_text(R_FIT)
             lres, lmem, lst = run_child(
-                [rscript, str(rfile), str(path), formula, factors, str(tmp / "r.json")], args.timeout
+                [rscript, str(rfile), str(path), formula, factors, str(tmp / "r.json")],
+                args.timeout,
             )
             ref = lres
         rows.append(_row(label, "werkplaats", res, mem, st, rel_diff(res, ref)))
@@ -240,13 +262,25 @@ def main() -> None:
         elif sm_timed_out:
             rows.append((label, "statsmodels", "skipped: timed out on a smaller size", "", "", ""))
         else:
-            print(f"[{time.strftime('%H:%M:%S')}] {label}: statsmodels", file=sys.stderr, flush=True)
+            print(
+                f"[{time.strftime('%H:%M:%S')}] {label}: statsmodels", file=sys.stderr, flush=True
+            )
             sres, smem, sst = run_child(
-                [sys.executable, str(here), "--child", "statsmodels", str(path), which, str(tmp / "s.json")],
+                [
+                    sys.executable,
+                    str(here),
+                    "--child",
+                    "statsmodels",
+                    str(path),
+                    which,
+                    str(tmp / "s.json"),
+                ],
                 args.sm_timeout,
             )
             sm_timed_out = sres is None and sst.startswith("timed out")
-            rows.append(_row(label, "statsmodels*", sres, smem, sst, rel_diff(sres, ref, fixed_only=True)))
+            rows.append(
+                _row(label, "statsmodels*", sres, smem, sst, rel_diff(sres, ref, fixed_only=True))
+            )
         for f in ("e.json", "r.json", "s.json"):
             (tmp / f).unlink(missing_ok=True)
 
@@ -256,9 +290,11 @@ def main() -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
-    print("\n* statsmodels fits a simpler model (no client intercept-slope correlation); "
-          "its objective is -2 REML log-likelihood as statsmodels defines it, and the difference covers "
-          "fixed effects only.")
+    print(
+        "\n* statsmodels fits a simpler model (no client intercept-slope correlation); "
+        "its objective is -2 REML log-likelihood as statsmodels defines it, and the difference covers "
+        "fixed effects only."
+    )
     shutil.rmtree(tmp, ignore_errors=True)
 
 

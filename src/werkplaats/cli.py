@@ -200,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
     work = sub.add_parser("worker", help="run the background tasks and the schedule")
-    work.add_argument("--threads", type=int, help="tasks at once (default WERKPLAATS_WORKER_THREADS)")
+    work.add_argument(
+        "--threads", type=int, help="tasks at once (default WERKPLAATS_WORKER_THREADS)"
+    )
     work.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate

@@ -25,10 +25,13 @@ PROMPT = re.compile(r"^\s*>>> ", re.MULTILINE)
 
 
 def test_the_examples_are_found() -> None:
-    assert sum(
-        len(PROMPT.findall(Path(importlib.import_module(m).__file__ or "").read_text()))
-        for m in MODULES
-    ) >= 98
+    assert (
+        sum(
+            len(PROMPT.findall(Path(importlib.import_module(m).__file__ or "").read_text()))
+            for m in MODULES
+        )
+        >= 98
+    )
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -73,7 +73,13 @@ def trajectory_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 target_groups=groups,
             )
         except ConcurrentEditError as exc:
-            return stale_form_response(request, form, exc, "casework/form.html", _ctx(trajectory, form, _("Edit trajectory")))
+            return stale_form_response(
+                request,
+                form,
+                exc,
+                "casework/form.html",
+                _ctx(trajectory, form, _("Edit trajectory")),
+            )
         messages.success(request, _("The trajectory was saved."))
         return redirect("casework:trajectory", pk=pk)
     return render(request, "casework/form.html", _ctx(trajectory, form, _("Edit trajectory")))
@@ -131,7 +137,13 @@ def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 goal=goal, user=request.user, expected_version=version, fields=data
             )
         except ConcurrentEditError as exc:
-            return stale_form_response(request, form, exc, "casework/form.html", _ctx(goal.trajectory, form, _("Edit goal")))
+            return stale_form_response(
+                request,
+                form,
+                exc,
+                "casework/form.html",
+                _ctx(goal.trajectory, form, _("Edit goal")),
+            )
         messages.success(request, _("The goal was saved."))
         return redirect("casework:trajectory", pk=goal.trajectory_id)
     return render(request, "casework/form.html", _ctx(goal.trajectory, form, _("Edit goal")))

@@ -331,4 +331,3 @@ def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | No
     if not points:
         return None
     return InstrumentScores(instrument, definition, scale, {"professional": points})
-

@@ -98,7 +98,13 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 planned=form.planned_pairs(),
             )
         except ConcurrentEditError as exc:
-            return stale_form_response(request, form, exc, "measurements/plan_form.html", {"trajectory": trajectory, "form": form})
+            return stale_form_response(
+                request,
+                form,
+                exc,
+                "measurements/plan_form.html",
+                {"trajectory": trajectory, "form": form},
+            )
         messages.success(request, _("The measurement plan was saved."))
         return redirect("measurements:trajectory", pk=pk)
     return render(request, "measurements/plan_form.html", {"trajectory": trajectory, "form": form})

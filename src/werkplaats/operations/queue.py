@@ -140,9 +140,7 @@ def background(
     return decorate
 
 
-def scheduled(
-    schedule: Callable[..., bool], *, name: str
-) -> Callable[[Callable[[], Any]], Any]:
+def scheduled(schedule: Callable[..., bool], *, name: str) -> Callable[[Callable[[], Any]], Any]:
     """Work the worker runs on a schedule (``crontab(minute="*/5")``), never twice at once."""
 
     def decorate(fn: Callable[[], Any]) -> Any:

@@ -66,7 +66,9 @@ def consent_studies_for(trajectory: Trajectory) -> QuerySet[Study]:
 def access_consent_document_by_id(user: User, consent_id: int) -> Consent:
     """The PDF of what was agreed: for the client, and for who may read their case."""
     require_role(user, Role.CLIENT, *CASE_READERS)
-    consent = get_object_or_404(Consent.objects.select_related("client", "study", "text"), pk=consent_id)
+    consent = get_object_or_404(
+        Consent.objects.select_related("client", "study", "text"), pk=consent_id
+    )
     own = consent.client.user_id == user.pk
     if not own and not (
         user.has_role(*CASE_READERS)

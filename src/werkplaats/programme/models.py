@@ -80,7 +80,9 @@ class Study(models.Model):
         max_length=80,
         unique=True,
         blank=True,
-        help_text=_("Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses."),
+        help_text=_(
+            "Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses."
+        ),
     )
     title = models.CharField(_("title"), max_length=200)
     title_en = models.CharField(_("title in English"), max_length=200, blank=True)

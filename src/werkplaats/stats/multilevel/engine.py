@@ -307,10 +307,15 @@ class Engine:
             # CSR layout of B(j, 0) and the map from the component-major data
             # (s, t, pair) to CSR slots, so each evaluation fills it in one take.
             dj, npairs = self.blocks[j].d, cols.size
-            s_, t_, p_ = np.meshgrid(np.arange(dj), np.arange(b0.d), np.arange(npairs), indexing="ij")
+            s_, t_, p_ = np.meshgrid(
+                np.arange(dj), np.arange(b0.d), np.arange(npairs), indexing="ij"
+            )
             ids = (s_ * b0.d + t_) * npairs + p_
             coo = sp.coo_matrix(
-                (ids.ravel() + 1.0, ((self.first_rows[j][p_] * dj + s_).ravel(), (cols[p_] * b0.d + t_).ravel())),
+                (
+                    ids.ravel() + 1.0,
+                    ((self.first_rows[j][p_] * dj + s_).ravel(), (cols[p_] * b0.d + t_).ravel()),
+                ),
                 shape=(self.blocks[j].q * dj, b0.q * b0.d),
             )
             csr = coo.tocsr()
@@ -357,11 +362,14 @@ class Engine:
             inv = self._pair_inv[(j, i)]
             for s in range(blocks[j].d):
                 for t in range(blocks[i].d):
-                    data[:, s, t] = np.bincount(inv, weights=Zs[j][:, s] * Zs[i][:, t], minlength=cols.size)
+                    data[:, s, t] = np.bincount(
+                        inv, weights=Zs[j][:, s] * Zs[i][:, t], minlength=cols.size
+                    )
         self.A0 = np.ascontiguousarray(self.A[0].transpose(1, 2, 0))
         self.E00 = np.ascontiguousarray(self.E0[0].transpose(1, 2, 0))
         self.first_data = {
-            j: np.ascontiguousarray(self.pairs[(j, 0)][2].transpose(1, 2, 0)) for j in range(1, self.K)
+            j: np.ascontiguousarray(self.pairs[(j, 0)][2].transpose(1, 2, 0))
+            for j in range(1, self.K)
         }
 
     def reweight(self, sqrtw: np.ndarray, F: np.ndarray) -> None:
@@ -405,7 +413,10 @@ class Engine:
             dj = Lj.shape[0]
             raw = self.first_data[j]
             # B(j,0) = Lj' raw L0, component-major (dj, d0, npairs).
-            T = [[sum(raw[s, u] * L0[u, t] for u in range(t, d0)) for t in range(d0)] for s in range(dj)]
+            T = [
+                [sum(raw[s, u] * L0[u, t] for u in range(t, d0)) for t in range(d0)]
+                for s in range(dj)
+            ]
             Bj = np.empty_like(raw)
             for s in range(dj):
                 for t in range(d0):
@@ -633,7 +644,10 @@ class Engine:
             return np.inf
         if reml:
             nmp = n - p
-            return cast("float", f.logdet_re + f.logdet_x + nmp * (1.0 + np.log(2.0 * np.pi * f.pwrss / nmp)))
+            return cast(
+                "float",
+                f.logdet_re + f.logdet_x + nmp * (1.0 + np.log(2.0 * np.pi * f.pwrss / nmp)),
+            )
         return cast("float", f.logdet_re + n * (1.0 + np.log(2.0 * np.pi * f.pwrss / n)))
 
     # ------------------------------------------------------------------
@@ -669,7 +683,9 @@ class Engine:
         u[0] = u0
         return f, beta, u
 
-    def cond_var_u(self, f: Factorization, max_dim: int = 6000, chunk: int = 4096) -> list[np.ndarray] | None:
+    def cond_var_u(
+        self, f: Factorization, max_dim: int = 6000, chunk: int = 4096
+    ) -> list[np.ndarray] | None:
         """Diagonal blocks of (Lambda'Z'Z Lambda + I)^-1, one (q, d, d) array per term.
 
         The inverse of everything after the first term is formed densely,
@@ -742,7 +758,9 @@ class Engine:
                         e2 = order_[start_[levs] + within % cnt[levs]]
                         vals = Gc.data[e1] * Sigma[Gc.row[e1], Gc.row[e2]] * Gc.data[e2]
                         tgt = (levs * d + Gc.col[e1] % d) * d + Gc.col[e2] % d
-                        blocks.reshape(-1)[:] += np.bincount(tgt, weights=vals, minlength=bk.q * d * d)
+                        blocks.reshape(-1)[:] += np.bincount(
+                            tgt, weights=vals, minlength=bk.q * d * d
+                        )
                 out[0] = np.empty_like(blocks)
                 out[0][self.perm0] = blocks
         diag_blocks(Sigma, order)

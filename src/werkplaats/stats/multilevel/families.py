@@ -73,10 +73,20 @@ class Family:
     def dev_resids(self, y: np.ndarray, mu: np.ndarray, wt: np.ndarray) -> np.ndarray:
         """Squared deviance residuals (R's ``dev.resids``)."""
         if self.name == "binomial":
-            return cast("np.ndarray", 2.0 * wt * (scipy.special.xlogy(y, y / mu) + scipy.special.xlogy(1.0 - y, (1.0 - y) / (1.0 - mu))))
+            return cast(
+                "np.ndarray",
+                2.0
+                * wt
+                * (
+                    scipy.special.xlogy(y, y / mu)
+                    + scipy.special.xlogy(1.0 - y, (1.0 - y) / (1.0 - mu))
+                ),
+            )
         return cast("np.ndarray", 2.0 * wt * (scipy.special.xlogy(y, y / mu) - (y - mu)))
 
-    def neg2ll(self, y: np.ndarray, mu: np.ndarray, trials: np.ndarray, pw: np.ndarray) -> np.ndarray:
+    def neg2ll(
+        self, y: np.ndarray, mu: np.ndarray, trials: np.ndarray, pw: np.ndarray
+    ) -> np.ndarray:
         """-2 log-likelihood per observation (the terms of R's ``family$aic``).
 
         Binomial: ``y`` is the proportion of successes out of ``trials``;
@@ -85,7 +95,11 @@ class Family:
         if self.name == "binomial":
             m = np.round(trials)
             k = np.round(trials * y)
-            logc = scipy.special.gammaln(m + 1) - scipy.special.gammaln(k + 1) - scipy.special.gammaln(m - k + 1)
+            logc = (
+                scipy.special.gammaln(m + 1)
+                - scipy.special.gammaln(k + 1)
+                - scipy.special.gammaln(m - k + 1)
+            )
             ll = logc + scipy.special.xlogy(k, mu) + scipy.special.xlog1py(m - k, -mu)
             return -2.0 * np.where(m > 0, pw * ll, 0.0)
         ll = scipy.special.xlogy(y, mu) - mu - scipy.special.gammaln(y + 1.0)
@@ -118,5 +132,7 @@ def make_family(family: str | Family, link: str | None = None) -> Family:
     if link is None:
         link = LINKS[name][0]
     if link not in LINKS[name]:
-        raise ValueError(f"the {name} family supports the link(s) {', '.join(LINKS[name])}, not {link!r}")
+        raise ValueError(
+            f"the {name} family supports the link(s) {', '.join(LINKS[name])}, not {link!r}"
+        )
     return Family(name, link)

@@ -35,7 +35,9 @@ SINGULAR_TOL = 1e-4
 GRADIENT_TOL = 2e-3
 
 
-def varcorr_frame(terms: list[TermInfo], lam: list[np.ndarray], scale2: float, sigma: float | None) -> pd.DataFrame:
+def varcorr_frame(
+    terms: list[TermInfo], lam: list[np.ndarray], scale2: float, sigma: float | None
+) -> pd.DataFrame:
     """VarCorr as in ``as.data.frame(VarCorr(m))``; no Residual row when ``sigma`` is None."""
     vc_rows = []
     for t, L in zip(terms, lam):
@@ -178,7 +180,9 @@ def fit_lmm(
     ranef: dict[str, pd.DataFrame] = {}
     for t, blk, L, uk in zip(terms, blocks, lam, u):
         b = uk @ L.T
-        ranef[t.label] = pd.DataFrame(b, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names))
+        ranef[t.label] = pd.DataFrame(
+            b, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names)
+        )
         fitted = fitted + np.sum(blk.Z * b[blk.codes], axis=1)
     cv = engine.cond_var_u(fct)
     ranef_condvar: dict[str, np.ndarray] | None = None
@@ -189,7 +193,8 @@ def fit_lmm(
         )
     else:
         ranef_condvar = {
-            t.label: sigma2 * np.einsum("ij,qjk,lk->qil", L, V, L) for t, L, V in zip(terms, lam, cv)
+            t.label: sigma2 * np.einsum("ij,qjk,lk->qil", L, V, L)
+            for t, L, V in zip(terms, lam, cv)
         }
 
     varcorr = varcorr_frame(terms, lam, sigma2, sigma)
@@ -295,7 +300,9 @@ def _warm_start(engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool) -> np.
         return None  # the order of the terms changed; keep it simple
     eng = Engine(sub, Xs, y[rows])
     x0 = np.where(np.isfinite(eng.lower), 1.0, 0.0)
-    res = minimize_bounded(lambda th: eng.objective(th, reml), x0, eng.lower, radius_init=0.2, radius_final=1e-4)
+    res = minimize_bounded(
+        lambda th: eng.objective(th, reml), x0, eng.lower, radius_init=0.2, radius_final=1e-4
+    )
     return res.x if np.isfinite(res.fun) else None
 
 
@@ -320,7 +327,9 @@ def _optimize(
     res = minimize_bounded(fun, x0, lower, maxfev=maxfev, radius_init=radius)
     theta = res.x
     grad, hdiag = _gradient(fun, theta, lower)
-    scaled = np.where(hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad))
+    scaled = np.where(
+        hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad)
+    )
     return theta, {
         "success": res.success,
         "message": res.message,
@@ -333,7 +342,9 @@ def _optimize(
     }
 
 
-def _gradient(fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, h: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+def _gradient(
+    fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, h: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray]:
     """Finite-difference gradient and diagonal of the Hessian.
 
     At an active bound the one-sided derivative counts only when it points

@@ -57,7 +57,6 @@ class MixedResultMethods:
         """
         return self._wald(level)
 
-
     def ranef_frame(self) -> pd.DataFrame:
         """Conditional modes in long form, like ``as.data.frame(ranef(m, condVar = TRUE))``.
 
@@ -138,7 +137,6 @@ class MixedResultMethods:
         return out
 
 
-
 @dataclass
 class LmmResult(MixedResultMethods):
     """A fitted linear mixed model.
@@ -215,7 +213,6 @@ class LmmResult(MixedResultMethods):
         out.loc[levels.index, "icc_cumulative"] = cum.to_numpy()
         return out
 
-
     def predict(self, newdata: pd.DataFrame | None = None, re_form: object = None) -> np.ndarray:
         """Predictions, population-level or conditional on the random effects.
 
@@ -275,7 +272,6 @@ class LmmResult(MixedResultMethods):
             f"<LmmResult {self.formula!r}: {crit} {self.objective:.4f}, nobs {self.nobs}, "
             f"{'converged' if self.converged else 'NOT converged'}{', singular' if self.singular else ''}>"
         )
-
 
 
 @dataclass

@@ -215,7 +215,13 @@ def document_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except ConcurrentEditError as exc:
-            return stale_form_response(request, form, exc, "stories/form.html", {"form": form, "title": _("Correct the anonymised text")})
+            return stale_form_response(
+                request,
+                form,
+                exc,
+                "stories/form.html",
+                {"form": form, "title": _("Correct the anonymised text")},
+            )
         messages.success(request, _("The text was corrected."))
         return redirect("stories:source", pk=document.source_id)
     return render(

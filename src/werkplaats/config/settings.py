@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "werkplaats.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,8 +90,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "werkplaats.partnership.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "werkplaats.partnership.second_factor.SessionTimeoutMiddleware",
+    "werkplaats.partnership.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "werkplaats.core.audit.AuditMiddleware",
@@ -205,7 +207,23 @@ AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("WERKPLAATS_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = 8 * 3600
+# Sessions end when the browser closes, after WERKPLAATS_SESSION_IDLE_MINUTES without a
+# request (20), and at the latest WERKPLAATS_SESSION_MAX_HOURS after logging in (8).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_SECONDS = env_int("WERKPLAATS_SESSION_IDLE_MINUTES", 20) * 60
+SESSION_COOKIE_AGE = env_int("WERKPLAATS_SESSION_MAX_HOURS", 8) * 3600
+SESSION_COOKIE_SAMESITE = "Lax"
+# HTTPS only outside debug: redirect plain HTTP (not the health check a local monitor
+# calls), tell browsers to use nothing else for a year (HSTS).
+SECURE_SSL_REDIRECT = env_bool("WERKPLAATS_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SECURE_HSTS_SECONDS = env_int("WERKPLAATS_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WERKPLAATS_HSTS_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("WERKPLAATS_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# The largest request body accepted (the biggest import is 50 MB); larger ones get 413.
+MAX_REQUEST_BYTES = env_int("WERKPLAATS_MAX_REQUEST_MB", 60) * 1024 * 1024
 X_FRAME_OPTIONS = "DENY"
 # A refused form says what happened and what to do, in the reader's language.
 CSRF_FAILURE_VIEW = "werkplaats.core.errors.csrf_failure"

@@ -141,6 +141,12 @@ if _test_db_name and str(_db["ENGINE"]).endswith("postgresql"):
     _db["TEST"] = {"NAME": _test_db_name}
 DATABASES = {"default": _db}
 
+# Text messages: a class with send(to, body) (werkplaats.operations.messages.TextProvider).
+# No provider is shipped; the logging one writes to the log and sends nothing.
+WERKPLAATS_TEXT_PROVIDER = env_str(
+    "WERKPLAATS_TEXT_PROVIDER", "werkplaats.operations.messages.LoggingTextProvider"
+)
+
 # The task queue (Huey; docs/deploy.md says why). On the embedded SQLite default its queue
 # is a second SQLite file beside the database: no server to run. On PostgreSQL the queue
 # lives in the same database (its own huey_* tables), so any number of web servers and
@@ -239,6 +245,15 @@ EMAIL_HOST_USER = env_str("WERKPLAATS_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("WERKPLAATS_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("WERKPLAATS_EMAIL_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("WERKPLAATS_EMAIL_FROM", "werkplaats@localhost")
+EMAIL_TIMEOUT = 30
+# Without a mail server every message (reminders, digests) is written as one .eml file to
+# WERKPLAATS_MAIL_DIR (var/mail/), where the demo's reader finds it; nothing leaves.
+EMAIL_FILE_PATH = env_str("WERKPLAATS_MAIL_DIR", str(DATA_DIR / "mail"))
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "werkplaats.operations.mail_backend.FolderEmailBackend"
+)
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
@@ -299,6 +314,8 @@ CSRF_TRUSTED_ORIGINS = env_list("WERKPLAATS_CSRF_TRUSTED_ORIGINS", [])
 WERKPLAATS_WORKER_STALE_SECONDS = env_int("WERKPLAATS_WORKER_STALE_SECONDS", 300)
 # Finished task runs (and their errors) are kept this many days, then pruned nightly.
 WERKPLAATS_TASK_RUNS_DAYS = env_int("WERKPLAATS_TASK_RUNS_DAYS", 30)
+# Where reports built in the background are written.
+WERKPLAATS_REPORTS_DIR = env_str("WERKPLAATS_REPORTS_DIR", str(DATA_DIR / "reports"))
 
 LOGGING = {
     "version": 1,

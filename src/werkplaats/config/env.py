@@ -73,3 +73,4 @@ def database_from_url(url: str) -> dict[str, object]:
         "CONN_MAX_AGE": 60,
         "ATOMIC_REQUESTS": False,
     }
+

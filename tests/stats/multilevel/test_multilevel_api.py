@@ -234,14 +234,23 @@ def test_convergence_reported(growth_fit) -> None:
     assert "did not converge" in m.convergence
 
 
-def test_large_crossed_design_is_refused_clearly() -> None:
-    from werkplaats.stats.multilevel import DesignTooLargeError
+def test_sparse_crossed_remainder_equals_the_dense_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Crossed factors beyond SPARSE_MIN columns go through the sparse factorisation: same fit."""
+    import werkplaats.stats.multilevel.engine as engine
 
     rng = np.random.default_rng(2)
-    n = 40000
-    d = pd.DataFrame({"y": rng.normal(size=n), "a": rng.integers(0, 20000, n), "b": rng.integers(0, 13000, n)})
-    with pytest.raises(DesignTooLargeError, match="crossed"):
-        fit_lmm("y ~ 1 + (1 | a) + (1 | b)", d)
+    n = 4000
+    d = pd.DataFrame({"a": rng.integers(0, 900, n), "b": rng.integers(0, 500, n), "x": rng.normal(size=n)})
+    d["y"] = 1 + 0.5 * d.x + rng.normal(size=900)[d.a] + 0.7 * rng.normal(size=500)[d.b] + rng.normal(size=n)
+    dense = fit_lmm("y ~ x + (1 | a) + (1 | b)", d)
+    monkeypatch.setattr(engine, "SPARSE_MIN", 100)
+    sparse = fit_lmm("y ~ x + (1 | a) + (1 | b)", d)
+    assert_allclose(sparse.objective, dense.objective, rtol=1e-12)
+    assert_allclose(sparse.fixef, dense.fixef, rtol=1e-8)
+    assert_allclose(sparse.se, dense.se, rtol=1e-8)
+    assert_allclose(sparse.ranef["b"], dense.ranef["b"], rtol=1e-6, atol=1e-8)
+    assert sparse.ranef_condvar is None  # not formed for the sparse remainder (said in messages)
+    assert any("conditional variances" in msg for msg in sparse.messages)
 
 
 def test_warm_start_reaches_the_same_optimum(monkeypatch: pytest.MonkeyPatch) -> None:

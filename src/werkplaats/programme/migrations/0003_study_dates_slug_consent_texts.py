@@ -66,7 +66,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='study',
             name='slug',
-            field=models.SlugField(blank=True, help_text='Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses.', max_length=80, null=True, verbose_name='short name'),
+            # No index yet: the unique index below brings its own, and on PostgreSQL a
+            # plain slug index first would clash with it (two "..._like" indexes).
+            field=models.SlugField(blank=True, db_index=False, help_text='Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses.', max_length=80, null=True, verbose_name='short name'),
         ),
         migrations.AddField(
             model_name='study',

@@ -33,14 +33,17 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-
-from .errors import DesignTooLargeError
+import scipy.sparse.linalg as spla
 
 __all__ = ["ReBlock", "Engine"]
 
-# Largest dense remainder (crossed random effects + fixed effects) accepted;
-# a dense matrix of this order takes 8 * 12000^2 bytes = 1.1 GiB.
-MAX_DENSE = 12000
+# Above this order the crossed remainder (random effects of the terms that are
+# not block-diagonal after eliminating the largest factor) is factorised as a
+# sparse matrix: SuperLU (scipy.sparse.linalg.splu, BSD) without pivoting on the
+# symmetric positive definite matrix, in a fill-reducing order (minimum degree
+# on A'+A) found at the first evaluation and kept.  Below it, a dense LAPACK
+# Cholesky of the whole remainder is faster.
+SPARSE_MIN = 6000
 
 
 @dataclass
@@ -161,6 +164,10 @@ class Factorization:
     b: list[dict[int, sp.csr_matrix]]
     dense_factor: np.ndarray | None
     n_dense_re: int
+    # Lower-triangular factor of X'V^-1X / sigma^2 (R_X' in lme4's notation).
+    rx: np.ndarray | None = None
+    # Sparse remainder: (W = M^-1 [E_X E_y], Cholesky factor of the Schur complement of [X y]).
+    sparse: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class Engine:
@@ -229,13 +236,8 @@ class Engine:
         self.n_batched = self._symbolic()
         self._setup_first()
         self._numeric([b.Z for b in blocks], F)
-        dense_dim = sum(b.q * b.d for b in blocks[self.n_batched :]) + self.p + 1
-        if dense_dim > MAX_DENSE:
-            raise DesignTooLargeError(
-                f"the crossed random effects need a dense matrix of order {dense_dim}, "
-                f"more than the {MAX_DENSE} this engine handles; terms with many levels "
-                "that are crossed (not nested) with the largest factor cannot be fitted here"
-            )
+        self.sparse = sum(b.q * b.d for b in blocks[self.n_batched :]) > SPARSE_MIN
+        self._order: np.ndarray | None = None
 
     # ------------------------------------------------------------------
     def _symbolic(self) -> int:
@@ -495,13 +497,21 @@ class Engine:
                 if k < m:
                     Dk = Dk - _extract_diag_blocks(fk, bk.q, bk.d)
                 else:
-                    dense_upd[k] = fk.toarray()
+                    dense_upd[k] = fk.tocsr() if self.sparse else fk.toarray()
             elif k < m:
                 # Structurally block-diagonal: rows_a == rows_b.
                 rows_a, rows_b, vals = fk
                 for s_ in range(bk.d):
                     for t_ in range(bk.d):
                         Dk[:, s_, t_] -= np.bincount(rows_a, weights=vals[s_, t_], minlength=bk.q)
+            elif self.sparse:
+                rows_a, rows_b, vals = fk
+                dq = bk.q * bk.d
+                pairs_st = [(s_, t_) for s_ in range(bk.d) for t_ in range(bk.d)]
+                sra = np.concatenate([rows_a * bk.d + s_ for s_, _ in pairs_st])
+                srb = np.concatenate([rows_b * bk.d + t_ for _, t_ in pairs_st])
+                svv = np.concatenate([vals[s_, t_] for s_, t_ in pairs_st])
+                dense_upd[k] = sp.csr_matrix((svv, (sra, srb)), shape=(dq, dq))
             else:
                 rows_a, rows_b, vals = fk
                 dq = bk.q * bk.d
@@ -574,11 +584,13 @@ class Engine:
                             D[a] = D[a] - _extract_diag_blocks(U, ba.q, ba.d)
                         else:
                             prev = dense_upd.get(a)
-                            Ud = U.toarray()
+                            Ud = U.tocsr() if self.sparse else U.toarray()
                             dense_upd[a] = Ud if prev is None else prev + Ud
                     else:
                         B[(a, b)] = (B[(a, b)] - U).tocsr()
 
+        if self.sparse:
+            return self._factor_sparse(D, E, B, dense_upd, FF, logdet_re, keep_dinv, keep_e, keep_b, keep)
         # Dense remainder: terms m..K-1 and [X y].
         dims = [self.blocks[j].q * self.blocks[j].d for j in range(m, K)]
         n_re = int(sum(dims))
@@ -615,6 +627,68 @@ class Engine:
             keep_b,
             c if keep else None,
             n_re,
+            rx=c[n_re : n_re + p, n_re : n_re + p],
+        )
+
+    def _factor_sparse(self, D, E, B, upd, FF, logdet_re, keep_dinv, keep_e, keep_b, keep) -> Factorization | None:
+        """The crossed remainder as a sparse matrix M; [X y] through its Schur complement.
+
+        M (the random effects of terms m..K-1 after eliminating the block-diagonal
+        ones) is factorised by SuperLU without pivoting, in a fill-reducing order
+        computed at the first call and reused; then S = FF - E' M^-1 E for the
+        p + 1 columns of [X y] is factorised densely.  log|M|, log|R_X|^2 and the
+        penalised residual sum of squares come out as from the dense factor.
+        """
+        K, m, p = self.K, self.n_batched, self.p
+        dims = [self.blocks[j].q * self.blocks[j].d for j in range(m, K)]
+        n_re = int(sum(dims))
+        rows = []
+        for j in range(m, K):
+            row = []
+            for i in range(m, K):
+                if i == j:
+                    blk = _block_diag_sparse(D[j])
+                    if j in upd:
+                        blk = blk - upd[j]
+                    row.append(blk)
+                elif i < j:
+                    row.append(B[(j, i)])
+                else:
+                    row.append(B[(i, j)].T)
+            rows.append(row)
+        M = sp.bmat(rows, format="csc")
+        Ere = np.vstack([E[j].reshape(dims[idx], p + 1) for idx, j in enumerate(range(m, K))])
+        opts = {"SymmetricMode": True}
+        try:
+            if self._order is None:
+                lu0 = spla.splu(M, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options=opts)
+                self._order = lu0.perm_c.copy()
+            order = self._order
+            Mp = M[order][:, order].tocsc()
+            lu = spla.splu(Mp, permc_spec="NATURAL", diag_pivot_thresh=0.0, options=opts)
+        except RuntimeError:  # exactly singular
+            return None
+        if not np.array_equal(lu.perm_r, np.arange(n_re)):
+            return None  # a pivot was needed: not positive definite
+        diag = lu.U.diagonal()
+        if np.any(diag <= 0):
+            return None
+        logdet_re += float(np.sum(np.log(diag)))
+        Wp = lu.solve(Ere[order])
+        W = np.empty_like(Wp)
+        W[order] = Wp
+        S = FF - Ere.T @ W
+        c, info = scipy.linalg.lapack.dpotrf(S, lower=1, clean=1)
+        if info != 0:
+            return None
+        cd = np.diagonal(c)
+        if np.any(cd[:-1] <= 0):
+            return None
+        logdet_x = 2.0 * float(np.sum(np.log(cd[:p])))
+        pwrss = float(cd[-1] ** 2)
+        return Factorization(
+            logdet_re, logdet_x, pwrss, keep_dinv, keep_e, keep_b, None, n_re,
+            rx=c[:p, :p], sparse=(W, c) if keep else None,
         )
 
     def objective(self, theta: np.ndarray, reml: bool) -> float:
@@ -639,14 +713,17 @@ class Engine:
         f = self.factor(theta, keep=True)
         if f is None:
             raise np.linalg.LinAlgError("the penalised system is not positive definite")
-        c = f.dense_factor
-        if c is None:  # keep=True always stores it; guard for type checkers
-            raise RuntimeError("factorisation kept no dense factor")
         n_re, p, m = f.n_dense_re, self.p, self.n_batched
-        Lsys = c[:-1, :-1]
-        rhs = c[-1, :-1]
-        x = scipy.linalg.solve_triangular(Lsys, rhs, lower=True, trans="T")
-        beta = x[n_re:]
+        if f.sparse is not None:
+            W, cS = f.sparse
+            beta = scipy.linalg.solve_triangular(cS[:p, :p], cS[p, :p], lower=True, trans="T")
+            x = W[:, p] - W[:, :p] @ beta
+        else:
+            c = f.dense_factor
+            if c is None:  # keep=True always stores it; guard for type checkers
+                raise RuntimeError("factorisation kept no dense factor")
+            x = scipy.linalg.solve_triangular(c[:-1, :-1], c[-1, :-1], lower=True, trans="T")
+            beta = x[n_re:]
         u: list[np.ndarray] = [np.empty(0)] * self.K
         off = 0
         for j in range(m, self.K):
@@ -675,11 +752,11 @@ class Engine:
         """
         K, m = self.K, self.n_batched
         later_dim = sum(b.q * b.d for b in self.blocks[1:])
-        if later_dim > max_dim:
+        if later_dim > max_dim or f.sparse is not None:
             return None
         c = f.dense_factor
         if c is None:
-            raise ValueError("cond_var_u needs a factorisation made with keep=True")
+            raise ValueError("cond_var_u needs a dense factorisation made with keep=True")
         n_re = f.n_dense_re
         out: list[np.ndarray] = [np.empty(0)] * K
         # Covariance of the dense remainder's RE coordinates.

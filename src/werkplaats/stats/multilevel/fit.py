@@ -15,6 +15,7 @@ import pandas as pd
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
+from .design import ModelMatrixSpec, _term_names
 from .engine import Engine, ReBlock
 from .errors import (
     ConstantResponseError,
@@ -32,6 +33,52 @@ __all__ = ["fit_lmm", "varcorr_frame", "singular_message", "SINGULAR_TOL", "GRAD
 SINGULAR_TOL = 1e-4
 # lme4's default gradient tolerance for its convergence check.
 GRADIENT_TOL = 2e-3
+
+
+# A fixed effect whose predictor varies only between the levels of a grouping
+# factor rests on that many clusters; below this the Wald interval is too narrow.
+FEW_CLUSTERS = 20
+
+
+def cluster_counts(spec: ModelMatrixSpec, frame: pd.DataFrame, terms: list[TermInfo], names: list[str]) -> pd.DataFrame:
+    """For each fixed-effect column, the coarsest grouping factor within which it is constant.
+
+    A term such as ``time:policy`` with ``policy`` an organisation-level variable
+    is informed by the organisations, however many rows there are.  Returns
+    columns ``term, grouping, clusters`` (``clusters`` NaN for terms that vary
+    within the finest groups).
+    """
+    groups = sorted({t.group: len(t.levels) for t in terms}.items(), key=lambda kv: kv[1])
+    codes = {}
+    for g, _q in groups:
+        key = frame[list(g)].astype(str).agg(":".join, axis=1) if len(g) > 1 else frame[g[0]]
+        codes[g] = pd.factorize(key)[0]
+    constant: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+    def is_constant(v: str, g: tuple[str, ...]) -> bool:
+        if (v, g) not in constant:
+            vals = pd.factorize(frame[v])[0]
+            constant[(v, g)] = bool((pd.Series(vals).groupby(codes[g]).nunique() <= 1).all())
+        return constant[(v, g)]
+
+    rows = []
+    term_vars = {}
+    for tc in spec.codings:
+        for nm in _term_names(tc.term, tc.coding, spec.variables):
+            term_vars[nm] = tc.term
+    for nm in names:
+        t = term_vars.get(nm)
+        if nm == "(Intercept)" or t is None:
+            continue
+        best = None
+        for v in t:
+            for g, q in groups:  # coarsest first
+                if is_constant(v, g):
+                    if best is None or q < best[1]:
+                        best = (":".join(g), q)
+                    break
+        rows.append((nm, best[0] if best else "", float(best[1]) if best else np.nan))
+    return pd.DataFrame(rows, columns=["term", "grouping", "clusters"])
 
 
 def varcorr_frame(terms: list[TermInfo], lam: list[np.ndarray], scale2: float, sigma: float | None) -> pd.DataFrame:
@@ -163,11 +210,9 @@ def fit_lmm(
     lam = engine.lambdas(theta)
 
     # Fixed-effect covariance: sigma^2 (R_X' R_X)^-1.
-    c = fct.dense_factor
-    if c is None:  # solve() always keeps the dense factor
-        raise RuntimeError("factorisation kept no dense factor")
-    n_re = fct.n_dense_re
-    RXt = c[n_re : n_re + p, n_re : n_re + p]
+    RXt = fct.rx
+    if RXt is None:  # every factorisation records it
+        raise RuntimeError("factorisation kept no R_X")
     RXinv = scipy.linalg.solve_triangular(RXt, np.eye(p), lower=True)
     vcov = sigma2 * (RXinv.T @ RXinv)
     se = np.sqrt(np.diag(vcov))
@@ -218,6 +263,18 @@ def fit_lmm(
         warnings.warn("model failed to converge: " + convergence, MultilevelWarning, stacklevel=2)
         messages.append(convergence)
 
+    clusters = cluster_counts(fixed_spec, frame, terms, names)
+    few = clusters[clusters["clusters"] < FEW_CLUSTERS]
+    if len(few):
+        msg = (
+            "few clusters: " + "; ".join(
+                f"{r.term} rests on {int(r.clusters)} levels of {r.grouping}" for r in few.itertuples()
+            ) + f" (fewer than {FEW_CLUSTERS}); Wald intervals are too narrow there, use the "
+            "Satterthwaite degrees of freedom (result.satterthwaite())"
+        )
+        warnings.warn(msg, MultilevelWarning, stacklevel=2)
+        messages.append(msg)
+
     ngroups: dict[str, int] = {}
     for t in terms:
         ngroups.setdefault(t.group_label, len(t.levels))
@@ -255,6 +312,8 @@ def fit_lmm(
         _fixed_spec=fixed_spec,
         _keep_columns=keep,
         _data_name=data_name,
+        _engine=engine,
+        clusters=clusters,
     )
 
 

@@ -370,10 +370,10 @@ def _vcov_rx(prob: GlmmProblem, theta: np.ndarray, st: PirlsState) -> np.ndarray
     z = st.eta - prob.offset + (prob.y - st.mu) / me
     prob.full.reweight(sw, np.column_stack([prob.X * sw[:, None], sw * z]))
     fct = prob.full.factor(theta, keep=True)
-    if fct is None or fct.dense_factor is None:
+    if fct is None or fct.rx is None:
         return np.full((prob.p, prob.p), np.nan)
-    c, n_re, p = fct.dense_factor, fct.n_dense_re, prob.p
-    RXt = c[n_re : n_re + p, n_re : n_re + p]
+    p = prob.p
+    RXt = fct.rx
     RXinv = scipy.linalg.solve_triangular(RXt, np.eye(p), lower=True)
     return RXinv.T @ RXinv
 

@@ -181,6 +181,44 @@ class LmmResult(MixedResultMethods):
     _fixed_spec: ModelMatrixSpec = field(repr=False)
     _keep_columns: np.ndarray = field(repr=False)
     _data_name: str = field(repr=False, default="data")
+    _engine: object = field(repr=False, default=None)
+    clusters: pd.DataFrame | None = None
+    _satt: pd.DataFrame | None = field(repr=False, default=None)
+
+    def satterthwaite(self, level: float = 0.95) -> pd.DataFrame:
+        """Fixed effects with Satterthwaite degrees of freedom, t intervals and p-values (as lmerTest).
+
+        Columns ``Estimate, Std. Error, df, t value, Pr(>|t|)`` and the interval
+        bounds at ``level``.  Computed on first use (numerical derivatives of
+        the deviance in the variance parameters) and kept.
+
+        Examples
+        --------
+        >>> from werkplaats.stats.multilevel import fit_lmm
+        >>> from werkplaats.stats.multilevel.simulate import simulate_growth
+        >>> m = fit_lmm("y ~ time + (1 | client)", simulate_growth(500, seed=3))
+        >>> list(m.satterthwaite().columns)
+        ['Estimate', 'Std. Error', 'df', 't value', 'Pr(>|t|)', '2.5 %', '97.5 %']
+        """
+        if not 0 < level < 1:
+            raise ValueError("level must lie between 0 and 1")
+        if self._satt is None:
+            from .satterthwaite import satterthwaite_df
+
+            if self._engine is None:
+                raise ValueError("this result keeps no engine to compute Satterthwaite degrees of freedom")
+            df, _ = satterthwaite_df(self._engine, self.theta, self.sigma, self.reml)  # type: ignore[arg-type]
+            t = self.fixef / self.se
+            self._satt = pd.DataFrame(
+                {"Estimate": self.fixef, "Std. Error": self.se, "df": df, "t value": t,
+                 "Pr(>|t|)": 2 * scipy.stats.t.sf(np.abs(t.to_numpy()), df)}
+            )
+        out = self._satt.copy()
+        q = scipy.stats.t.ppf(0.5 + level / 2, out["df"].to_numpy())
+        lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+        out[f"{lo:g} %"] = out["Estimate"] - q * out["Std. Error"]
+        out[f"{hi:g} %"] = out["Estimate"] + q * out["Std. Error"]
+        return out
 
     # ------------------------------------------------------------------
     @property

@@ -1,29 +1,37 @@
-"""Benchmark of werkplaats.stats.multilevel against lme4 and statsmodels.
+"""Benchmark of werkplaats.stats.multilevel against lme4 (and statsmodels), side by side.
 
 Usage (from the repository root)::
 
-    # quick (seconds): 20,000 rows, without the slow statsmodels fit
-    PYTHONPATH=src python bench/multilevel.py --no-statsmodels
-    # the measured table in docs/multilevel.md (about 17 minutes)
-    PYTHONPATH=src python bench/multilevel.py --sizes 200000 1000000 --insteval
+    # quick (a minute or two): 20,000 rows, one run each, without statsmodels
+    PYTHONPATH=src python bench/multilevel.py --no-statsmodels --repeats 1
+    # the table in docs/multilevel.md
+    PYTHONPATH=src python bench/multilevel.py --sizes 200000 1000000 --insteval --crossed \
+        --glmm-sizes 200000 --verbagg --no-statsmodels
 
-statsmodels gets ``--sm-timeout`` seconds (default 600) per fit; after it times
-out on one size, larger sizes are skipped.
+Each design is fitted by this engine and by lme4 (``lmer``/``glmer`` through
+``Rscript``) in the same run, alternately, each fit in its own child process,
+``--repeats`` times (default 3); the table shows the median wall time of the
+fit itself (reading the CSV excluded) and the largest peak resident memory of
+the child (which includes reading the data), with the numbers of rows,
+grouping levels and parameters (fixed effects + variance parameters, + the
+residual SD for linear models).
 
-The growth design is ``y ~ time * x + (time | client) + (1 | professional) +
-(1 | team)``: 5 waves, about 15% drop-out by the last wave, 100 clients per
-professional, 10 professionals per team (``simulate_growth``).  Each fit runs
-in its own child process; wall time is the time of the fit itself (reading the
-CSV excluded), peak memory is the child's maximum resident set size (which
-includes reading the data).  lme4 runs through ``Rscript`` when it is on the
-PATH; statsmodels' MixedLM runs when it is installed, with a time limit.
+Designs:
 
-statsmodels cannot express this model exactly: MixedLM has one grouping
-factor with independent variance components inside it, so it is fitted with
-groups = team and independent components for professional, client intercept
-and client slope (no intercept-slope correlation).  Its "max rel. diff"
-therefore covers the fixed effects only.  Crossed factors (InstEval) would
-need a single all-encompassing group; that is not attempted.
+* growth: ``y ~ time * x + (time | client) + (1 | professional) + (1 | team)``,
+  5 waves, ~15% drop-out, 100 clients per professional, 10 professionals per
+  team (``simulate_growth``);
+* InstEval: ``y ~ 1 + service + (1 | s) + (1 | d) + (1 | dept:service)``;
+* crossed: 1,000,000 ratings of 6,000 users by 4,000 items,
+  ``y ~ x + (1 | user) + (1 | item)``;
+* binary growth (GLMM, Laplace): ``attained ~ time * x + (time | client) +
+  (1 | professional) + (1 | team)`` (``simulate_binary_growth``);
+* VerbAgg (GLMM, Laplace): ``r2 ~ Anger + Gender + btype + situ + (1 | id) + (1 | item)``.
+
+statsmodels' MixedLM (growth only, ``--sm-timeout`` seconds) cannot express
+the growth model exactly: it is fitted with groups = team and independent
+components for professional, client intercept and client slope, so its
+"max rel. diff" covers the fixed effects only.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,37 +49,54 @@ import time
 from pathlib import Path
 
 GROWTH = "y ~ time * x + (time | client) + (1 | professional) + (1 | team)"
-INSTEVAL = "y ~ 1 + service + (1 | s) + (1 | d) + (1 | dept)"
-FACTORS = {"growth": ["client", "professional", "team"], "insteval": ["s", "d", "dept", "service"]}
+BGROWTH = "attained ~ time * x + (time | client) + (1 | professional) + (1 | team)"
+INSTEVAL = "y ~ 1 + service + (1 | s) + (1 | d) + (1 | dept:service)"
+CROSSED = "y ~ x + (1 | user) + (1 | item)"
+VERBAGG = "r2 ~ Anger + Gender + btype + situ + (1 | id) + (1 | item)"
+FACTORS = {
+    "growth": ["client", "professional", "team"],
+    "insteval": ["s", "d", "dept", "service"],
+    "crossed": ["user", "item"],
+    "verbagg": ["id", "item", "Gender", "btype", "situ"],
+}
 
 R_FIT = r"""
 suppressPackageStartupMessages({library(lme4); library(jsonlite)})
 args <- commandArgs(TRUE)
 d <- read.csv(args[1])
 for (v in strsplit(args[3], ",")[[1]]) d[[v]] <- factor(d[[v]])
+glmm <- args[4] == "binomial"
+if (glmm && !is.numeric(d[[all.vars(as.formula(args[2]))[1]]])) {
+  v <- all.vars(as.formula(args[2]))[1]; d[[v]] <- factor(d[[v]])
+}
 t0 <- proc.time()[["elapsed"]]
-m <- lmer(as.formula(args[2]), data = d, REML = TRUE)
+m <- if (glmm) glmer(as.formula(args[2]), data = d, family = binomial) else lmer(as.formula(args[2]), data = d, REML = TRUE)
 el <- proc.time()[["elapsed"]] - t0
 vc <- as.data.frame(VarCorr(m))
-out <- list(seconds = el, objective = unname(REMLcrit(m)), fixef = as.list(fixef(m)),
-            vcov = vc$vcov, nfev = m@optinfo$feval,
+out <- list(seconds = el, objective = if (glmm) unname(m@devcomp$cmp[["dev"]]) else unname(REMLcrit(m)),
+            fixef = as.list(fixef(m)), vcov = vc$vcov, nfev = m@optinfo$feval,
             messages = paste(m@optinfo$conv$lme4$messages, collapse = "; "))
-writeLines(toJSON(out, digits = NA, auto_unbox = TRUE), args[4])
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE), args[5])
 """
 
 
 # ---------------------------------------------------------------------------
 # Children
-def child_engine(data: str, formula: str, factors: list[str], out: str) -> None:
+def child_engine(data: str, formula: str, factors: list[str], out: str, family: str) -> None:
     import pandas as pd
 
-    from werkplaats.stats.multilevel import fit_lmm
+    from werkplaats.stats.multilevel import fit_glmm, fit_lmm
 
     d = pd.read_csv(data)
     for v in factors:
         d[v] = d[v].astype(str).astype("category")
     t0 = time.perf_counter()
-    m = fit_lmm(formula, d)
+    if family == "binomial":
+        m = fit_glmm(formula, d, family="binomial")
+        npar = len(m.fixef) + len(m.theta)
+    else:
+        m = fit_lmm(formula, d)
+        npar = len(m.fixef) + len(m.theta) + 1
     el = time.perf_counter() - t0
     res = {
         "seconds": el,
@@ -79,6 +105,9 @@ def child_engine(data: str, formula: str, factors: list[str], out: str) -> None:
         "vcov": m.varcorr["vcov"].tolist(),
         "nfev": m.optimizer["nfev"],
         "messages": "; ".join(m.messages),
+        "nobs": m.nobs,
+        "levels": m.ngroups,
+        "npar": npar,
     }
     Path(out).write_text(json.dumps(res))
 
@@ -121,7 +150,9 @@ def child_statsmodels(data: str, which: str, out: str) -> None:
 def run_child(cmd: list[str], timeout: float) -> tuple[dict | None, float, str]:
     """Run a child; return (result or None, peak memory in MiB, status text)."""
     out = cmd[-1]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
     start = time.monotonic()
     status = None
     rusage = None
@@ -138,7 +169,11 @@ def run_child(cmd: list[str], timeout: float) -> tuple[dict | None, float, str]:
     log = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
     mem = rusage.ru_maxrss / 1024  # Linux reports KiB
     if os.waitstatus_to_exitcode(status) != 0 or not Path(out).exists():
-        return None, mem, "failed: " + log.strip().splitlines()[-1][:120] if log.strip() else "failed"
+        return (
+            None,
+            mem,
+            "failed: " + log.strip().splitlines()[-1][:120] if log.strip() else "failed",
+        )
     return json.loads(Path(out).read_text()), mem, "ok"
 
 
@@ -155,13 +190,37 @@ def rel_diff(res: dict, ref: dict | None, fixed_only: bool = False) -> float | N
     return max(diffs) if diffs else None
 
 
+def _levels_text(levels: dict | None) -> str:
+    if not levels:
+        return ""
+    return "; ".join(f"{k} {v:,}" for k, v in levels.items())
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20000], help="numbers of observations")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--sizes", type=int, nargs="*", default=[20000], help="rows of the linear growth design"
+    )
+    ap.add_argument(
+        "--glmm-sizes", type=int, nargs="*", default=[], help="rows of the binary growth design"
+    )
     ap.add_argument("--insteval", action="store_true", help="add lme4's InstEval (needs Rscript)")
+    ap.add_argument(
+        "--verbagg", action="store_true", help="add lme4's VerbAgg GLMM (needs Rscript)"
+    )
+    ap.add_argument(
+        "--crossed", action="store_true", help="add 1M ratings of 6,000 users by 4,000 items"
+    )
+    ap.add_argument("--repeats", type=int, default=3, help="runs of each fit; the median is shown")
     ap.add_argument("--seed", type=int, default=20240601)
-    ap.add_argument("--timeout", type=float, default=1800.0, help="limit per engine/lme4 fit in seconds")
-    ap.add_argument("--sm-timeout", type=float, default=600.0, help="limit per statsmodels fit in seconds")
+    ap.add_argument(
+        "--timeout", type=float, default=1800.0, help="limit per engine/lme4 fit in seconds"
+    )
+    ap.add_argument(
+        "--sm-timeout", type=float, default=600.0, help="limit per statsmodels fit in seconds"
+    )
     ap.add_argument("--no-lme4", action="store_true")
     ap.add_argument("--no-statsmodels", action="store_true")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -170,8 +229,8 @@ def main() -> None:
     if args.child:
         kind, *rest = args.child
         if kind == "engine":
-            data, formula, factors, out = rest
-            child_engine(data, formula, [f for f in factors.split(",") if f], out)
+            data, formula, factors, family, out = rest
+            child_engine(data, formula, [f for f in factors.split(",") if f], out, family)
         else:
             data, which, out = rest
             child_statsmodels(data, which, out)
@@ -179,101 +238,234 @@ def main() -> None:
 
     here = Path(__file__).resolve()
     src = here.parent.parent / "src"
-    env_path = os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])
-    os.environ["PYTHONPATH"] = env_path
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])
     sys.path.insert(0, str(src))
-    from werkplaats.stats.multilevel.simulate import simulate_growth
+    import numpy as np
+    import pandas as pd
+
+    from werkplaats.stats.multilevel.simulate import simulate_binary_growth, simulate_growth
 
     rscript = None if args.no_lme4 else shutil.which("Rscript")
     try:
         import statsmodels  # noqa: F401
 
         have_sm = not args.no_statsmodels
-        sm_note = "" if have_sm else "disabled"
     except ImportError:
-        have_sm, sm_note = False, "not installed"
+        have_sm = False
 
     tmp = Path(tempfile.mkdtemp(prefix="mlbench-"))
-    rows: list[tuple[str, str, str, str, str, str]] = []
-    jobs: list[tuple[str, Path, str, str]] = []
+    rows: list[tuple[str, ...]] = []
+    # (label, csv, formula, factors, family, statsmodels?)
+    jobs: list[tuple[str, Path, str, str, str, bool]] = []
     for n in args.sizes:
-        d = simulate_growth(n, seed=args.seed)
         path = tmp / f"growth_{n}.csv"
-        d.to_csv(path, index=False)
-        jobs.append((f"growth n={len(d):,}", path, GROWTH, "growth"))
-    if args.insteval:
+        simulate_growth(n, seed=args.seed).to_csv(path, index=False)
+        jobs.append((f"growth {n:,}", path, GROWTH, "growth", "gaussian", True))
+    if args.insteval or args.verbagg:
         if rscript is None:
-            rows.append(("InstEval", "all", "skipped: Rscript not found", "", "", ""))
-        else:
-            path = tmp / "insteval.csv"
-            code = (
-                "suppressPackageStartupMessages(library(lme4)); "
-                f"write.csv(InstEval[, c('y','service','s','d','dept')], '{path.as_posix()}', row.names=FALSE)"
+            rows.append(
+                (
+                    "InstEval/VerbAgg",
+                    "",
+                    "",
+                    "",
+                    "all",
+                    "skipped: Rscript not found",
+                    "",
+                    "",
+                    "",
+                    "",
+                )
             )
-            subprocess.run([rscript, "-e", code], check=True, capture_output=True)
-            jobs.append(("InstEval n=73,421", path, INSTEVAL, "insteval"))
-
-    sm_timed_out = False
-    for label, path, formula, which in jobs:
-        factors = ",".join(FACTORS[which])
-        print(f"[{time.strftime('%H:%M:%S')}] {label}: werkplaats", file=sys.stderr, flush=True)
-        res, mem, st = run_child(
-            [sys.executable, str(here), "--child", "engine", str(path), formula, factors, str(tmp / "e.json")],
-            args.timeout,
+        else:
+            if args.insteval:
+                path = tmp / "insteval.csv"
+                code = (
+                    "suppressPackageStartupMessages(library(lme4)); "
+                    f"write.csv(InstEval[, c('y','service','s','d','dept')], '{path.as_posix()}', row.names=FALSE)"
+                )
+                subprocess.run([rscript, "-e", code], check=True, capture_output=True)
+                jobs.append(("InstEval", path, INSTEVAL, "insteval", "gaussian", False))
+    if args.crossed:
+        rng = np.random.default_rng(args.seed)
+        n = 1_000_000
+        user, item = rng.integers(0, 6000, n), rng.integers(0, 4000, n)
+        x = rng.normal(size=n)
+        y = (
+            3
+            + 0.3 * x
+            + rng.normal(0, 0.8, 6000)[user]
+            + rng.normal(0, 0.5, 4000)[item]
+            + rng.normal(size=n)
         )
-        ref = None
-        lres, lmem, lst = None, 0.0, "skipped: Rscript not found"
-        if rscript is not None:
-            print(f"[{time.strftime('%H:%M:%S')}] {label}: lme4", file=sys.stderr, flush=True)
-            rfile = tmp / "r_fit.R"
-            rfile.write_text(R_FIT)
-            lres, lmem, lst = run_child(
-                [rscript, str(rfile), str(path), formula, factors, str(tmp / "r.json")], args.timeout
+        path = tmp / "crossed.csv"
+        pd.DataFrame({"y": y.round(5), "x": x.round(5), "user": user, "item": item}).to_csv(
+            path, index=False
+        )
+        jobs.append(("crossed 1M", path, CROSSED, "crossed", "gaussian", False))
+    for n in args.glmm_sizes:
+        path = tmp / f"bgrowth_{n}.csv"
+        simulate_binary_growth(n, seed=args.seed).to_csv(path, index=False)
+        jobs.append((f"binary growth {n:,}", path, BGROWTH, "growth", "binomial", False))
+    if args.verbagg and rscript is not None:
+        path = tmp / "verbagg.csv"
+        code = (
+            "suppressPackageStartupMessages(library(lme4)); "
+            f"write.csv(VerbAgg[, c('r2','Anger','Gender','btype','situ','id','item')], '{path.as_posix()}', "
+            "row.names=FALSE)"
+        )
+        subprocess.run([rscript, "-e", code], check=True, capture_output=True)
+        jobs.append(("VerbAgg", path, VERBAGG, "verbagg", "binomial", False))
+
+    rfile = tmp / "r_fit.R"
+    rfile.write_text(R_FIT)
+    sm_timed_out = False
+    for label, path, formula, which, family, sm_ok in jobs:
+        factors = ",".join(FACTORS[which])
+        eng: list[dict] = []
+        lme: list[dict] = []
+        emem = lmem = 0.0
+        est = lst = "ok"
+        for rep in range(args.repeats):
+            print(
+                f"[{time.strftime('%H:%M:%S')}] {label}: werkplaats run {rep + 1}",
+                file=sys.stderr,
+                flush=True,
             )
-            ref = lres
-        rows.append(_row(label, "werkplaats", res, mem, st, rel_diff(res, ref)))
-        rows.append(_row(label, "lme4", lres, lmem, lst, 0.0 if lres else None))
-        if which != "growth":
-            rows.append((label, "statsmodels", "not attempted (crossed factors)", "", "", ""))
-        elif not have_sm:
-            rows.append((label, "statsmodels", sm_note, "", "", ""))
-        elif sm_timed_out:
-            rows.append((label, "statsmodels", "skipped: timed out on a smaller size", "", "", ""))
-        else:
-            print(f"[{time.strftime('%H:%M:%S')}] {label}: statsmodels", file=sys.stderr, flush=True)
+            res, mem, st = run_child(
+                [
+                    sys.executable,
+                    str(here),
+                    "--child",
+                    "engine",
+                    str(path),
+                    formula,
+                    factors,
+                    family,
+                    str(tmp / "e.json"),
+                ],
+                args.timeout,
+            )
+            emem = max(emem, mem)
+            if res is None:
+                est = st
+                break
+            eng.append(res)
+            if rscript is not None:
+                print(
+                    f"[{time.strftime('%H:%M:%S')}] {label}: lme4 run {rep + 1}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                lres, mem, st = run_child(
+                    [rscript, str(rfile), str(path), formula, factors, family, str(tmp / "r.json")],
+                    args.timeout,
+                )
+                lmem = max(lmem, mem)
+                if lres is None:
+                    lst = st
+                else:
+                    lme.append(lres)
+            for f in ("e.json", "r.json"):
+                (tmp / f).unlink(missing_ok=True)
+        ref = lme[0] if lme else None
+        first = eng[0] if eng else None
+        size = (
+            (f"{first['nobs']:,}", _levels_text(first["levels"]), str(first["npar"]))
+            if first
+            else ("", "", "")
+        )
+        e_med = statistics.median(r["seconds"] for r in eng) if eng else None
+        l_med = statistics.median(r["seconds"] for r in lme) if lme else None
+        rows.append(
+            (
+                label,
+                *size,
+                "werkplaats",
+                _time(eng, e_med, est),
+                f"{emem / 1024:.2f} GiB",
+                f"{first['objective']:.4f}" if first else "",
+                _diff(rel_diff(first, ref)),
+                f"{l_med / e_med:.1f}x" if (e_med and l_med) else "",
+            )
+        )
+        lname = "glmer" if family == "binomial" else "lmer"
+        rows.append(
+            (
+                label,
+                *size,
+                lname,
+                _time(lme, l_med, lst if rscript else "skipped: no Rscript"),
+                f"{lmem / 1024:.2f} GiB" if lme else "",
+                f"{ref['objective']:.4f}" if ref else "",
+                "reference" if ref else "",
+                "",
+            )
+        )
+        if sm_ok and have_sm and not sm_timed_out:
+            print(
+                f"[{time.strftime('%H:%M:%S')}] {label}: statsmodels", file=sys.stderr, flush=True
+            )
             sres, smem, sst = run_child(
-                [sys.executable, str(here), "--child", "statsmodels", str(path), which, str(tmp / "s.json")],
+                [
+                    sys.executable,
+                    str(here),
+                    "--child",
+                    "statsmodels",
+                    str(path),
+                    which,
+                    str(tmp / "s.json"),
+                ],
                 args.sm_timeout,
             )
             sm_timed_out = sres is None and sst.startswith("timed out")
-            rows.append(_row(label, "statsmodels*", sres, smem, sst, rel_diff(sres, ref, fixed_only=True)))
-        for f in ("e.json", "r.json", "s.json"):
-            (tmp / f).unlink(missing_ok=True)
+            rows.append(
+                (
+                    label,
+                    *size,
+                    "statsmodels*",
+                    _time([sres] if sres else [], sres["seconds"] if sres else None, sst),
+                    f"{smem / 1024:.2f} GiB",
+                    f"{sres['objective']:.4f}" if sres else "",
+                    _diff(rel_diff(sres, ref, fixed_only=True)),
+                    "",
+                )
+            )
+            (tmp / "s.json").unlink(missing_ok=True)
 
-    header = ("data", "engine", "wall time", "peak memory", "objective", "max rel. diff vs lme4")
+    header = (
+        "data",
+        "rows",
+        "levels",
+        "params",
+        "engine",
+        "wall time (median)",
+        "peak memory",
+        "objective",
+        "max rel. diff",
+        "lme4 / engine",
+    )
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
-    print("\n* statsmodels fits a simpler model (no client intercept-slope correlation); "
-          "its objective is -2 REML log-likelihood as statsmodels defines it, and the difference covers "
-          "fixed effects only.")
+    print(
+        f"\nmedian of {args.repeats} run(s) per engine; objective: REML criterion (lmer) or -2 log-likelihood "
+        "(glmer, Laplace); max rel. diff: fixed effects and variance components against lme4's first run."
+    )
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _row(label: str, engine: str, res: dict | None, mem: float, status: str, diff: float | None):
-    if res is None:
-        return (label, engine, status, f"{mem / 1024:.2f} GiB" if mem else "", "", "")
-    extra = f" ({res['nfev']} evals)" if res.get("nfev") else ""
-    return (
-        label,
-        engine,
-        f"{res['seconds']:.1f} s{extra}",
-        f"{mem / 1024:.2f} GiB",
-        f"{res['objective']:.4f}",
-        "reference" if engine == "lme4" else (f"{diff:.1e}" if diff is not None else "n/a"),
-    )
+def _time(runs: list[dict], med: float | None, status: str) -> str:
+    if not runs or med is None:
+        return status
+    ev = runs[0].get("nfev")
+    return f"{med:.1f} s" + (f" ({ev} evals)" if ev else "")
+
+
+def _diff(d: float | None) -> str:
+    return f"{d:.1e}" if d is not None else ""
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 werkplaats demo [--clients N] [--seed S] [--no-serve] [--port P]
 werkplaats serve [--port P | --bind HOST:PORT] [--no-migrate]
 werkplaats worker              the background tasks and the schedule
+werkplaats backup DIR          a consistent backup while it runs (never the keys)
+werkplaats restore DIR         restore a backup into an empty database
 werkplaats migrate
 werkplaats setup FILE.yaml [--dry-run] [--language nl|en]
 werkplaats createuser USERNAME --role ROLE --organisation NAME [--team NAME]
@@ -40,8 +42,9 @@ def _serve(port: int) -> None:
     """The development server with a task worker in the same process (the demo)."""
     from django.core.management import call_command
 
-    from werkplaats.operations import worker
+    from werkplaats.operations import web, worker
 
+    web.warm_up()  # the first page should not wait for the statistics libraries
     consumer = worker.start_in_process()
     print(f"Serving at http://127.0.0.1:{port}/  (Ctrl+C stops)", flush=True)
     try:
@@ -99,6 +102,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     worker.run(workers=args.threads)
     return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    return _call("backup", str(args.directory))
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _setup(debug_default=False)
+    return _call("restore", str(args.directory), *(["--ignore-keys"] if args.ignore_keys else []))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -207,8 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
     work = sub.add_parser("worker", help="run the background tasks and the schedule")
-    work.add_argument("--threads", type=int, help="tasks at once (default WERKPLAATS_WORKER_THREADS)")
+    work.add_argument(
+        "--threads", type=int, help="tasks at once (default WERKPLAATS_WORKER_THREADS)"
+    )
     work.set_defaults(func=cmd_worker)
+    bk = sub.add_parser("backup", help="back up the database to a new folder (docs/deploy.md)")
+    bk.add_argument("directory")
+    bk.set_defaults(func=cmd_backup)
+    rs = sub.add_parser("restore", help="restore a backup folder into an empty database")
+    rs.add_argument("directory")
+    rs.add_argument("--ignore-keys", action="store_true")
+    rs.set_defaults(func=cmd_restore)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate
     )

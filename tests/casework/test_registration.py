@@ -64,7 +64,9 @@ def test_registering_opens_a_trajectory_with_the_care_consent_recorded(world) ->
     assert consent.purpose == "care" and consent.recorded_by == world.alice
     assert consent.text.organisation == world.org_a and consent.language == "en"
     assert "Welzijn A" in consent.text.text_in("en") and "Welzijn A" in consent.text.text_nl
-    assert AccessLog.objects.filter(object_type="casework.client", object_id=str(client.pk)).exists()
+    assert AccessLog.objects.filter(
+        object_type="casework.client", object_id=str(client.pk)
+    ).exists()
 
 
 def test_without_care_consent_nothing_is_registered(world) -> None:  # type: ignore[no-untyped-def]
@@ -118,7 +120,9 @@ def test_close_pause_reopen_with_a_version_check(world) -> None:  # type: ignore
 
 def test_hand_over_within_the_team_only(world) -> None:  # type: ignore[no-untyped-def]
     colleague = UserFactory(username="anne")
-    MembershipFactory(user=colleague, organisation=world.org_a, role="professional", team=world.team_a)
+    MembershipFactory(
+        user=colleague, organisation=world.org_a, role="professional", team=world.team_a
+    )
     t = world.trajectory_a
     url = reverse("casework:hand_over", kwargs={"pk": t.pk})
     refused = _as(world.alice).post(url, {"version": t.version, "to": world.bob.pk})
@@ -127,7 +131,9 @@ def test_hand_over_within_the_team_only(world) -> None:  # type: ignore[no-untyp
     assert _as(world.carol).post(url, {"version": t.version, "to": colleague.pk}).status_code == 302
     t.refresh_from_db()
     assert t.lead_professional == colleague
-    assert _as(world.alice).get(reverse("casework:trajectory", kwargs={"pk": t.pk})).status_code == 404
+    assert (
+        _as(world.alice).get(reverse("casework:trajectory", kwargs={"pk": t.pk})).status_code == 404
+    )
 
 
 def test_the_client_is_invited_to_an_account(world) -> None:  # type: ignore[no-untyped-def]
@@ -182,6 +188,8 @@ def test_a_study_text_changed_meanwhile_is_refused(world) -> None:  # type: igno
     url = reverse("programme:study_consent_new", kwargs={"pk": t.pk})
     data = {"study": world.study_s.pk, "language": "nl", "consent_text": shown.pk, "agree": "yes"}
     response = _as(world.alice).post(url, data)
-    assert response.status_code == 400 and b"was changed while this page was open" in response.content
+    assert (
+        response.status_code == 400 and b"was changed while this page was open" in response.content
+    )
     assert not Consent.objects.filter(client=t.client).exists()
     assert ConsentText.objects.filter(study=world.study_s).count() == 2

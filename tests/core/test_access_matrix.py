@@ -50,7 +50,15 @@ MATRIX = [
     Row("login", expect={p: 302 for p in PERSONAS}, anonymous=200),
     Row("logout", method="post", expect={p: 302 for p in PERSONAS}),
     Row("set_language", method="post", expect={p: 302 for p in PERSONAS}),
-    Row("healthz", expect=ANYONE, anonymous=200),
+    Row("operations:healthz", expect=ANYONE, anonymous=200),
+    Row("operations:tasks", expect=ALL),
+    Row("operations:preferences", expect=ALL),
+    Row(
+        "operations:stop",
+        lambda w: {"token": _stop_token()},
+        ANYONE,
+        anonymous=200,
+    ),
     Row("casework:caseload", expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200}),
     Row("casework:trajectory", lambda w: {"pk": w.trajectory_a.pk}, CASE_READ),
     Row("casework:trajectory_edit", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
@@ -308,6 +316,12 @@ def _cmo(w: Any) -> int:
         context="Buurt met veel buren",
         defaults={"mechanism": "steun", "outcome": "regie", "created_by": w.rita},
     )[0].pk
+
+
+def _stop_token() -> str:
+    from werkplaats.operations.messages import opt_out_url
+
+    return opt_out_url("buur@example.org").rstrip("/").rsplit("/", 1)[1]
 
 
 def _with_document(consent: Any) -> int:

@@ -201,9 +201,10 @@ def test_a_non_utf8_file_is_refused_with_the_encoding_to_save_as(world, tmp_path
 
 def test_messages_in_dutch(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     files(tmp_path, trajectories=TRAJECTORIES.replace("2024-02-01", "2023-02-30"))
-    with translation.override("nl"), pytest.raises(HistoryImportError) as caught:
-        import_history(tmp_path, "Welzijn A")
-    text = caught.value.report.text()
+    with translation.override("nl"):
+        with pytest.raises(HistoryImportError) as caught:
+            import_history(tmp_path, "Welzijn A")
+        text = caught.value.report.text()
     assert "1 rij afgewezen; er is niets geïmporteerd." in text
     assert "trajectories.csv regel 3: '2023-02-30' is geen datum in de kalender" in text
 

@@ -251,7 +251,7 @@ def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(  # ty
     task = TaskRun.objects.get(kind="insight.build_report")
     assert task.status == "done" and task.started_by == world.rita
     run = ReportRun.objects.get(study=world.study_s)
-    assert task.result["folder"] in run.path
+    assert task.result["path"] == run.path
     assert run.plan.version == 1 and run.html
     page = c.get(url).content.decode()
     assert "score ~ time * (age_at_start_c)" in page

@@ -123,3 +123,17 @@ def test_a_required_question_that_applies_blocks_sending(enrolment) -> None:
     with pytest.raises(ValidationError) as exc:
         services.assessment_complete(assessment=enrolment, user=None)
     assert exc.value.params["missing"] == ["cough_days"]
+
+
+def test_a_constraint_is_checked_with_its_own_message(world) -> None:
+    from django.utils import translation
+
+    household = Path(__file__).parents[1] / "instruments" / "files" / "xlsform_household.csv"
+    instrument_services.definitions_import(
+        content=household.read_bytes(), filename="household.csv", language="en"
+    )
+    assessment = open_assessment(world.trajectory_a, "client", instrument="household_visit")
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        services.answer_save(assessment=assessment, item_id="age", value="130")
+    assert exc.value.messages == ["Age must be 0-120"]
+    assert services.answer_save(assessment=assessment, item_id="age", value="30").value == 30

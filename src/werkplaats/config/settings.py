@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "werkplaats.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,8 +92,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "werkplaats.partnership.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "werkplaats.partnership.second_factor.SessionTimeoutMiddleware",
+    "werkplaats.partnership.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "werkplaats.core.audit.AuditMiddleware",
@@ -140,6 +142,12 @@ _test_db_name = env_str("WERKPLAATS_TEST_DB_NAME", "")
 if _test_db_name and str(_db["ENGINE"]).endswith("postgresql"):
     _db["TEST"] = {"NAME": _test_db_name}
 DATABASES = {"default": _db}
+
+# Text messages: a class with send(to, body) (werkplaats.operations.messages.TextProvider).
+# No provider is shipped; the logging one writes to the log and sends nothing.
+WERKPLAATS_TEXT_PROVIDER = env_str(
+    "WERKPLAATS_TEXT_PROVIDER", "werkplaats.operations.messages.LoggingTextProvider"
+)
 
 # The task queue (Huey; docs/deploy.md says why). On the embedded SQLite default its queue
 # is a second SQLite file beside the database: no server to run. On PostgreSQL the queue
@@ -207,7 +215,23 @@ AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("WERKPLAATS_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = 8 * 3600
+# Sessions end when the browser closes, after WERKPLAATS_SESSION_IDLE_MINUTES without a
+# request (20), and at the latest WERKPLAATS_SESSION_MAX_HOURS after logging in (8).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_SECONDS = env_int("WERKPLAATS_SESSION_IDLE_MINUTES", 20) * 60
+SESSION_COOKIE_AGE = env_int("WERKPLAATS_SESSION_MAX_HOURS", 8) * 3600
+SESSION_COOKIE_SAMESITE = "Lax"
+# HTTPS only outside debug: redirect plain HTTP (not the health check a local monitor
+# calls), tell browsers to use nothing else for a year (HSTS).
+SECURE_SSL_REDIRECT = env_bool("WERKPLAATS_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SECURE_HSTS_SECONDS = env_int("WERKPLAATS_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WERKPLAATS_HSTS_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("WERKPLAATS_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# The largest request body accepted (the biggest import is 50 MB); larger ones get 413.
+MAX_REQUEST_BYTES = env_int("WERKPLAATS_MAX_REQUEST_MB", 60) * 1024 * 1024
 X_FRAME_OPTIONS = "DENY"
 # A refused form says what happened and what to do, in the reader's language.
 CSRF_FAILURE_VIEW = "werkplaats.core.errors.csrf_failure"
@@ -223,6 +247,15 @@ EMAIL_HOST_USER = env_str("WERKPLAATS_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("WERKPLAATS_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("WERKPLAATS_EMAIL_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("WERKPLAATS_EMAIL_FROM", "werkplaats@localhost")
+EMAIL_TIMEOUT = 30
+# Without a mail server every message (reminders, digests) is written as one .eml file to
+# WERKPLAATS_MAIL_DIR (var/mail/), where the demo's reader finds it; nothing leaves.
+EMAIL_FILE_PATH = env_str("WERKPLAATS_MAIL_DIR", str(DATA_DIR / "mail"))
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "werkplaats.operations.mail_backend.FolderEmailBackend"
+)
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
@@ -283,6 +316,8 @@ CSRF_TRUSTED_ORIGINS = env_list("WERKPLAATS_CSRF_TRUSTED_ORIGINS", [])
 WERKPLAATS_WORKER_STALE_SECONDS = env_int("WERKPLAATS_WORKER_STALE_SECONDS", 300)
 # Finished task runs (and their errors) are kept this many days, then pruned nightly.
 WERKPLAATS_TASK_RUNS_DAYS = env_int("WERKPLAATS_TASK_RUNS_DAYS", 30)
+# Where reports built in the background are written.
+WERKPLAATS_REPORTS_DIR = env_str("WERKPLAATS_REPORTS_DIR", str(DATA_DIR / "reports"))
 
 LOGGING = {
     "version": 1,

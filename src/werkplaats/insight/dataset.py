@@ -619,7 +619,7 @@ def _gas_rows(study: Study) -> pd.DataFrame:
         .order_by("goal__trajectory_id", "date", "goal_id")
     )
     out = []
-    by_traj: dict[int, list[tuple]] = defaultdict(list)
+    by_traj: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for tid, gid, weight, day, level in rows:
         by_traj[tid].append((day, gid, weight, level))
     for tid, scores in by_traj.items():

@@ -1,9 +1,14 @@
-"""Insight's background work: building a study report (the report page's button) and a
-large history import (``import history --background``).
+"""Insight's background work: study report builds and large history imports.
 
-Each run is recorded by the task queue (``operations.TaskRun``); the report page shows the
-build's state and, once done, the stored report. ``werkplaats report study`` builds in the
-foreground instead.
+For the pages (and the analysis-plan work): ``build_report(study_id, user=...)`` queues
+a build and returns its ``TaskRun`` at once; a second call while one is queued or
+running for the same study returns that same run. When it is done, ``run.result`` holds
+``{"path": <report folder>, "report_run": <ReportRun id>}``; when it failed,
+``run.error`` says why, in the language the build ran in, and /tasks/ shows it to
+whoever started it. A report that cannot be made (no data, ...) fails at once; other
+failures are tried twice more, a minute apart.
+
+``import_history_in_background`` queues a history import (``import history --background``).
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from werkplaats.insight.history import HistoryImportError, import_history
+from werkplaats.insight.models import ReportRun
+from werkplaats.insight.report import ReportError, write_report
 from werkplaats.operations.models import TaskRun
 from werkplaats.operations.queue import TaskError, background
+from werkplaats.partnership.models import User
+from werkplaats.programme.models import Study
 
 REPORT_FILE = "import-report.txt"
 SHOWN_ROWS = 20
@@ -66,6 +75,40 @@ def import_history_in_background(
     )
 
 
+@background("insight.build_report", retries=2, retry_delay=60)
+def _build_report(
+    study_id: int, user_id: int | None, language: str, pdf: bool, n_boot: int, out_dir: str
+) -> dict[str, Any]:
+    study = Study.objects.filter(pk=study_id).first()
+    if study is None:
+        raise TaskError(f"No study with id {study_id}.", retry=False)
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    try:
+        with translation.override(language):
+            folder = write_report(study, Path(out_dir), pdf=pdf, user=user, n_boot=n_boot)
+    except ReportError as exc:
+        raise TaskError(str(exc), retry=False) from exc
+    run = ReportRun.objects.filter(study=study, path=str(folder)).first()
+    return {"path": str(folder), "report_run": run.pk if run else None}
+
+
+def build_report(
+    study_id: int,
+    *,
+    user: Any = None,
+    language: str = "nl",
+    pdf: bool = True,
+    n_boot: int = 500,
+    out_dir: str | Path | None = None,
+) -> TaskRun:
+    """Queue the study report of ``study_id``; see the module docstring."""
+    folder = str(out_dir or settings.WERKPLAATS_REPORTS_DIR)
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    return _build_report.start(
+        f"study:{study_id}", study_id, user_id, language, pdf, n_boot, folder, user=user
+    )
+
+
 KIND = "insight.build_report"
 
 
@@ -73,29 +116,8 @@ def object_key(study_id: int) -> str:
     return f"study:{study_id}"
 
 
-@background(KIND, retries=0)
-def _build_report(study_id: int, user_id: int | None, language: str) -> dict[str, Any]:
-    from werkplaats.insight.report import ReportError, write_report
-    from werkplaats.partnership.models import User
-    from werkplaats.programme.models import Study
-
-    study = Study.objects.get(pk=study_id)
-    user = User.objects.filter(pk=user_id).first() if user_id else None
-    with translation.override(language):
-        try:
-            folder = write_report(study, Path(settings.REPORTS_DIR), pdf=False, user=user)
-        except ReportError as exc:
-            raise TaskError(str(exc)) from exc
-    return {"folder": folder.name}
-
-
-def build_report(study: Any, *, user: Any, language: str) -> TaskRun:
-    """Queue a new build of the study's report (or return the one under way)."""
-    user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    return _build_report.start(object_key(study.pk), study.pk, user_id, language, user=user)
-
-
 def latest_build(study: Any) -> TaskRun | None:
+    """The study's latest report build, for the report page."""
     return (
         TaskRun.objects.filter(kind=KIND, object_key=object_key(study.pk)).order_by("-pk").first()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -63,7 +64,13 @@ def study_build(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
         )
         return redirect("insight:study", pk=study.pk)
-    run = tasks.build_report(study, user=request.user, language=translation.get_language() or "nl")
+    run = tasks.build_report(
+        study.pk,
+        user=request.user,
+        language=translation.get_language() or "nl",
+        pdf=False,
+        out_dir=settings.REPORTS_DIR,
+    )
     if run.status == run.Status.DONE:
         messages.success(request, _("A new report was built and stored."))
     elif run.status == run.Status.FAILED:

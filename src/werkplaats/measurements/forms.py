@@ -13,26 +13,64 @@ from werkplaats.measurements.models import Informant, MeasurementPlan, MethodSch
 from werkplaats.partnership.models import Organisation
 
 
-class PlanForm(forms.ModelForm):
+class KeepWhenLeftOut:
+    """Fields a form may leave out: an empty value keeps the stored (or default) one."""
+
+    keep_fields: tuple[str, ...] = ()
+    fields: dict[str, forms.Field]
+    instance: Any
+    cleaned_data: dict[str, Any]
+
+    def _relax(self) -> None:
+        for name in self.keep_fields:
+            self.fields[name].required = False
+
+    def _keep(self) -> None:
+        for name in self.keep_fields:
+            if self.cleaned_data.get(name) in (None, ""):
+                self.cleaned_data[name] = getattr(self.instance, name)
+
+
+class PlanForm(KeepWhenLeftOut, forms.ModelForm):
+    keep_fields = ("message_language",)
+
     version = VersionField()
     planned = forms.MultipleChoiceField(
         label=_("What is measured, and by whom"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    network_member_email = forms.EmailField(
+        label=_("E-mail address of the network member who answers (for invitations)"),
+        required=False,
+    )
 
     class Meta:
         model = MeasurementPlan
-        fields = ["intake", "interval_months", "closure", "follow_up_months", "grace_days"]
+        fields = [
+            "intake",
+            "interval_months",
+            "closure",
+            "follow_up_months",
+            "grace_days",
+            "network_member_email",
+            "message_language",
+        ]
 
     def __init__(self, *args: Any, instruments: list[Instrument], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._relax()
         self.instruments = {i.slug: i for i in instruments}
         self.fields["planned"].choices = [  # type: ignore[attr-defined]
             (f"{i.slug}|{value}", f"{i} — {label}")
             for i in instruments
             for value, label in Informant.choices
         ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        self._keep()
+        return self.cleaned_data
 
     def planned_pairs(self) -> list[tuple[Instrument, str]]:
         pairs = []
@@ -49,7 +87,9 @@ class StartForm(forms.Form):
     wave_date = forms.DateField(widget=DateInput())
 
 
-class MethodScheduleForm(forms.ModelForm):
+class MethodScheduleForm(KeepWhenLeftOut, forms.ModelForm):
+    keep_fields = ("reminder_after_days", "reminder_max", "quiet_from", "quiet_until")
+
     planned = forms.MultipleChoiceField(
         label=_("What is measured, and by whom"),
         widget=forms.CheckboxSelectMultiple,
@@ -58,15 +98,32 @@ class MethodScheduleForm(forms.ModelForm):
 
     class Meta:
         model = MethodSchedule
-        fields = ["intake", "interval_months", "closure", "follow_up_months", "grace_days"]
+        fields = [
+            "intake",
+            "interval_months",
+            "closure",
+            "follow_up_months",
+            "grace_days",
+            "invitations",
+            "reminder_after_days",
+            "reminder_max",
+            "quiet_from",
+            "quiet_until",
+        ]
 
     def __init__(self, *args: Any, instruments: list[Instrument], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._relax()
         self.fields["planned"].choices = [  # type: ignore[attr-defined]
             (f"{i.slug}|{value}", f"{i} — {label}")
             for i in instruments
             for value, label in Informant.choices
         ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        self._keep()
+        return self.cleaned_data
 
     def instrument_entries(self) -> list[dict[str, Any]]:
         by_slug: dict[str, list[str]] = {}

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.casework.models import Method, Trajectory
+from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.core.models import VersionedModel
 from werkplaats.instruments.models import Instrument, InstrumentVersion
 
@@ -40,7 +41,54 @@ class ScheduleFields(models.Model):
         abstract = True
 
 
-class MethodSchedule(ScheduleFields):
+# What a trajectory measures when its method has no schedule (or one without instruments).
+DEFAULT_INSTRUMENTS: list[dict[str, Any]] = [
+    {"instrument": "pearlin-mastery", "informants": ["client", "professional", "network_member"]},
+    {"instrument": "dejong-gierveld-6", "informants": ["client"]},
+    {"instrument": "goal-attainment", "informants": ["professional"]},
+]
+
+
+def planned_entries(schedule: MethodSchedule | None) -> list[dict[str, Any]]:
+    """The instruments and informants a method's schedule plans, or the default plan."""
+    return (schedule.instruments if schedule is not None else None) or DEFAULT_INSTRUMENTS
+
+
+class ReminderFields(models.Model):
+    """When invitations and reminders go out for a wave that comes due."""
+
+    invitations = models.BooleanField(
+        _("send invitations to the client and the network member"), default=True
+    )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        _("remind after ... days"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    reminder_max = models.PositiveSmallIntegerField(
+        _("at most ... reminders"), default=2, validators=[MaxValueValidator(10)]
+    )
+    quiet_from = models.PositiveSmallIntegerField(
+        _("no messages from (hour)"), default=21, validators=[MaxValueValidator(23)]
+    )
+    quiet_until = models.PositiveSmallIntegerField(
+        _("until (hour)"), default=8, validators=[MaxValueValidator(23)]
+    )
+
+    class Meta:
+        abstract = True
+
+    def quiet_at(self, hour: int) -> bool:
+        """Whether ``hour`` (local time) falls in the quiet hours (which may span midnight)."""
+        start, end = self.quiet_from, self.quiet_until
+        if start == end:
+            return False
+        if start < end:
+            return start <= hour < end
+        return hour >= start or hour < end
+
+
+class MethodSchedule(ScheduleFields, ReminderFields):
     """The default measurement plan for trajectories that follow a method."""
 
     method = models.OneToOneField(Method, on_delete=models.CASCADE, related_name="schedule")
@@ -59,6 +107,15 @@ class MeasurementPlan(ScheduleFields, VersionedModel):
 
     trajectory = models.OneToOneField(
         Trajectory, on_delete=models.CASCADE, related_name="measurement_plan"
+    )
+    network_member_email = EncryptedTextField(
+        _("e-mail address of the network member who answers (for invitations)"), blank=True
+    )
+    message_language = models.CharField(
+        _("language of invitations"),
+        max_length=2,
+        choices=[("nl", _("Dutch")), ("en", _("English"))],
+        default="nl",
     )
 
     class Meta:
@@ -171,3 +228,17 @@ class OneTimeLink(models.Model):
 
     def __str__(self) -> str:
         return f"link for assessment {self.assessment_id}"
+
+
+class Invitation(models.Model):
+    """The invitation (and reminders) for one assessment of a client or network member."""
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="invitation"
+    )
+    first_sent_at = models.DateTimeField()
+    last_sent_at = models.DateTimeField()
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"invitation for assessment {self.assessment_id}"

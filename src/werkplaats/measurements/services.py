@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Method, Trajectory
 from werkplaats.core.audit import log_access
+from werkplaats.core.i18n import current_language
 from werkplaats.core.one_time import expiry, make_token
 from werkplaats.core.versioning import save_versioned
 from werkplaats.instruments.access import visible_versions_for_organisations
@@ -31,16 +32,12 @@ from werkplaats.measurements.models import (
     MethodSchedule,
     OneTimeLink,
     PlannedInstrument,
+    planned_entries,
 )
 from werkplaats.partnership.models import User
-from werkplaats.stats.definition import AnswerError, check_answer
+from werkplaats.stats.definition import AnswerError, check_answer, pick_text
 from werkplaats.stats.scoring import completeness
 
-DEFAULT_INSTRUMENTS = [
-    {"instrument": "pearlin-mastery", "informants": ["client", "professional", "network_member"]},
-    {"instrument": "dejong-gierveld-6", "informants": ["client"]},
-    {"instrument": "goal-attainment", "informants": ["professional"]},
-]
 LINK_DAYS = 14
 
 
@@ -96,13 +93,12 @@ def plan_for(trajectory: Trajectory) -> MeasurementPlan:
         else None
     )
     fields = {}
-    entries = DEFAULT_INSTRUMENTS
+    entries = planned_entries(schedule)
     if schedule is not None:
         fields = {
             name: getattr(schedule, name)
             for name in ("intake", "interval_months", "closure", "follow_up_months", "grace_days")
         }
-        entries = schedule.instruments or DEFAULT_INSTRUMENTS
     instruments = {
         i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])
     }
@@ -233,7 +229,14 @@ def answer_save(*, assessment: Assessment, item_id: str, value: object) -> Answe
         if item_id not in definition.relevant_ids(answers):
             raise AnswerError("hidden", item_id, value)
     except AnswerError as exc:
-        raise ValidationError(answer_error_message(exc), code=exc.code) from None
+        message = answer_error_message(exc)
+        if exc.code == "constraint":
+            item = definition.item(item_id)
+            own = (definition.data["items"][definition.items.index(item)] or {}).get(
+                "constraint_message"
+            )
+            message = pick_text(own, current_language()) or message
+        raise ValidationError(message, code=exc.code) from None
     answer, _created = Answer.objects.update_or_create(
         assessment=assessment, item_id=item_id, defaults={"value": checked}
     )

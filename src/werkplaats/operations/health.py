@@ -63,7 +63,9 @@ def check_worker(now: dt.datetime | None = None) -> str:
     from werkplaats.operations.models import WorkerHeartbeat
 
     try:
-        last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+        last = (
+            WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+        )
     except DatabaseError:
         return "never"
     if last is None:

@@ -68,3 +68,62 @@ class TaskRun(models.Model):
     @property
     def active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class MessageLog(models.Model):
+    """Every message that went out, or was held back: who, what, when, to which address.
+
+    The body is never stored: it may name a client's appointment or a questionnaire.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        TEXT = "text", _("text message")
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        OPTED_OUT = "opted_out", _("not sent: the person turned reminders off")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    kind = models.CharField(max_length=40)  # invitation, reminder, digest, set_password, ...
+    address = models.CharField(max_length=254)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.channel} {self.outcome}"
+
+
+class OptOut(models.Model):
+    """A person asked for no more reminders: by account, or by address for people without one.
+
+    Only a hash of the address is kept, so the list itself names nobody.
+    """
+
+    address_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(address_hash__isnull=False) | models.Q(user__isnull=False),
+                name="optout_names_someone",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"opt-out {self.pk}"

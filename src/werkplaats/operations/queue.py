@@ -39,7 +39,15 @@ __all__ = ["HUEY", "TaskError", "background", "crontab", "scheduled"]
 
 
 class TaskError(Exception):
-    """A failure whose message is meant for the person who started the task (translated)."""
+    """A failure whose message is meant for the person who started the task (translated).
+
+    ``retry=False`` for a failure that trying again cannot mend (a study without data,
+    an import with rejected rows): the run fails at once.
+    """
+
+    def __init__(self, message: str, *, retry: bool = True) -> None:
+        super().__init__(message)
+        self.retry = retry
 
 
 def _reason(exc: BaseException) -> str:
@@ -111,13 +119,16 @@ class Background:
         try:
             result = self.fn(*args, **kwargs)
         except Exception as exc:
-            final = attempt >= run.max_attempts
+            hopeless = isinstance(exc, TaskError) and not exc.retry
+            final = hopeless or attempt >= run.max_attempts
             logger.exception("%s(%s) failed, attempt %d", self.kind, run.object_key, attempt)
             TaskRun.objects.filter(pk=run_id).update(
                 status=TaskRun.Status.FAILED if final else TaskRun.Status.RETRYING,
                 error=_reason(exc)[:2000],
                 finished_at=timezone.now() if final else None,
             )
+            if hopeless:
+                return
             raise  # the queue tries again while retries remain
         TaskRun.objects.filter(pk=run_id).update(
             status=TaskRun.Status.DONE,
@@ -140,9 +151,7 @@ def background(
     return decorate
 
 
-def scheduled(
-    schedule: Callable[..., bool], *, name: str
-) -> Callable[[Callable[[], Any]], Any]:
+def scheduled(schedule: Callable[..., bool], *, name: str) -> Callable[[Callable[[], Any]], Any]:
     """Work the worker runs on a schedule (``crontab(minute="*/5")``), never twice at once."""
 
     def decorate(fn: Callable[[], Any]) -> Any:

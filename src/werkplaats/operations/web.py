@@ -21,7 +21,17 @@ class WerkplaatsServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         from django.core.wsgi import get_wsgi_application  # what config/wsgi.py serves
 
-        return get_wsgi_application()
+        application = get_wsgi_application()
+        warm_up()
+        return application
+
+
+def warm_up() -> None:
+    """Import the URL map (and with it every view and the statistics core: numpy, scipy,
+    pandas) now, once, before the workers fork, instead of in the first request."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018
 
 
 def server_options(bind: str | None = None) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,10 +21,12 @@ from django.utils.translation import override
 
 from werkplaats.core import one_time
 from werkplaats.core.audit import log_access
+from werkplaats.operations.messages import send_email
 from werkplaats.partnership.models import Invitation, User
 
 INVITATION_DAYS = 14
 _SMTP = "django.core.mail.backends.smtp.EmailBackend"
+_FOLDER = "werkplaats.operations.mail_backend.FolderEmailBackend"  # mail that stays here
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ class Sent:
 
 
 def mail_configured() -> bool:
-    """Mail goes out when a mail server is set (or, in tests, another mail backend)."""
-    return settings.EMAIL_BACKEND != _SMTP or bool(settings.EMAIL_HOST)
+    """Mail goes out when a mail server is set (or, in tests, another mail backend); the
+    mail folder of the demo does not count: there the link is printed."""
+    return bool(settings.EMAIL_HOST) or settings.EMAIL_BACKEND not in (_SMTP, _FOLDER)
 
 
 def invitation_url(token: str) -> str:
@@ -78,8 +80,10 @@ def deliver_invitation(user: User, url: str, *, language: str = "nl") -> bool:
             "days": INVITATION_DAYS,
             "url": url,
         }
-    send_mail(subject, body, None, [user.email])
-    return True
+    entry = send_email(
+        kind="set_password", to=user.email, subject=subject, body=body, recipient=user, about=user
+    )
+    return entry.outcome == "sent"
 
 
 def find_invitation(token: str) -> Invitation | None:

@@ -12,11 +12,14 @@ django-otp keeps the devices and throttles wrong codes (each failure doubles the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import segno
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -73,6 +76,32 @@ class SecondFactorMiddleware:
         ):
             target = "second_factor" if _has_device(user) else "second_factor_setup"  # type: ignore[arg-type]
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session after ``SESSION_IDLE_SECONDS`` without a request, and
+    ``SESSION_COOKIE_AGE`` after logging in, whatever happened in between."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = int(session.setdefault("started_at", now))
+            seen = int(session.get("seen_at", now))
+            idle = int(getattr(settings, "SESSION_IDLE_SECONDS", 1200))
+            if now - seen > idle or now - started > settings.SESSION_COOKIE_AGE:
+                logout(request)
+                messages.info(request, _("You were logged out because the session ended."))
+                return redirect(f"{reverse('login')}?next={request.get_full_path()}")
+            if now - seen >= 30:  # write the session at most twice a minute
+                session["seen_at"] = now
+            else:
+                session.setdefault("seen_at", now)
         return self.get_response(request)
 
 

@@ -345,6 +345,10 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
                     value["extension"] = [{"url": ORDINAL, "valueDecimal": score}]
                 options.append(value)
             entry["answerOption"] = options
+        reference = (raw.get("verbatim") or {}).get("answerValueSet")
+        if reference and not item.options:
+            entry["type"] = "open-choice" if item.type == "text" else entry["type"]
+            entry["answerValueSet"] = reference
         if item.relevant is not None:
             when = _enable_when(item.relevant, definition, system)
             if when is None:

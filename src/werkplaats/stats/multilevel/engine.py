@@ -29,18 +29,22 @@ and [X y] form a dense matrix that is factorised with LAPACK.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-
-from .errors import DesignTooLargeError
+import scipy.sparse.linalg as spla
 
 __all__ = ["ReBlock", "Engine"]
 
-# Largest dense remainder (crossed random effects + fixed effects) accepted;
-# a dense matrix of this order takes 8 * 12000^2 bytes = 1.1 GiB.
-MAX_DENSE = 12000
+# Above this order the crossed remainder (random effects of the terms that are
+# not block-diagonal after eliminating the largest factor) is factorised as a
+# sparse matrix: SuperLU (scipy.sparse.linalg.splu, BSD) without pivoting on the
+# symmetric positive definite matrix, in a fill-reducing order (minimum degree
+# on A'+A) found at the first evaluation and kept.  Below it, a dense LAPACK
+# Cholesky of the whole remainder is faster.
+SPARSE_MIN = 6000
 
 
 @dataclass
@@ -53,7 +57,7 @@ class ReBlock:
 
     @property
     def d(self) -> int:
-        return self.Z.shape[1]
+        return cast("int", self.Z.shape[1])
 
     @property
     def n_theta(self) -> int:
@@ -161,6 +165,10 @@ class Factorization:
     b: list[dict[int, sp.csr_matrix]]
     dense_factor: np.ndarray | None
     n_dense_re: int
+    # Lower-triangular factor of X'V^-1X / sigma^2 (R_X' in lme4's notation).
+    rx: np.ndarray | None = None
+    # Sparse remainder: (W = M^-1 [E_X E_y], Cholesky factor of the Schur complement of [X y]).
+    sparse: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class Engine:
@@ -229,13 +237,8 @@ class Engine:
         self.n_batched = self._symbolic()
         self._setup_first()
         self._numeric([b.Z for b in blocks], F)
-        dense_dim = sum(b.q * b.d for b in blocks[self.n_batched :]) + self.p + 1
-        if dense_dim > MAX_DENSE:
-            raise DesignTooLargeError(
-                f"the crossed random effects need a dense matrix of order {dense_dim}, "
-                f"more than the {MAX_DENSE} this engine handles; terms with many levels "
-                "that are crossed (not nested) with the largest factor cannot be fitted here"
-            )
+        self.sparse = sum(b.q * b.d for b in blocks[self.n_batched :]) > SPARSE_MIN
+        self._order: np.ndarray | None = None
 
     # ------------------------------------------------------------------
     def _symbolic(self) -> int:
@@ -306,10 +309,15 @@ class Engine:
             # CSR layout of B(j, 0) and the map from the component-major data
             # (s, t, pair) to CSR slots, so each evaluation fills it in one take.
             dj, npairs = self.blocks[j].d, cols.size
-            s_, t_, p_ = np.meshgrid(np.arange(dj), np.arange(b0.d), np.arange(npairs), indexing="ij")
+            s_, t_, p_ = np.meshgrid(
+                np.arange(dj), np.arange(b0.d), np.arange(npairs), indexing="ij"
+            )
             ids = (s_ * b0.d + t_) * npairs + p_
             coo = sp.coo_matrix(
-                (ids.ravel() + 1.0, ((self.first_rows[j][p_] * dj + s_).ravel(), (cols[p_] * b0.d + t_).ravel())),
+                (
+                    ids.ravel() + 1.0,
+                    ((self.first_rows[j][p_] * dj + s_).ravel(), (cols[p_] * b0.d + t_).ravel()),
+                ),
                 shape=(self.blocks[j].q * dj, b0.q * b0.d),
             )
             csr = coo.tocsr()
@@ -356,11 +364,14 @@ class Engine:
             inv = self._pair_inv[(j, i)]
             for s in range(blocks[j].d):
                 for t in range(blocks[i].d):
-                    data[:, s, t] = np.bincount(inv, weights=Zs[j][:, s] * Zs[i][:, t], minlength=cols.size)
+                    data[:, s, t] = np.bincount(
+                        inv, weights=Zs[j][:, s] * Zs[i][:, t], minlength=cols.size
+                    )
         self.A0 = np.ascontiguousarray(self.A[0].transpose(1, 2, 0))
         self.E00 = np.ascontiguousarray(self.E0[0].transpose(1, 2, 0))
         self.first_data = {
-            j: np.ascontiguousarray(self.pairs[(j, 0)][2].transpose(1, 2, 0)) for j in range(1, self.K)
+            j: np.ascontiguousarray(self.pairs[(j, 0)][2].transpose(1, 2, 0))
+            for j in range(1, self.K)
         }
 
     def reweight(self, sqrtw: np.ndarray, F: np.ndarray) -> None:
@@ -373,7 +384,9 @@ class Engine:
         """
         self._numeric([b.Z * sqrtw[:, None] for b in self.blocks], F)
 
-    def _eliminate_first(self, lam: list[np.ndarray], FF: np.ndarray, keep: bool):
+    def _eliminate_first(
+        self, lam: list[np.ndarray], FF: np.ndarray, keep: bool
+    ) -> tuple[float, Any, dict[tuple[int, int], Any], tuple[Any, ...] | None]:
         """Eliminate term 0; returns its pieces and the updates of later blocks."""
         b0 = self.blocks[0]
         q0, d0, p1 = b0.q, b0.d, self.p + 1
@@ -402,7 +415,10 @@ class Engine:
             dj = Lj.shape[0]
             raw = self.first_data[j]
             # B(j,0) = Lj' raw L0, component-major (dj, d0, npairs).
-            T = [[sum(raw[s, u] * L0[u, t] for u in range(t, d0)) for t in range(d0)] for s in range(dj)]
+            T = [
+                [sum(raw[s, u] * L0[u, t] for u in range(t, d0)) for t in range(d0)]
+                for s in range(dj)
+            ]
             Bj = np.empty_like(raw)
             for s in range(dj):
                 for t in range(d0):
@@ -495,13 +511,21 @@ class Engine:
                 if k < m:
                     Dk = Dk - _extract_diag_blocks(fk, bk.q, bk.d)
                 else:
-                    dense_upd[k] = fk.toarray()
+                    dense_upd[k] = fk.tocsr() if self.sparse else fk.toarray()
             elif k < m:
                 # Structurally block-diagonal: rows_a == rows_b.
                 rows_a, rows_b, vals = fk
                 for s_ in range(bk.d):
                     for t_ in range(bk.d):
                         Dk[:, s_, t_] -= np.bincount(rows_a, weights=vals[s_, t_], minlength=bk.q)
+            elif self.sparse:
+                rows_a, rows_b, vals = fk
+                dq = bk.q * bk.d
+                pairs_st = [(s_, t_) for s_ in range(bk.d) for t_ in range(bk.d)]
+                sra = np.concatenate([rows_a * bk.d + s_ for s_, _ in pairs_st])
+                srb = np.concatenate([rows_b * bk.d + t_ for _, t_ in pairs_st])
+                svv = np.concatenate([vals[s_, t_] for s_, t_ in pairs_st])
+                dense_upd[k] = sp.csr_matrix((svv, (sra, srb)), shape=(dq, dq))
             else:
                 rows_a, rows_b, vals = fk
                 dq = bk.q * bk.d
@@ -574,11 +598,15 @@ class Engine:
                             D[a] = D[a] - _extract_diag_blocks(U, ba.q, ba.d)
                         else:
                             prev = dense_upd.get(a)
-                            Ud = U.toarray()
+                            Ud = U.tocsr() if self.sparse else U.toarray()
                             dense_upd[a] = Ud if prev is None else prev + Ud
                     else:
                         B[(a, b)] = (B[(a, b)] - U).tocsr()
 
+        if self.sparse:
+            return self._factor_sparse(
+                D, E, B, dense_upd, FF, logdet_re, keep_dinv, keep_e, keep_b, keep
+            )
         # Dense remainder: terms m..K-1 and [X y].
         dims = [self.blocks[j].q * self.blocks[j].d for j in range(m, K)]
         n_re = int(sum(dims))
@@ -615,6 +643,88 @@ class Engine:
             keep_b,
             c if keep else None,
             n_re,
+            rx=c[n_re : n_re + p, n_re : n_re + p],
+        )
+
+    def _factor_sparse(
+        self,
+        D: Any,
+        E: Any,
+        B: Any,
+        upd: Any,
+        FF: np.ndarray,
+        logdet_re: float,
+        keep_dinv: Any,
+        keep_e: Any,
+        keep_b: Any,
+        keep: bool,
+    ) -> Factorization | None:
+        """The crossed remainder as a sparse matrix M; [X y] through its Schur complement.
+
+        M (the random effects of terms m..K-1 after eliminating the block-diagonal
+        ones) is factorised by SuperLU without pivoting, in a fill-reducing order
+        computed at the first call and reused; then S = FF - E' M^-1 E for the
+        p + 1 columns of [X y] is factorised densely.  log|M|, log|R_X|^2 and the
+        penalised residual sum of squares come out as from the dense factor.
+        """
+        K, m, p = self.K, self.n_batched, self.p
+        dims = [self.blocks[j].q * self.blocks[j].d for j in range(m, K)]
+        n_re = int(sum(dims))
+        rows = []
+        for j in range(m, K):
+            row = []
+            for i in range(m, K):
+                if i == j:
+                    blk = _block_diag_sparse(D[j])
+                    if j in upd:
+                        blk = blk - upd[j]
+                    row.append(blk)
+                elif i < j:
+                    row.append(B[(j, i)])
+                else:
+                    row.append(B[(i, j)].T)
+            rows.append(row)
+        M = sp.bmat(rows, format="csc")
+        Ere = np.vstack([E[j].reshape(dims[idx], p + 1) for idx, j in enumerate(range(m, K))])
+        opts = {"SymmetricMode": True}
+        try:
+            if self._order is None:
+                lu0 = spla.splu(M, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options=opts)
+                self._order = lu0.perm_c.copy()
+            order = self._order
+            Mp = M[order][:, order].tocsc()
+            lu = spla.splu(Mp, permc_spec="NATURAL", diag_pivot_thresh=0.0, options=opts)
+        except RuntimeError:  # exactly singular
+            return None
+        if not np.array_equal(lu.perm_r, np.arange(n_re)):
+            return None  # a pivot was needed: not positive definite
+        diag = lu.U.diagonal()
+        if np.any(diag <= 0):
+            return None
+        logdet_re += float(np.sum(np.log(diag)))
+        Wp = lu.solve(Ere[order])
+        W = np.empty_like(Wp)
+        W[order] = Wp
+        S = FF - Ere.T @ W
+        c, info = scipy.linalg.lapack.dpotrf(S, lower=1, clean=1)
+        if info != 0:
+            return None
+        cd = np.diagonal(c)
+        if np.any(cd[:-1] <= 0):
+            return None
+        logdet_x = 2.0 * float(np.sum(np.log(cd[:p])))
+        pwrss = float(cd[-1] ** 2)
+        return Factorization(
+            logdet_re,
+            logdet_x,
+            pwrss,
+            keep_dinv,
+            keep_e,
+            keep_b,
+            None,
+            n_re,
+            rx=c[:p, :p],
+            sparse=(W, c) if keep else None,
         )
 
     def objective(self, theta: np.ndarray, reml: bool) -> float:
@@ -630,8 +740,11 @@ class Engine:
             return np.inf
         if reml:
             nmp = n - p
-            return f.logdet_re + f.logdet_x + nmp * (1.0 + np.log(2.0 * np.pi * f.pwrss / nmp))
-        return f.logdet_re + n * (1.0 + np.log(2.0 * np.pi * f.pwrss / n))
+            return cast(
+                "float",
+                f.logdet_re + f.logdet_x + nmp * (1.0 + np.log(2.0 * np.pi * f.pwrss / nmp)),
+            )
+        return cast("float", f.logdet_re + n * (1.0 + np.log(2.0 * np.pi * f.pwrss / n)))
 
     # ------------------------------------------------------------------
     def solve(self, theta: np.ndarray) -> tuple[Factorization, np.ndarray, list[np.ndarray]]:
@@ -639,14 +752,17 @@ class Engine:
         f = self.factor(theta, keep=True)
         if f is None:
             raise np.linalg.LinAlgError("the penalised system is not positive definite")
-        c = f.dense_factor
-        if c is None:  # keep=True always stores it; guard for type checkers
-            raise RuntimeError("factorisation kept no dense factor")
         n_re, p, m = f.n_dense_re, self.p, self.n_batched
-        Lsys = c[:-1, :-1]
-        rhs = c[-1, :-1]
-        x = scipy.linalg.solve_triangular(Lsys, rhs, lower=True, trans="T")
-        beta = x[n_re:]
+        if f.sparse is not None:
+            W, cS = f.sparse
+            beta = scipy.linalg.solve_triangular(cS[:p, :p], cS[p, :p], lower=True, trans="T")
+            x = W[:, p] - W[:, :p] @ beta
+        else:
+            c = f.dense_factor
+            if c is None:  # keep=True always stores it; guard for type checkers
+                raise RuntimeError("factorisation kept no dense factor")
+            x = scipy.linalg.solve_triangular(c[:-1, :-1], c[-1, :-1], lower=True, trans="T")
+            beta = x[n_re:]
         u: list[np.ndarray] = [np.empty(0)] * self.K
         off = 0
         for j in range(m, self.K):
@@ -666,7 +782,9 @@ class Engine:
         u[0] = u0
         return f, beta, u
 
-    def cond_var_u(self, f: Factorization, max_dim: int = 6000, chunk: int = 4096) -> list[np.ndarray] | None:
+    def cond_var_u(
+        self, f: Factorization, max_dim: int = 6000, chunk: int = 4096
+    ) -> list[np.ndarray] | None:
         """Diagonal blocks of (Lambda'Z'Z Lambda + I)^-1, one (q, d, d) array per term.
 
         The inverse of everything after the first term is formed densely,
@@ -675,11 +793,11 @@ class Engine:
         """
         K, m = self.K, self.n_batched
         later_dim = sum(b.q * b.d for b in self.blocks[1:])
-        if later_dim > max_dim:
+        if later_dim > max_dim or f.sparse is not None:
             return None
         c = f.dense_factor
         if c is None:
-            raise ValueError("cond_var_u needs a factorisation made with keep=True")
+            raise ValueError("cond_var_u needs a dense factorisation made with keep=True")
         n_re = f.n_dense_re
         out: list[np.ndarray] = [np.empty(0)] * K
         # Covariance of the dense remainder's RE coordinates.
@@ -739,7 +857,9 @@ class Engine:
                         e2 = order_[start_[levs] + within % cnt[levs]]
                         vals = Gc.data[e1] * Sigma[Gc.row[e1], Gc.row[e2]] * Gc.data[e2]
                         tgt = (levs * d + Gc.col[e1] % d) * d + Gc.col[e2] % d
-                        blocks.reshape(-1)[:] += np.bincount(tgt, weights=vals, minlength=bk.q * d * d)
+                        blocks.reshape(-1)[:] += np.bincount(
+                            tgt, weights=vals, minlength=bk.q * d * d
+                        )
                 out[0] = np.empty_like(blocks)
                 out[0][self.perm0] = blocks
         diag_blocks(Sigma, order)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
+from .design import ModelMatrixSpec, _term_names
 from .engine import Engine, ReBlock
 from .errors import (
     ConstantResponseError,
@@ -34,7 +36,57 @@ SINGULAR_TOL = 1e-4
 GRADIENT_TOL = 2e-3
 
 
-def varcorr_frame(terms: list[TermInfo], lam: list[np.ndarray], scale2: float, sigma: float | None) -> pd.DataFrame:
+# A fixed effect whose predictor varies only between the levels of a grouping
+# factor rests on that many clusters; below this the Wald interval is too narrow.
+FEW_CLUSTERS = 20
+
+
+def cluster_counts(
+    spec: ModelMatrixSpec, frame: pd.DataFrame, terms: list[TermInfo], names: list[str]
+) -> pd.DataFrame:
+    """For each fixed-effect column, the coarsest grouping factor within which it is constant.
+
+    A term such as ``time:policy`` with ``policy`` an organisation-level variable
+    is informed by the organisations, however many rows there are.  Returns
+    columns ``term, grouping, clusters`` (``clusters`` NaN for terms that vary
+    within the finest groups).
+    """
+    groups = sorted({t.group: len(t.levels) for t in terms}.items(), key=lambda kv: kv[1])
+    codes = {}
+    for g, _q in groups:
+        key = frame[list(g)].astype(str).agg(":".join, axis=1) if len(g) > 1 else frame[g[0]]
+        codes[g] = pd.factorize(key)[0]
+    constant: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+    def is_constant(v: str, g: tuple[str, ...]) -> bool:
+        if (v, g) not in constant:
+            vals = pd.factorize(frame[v])[0]
+            constant[(v, g)] = bool((pd.Series(vals).groupby(codes[g]).nunique() <= 1).all())
+        return constant[(v, g)]
+
+    rows = []
+    term_vars = {}
+    for tc in spec.codings:
+        for nm in _term_names(tc.term, tc.coding, spec.variables):
+            term_vars[nm] = tc.term
+    for nm in names:
+        t = term_vars.get(nm)
+        if nm == "(Intercept)" or t is None:
+            continue
+        best = None
+        for v in t:
+            for g, q in groups:  # coarsest first
+                if is_constant(v, g):
+                    if best is None or q < best[1]:
+                        best = (":".join(g), q)
+                    break
+        rows.append((nm, best[0] if best else "", float(best[1]) if best else np.nan))
+    return pd.DataFrame(rows, columns=["term", "grouping", "clusters"])
+
+
+def varcorr_frame(
+    terms: list[TermInfo], lam: list[np.ndarray], scale2: float, sigma: float | None
+) -> pd.DataFrame:
     """VarCorr as in ``as.data.frame(VarCorr(m))``; no Residual row when ``sigma`` is None."""
     vc_rows = []
     for t, L in zip(terms, lam):
@@ -163,11 +215,9 @@ def fit_lmm(
     lam = engine.lambdas(theta)
 
     # Fixed-effect covariance: sigma^2 (R_X' R_X)^-1.
-    c = fct.dense_factor
-    if c is None:  # solve() always keeps the dense factor
-        raise RuntimeError("factorisation kept no dense factor")
-    n_re = fct.n_dense_re
-    RXt = c[n_re : n_re + p, n_re : n_re + p]
+    RXt = fct.rx
+    if RXt is None:  # every factorisation records it
+        raise RuntimeError("factorisation kept no R_X")
     RXinv = scipy.linalg.solve_triangular(RXt, np.eye(p), lower=True)
     vcov = sigma2 * (RXinv.T @ RXinv)
     se = np.sqrt(np.diag(vcov))
@@ -177,7 +227,9 @@ def fit_lmm(
     ranef: dict[str, pd.DataFrame] = {}
     for t, blk, L, uk in zip(terms, blocks, lam, u):
         b = uk @ L.T
-        ranef[t.label] = pd.DataFrame(b, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names))
+        ranef[t.label] = pd.DataFrame(
+            b, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names)
+        )
         fitted = fitted + np.sum(blk.Z * b[blk.codes], axis=1)
     cv = engine.cond_var_u(fct)
     ranef_condvar: dict[str, np.ndarray] | None = None
@@ -188,7 +240,8 @@ def fit_lmm(
         )
     else:
         ranef_condvar = {
-            t.label: sigma2 * np.einsum("ij,qjk,lk->qil", L, V, L) for t, L, V in zip(terms, lam, cv)
+            t.label: sigma2 * np.einsum("ij,qjk,lk->qil", L, V, L)
+            for t, L, V in zip(terms, lam, cv)
         }
 
     varcorr = varcorr_frame(terms, lam, sigma2, sigma)
@@ -217,6 +270,21 @@ def fit_lmm(
     if not converged:
         warnings.warn("model failed to converge: " + convergence, MultilevelWarning, stacklevel=2)
         messages.append(convergence)
+
+    clusters = cluster_counts(fixed_spec, frame, terms, names)
+    few = clusters[clusters["clusters"] < FEW_CLUSTERS]
+    if len(few):
+        msg = (
+            "few clusters: "
+            + "; ".join(
+                f"{r.term} rests on {int(r.clusters)} levels of {r.grouping}"
+                for r in few.itertuples()
+            )
+            + f" (fewer than {FEW_CLUSTERS}); Wald intervals are too narrow there, use the "
+            "Satterthwaite degrees of freedom (result.satterthwaite())"
+        )
+        warnings.warn(msg, MultilevelWarning, stacklevel=2)
+        messages.append(msg)
 
     ngroups: dict[str, int] = {}
     for t in terms:
@@ -255,6 +323,8 @@ def fit_lmm(
         _fixed_spec=fixed_spec,
         _keep_columns=keep,
         _data_name=data_name,
+        _engine=engine,
+        clusters=clusters,
     )
 
 
@@ -294,7 +364,9 @@ def _warm_start(engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool) -> np.
         return None  # the order of the terms changed; keep it simple
     eng = Engine(sub, Xs, y[rows])
     x0 = np.where(np.isfinite(eng.lower), 1.0, 0.0)
-    res = minimize_bounded(lambda th: eng.objective(th, reml), x0, eng.lower, radius_init=0.2, radius_final=1e-4)
+    res = minimize_bounded(
+        lambda th: eng.objective(th, reml), x0, eng.lower, radius_init=0.2, radius_final=1e-4
+    )
     return res.x if np.isfinite(res.fun) else None
 
 
@@ -319,7 +391,9 @@ def _optimize(
     res = minimize_bounded(fun, x0, lower, maxfev=maxfev, radius_init=radius)
     theta = res.x
     grad, hdiag = _gradient(fun, theta, lower)
-    scaled = np.where(hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad))
+    scaled = np.where(
+        hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad)
+    )
     return theta, {
         "success": res.success,
         "message": res.message,
@@ -332,7 +406,9 @@ def _optimize(
     }
 
 
-def _gradient(fun, x: np.ndarray, lower: np.ndarray, h: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+def _gradient(
+    fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, h: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray]:
     """Finite-difference gradient and diagonal of the Hessian.
 
     At an active bound the one-sided derivative counts only when it points

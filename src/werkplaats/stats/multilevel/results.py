@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,6 @@ class MixedResultMethods:
         ['2.5 %', '97.5 %']
         """
         return self._wald(level)
-
 
     def ranef_frame(self) -> pd.DataFrame:
         """Conditional modes in long form, like ``as.data.frame(ranef(m, condVar = TRUE))``.
@@ -112,7 +112,7 @@ class MixedResultMethods:
             contrib[seen] = np.sum(Z[seen] * b[idx[seen]], axis=1)
             contrib[~seen & np.isnan(Z).any(axis=1)] = np.nan
             pred = pred + contrib
-        return pred
+        return cast("np.ndarray", pred)
 
     def _terms_for(self, re_form: object) -> list[TermInfo]:
         if re_form is None:
@@ -135,7 +135,6 @@ class MixedResultMethods:
                 f"the model has {sorted({t.group_label for t in self._terms})}"
             )
         return out
-
 
 
 @dataclass
@@ -181,6 +180,51 @@ class LmmResult(MixedResultMethods):
     _fixed_spec: ModelMatrixSpec = field(repr=False)
     _keep_columns: np.ndarray = field(repr=False)
     _data_name: str = field(repr=False, default="data")
+    _engine: object = field(repr=False, default=None)
+    clusters: pd.DataFrame | None = None
+    _satt: pd.DataFrame | None = field(repr=False, default=None)
+
+    def satterthwaite(self, level: float = 0.95) -> pd.DataFrame:
+        """Fixed effects with Satterthwaite degrees of freedom, t intervals and p-values (as lmerTest).
+
+        Columns ``Estimate, Std. Error, df, t value, Pr(>|t|)`` and the interval
+        bounds at ``level``.  Computed on first use (numerical derivatives of
+        the deviance in the variance parameters) and kept.
+
+        Examples
+        --------
+        >>> from werkplaats.stats.multilevel import fit_lmm
+        >>> from werkplaats.stats.multilevel.simulate import simulate_growth
+        >>> m = fit_lmm("y ~ time + (1 | client)", simulate_growth(500, seed=3))
+        >>> list(m.satterthwaite().columns)
+        ['Estimate', 'Std. Error', 'df', 't value', 'Pr(>|t|)', '2.5 %', '97.5 %']
+        """
+        if not 0 < level < 1:
+            raise ValueError("level must lie between 0 and 1")
+        if self._satt is None:
+            from .satterthwaite import satterthwaite_df
+
+            if self._engine is None:
+                raise ValueError(
+                    "this result keeps no engine to compute Satterthwaite degrees of freedom"
+                )
+            df, _ = satterthwaite_df(self._engine, self.theta, self.sigma, self.reml)  # type: ignore[arg-type]
+            t = self.fixef / self.se
+            self._satt = pd.DataFrame(
+                {
+                    "Estimate": self.fixef,
+                    "Std. Error": self.se,
+                    "df": df,
+                    "t value": t,
+                    "Pr(>|t|)": 2 * scipy.stats.t.sf(np.abs(t.to_numpy()), df),
+                }
+            )
+        out = self._satt.copy()
+        q = scipy.stats.t.ppf(0.5 + level / 2, out["df"].to_numpy())
+        lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+        out[f"{lo:g} %"] = out["Estimate"] - q * out["Std. Error"]
+        out[f"{hi:g} %"] = out["Estimate"] + q * out["Std. Error"]
+        return out
 
     # ------------------------------------------------------------------
     @property
@@ -213,7 +257,6 @@ class LmmResult(MixedResultMethods):
         out["icc_cumulative"] = np.nan
         out.loc[levels.index, "icc_cumulative"] = cum.to_numpy()
         return out
-
 
     def predict(self, newdata: pd.DataFrame | None = None, re_form: object = None) -> np.ndarray:
         """Predictions, population-level or conditional on the random effects.
@@ -248,7 +291,7 @@ class LmmResult(MixedResultMethods):
         """
         if newdata is None:
             if re_form is None:
-                return self.fitted.to_numpy().copy()
+                return cast("np.ndarray", self.fitted.to_numpy().copy())
             raise ValueError("give newdata when asking for re_form other than None")
         return self._linear_predictor(newdata, re_form)
 
@@ -274,7 +317,6 @@ class LmmResult(MixedResultMethods):
             f"<LmmResult {self.formula!r}: {crit} {self.objective:.4f}, nobs {self.nobs}, "
             f"{'converged' if self.converged else 'NOT converged'}{', singular' if self.singular else ''}>"
         )
-
 
 
 @dataclass
@@ -368,8 +410,8 @@ class GlmmResult(MixedResultMethods):
                 off = newdata[offset] if isinstance(offset, str) else offset
                 out = out + np.asarray(off, dtype=float)
         if type == "response":
-            return self._family.linkinv(out)  # type: ignore[attr-defined]
-        return out
+            return cast("np.ndarray", self._family.linkinv(out))  # type: ignore[attr-defined]
+        return cast("np.ndarray", out)
 
     def confint(self, level: float = 0.95) -> pd.DataFrame:
         """Wald confidence intervals of the fixed effects (link scale)."""

@@ -110,6 +110,8 @@ def child_engine(data: str, formula: str, factors: list[str], out: str, family: 
         "npar": npar,
     }
     Path(out).write_text(json.dumps(res))
+
+
 def child_statsmodels(data: str, which: str, out: str) -> None:
     import pandas as pd
     import statsmodels.formula.api as smf
@@ -148,7 +150,9 @@ def child_statsmodels(data: str, which: str, out: str) -> None:
 def run_child(cmd: list[str], timeout: float) -> tuple[dict | None, float, str]:
     """Run a child; return (result or None, peak memory in MiB, status text)."""
     out = cmd[-1]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
     start = time.monotonic()
     status = None
     rusage = None
@@ -165,7 +169,11 @@ def run_child(cmd: list[str], timeout: float) -> tuple[dict | None, float, str]:
     log = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
     mem = rusage.ru_maxrss / 1024  # Linux reports KiB
     if os.waitstatus_to_exitcode(status) != 0 or not Path(out).exists():
-        return None, mem, "failed: " + log.strip().splitlines()[-1][:120] if log.strip() else "failed"
+        return (
+            None,
+            mem,
+            "failed: " + log.strip().splitlines()[-1][:120] if log.strip() else "failed",
+        )
     return json.loads(Path(out).read_text()), mem, "ok"
 
 
@@ -182,7 +190,6 @@ def rel_diff(res: dict, ref: dict | None, fixed_only: bool = False) -> float | N
     return max(diffs) if diffs else None
 
 
-
 def _levels_text(levels: dict | None) -> str:
     if not levels:
         return ""
@@ -190,16 +197,30 @@ def _levels_text(levels: dict | None) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="*", default=[20000], help="rows of the linear growth design")
-    ap.add_argument("--glmm-sizes", type=int, nargs="*", default=[], help="rows of the binary growth design")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--sizes", type=int, nargs="*", default=[20000], help="rows of the linear growth design"
+    )
+    ap.add_argument(
+        "--glmm-sizes", type=int, nargs="*", default=[], help="rows of the binary growth design"
+    )
     ap.add_argument("--insteval", action="store_true", help="add lme4's InstEval (needs Rscript)")
-    ap.add_argument("--verbagg", action="store_true", help="add lme4's VerbAgg GLMM (needs Rscript)")
-    ap.add_argument("--crossed", action="store_true", help="add 1M ratings of 6,000 users by 4,000 items")
+    ap.add_argument(
+        "--verbagg", action="store_true", help="add lme4's VerbAgg GLMM (needs Rscript)"
+    )
+    ap.add_argument(
+        "--crossed", action="store_true", help="add 1M ratings of 6,000 users by 4,000 items"
+    )
     ap.add_argument("--repeats", type=int, default=3, help="runs of each fit; the median is shown")
     ap.add_argument("--seed", type=int, default=20240601)
-    ap.add_argument("--timeout", type=float, default=1800.0, help="limit per engine/lme4 fit in seconds")
-    ap.add_argument("--sm-timeout", type=float, default=600.0, help="limit per statsmodels fit in seconds")
+    ap.add_argument(
+        "--timeout", type=float, default=1800.0, help="limit per engine/lme4 fit in seconds"
+    )
+    ap.add_argument(
+        "--sm-timeout", type=float, default=600.0, help="limit per statsmodels fit in seconds"
+    )
     ap.add_argument("--no-lme4", action="store_true")
     ap.add_argument("--no-statsmodels", action="store_true")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -242,12 +263,27 @@ def main() -> None:
         jobs.append((f"growth {n:,}", path, GROWTH, "growth", "gaussian", True))
     if args.insteval or args.verbagg:
         if rscript is None:
-            rows.append(("InstEval/VerbAgg", "", "", "", "all", "skipped: Rscript not found", "", "", "", ""))
+            rows.append(
+                (
+                    "InstEval/VerbAgg",
+                    "",
+                    "",
+                    "",
+                    "all",
+                    "skipped: Rscript not found",
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+            )
         else:
             if args.insteval:
                 path = tmp / "insteval.csv"
-                code = ("suppressPackageStartupMessages(library(lme4)); "
-                        f"write.csv(InstEval[, c('y','service','s','d','dept')], '{path.as_posix()}', row.names=FALSE)")
+                code = (
+                    "suppressPackageStartupMessages(library(lme4)); "
+                    f"write.csv(InstEval[, c('y','service','s','d','dept')], '{path.as_posix()}', row.names=FALSE)"
+                )
                 subprocess.run([rscript, "-e", code], check=True, capture_output=True)
                 jobs.append(("InstEval", path, INSTEVAL, "insteval", "gaussian", False))
     if args.crossed:
@@ -255,9 +291,17 @@ def main() -> None:
         n = 1_000_000
         user, item = rng.integers(0, 6000, n), rng.integers(0, 4000, n)
         x = rng.normal(size=n)
-        y = 3 + 0.3 * x + rng.normal(0, 0.8, 6000)[user] + rng.normal(0, 0.5, 4000)[item] + rng.normal(size=n)
+        y = (
+            3
+            + 0.3 * x
+            + rng.normal(0, 0.8, 6000)[user]
+            + rng.normal(0, 0.5, 4000)[item]
+            + rng.normal(size=n)
+        )
         path = tmp / "crossed.csv"
-        pd.DataFrame({"y": y.round(5), "x": x.round(5), "user": user, "item": item}).to_csv(path, index=False)
+        pd.DataFrame({"y": y.round(5), "x": x.round(5), "user": user, "item": item}).to_csv(
+            path, index=False
+        )
         jobs.append(("crossed 1M", path, CROSSED, "crossed", "gaussian", False))
     for n in args.glmm_sizes:
         path = tmp / f"bgrowth_{n}.csv"
@@ -265,9 +309,11 @@ def main() -> None:
         jobs.append((f"binary growth {n:,}", path, BGROWTH, "growth", "binomial", False))
     if args.verbagg and rscript is not None:
         path = tmp / "verbagg.csv"
-        code = ("suppressPackageStartupMessages(library(lme4)); "
-                f"write.csv(VerbAgg[, c('r2','Anger','Gender','btype','situ','id','item')], '{path.as_posix()}', "
-                "row.names=FALSE)")
+        code = (
+            "suppressPackageStartupMessages(library(lme4)); "
+            f"write.csv(VerbAgg[, c('r2','Anger','Gender','btype','situ','id','item')], '{path.as_posix()}', "
+            "row.names=FALSE)"
+        )
         subprocess.run([rscript, "-e", code], check=True, capture_output=True)
         jobs.append(("VerbAgg", path, VERBAGG, "verbagg", "binomial", False))
 
@@ -281,19 +327,40 @@ def main() -> None:
         emem = lmem = 0.0
         est = lst = "ok"
         for rep in range(args.repeats):
-            print(f"[{time.strftime('%H:%M:%S')}] {label}: werkplaats run {rep + 1}", file=sys.stderr, flush=True)
+            print(
+                f"[{time.strftime('%H:%M:%S')}] {label}: werkplaats run {rep + 1}",
+                file=sys.stderr,
+                flush=True,
+            )
             res, mem, st = run_child(
-                [sys.executable, str(here), "--child", "engine", str(path), formula, factors, family,
-                 str(tmp / "e.json")], args.timeout)
+                [
+                    sys.executable,
+                    str(here),
+                    "--child",
+                    "engine",
+                    str(path),
+                    formula,
+                    factors,
+                    family,
+                    str(tmp / "e.json"),
+                ],
+                args.timeout,
+            )
             emem = max(emem, mem)
             if res is None:
                 est = st
                 break
             eng.append(res)
             if rscript is not None:
-                print(f"[{time.strftime('%H:%M:%S')}] {label}: lme4 run {rep + 1}", file=sys.stderr, flush=True)
+                print(
+                    f"[{time.strftime('%H:%M:%S')}] {label}: lme4 run {rep + 1}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 lres, mem, st = run_child(
-                    [rscript, str(rfile), str(path), formula, factors, family, str(tmp / "r.json")], args.timeout)
+                    [rscript, str(rfile), str(path), formula, factors, family, str(tmp / "r.json")],
+                    args.timeout,
+                )
                 lmem = max(lmem, mem)
                 if lres is None:
                     lst = st
@@ -303,36 +370,90 @@ def main() -> None:
                 (tmp / f).unlink(missing_ok=True)
         ref = lme[0] if lme else None
         first = eng[0] if eng else None
-        size = (f"{first['nobs']:,}", _levels_text(first["levels"]), str(first["npar"])) if first else ("", "", "")
+        size = (
+            (f"{first['nobs']:,}", _levels_text(first["levels"]), str(first["npar"]))
+            if first
+            else ("", "", "")
+        )
         e_med = statistics.median(r["seconds"] for r in eng) if eng else None
         l_med = statistics.median(r["seconds"] for r in lme) if lme else None
-        rows.append((label, *size, "werkplaats", _time(eng, e_med, est), f"{emem / 1024:.2f} GiB",
-                     f"{first['objective']:.4f}" if first else "", _diff(rel_diff(first, ref)),
-                     f"{l_med / e_med:.1f}x" if (e_med and l_med) else ""))
+        rows.append(
+            (
+                label,
+                *size,
+                "werkplaats",
+                _time(eng, e_med, est),
+                f"{emem / 1024:.2f} GiB",
+                f"{first['objective']:.4f}" if first else "",
+                _diff(rel_diff(first, ref)),
+                f"{l_med / e_med:.1f}x" if (e_med and l_med) else "",
+            )
+        )
         lname = "glmer" if family == "binomial" else "lmer"
-        rows.append((label, *size, lname, _time(lme, l_med, lst if rscript else "skipped: no Rscript"),
-                     f"{lmem / 1024:.2f} GiB" if lme else "", f"{ref['objective']:.4f}" if ref else "",
-                     "reference" if ref else "", ""))
+        rows.append(
+            (
+                label,
+                *size,
+                lname,
+                _time(lme, l_med, lst if rscript else "skipped: no Rscript"),
+                f"{lmem / 1024:.2f} GiB" if lme else "",
+                f"{ref['objective']:.4f}" if ref else "",
+                "reference" if ref else "",
+                "",
+            )
+        )
         if sm_ok and have_sm and not sm_timed_out:
-            print(f"[{time.strftime('%H:%M:%S')}] {label}: statsmodels", file=sys.stderr, flush=True)
+            print(
+                f"[{time.strftime('%H:%M:%S')}] {label}: statsmodels", file=sys.stderr, flush=True
+            )
             sres, smem, sst = run_child(
-                [sys.executable, str(here), "--child", "statsmodels", str(path), which, str(tmp / "s.json")],
-                args.sm_timeout)
+                [
+                    sys.executable,
+                    str(here),
+                    "--child",
+                    "statsmodels",
+                    str(path),
+                    which,
+                    str(tmp / "s.json"),
+                ],
+                args.sm_timeout,
+            )
             sm_timed_out = sres is None and sst.startswith("timed out")
-            rows.append((label, *size, "statsmodels*", _time([sres] if sres else [], sres["seconds"] if sres else None, sst),
-                         f"{smem / 1024:.2f} GiB", f"{sres['objective']:.4f}" if sres else "",
-                         _diff(rel_diff(sres, ref, fixed_only=True)), ""))
+            rows.append(
+                (
+                    label,
+                    *size,
+                    "statsmodels*",
+                    _time([sres] if sres else [], sres["seconds"] if sres else None, sst),
+                    f"{smem / 1024:.2f} GiB",
+                    f"{sres['objective']:.4f}" if sres else "",
+                    _diff(rel_diff(sres, ref, fixed_only=True)),
+                    "",
+                )
+            )
             (tmp / "s.json").unlink(missing_ok=True)
 
-    header = ("data", "rows", "levels", "params", "engine", "wall time (median)", "peak memory", "objective",
-              "max rel. diff", "lme4 / engine")
+    header = (
+        "data",
+        "rows",
+        "levels",
+        "params",
+        "engine",
+        "wall time (median)",
+        "peak memory",
+        "objective",
+        "max rel. diff",
+        "lme4 / engine",
+    )
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
-    print(f"\nmedian of {args.repeats} run(s) per engine; objective: REML criterion (lmer) or -2 log-likelihood "
-          "(glmer, Laplace); max rel. diff: fixed effects and variance components against lme4's first run.")
+    print(
+        f"\nmedian of {args.repeats} run(s) per engine; objective: REML criterion (lmer) or -2 log-likelihood "
+        "(glmer, Laplace); max rel. diff: fixed effects and variance components against lme4's first run."
+    )
     shutil.rmtree(tmp, ignore_errors=True)
 
 

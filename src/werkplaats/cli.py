@@ -213,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
     work = sub.add_parser("worker", help="run the background tasks and the schedule")
-    work.add_argument("--threads", type=int, help="tasks at once (default WERKPLAATS_WORKER_THREADS)")
+    work.add_argument(
+        "--threads", type=int, help="tasks at once (default WERKPLAATS_WORKER_THREADS)"
+    )
     work.set_defaults(func=cmd_worker)
     bk = sub.add_parser("backup", help="back up the database to a new folder (docs/deploy.md)")
     bk.add_argument("directory")

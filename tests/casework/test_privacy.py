@@ -157,9 +157,15 @@ def test_own_data_download_holds_contacts_dilemmas_and_questionnaires(world):
     contact.alliance_trust = 5
     contact.save()
     services.dilemma_create(
-        trajectory=world.trajectory_a, user=world.alice, date=contact.date,
-        tension="autonomy_protection", description="d", values_at_stake="v",
-        options_weighed="o", choice="c", reasons="r",
+        trajectory=world.trajectory_a,
+        user=world.alice,
+        date=contact.date,
+        tension="autonomy_protection",
+        description="d",
+        values_at_stake="v",
+        options_weighed="o",
+        choice="c",
+        reasons="r",
     )
     client = Client()
     client.force_login(world.klaas)

@@ -39,7 +39,11 @@ def test_database_url_is_parsed():
     db = database_from_url("postgres://wp:s%40cret@db.example:6543/werkplaats")
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
-        "wp", "s@cret", "db.example", "6543", "werkplaats",
+        "wp",
+        "s@cret",
+        "db.example",
+        "6543",
+        "werkplaats",
     )
 
 

@@ -17,7 +17,10 @@ PASSWORD = "correct-horse-battery"
 
 def _login(username: str) -> Client:
     client = Client()
-    assert client.post(reverse("login"), {"username": username, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post(reverse("login"), {"username": username, "password": PASSWORD}).status_code
+        == 302
+    )
     return client
 
 
@@ -86,7 +89,16 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     )
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
-        [sys.executable, "-m", "werkplaats.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "werkplaats.cli",
+            "manage",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -124,9 +124,7 @@ def test_network_members_do_not_see_the_programme(world):
 
 
 def test_the_second_factor_is_on_by_default_outside_debug():
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("WERKPLAATS_", "DJANGO_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WERKPLAATS_", "DJANGO_"))}
     env.update(
         WERKPLAATS_SECRET_KEY="x" * 50,
         WERKPLAATS_FIELD_KEY="ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",

@@ -39,8 +39,13 @@ def test_map_page_lists_gaps_in_english(world):
 
 def test_consent_for_a_study_must_name_the_study(world):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Consent.objects.create(client=world.client_a, purpose="study", study=None,
-                               given_at=timezone.now(), recorded_by=world.alice)
+        Consent.objects.create(
+            client=world.client_a,
+            purpose="study",
+            study=None,
+            given_at=timezone.now(),
+            recorded_by=world.alice,
+        )
 
 
 def test_consent_cannot_be_given_twice(world):

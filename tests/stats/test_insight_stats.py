@@ -212,7 +212,11 @@ def test_the_attack_cannot_recover_a_suppressed_mean(seed: int) -> None:
     table = protect_table(counts)
     means, sizes, sums = (
         values.pivot_table(
-            index="row", columns="col", values="change", aggfunc=how, margins=True,
+            index="row",
+            columns="col",
+            values="change",
+            aggfunc=how,
+            margins=True,
             margins_name="total",
         )
         for how in ("mean", "count", "sum")
@@ -225,9 +229,7 @@ def test_the_attack_cannot_recover_a_suppressed_mean(seed: int) -> None:
     assert not (~hidden & (n < 10)).any(), "a mean of fewer than 10 clients was shown"
     # A cell nobody contributes to has a known sum of 0: the attacker knows it.
     unknown = hidden & (n > 0)
-    bounds = {
-        (int(i), int(j)): (-21 * n[i, j], 21 * n[i, j]) for i, j in np.argwhere(unknown)
-    }
+    bounds = {(int(i), int(j)): (-21 * n[i, j], 21 * n[i, j]) for i, j in np.argwhere(unknown)}
     for (i, j), (lo, hi) in attack(total, unknown, bounds).items():
         assert lo - 1e-6 <= total[i, j] <= hi + 1e-6
         assert (hi - lo) / n[i, j] >= 1.0, f"mean {(i, j)} pinned to [{lo}, {hi}] / {n[i, j]}"

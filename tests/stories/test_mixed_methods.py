@@ -30,8 +30,14 @@ def test_the_case_address_is_study_scoped_and_carries_no_trajectory_id(world):
     other = StudyFactory(title="Studie T")
     other.researchers.add(world.rita)
     ConsentFactory(client=world.client_a, study=other, recorded_by=world.alice)
-    first, second = _case_url(world.study_s, world.trajectory_a), _case_url(other, world.trajectory_a)
-    key_first, key_second = first.rstrip("/").rsplit("/", 1)[1], second.rstrip("/").rsplit("/", 1)[1]
+    first, second = (
+        _case_url(world.study_s, world.trajectory_a),
+        _case_url(other, world.trajectory_a),
+    )
+    key_first, key_second = (
+        first.rstrip("/").rsplit("/", 1)[1],
+        second.rstrip("/").rsplit("/", 1)[1],
+    )
     assert str(world.trajectory_a.pk) not in key_first.split("-")[1]
     assert key_first.split("-")[1] != key_second.split("-")[1]
     rita = _login(world.rita)
@@ -41,7 +47,6 @@ def test_the_case_address_is_study_scoped_and_carries_no_trajectory_id(world):
     assert rita.get(raw).status_code == 404
     crossed = f"/stories/studies/{other.pk}/cases/{key_first}/"
     assert rita.get(crossed).status_code == 404
-
 
 
 def _login(user) -> Client:  # type: ignore[no-untyped-def]

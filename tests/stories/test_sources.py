@@ -342,5 +342,7 @@ def test_the_tellers_reads_of_their_own_stories_are_logged(world):
     access.access_own_story_by_id(world.klaas, world.source_a.pk)
     assert own.filter(
         seq__gt=before.seq if before else 0,
-        object_type="stories.source", object_id=str(world.source_a.pk), detail="own story"
+        object_type="stories.source",
+        object_id=str(world.source_a.pk),
+        detail="own story",
     ).exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from werkplaats.casework.models import Client, ClientIdentity, Goal, Trajectory
 from werkplaats.core.audit import log_access
@@ -38,22 +38,17 @@ def access_trajectory_by_id(user: User, trajectory_id: int, *, write: bool = Fal
     queryset = (
         Trajectory.objects.filter(lead_professional=user) if write else (visible_trajectories(user))
     )
-    try:
-        trajectory = queryset.select_related(
-            "client", "team__organisation", "lead_professional", "method"
-        ).get(pk=trajectory_id)
-    except Trajectory.DoesNotExist:
-        raise Http404 from None
+    trajectory = get_object_or_404(
+        queryset.select_related("client", "team__organisation", "lead_professional", "method"),
+        pk=trajectory_id,
+    )
     log_access(user, "change" if write else "view", trajectory)
     return trajectory
 
 
 def access_goal_by_id(user: User, goal_id: int, *, write: bool = False) -> Goal:
     require_role(user, *(CASE_WRITERS if write else CASE_READERS))
-    try:
-        goal = Goal.objects.select_related("trajectory").get(pk=goal_id)
-    except Goal.DoesNotExist:
-        raise Http404 from None
+    goal = get_object_or_404(Goal.objects.select_related("trajectory"), pk=goal_id)
     access_trajectory_by_id(user, goal.trajectory_id, write=write)
     return goal
 
@@ -144,14 +139,12 @@ def access_trajectory_to_manage(user: User, trajectory_id: int) -> Trajectory:
     manager of the trajectory's team (who takes over cases and answers for them)."""
     require_role(user, Role.PROFESSIONAL, Role.TEAM_MANAGER)
     condition = Q(lead_professional=user) | Q(team_id__in=managed_team_ids(user))
-    try:
-        trajectory = (
-            Trajectory.objects.filter(condition)
-            .select_related("client", "team__organisation", "lead_professional")
-            .get(pk=trajectory_id)
-        )
-    except Trajectory.DoesNotExist:
-        raise Http404 from None
+    trajectory = get_object_or_404(
+        Trajectory.objects.filter(condition).select_related(
+            "client", "team__organisation", "lead_professional"
+        ),
+        pk=trajectory_id,
+    )
     log_access(user, "change", trajectory, "manage")
     return trajectory
 

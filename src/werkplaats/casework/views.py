@@ -32,7 +32,7 @@ from werkplaats.casework.forms import (
 )
 from werkplaats.casework.models import Trajectory
 from werkplaats.core.audit import log_list_access
-from werkplaats.core.versioning import ConcurrentEditError
+from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role
 
@@ -73,12 +73,12 @@ def trajectory_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 target_groups=groups,
             )
         except ConcurrentEditError as exc:
-            form.add_error(None, exc)
-            return render(
+            return stale_form_response(
                 request,
+                form,
+                exc,
                 "casework/form.html",
                 _ctx(trajectory, form, _("Edit trajectory")),
-                status=409,
             )
         messages.success(request, _("The trajectory was saved."))
         return redirect("casework:trajectory", pk=pk)
@@ -137,12 +137,12 @@ def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 goal=goal, user=request.user, expected_version=version, fields=data
             )
         except ConcurrentEditError as exc:
-            form.add_error(None, exc)
-            return render(
+            return stale_form_response(
                 request,
+                form,
+                exc,
                 "casework/form.html",
                 _ctx(goal.trajectory, form, _("Edit goal")),
-                status=409,
             )
         messages.success(request, _("The goal was saved."))
         return redirect("casework:trajectory", pk=goal.trajectory_id)

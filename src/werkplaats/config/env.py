@@ -73,4 +73,3 @@ def database_from_url(url: str) -> dict[str, object]:
         "CONN_MAX_AGE": 60,
         "ATOMIC_REQUESTS": False,
     }
-

@@ -7,6 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -36,3 +39,16 @@ def save_versioned(instance: models.Model, expected_version: int, fields: list[s
             code="concurrent_edit",
         )
     instance.version = expected_version + 1  # type: ignore[attr-defined]
+
+
+def stale_form_response(
+    request: HttpRequest,
+    form: BaseForm,
+    exc: ConcurrentEditError,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """A save refused because the object changed since the form was read: the same page
+    again, the refusal on top of the form, with 409 Conflict (never a silent overwrite)."""
+    form.add_error(None, exc)
+    return render(request, template, context, status=409)

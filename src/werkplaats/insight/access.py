@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from werkplaats.casework.access import access_trajectory_by_id, own_client_record
 from werkplaats.casework.models import Client, Trajectory
@@ -44,12 +44,9 @@ def access_study_report(
 
 def access_cmo_by_id(user: User, cmo_id: int) -> CmoConfiguration:
     require_role(user, Role.RESEARCHER)
-    try:
-        cmo = CmoConfiguration.objects.select_related("study").get(
-            pk=cmo_id, study__researchers=user
-        )
-    except CmoConfiguration.DoesNotExist:
-        raise Http404 from None
+    cmo = get_object_or_404(
+        CmoConfiguration.objects.select_related("study"), pk=cmo_id, study__researchers=user
+    )
     return cmo
 
 

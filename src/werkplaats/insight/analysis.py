@@ -18,6 +18,7 @@ from werkplaats.stats.change import reliable_change
 from werkplaats.stats.effects import Effect, paired_effect
 from werkplaats.stats.growth import GrowthResult, GrowthSpec, TooFewError, fit_growth
 from werkplaats.stats.mediation import MediationResult, mediation
+from werkplaats.stats.multilevel import MultilevelError
 from werkplaats.stats.raters import BlandAltman, IccResult, bland_altman, discrepancy_by_group, icc
 from werkplaats.stats.voices import representation
 
@@ -194,6 +195,20 @@ def _agreement(frame: pd.DataFrame) -> Section:
     return Section(result)
 
 
+def _growth(f: pd.DataFrame, spec: GrowthSpec) -> Section:
+    """The growth model, or the plain reason it could not be fitted."""
+    if not len(f):
+        return Section(message="No client scores in this study.")
+    try:
+        return Section(fit_growth(f, spec))
+    except TooFewError as exc:
+        return Section(message=str(exc))
+    except (MultilevelError, np.linalg.LinAlgError) as exc:
+        # The engine's own refusals (formula, data, design) and a numerically singular
+        # system carry a plain message; anything else is a bug and is not hidden here.
+        return Section(message=f"The growth model could not be fitted: {exc}")
+
+
 def run_analyses(
     frame: pd.DataFrame,
     *,
@@ -221,16 +236,7 @@ def run_analyses(
     change = _change(traj, norms)
     gas = _gas(traj)
     steps.append(f"growth model: {spec.formula()}")
-    try:
-        growth = (
-            Section(fit_growth(f, spec))
-            if len(f)
-            else Section(message="No client scores in this study.")
-        )
-    except TooFewError as exc:
-        growth = Section(message=str(exc))
-    except Exception as exc:  # the engine's own errors carry a plain message
-        growth = Section(message=f"The growth model could not be fitted: {exc}")
+    growth = _growth(f, spec)
     meds = []
     for exposure, mediator in MEDIATORS:
         steps.append(f"mediation: {exposure} -> {mediator} -> change ({n_boot} cluster bootstraps)")

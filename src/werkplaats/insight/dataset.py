@@ -97,7 +97,7 @@ def consenting_trajectories(study: Study) -> Any:
     A plain (uncorrelated) subquery: SQLite evaluates it once, where a correlated EXISTS
     was evaluated per row and made the data set quadratic in size.
     """
-    active = Consent.objects.filter(study=study, withdrawn_at__isnull=True).values("client_id")
+    active = Consent.objects.standing(study).values("client_id")
     return Trajectory.objects.filter(client_id__in=active)
 
 
@@ -305,7 +305,7 @@ def _gas(study: Study, measured: pd.DataFrame) -> pd.Series:
     )
     if not rows:
         return pd.Series(np.nan, index=measured.index)
-    by_traj: dict[int, list[tuple]] = defaultdict(list)
+    by_traj: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for tid, gid, weight, day, level in rows:
         by_traj[tid].append((day, gid, weight, level))
     for v in by_traj.values():

@@ -222,9 +222,7 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
         for how in ("mean", "count")
     )
     protected = protect_table(counts)
-    shown = protect_means(
-        means, protected, contributors, value_range=(MIN - MAX, MAX - MIN)
-    )
+    shown = protect_means(means, protected, contributors, value_range=(MIN - MAX, MAX - MIN))
     table_rows = [
         (
             str(idx),

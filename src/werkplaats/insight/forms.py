@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
@@ -8,8 +8,13 @@ from werkplaats.insight.models import CmoConfiguration
 from werkplaats.programme.models import Study
 from werkplaats.stories.models import Code
 
+if TYPE_CHECKING:  # Django's ModelForm takes its model as a type argument only in the stubs
+    CmoModelForm = forms.ModelForm[CmoConfiguration]
+else:
+    CmoModelForm = forms.ModelForm
 
-class CmoForm(forms.ModelForm):
+
+class CmoForm(CmoModelForm):
     class Meta:
         model = CmoConfiguration
         fields = [

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -355,7 +355,7 @@ def render_pdf(html: str) -> bytes:
             f"PDF needs WeasyPrint and the system Pango library ({exc}). The HTML report "
             "is complete without it."
         ) from exc
-    return HTML(string=html).write_pdf()
+    return cast("bytes", HTML(string=html).write_pdf())
 
 
 def write_report(

@@ -71,11 +71,7 @@ def caseload_frame(study: Study, today: dt.date | None = None) -> pd.DataFrame:
             groups[tid] = code
     t["target_group"] = t["pk"].map(lambda x: groups.get(x, "?"))
     t["age_band"] = [_age_band(b, s.year) for b, s in zip(t["birth_year"], t["start"], strict=True)]
-    consenting = set(
-        Consent.objects.filter(study=study, withdrawn_at__isnull=True).values_list(
-            "client_id", flat=True
-        )
-    )
+    consenting = set(Consent.objects.standing(study).values_list("client_id", flat=True))
     done = dict(
         Assessment.objects.filter(
             trajectory__in=trajectories, informant="client", status="complete"

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from werkplaats.core.downloads import attachment
 from werkplaats.insight import access, feedback, selectors, services
 from werkplaats.insight.dataset import analysis_frame
 from werkplaats.insight.exports import FORMATS, export_bytes
@@ -31,9 +32,7 @@ def study_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         pdf = render_pdf(render_html(build_report(study)))
     except ReportError as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-report.pdf"'
-    return response
+    return attachment(pdf, f"study-{study.pk}-report.pdf", "application/pdf")
 
 
 @login_required
@@ -42,9 +41,7 @@ def study_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpRe
     if fmt not in FORMATS:
         raise Http404
     name, mime = FORMATS[fmt]
-    response = HttpResponse(export_bytes(analysis_frame(study), fmt), content_type=mime)
-    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-{name}"'
-    return response
+    return attachment(export_bytes(analysis_frame(study), fmt), f"study-{study.pk}-{name}", mime)
 
 
 def _cmo_form(request: AuthenticatedHttpRequest, study, instance=None):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ organisation's licence) and researchers (public definitions).
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.partnership.access import require_role
@@ -40,10 +40,7 @@ def visible_versions(user: User) -> QuerySet[InstrumentVersion]:
 
 
 def access_version_by_id(user: User, version_id: int) -> InstrumentVersion:
-    try:
-        return visible_versions(user).select_related("instrument").get(pk=version_id)
-    except InstrumentVersion.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(visible_versions(user).select_related("instrument"), pk=version_id)
 
 
 def require_importer(user: User) -> None:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from werkplaats.core.downloads import attachment
 from werkplaats.core.i18n import current_language
 from werkplaats.instruments import access, formats, selectors, services
 from werkplaats.instruments.forms import ImportForm
@@ -62,8 +63,7 @@ def version_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         result = formats.write(version.parsed, fmt, request.GET.get("language", current_language()))
     except formats.FormatError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(result.content, content_type=result.media_type)
-    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    response = attachment(result.content, result.filename, result.media_type)
     response["X-Werkplaats-Losses"] = str(len(result.losses))
     return response
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from werkplaats.core.audit import log_access
@@ -35,12 +36,10 @@ class LinkGone(Exception):
 def access_assessment_for_answering(user: User, assessment_id: int) -> Assessment:
     """The assessment this user answers as themselves: a client's own, a professional's own."""
     require_role(user, *ANSWERERS)
-    try:
-        assessment = Assessment.objects.select_related(
-            "trajectory__client", "version", "instrument"
-        ).get(pk=assessment_id)
-    except Assessment.DoesNotExist:
-        raise Http404 from None
+    assessment = get_object_or_404(
+        Assessment.objects.select_related("trajectory__client", "version", "instrument"),
+        pk=assessment_id,
+    )
     trajectory = assessment.trajectory
     own_client = (
         assessment.informant == Informant.CLIENT

@@ -41,6 +41,19 @@ class ScheduleFields(models.Model):
         abstract = True
 
 
+# What a trajectory measures when its method has no schedule (or one without instruments).
+DEFAULT_INSTRUMENTS: list[dict[str, Any]] = [
+    {"instrument": "pearlin-mastery", "informants": ["client", "professional", "network_member"]},
+    {"instrument": "dejong-gierveld-6", "informants": ["client"]},
+    {"instrument": "goal-attainment", "informants": ["professional"]},
+]
+
+
+def planned_entries(schedule: MethodSchedule | None) -> list[dict[str, Any]]:
+    """The instruments and informants a method's schedule plans, or the default plan."""
+    return (schedule.instruments if schedule is not None else None) or DEFAULT_INSTRUMENTS
+
+
 class ReminderFields(models.Model):
     """When invitations and reminders go out for a wave that comes due."""
 
@@ -48,7 +61,9 @@ class ReminderFields(models.Model):
         _("send invitations to the client and the network member"), default=True
     )
     reminder_after_days = models.PositiveSmallIntegerField(
-        _("remind after ... days"), default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+        _("remind after ... days"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
     reminder_max = models.PositiveSmallIntegerField(
         _("at most ... reminders"), default=2, validators=[MaxValueValidator(10)]

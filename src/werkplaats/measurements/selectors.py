@@ -17,9 +17,9 @@ from werkplaats.measurements.models import (
     MeasurementPlan,
     MethodSchedule,
     PlannedInstrument,
+    planned_entries,
 )
 from werkplaats.measurements.schedule import LEAD_DAYS, Wave, plan_waves, wave_state
-from werkplaats.measurements.services import DEFAULT_INSTRUMENTS
 from werkplaats.partnership.models import User
 from werkplaats.stats.change import ReliableChange, reliable_change
 from werkplaats.stats.definition import Band, Definition, Scale
@@ -92,7 +92,7 @@ def plan_view(trajectory: Trajectory, preloaded: Preloaded | None = None) -> Pla
     else:
         schedule = MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
     base = schedule if schedule is not None else MeasurementPlan()
-    entries = (schedule.instruments if schedule is not None else None) or DEFAULT_INSTRUMENTS
+    entries = planned_entries(schedule)
     if preloaded is not None:
         instruments = preloaded.instruments
     else:
@@ -331,4 +331,3 @@ def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | No
     if not points:
         return None
     return InstrumentScores(instrument, definition, scale, {"professional": points})
-

@@ -32,16 +32,12 @@ from werkplaats.measurements.models import (
     MethodSchedule,
     OneTimeLink,
     PlannedInstrument,
+    planned_entries,
 )
 from werkplaats.partnership.models import User
 from werkplaats.stats.definition import AnswerError, check_answer, pick_text
 from werkplaats.stats.scoring import completeness
 
-DEFAULT_INSTRUMENTS = [
-    {"instrument": "pearlin-mastery", "informants": ["client", "professional", "network_member"]},
-    {"instrument": "dejong-gierveld-6", "informants": ["client"]},
-    {"instrument": "goal-attainment", "informants": ["professional"]},
-]
 LINK_DAYS = 14
 
 
@@ -97,13 +93,12 @@ def plan_for(trajectory: Trajectory) -> MeasurementPlan:
         else None
     )
     fields = {}
-    entries = DEFAULT_INSTRUMENTS
+    entries = planned_entries(schedule)
     if schedule is not None:
         fields = {
             name: getattr(schedule, name)
             for name in ("intake", "interval_months", "closure", "follow_up_months", "grace_days")
         }
-        entries = schedule.instruments or DEFAULT_INSTRUMENTS
     instruments = {
         i.slug: i for i in Instrument.objects.filter(slug__in=[e["instrument"] for e in entries])
     }

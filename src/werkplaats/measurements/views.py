@@ -25,8 +25,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from werkplaats.casework import access as case_access
 from werkplaats.casework.models import Method
 from werkplaats.core.audit import log_access
+from werkplaats.core.downloads import attachment
 from werkplaats.core.i18n import current_language
-from werkplaats.core.versioning import ConcurrentEditError
+from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
 from werkplaats.instruments.formats import fhir, redcap
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements import access, charts, selectors, services
@@ -38,7 +39,12 @@ from werkplaats.measurements.answers_import import (
 )
 from werkplaats.measurements.charts import informant_label
 from werkplaats.measurements.forms import AnswersImportForm, MethodScheduleForm, PlanForm, StartForm
-from werkplaats.measurements.models import Assessment, Informant, MethodSchedule
+from werkplaats.measurements.models import (
+    Assessment,
+    Informant,
+    MethodSchedule,
+    planned_entries,
+)
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stats.definition import pick_text
 from werkplaats.stats.scoring import completeness, progress, score
@@ -92,12 +98,12 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 planned=form.planned_pairs(),
             )
         except ConcurrentEditError as exc:
-            form.add_error(None, exc)
-            return render(
+            return stale_form_response(
                 request,
+                form,
+                exc,
                 "measurements/plan_form.html",
                 {"trajectory": trajectory, "form": form},
-                status=409,
             )
         messages.success(request, _("The measurement plan was saved."))
         return redirect("measurements:trajectory", pk=pk)
@@ -113,7 +119,7 @@ def method_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if method is None:
         raise Http404
     schedule = MethodSchedule.objects.filter(method=method).first()
-    entries = (schedule.instruments if schedule else None) or services.DEFAULT_INSTRUMENTS
+    entries = planned_entries(schedule)
     initial = {"planned": [f"{e['instrument']}|{i}" for e in entries for i in e["informants"]]}
     instruments = list(Instrument.objects.order_by("kind", "slug"))
     form = MethodScheduleForm(
@@ -207,11 +213,11 @@ def export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             for a in assessments
             if a.version_id == version.pk
         ]
-        response = HttpResponse(redcap.write_records(version.parsed, rows), content_type="text/csv")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{instrument.slug}-{subject}-records.csv"'
+        return attachment(
+            redcap.write_records(version.parsed, rows),
+            f"{instrument.slug}-{subject}-records.csv",
+            "text/csv",
         )
-        return response
     resources = [
         fhir.questionnaire_response(
             a.version.parsed,
@@ -225,14 +231,11 @@ def export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
         for a in assessments
     ]
-    response = HttpResponse(
+    return attachment(
         json.dumps(fhir.bundle(resources), ensure_ascii=False, indent=2),
-        content_type="application/fhir+json",
+        f"{instrument.slug}-{subject}-responses.json",
+        "application/fhir+json",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{instrument.slug}-{subject}-responses.json"'
-    )
-    return response
 
 
 # ---------------------------------------------------------------- the forms

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from werkplaats.casework.access import CASE_READERS, visible_trajectories
 from werkplaats.casework.models import Client, Trajectory
@@ -27,34 +28,25 @@ STUDY_READERS = (
 
 def access_study_by_id(user: User, study_id: int) -> Study:
     require_role(user, *STUDY_READERS)
-    try:
-        return Study.objects.get(pk=study_id)
-    except Study.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(Study, pk=study_id)
 
 
 def access_study_data_by_id(user: User, study_id: int) -> Study:
     """A study's (pseudonymised) data is for the researchers on that study only."""
     require_role(user, Role.RESEARCHER)
-    try:
-        return Study.objects.get(pk=study_id, researchers=user)
-    except Study.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(Study, pk=study_id, researchers=user)
 
 
 def consenting_clients(study: Study) -> QuerySet[Client]:
     """Clients whose consent for this study stands now."""
-    return Client.objects.filter(
-        consents__study=study, consents__withdrawn_at__isnull=True
-    ).distinct()
+    return Client.objects.filter(pk__in=Consent.objects.standing(study).values("client_id"))
 
 
 def access_own_consent_by_id(user: User, consent_id: int) -> Consent:
     require_role(user, Role.CLIENT)
-    try:
-        return Consent.objects.select_related("study").get(pk=consent_id, client__user=user)
-    except Consent.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        Consent.objects.select_related("study"), pk=consent_id, client__user=user
+    )
 
 
 def consent_studies_for(trajectory: Trajectory) -> QuerySet[Study]:
@@ -74,10 +66,9 @@ def consent_studies_for(trajectory: Trajectory) -> QuerySet[Study]:
 def access_consent_document_by_id(user: User, consent_id: int) -> Consent:
     """The PDF of what was agreed: for the client, and for who may read their case."""
     require_role(user, Role.CLIENT, *CASE_READERS)
-    try:
-        consent = Consent.objects.select_related("client", "study", "text").get(pk=consent_id)
-    except Consent.DoesNotExist:
-        raise Http404 from None
+    consent = get_object_or_404(
+        Consent.objects.select_related("client", "study", "text"), pk=consent_id
+    )
     own = consent.client.user_id == user.pk
     if not own and not (
         user.has_role(*CASE_READERS)

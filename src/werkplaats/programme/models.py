@@ -80,7 +80,9 @@ class Study(models.Model):
         max_length=80,
         unique=True,
         blank=True,
-        help_text=_("Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses."),
+        help_text=_(
+            "Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses."
+        ),
     )
     title = models.CharField(_("title"), max_length=200)
     title_en = models.CharField(_("title in English"), max_length=200, blank=True)
@@ -215,6 +217,17 @@ class StudyParticipation(models.Model):
         return f"{self.organisation} in {self.study}"
 
 
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def standing(self, study: Study | int | models.OuterRef) -> ConsentQuerySet:
+        """The consents for ``study`` that stand now: given for that study, not withdrawn.
+
+        ``study`` may be a study, its id, or an expression such as ``OuterRef("study")``.
+        This is the one place the rule is written; "the client's consent stands" means a
+        row of this queryset exists.
+        """
+        return self.filter(study=study, purpose=Consent.Purpose.STUDY, withdrawn_at__isnull=True)
+
+
 class Consent(models.Model):
     """A client's consent for one purpose: care, or one named study."""
 
@@ -242,6 +255,8 @@ class Consent(models.Model):
     )
     language = models.CharField(_("language shown"), max_length=5, blank=True)
     document = models.BinaryField(_("what was agreed (PDF)"), null=True, blank=True, editable=False)
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consent")

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from itertools import permutations
-from typing import Literal
+from typing import Literal, cast
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 Value = Hashable
@@ -189,4 +189,4 @@ def krippendorff_alpha(data: Sequence[Sequence[Value | None]], level: Level = "n
     ) / (n - 1)
     if expected == 0:
         raise ValueError("All values are the same; alpha is undefined (there is no variation).")
-    return 1.0 - observed / expected
+    return cast("float", 1.0 - observed / expected)

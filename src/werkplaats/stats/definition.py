@@ -440,9 +440,11 @@ def schema_problems(data: object) -> list[Problem]:
 
 def _schema_message(error: Any) -> str:
     if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+        return str(error.message).replace(
+            "Additional properties are not allowed", "unknown field(s)"
+        )
     if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
+        return str(error.message).replace("is a required property", "is required")
     if error.validator == "oneOf" and list(error.absolute_path)[-1:] == ["options"]:
         return "options must name an option set or list the options"
     return str(error.message)

@@ -423,7 +423,9 @@ def _quote(value: str, quote: str) -> str:
 
 
 def _write(node: Node, dialect: str, parent: int = 0) -> str:
-    w = lambda n, p=0: _write(n, dialect, p)  # noqa: E731
+    def w(n: Node, p: int = 0) -> str:
+        return _write(n, dialect, p)
+
     if node.kind == "num":
         return f"{node.value:g}" if isinstance(node.value, float) else str(node.value)
     if node.kind == "str":

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from werkplaats.core.audit import log_access
 from werkplaats.core.pseudonyms import study_case_key
@@ -74,10 +75,9 @@ def access_source_by_id(user: User, source_id: int, *, write: bool = False) -> S
         queryset = queryset.filter(
             Q(study__researchers=user) | Q(trajectory__lead_professional=user)
         )
-    try:
-        source = queryset.select_related("study", "trajectory", "teller_client").get(pk=source_id)
-    except Source.DoesNotExist:
-        raise Http404 from None
+    source = get_object_or_404(
+        queryset.select_related("study", "trajectory", "teller_client"), pk=source_id
+    )
     log_access(user, "change" if write else "view", source)
     return source
 
@@ -132,8 +132,7 @@ def source_capabilities(user: User, source: Source | int) -> SourceCapabilities:
     return SourceCapabilities(
         source=source,
         is_study_researcher=study is not None and study.researchers.filter(pk=user.pk).exists(),
-        is_lead=source.trajectory is not None
-        and source.trajectory.lead_professional_id == user.pk,
+        is_lead=source.trajectory is not None and source.trajectory.lead_professional_id == user.pk,
         is_teller=source.teller_client is not None and source.teller_client.user_id == user.pk,
     )
 
@@ -141,15 +140,9 @@ def source_capabilities(user: User, source: Source | int) -> SourceCapabilities:
 def access_source_for_research(user: User, source_id: int) -> Source:
     """Anonymising and sharing: researchers on the source's study, consent standing."""
     require_role(user, Role.RESEARCHER)
-    try:
-        source = (
-            Source.objects.research_usable()
-            .filter(study__researchers=user)
-            .distinct()
-            .get(pk=source_id)
-        )
-    except Source.DoesNotExist:
-        raise Http404 from None
+    source = get_object_or_404(
+        Source.objects.research_usable().filter(study__researchers=user).distinct(), pk=source_id
+    )
     log_access(user, "view", source, "for anonymisation")
     return source
 
@@ -157,27 +150,20 @@ def access_source_for_research(user: User, source_id: int) -> Source:
 def access_document_for_research(user: User, document_id: int) -> SharedVersion:
     """An anonymised version, to correct: researchers on its source's study, consent standing."""
     require_role(user, Role.RESEARCHER)
-    try:
-        document = (
-            SharedVersion.objects.filter(
-                source__study__researchers=user,
-                source__in=Source.objects.research_usable(),
-            )
-            .distinct()
-            .get(pk=document_id)
-        )
-    except SharedVersion.DoesNotExist:
-        raise Http404 from None
+    document = get_object_or_404(
+        SharedVersion.objects.filter(
+            source__study__researchers=user,
+            source__in=Source.objects.research_usable(),
+        ).distinct(),
+        pk=document_id,
+    )
     log_access(user, "view", document, "to correct")
     return document
 
 
 def access_own_story_by_id(user: User, source_id: int) -> Source:
     require_role(user, Role.CLIENT)
-    try:
-        source = Source.objects.get(pk=source_id, teller_client__user=user)
-    except Source.DoesNotExist:
-        raise Http404 from None
+    source = get_object_or_404(Source, pk=source_id, teller_client__user=user)
     log_access(user, "view", source, "own story")
     return source
 
@@ -185,10 +171,7 @@ def access_own_story_by_id(user: User, source_id: int) -> Source:
 def researcher_study(user: User, study_id: int) -> Study:
     """A study the user researches (for its rounds, displays, findings, dialogues)."""
     require_role(user, Role.RESEARCHER)
-    try:
-        return Study.objects.get(pk=study_id, researchers=user)
-    except Study.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(Study, pk=study_id, researchers=user)
 
 
 def visible_codebooks(user: User) -> QuerySet[Codebook]:
@@ -197,10 +180,7 @@ def visible_codebooks(user: User) -> QuerySet[Codebook]:
 
 
 def access_codebook_by_id(user: User, codebook_id: int) -> Codebook:
-    try:
-        return visible_codebooks(user).get(pk=codebook_id)
-    except Codebook.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(visible_codebooks(user), pk=codebook_id)
 
 
 def access_round_by_id(user: User, round_id: int) -> CodingRound:
@@ -209,26 +189,20 @@ def access_round_by_id(user: User, round_id: int) -> CodingRound:
     condition = Q(assignments__coder=user)
     if user.has_role(Role.RESEARCHER):
         condition |= Q(study__researchers=user)
-    try:
-        return (
-            CodingRound.objects.filter(condition)
-            .distinct()
-            .select_related("study", "codebook")
-            .get(pk=round_id)
-        )
-    except CodingRound.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        CodingRound.objects.filter(condition).distinct().select_related("study", "codebook"),
+        pk=round_id,
+    )
 
 
 def access_round_for_research(user: User, round_id: int) -> CodingRound:
     """Exports and joint displays of a round: the study's researchers only."""
     require_role(user, Role.RESEARCHER)
-    try:
-        return CodingRound.objects.select_related("study", "codebook").get(
-            pk=round_id, study__researchers=user
-        )
-    except CodingRound.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        CodingRound.objects.select_related("study", "codebook"),
+        pk=round_id,
+        study__researchers=user,
+    )
 
 
 def is_round_researcher(user: User, coding_round: CodingRound) -> bool:
@@ -276,10 +250,7 @@ def access_trajectory_case(user: User, study_id: int, case_key: str):  # type: i
         and Study.objects.filter(pk=study_id, researchers=user).exists()
     ):
         condition |= Q(pk__isnull=False)
-    try:
-        study = Study.objects.get(pk=study_id)
-    except Study.DoesNotExist:
-        raise Http404 from None
+    study = get_object_or_404(Study, pk=study_id)
     candidates = Trajectory.objects.filter(
         condition, client__in=consenting_clients(study)
     ).values_list("pk", flat=True)
@@ -295,28 +266,23 @@ def access_trajectory_case(user: User, study_id: int, case_key: str):  # type: i
 
 def access_finding_by_id(user: User, finding_id: int) -> Finding:
     require_role(user, Role.RESEARCHER)
-    try:
-        return Finding.objects.select_related("study").get(pk=finding_id, study__researchers=user)
-    except Finding.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        Finding.objects.select_related("study"), pk=finding_id, study__researchers=user
+    )
 
 
 def access_dialogue_by_id(user: User, session_id: int) -> DialogueSession:
     require_role(user, Role.RESEARCHER)
-    try:
-        return DialogueSession.objects.select_related("study").get(
-            pk=session_id, study__researchers=user
-        )
-    except DialogueSession.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        DialogueSession.objects.select_related("study"), pk=session_id, study__researchers=user
+    )
 
 
 def access_own_member_check(user: User, check_id: int) -> MemberCheck:
     require_role(user, Role.CLIENT)
-    try:
-        return MemberCheck.objects.select_related("finding").get(pk=check_id, client__user=user)
-    except MemberCheck.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        MemberCheck.objects.select_related("finding"), pk=check_id, client__user=user
+    )
 
 
 def require_authenticated(user: User) -> None:

@@ -21,7 +21,9 @@ urlpatterns = [
     path("stories/studies/<int:pk>/dialogues/", synthesis.dialogues, name="dialogues"),
     path("stories/studies/<int:study>/cases/<str:case>/", sources.case, name="case"),
     path("stories/rounds/<int:pk>/", coding.round_detail, name="round"),
-    path("stories/rounds/<int:pk>/documents/<int:doc>/", coding.code_document, name="code_document"),
+    path(
+        "stories/rounds/<int:pk>/documents/<int:doc>/", coding.code_document, name="code_document"
+    ),
     path("stories/rounds/<int:pk>/done/", coding.round_done, name="round_done"),
     path("stories/rounds/<int:pk>/compare/", coding.compare, name="compare"),
     path("stories/rounds/<int:pk>/export.qdpx", coding.round_export, name="round_export"),

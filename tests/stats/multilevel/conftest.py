@@ -39,7 +39,9 @@ def reference() -> dict:
 
 @pytest.fixture(scope="session")
 def datasets() -> dict[str, pd.DataFrame]:
-    return {name: read_dataset(REF_DIR / f"{name}.csv", name) for name in FACTORS if name != "insteval"}
+    return {
+        name: read_dataset(REF_DIR / f"{name}.csv", name) for name in FACTORS if name != "insteval"
+    }
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +49,9 @@ def insteval(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     """InstEval (73k rows) exported by R at test time; it is not committed."""
     rscript = shutil.which("Rscript")
     if rscript is None:
-        pytest.skip("Rscript not found: InstEval comes from R's lme4 package, install R and lme4 to run this test")
+        pytest.skip(
+            "Rscript not found: InstEval comes from R's lme4 package, install R and lme4 to run this test"
+        )
     out = tmp_path_factory.mktemp("insteval") / "insteval.csv"
     code = (
         "suppressPackageStartupMessages(library(lme4)); "

@@ -27,7 +27,9 @@ def binary() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def binary_fit(binary: pd.DataFrame):
-    return fit_glmm("attained ~ time + x + (1 | client) + (1 | professional)", binary, family="binomial")
+    return fit_glmm(
+        "attained ~ time + x + (1 | client) + (1 | professional)", binary, family="binomial"
+    )
 
 
 def test_binomial_response_must_be_zero_one(binary: pd.DataFrame) -> None:
@@ -81,7 +83,10 @@ def test_separation_is_named(binary: pd.DataFrame) -> None:
     d = binary.copy()
     d["group"] = np.where(np.arange(len(d)) % 7 == 0, "rare", "common")
     d.loc[d["group"] == "rare", "attained"] = 1
-    with pytest.warns(MultilevelWarning, match=r"separation.*grouprare \(the response is always 1 where grouprare = 1\)"):
+    with pytest.warns(
+        MultilevelWarning,
+        match=r"separation.*grouprare \(the response is always 1 where grouprare = 1\)",
+    ):
         fit_glmm("attained ~ time + group + (1 | client)", d)
 
 
@@ -101,7 +106,9 @@ def test_results_vocabulary(binary_fit, binary: pd.DataFrame) -> None:
     ratios = m.ratios()
     assert_allclose(ratios["odds ratio"], np.exp(m.fixef))
     assert np.all(ratios["2.5 %"] < ratios["odds ratio"])
-    assert_allclose(m.pvalue, 2 * (1 - __import__("scipy").stats.norm.cdf(np.abs(m.zvalue))), atol=1e-12)
+    assert_allclose(
+        m.pvalue, 2 * (1 - __import__("scipy").stats.norm.cdf(np.abs(m.zvalue))), atol=1e-12
+    )
 
 
 def test_summary_reads_like_lme4(binary_fit) -> None:

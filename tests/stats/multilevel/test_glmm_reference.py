@@ -36,7 +36,11 @@ CASES: dict[str, tuple[str, str, dict]] = {
     "cbpp_nagq0": ("cbpp", CBPP, {"nAGQ": 0}),
     "cbpp_probit": ("cbpp", CBPP, {"link": "probit"}),
     "cbpp_cloglog": ("cbpp", CBPP, {"link": "cloglog"}),
-    "cbpp_poisson_offset": ("cbpp", "incidence ~ period + (1 | herd)", {"family": "poisson", "offset": "lsize"}),
+    "cbpp_poisson_offset": (
+        "cbpp",
+        "incidence ~ period + (1 | herd)",
+        {"family": "poisson", "offset": "lsize"},
+    ),
     "grouseticks": (
         "grouseticks",
         "TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION)",
@@ -44,7 +48,11 @@ CASES: dict[str, tuple[str, str, dict]] = {
     ),
     "verbagg": ("verbagg", VERBAGG, {}),
     "verbagg_nagq0": ("verbagg", VERBAGG, {"nAGQ": 0}),
-    "binary_growth": ("binary_growth", "attained ~ time * x + (time | client) + (1 | professional)", {}),
+    "binary_growth": (
+        "binary_growth",
+        "attained ~ time * x + (time | client) + (1 | professional)",
+        {},
+    ),
 }
 _data: dict[str, pd.DataFrame] = {}
 _fits: dict[str, GlmmResult] = {}
@@ -105,7 +113,9 @@ def test_agrees_with_glmer(key: str, reference: dict) -> None:
     # The R_X-based standard errors agree to 1e-7 in every case.
     assert_allclose(m.se.to_numpy(), values(r["se"]), rtol=1e-3 if key == "verbagg" else 1e-4)
     assert_allclose(np.sqrt(np.diag(m.vcov_rx)), values(r["se_rx"]), rtol=1e-4)
-    assert_allclose(m.zvalue.to_numpy(), values(r["zvalue"]), rtol=1e-3 if key == "verbagg" else 1e-4)
+    assert_allclose(
+        m.zvalue.to_numpy(), values(r["zvalue"]), rtol=1e-3 if key == "verbagg" else 1e-4
+    )
     assert_allclose(m.theta, values(r["theta"]), rtol=1e-4)
     vc = r["varcorr"]
     assert list(m.varcorr["grp"]) == list(np.atleast_1d(vc["grp"]))

@@ -70,16 +70,29 @@ def test_too_many_covariance_parameters_for_the_levels() -> None:
     rng = np.random.default_rng(0)
     n = 60
     d = pd.DataFrame(
-        {"y": rng.normal(size=n), "a": rng.normal(size=n), "b": rng.normal(size=n), "g": rng.integers(0, 3, n)}
+        {
+            "y": rng.normal(size=n),
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "g": rng.integers(0, 3, n),
+        }
     )
     # (1 + a + b | g) has 6 (co)variance parameters; g has 3 levels.
-    with pytest.raises(TooManyParametersError, match="6 variance and covariance parameters.*only 3 levels"):
+    with pytest.raises(
+        TooManyParametersError, match="6 variance and covariance parameters.*only 3 levels"
+    ):
         fit_lmm("y ~ a + b + (a + b | g)", d)
 
 
 def test_errors_are_value_errors() -> None:
-    for cls in (MissingColumnError, TooFewLevelsError, NonNumericResponseError, EmptyDataError,
-                TooManyParametersError, FormulaError):
+    for cls in (
+        MissingColumnError,
+        TooFewLevelsError,
+        NonNumericResponseError,
+        EmptyDataError,
+        TooManyParametersError,
+        FormulaError,
+    ):
         assert issubclass(cls, MultilevelError) and issubclass(cls, ValueError)
 
 
@@ -128,7 +141,14 @@ def test_varcorr_layout(growth_fit) -> None:
     vc = growth_fit.varcorr
     assert list(vc.columns) == ["grp", "var1", "var2", "vcov", "sdcor"]
     assert list(vc["grp"]) == ["client", "client", "client", "professional", "team", "Residual"]
-    assert list(vc["var1"]) == ["(Intercept)", "time", "(Intercept)", "(Intercept)", "(Intercept)", ""]
+    assert list(vc["var1"]) == [
+        "(Intercept)",
+        "time",
+        "(Intercept)",
+        "(Intercept)",
+        "(Intercept)",
+        "",
+    ]
     assert list(vc["var2"]) == ["", "", "time", "", "", ""]
     cov = vc.loc[2]
     assert_allclose(cov["sdcor"], cov["vcov"] / (vc.loc[0, "sdcor"] * vc.loc[1, "sdcor"]))
@@ -155,11 +175,16 @@ def test_ranef_and_fitted_are_consistent(growth: pd.DataFrame, growth_fit) -> No
     # Fitted = X beta + Z b, rebuilt by hand for the first rows.
     beta = m.fixef
     row = growth.iloc[0]
-    expect = (beta["(Intercept)"] + beta["time"] * row.time + beta["x"] * row.x
-              + beta["time:x"] * row.time * row.x
-              + re["client"].loc[str(int(row.client)), "(Intercept)"] + re["client"].loc[str(int(row.client)), "time"] * row.time
-              + re["professional"].loc[str(int(row.professional)), "(Intercept)"]
-              + re["team"].loc[str(int(row.team)), "(Intercept)"])
+    expect = (
+        beta["(Intercept)"]
+        + beta["time"] * row.time
+        + beta["x"] * row.x
+        + beta["time:x"] * row.time * row.x
+        + re["client"].loc[str(int(row.client)), "(Intercept)"]
+        + re["client"].loc[str(int(row.client)), "time"] * row.time
+        + re["professional"].loc[str(int(row.professional)), "(Intercept)"]
+        + re["team"].loc[str(int(row.team)), "(Intercept)"]
+    )
     assert_allclose(m.fitted.iloc[0], expect, rtol=1e-10)
     assert_allclose(m.residuals + m.fitted, growth["y"], rtol=1e-12)
     long = m.ranef_frame()
@@ -240,8 +265,16 @@ def test_sparse_crossed_remainder_equals_the_dense_one(monkeypatch: pytest.Monke
 
     rng = np.random.default_rng(2)
     n = 4000
-    d = pd.DataFrame({"a": rng.integers(0, 900, n), "b": rng.integers(0, 500, n), "x": rng.normal(size=n)})
-    d["y"] = 1 + 0.5 * d.x + rng.normal(size=900)[d.a] + 0.7 * rng.normal(size=500)[d.b] + rng.normal(size=n)
+    d = pd.DataFrame(
+        {"a": rng.integers(0, 900, n), "b": rng.integers(0, 500, n), "x": rng.normal(size=n)}
+    )
+    d["y"] = (
+        1
+        + 0.5 * d.x
+        + rng.normal(size=900)[d.a]
+        + 0.7 * rng.normal(size=500)[d.b]
+        + rng.normal(size=n)
+    )
     dense = fit_lmm("y ~ x + (1 | a) + (1 | b)", d)
     monkeypatch.setattr(engine, "SPARSE_MIN", 100)
     sparse = fit_lmm("y ~ x + (1 | a) + (1 | b)", d)
@@ -274,7 +307,9 @@ def test_infinite_predictor_is_refused_naming_column_and_rows(growth: pd.DataFra
 
     d = growth.copy()
     d.loc[[3, 8], "x"] = np.inf
-    with pytest.raises(InfiniteValueError, match=r"column 'x' contains infinite values in 2 row\(s\) \(rows 3, 8\)"):
+    with pytest.raises(
+        InfiniteValueError, match=r"column 'x' contains infinite values in 2 row\(s\) \(rows 3, 8\)"
+    ):
         fit_lmm(GROWTH, d)
 
 

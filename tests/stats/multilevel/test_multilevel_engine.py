@@ -15,7 +15,9 @@ from numpy.testing import assert_allclose
 from werkplaats.stats.multilevel.engine import Engine, ReBlock
 
 
-def dense_reference(blocks: list[ReBlock], X: np.ndarray, y: np.ndarray, theta: np.ndarray, reml: bool):
+def dense_reference(
+    blocks: list[ReBlock], X: np.ndarray, y: np.ndarray, theta: np.ndarray, reml: bool
+):
     n, p = X.shape
     Zs, Ls = [], []
     start = 0
@@ -89,7 +91,10 @@ def make_design(kind: str, rng: np.random.Generator):
         g = rng.integers(0, 20, n)
         blocks = [ReBlock(g, np.column_stack([np.ones(n), x]), 20)]
     # Make sure every level is present (codes must be 0..q-1).
-    blocks = [ReBlock(np.unique(b.codes, return_inverse=True)[1], b.Z, np.unique(b.codes).size) for b in blocks]
+    blocks = [
+        ReBlock(np.unique(b.codes, return_inverse=True)[1], b.Z, np.unique(b.codes).size)
+        for b in blocks
+    ]
     X = np.column_stack([np.ones(n), x, rng.normal(size=n)])
     y = X @ [1.0, 2.0, -1.0] + rng.normal(size=n)
     return blocks, X, y

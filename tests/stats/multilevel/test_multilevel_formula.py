@@ -29,7 +29,13 @@ def test_intercept_removal(text: str) -> None:
 
 
 def test_parentheses_and_nesting_operator() -> None:
-    assert parse_formula("y ~ (a + b) * c").terms == (("a",), ("b",), ("c",), ("a", "c"), ("b", "c"))
+    assert parse_formula("y ~ (a + b) * c").terms == (
+        ("a",),
+        ("b",),
+        ("c",),
+        ("a", "c"),
+        ("b", "c"),
+    )
     assert parse_formula("y ~ a / b").terms == (("a",), ("a", "b"))
 
 
@@ -45,13 +51,20 @@ def test_random_terms() -> None:
 
 def test_double_bar_splits_into_uncorrelated_terms() -> None:
     r = parse_formula("y ~ 1 + (x + z || g)").random
-    assert [(t.terms, t.intercept) for t in r] == [((), True), ((("x",),), False), ((("z",),), False)]
+    assert [(t.terms, t.intercept) for t in r] == [
+        ((), True),
+        ((("x",),), False),
+        ((("z",),), False),
+    ]
     assert all(t.group == ("g",) for t in r)
 
 
 def test_slash_expands_like_lme4() -> None:
     r = parse_formula("y ~ 1 + (1 | batch/cask)").random
-    assert [(t.group, t.group_label) for t in r] == [(("batch",), "batch"), (("cask", "batch"), "cask:batch")]
+    assert [(t.group, t.group_label) for t in r] == [
+        (("batch",), "batch"),
+        (("cask", "batch"), "cask:batch"),
+    ]
 
 
 def test_backticks_allow_odd_names() -> None:
@@ -102,7 +115,12 @@ def test_factor_names_follow_lme4() -> None:
     assert _names("y ~ 0 + team + service", d) == ("teama", "teamb", "teamc", "service1")
     assert _names("y ~ flag", d) == ("(Intercept)", "flagTRUE")
     # Without the main effect of time, service enters the interaction with full coding.
-    assert _names("y ~ service + time:service", d) == ("(Intercept)", "service1", "service0:time", "service1:time")
+    assert _names("y ~ service + time:service", d) == (
+        "(Intercept)",
+        "service1",
+        "service0:time",
+        "service1:time",
+    )
 
 
 def test_interaction_columns_are_products() -> None:

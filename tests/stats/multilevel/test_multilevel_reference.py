@@ -30,7 +30,11 @@ CASES = {
     "pastes_interaction": ("pastes", "strength ~ 1 + (1 | batch) + (1 | batch:cask)", True),
     "pastes_cask_fixed": ("pastes", "strength ~ cask + (1 | batch)", True),
     "growth": ("growth", "y ~ time * x + (time | client) + (1 | professional) + (1 | team)", True),
-    "growth_ml": ("growth", "y ~ time * x + (time | client) + (1 | professional) + (1 | team)", False),
+    "growth_ml": (
+        "growth",
+        "y ~ time * x + (time | client) + (1 | professional) + (1 | team)",
+        False,
+    ),
 }
 
 _fits: dict[str, LmmResult] = {}
@@ -61,8 +65,12 @@ def check_against(m: LmmResult, r: dict) -> None:
     assert list(m.varcorr["var1"]) == vc["var1"]
     assert list(m.varcorr["var2"]) == vc["var2"]
     # Variances at the boundary are 0 in both; compare those absolutely.
-    assert_allclose(m.varcorr["vcov"].to_numpy(), vc["vcov"], rtol=rtol, atol=1e-10 * max(vc["vcov"]))
-    assert_allclose(m.varcorr["sdcor"].to_numpy(), vc["sdcor"], rtol=rtol, atol=1e-5 if boundary else 0)
+    assert_allclose(
+        m.varcorr["vcov"].to_numpy(), vc["vcov"], rtol=rtol, atol=1e-10 * max(vc["vcov"])
+    )
+    assert_allclose(
+        m.varcorr["sdcor"].to_numpy(), vc["sdcor"], rtol=rtol, atol=1e-5 if boundary else 0
+    )
     assert_allclose(m.sigma, r["sigma"], rtol=rtol)
     assert_allclose([m.loglik, m.aic, m.bic], [r["loglik"], r["aic"], r["bic"]], rtol=1e-6)
     assert m.singular == boundary
@@ -75,10 +83,10 @@ def test_agrees_with_lme4(key: str, reference: dict, datasets: dict[str, pd.Data
     check_against(fitted(key, datasets), reference[key])
 
 
-@pytest.mark.parametrize(
-    "key", [k for k in CASES if not k.startswith("growth")]
-)
-def test_conditional_modes_and_variances(key: str, reference: dict, datasets: dict[str, pd.DataFrame]) -> None:
+@pytest.mark.parametrize("key", [k for k in CASES if not k.startswith("growth")])
+def test_conditional_modes_and_variances(
+    key: str, reference: dict, datasets: dict[str, pd.DataFrame]
+) -> None:
     m = fitted(key, datasets)
     r = pd.DataFrame(reference[key]["ranef"])
     mine = m.ranef_frame()
@@ -100,7 +108,9 @@ def test_predict_matches_lme4(reference: dict, datasets: dict[str, pd.DataFrame]
     assert_allclose(m.predict(new, re_form=np.nan), p["population"], rtol=1e-9)
 
 
-def test_default_lme4_optimum_is_not_better(reference: dict, datasets: dict[str, pd.DataFrame]) -> None:
+def test_default_lme4_optimum_is_not_better(
+    reference: dict, datasets: dict[str, pd.DataFrame]
+) -> None:
     """Our optimum is at least as good as lme4's default stopping point."""
     for key in CASES:
         m = fitted(key, datasets)

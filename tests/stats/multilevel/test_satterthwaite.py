@@ -46,7 +46,9 @@ def test_few_clusters_are_named() -> None:
     rng = np.random.default_rng(1)
     policy = rng.normal(size=d["team"].nunique())
     d["policy"] = policy[d["team"].to_numpy()]
-    with pytest.warns(MultilevelWarning, match=r"time:policy rests on \d+ levels of team \(fewer than 20\)"):
+    with pytest.warns(
+        MultilevelWarning, match=r"time:policy rests on \d+ levels of team \(fewer than 20\)"
+    ):
         m = fit_lmm("y ~ time * policy + (time | client) + (1 | team)", d)
     row = m.clusters.set_index("term").loc["time:policy"]
     assert row["grouping"] == "team" and row["clusters"] == d["team"].nunique()

@@ -36,7 +36,7 @@ def write(imp: Importer) -> None:
         )
     )
     updated_clients = [(c[2], c[1]) for c in imp.clients.values() if c[0] and c[2] is not None]
-    casework_bulk.clients_update_bulk(updated_clients)  # type: ignore[arg-type]
+    casework_bulk.clients_update_bulk(updated_clients)
     client_ids.update({ref: c[2] for ref, c in imp.clients.items() if c[2] is not None})
     imp.step(_("writing clients"), len(client_ids))
 
@@ -51,7 +51,7 @@ def write(imp: Importer) -> None:
     )
     for (_ref, t), pk in zip(fresh, made, strict=True):
         t.pk = pk
-    casework_bulk.trajectories_update_bulk(again)  # type: ignore[arg-type]
+    casework_bulk.trajectories_update_bulk(again)
     insert_rows(
         HistoryKey,
         ["organisation", "kind", "digest", "client", "trajectory", "imported_at"],

@@ -5,27 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0004_bilingual_lookup_names'),
-        ('insight', '0001_cmo_configurations_and_report_runs'),
-        ('partnership', '0001_initial'),
+        ("casework", "0004_bilingual_lookup_names"),
+        ("insight", "0001_cmo_configurations_and_report_runs"),
+        ("partnership", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoryKey',
+            name="HistoryKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('client', 'client'), ('trajectory', 'trajectory')], max_length=12)),
-                ('digest', models.CharField(max_length=64)),
-                ('imported_at', models.DateTimeField()),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='casework.client')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnership.organisation')),
-                ('trajectory', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='casework.trajectory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("client", "client"), ("trajectory", "trajectory")], max_length=12
+                    ),
+                ),
+                ("digest", models.CharField(max_length=64)),
+                ("imported_at", models.DateTimeField()),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="casework.client",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partnership.organisation",
+                    ),
+                ),
+                (
+                    "trajectory",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="casework.trajectory",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'kind', 'digest'), name='historykey_unique'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'client'), ('client__isnull', False)), models.Q(('kind', 'trajectory'), ('trajectory__isnull', False)), _connector='OR'), name='historykey_points_at_its_kind')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "kind", "digest"), name="historykey_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "client"), ("client__isnull", False)),
+                            models.Q(("kind", "trajectory"), ("trajectory__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="historykey_points_at_its_kind",
+                    ),
+                ],
             },
         ),
     ]

@@ -8,55 +8,95 @@ import werkplaats.core.crypto
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('measurements', '0002_answer_value_json'),
+        ("measurements", "0002_answer_value_json"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='measurementplan',
-            name='message_language',
-            field=models.CharField(choices=[('nl', 'Dutch'), ('en', 'English')], default='nl', max_length=2, verbose_name='language of invitations'),
+            model_name="measurementplan",
+            name="message_language",
+            field=models.CharField(
+                choices=[("nl", "Dutch"), ("en", "English")],
+                default="nl",
+                max_length=2,
+                verbose_name="language of invitations",
+            ),
         ),
         migrations.AddField(
-            model_name='measurementplan',
-            name='network_member_email',
-            field=werkplaats.core.crypto.EncryptedTextField(blank=True, verbose_name='e-mail address of the network member who answers (for invitations)'),
+            model_name="measurementplan",
+            name="network_member_email",
+            field=werkplaats.core.crypto.EncryptedTextField(
+                blank=True,
+                verbose_name="e-mail address of the network member who answers (for invitations)",
+            ),
         ),
         migrations.AddField(
-            model_name='methodschedule',
-            name='invitations',
-            field=models.BooleanField(default=True, verbose_name='send invitations to the client and the network member'),
+            model_name="methodschedule",
+            name="invitations",
+            field=models.BooleanField(
+                default=True, verbose_name="send invitations to the client and the network member"
+            ),
         ),
         migrations.AddField(
-            model_name='methodschedule',
-            name='quiet_from',
-            field=models.PositiveSmallIntegerField(default=21, validators=[django.core.validators.MaxValueValidator(23)], verbose_name='no messages from (hour)'),
+            model_name="methodschedule",
+            name="quiet_from",
+            field=models.PositiveSmallIntegerField(
+                default=21,
+                validators=[django.core.validators.MaxValueValidator(23)],
+                verbose_name="no messages from (hour)",
+            ),
         ),
         migrations.AddField(
-            model_name='methodschedule',
-            name='quiet_until',
-            field=models.PositiveSmallIntegerField(default=8, validators=[django.core.validators.MaxValueValidator(23)], verbose_name='until (hour)'),
+            model_name="methodschedule",
+            name="quiet_until",
+            field=models.PositiveSmallIntegerField(
+                default=8,
+                validators=[django.core.validators.MaxValueValidator(23)],
+                verbose_name="until (hour)",
+            ),
         ),
         migrations.AddField(
-            model_name='methodschedule',
-            name='reminder_after_days',
-            field=models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)], verbose_name='remind after ... days'),
+            model_name="methodschedule",
+            name="reminder_after_days",
+            field=models.PositiveSmallIntegerField(
+                default=7,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(60),
+                ],
+                verbose_name="remind after ... days",
+            ),
         ),
         migrations.AddField(
-            model_name='methodschedule',
-            name='reminder_max',
-            field=models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MaxValueValidator(10)], verbose_name='at most ... reminders'),
+            model_name="methodschedule",
+            name="reminder_max",
+            field=models.PositiveSmallIntegerField(
+                default=2,
+                validators=[django.core.validators.MaxValueValidator(10)],
+                verbose_name="at most ... reminders",
+            ),
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_sent_at', models.DateTimeField()),
-                ('last_sent_at', models.DateTimeField()),
-                ('reminders_sent', models.PositiveSmallIntegerField(default=0)),
-                ('assessment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='invitation', to='measurements.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_sent_at", models.DateTimeField()),
+                ("last_sent_at", models.DateTimeField()),
+                ("reminders_sent", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "assessment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitation",
+                        to="measurements.assessment",
+                    ),
+                ),
             ],
         ),
     ]

@@ -24,102 +24,172 @@ def fill_slugs_and_starts(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partnership', '0002_invitation'),
-        ('programme', '0002_load_seed_programme'),
+        ("partnership", "0002_invitation"),
+        ("programme", "0002_load_seed_programme"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ConsentText',
+            name="ConsentText",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('care', 'care and support'), ('study', 'research study')], max_length=10, verbose_name='purpose')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('text_nl', models.TextField(verbose_name='text (Dutch)')),
-                ('text_en', models.TextField(blank=True, verbose_name='text (English)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[("care", "care and support"), ("study", "research study")],
+                        max_length=10,
+                        verbose_name="purpose",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("text_nl", models.TextField(verbose_name="text (Dutch)")),
+                ("text_en", models.TextField(blank=True, verbose_name="text (English)")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'consent text',
-                'verbose_name_plural': 'consent texts',
-                'ordering': ['purpose', 'study_id', 'organisation_id', '-version'],
+                "verbose_name": "consent text",
+                "verbose_name_plural": "consent texts",
+                "ordering": ["purpose", "study_id", "organisation_id", "-version"],
             },
         ),
         migrations.AddField(
-            model_name='consent',
-            name='document',
-            field=models.BinaryField(blank=True, null=True, verbose_name='what was agreed (PDF)'),
+            model_name="consent",
+            name="document",
+            field=models.BinaryField(blank=True, null=True, verbose_name="what was agreed (PDF)"),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='language',
-            field=models.CharField(blank=True, max_length=5, verbose_name='language shown'),
+            model_name="consent",
+            name="language",
+            field=models.CharField(blank=True, max_length=5, verbose_name="language shown"),
         ),
         migrations.AddField(
-            model_name='study',
-            name='end',
-            field=models.DateField(blank=True, null=True, verbose_name='end'),
+            model_name="study",
+            name="end",
+            field=models.DateField(blank=True, null=True, verbose_name="end"),
         ),
         migrations.AddField(
-            model_name='study',
-            name='slug',
+            model_name="study",
+            name="slug",
             # No index yet: the unique index below brings its own, and on PostgreSQL a
             # plain slug index first would clash with it (two "..._like" indexes).
-            field=models.SlugField(blank=True, db_index=False, help_text='Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses.', max_length=80, null=True, verbose_name='short name'),
+            field=models.SlugField(
+                blank=True,
+                db_index=False,
+                help_text="Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses.",
+                max_length=80,
+                null=True,
+                verbose_name="short name",
+            ),
         ),
         migrations.AddField(
-            model_name='study',
-            name='start',
-            field=models.DateField(null=True, verbose_name='start'),
+            model_name="study",
+            name="start",
+            field=models.DateField(null=True, verbose_name="start"),
         ),
         migrations.AddField(
-            model_name='study',
-            name='title_en',
-            field=models.CharField(blank=True, max_length=200, verbose_name='title in English'),
+            model_name="study",
+            name="title_en",
+            field=models.CharField(blank=True, max_length=200, verbose_name="title in English"),
         ),
         migrations.RunPython(fill_slugs_and_starts, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='study',
-            name='slug',
-            field=models.SlugField(blank=True, help_text='Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses.', max_length=80, unique=True, verbose_name='short name'),
+            model_name="study",
+            name="slug",
+            field=models.SlugField(
+                blank=True,
+                help_text="Made from the title when left empty. Lower-case letters, digits and hyphens; used in commands and addresses.",
+                max_length=80,
+                unique=True,
+                verbose_name="short name",
+            ),
         ),
         migrations.AlterField(
-            model_name='study',
-            name='start',
-            field=models.DateField(verbose_name='start'),
+            model_name="study",
+            name="start",
+            field=models.DateField(verbose_name="start"),
         ),
         migrations.AddConstraint(
-            model_name='study',
-            constraint=models.CheckConstraint(condition=models.Q(('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='study_end_after_start'),
+            model_name="study",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end__isnull", True), ("end__gte", models.F("start")), _connector="OR"
+                ),
+                name="study_end_after_start",
+            ),
         ),
         migrations.AddField(
-            model_name='consenttext',
-            name='organisation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnership.organisation'),
+            model_name="consenttext",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="partnership.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='consenttext',
-            name='study',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consent_texts', to='programme.study'),
+            model_name="consenttext",
+            name="study",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="consent_texts",
+                to="programme.study",
+            ),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='text',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='programme.consenttext'),
+            model_name="consent",
+            name="text",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="consents",
+                to="programme.consenttext",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consenttext',
-            constraint=models.UniqueConstraint(condition=models.Q(('purpose', 'study')), fields=('study', 'version'), name='consent_text_study_version_unique'),
+            model_name="consenttext",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("purpose", "study")),
+                fields=("study", "version"),
+                name="consent_text_study_version_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consenttext',
-            constraint=models.UniqueConstraint(condition=models.Q(('purpose', 'care')), fields=('organisation', 'version'), name='consent_text_care_version_unique'),
+            model_name="consenttext",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("purpose", "care")),
+                fields=("organisation", "version"),
+                name="consent_text_care_version_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consenttext',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('purpose', 'study'), ('study__isnull', False), ('organisation__isnull', True)), models.Q(('purpose', 'care'), ('study__isnull', True), ('organisation__isnull', False)), _connector='OR'), name='consent_text_owner'),
+            model_name="consenttext",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("purpose", "study"),
+                        ("study__isnull", False),
+                        ("organisation__isnull", True),
+                    ),
+                    models.Q(
+                        ("purpose", "care"),
+                        ("study__isnull", True),
+                        ("organisation__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="consent_text_owner",
+            ),
         ),
     ]

@@ -119,7 +119,9 @@ def _var_columns(info: VariableInfo, coding: str | None) -> list[str]:
     return [info.name + lab for lab in labels]
 
 
-def _term_names(term: Term, coding: tuple[str | None, ...], variables: dict[str, VariableInfo]) -> list[str]:
+def _term_names(
+    term: Term, coding: tuple[str | None, ...], variables: dict[str, VariableInfo]
+) -> list[str]:
     # R's column order for an interaction: the first variable varies fastest.
     names = [""]
     for v, c in zip(term, coding):

@@ -29,6 +29,7 @@ and [X y] form a dense matrix that is factorised with LAPACK.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import scipy.linalg
@@ -56,7 +57,7 @@ class ReBlock:
 
     @property
     def d(self) -> int:
-        return self.Z.shape[1]
+        return cast("int", self.Z.shape[1])
 
     @property
     def n_theta(self) -> int:
@@ -308,10 +309,15 @@ class Engine:
             # CSR layout of B(j, 0) and the map from the component-major data
             # (s, t, pair) to CSR slots, so each evaluation fills it in one take.
             dj, npairs = self.blocks[j].d, cols.size
-            s_, t_, p_ = np.meshgrid(np.arange(dj), np.arange(b0.d), np.arange(npairs), indexing="ij")
+            s_, t_, p_ = np.meshgrid(
+                np.arange(dj), np.arange(b0.d), np.arange(npairs), indexing="ij"
+            )
             ids = (s_ * b0.d + t_) * npairs + p_
             coo = sp.coo_matrix(
-                (ids.ravel() + 1.0, ((self.first_rows[j][p_] * dj + s_).ravel(), (cols[p_] * b0.d + t_).ravel())),
+                (
+                    ids.ravel() + 1.0,
+                    ((self.first_rows[j][p_] * dj + s_).ravel(), (cols[p_] * b0.d + t_).ravel()),
+                ),
                 shape=(self.blocks[j].q * dj, b0.q * b0.d),
             )
             csr = coo.tocsr()
@@ -358,11 +364,14 @@ class Engine:
             inv = self._pair_inv[(j, i)]
             for s in range(blocks[j].d):
                 for t in range(blocks[i].d):
-                    data[:, s, t] = np.bincount(inv, weights=Zs[j][:, s] * Zs[i][:, t], minlength=cols.size)
+                    data[:, s, t] = np.bincount(
+                        inv, weights=Zs[j][:, s] * Zs[i][:, t], minlength=cols.size
+                    )
         self.A0 = np.ascontiguousarray(self.A[0].transpose(1, 2, 0))
         self.E00 = np.ascontiguousarray(self.E0[0].transpose(1, 2, 0))
         self.first_data = {
-            j: np.ascontiguousarray(self.pairs[(j, 0)][2].transpose(1, 2, 0)) for j in range(1, self.K)
+            j: np.ascontiguousarray(self.pairs[(j, 0)][2].transpose(1, 2, 0))
+            for j in range(1, self.K)
         }
 
     def reweight(self, sqrtw: np.ndarray, F: np.ndarray) -> None:
@@ -375,7 +384,9 @@ class Engine:
         """
         self._numeric([b.Z * sqrtw[:, None] for b in self.blocks], F)
 
-    def _eliminate_first(self, lam: list[np.ndarray], FF: np.ndarray, keep: bool):
+    def _eliminate_first(
+        self, lam: list[np.ndarray], FF: np.ndarray, keep: bool
+    ) -> tuple[float, Any, dict[tuple[int, int], Any], tuple[Any, ...] | None]:
         """Eliminate term 0; returns its pieces and the updates of later blocks."""
         b0 = self.blocks[0]
         q0, d0, p1 = b0.q, b0.d, self.p + 1
@@ -404,7 +415,10 @@ class Engine:
             dj = Lj.shape[0]
             raw = self.first_data[j]
             # B(j,0) = Lj' raw L0, component-major (dj, d0, npairs).
-            T = [[sum(raw[s, u] * L0[u, t] for u in range(t, d0)) for t in range(d0)] for s in range(dj)]
+            T = [
+                [sum(raw[s, u] * L0[u, t] for u in range(t, d0)) for t in range(d0)]
+                for s in range(dj)
+            ]
             Bj = np.empty_like(raw)
             for s in range(dj):
                 for t in range(d0):
@@ -590,7 +604,9 @@ class Engine:
                         B[(a, b)] = (B[(a, b)] - U).tocsr()
 
         if self.sparse:
-            return self._factor_sparse(D, E, B, dense_upd, FF, logdet_re, keep_dinv, keep_e, keep_b, keep)
+            return self._factor_sparse(
+                D, E, B, dense_upd, FF, logdet_re, keep_dinv, keep_e, keep_b, keep
+            )
         # Dense remainder: terms m..K-1 and [X y].
         dims = [self.blocks[j].q * self.blocks[j].d for j in range(m, K)]
         n_re = int(sum(dims))
@@ -630,7 +646,19 @@ class Engine:
             rx=c[n_re : n_re + p, n_re : n_re + p],
         )
 
-    def _factor_sparse(self, D, E, B, upd, FF, logdet_re, keep_dinv, keep_e, keep_b, keep) -> Factorization | None:
+    def _factor_sparse(
+        self,
+        D: Any,
+        E: Any,
+        B: Any,
+        upd: Any,
+        FF: np.ndarray,
+        logdet_re: float,
+        keep_dinv: Any,
+        keep_e: Any,
+        keep_b: Any,
+        keep: bool,
+    ) -> Factorization | None:
         """The crossed remainder as a sparse matrix M; [X y] through its Schur complement.
 
         M (the random effects of terms m..K-1 after eliminating the block-diagonal
@@ -687,8 +715,16 @@ class Engine:
         logdet_x = 2.0 * float(np.sum(np.log(cd[:p])))
         pwrss = float(cd[-1] ** 2)
         return Factorization(
-            logdet_re, logdet_x, pwrss, keep_dinv, keep_e, keep_b, None, n_re,
-            rx=c[:p, :p], sparse=(W, c) if keep else None,
+            logdet_re,
+            logdet_x,
+            pwrss,
+            keep_dinv,
+            keep_e,
+            keep_b,
+            None,
+            n_re,
+            rx=c[:p, :p],
+            sparse=(W, c) if keep else None,
         )
 
     def objective(self, theta: np.ndarray, reml: bool) -> float:
@@ -704,8 +740,11 @@ class Engine:
             return np.inf
         if reml:
             nmp = n - p
-            return f.logdet_re + f.logdet_x + nmp * (1.0 + np.log(2.0 * np.pi * f.pwrss / nmp))
-        return f.logdet_re + n * (1.0 + np.log(2.0 * np.pi * f.pwrss / n))
+            return cast(
+                "float",
+                f.logdet_re + f.logdet_x + nmp * (1.0 + np.log(2.0 * np.pi * f.pwrss / nmp)),
+            )
+        return cast("float", f.logdet_re + n * (1.0 + np.log(2.0 * np.pi * f.pwrss / n)))
 
     # ------------------------------------------------------------------
     def solve(self, theta: np.ndarray) -> tuple[Factorization, np.ndarray, list[np.ndarray]]:
@@ -743,7 +782,9 @@ class Engine:
         u[0] = u0
         return f, beta, u
 
-    def cond_var_u(self, f: Factorization, max_dim: int = 6000, chunk: int = 4096) -> list[np.ndarray] | None:
+    def cond_var_u(
+        self, f: Factorization, max_dim: int = 6000, chunk: int = 4096
+    ) -> list[np.ndarray] | None:
         """Diagonal blocks of (Lambda'Z'Z Lambda + I)^-1, one (q, d, d) array per term.
 
         The inverse of everything after the first term is formed densely,
@@ -816,7 +857,9 @@ class Engine:
                         e2 = order_[start_[levs] + within % cnt[levs]]
                         vals = Gc.data[e1] * Sigma[Gc.row[e1], Gc.row[e2]] * Gc.data[e2]
                         tgt = (levs * d + Gc.col[e1] % d) * d + Gc.col[e2] % d
-                        blocks.reshape(-1)[:] += np.bincount(tgt, weights=vals, minlength=bk.q * d * d)
+                        blocks.reshape(-1)[:] += np.bincount(
+                            tgt, weights=vals, minlength=bk.q * d * d
+                        )
                 out[0] = np.empty_like(blocks)
                 out[0][self.perm0] = blocks
         diag_blocks(Sigma, order)

@@ -8,6 +8,7 @@ deviance and the log-likelihood agree with ``glmer`` to rounding.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.special
@@ -37,10 +38,10 @@ class Family:
             return e / (1.0 + e)
         if self.link == "probit":
             thresh = -scipy.stats.norm.ppf(EPS)
-            return scipy.special.ndtr(np.clip(eta, -thresh, thresh))
+            return cast("np.ndarray", scipy.special.ndtr(np.clip(eta, -thresh, thresh)))
         if self.link == "cloglog":
-            return np.clip(-np.expm1(-np.exp(eta)), EPS, 1 - EPS)
-        return np.maximum(np.exp(eta), EPS)  # log
+            return cast("np.ndarray", np.clip(-np.expm1(-np.exp(eta)), EPS, 1 - EPS))
+        return cast("np.ndarray", np.maximum(np.exp(eta), EPS))  # log
 
     def mu_eta(self, eta: np.ndarray) -> np.ndarray:
         if self.link == "logit":
@@ -48,20 +49,20 @@ class Family:
             out = (opexp - 1.0) / (opexp * opexp)
             return np.where((eta > _THRESH) | (eta < _MTHRESH), EPS, out)
         if self.link == "probit":
-            return np.maximum(scipy.stats.norm.pdf(eta), EPS)
+            return cast("np.ndarray", np.maximum(scipy.stats.norm.pdf(eta), EPS))
         if self.link == "cloglog":
             eta = np.minimum(eta, 700.0)
-            return np.maximum(np.exp(eta) * np.exp(-np.exp(eta)), EPS)
-        return np.maximum(np.exp(eta), EPS)
+            return cast("np.ndarray", np.maximum(np.exp(eta) * np.exp(-np.exp(eta)), EPS))
+        return cast("np.ndarray", np.maximum(np.exp(eta), EPS))
 
     def linkfun(self, mu: np.ndarray) -> np.ndarray:
         if self.link == "logit":
             return np.log(mu / (1.0 - mu))
         if self.link == "probit":
-            return scipy.stats.norm.ppf(mu)
+            return cast("np.ndarray", scipy.stats.norm.ppf(mu))
         if self.link == "cloglog":
-            return np.log(-np.log1p(-mu))
-        return np.log(mu)
+            return cast("np.ndarray", np.log(-np.log1p(-mu)))
+        return cast("np.ndarray", np.log(mu))
 
     # -- distribution ---------------------------------------------------
     def variance(self, mu: np.ndarray) -> np.ndarray:
@@ -72,10 +73,20 @@ class Family:
     def dev_resids(self, y: np.ndarray, mu: np.ndarray, wt: np.ndarray) -> np.ndarray:
         """Squared deviance residuals (R's ``dev.resids``)."""
         if self.name == "binomial":
-            return 2.0 * wt * (scipy.special.xlogy(y, y / mu) + scipy.special.xlogy(1.0 - y, (1.0 - y) / (1.0 - mu)))
-        return 2.0 * wt * (scipy.special.xlogy(y, y / mu) - (y - mu))
+            return cast(
+                "np.ndarray",
+                2.0
+                * wt
+                * (
+                    scipy.special.xlogy(y, y / mu)
+                    + scipy.special.xlogy(1.0 - y, (1.0 - y) / (1.0 - mu))
+                ),
+            )
+        return cast("np.ndarray", 2.0 * wt * (scipy.special.xlogy(y, y / mu) - (y - mu)))
 
-    def neg2ll(self, y: np.ndarray, mu: np.ndarray, trials: np.ndarray, pw: np.ndarray) -> np.ndarray:
+    def neg2ll(
+        self, y: np.ndarray, mu: np.ndarray, trials: np.ndarray, pw: np.ndarray
+    ) -> np.ndarray:
         """-2 log-likelihood per observation (the terms of R's ``family$aic``).
 
         Binomial: ``y`` is the proportion of successes out of ``trials``;
@@ -84,16 +95,20 @@ class Family:
         if self.name == "binomial":
             m = np.round(trials)
             k = np.round(trials * y)
-            logc = scipy.special.gammaln(m + 1) - scipy.special.gammaln(k + 1) - scipy.special.gammaln(m - k + 1)
+            logc = (
+                scipy.special.gammaln(m + 1)
+                - scipy.special.gammaln(k + 1)
+                - scipy.special.gammaln(m - k + 1)
+            )
             ll = logc + scipy.special.xlogy(k, mu) + scipy.special.xlog1py(m - k, -mu)
             return -2.0 * np.where(m > 0, pw * ll, 0.0)
         ll = scipy.special.xlogy(y, mu) - mu - scipy.special.gammaln(y + 1.0)
-        return -2.0 * pw * ll
+        return cast("np.ndarray", -2.0 * pw * ll)
 
     def start_mu(self, y: np.ndarray, wt: np.ndarray) -> np.ndarray:
         """R's ``family$initialize`` starting values."""
         if self.name == "binomial":
-            return (wt * y + 0.5) / (wt + 1.0)
+            return cast("np.ndarray", (wt * y + 0.5) / (wt + 1.0))
         return y + 0.1
 
     @property
@@ -117,5 +132,7 @@ def make_family(family: str | Family, link: str | None = None) -> Family:
     if link is None:
         link = LINKS[name][0]
     if link not in LINKS[name]:
-        raise ValueError(f"the {name} family supports the link(s) {', '.join(LINKS[name])}, not {link!r}")
+        raise ValueError(
+            f"the {name} family supports the link(s) {', '.join(LINKS[name])}, not {link!r}"
+        )
     return Family(name, link)

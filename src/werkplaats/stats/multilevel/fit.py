@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,9 @@ GRADIENT_TOL = 2e-3
 FEW_CLUSTERS = 20
 
 
-def cluster_counts(spec: ModelMatrixSpec, frame: pd.DataFrame, terms: list[TermInfo], names: list[str]) -> pd.DataFrame:
+def cluster_counts(
+    spec: ModelMatrixSpec, frame: pd.DataFrame, terms: list[TermInfo], names: list[str]
+) -> pd.DataFrame:
     """For each fixed-effect column, the coarsest grouping factor within which it is constant.
 
     A term such as ``time:policy`` with ``policy`` an organisation-level variable
@@ -81,7 +84,9 @@ def cluster_counts(spec: ModelMatrixSpec, frame: pd.DataFrame, terms: list[TermI
     return pd.DataFrame(rows, columns=["term", "grouping", "clusters"])
 
 
-def varcorr_frame(terms: list[TermInfo], lam: list[np.ndarray], scale2: float, sigma: float | None) -> pd.DataFrame:
+def varcorr_frame(
+    terms: list[TermInfo], lam: list[np.ndarray], scale2: float, sigma: float | None
+) -> pd.DataFrame:
     """VarCorr as in ``as.data.frame(VarCorr(m))``; no Residual row when ``sigma`` is None."""
     vc_rows = []
     for t, L in zip(terms, lam):
@@ -222,7 +227,9 @@ def fit_lmm(
     ranef: dict[str, pd.DataFrame] = {}
     for t, blk, L, uk in zip(terms, blocks, lam, u):
         b = uk @ L.T
-        ranef[t.label] = pd.DataFrame(b, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names))
+        ranef[t.label] = pd.DataFrame(
+            b, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names)
+        )
         fitted = fitted + np.sum(blk.Z * b[blk.codes], axis=1)
     cv = engine.cond_var_u(fct)
     ranef_condvar: dict[str, np.ndarray] | None = None
@@ -233,7 +240,8 @@ def fit_lmm(
         )
     else:
         ranef_condvar = {
-            t.label: sigma2 * np.einsum("ij,qjk,lk->qil", L, V, L) for t, L, V in zip(terms, lam, cv)
+            t.label: sigma2 * np.einsum("ij,qjk,lk->qil", L, V, L)
+            for t, L, V in zip(terms, lam, cv)
         }
 
     varcorr = varcorr_frame(terms, lam, sigma2, sigma)
@@ -267,9 +275,12 @@ def fit_lmm(
     few = clusters[clusters["clusters"] < FEW_CLUSTERS]
     if len(few):
         msg = (
-            "few clusters: " + "; ".join(
-                f"{r.term} rests on {int(r.clusters)} levels of {r.grouping}" for r in few.itertuples()
-            ) + f" (fewer than {FEW_CLUSTERS}); Wald intervals are too narrow there, use the "
+            "few clusters: "
+            + "; ".join(
+                f"{r.term} rests on {int(r.clusters)} levels of {r.grouping}"
+                for r in few.itertuples()
+            )
+            + f" (fewer than {FEW_CLUSTERS}); Wald intervals are too narrow there, use the "
             "Satterthwaite degrees of freedom (result.satterthwaite())"
         )
         warnings.warn(msg, MultilevelWarning, stacklevel=2)
@@ -353,7 +364,9 @@ def _warm_start(engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool) -> np.
         return None  # the order of the terms changed; keep it simple
     eng = Engine(sub, Xs, y[rows])
     x0 = np.where(np.isfinite(eng.lower), 1.0, 0.0)
-    res = minimize_bounded(lambda th: eng.objective(th, reml), x0, eng.lower, radius_init=0.2, radius_final=1e-4)
+    res = minimize_bounded(
+        lambda th: eng.objective(th, reml), x0, eng.lower, radius_init=0.2, radius_final=1e-4
+    )
     return res.x if np.isfinite(res.fun) else None
 
 
@@ -378,7 +391,9 @@ def _optimize(
     res = minimize_bounded(fun, x0, lower, maxfev=maxfev, radius_init=radius)
     theta = res.x
     grad, hdiag = _gradient(fun, theta, lower)
-    scaled = np.where(hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad))
+    scaled = np.where(
+        hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad)
+    )
     return theta, {
         "success": res.success,
         "message": res.message,
@@ -391,7 +406,9 @@ def _optimize(
     }
 
 
-def _gradient(fun, x: np.ndarray, lower: np.ndarray, h: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+def _gradient(
+    fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, h: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray]:
     """Finite-difference gradient and diagonal of the Hessian.
 
     At an active bound the one-sided derivative counts only when it points

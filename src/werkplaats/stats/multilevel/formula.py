@@ -324,9 +324,7 @@ def parse_formula(text: str) -> Formula:
     lhs_text, rhs_text = text.split("~", 1)
     lhs_tokens = _tokenize(lhs_text)
     if len(lhs_tokens) != 1 or lhs_tokens[0][0] != "name":
-        raise FormulaError(
-            f"the left-hand side {lhs_text.strip()!r} must be a single column name"
-        )
+        raise FormulaError(f"the left-hand side {lhs_text.strip()!r} must be a single column name")
     response = lhs_tokens[0][1]
     tokens = _tokenize(rhs_text)
     if not tokens:
@@ -387,7 +385,9 @@ def parse_formula(text: str) -> Formula:
         for v in r.group:
             if v not in variables:
                 variables.append(v)
-    return Formula(response, tuple(_order(fixed)), intercept, tuple(randoms), text.strip(), tuple(variables))
+    return Formula(
+        response, tuple(_order(fixed)), intercept, tuple(randoms), text.strip(), tuple(variables)
+    )
 
 
 def _order(terms: list[Term]) -> list[Term]:

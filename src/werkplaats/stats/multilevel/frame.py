@@ -134,7 +134,9 @@ def build_design(f: Formula, frame: pd.DataFrame, *, residual_variance: bool = T
     used = list(f.variables)
     messages: list[str] = []
     variables = {v: variable_info(v, frame[v]) for v in used if v != f.response}
-    fixed_spec = ModelMatrixSpec.create(f.terms, f.intercept, {v: variables[v] for v in f.fixed_variables})
+    fixed_spec = ModelMatrixSpec.create(
+        f.terms, f.intercept, {v: variables[v] for v in f.fixed_variables}
+    )
     X_full = build_matrix(fixed_spec, frame)
     keep = independent_columns(X_full)
     kept = set(keep.tolist())
@@ -151,7 +153,9 @@ def build_design(f: Formula, frame: pd.DataFrame, *, residual_variance: bool = T
 
     raw_terms = []
     for rt in f.random:
-        spec = ModelMatrixSpec.create(rt.terms, rt.intercept, {v: variables[v] for t in rt.terms for v in t})
+        spec = ModelMatrixSpec.create(
+            rt.terms, rt.intercept, {v: variables[v] for t in rt.terms for v in t}
+        )
         Z = build_matrix(spec, frame)
         codes, levels = group_codes(frame, rt.group)
         q = len(levels)
@@ -187,7 +191,15 @@ def build_design(f: Formula, frame: pd.DataFrame, *, residual_variance: bool = T
             lab = f"{base}.{k}"
         labels.append(lab)
     terms = [
-        TermInfo(lab, rt.group_label, rt.group, spec, spec.names, levels, {lev: i for i, lev in enumerate(levels)})
+        TermInfo(
+            lab,
+            rt.group_label,
+            rt.group,
+            spec,
+            spec.names,
+            levels,
+            {lev: i for i, lev in enumerate(levels)},
+        )
         for lab, (rt, spec, Z, codes, levels) in zip(labels, raw_terms)
     ]
     blocks = [ReBlock(codes, Z, len(levels)) for (rt, spec, Z, codes, levels) in raw_terms]

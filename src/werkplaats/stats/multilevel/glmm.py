@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -54,7 +56,9 @@ def _cbind_parts(lhs: str) -> list[list[str]] | None:
         return None
     args = m.group(1).split(",")
     if len(args) != 2:
-        raise FormulaError("cbind() on the left-hand side takes two columns: cbind(successes, failures)")
+        raise FormulaError(
+            "cbind() on the left-hand side takes two columns: cbind(successes, failures)"
+        )
     out = []
     for a in args:
         parts = [x.strip().strip("`") for x in a.split("-")]
@@ -71,8 +75,10 @@ def _column(data: pd.DataFrame, name: str, what: str) -> np.ndarray:
         raise MissingColumnError(f"the {what} column {name!r} is not in the data")
     s = data[name]
     if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        raise InvalidResponseError(f"the {what} column {name!r} must be numeric but has type {s.dtype}")
-    return s.to_numpy(dtype=float, na_value=np.nan)
+        raise InvalidResponseError(
+            f"the {what} column {name!r} must be numeric but has type {s.dtype}"
+        )
+    return cast("np.ndarray", s.to_numpy(dtype=float, na_value=np.nan))
 
 
 def _vector(data: pd.DataFrame, value: object, what: str) -> np.ndarray | None:
@@ -86,12 +92,16 @@ def _vector(data: pd.DataFrame, value: object, what: str) -> np.ndarray | None:
     return arr
 
 
-def _response(data: pd.DataFrame, lhs: str, fam: Family) -> tuple[np.ndarray, np.ndarray | None, str]:
+def _response(
+    data: pd.DataFrame, lhs: str, fam: Family
+) -> tuple[np.ndarray, np.ndarray | None, str]:
     """The response as numbers, the trials of cbind() (or None) and its display name."""
     parts = _cbind_parts(lhs)
     if parts is not None:
         if fam.name != "binomial":
-            raise FormulaError("cbind(successes, failures) is only meaningful for the binomial family")
+            raise FormulaError(
+                "cbind(successes, failures) is only meaningful for the binomial family"
+            )
         cols = []
         for p in parts:
             v = _column(data, p[0], "response")
@@ -117,7 +127,9 @@ def _response(data: pd.DataFrame, lhs: str, fam: Family) -> tuple[np.ndarray, np
     return _column(data, name, "response"), None, name
 
 
-def _check_response(fam: Family, y: np.ndarray, trials: np.ndarray, index: pd.Index, name: str, cbind: bool) -> None:
+def _check_response(
+    fam: Family, y: np.ndarray, trials: np.ndarray, index: pd.Index, name: str, cbind: bool
+) -> None:
     if fam.name == "binomial":
         if cbind:
             bad = (y < 0) | (trials - y < 0)
@@ -137,7 +149,9 @@ def _check_response(fam: Family, y: np.ndarray, trials: np.ndarray, index: pd.In
             )
         k = y * trials
         if np.any(np.abs(k - np.round(k)) > 1e-7):
-            warnings.warn("non-integer #successes in a binomial glmm", MultilevelWarning, stacklevel=3)
+            warnings.warn(
+                "non-integer #successes in a binomial glmm", MultilevelWarning, stacklevel=3
+            )
         return
     bad = y < 0
     if bad.any():
@@ -146,10 +160,14 @@ def _check_response(fam: Family, y: np.ndarray, trials: np.ndarray, index: pd.In
             f"{int(bad.sum())} row(s) (rows {_rows_text(index, bad)})"
         )
     if np.any(np.abs(y - np.round(y)) > 1e-7):
-        warnings.warn(f"non-integer counts in the Poisson response {name!r}", MultilevelWarning, stacklevel=3)
+        warnings.warn(
+            f"non-integer counts in the Poisson response {name!r}", MultilevelWarning, stacklevel=3
+        )
 
 
-def _deriv12(fun, x: np.ndarray, lower: np.ndarray, delta: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+def _deriv12(
+    fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, delta: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray]:
     """Gradient and Hessian by central differences, as lme4's ``deriv12`` (same steps)."""
     nx = x.size
     f0 = fun(x)
@@ -162,7 +180,7 @@ def _deriv12(fun, x: np.ndarray, lower: np.ndarray, delta: float = 1e-4) -> tupl
         xx = x.copy()
         for i, v in mods:
             xx[i] = v
-        return fun(xx)
+        return cast("float", fun(xx))
 
     for j in range(nx):
         fa = at((j, x[j] + ud[j]))
@@ -180,7 +198,9 @@ def _deriv12(fun, x: np.ndarray, lower: np.ndarray, delta: float = 1e-4) -> tupl
     return g, H
 
 
-def _separation(fam: Family, X: np.ndarray, names: list[str], y: np.ndarray, beta: np.ndarray) -> list[str]:
+def _separation(
+    fam: Family, X: np.ndarray, names: list[str], y: np.ndarray, beta: np.ndarray
+) -> list[str]:
     """Fixed-effect columns that (quasi-)separate a binomial response."""
     if fam.name != "binomial":
         return []
@@ -265,7 +285,9 @@ def fit_glmm(
             "use an ordinary GLM for a model without random effects"
         )
     rest = [v for v in f.variables if v != _Y]
-    check_columns(parse_formula(f"y ~ {rhs}"), data.assign(y=0) if "y" not in data.columns else data)
+    check_columns(
+        parse_formula(f"y ~ {rhs}"), data.assign(y=0) if "y" not in data.columns else data
+    )
     w_all = _vector(data, weights, "weights")
     off_all = _vector(data, offset, "offset")
     work = data.loc[:, rest].copy()
@@ -316,18 +338,42 @@ def fit_glmm(
 
     with threadpool_limits(limits=1, user_api="blas"):
         theta, beta, st, info = _optimize(prob, nagq, maxfev)
-    return _result(prob, fam, formula.strip(), nagq, theta, beta, st, info, design, frame, n_dropped, messages,
-                   w_all is not None, off_all is not None, data_name, names, terms, p, n, yname)
+    return _result(
+        prob,
+        fam,
+        formula.strip(),
+        nagq,
+        theta,
+        beta,
+        st,
+        info,
+        design,
+        frame,
+        n_dropped,
+        messages,
+        w_all is not None,
+        off_all is not None,
+        data_name,
+        names,
+        terms,
+        p,
+        n,
+        yname,
+    )
 
 
-def _optimize(prob: GlmmProblem, nagq: int, maxfev: int) -> tuple[np.ndarray, np.ndarray, PirlsState, dict]:
+def _optimize(
+    prob: GlmmProblem, nagq: int, maxfev: int
+) -> tuple[np.ndarray, np.ndarray, PirlsState, dict[str, Any]]:
     lower_t = prob.lower
     x0 = np.where(np.isfinite(lower_t), 1.0, 0.0)
 
     def dev0(th: np.ndarray) -> float:
         return prob.pirls(th, None).objective
 
-    r1 = minimize_bounded(dev0, x0, lower_t, maxfev=maxfev, radius_init=0.2, radius_final=1e-7 if nagq else 1e-8)
+    r1 = minimize_bounded(
+        dev0, x0, lower_t, maxfev=maxfev, radius_init=0.2, radius_final=1e-7 if nagq else 1e-8
+    )
     theta = np.maximum(r1.x, lower_t)
     st = prob.pirls(theta, None)
     beta = st.beta.copy()
@@ -350,12 +396,20 @@ def _optimize(prob: GlmmProblem, nagq: int, maxfev: int) -> tuple[np.ndarray, np
     def dev_scaled(t: np.ndarray) -> float:
         return prob.deviance(t[:nt], beta + scale * t[nt:], nagq)
 
-    r2 = minimize_bounded(dev_scaled, np.concatenate([theta, np.zeros(beta.size)]), lower, maxfev=maxfev,
-                          radius_init=0.1, radius_final=1e-8)
+    r2 = minimize_bounded(
+        dev_scaled,
+        np.concatenate([theta, np.zeros(beta.size)]),
+        lower,
+        maxfev=maxfev,
+        radius_init=0.1,
+        radius_final=1e-8,
+    )
     xs = r2.x
     x = np.concatenate([np.maximum(xs[:nt], lower_t), beta + scale * xs[nt:]])
     g, H = _deriv12(dev, x, lower)
-    info.update(nfev=r1.nfev + r2.nfev, success=r2.success, message=r2.message, gradient=g, hessian=H)
+    info.update(
+        nfev=r1.nfev + r2.nfev, success=r2.success, message=r2.message, gradient=g, hessian=H
+    )
     theta, beta = x[:nt], x[nt:]
     st = prob.pirls(theta, beta)
     return theta, beta, st, info
@@ -375,11 +429,31 @@ def _vcov_rx(prob: GlmmProblem, theta: np.ndarray, st: PirlsState) -> np.ndarray
     p = prob.p
     RXt = fct.rx
     RXinv = scipy.linalg.solve_triangular(RXt, np.eye(p), lower=True)
-    return RXinv.T @ RXinv
+    return cast("np.ndarray", RXinv.T @ RXinv)
 
 
-def _result(prob, fam, formula, nagq, theta, beta, st, info, design, frame, n_dropped, messages,
-            has_w, has_off, data_name, names, terms, p, n, yname) -> GlmmResult:
+def _result(
+    prob: GlmmProblem,
+    fam: Family,
+    formula: str,
+    nagq: int,
+    theta: np.ndarray,
+    beta: np.ndarray,
+    st: PirlsState,
+    info: dict[str, Any],
+    design: Any,
+    frame: pd.DataFrame,
+    n_dropped: int,
+    messages: list[str],
+    has_w: bool,
+    has_off: bool,
+    data_name: str,
+    names: list[str],
+    terms: list[Any],
+    p: int,
+    n: int,
+    yname: str,
+) -> GlmmResult:
     lam = prob.lambdas(theta)
     nt = theta.size
     # Conditional variances of b = Lambda u (sigma = 1 for these families).
@@ -391,12 +465,18 @@ def _result(prob, fam, formula, nagq, theta, beta, st, info, design, frame, n_dr
         cv = eng.cond_var_u(st.factor) if (eng is not None and st.factor is not None) else None
     ranef_condvar = None
     if cv is None:
-        messages.append("conditional variances of the random effects were not computed: the design "
-                        "outside the largest grouping factor is too large for the dense inverse")
+        messages.append(
+            "conditional variances of the random effects were not computed: the design "
+            "outside the largest grouping factor is too large for the dense inverse"
+        )
     else:
-        ranef_condvar = {t.label: np.einsum("ij,qjk,lk->qil", L, V, L) for t, L, V in zip(terms, lam, cv)}
+        ranef_condvar = {
+            t.label: np.einsum("ij,qjk,lk->qil", L, V, L) for t, L, V in zip(terms, lam, cv)
+        }
     ranef = {
-        t.label: pd.DataFrame(uk @ L.T, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names))
+        t.label: pd.DataFrame(
+            uk @ L.T, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names)
+        )
         for t, L, uk in zip(terms, lam, st.u)
     }
     V_rx = _vcov_rx(prob, theta, st)
@@ -415,8 +495,10 @@ def _result(prob, fam, formula, nagq, theta, beta, st, info, design, frame, n_dr
         if ok:
             V = Vh
         else:
-            msg = ("the covariance of the fixed effects from the finite-difference Hessian is not "
-                   "positive definite; falling back to the one from R_X")
+            msg = (
+                "the covariance of the fixed effects from the finite-difference Hessian is not "
+                "positive definite; falling back to the one from R_X"
+            )
             warnings.warn(msg, MultilevelWarning, stacklevel=3)
             messages.append(msg)
     se = np.sqrt(np.diag(V))
@@ -444,9 +526,12 @@ def _result(prob, fam, formula, nagq, theta, beta, st, info, design, frame, n_dr
         messages.append(smsg)
     sep = _separation(fam, prob.X, names, prob.y, beta)
     if sep:
-        msg = ("possible (quasi-)complete separation in the fixed effect(s) " + "; ".join(sep)
-               + ": their estimates and standard errors are not reliable; merge sparse categories or "
-               "drop the term")
+        msg = (
+            "possible (quasi-)complete separation in the fixed effect(s) "
+            + "; ".join(sep)
+            + ": their estimates and standard errors are not reliable; merge sparse categories or "
+            "drop the term"
+        )
         warnings.warn(msg, MultilevelWarning, stacklevel=3)
         messages.append(msg)
     mu, eta = st.mu, st.eta
@@ -484,8 +569,12 @@ def _result(prob, fam, formula, nagq, theta, beta, st, info, design, frame, n_dr
         ngroups=ngroups,
         fitted=pd.Series(mu, index=idx, name="fitted"),
         linear_predictor=pd.Series(eta, index=idx, name="eta"),
-        residuals=pd.Series(np.sign(prob.y - mu) * np.sqrt(np.maximum(devres, 0)), index=idx, name="deviance"),
-        pearson_residuals=pd.Series((prob.y - mu) * np.sqrt(prob.wt / fam.variance(mu)), index=idx, name="pearson"),
+        residuals=pd.Series(
+            np.sign(prob.y - mu) * np.sqrt(np.maximum(devres, 0)), index=idx, name="deviance"
+        ),
+        pearson_residuals=pd.Series(
+            (prob.y - mu) * np.sqrt(prob.wt / fam.variance(mu)), index=idx, name="pearson"
+        ),
         converged=converged,
         convergence=convergence,
         singular=smsg is not None,

@@ -91,7 +91,11 @@ def minimize_bounded(
             x0,
             method="COBYQA",
             bounds=bounds,
-            options={"maxfev": maxfev, "initial_tr_radius": radius_init, "final_tr_radius": radius_final},
+            options={
+                "maxfev": maxfev,
+                "initial_tr_radius": radius_init,
+                "final_tr_radius": radius_final,
+            },
         )
     x = np.maximum(res.x, lower)
     fx = float(fun(x))

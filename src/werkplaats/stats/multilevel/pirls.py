@@ -22,6 +22,7 @@ Gauss-Hermite quadrature applies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.special
@@ -101,19 +102,26 @@ class GlmmProblem:
             m = np.round(trials)
             self._k = np.round(trials * y)
             self._fail = m - self._k
-            self._const = np.where(m > 0, family.neg2ll(y, np.full(self.n, 0.5), trials, pw), 0.0) + np.where(
-                m > 0, 2.0 * pw * m * np.log(0.5), 0.0
-            )
+            self._const = np.where(
+                m > 0, family.neg2ll(y, np.full(self.n, 0.5), trials, pw), 0.0
+            ) + np.where(m > 0, 2.0 * pw * m * np.log(0.5), 0.0)
             self._pw2 = -2.0 * np.where(m > 0, pw, 0.0)
         else:
-            self._const = family.neg2ll(y, np.ones(self.n), trials, pw) - 2.0 * pw  # -2 pw (-lgamma(y+1))
+            self._const = (
+                family.neg2ll(y, np.ones(self.n), trials, pw) - 2.0 * pw
+            )  # -2 pw (-lgamma(y+1))
             self._pw2 = -2.0 * pw
 
     def n2ll(self, mu: np.ndarray) -> np.ndarray:
         """-2 log p(y_i | mu_i) per observation (as Family.neg2ll, with its constants cached)."""
         if self.family.name == "binomial":
-            return self._const + self._pw2 * (scipy.special.xlogy(self._k, mu) + scipy.special.xlog1py(self._fail, -mu))
-        return self._const + self._pw2 * (scipy.special.xlogy(self.y, mu) - mu)
+            return cast(
+                "np.ndarray",
+                self._const
+                + self._pw2
+                * (scipy.special.xlogy(self._k, mu) + scipy.special.xlog1py(self._fail, -mu)),
+            )
+        return cast("np.ndarray", self._const + self._pw2 * (scipy.special.xlogy(self.y, mu) - mu))
 
     # ------------------------------------------------------------------
     def lambdas(self, theta: np.ndarray) -> list[np.ndarray]:
@@ -123,7 +131,9 @@ class GlmmProblem:
         out = np.zeros(self.n)
         for blk, L, uk in zip(self.blocks, lam, u):
             b = uk @ L.T
-            out += np.sum(blk.Z * b[blk.codes], axis=1) if blk.d > 1 else blk.Z[:, 0] * b[blk.codes, 0]
+            out += (
+                np.sum(blk.Z * b[blk.codes], axis=1) if blk.d > 1 else blk.Z[:, 0] * b[blk.codes, 0]
+            )
         return out
 
     def _pdev(self, mu: np.ndarray, u: list[np.ndarray]) -> float:
@@ -133,7 +143,9 @@ class GlmmProblem:
         return [np.zeros((b.q, b.d)) for b in self.blocks]
 
     # ------------------------------------------------------------------
-    def pirls(self, theta: np.ndarray, beta: np.ndarray | None, u0: list[np.ndarray] | None = None) -> PirlsState:
+    def pirls(
+        self, theta: np.ndarray, beta: np.ndarray | None, u0: list[np.ndarray] | None = None
+    ) -> PirlsState:
         """Conditional modes at theta; beta given (``nAGQ >= 1``) or found jointly (``beta=None``)."""
         fam = self.family
         joint = beta is None
@@ -195,7 +207,9 @@ class GlmmProblem:
                     break
                 step /= 2.0
             change = abs(pdev - pdev_c) if np.isfinite(pdev) else np.inf
-            moved = max((float(np.max(np.abs(a - b))) for a, b in zip(u, uc) if a.size), default=0.0)
+            moved = max(
+                (float(np.max(np.abs(a - b))) for a, b in zip(u, uc) if a.size), default=0.0
+            )
             if beta_cur is not None and bc.size:
                 moved = max(moved, float(np.max(np.abs(bc - beta_cur))))
             elif beta_cur is None:
@@ -234,7 +248,9 @@ class GlmmProblem:
             self._beta_start = beta_cur.copy()
         return PirlsState(u, beta_cur, eta, mu, logdet, pdev + logdet, fct, diag, it, converged)
 
-    def _scalar_solve(self, theta: np.ndarray, w: np.ndarray, target: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    def _scalar_solve(
+        self, theta: np.ndarray, w: np.ndarray, target: np.ndarray
+    ) -> tuple[list[np.ndarray], np.ndarray]:
         blk = self.blocks[0]
         t = float(theta[0])
         zc = blk.Z[:, 0]
@@ -259,7 +275,9 @@ class GlmmProblem:
         normal Gauss-Hermite rule.  One node gives the Laplace approximation.
         """
         if not self.scalar or st.diag is None:
-            raise ValueError("adaptive Gauss-Hermite quadrature needs a single scalar random-effects term")
+            raise ValueError(
+                "adaptive Gauss-Hermite quadrature needs a single scalar random-effects term"
+            )
         fam = self.family
         blk = self.blocks[0]
         t = float(theta[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,6 @@ class MixedResultMethods:
         ['2.5 %', '97.5 %']
         """
         return self._wald(level)
-
 
     def ranef_frame(self) -> pd.DataFrame:
         """Conditional modes in long form, like ``as.data.frame(ranef(m, condVar = TRUE))``.
@@ -112,7 +112,7 @@ class MixedResultMethods:
             contrib[seen] = np.sum(Z[seen] * b[idx[seen]], axis=1)
             contrib[~seen & np.isnan(Z).any(axis=1)] = np.nan
             pred = pred + contrib
-        return pred
+        return cast("np.ndarray", pred)
 
     def _terms_for(self, re_form: object) -> list[TermInfo]:
         if re_form is None:
@@ -135,7 +135,6 @@ class MixedResultMethods:
                 f"the model has {sorted({t.group_label for t in self._terms})}"
             )
         return out
-
 
 
 @dataclass
@@ -206,12 +205,19 @@ class LmmResult(MixedResultMethods):
             from .satterthwaite import satterthwaite_df
 
             if self._engine is None:
-                raise ValueError("this result keeps no engine to compute Satterthwaite degrees of freedom")
+                raise ValueError(
+                    "this result keeps no engine to compute Satterthwaite degrees of freedom"
+                )
             df, _ = satterthwaite_df(self._engine, self.theta, self.sigma, self.reml)  # type: ignore[arg-type]
             t = self.fixef / self.se
             self._satt = pd.DataFrame(
-                {"Estimate": self.fixef, "Std. Error": self.se, "df": df, "t value": t,
-                 "Pr(>|t|)": 2 * scipy.stats.t.sf(np.abs(t.to_numpy()), df)}
+                {
+                    "Estimate": self.fixef,
+                    "Std. Error": self.se,
+                    "df": df,
+                    "t value": t,
+                    "Pr(>|t|)": 2 * scipy.stats.t.sf(np.abs(t.to_numpy()), df),
+                }
             )
         out = self._satt.copy()
         q = scipy.stats.t.ppf(0.5 + level / 2, out["df"].to_numpy())
@@ -252,7 +258,6 @@ class LmmResult(MixedResultMethods):
         out.loc[levels.index, "icc_cumulative"] = cum.to_numpy()
         return out
 
-
     def predict(self, newdata: pd.DataFrame | None = None, re_form: object = None) -> np.ndarray:
         """Predictions, population-level or conditional on the random effects.
 
@@ -286,7 +291,7 @@ class LmmResult(MixedResultMethods):
         """
         if newdata is None:
             if re_form is None:
-                return self.fitted.to_numpy().copy()
+                return cast("np.ndarray", self.fitted.to_numpy().copy())
             raise ValueError("give newdata when asking for re_form other than None")
         return self._linear_predictor(newdata, re_form)
 
@@ -312,7 +317,6 @@ class LmmResult(MixedResultMethods):
             f"<LmmResult {self.formula!r}: {crit} {self.objective:.4f}, nobs {self.nobs}, "
             f"{'converged' if self.converged else 'NOT converged'}{', singular' if self.singular else ''}>"
         )
-
 
 
 @dataclass
@@ -406,8 +410,8 @@ class GlmmResult(MixedResultMethods):
                 off = newdata[offset] if isinstance(offset, str) else offset
                 out = out + np.asarray(off, dtype=float)
         if type == "response":
-            return self._family.linkinv(out)  # type: ignore[attr-defined]
-        return out
+            return cast("np.ndarray", self._family.linkinv(out))  # type: ignore[attr-defined]
+        return cast("np.ndarray", out)
 
     def confint(self, level: float = 0.95) -> pd.DataFrame:
         """Wald confidence intervals of the fixed effects (link scale)."""

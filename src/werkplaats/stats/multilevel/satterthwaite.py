@@ -17,6 +17,7 @@ fixed, as they carry no sampling variance to first order.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import scipy.linalg
@@ -40,22 +41,30 @@ def _covbeta_and_dev(engine: Engine, vp: np.ndarray, reml: bool) -> tuple[np.nda
     return s2 * (rinv.T @ rinv), float(dev)
 
 
-def _richardson(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, i: int, h: float) -> np.ndarray:
+def _richardson(
+    fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, i: int, h: float
+) -> np.ndarray:
     """d fun / d x_i by central differences at h and h/2, extrapolated."""
 
     def central(step: float) -> np.ndarray:
         e = np.zeros_like(x)
         e[i] = step
-        return (fun(x + e) - fun(x - e)) / (2 * step)
+        return cast("np.ndarray", (fun(x + e) - fun(x - e)) / (2 * step))
 
-    return (4 * central(h / 2) - central(h)) / 3
+    return cast("np.ndarray", (4 * central(h / 2) - central(h)) / 3)
 
 
-def satterthwaite_df(engine: Engine, theta: np.ndarray, sigma: float, reml: bool, rel_step: float = 1e-3):
+def satterthwaite_df(
+    engine: Engine, theta: np.ndarray, sigma: float, reml: bool, rel_step: float = 1e-3
+) -> tuple[np.ndarray, np.ndarray]:
     """Satterthwaite df per fixed effect (and the covariance A of the free variance parameters)."""
     vp = np.concatenate([theta, [sigma]])
     lower = np.concatenate([engine.lower, [0.0]])
-    free = [k for k in range(vp.size) if not (np.isfinite(lower[k]) and vp[k] - lower[k] < 1e-4 * max(1.0, abs(vp[k])))]
+    free = [
+        k
+        for k in range(vp.size)
+        if not (np.isfinite(lower[k]) and vp[k] - lower[k] < 1e-4 * max(1.0, abs(vp[k])))
+    ]
     steps = {k: rel_step * max(abs(vp[k]), 0.1) for k in free}
 
     def covb(x: np.ndarray) -> np.ndarray:
@@ -77,9 +86,17 @@ def satterthwaite_df(engine: Engine, theta: np.ndarray, sigma: float, reml: bool
         ka, kb = free[a], free[b]
         ha, hb = h * steps[ka], h * steps[kb]
         if a == b:
-            return (at((ka, ha)) - 2 * f0 + at((ka, -ha))) / (ha * ha)
-        return (at((ka, ha), (kb, hb)) - at((ka, ha), (kb, -hb)) - at((ka, -ha), (kb, hb))
-                + at((ka, -ha), (kb, -hb))) / (4 * ha * hb)
+            return cast("float", (at((ka, ha)) - 2 * f0 + at((ka, -ha))) / (ha * ha))
+        return cast(
+            "float",
+            (
+                at((ka, ha), (kb, hb))
+                - at((ka, ha), (kb, -hb))
+                - at((ka, -ha), (kb, hb))
+                + at((ka, -ha), (kb, -hb))
+            )
+            / (4 * ha * hb),
+        )
 
     # Hessian of the deviance: second differences at steps h and h/2, extrapolated.
     H = np.empty((m, m))

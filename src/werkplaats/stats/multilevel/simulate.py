@@ -168,5 +168,12 @@ def simulate_binary_growth(
     )
     attained = (rng.random(client.size) < 1.0 / (1.0 + np.exp(-eta))).astype(np.int64)
     return pd.DataFrame(
-        {"attained": attained, "time": time, "x": xc, "client": client, "professional": prof, "team": team}
+        {
+            "attained": attained,
+            "time": time,
+            "x": xc,
+            "client": client,
+            "professional": prof,
+            "team": team,
+        }
     )

@@ -15,15 +15,17 @@ import scipy.stats
 
 if TYPE_CHECKING:
     from .frame import TermInfo
-    from .glmm import GlmmResult
-    from .results import LmmResult
+    from .results import GlmmResult, LmmResult
 
 __all__ = ["lmm_summary", "glmm_summary"]
 
 
 def _info_block(hdr: list[str], vals: list[str]) -> list[str]:
     w = [max(len(h), len(v)) + 1 for h, v in zip(hdr, vals)]
-    return [" ".join(h.rjust(x) for h, x in zip(hdr, w)), " ".join(v.rjust(x) for v, x in zip(vals, w))]
+    return [
+        " ".join(h.rjust(x) for h, x in zip(hdr, w)),
+        " ".join(v.rjust(x) for v, x in zip(vals, w)),
+    ]
 
 
 def _quantile_lines(title: str, values: np.ndarray) -> list[str]:
@@ -31,7 +33,12 @@ def _quantile_lines(title: str, values: np.ndarray) -> list[str]:
     names = ["Min", "1Q", "Median", "3Q", "Max"]
     cells = [f"{v:.4f}" for v in q]
     width = max(len(c) for c in cells + names)
-    return [title, " ".join(n.rjust(width) for n in names), " ".join(c.rjust(width) for c in cells), ""]
+    return [
+        title,
+        " ".join(n.rjust(width) for n in names),
+        " ".join(c.rjust(width) for c in cells),
+        "",
+    ]
 
 
 def _fixef_correlation(vcov: pd.DataFrame, index: pd.Index) -> list[str]:
@@ -80,7 +87,13 @@ def lmm_summary(r: LmmResult) -> str:
         lines.extend(
             _info_block(
                 ["AIC", "BIC", "logLik", "deviance", "df.resid"],
-                [f"{r.aic:.1f}", f"{r.bic:.1f}", f"{r.loglik:.1f}", f"{-2 * r.loglik:.1f}", f"{r.nobs - r.df:d}"],
+                [
+                    f"{r.aic:.1f}",
+                    f"{r.bic:.1f}",
+                    f"{r.loglik:.1f}",
+                    f"{-2 * r.loglik:.1f}",
+                    f"{r.nobs - r.df:d}",
+                ],
             )
         )
     lines.append("")
@@ -104,9 +117,15 @@ def glmm_summary(r: GlmmResult) -> str:
     approx = (
         "Laplace Approximation"
         if r.nagq == 1
-        else ("nAGQ = 0 (fixed effects in PIRLS)" if r.nagq == 0 else f"Adaptive Gauss-Hermite Quadrature (nAGQ = {r.nagq})")
+        else (
+            "nAGQ = 0 (fixed effects in PIRLS)"
+            if r.nagq == 0
+            else f"Adaptive Gauss-Hermite Quadrature (nAGQ = {r.nagq})"
+        )
     )
-    lines.append(f"Generalized linear mixed model fit by maximum likelihood ({approx}) ['glmerMod']")
+    lines.append(
+        f"Generalized linear mixed model fit by maximum likelihood ({approx}) ['glmerMod']"
+    )
     lines.append(f" Family: {r.family} ( {r.link} )")
     lines.append(f"Formula: {r.formula}")
     lines.append(f"   Data: {r._data_name}")
@@ -118,7 +137,13 @@ def glmm_summary(r: GlmmResult) -> str:
     lines.extend(
         _info_block(
             ["AIC", "BIC", "logLik", "deviance", "df.resid"],
-            [f"{r.aic:.1f}", f"{r.bic:.1f}", f"{r.loglik:.1f}", f"{r.objective:.1f}", f"{r.nobs - r.df:d}"],
+            [
+                f"{r.aic:.1f}",
+                f"{r.bic:.1f}",
+                f"{r.loglik:.1f}",
+                f"{r.objective:.1f}",
+                f"{r.nobs - r.df:d}",
+            ],
         )
     )
     lines.append("")
@@ -130,7 +155,9 @@ def glmm_summary(r: GlmmResult) -> str:
     lines.append("")
     lines.append("Fixed effects:")
     p = 2 * scipy.stats.norm.sf(np.abs(r.zvalue.to_numpy()))
-    tab = pd.DataFrame({"Estimate": r.fixef, "Std. Error": r.se, "z value": r.zvalue, "Pr(>|z|)": p})
+    tab = pd.DataFrame(
+        {"Estimate": r.fixef, "Std. Error": r.se, "z value": r.zvalue, "Pr(>|z|)": p}
+    )
     lines.append(format_table(tab))
     lines.extend(_fixef_correlation(r.vcov, r.fixef.index))
     lines.extend(_trailer(r))
@@ -170,7 +197,9 @@ def varcorr_lines(terms: list[TermInfo], varcorr: pd.DataFrame, sigma: float | N
     nw = max(len("Name"), *(len(n) for n in names))
     vw = max(len("Variance"), len(var_s[0]))
     sw = max(len("Std.Dev."), len(sd_s[0]))
-    header = f" {'Groups'.ljust(gw)} {'Name'.ljust(nw)} {'Variance'.ljust(vw)} {'Std.Dev.'.ljust(sw)}"
+    header = (
+        f" {'Groups'.ljust(gw)} {'Name'.ljust(nw)} {'Variance'.ljust(vw)} {'Std.Dev.'.ljust(sw)}"
+    )
     out = [header + (" Corr" if has_corr else "")]
     for g, n, v, sd, cr in zip(groups, names, var_s, sd_s, corrs):
         line = f" {g.ljust(gw)} {n.ljust(nw)} {v.ljust(vw)} {sd.ljust(sw)}"
@@ -220,5 +249,7 @@ def format_table(tab: pd.DataFrame) -> str:
     widths = {c: max(len(c), max(len(s) for s in body[c])) for c in cols}
     out = [" " * namew + " " + " ".join(c.rjust(widths[c]) for c in cols)]
     for k, idx in enumerate(tab.index):
-        out.append(str(idx).ljust(namew) + " " + " ".join(body[c][k].rjust(widths[c]) for c in cols))
+        out.append(
+            str(idx).ljust(namew) + " " + " ".join(body[c][k].rjust(widths[c]) for c in cols)
+        )
     return "\n".join(out)

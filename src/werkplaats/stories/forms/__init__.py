@@ -1,5 +1,4 @@
-"""Forms for the stories pages, by sub-domain: sources, coding, synthesis.
-"""
+"""Forms for the stories pages, by sub-domain: sources, coding, synthesis."""
 
 from werkplaats.stories.forms.coding import (
     CodebookForm,

@@ -18,11 +18,8 @@ class SourceQuerySet(models.QuerySet["Source"]):
         standing (withdrawing it stops research use of all their stories in that study)."""
         from werkplaats.programme.models import Consent
 
-        study_consent = Consent.objects.filter(
-            client=models.OuterRef("teller_client"),
-            study=models.OuterRef("study"),
-            purpose=Consent.Purpose.STUDY,
-            withdrawn_at__isnull=True,
+        study_consent = Consent.objects.standing(models.OuterRef("study")).filter(
+            client=models.OuterRef("teller_client")
         )
         return self.filter(research_consent_at__isnull=False, withdrawn_at__isnull=True).filter(
             models.Q(teller_client__isnull=True)

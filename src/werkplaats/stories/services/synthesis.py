@@ -188,7 +188,7 @@ def member_check_create(
         raise ValidationError(_("Choose a client or make a one-time link."))
     if (
         client is not None
-        and not client.consents.filter(study=finding.study, withdrawn_at__isnull=True).exists()
+        and not Consent.objects.standing(finding.study).filter(client=client).exists()
     ):
         raise ValidationError(_("This client has no standing consent for the study."))
     token, token_hash = make_token() if one_time_link else (None, None)
@@ -236,11 +236,7 @@ def member_check_respond(
         raise ValidationError(_("Choose one of the answers."))
     if (
         locked.client is not None
-        and not locked.client.consents.filter(
-            study=locked.finding.study,
-            purpose=Consent.Purpose.STUDY,
-            withdrawn_at__isnull=True,
-        ).exists()
+        and not Consent.objects.standing(locked.finding.study).filter(client=locked.client).exists()
     ):
         # The answer would become research data in a study the client no longer takes part in.
         raise ValidationError(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.core.audit import log_access
+from werkplaats.core.downloads import attachment
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stories import access, exchange, forms, selectors, services
 from werkplaats.stories.refi_qda import RefiQdaError
@@ -65,11 +66,11 @@ def codebook_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def codebook_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     codebook = access.access_codebook_by_id(request.user, pk)
-    response = HttpResponse(
-        exchange.codebook_export(codebook, request.user), content_type="application/xml"
+    return attachment(
+        exchange.codebook_export(codebook, request.user),
+        f"codebook-{codebook.pk}.qdc",
+        "application/xml",
     )
-    response["Content-Disposition"] = f'attachment; filename="codebook-{codebook.pk}.qdc"'
-    return response
 
 
 @login_required
@@ -267,11 +268,11 @@ def compare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def round_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     coding_round = access.access_round_for_research(request.user, pk)
-    response = HttpResponse(
-        exchange.round_export(coding_round, request.user), content_type="application/zip"
+    return attachment(
+        exchange.round_export(coding_round, request.user),
+        f"round-{coding_round.pk}.qdpx",
+        "application/zip",
     )
-    response["Content-Disposition"] = f'attachment; filename="round-{coding_round.pk}.qdpx"'
-    return response
 
 
 @login_required

@@ -17,7 +17,7 @@ from werkplaats.casework import access as case_access
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.pseudonyms import study_pseudonym
-from werkplaats.core.versioning import ConcurrentEditError
+from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role, User
 from werkplaats.stories import access, forms, selectors, services
@@ -215,12 +215,12 @@ def document_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except ConcurrentEditError as exc:
-            form_errors(form, exc)
-            return render(
+            return stale_form_response(
                 request,
+                form,
+                exc,
                 "stories/form.html",
                 {"form": form, "title": _("Correct the anonymised text")},
-                status=409,
             )
         messages.success(request, _("The text was corrected."))
         return redirect("stories:source", pk=document.source_id)

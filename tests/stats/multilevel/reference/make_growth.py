@@ -16,5 +16,13 @@ if __name__ == "__main__":
     d["y"] = d["y"].round(4)
     d["x"] = d["x"].round(4)
     d.to_csv(HERE / "growth.csv", index=False)
-    print(len(d), "rows;", d["client"].nunique(), "clients;", d["professional"].nunique(),
-          "professionals;", d["team"].nunique(), "teams")
+    print(
+        len(d),
+        "rows;",
+        d["client"].nunique(),
+        "clients;",
+        d["professional"].nunique(),
+        "professionals;",
+        d["team"].nunique(),
+        "teams",
+    )

@@ -33,43 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-COLUMNS = {
-    "clients": ["client_ref", "birth_year", "language", "neighbourhood"],
-    "trajectories": [
-        "trajectory_ref",
-        "client_ref",
-        "professional",
-        "team",
-        "start",
-        "end",
-        "status",
-        "target_groups",
-        "method",
-    ],
-    "contacts": [
-        "trajectory_ref",
-        "date",
-        "duration_minutes",
-        "mode",
-        "principles",
-        "actors",
-        "alliance_heard",
-        "alliance_my_goals",
-        "alliance_trust",
-        "alliance_next",
-    ],
-    "measurements": [
-        "trajectory_ref",
-        "instrument",
-        "informant",
-        "wave",
-        "wave_date",
-        "item_id",
-        "value",
-    ],
-    "networks": ["trajectory_ref", "date", "label", "relation", "formal", "closeness"],
-    "consents": ["client_ref", "purpose", "given", "withdrawn"],
-}
+from werkplaats.insight.history.checks import REQUIRED
+
+# The file format is the importer's: the same columns, in the same order (no waves file).
+COLUMNS = {name: columns for name, columns in REQUIRED.items() if name != "waves"}
 MASTERY_GAIN_PER_YEAR = 0.30
 STRENGTHS_EXTRA_PER_YEAR = 0.25
 PEARLIN_REVERSED = {"m1", "m2", "m3", "m5", "m7"}

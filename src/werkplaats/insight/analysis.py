@@ -22,6 +22,7 @@ from werkplaats.stats.change import reliable_change
 from werkplaats.stats.effects import Effect, paired_effect
 from werkplaats.stats.growth import GrowthResult, GrowthSpec, TooFewError, fit_growth
 from werkplaats.stats.mediation import MediationResult, mediation
+from werkplaats.stats.multilevel import MultilevelError
 from werkplaats.stats.raters import BlandAltman, IccResult, bland_altman, discrepancy_by_group, icc
 from werkplaats.stats.voices import representation
 
@@ -224,6 +225,25 @@ def too_few_section(exc: TooFewError) -> Section:
     return Section(message=msgid, params=dict(exc.params))
 
 
+def _growth(model_data: pd.DataFrame, spec: GrowthSpec) -> Section:
+    """The growth model, or the engine's own plain reason why it cannot be fitted.
+
+    Only the engine's refusals (too few clients, a formula or design it rejects, a
+    matrix that is not positive definite) become a message; anything else is a bug and
+    is raised, not hidden in the report.
+    """
+    if not len(model_data):
+        return Section(message=_("No scores of the plan's outcome in this study."))
+    try:
+        return Section(fit_growth(model_data, spec))
+    except TooFewError as exc:
+        return too_few_section(exc)
+    except (MultilevelError, np.linalg.LinAlgError) as exc:
+        return Section(
+            message=_("The growth model could not be fitted: %(error)s"), params={"error": str(exc)}
+        )
+
+
 def run_analyses(
     frame: pd.DataFrame,
     plan: Plan,
@@ -256,18 +276,7 @@ def run_analyses(
     steps.append(
         Section(message=_("growth model: %(formula)s"), params={"formula": spec.formula()})
     )
-    try:
-        growth = (
-            Section(fit_growth(model_data, spec))
-            if len(model_data)
-            else Section(message=_("No scores of the plan's outcome in this study."))
-        )
-    except TooFewError as exc:
-        growth = too_few_section(exc)
-    except Exception as exc:  # the engine's own errors carry a plain message
-        growth = Section(
-            message=_("The growth model could not be fitted: %(error)s"), params={"error": str(exc)}
-        )
+    growth = _growth(model_data, spec)
     meds = []
     for exposure, mediator in plan.mediators:
         steps.append(

@@ -3,6 +3,7 @@ its admin; the set-password page of an invitation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -72,6 +73,25 @@ def _form_error(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _save_edit(form: Any, save: Callable[[], object]) -> int | None:
+    """Run a versioned save; None when it went through, else the page's status.
+
+    400 for an invalid form or a refusal by the service, 409 when someone else saved
+    the object since the form was read (the refusal is shown on the form).
+    """
+    if not form.is_valid():
+        return 400
+    try:
+        save()
+    except ConcurrentEditError as exc:
+        form.add_error(None, exc)
+        return 409
+    except ValidationError as exc:
+        _form_error(form, exc)
+        return 400
+    return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -117,25 +137,21 @@ def member_edit(request: AuthenticatedHttpRequest, pk: int, member: int) -> Http
     form = MemberForm(request.POST or None, organisation=organisation, initial=initial)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.membership_update(
-                    by=request.user,
-                    membership=membership,
-                    expected_version=form.cleaned_data["version"],
-                    role=form.cleaned_data["role"],
-                    team=form.cleaned_data["team"],
-                    active=form.cleaned_data["active"],
-                )
-            except ConcurrentEditError as exc:
-                form.add_error(None, exc)
-                status = 409
-            except ValidationError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("The changes were saved."))
-                return redirect("partnership:organisation", pk=organisation.pk)
+        refused = _save_edit(
+            form,
+            lambda: services.membership_update(
+                by=request.user,
+                membership=membership,
+                expected_version=form.cleaned_data["version"],
+                role=form.cleaned_data["role"],
+                team=form.cleaned_data["team"],
+                active=form.cleaned_data["active"],
+            ),
+        )
+        if refused is None:
+            messages.success(request, _("The changes were saved."))
+            return redirect("partnership:organisation", pk=organisation.pk)
+        status = refused
     return render(
         request,
         "partnership/member.html",
@@ -199,24 +215,20 @@ def team_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = TeamForm(request.POST or None, organisation=organisation, initial=initial)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.team_update(
-                    by=request.user,
-                    team=team,
-                    expected_version=form.cleaned_data["version"] or 0,
-                    name=form.cleaned_data["name"],
-                    neighbourhoods=form.cleaned_data["neighbourhoods"],
-                )
-            except ConcurrentEditError as exc:
-                form.add_error(None, exc)
-                status = 409
-            except ValidationError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("The team was saved."))
-                return redirect("partnership:organisation", pk=organisation.pk)
+        refused = _save_edit(
+            form,
+            lambda: services.team_update(
+                by=request.user,
+                team=team,
+                expected_version=form.cleaned_data["version"] or 0,
+                name=form.cleaned_data["name"],
+                neighbourhoods=form.cleaned_data["neighbourhoods"],
+            ),
+        )
+        if refused is None:
+            messages.success(request, _("The team was saved."))
+            return redirect("partnership:organisation", pk=organisation.pk)
+        status = refused
     return render(
         request,
         "partnership/form.html",

@@ -9,6 +9,7 @@ compile with ``msgfmt`` (tests/core/test_translations.py checks both files).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -81,8 +82,6 @@ def missing_entries() -> list[str]:
         shutil.copytree(
             PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static")
         )
-        import os
-
         here = os.getcwd()
         try:
             os.chdir(copy.parent)

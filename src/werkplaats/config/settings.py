@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "werkplaats.instruments",
     "werkplaats.measurements",
     "werkplaats.insight",
+    "werkplaats.methods",
     "werkplaats.portal",
     "werkplaats.demo",
     "werkplaats.operations",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.config.env import (
@@ -20,6 +21,10 @@ from werkplaats.config.env import (
     env_list,
     env_str,
 )
+
+# Django's generic classes (ModelForm[Client], QuerySet[Study], TextField[...]) take type
+# arguments at run time too, so every package can be type-checked with mypy --strict.
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("WERKPLAATS_DATA_DIR", str(Path.cwd() / "var")))

@@ -15,7 +15,7 @@ from werkplaats.casework import access as case_access
 from werkplaats.core.forms import add_refusal
 from werkplaats.core.versioning import save_form
 from werkplaats.measurements.models import MethodSchedule, planned_entries
-from werkplaats.methods import access, selectors, services
+from werkplaats.methods import access, evidence, selectors, services
 from werkplaats.methods.forms import FidelityPeriodForm, MethodForm, owner_candidates
 from werkplaats.methods.models import FidelityMode, FidelityRecord
 from werkplaats.partnership.http import AuthenticatedHttpRequest
@@ -53,6 +53,9 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "planned": planned_entries(schedule),
             "has_schedule": schedule is not None,
             "can_edit": access.can_edit(request.user, method),
+            "evidence": evidence.method_evidence(method),
+            "high_fidelity": evidence.HIGH_FIDELITY_PERCENT,
+            "studies": evidence.studies_estimating(method),
         },
     )
 

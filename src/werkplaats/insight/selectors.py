@@ -214,7 +214,7 @@ def unit_feedback(trajectories: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         lambda: _aggregate(Trajectory.objects.all()),
         WORKPLACE_SECONDS,
     )
-    return _aggregate(trajectories), whole
+    return _aggregate(trajectories), whole or _aggregate(Trajectory.objects.all())
 
 
 def trajectory_filter_for_municipality(municipality_id: int) -> Q:

@@ -24,9 +24,12 @@ from werkplaats.casework.models import Method
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
+from werkplaats.core.forms import add_refusal
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.measurements.charts import score_charts
+from werkplaats.methods import selectors as method_selectors
+from werkplaats.methods import services as method_services
 from werkplaats.partnership.access import managed_team_ids
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role, StakeholderKind, User
@@ -62,6 +65,7 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     goals = case_selectors.goal_rows(trajectory)
     waves = case_selectors.network_waves(trajectory)
     latest_wave = waves[-1] if waves else None
+    method_version = method_services.version_followed(trajectory)
     return render(
         request,
         "portal/trajectory_detail.html",
@@ -83,6 +87,8 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                 "given_at"
             ),
             "charts": score_charts(trajectory, timezone.localdate()),
+            "method_version": method_version,
+            "fidelity": method_selectors.fidelity_over_time(trajectory),
         },
     )
 
@@ -233,7 +239,7 @@ def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                         client=trajectory.client, user=request.user, shown=shown, language=language
                     )
             except ValidationError as exc:
-                _form_error(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(
                     request,
@@ -247,11 +253,3 @@ def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "consent_text": shown, "consent_wording": shown.text_in(language)},
         status=status,
     )
-
-
-def _form_error(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -69,7 +69,7 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "trajectory": trajectory,
             "identity": identity,
             "goals": goals,
-            "gas": case_selectors.gas_summary(goals),
+            "gas": measurement_selectors.gas_summary(trajectory, timezone.localdate()),
             "contacts": case_selectors.recent_contacts(trajectory),
             "dilemmas": trajectory.dilemmas.all()[:20],
             "waves": waves,

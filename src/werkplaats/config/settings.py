@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "werkplaats.instruments",
     "werkplaats.measurements",
     "werkplaats.insight",
+    "werkplaats.methods",
     "werkplaats.portal",
     "werkplaats.demo",
     "werkplaats.operations",

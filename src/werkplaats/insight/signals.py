@@ -54,7 +54,7 @@ def _reference(organisation_id: int) -> pd.DataFrame:
     if found is None:
         found = _changes(Trajectory.objects.filter(team__organisation_id=organisation_id))
         cache.set(key, found, CACHE_SECONDS)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def not_on_track(trajectories: list[Trajectory]) -> dict[int, bool | None]:

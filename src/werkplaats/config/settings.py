@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "werkplaats.stories",
     "werkplaats.instruments",
     "werkplaats.measurements",
+    "werkplaats.context",
     "werkplaats.insight",
     "werkplaats.methods",
     "werkplaats.portal",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from werkplaats.context import access, selectors, services
 from werkplaats.context.forms import MunicipalityYearForm, ScanForm
 from werkplaats.context.models import ContextResponse, MunicipalityYear
-from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
+from werkplaats.core.versioning import save_form
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Organisation, Team
 
@@ -46,9 +45,11 @@ def _scan(
         initial.update({f"item_{k}": v for k, v in existing.answers.items()})
     form = ScanForm(request.POST or None, instrument=version, informant=informant, initial=initial)
     context = {"form": form, "unit": unit, "kind": kind, "instrument": version}
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.context_answer(
+        refused = save_form(
+            form,
+            lambda: services.context_answer(
                 user=request.user,
                 version=version,
                 informant=informant,
@@ -59,15 +60,13 @@ def _scan(
                 else None,
                 team=team,
                 organisation=organisation,
-            )
-        except ConcurrentEditError as exc:
-            return stale_form_response(request, form, exc, "context/scan.html", context)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+            ),
+        )
+        if refused is None:
             messages.success(request, _("Thank you: your answers were saved."))
             return redirect(f"context:{kind}", pk=unit.pk)
-    return render(request, "context/scan.html", context, status=400 if form.errors else 200)
+        status = refused
+    return render(request, "context/scan.html", context, status=status)
 
 
 @login_required
@@ -140,22 +139,21 @@ def municipality_year(request: AuthenticatedHttpRequest, pk: int, year: int) -> 
         initial={"version": record.version if record else None},
     )
     context = {"form": form, "municipality": municipality, "year": year}
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.municipality_year_save(
+        refused = save_form(
+            form,
+            lambda: services.municipality_year_save(
                 municipality=municipality,
                 year=year,
                 user=request.user,
                 fields=data,
                 expected_version=form.cleaned_data.get("version"),
-            )
-        except ConcurrentEditError as exc:
-            return stale_form_response(
-                request, form, exc, "context/municipality_year.html", context
-            )
-        messages.success(request, _("The characteristics were saved."))
-        return redirect("context:municipalities")
-    return render(
-        request, "context/municipality_year.html", context, status=400 if form.errors else 200
-    )
+            ),
+        )
+        if refused is None:
+            messages.success(request, _("The characteristics were saved."))
+            return redirect("context:municipalities")
+        status = refused
+    return render(request, "context/municipality_year.html", context, status=status)

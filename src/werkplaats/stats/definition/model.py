@@ -17,7 +17,9 @@ from werkplaats.stats import expressions
 from werkplaats.stats.expressions import Node
 
 FORMAT = "werkplaats.instrument/1"
-INFORMANTS = ("client", "professional", "network_member")
+INFORMANTS = ("client", "professional", "network_member", "team_member", "manager")
+# team_member and manager answer context instruments (kind "context"): about their team or
+# organisation, not about a client (docs/methods.md)
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "instrument.schema.json"
 CHOICE_TYPES = ("choice", "multiple", "yesno")
 ANSWERED_TYPES = (

@@ -136,7 +136,8 @@ def load(text: str) -> LineDict:
         raise SetupError(
             [(1, _("the file must be a mapping that starts with format: %(f)s") % {"f": FORMAT})]
         )
-    return _dates_as_text(data)
+    _dates_as_text(data)  # in place: the mapping itself comes back
+    return data
 
 
 def _line_of(root: Any, path: list[Any]) -> int:
@@ -168,7 +169,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return _("%(where)s needs %(name)s.") % {"where": where, "name": missing}
     if kind == "additionalProperties":
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))  # type: ignore[union-attr]
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
         return _(
             "%(where)s has a key setup does not know: %(detail)s (known keys: %(allowed)s)."
         ) % {
@@ -177,7 +178,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
             "allowed": allowed,
         }
     if kind == "enum":
-        options = ", ".join(str(o) for o in error.validator_value)  # type: ignore[union-attr]
+        options = ", ".join(str(o) for o in error.validator_value)
         return _("%(where)s is %(value)r; it must be one of: %(options)s.") % {
             "where": where,
             "value": error.instance,
@@ -208,7 +209,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return _("%(where)s: %(value)r is not in the right form (%(rule)s).") % {
             "where": where,
             "value": error.instance,
-            "rule": error.schema.get("description", error.validator_value),  # type: ignore[union-attr]
+            "rule": error.schema.get("description", error.validator_value),
         }
     if kind in ("minimum", "maximum"):
         return _("%(where)s: %(value)r is out of range (%(rule)s).") % {
@@ -239,7 +240,7 @@ def _type_name(expected: Any) -> str:
 def _error_line(data: LineDict, error: jsonschema.ValidationError) -> int:
     instance = error.instance
     if error.validator == "additionalProperties" and isinstance(instance, LineDict):
-        known = error.schema.get("properties", {})  # type: ignore[union-attr]
+        known = error.schema.get("properties", {})
         extra = [instance.key_lines[k] for k in instance if k not in known]
         if extra:
             return min(extra)

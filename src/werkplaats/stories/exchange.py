@@ -19,6 +19,7 @@ from werkplaats.stories.models import (
     Codebook,
     CoderAssignment,
     CodingRound,
+    Segment,
     SharedVersion,
     Source,
 )
@@ -111,7 +112,7 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
         codes=codes_to_refi(coding_round.codebook),
     )
     segments = coding_round.segments.select_related("code").prefetch_related("memos")
-    by_document: dict[int, list] = {}
+    by_document: dict[int, list[Segment]] = {}
     for segment in segments:
         by_document.setdefault(segment.document_id, []).append(segment)
     for document in documents:

@@ -165,6 +165,11 @@ def project_import(
     coding_round = _project_store(user=user, study=study, project=project, kind=kind)
     coding_round.missing_sources = project.missing_sources  # type: ignore[attr-defined]
     coding_round.media_sources = project.media_sources  # type: ignore[attr-defined]
+    coding_round.ignored = project.ignored  # type: ignore[attr-defined]
+    researchers = {u.username.lower() for u in study.researchers.all()}
+    coding_round.unmatched_coders = [  # type: ignore[attr-defined]
+        u.name for u in project.users if u.name.lower() not in researchers
+    ]
     return coding_round
 
 

@@ -45,6 +45,7 @@ from werkplaats.measurements.models import (
     MethodSchedule,
     planned_entries,
 )
+from werkplaats.measurements.schedule import wave_words
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stats.definition import pick_text
 from werkplaats.stats.scoring import completeness, progress, score
@@ -241,6 +242,21 @@ def export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- the forms
 
 
+def licence_summary(code: str) -> str:
+    """What a licence code means for the reader, in the page's language."""
+    summaries = {
+        "public-domain": _("Anyone may use these questions freely: they belong to everyone."),
+        "free-with-attribution": _(
+            "These questions may be used free of charge, as long as the makers are named."
+        ),
+        "bring-your-own-licence": _(
+            "The organisation that asks these questions has permission from the makers."
+        ),
+        "free-method": _("This is a way of working that anyone may use freely."),
+    }
+    return summaries.get(code, _("The makers of these questions set the rules for their use."))
+
+
 def _form_context(
     request: HttpRequest, assessment: Assessment, urls: dict[str, str], *, bare: bool
 ) -> dict[str, Any]:
@@ -304,8 +320,19 @@ def _form_context(
     variant = (definition.data.get("informants") or {}).get(assessment.informant) or {}
     return {
         "assessment": assessment,
-        "title": pick_text(definition.data["title"], language),
+        # A client or network member reads the plain title; a professional the scientific one.
+        "title": pick_text(definition.data["title"], language)
+        if assessment.informant == Informant.PROFESSIONAL
+        else definition.client_title(language),
+        "description": ""
+        if assessment.informant == Informant.PROFESSIONAL
+        else definition.client_description(language),
+        "when": ""
+        if assessment.informant == Informant.PROFESSIONAL
+        else wave_words(assessment.wave),
         "instructions": pick_text(variant.get("instructions"), language),
+        # A definition without the page's language shows its own: marked for screen readers.
+        "text_lang": "" if language in definition.languages else first,
         "questions": [questions[current]] if current is not None else questions,
         "all_count": len(questions),
         "one": one,
@@ -317,7 +344,8 @@ def _form_context(
         "urls": urls,
         "bare": bare,
         "compact": assessment.informant == Informant.PROFESSIONAL,
-        "licence": definition.data["licence"]["statement"],
+        "licence": licence_summary(definition.data["licence"]["code"]),
+        "licence_statement": definition.data["licence"]["statement"],
         "citation": definition.data["citation"],
     }
 

@@ -290,6 +290,18 @@ class Definition:
     def kind(self) -> str:
         return str(self.data["kind"])
 
+    def client_title(self, language: str) -> str:
+        """The name a client or network member reads: ``client_title``, else ``title``."""
+        first = self.languages[0] if self.languages else "nl"
+        return pick_text(self.data.get("client_title"), language, first) or pick_text(
+            self.data["title"], language, first
+        )
+
+    def client_description(self, language: str) -> str:
+        """What the questions are for, in plain words; '' when the definition has none."""
+        first = self.languages[0] if self.languages else "nl"
+        return pick_text(self.data.get("client_description"), language, first)
+
     @property
     def informants(self) -> tuple[str, ...]:
         return tuple(self.data.get("informants") or {"client": {}})
@@ -737,9 +749,22 @@ def canonical_json(data: Mapping[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+CLIENT_WORDING = ("client_title", "client_description")
+
+
 def content_hash(data: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON: equal content, equal hash, whatever the file format."""
-    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+    """SHA-256 of the canonical JSON: equal content, equal hash, whatever the file format.
+
+    The client-facing wording (``client_title``, ``client_description``) is left out: it
+    changes nothing a client answers or a score means, so adding or correcting it keeps
+    the version (and every answer that points to it).
+
+    >>> base = {"id": "x", "title": {"nl": "X"}}
+    >>> content_hash(base) == content_hash({**base, "client_title": {"nl": "Vragen"}})
+    True
+    """
+    kept = {k: v for k, v in data.items() if k not in CLIENT_WORDING}
+    return hashlib.sha256(canonical_json(kept).encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- answers

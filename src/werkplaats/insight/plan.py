@@ -218,9 +218,11 @@ def parse_plan(data: Any) -> Plan:
             )
         )
     raw = data.get("outcome")
-    outcome = Outcome(GAS)
+    # GAS levels are scored by the professional (GoalScore.recorded_by): the T-score rows
+    # carry informant "professional", so the model and the change read those rows.
+    outcome = Outcome(GAS, "", "professional")
     if raw == GAS or (isinstance(raw, dict) and raw.get("instrument") == GAS):
-        outcome = Outcome(GAS, "", "client")
+        outcome = Outcome(GAS, "", "professional")
     elif isinstance(raw, dict):
         for sub in sorted(set(raw) - {"instrument", "scale", "informant"}):
             problems.append(

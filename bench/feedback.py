@@ -5,6 +5,8 @@ database, at a demo size (default 20,000 clients).
     .venv/bin/python bench/feedback.py                              # 20,000, both databases
     .venv/bin/python bench/feedback.py 20000 --db postgresql
     .venv/bin/python bench/feedback.py 20000 --src before=/tmp/main-src --src after=src
+    .venv/bin/python bench/feedback.py 20000 --db postgresql --pg-db bench_fb --build-only
+    .venv/bin/python bench/feedback.py 20000 --db postgresql --pg-db bench_fb   # measure it
 
 The demo is built once per database (not timed) with this tree's code, into a temporary
 SQLite file or a fresh PostgreSQL database. Then, for each ``--src NAME=DIR`` (the
@@ -96,7 +98,7 @@ def child_measure() -> None:
             reset_queries()
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()
-                response = c.get(url)
+                response = c.get(url, secure=True)  # HTTPS is required outside debug
                 times.append(time.perf_counter() - began)
             queries = len(captured)
             if response.status_code != 200:
@@ -108,7 +110,7 @@ def child_measure() -> None:
     print(json.dumps({"pages": out, "peak_mib": peak, "code": werkplaats.__file__}))
 
 
-def _env(tmp: str, db: str, src: Path) -> dict[str, str]:
+def _env(tmp: str, db: str, src: Path, static: str = "") -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "werkplaats.config.settings",
@@ -119,7 +121,10 @@ def _env(tmp: str, db: str, src: Path) -> dict[str, str]:
         "WERKPLAATS_SQLITE_PATH": str(Path(tmp) / "bench.sqlite3"),
         "WERKPLAATS_DATA_DIR": tmp,
         "WERKPLAATS_ALLOWED_HOSTS": "localhost,testserver",
+        "WERKPLAATS_SECOND_FACTOR": "0",  # the test client logs in without a device
         "PYTHONPATH": str(src),
+        # pages answer as outside debug: hashed static files, collected once
+        "WERKPLAATS_STATIC_ROOT": static or str(Path(tmp) / "static"),
     }
     env.pop("DATABASE_URL", None)
     if db != "sqlite":
@@ -157,6 +162,11 @@ def main() -> int:
     parser.add_argument(
         "--src", action="append", default=[], help="NAME=DIR: measure the code under DIR"
     )
+    parser.add_argument("--sqlite", help="measure this SQLite file, built before (no build)")
+    parser.add_argument("--pg-db", help="measure this PostgreSQL database, built before")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the demo into --sqlite / --pg-db"
+    )
     parser.add_argument("--child", choices=["build", "measure"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "build":
@@ -167,6 +177,12 @@ def main() -> int:
         return 0
     sources = [s.split("=", 1) for s in args.src] or [["now", str(HERE / "src")]]
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    static = tempfile.TemporaryDirectory()
+    subprocess.run(
+        [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v0"],
+        env=_env(static.name, "sqlite", HERE / "src", static.name),
+        check=True,
+    )
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     print(
         f"{'database':<11} {'clients':>8} {'code':<8} {'page':<13} {'first s':>8} "
@@ -174,23 +190,34 @@ def main() -> int:
     )
     for db in dbs:
         with tempfile.TemporaryDirectory() as tmp:
-            name = "sqlite"
-            if db == "postgresql":
-                name = f"bench_feedback_plans_{os.getpid()}"
+            given = args.sqlite if db == "sqlite" else args.pg_db
+            name = "sqlite" if db == "sqlite" else (given or f"bench_feedback_plans_{os.getpid()}")
+
+            def env(src: Path, tmp: str = tmp, name: str = name, given: str | None = given) -> dict:
+                e = _env(tmp, name, src, static.name)
+                if name == "sqlite" and given:
+                    e["WERKPLAATS_SQLITE_PATH"] = str(Path(given).resolve())
+                return e
+
+            if db == "postgresql" and not given:
                 _pg(f"DROP DATABASE IF EXISTS {name}")
-                _pg(f"CREATE DATABASE {name}")
             try:
-                built = _child(
-                    ["--child", "build", str(args.clients), "--seed", str(args.seed)],
-                    _env(tmp, name, HERE / "src"),
-                )
-                print(
-                    f"# {db}: demo of {args.clients:,} clients built in {built['seconds']:.0f} s "
-                    f"({built['rows']:,} rows), load {_load()}",
-                    flush=True,
-                )
+                if not given or args.build_only:
+                    if db == "postgresql":
+                        _pg(f"CREATE DATABASE {name}")
+                    built = _child(
+                        ["--child", "build", str(args.clients), "--seed", str(args.seed)],
+                        env(HERE / "src"),
+                    )
+                    print(
+                        f"# {db}: demo of {args.clients:,} clients built in "
+                        f"{built['seconds']:.0f} s ({built['rows']:,} rows), load {_load()}",
+                        flush=True,
+                    )
+                if args.build_only:
+                    continue
                 for label, src in sources:
-                    r = _child(["--child", "measure"], _env(tmp, name, Path(src).resolve()))
+                    r = _child(["--child", "measure"], env(Path(src).resolve()))
                     if not r["code"].startswith(str(Path(src).resolve())):
                         raise SystemExit(f"{label}: imported {r['code']}, not under {src}")
                     for p in r["pages"]:
@@ -201,9 +228,10 @@ def main() -> int:
                             flush=True,
                         )
             finally:
-                if db == "postgresql":
+                if db == "postgresql" and not given:
                     _pg(f"DROP DATABASE IF EXISTS {name}")
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    static.cleanup()
     return 0
 
 

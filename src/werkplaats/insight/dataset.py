@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from django.db import models
 from django.db.models import Count
+from django.db.models.functions import Cast
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
@@ -542,16 +543,22 @@ def scores_for(trajectories: Any, instrument: str, scale: str) -> pd.DataFrame:
     if a.empty:
         return a.assign(score=pd.Series(dtype=float), version="", instrument=instrument)
     answers: dict[int, dict[str, Any]] = defaultdict(dict)
-    for aid, item, value in (
+    # The stored JSON text of each answer, decoded once per distinct text (answers repeat
+    # a handful of option codes) instead of once per row by the JSONField converter.
+    decoded: dict[str, Any] = {}
+    for aid, item, text in (
         Answer.objects.filter(
             assessment__trajectory__in=trajectories,
             assessment__instrument__slug=instrument,
             assessment__status=Assessment.Status.COMPLETE,
         )
-        .values_list("assessment_id", "item_id", "value")
+        .annotate(text=Cast("value", models.TextField()))
+        .values_list("assessment_id", "item_id", "text")
         .iterator(chunk_size=20000)
     ):
-        answers[aid][item] = value
+        if text not in decoded:
+            decoded[text] = json.loads(text)
+        answers[aid][item] = decoded[text]
     versions = {v.pk: v for v in InstrumentVersion.objects.filter(pk__in=set(a["version_id"]))}
     labels = {pk: f"{v.label} ({v.short_hash})" for pk, v in versions.items()}
     definitions = {pk: v.parsed for pk, v in versions.items()}

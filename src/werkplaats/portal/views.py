@@ -24,6 +24,7 @@ from werkplaats.casework.models import Method
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
+from werkplaats.core.forms import add_refusal
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.measurements.charts import score_charts
@@ -238,7 +239,7 @@ def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                         client=trajectory.client, user=request.user, shown=shown, language=language
                     )
             except ValidationError as exc:
-                _form_error(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(
                     request,
@@ -252,11 +253,3 @@ def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "consent_text": shown, "consent_wording": shown.text_in(language)},
         status=status,
     )
-
-
-def _form_error(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

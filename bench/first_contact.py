@@ -1,6 +1,7 @@
 """From an empty database to a first registered contact, done in a browser.
 
     .venv/bin/python bench/first_contact.py
+    WERKPLAATS_BENCH_PORT=8170 .venv/bin/python bench/first_contact.py   # serve on a given port
 
 Makes a new SQLite database with fresh keys, runs ``werkplaats migrate`` and
 ``werkplaats setup docs/examples/setup.yaml``, serves it with ``werkplaats serve``, and then, in headless Chromium
@@ -54,7 +55,7 @@ def _free_port() -> int:
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="werkplaats-first-contact-"))
-    port = _free_port()
+    port = int(os.environ.get("WERKPLAATS_BENCH_PORT") or _free_port())
     env = {
         **os.environ,
         "WERKPLAATS_SECRET_KEY": secrets.token_urlsafe(48),

@@ -17,5 +17,5 @@ def add_client_wording(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("instruments", "0003_instrumentversion_content_hash_unique_per_organisation")]
+    dependencies = [("instruments", "0004_context_instruments")]
     operations = [migrations.RunPython(add_client_wording, migrations.RunPython.noop)]

@@ -62,6 +62,7 @@ def main() -> int:
         "WERKPLAATS_PSEUDONYM_KEY": secrets.token_urlsafe(48),
         "WERKPLAATS_FIELD_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "WERKPLAATS_SECURE_COOKIES": "0",
+        "WERKPLAATS_SSL_REDIRECT": "0",  # plain http on 127.0.0.1, as the README's try-out
         "WERKPLAATS_SQLITE_PATH": str(work / "werkplaats.sqlite3"),
         "WERKPLAATS_DATA_DIR": str(work),
         "WERKPLAATS_BASE_URL": f"http://127.0.0.1:{port}",
@@ -143,8 +144,13 @@ def main() -> int:
             step("record the first contact")
             browser.close()
     finally:
+        # gunicorn stops its workers gracefully; on a loaded machine that takes a while.
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     rows = (
         subprocess.run(
             [

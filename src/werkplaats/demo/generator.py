@@ -40,10 +40,12 @@ from werkplaats.casework.models import (
     Trajectory,
     WorkingPrinciple,
 )
+from werkplaats.context.models import ContextResponse
 from werkplaats.core.bulk import optimize
 from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.demo import names
 from werkplaats.demo.links import address_network_members
+from werkplaats.demo.methods_context import add_methods_and_context
 from werkplaats.demo.personas import EMAIL_DOMAIN, PASSWORD, PERSONAS, persona_table
 from werkplaats.demo.simulate import simulate_answers
 from werkplaats.demo.truth import (
@@ -64,6 +66,7 @@ from werkplaats.measurements.models import (
     OneTimeLink,
     PlannedInstrument,
 )
+from werkplaats.methods.models import FidelityAnswer, FidelityRecord
 from werkplaats.partnership.models import (
     Membership,
     Municipality,
@@ -283,6 +286,9 @@ _WIPE: list[Model] = [
     Invitation,
     PlannedInstrument,
     MeasurementPlan,
+    FidelityAnswer,
+    FidelityRecord,
+    ContextResponse,
     Answer,
     Assessment,
     NetworkMember,
@@ -361,6 +367,7 @@ def build_demo(
             delete_demo(stdout)
         builder = _Builder(world, identities=identities, stdout=stdout)
         builder.build()
+        add_methods_and_context(seed)
         store_demo_plan()
         address_network_members()
     # Fresh planner statistics for every table the build filled (after the commit, so
@@ -1477,6 +1484,22 @@ def demo_digest() -> str:
             "assessment__wave_date",
             "item_id",
             "value",
+        ),
+    )
+    feed(
+        "fidelity",
+        FidelityAnswer.objects.values_list(
+            "record__trajectory__client__pseudonym",
+            "record__date",
+            "record__contact__mode",
+            "item__text",
+            "done",
+        ),
+    )
+    feed(
+        "context",
+        ContextResponse.objects.values_list(
+            "team__name", "year", "respondent__username", "informant", "answers"
         ),
     )
     return h.hexdigest()

@@ -127,6 +127,8 @@ MATRIX = [
     Row("second_factor_setup", expect=ALL),
     Row("programme:study", lambda w: {"pk": w.study_s.pk}, STAFF),
     Row("programme:study_data", lambda w: {"pk": w.study_s.pk}, {"rita": 200, "ruben": 404}),
+    Row("programme:study_new", expect=RESEARCHERS),
+    Row("programme:study_edit", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
     Row("instruments:library", expect=LIBRARY),
     Row("instruments:import", expect={"erin": 200, "frank": 200, "rita": 200, "ruben": 200}),
     Row(

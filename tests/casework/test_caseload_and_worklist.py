@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from tests.casework.factories import ClientIdentityFactory, TrajectoryFactory
 from werkplaats.core.models import AccessLog
-from werkplaats.insight import signals
+from werkplaats.insight import on_track as signals
 from werkplaats.measurements import services as measurement_services
 from werkplaats.measurements import worklist as work
 from werkplaats.portal import caseload as caseload_page

@@ -86,10 +86,10 @@ def scores_svg(entry: InstrumentScores, language: str, box: Geometry = WIDE) -> 
     small = box.font - 1 if box.all_dates else box.font
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-    def x_of(day: object) -> float:
+    def x_of(day: dt.date) -> float:
         if first == last:
             return LEFT + plot_w / 2
-        return LEFT + plot_w * (day - first).days / span  # type: ignore[operator]
+        return LEFT + plot_w * (day - first).days / span
 
     def y_of(value: float) -> float:
         return TOP + plot_h * (1 - (value - low) / (high - low))

@@ -20,7 +20,7 @@ from werkplaats.casework import access as case_access
 from werkplaats.casework import selectors as case_selectors
 from werkplaats.casework.models import Trajectory
 from werkplaats.core.audit import log_list_access
-from werkplaats.insight.signals import not_on_track
+from werkplaats.insight.on_track import not_on_track
 from werkplaats.measurements import worklist as work
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import User

@@ -49,3 +49,37 @@ def on_track(
     if expected is None:
         return None
     return change >= expected[0]
+
+
+def on_track_many(
+    reference: pd.DataFrame,
+    rows: pd.DataFrame,
+    quantile: float = 0.25,
+    min_n: int = 20,
+) -> pd.Series:
+    """:func:`on_track` for many ``rows`` (columns ``group``, ``months``, ``change``) at
+    once: the reference's quantile per group and time band is computed once, not once per
+    row (which filtered the whole reference for every client). True, False, or None
+    (fewer than ``min_n`` comparable measurements), indexed like ``rows``.
+
+    >>> ref = pd.DataFrame({"group": ["a"] * 40, "months": [6] * 40, "change": list(range(40))})
+    >>> rows = pd.DataFrame({"group": ["a", "a", "b"], "months": [6, 7, 6], "change": [5, 10, 0]})
+    >>> on_track_many(ref, rows).tolist()
+    [False, True, None]
+    """
+    if rows.empty:
+        return pd.Series(dtype=object)
+    bands = reference["months"].map(_band)
+    table = reference.groupby([reference["group"], bands])["change"].agg(
+        low=lambda x: x.quantile(quantile), n="size"
+    )
+    lows = {
+        key: low
+        for key, low, n in zip(table.index, table["low"], table["n"], strict=True)
+        if n >= min_n
+    }
+    out = []
+    for group, months, change in zip(rows["group"], rows["months"], rows["change"], strict=True):
+        low = lows.get((group, _band(months)))
+        out.append(None if low is None else bool(change >= low))
+    return pd.Series(out, index=rows.index, dtype=object)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from werkplaats.stats.progress import on_track, on_track_many
+from werkplaats.stats.progress import on_track, on_track_table
 
 
 def test_many_at_once_equals_one_by_one() -> None:
@@ -26,7 +26,7 @@ def test_many_at_once_equals_one_by_one() -> None:
             "change": rng.normal(1, 3, 400),
         }
     )
-    many = on_track_many(reference, rows)
+    many = on_track_table(reference, rows)
     one = [
         on_track(reference, g, m, c)
         for g, m, c in zip(rows["group"], rows["months"], rows["change"], strict=True)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from werkplaats.casework import access, selectors, services
+from werkplaats.casework import access, services
 from werkplaats.casework.forms import (
     ClientInviteForm,
     DilemmaForm,
@@ -29,27 +29,10 @@ from werkplaats.casework.forms import (
     TransitionForm,
 )
 from werkplaats.casework.models import Trajectory
-from werkplaats.core.audit import log_list_access
 from werkplaats.core.forms import add_refusal
 from werkplaats.core.versioning import save_form
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role
-
-
-@login_required
-def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = selectors.caseload(access.visible_trajectories(request.user))
-    status = request.GET.get("status", "open")
-    if status in {"open", "paused", "closed"}:
-        rows = rows.filter(status=status)
-    shown = list(rows[:500])
-    log_list_access(
-        request.user,
-        Trajectory,
-        f"caseload ({status}), {len(shown)} rows",
-        clients=[row.client_id for row in shown],
-    )
-    return render(request, "casework/caseload.html", {"rows": shown, "status": status})
 
 
 @login_required

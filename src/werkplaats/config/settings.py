@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "werkplaats.stories",
     "werkplaats.instruments",
     "werkplaats.measurements",
+    "werkplaats.context",
     "werkplaats.insight",
     "werkplaats.methods",
     "werkplaats.portal",

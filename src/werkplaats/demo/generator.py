@@ -39,8 +39,10 @@ from werkplaats.casework.models import (
     Trajectory,
     WorkingPrinciple,
 )
+from werkplaats.context.models import ContextResponse
 from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.demo import names
+from werkplaats.demo.methods_context import add_methods_and_context
 from werkplaats.demo.personas import EMAIL_DOMAIN, PASSWORD, PERSONAS, persona_table
 from werkplaats.demo.simulate import simulate_answers
 from werkplaats.demo.truth import (
@@ -54,6 +56,7 @@ from werkplaats.demo.truth import (
 from werkplaats.insight.models import AnalysisPlan, ReportRun
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Answer, Assessment
+from werkplaats.methods.models import FidelityAnswer, FidelityRecord
 from werkplaats.partnership.models import (
     Membership,
     Municipality,
@@ -266,6 +269,9 @@ def existing_rows() -> dict[str, int]:
 # Leaf first; every casework row and every partnership row goes (the demo owns a demo
 # database); lookup lists loaded by migrations stay; users outside the demo stay.
 _WIPE: list[Model] = [
+    FidelityAnswer,
+    FidelityRecord,
+    ContextResponse,
     Answer,
     Assessment,
     NetworkMember,
@@ -344,6 +350,7 @@ def build_demo(
             delete_demo(stdout)
         builder = _Builder(world, identities=identities, stdout=stdout)
         builder.build()
+        add_methods_and_context(seed)
         store_demo_plan()
     counts: dict[str, Any] = {
         label: model._default_manager.count() for label, model in _COUNTED.items()
@@ -1444,6 +1451,22 @@ def demo_digest() -> str:
             "assessment__wave_date",
             "item_id",
             "value",
+        ),
+    )
+    feed(
+        "fidelity",
+        FidelityAnswer.objects.values_list(
+            "record__trajectory__client__pseudonym",
+            "record__date",
+            "record__contact__mode",
+            "item__text",
+            "done",
+        ),
+    )
+    feed(
+        "context",
+        ContextResponse.objects.values_list(
+            "team__name", "year", "respondent__username", "informant", "answers"
         ),
     )
     return h.hexdigest()

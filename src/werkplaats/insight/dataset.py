@@ -41,6 +41,7 @@ from werkplaats.casework.models import (
     Trajectory,
     WorkingPrinciple,
 )
+from werkplaats.context import selectors as context_selectors
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.insight.plan import CatalogueEntry, Outcome, OutcomeInfo, OutcomeOption, Plan
 from werkplaats.instruments.models import InstrumentVersion
@@ -254,6 +255,12 @@ def definitions() -> list[Variable]:
                 else _("recorded for the trajectory's team"),
             )
         )
+    # context measured over time (werkplaats.context): team and organisation scans, the
+    # municipality's characteristics per year, at the value that held during the trajectory
+    taken = {x.name for x in v}
+    for name, label, computed in context_selectors.catalogue_variables():
+        if name not in taken:
+            v.append(Variable(name, "context", "number", label, computed))
     return v
 
 
@@ -465,6 +472,17 @@ def catalogue_frame(study: Study, names: list[str] | None = None) -> pd.DataFram
         }[prefix]
         values = dict(model.objects.values_list("pk", name))  # type: ignore[attr-defined]
         out[column] = f[fk].map(values).astype(float)
+    measured = {name for name, _l, _c in context_selectors.catalogue_variables()} & wanted
+    if measured:
+        ends = dict(Trajectory.objects.filter(pk__in=list(f.index)).values_list("pk", "end"))
+        units = {"team": "team_id", "organisation": "organisation_id"}
+        for column in sorted(measured - set(out.columns)):
+            fk = units.get(column.partition("_")[0], "municipality_id")
+            rows = [
+                (None if pd.isna(u) else int(u), s, ends.get(t))
+                for u, s, t in zip(f[fk], f["start"], f.index, strict=True)
+            ]
+            out[column] = context_selectors.values_during(column, rows)
     for v in variables:
         if v.name not in out:
             out[v.name] = np.nan

@@ -28,6 +28,7 @@ class Instrument(models.Model):
         QUESTIONNAIRE = "questionnaire", _("questionnaire")
         TEMPLATE = "template", _("template without item text (bring your own licence)")
         METHOD = "method", _("method")
+        CONTEXT = "context", _("context (about a team or organisation)")
 
     slug = models.SlugField(_("identifier"), max_length=63, unique=True)
     construct = models.SlugField(_("construct"), max_length=63)

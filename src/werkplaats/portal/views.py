@@ -34,6 +34,7 @@ from werkplaats.partnership.access import managed_team_ids
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role, StakeholderKind, User
 from werkplaats.portal import selectors
+from werkplaats.portal.caseload import worklist_context
 from werkplaats.portal.own_data import own_data, readable
 from werkplaats.portal.who_looked import who_looked
 from werkplaats.programme import services as programme_services
@@ -48,8 +49,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     roles = {m.role for m in memberships}
     studies = request.user.studies.all() if "researcher" in roles else []
     context: dict[str, object] = {"memberships": memberships, "roles": roles, "studies": studies}
-    if "professional" in roles:
-        context["due"] = measurement_selectors.due_list(request.user, timezone.localdate())
+    if "professional" in roles or "team_manager" in roles:
+        context.update(worklist_context(request))
     if "client" in roles:
         context["questionnaires"] = measurement_selectors.open_client_assessments(request.user)
     if "team_manager" in roles or "org_admin" in roles:
@@ -73,7 +74,7 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "trajectory": trajectory,
             "identity": identity,
             "goals": goals,
-            "gas": case_selectors.gas_summary(goals),
+            "gas": measurement_selectors.gas_summary(trajectory, timezone.localdate()),
             "contacts": case_selectors.recent_contacts(trajectory),
             "dilemmas": trajectory.dilemmas.all()[:20],
             "waves": waves,

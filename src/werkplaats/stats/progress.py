@@ -51,35 +51,31 @@ def on_track(
     return change >= expected[0]
 
 
-def on_track_many(
-    reference: pd.DataFrame,
-    rows: pd.DataFrame,
-    quantile: float = 0.25,
-    min_n: int = 20,
+def on_track_table(
+    reference: pd.DataFrame, rows: pd.DataFrame, quantile: float = 0.25, min_n: int = 20
 ) -> pd.Series:
-    """:func:`on_track` for many ``rows`` (columns ``group``, ``months``, ``change``) at
-    once: the reference's quantile per group and time band is computed once, not once per
-    row (which filtered the whole reference for every client). True, False, or None
-    (fewer than ``min_n`` comparable measurements), indexed like ``rows``.
+    """``on_track`` for many clients at once: one grouping of the reference, not one
+    filter per client. ``rows`` has columns group, months and change; the result has its
+    index and holds True, False or None (too few comparable clients).
 
+    Examples
+    --------
     >>> ref = pd.DataFrame({"group": ["a"] * 40, "months": [6] * 40, "change": list(range(40))})
-    >>> rows = pd.DataFrame({"group": ["a", "a", "b"], "months": [6, 7, 6], "change": [5, 10, 0]})
-    >>> on_track_many(ref, rows).tolist()
+    >>> rows = pd.DataFrame({"group": ["a", "a", "b"], "months": [6, 6, 6], "change": [5, 10, 0]})
+    >>> on_track_table(ref, rows).tolist()
     [False, True, None]
     """
-    if rows.empty:
-        return pd.Series(dtype=object)
-    bands = reference["months"].map(_band)
-    table = reference.groupby([reference["group"], bands])["change"].agg(
-        low=lambda x: x.quantile(quantile), n="size"
-    )
-    lows = {
-        key: low
-        for key, low, n in zip(table.index, table["low"], table["n"], strict=True)
-        if n >= min_n
-    }
-    out = []
-    for group, months, change in zip(rows["group"], rows["months"], rows["change"], strict=True):
-        low = lows.get((group, _band(months)))
-        out.append(None if low is None else bool(change >= low))
-    return pd.Series(out, index=rows.index, dtype=object)
+    if reference.empty or rows.empty:
+        return pd.Series([None] * len(rows), index=rows.index, dtype=object)
+    ref = reference.assign(band=reference["months"].map(_band))
+    grouped = ref.groupby(["group", "band"])["change"]
+    table = pd.DataFrame({"low": grouped.quantile(quantile), "n": grouped.size()})
+    keyed = rows[["group", "months", "change"]].assign(band=rows["months"].map(_band))
+    merged = keyed.join(table, on=["group", "band"])
+    values = [
+        bool(change >= low) if n >= min_n else None
+        for change, low, n in zip(
+            merged["change"], merged["low"], merged["n"].fillna(0), strict=True
+        )
+    ]
+    return pd.Series(values, index=rows.index, dtype=object)

@@ -27,3 +27,21 @@ def informant(value: str) -> str:
 @register.filter
 def get(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
+
+
+@register.filter
+def wave(key: str) -> str:
+    """A wave's key in words: intake, 3 months, closure, follow-up, now."""
+    from django.utils.translation import gettext as _
+
+    names = {
+        "intake": _("intake"),
+        "closure": _("closure"),
+        "follow_up": _("follow-up"),
+        "now": _("now"),
+    }
+    if key in names:
+        return names[key]
+    if key.startswith("m") and key[1:].isdigit():
+        return _("%(n)d months") % {"n": int(key[1:])}
+    return key

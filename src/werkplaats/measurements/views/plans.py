@@ -54,7 +54,10 @@ def trajectory(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trajectory = case_access.access_trajectory_by_id(request.user, pk, write=True)
     plan = services.plan_for(trajectory)
-    instruments = list(Instrument.objects.exclude(kind="template").order_by("slug"))
+    # context instruments are answered about a team or organisation, never in a trajectory
+    instruments = list(
+        Instrument.objects.exclude(kind__in=["template", "context"]).order_by("slug")
+    )
     instruments += list(Instrument.objects.filter(kind="template").order_by("slug"))
     initial = {
         "version": plan.version,
@@ -101,7 +104,7 @@ def method_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     schedule = MethodSchedule.objects.filter(method=method).first()
     entries = planned_entries(schedule)
     initial = {"planned": [f"{e['instrument']}|{i}" for e in entries for i in e["informants"]]}
-    instruments = list(Instrument.objects.order_by("kind", "slug"))
+    instruments = list(Instrument.objects.exclude(kind="context").order_by("kind", "slug"))
     form = MethodScheduleForm(
         request.POST or None, instance=schedule, initial=initial, instruments=instruments
     )

@@ -42,7 +42,9 @@ from werkplaats.stats.definition.model import (
     Problem,
     Scale,
     format_path,
+    instance_key,
     pick_text,
+    split_key,
 )
 from werkplaats.stats.definition.parse import (
     canonical_json,
@@ -77,9 +79,11 @@ __all__ = [
     "check_answer",
     "content_hash",
     "format_path",
+    "instance_key",
     "normalise",
     "parse_definition",
     "pick_text",
     "schema",
     "schema_problems",
+    "split_key",
 ]

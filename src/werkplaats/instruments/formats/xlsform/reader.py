@@ -193,14 +193,9 @@ class _Reader:
         if label:
             group["label"] = label
         if kind == "repeat":
-            group["repeat"] = True
-            self.losses.append(
-                loss(
-                    name,
-                    N_("a repeat is kept in the definition, but the forms ask its questions once"),
-                    row,
-                )
-            )
+            group["repeat"] = True  # asked as often as the person needs
+            if child.get("control", {}).get("jr:count") or child.get("repeat_count"):
+                self.losses.append(loss(name, N_("the fixed number of repeats is left out"), row))
         if parent:
             group["parent"] = parent
         appearance = (child.get("control") or {}).get("appearance")

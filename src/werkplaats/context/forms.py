@@ -51,7 +51,7 @@ class ScanForm(forms.Form):
         }
 
 
-class MunicipalityYearForm(forms.ModelForm):
+class MunicipalityYearForm(forms.ModelForm[MunicipalityYear]):
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
     class Meta:

@@ -20,7 +20,7 @@ from werkplaats.casework import access as case_access
 from werkplaats.casework import selectors as case_selectors
 from werkplaats.casework import services as case_services
 from werkplaats.casework.forms import ClientRegistrationForm
-from werkplaats.casework.models import Method
+from werkplaats.casework.models import Method, Trajectory
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
@@ -94,7 +94,7 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     )
 
 
-def _who_may_see(trajectories: list) -> list[dict[str, str]]:
+def _who_may_see(trajectories: list[Trajectory]) -> list[dict[str, str]]:
     people: list[dict[str, str]] = []
     for t in trajectories:
         people.append(

@@ -99,7 +99,8 @@ def load(text: str) -> LineDict:
         raise SetupError(
             [(1, _("the file must be a mapping that starts with format: %(f)s") % {"f": FORMAT})]
         )
-    return _dates_as_text(data)
+    _dates_as_text(data)  # in place: the mapping itself comes back
+    return data
 
 
 def _line_of(root: Any, path: list[Any]) -> int:

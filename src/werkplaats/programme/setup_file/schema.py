@@ -34,7 +34,7 @@ def _schema_message(error: jsonschema.ValidationError, where: str | None = None)
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return _("%(where)s needs %(name)s.") % {"where": where, "name": missing}
     if kind == "additionalProperties":
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))  # type: ignore[union-attr]
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
         return _(
             "%(where)s has a key setup does not know: %(detail)s (known keys: %(allowed)s)."
         ) % {
@@ -43,7 +43,7 @@ def _schema_message(error: jsonschema.ValidationError, where: str | None = None)
             "allowed": allowed,
         }
     if kind == "enum":
-        options = ", ".join(str(o) for o in error.validator_value)  # type: ignore[union-attr]
+        options = ", ".join(str(o) for o in error.validator_value)
         return _("%(where)s is %(value)r; it must be one of: %(options)s.") % {
             "where": where,
             "value": error.instance,
@@ -74,7 +74,7 @@ def _schema_message(error: jsonschema.ValidationError, where: str | None = None)
         return _("%(where)s: %(value)r is not in the right form (%(rule)s).") % {
             "where": where,
             "value": error.instance,
-            "rule": error.schema.get("description", error.validator_value),  # type: ignore[union-attr]
+            "rule": error.schema.get("description", error.validator_value),
         }
     if kind in ("minimum", "maximum"):
         return _("%(where)s: %(value)r is out of range (%(rule)s).") % {
@@ -105,7 +105,7 @@ def _type_name(expected: Any) -> str:
 def _error_line(data: LineDict, error: jsonschema.ValidationError) -> int:
     instance = error.instance
     if error.validator == "additionalProperties" and isinstance(instance, LineDict):
-        known = error.schema.get("properties", {})  # type: ignore[union-attr]
+        known = error.schema.get("properties", {})
         extra = [instance.key_lines[k] for k in instance if k not in known]
         if extra:
             return min(extra)

@@ -30,7 +30,7 @@ def _deriv12(
         xx = x.copy()
         for i, v in mods:
             xx[i] = v
-        return cast("float", fun(xx))
+        return fun(xx)
 
     for j in range(nx):
         fa = at((j, x[j] + ud[j]))

@@ -18,6 +18,7 @@ from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.core.versioning import save_form
+from werkplaats.partnership.access import require_role
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role, User
 from werkplaats.stories import access, forms, selectors, services
@@ -62,7 +63,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def source_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    access.require_role(request.user, *access.SOURCE_WRITERS)
+    require_role(request.user, *access.SOURCE_WRITERS)
     form = forms.SourceForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -232,7 +233,7 @@ def document_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def my_stories(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The teller's own stories, and the questions researchers sent back to them."""
-    access.require_role(request.user, Role.CLIENT)
+    require_role(request.user, Role.CLIENT)
     from werkplaats.stories.models import MemberCheck
 
     stories = Source.objects.filter(teller_client__user=request.user)

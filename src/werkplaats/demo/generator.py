@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import random
 import time
 from collections import defaultdict
@@ -40,8 +41,10 @@ from werkplaats.casework.models import (
     WorkingPrinciple,
 )
 from werkplaats.context.models import ContextResponse
+from werkplaats.core.bulk import optimize
 from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.demo import names
+from werkplaats.demo.links import address_network_members
 from werkplaats.demo.methods_context import add_methods_and_context
 from werkplaats.demo.personas import EMAIL_DOMAIN, PASSWORD, PERSONAS, persona_table
 from werkplaats.demo.simulate import simulate_answers
@@ -55,7 +58,14 @@ from werkplaats.demo.truth import (
 )
 from werkplaats.insight.models import AnalysisPlan, ReportRun
 from werkplaats.instruments.models import InstrumentVersion
-from werkplaats.measurements.models import Answer, Assessment
+from werkplaats.measurements.models import (
+    Answer,
+    Assessment,
+    Invitation,
+    MeasurementPlan,
+    OneTimeLink,
+    PlannedInstrument,
+)
 from werkplaats.methods.models import FidelityAnswer, FidelityRecord
 from werkplaats.partnership.models import (
     Membership,
@@ -78,6 +88,9 @@ from werkplaats.programme.models import (
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
 BATCH = 2000  # rows per bulk_create batch (the partnership, studies)
 EXECUTEMANY_ROWS = 20000  # rows per executemany call (everything under the clients)
+# COPY on PostgreSQL; WERKPLAATS_DEMO_COPY=0 falls back to executemany (bench/demo_build.py
+# compares the two on the same build).
+USE_COPY = os.environ.get("WERKPLAATS_DEMO_COPY", "1") != "0"
 UNUSABLE_PASSWORD = "!demo-account-without-password"
 JOINED = datetime(2024, 9, 1, 9, 0, tzinfo=UTC)
 
@@ -269,6 +282,10 @@ def existing_rows() -> dict[str, int]:
 # Leaf first; every casework row and every partnership row goes (the demo owns a demo
 # database); lookup lists loaded by migrations stay; users outside the demo stay.
 _WIPE: list[Model] = [
+    OneTimeLink,
+    Invitation,
+    PlannedInstrument,
+    MeasurementPlan,
     FidelityAnswer,
     FidelityRecord,
     ContextResponse,
@@ -352,6 +369,10 @@ def build_demo(
         builder.build()
         add_methods_and_context(seed)
         store_demo_plan()
+        address_network_members()
+    # Fresh planner statistics for every table the build filled (after the commit, so
+    # they describe the rows the first request will read).
+    optimize(_COUNTED.values())
     counts: dict[str, Any] = {
         label: model._default_manager.count() for label, model in _COUNTED.items()
     }
@@ -465,8 +486,20 @@ class _Builder:
             ", ".join(["%s"] * len(cols)),
         )
         with connection.cursor() as cursor:
-            for k in range(0, len(params), EXECUTEMANY_ROWS):
-                cursor.executemany(sql, params[k : k + EXECUTEMANY_ROWS])
+            if connection.vendor == "postgresql" and USE_COPY:
+                # COPY: one stream per table instead of a statement per row (the
+                # 20,000-client build spent most of its time in single INSERTs).
+                raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+                copy_sql = "COPY {} ({}) FROM STDIN".format(
+                    connection.ops.quote_name(opts.db_table),
+                    ", ".join(connection.ops.quote_name(c) for c in cols),
+                )
+                with raw.copy(copy_sql) as copy:
+                    for row in params:
+                        copy.write_row(row)
+            else:
+                for k in range(0, len(params), EXECUTEMANY_ROWS):
+                    cursor.executemany(sql, params[k : k + EXECUTEMANY_ROWS])
         self.inserted.add(model)
         return ids
 

@@ -19,6 +19,10 @@ its key), :func:`check_against` checks the names against a study's catalogue and
 turns the plan into the :class:`~werkplaats.stats.growth.GrowthSpec` whose lme4 formula
 is fitted. No Django here: the messages are English msgids (marked for the catalogue),
 which the Django side translates.
+
+Over 500 lines because it is one document format read in one place: parse_plan and
+check_against walk the same keys in the same order and share the problem messages, and
+centre and growth_spec read the Plan they build.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 
 from werkplaats.casework.models import Goal, GoalScore, Trajectory
+from werkplaats.core.i18n import current_language
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements.gas import GasSummary, gas_points
 from werkplaats.measurements.models import (
@@ -244,6 +245,15 @@ class InstrumentScores:
             for p in points:
                 table.setdefault(p.wave, (p.date, {}))[1][informant] = p
         return sorted(((w, d, row) for w, (d, row) in table.items()), key=lambda r: r[1])
+
+    @property
+    def client_title(self) -> str:
+        """The name a client reads (``client_title``), in the active language."""
+        return self.definition.client_title(current_language())
+
+    @property
+    def client_description(self) -> str:
+        return self.definition.client_description(current_language())
 
     @property
     def highest(self) -> float:

@@ -8,6 +8,7 @@ from django import template
 
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements.charts import informant_label
+from werkplaats.measurements.schedule import wave_words as _wave_words
 from werkplaats.stats.definition import pick_text
 
 register = template.Library()
@@ -27,6 +28,12 @@ def informant(value: str) -> str:
 @register.filter
 def get(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
+
+
+@register.filter
+def wave_words(key: str) -> str:
+    """``m03`` -> "na 3 maanden": a wave in the words a client reads."""
+    return _wave_words(str(key))
 
 
 @register.filter

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements import access, services
 from werkplaats.measurements.models import Assessment, Informant
+from werkplaats.measurements.schedule import wave_words
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stats.definition import (
     Definition,
@@ -33,6 +34,21 @@ from werkplaats.stats.definition import (
     split_key,
 )
 from werkplaats.stats.scoring import completeness, progress, score
+
+
+def licence_summary(code: str) -> str:
+    """What a licence code means for the reader, in the page's language."""
+    summaries = {
+        "public-domain": _("Anyone may use these questions freely: they belong to everyone."),
+        "free-with-attribution": _(
+            "These questions may be used free of charge, as long as the makers are named."
+        ),
+        "bring-your-own-licence": _(
+            "The organisation that asks these questions has permission from the makers."
+        ),
+        "free-method": _("This is a way of working that anyone may use freely."),
+    }
+    return summaries.get(code, _("The makers of these questions set the rules for their use."))
 
 
 def _form_context(
@@ -139,8 +155,19 @@ def _form_context(
     variant = (definition.data.get("informants") or {}).get(assessment.informant) or {}
     return {
         "assessment": assessment,
-        "title": pick_text(definition.data["title"], language),
+        # A client or network member reads the plain title; a professional the scientific one.
+        "title": pick_text(definition.data["title"], language)
+        if assessment.informant == Informant.PROFESSIONAL
+        else definition.client_title(language),
+        "description": ""
+        if assessment.informant == Informant.PROFESSIONAL
+        else definition.client_description(language),
+        "when": ""
+        if assessment.informant == Informant.PROFESSIONAL
+        else wave_words(assessment.wave),
         "instructions": pick_text(variant.get("instructions"), language),
+        # A definition without the page's language shows its own: marked for screen readers.
+        "text_lang": "" if language in definition.languages else first,
         "questions": [questions[current]] if current is not None else questions,
         "all_count": len(questions),
         "one": one,
@@ -153,7 +180,8 @@ def _form_context(
         "urls": urls,
         "bare": bare,
         "compact": assessment.informant == Informant.PROFESSIONAL,
-        "licence": definition.data["licence"]["statement"],
+        "licence": licence_summary(definition.data["licence"]["code"]),
+        "licence_statement": definition.data["licence"]["statement"],
         "citation": definition.data["citation"],
     }
 

@@ -47,6 +47,7 @@ from werkplaats.stats.definition.model import (
     split_key,
 )
 from werkplaats.stats.definition.parse import (
+    CLIENT_WORDING,
     canonical_json,
     content_hash,
     normalise,
@@ -57,6 +58,7 @@ from werkplaats.stats.definition.parse import (
 
 __all__ = [
     "ANSWERED_TYPES",
+    "CLIENT_WORDING",
     "CHOICE_TYPES",
     "EMAIL",
     "FORMAT",

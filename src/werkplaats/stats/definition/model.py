@@ -274,6 +274,18 @@ class Definition:
     def kind(self) -> str:
         return str(self.data["kind"])
 
+    def client_title(self, language: str) -> str:
+        """The name a client or network member reads: ``client_title``, else ``title``."""
+        first = self.languages[0] if self.languages else "nl"
+        return pick_text(self.data.get("client_title"), language, first) or pick_text(
+            self.data["title"], language, first
+        )
+
+    def client_description(self, language: str) -> str:
+        """What the questions are for, in plain words; '' when the definition has none."""
+        first = self.languages[0] if self.languages else "nl"
+        return pick_text(self.data.get("client_description"), language, first)
+
     @property
     def informants(self) -> tuple[str, ...]:
         return tuple(self.data.get("informants") or {"client": {}})

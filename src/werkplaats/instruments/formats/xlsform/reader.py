@@ -1,4 +1,8 @@
-"""Reading an XLSForm through pyxform and mapping its result into the definition model."""
+"""Reading an XLSForm through pyxform and mapping its result into the definition model.
+
+Over 500 lines because it is one parser: the reader walks pyxform's survey once, and the
+choice lists, branching, constraints and calculations it maps share that walk's state.
+"""
 
 from __future__ import annotations
 

@@ -48,6 +48,7 @@ class Row:
 MATRIX = [
     Row("home", expect=ALL),
     Row("login", expect={p: 302 for p in PERSONAS}, anonymous=200),
+    Row("password_reset", expect=ANYONE, anonymous=200),
     Row("logout", method="post", expect={p: 302 for p in PERSONAS}),
     Row("set_language", method="post", expect={p: 302 for p in PERSONAS}),
     Row("operations:healthz", expect=ANYONE, anonymous=200),

@@ -34,6 +34,8 @@ ANSWER_PROFESSIONAL = {"alice": 200, "bob": 404, "klaas": 404, "kim": 404}
 ANYONE = {p: 200 for p in PERSONAS}
 ORG_ADMIN = {"erin": 200, "frank": 404}
 CASE_MANAGE = {"alice": 200, "carol": 200, "bob": 404, "dave": 404}
+# researchers, and Alice, who owns the described method (the 'method owner' permission)
+METHOD_CREATORS = {"rita": 200, "ruben": 200, "alice": 200}
 
 
 @dataclass
@@ -274,6 +276,11 @@ MATRIX = [
     Row("insight:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
     Row("insight:measures", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
     Row("insight:municipality", expect={"paula": 200}),
+    Row("methods:library", expect=STAFF),
+    Row("methods:detail", lambda w: {"pk": _described_method(w)}, STAFF),
+    Row("methods:new", lambda w: _alice_owns_a_method(w), METHOD_CREATORS),
+    Row("methods:edit", lambda w: {"pk": _described_method(w)}, METHOD_CREATORS),
+    Row("methods:fidelity_period", lambda w: {"pk": _per_month(w)}, CASE_WRITE),
 ]
 
 
@@ -348,6 +355,42 @@ def _method() -> int:
     from werkplaats.casework.models import Method
 
     return Method.objects.get_or_create(name="Krachtgericht werken")[0].pk
+
+
+def _described_method(w: Any) -> int:
+    """A method described in the library, owned by Alice, with a monthly checklist."""
+    from werkplaats.casework.models import Method
+    from werkplaats.methods.services import MethodContent, method_create
+
+    existing = Method.objects.filter(name="Sterk in de wijk").first()
+    if existing is not None:
+        return int(existing.pk)
+    version = method_create(
+        user=w.rita,
+        content=MethodContent(
+            name="Sterk in de wijk",
+            fidelity_items=["Doel in eigen woorden besproken", "Netwerk betrokken"],
+            fidelity_mode="month",
+        ),
+        owners=[w.alice],
+    )
+    return int(version.method_id)
+
+
+def _alice_owns_a_method(w: Any) -> dict[str, Any]:
+    """No URL arguments; Alice holds the method-owner permission for one method."""
+    _described_method(w)
+    return {}
+
+
+def _per_month(w: Any) -> int:
+    """Trajectory A follows the described method, whose checklist is answered per month."""
+    from werkplaats.casework.models import Trajectory
+
+    Trajectory.objects.filter(pk=w.trajectory_a.pk).update(
+        method_id=_described_method(w), method_version=1
+    )
+    return int(w.trajectory_a.pk)
 
 
 def _version(slug: str) -> int:

@@ -163,7 +163,7 @@ def test_redcap_dictionary_with_other_field_types_lists_them() -> None:
         (b'{"resourceType": "Patient"}', "fhir", "Questionnaire"),
         (b"format: [unclosed", "yaml", "not valid YAML"),
         (b"\xff\xfe\x00", "json", "UTF-8"),
-        (b"PK\x03\x04 not really a zip", "xlsform-xlsx", "xlsx"),
+        (b"PK\x03\x04 not really a zip", "xlsform-xlsx", "damaged"),
         (b"[1, 2, 3]", "json", "one definition"),
         # damaged: cut off inside a quoted choice list, mid-row, another encoding
         (
@@ -194,8 +194,82 @@ def test_malformed_files_are_refused_with_a_reason(content: bytes, fmt: str, mes
     assert message in str(exc.value)
 
 
+REDCAP_HEADER = (
+    b'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\n'
+    b"record_id,f,text,ID,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "fmt", "english", "dutch"),
+    [
+        (
+            REDCAP_HEADER + b'q,f,radio,Q,"1, a | 2, b | 3',
+            "redcap",
+            "ends inside a quoted cell",
+            "houdt op midden in een cel tussen aanhalingstekens",
+        ),
+        (
+            REDCAP_HEADER + b'q,f,radio,Q,"1, a | 2, b"\nr,f,ra',
+            "redcap",
+            "ends in the middle of a row (3 of 5",
+            "houdt op midden in een rij (3 van de 5",
+        ),
+        (
+            REDCAP_HEADER + "q,f,text,Één getal,\n".encode("cp1252"),
+            "redcap",
+            "the data dictionary is not UTF-8 text (byte 0xc9",
+            "het datadictionary is geen UTF-8-tekst (byte 0xc9",
+        ),
+        (
+            b'type,name,label\nsurvey,,\n,text,q,"Leeftijd',
+            "xlsform-csv",
+            "the XLSForm ends inside",
+            "het XLSForm houdt op midden in",
+        ),
+        (
+            b"PK\x03\x04 not really a zip",
+            "xlsform-xlsx",
+            "the XLSForm cannot be read",
+            "het XLSForm kan niet worden gelezen",
+        ),
+        (
+            b'{"resourceType": "Questionnaire", "item": [',
+            "fhir",
+            "the FHIR file is not valid JSON",
+            "het FHIR-bestand is geen geldige JSON",
+        ),
+        (
+            b" " * (5 * 1024 * 1024 + 1),
+            "yaml",
+            "the file is too large: more than 5 MB",
+            "het bestand is te groot: meer dan 5 MB",
+        ),
+    ],
+)
+def test_a_damaged_file_is_refused_in_dutch_and_english(
+    content: bytes, fmt: str, english: str, dutch: str
+) -> None:
+    with pytest.raises(formats.FormatError) as exc:
+        formats.read(content, fmt)
+    assert english in " ".join(exc.value.lines("en"))
+    assert dutch in " ".join(exc.value.lines("nl"))
+
+
+def test_the_import_command_prints_a_damaged_file_in_both_languages(tmp_path, db) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "dictionary.csv"
+    path.write_bytes(REDCAP_HEADER + b'q,f,radio,Q,"1, a | 2, b | 3')
+    with pytest.raises(CommandError) as exc:
+        call_command("instruments", "import", str(path))
+    assert "ends inside a quoted cell" in str(exc.value)
+    assert "houdt op midden in een cel tussen aanhalingstekens" in str(exc.value)
+
+
 def test_an_oversized_file_is_refused_before_parsing() -> None:
-    with pytest.raises(formats.FormatError, match="larger"):
+    with pytest.raises(formats.FormatError, match="too large"):
         formats.read(b" " * (formats.MAX_BYTES + 1), "yaml")
 
 

@@ -116,6 +116,22 @@ def test_import_page_shows_problems_with_their_paths(world, pearlin_data) -> Non
     assert "option_sets.agree4[2].value" in response.content.decode()
 
 
+def test_import_page_names_a_damaged_file_in_the_readers_language(world) -> None:
+    damaged = "Variable / Field Name,Form Name,Field Type,Field Label\nrecord_id,f,text,ID\nq,f,text,Één\n"
+    client = Client()
+    client.force_login(world.rita)
+    for language, expected in (
+        ("nl", "het datadictionary is geen UTF-8-tekst"),
+        ("en", "the data dictionary is not UTF-8 text"),
+    ):
+        upload = io.BytesIO(damaged.encode("cp1252"))
+        upload.name = "dictionary.csv"
+        client.cookies["django_language"] = language
+        response = client.post(reverse("instruments:import"), {"file": upload, "language": "nl"})
+        assert response.status_code == 400
+        assert expected in response.content.decode()
+
+
 def test_import_page_stores_and_reports_losses(world) -> None:
     exported = formats.write(
         services.InstrumentVersion.objects.get(instrument__slug="pearlin-mastery").parsed,

@@ -202,3 +202,40 @@ def test_the_import_page_for_researchers_and_organisation_admins(world) -> None:
     )
     assert response.status_code == 200
     assert len(response.context["report"].records) == 2
+
+
+def test_study_enrols_the_imported_clients_with_a_standing_consent(world, capsys) -> None:
+    from werkplaats.casework.models import Client
+    from werkplaats.programme.models import Consent, StudyParticipation
+
+    organisation = world.trajectory_a.team.organisation
+    arguments = [
+        "import_answers",
+        "redcap",
+        "--dictionary",
+        str(FILES / "redcap_dictionary.csv"),
+        "--records",
+        str(FILES / "redcap_records.csv"),
+        "--events",
+        str(FILES / "redcap_events.csv"),
+        "--organisation",
+        organisation.name,
+        "--study",
+        world.study_s.slug,
+    ]
+    # an organisation that does not take part in the study cannot enrol anyone in it
+    with pytest.raises(CommandError) as exc:
+        call_command(*arguments)
+    assert "does not take part in the study" in str(exc.value)
+    assert "neemt niet deel aan het onderzoek" in str(exc.value)
+    StudyParticipation.objects.create(study=world.study_s, organisation=organisation)
+    call_command(*arguments[:-1], str(world.study_s.pk))
+    out = capsys.readouterr().out
+    assert "2 consents" in out
+    pseudonyms = [line.split("-> client ")[1] for line in out.splitlines() if "-> client" in line]
+    clients = Client.objects.filter(pseudonym__in=pseudonyms)
+    assert clients.count() == 2
+    standing = Consent.objects.standing(world.study_s).filter(client__in=clients)
+    assert standing.count() == 2
+    with pytest.raises(CommandError, match="No study"):
+        call_command(*arguments[:-1], "no-such-study")

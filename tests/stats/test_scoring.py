@@ -17,7 +17,8 @@ import yaml
 
 import werkplaats.demo.simulate
 import werkplaats.stats.change
-import werkplaats.stats.definition
+import werkplaats.stats.definition.model
+import werkplaats.stats.definition.parse
 import werkplaats.stats.expressions
 import werkplaats.stats.scoring
 from werkplaats.demo.simulate import simulate_answers
@@ -44,7 +45,8 @@ def djg():
 def test_doctests_of_the_scoring_modules_run() -> None:
     for module in (
         werkplaats.stats.scoring,
-        werkplaats.stats.definition,
+        werkplaats.stats.definition.model,
+        werkplaats.stats.definition.parse,
         werkplaats.stats.expressions,
         werkplaats.stats.change,
         werkplaats.demo.simulate,

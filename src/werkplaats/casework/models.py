@@ -64,8 +64,14 @@ class TargetGroup(BilingualNamed):
         ordering = ["code"]
 
 
-class Method(models.Model):
-    """A method or intervention (filled further by the methods library)."""
+class Method(VersionedModel):
+    """A method or intervention: its name and the number of its current version.
+
+    The methods library (``werkplaats.methods``) keeps every version's description,
+    working factors and fidelity items as an immutable ``MethodVersion`` whose number is
+    the ``version`` this row had when it was saved; a trajectory records the number it
+    followed (``Trajectory.method_version``).
+    """
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -98,6 +104,13 @@ class Trajectory(VersionedModel):
     )
     method = models.ForeignKey(
         Method, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("method")
+    )
+    method_version = models.PositiveIntegerField(
+        _("method version followed"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The version of the method when it was chosen for this trajectory."),
     )
     start = models.DateField(_("start"))
     end = models.DateField(_("end"), null=True, blank=True)

@@ -51,6 +51,11 @@ def contact_create(
     return contact
 
 
+def _version_of(method: Method | None) -> int | None:
+    """The method's current version: what a trajectory that chooses it now follows."""
+    return None if method is None else Method.objects.get(pk=method.pk).version
+
+
 @transaction.atomic
 def trajectory_update(
     *,
@@ -61,6 +66,9 @@ def trajectory_update(
     target_groups: Iterable[Any] | None = None,
 ) -> Trajectory:
     """Save changed fields, refusing if someone else saved since ``expected_version``."""
+    fields = dict(fields)
+    if "method" in fields and fields["method"] != trajectory.method:
+        fields["method_version"] = _version_of(fields["method"])
     for name, value in fields.items():
         setattr(trajectory, name, value)
     trajectory.full_clean(exclude=["client", "lead_professional", "team"])
@@ -203,6 +211,7 @@ def client_register(
         lead_professional=lead,
         team=team,
         method=method,
+        method_version=_version_of(method),
         start=start,
         request_for_help=request_for_help,
     )

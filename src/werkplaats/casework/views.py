@@ -1,7 +1,8 @@
 """Casework pages: thin views — parse, check access, call a service or selector, render.
 
 The trajectory page itself shows several domains (case, measurements) and lives in the
-portal; it keeps its URL name ``casework:trajectory``.
+portal; it keeps its URL name ``casework:trajectory``. So does the contact form
+(``casework:contact_new``), which carries the method's fidelity checklist.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from werkplaats.casework import access, selectors, services
 from werkplaats.casework.forms import (
     ClientInviteForm,
-    ContactForm,
     DilemmaForm,
     GoalEditForm,
     GoalForm,
@@ -83,28 +83,6 @@ def trajectory_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The trajectory was saved."))
         return redirect("casework:trajectory", pk=pk)
     return render(request, "casework/form.html", _ctx(trajectory, form, _("Edit trajectory")))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def contact_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    trajectory = access.access_trajectory_by_id(request.user, pk, write=True)
-    last = trajectory.contacts.order_by("-date", "-pk").first()
-    form = ContactForm(request.POST or None, initial=ContactForm.initial_for(last))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        services.contact_create(
-            trajectory=trajectory,
-            user=request.user,
-            actors=data.pop("actors"),
-            principles=data.pop("principles"),
-            **data,
-        )
-        messages.success(request, _("The contact was saved."))
-        if "another" in request.POST:
-            return redirect("casework:contact_new", pk=pk)
-        return redirect("casework:trajectory", pk=pk)
-    return render(request, "casework/contact_form.html", _ctx(trajectory, form, _("New contact")))
 
 
 @login_required

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 from csp.constants import NONCE as CSP_NONCE
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
@@ -24,6 +25,10 @@ from werkplaats.config.env import (
     env_list,
     env_str,
 )
+
+# Django's generic classes (ModelForm[Client], QuerySet[Study], TextField[...]) take type
+# arguments at run time too, so every package can be type-checked with mypy --strict.
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("WERKPLAATS_DATA_DIR", str(Path.cwd() / "var")))
@@ -81,6 +86,7 @@ INSTALLED_APPS = [
     "werkplaats.instruments",
     "werkplaats.measurements",
     "werkplaats.insight",
+    "werkplaats.methods",
     "werkplaats.portal",
     "werkplaats.demo",
     "werkplaats.operations",

@@ -35,5 +35,6 @@ urlpatterns = [
     path("", include("werkplaats.stories.urls")),
     path("", include("werkplaats.instruments.urls")),
     path("", include("werkplaats.measurements.urls")),
+    path("", include("werkplaats.methods.urls")),
     path("insight/", include("werkplaats.insight.urls")),
 ]

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models.expressions import Combinable
 
 
 @lru_cache(maxsize=4)
@@ -40,16 +41,16 @@ def decrypt(token: str) -> str:
         ) from exc
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str | Combinable, str]):
     """Text stored as a Fernet token; Python code sees plain text."""
 
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value is None or value == "":
             return value
         return decrypt(value)
 
     def get_prep_value(self, value: Any) -> str | None:
-        value = super().get_prep_value(value)
-        if value is None or value == "":
-            return value
-        return encrypt(value)
+        prepared: str | None = super().get_prep_value(value)
+        if prepared is None or prepared == "":
+            return prepared
+        return encrypt(prepared)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,7 +46,13 @@ class SafeWriter:
             self.writerow(row)
 
 
-class SafeDictWriter(csv.DictWriter):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _DictWriter = csv.DictWriter[str]
+else:  # csv.DictWriter takes no type argument at run time before Python 3.12
+    _DictWriter = csv.DictWriter
+
+
+class SafeDictWriter(_DictWriter):
     """``csv.DictWriter`` whose text cells go through :func:`safe_cell`."""
 
     def writerow(self, rowdict: Any) -> Any:

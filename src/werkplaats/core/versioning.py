@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import F
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from werkplaats.core.models import VersionedModel
+
 
 class ConcurrentEditError(ValidationError):
     """Someone else saved this record after it was opened."""
 
 
-def save_versioned(instance: models.Model, expected_version: int, fields: list[str]) -> None:
+def save_versioned(instance: VersionedModel, expected_version: int, fields: list[str]) -> None:
     """Write ``fields`` of ``instance`` only if the stored version is still ``expected_version``.
 
     The check and the write are one UPDATE statement, so two saves racing each other
@@ -38,7 +39,7 @@ def save_versioned(instance: models.Model, expected_version: int, fields: list[s
             % {"thing": model._meta.verbose_name},
             code="concurrent_edit",
         )
-    instance.version = expected_version + 1  # type: ignore[attr-defined]
+    instance.version = expected_version + 1
 
 
 def stale_form_response(

@@ -13,7 +13,7 @@ from werkplaats.core.i18n import current_language
 from werkplaats.instruments import access, formats, selectors, services
 from werkplaats.instruments.forms import ImportForm
 from werkplaats.partnership.http import AuthenticatedHttpRequest
-from werkplaats.stats.definition import DefinitionError
+from werkplaats.stats.definition import DefinitionError, Problem
 
 
 @login_required
@@ -99,7 +99,11 @@ def import_definitions(request: AuthenticatedHttpRequest) -> HttpResponse:
                 organisation=organisation,
                 language=form.cleaned_data["language"],
             )
-        except (formats.FormatError, DefinitionError) as exc:
+        except formats.FormatError as exc:
+            # a damaged file: the reasons in the reader's language
+            context["problems"] = [Problem("", line) for line in exc.lines(current_language())]
+            status = 400
+        except DefinitionError as exc:
             context["problems"] = exc.problems
             status = 400
         else:

@@ -27,6 +27,8 @@ from werkplaats.core.downloads import attachment
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.measurements.charts import score_charts
+from werkplaats.methods import selectors as method_selectors
+from werkplaats.methods import services as method_services
 from werkplaats.partnership.access import managed_team_ids
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role, StakeholderKind, User
@@ -62,6 +64,7 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     goals = case_selectors.goal_rows(trajectory)
     waves = case_selectors.network_waves(trajectory)
     latest_wave = waves[-1] if waves else None
+    method_version = method_services.version_followed(trajectory)
     return render(
         request,
         "portal/trajectory_detail.html",
@@ -83,6 +86,8 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                 "given_at"
             ),
             "charts": score_charts(trajectory, timezone.localdate()),
+            "method_version": method_version,
+            "fidelity": method_selectors.fidelity_over_time(trajectory),
         },
     )
 

@@ -8,6 +8,9 @@ References
 Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
 Psychological Measurement*, 20(1), 37-46.
 
+Cohen, J. (1968). Weighted kappa: nominal scale agreement with provision for scaled
+disagreement or partial credit. *Psychological Bulletin*, 70(4), 213-220.
+
 Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg School for
 Communication, University of Pennsylvania. (The worked examples in section C are the test
 references in ``tests/stats/test_agreement.py``.)
@@ -36,6 +39,7 @@ from itertools import permutations
 from typing import Literal, cast
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
+Weights = Literal["linear", "quadratic"]
 Value = Hashable
 
 
@@ -106,16 +110,102 @@ def cohens_kappa(coder_a: Sequence[Value | None], coder_b: Sequence[Value | None
     return (observed - expected) / (1 - expected)
 
 
+def weighted_kappa(
+    coder_a: Sequence[Value | None],
+    coder_b: Sequence[Value | None],
+    weights: Weights = "linear",
+    order: Sequence[Value] | None = None,
+) -> float:
+    """Cohen's (1968) weighted kappa for two coders on an ordered scale.
+
+    Disagreement between categories i and j is weighted by |i - j| / (k - 1) (``"linear"``)
+    or its square (``"quadratic"``), where i, j are positions on the scale. ``order`` gives
+    the scale's categories from low to high (e.g. an instrument's answer options); without
+    it the values must be numbers and their own distances are used, relative to the range
+    of the values given (as ``irr::kappa2`` with ``weight="equal"`` / ``"squared"``).
+    Units either coder left out are dropped.
+
+    Examples
+    --------
+    >>> a = ["low", "mid", "high", "mid", "low", "high"]
+    >>> b = ["low", "high", "high", "mid", "mid", "high"]
+    >>> round(weighted_kappa(a, b, "quadratic", order=["low", "mid", "high"]), 4)
+    0.75
+    """
+    if len(coder_a) != len(coder_b):
+        raise ValueError("Both coders must have one entry per unit.")
+    if weights not in ("linear", "quadratic"):
+        raise ValueError(f"Unknown weights: {weights!r} (use 'linear' or 'quadratic').")
+    pairs = [
+        (x, y) for x, y in zip(coder_a, coder_b, strict=True) if x is not None and y is not None
+    ]
+    n = len(pairs)
+    if n == 0:
+        raise ValueError("No unit was coded by both coders; kappa is undefined.")
+    used = {v for pair in pairs for v in pair}
+    if order is not None:
+        position = _positions(order, used)
+        score = {v: float(position[v]) for v in used}
+        span = float(len(order) - 1)
+    else:
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in used):
+            raise ValueError(
+                "Weighted kappa needs the order of the categories for values that are not "
+                "numbers: pass order=[lowest, ..., highest]."
+            )
+        score = {v: float(cast("float", v)) for v in used}
+        span = max(score.values()) - min(score.values())
+    if span == 0:
+        raise ValueError("Both coders used a single, identical category; kappa is undefined.")
+    power = 1 if weights == "linear" else 2
+
+    def disagreement(x: Value, y: Value) -> float:
+        return float((abs(score[x] - score[y]) / span) ** power)
+
+    observed = sum(disagreement(x, y) for x, y in pairs) / n
+    count_a = Counter(x for x, _ in pairs)
+    count_b = Counter(y for _, y in pairs)
+    expected = sum(
+        count_a[x] * count_b[y] * disagreement(x, y) for x in count_a for y in count_b
+    ) / (n * n)
+    if expected == 0:
+        raise ValueError("Both coders used a single, identical category; kappa is undefined.")
+    return 1.0 - observed / expected
+
+
+def _positions(order: Sequence[Value], used: set[Value]) -> dict[Value, int]:
+    """Each category's position on the scale; every value used must be on it."""
+    position: dict[Value, int] = {}
+    for i, v in enumerate(order):
+        if v in position:
+            raise ValueError(f"The order names {v!r} twice.")
+        position[v] = i
+    missing = sorted((v for v in used if v not in position), key=_sort_key)
+    if missing:
+        raise ValueError(
+            "Values not in the given order of the scale: "
+            + ", ".join(repr(v) for v in missing)
+            + "."
+        )
+    return position
+
+
 def coincidence_matrix(
     data: Sequence[Sequence[Value | None]],
+    order: Sequence[Value] | None = None,
 ) -> tuple[list[Value], list[list[float]]]:
-    """Krippendorff's coincidence matrix: values (sorted) and o[c][k].
+    """Krippendorff's coincidence matrix: values (sorted, or in ``order``) and o[c][k].
 
     Each unit with m_u >= 2 values contributes 1/(m_u - 1) for every ordered pair of its
     values coded by different coders.
     """
     units = _pairable_units(data)
-    values = sorted({v for unit in units for v in unit}, key=_sort_key)
+    used = {v for unit in units for v in unit}
+    if order is None:
+        values = sorted(used, key=_sort_key)
+    else:
+        position = _positions(order, used)
+        values = sorted(used, key=lambda v: position[v])
     index = {v: i for i, v in enumerate(values)}
     o = [[0.0] * len(values) for _ in values]
     for unit in units:
@@ -155,7 +245,11 @@ def _delta(level: Level, values: list[Value], marginals: list[float]):  # type: 
     raise ValueError(f"Unknown level of measurement: {level!r}.")
 
 
-def krippendorff_alpha(data: Sequence[Sequence[Value | None]], level: Level = "nominal") -> float:
+def krippendorff_alpha(
+    data: Sequence[Sequence[Value | None]],
+    level: Level = "nominal",
+    order: Sequence[Value] | None = None,
+) -> float:
     """Krippendorff's alpha for any number of coders, with missing data.
 
     Parameters
@@ -164,6 +258,11 @@ def krippendorff_alpha(data: Sequence[Sequence[Value | None]], level: Level = "n
         One row per coder, one entry per unit; ``None`` marks a missing value.
     level : {"nominal", "ordinal", "interval", "ratio"}
         The level of measurement, which sets the difference function.
+    order : sequence, optional
+        The scale's categories from low to high (e.g. an instrument's answer options).
+        Ordinal alpha ranks the values in this order; without it values are sorted
+        (numbers by size, text alphabetically, which is rarely the scale's order). Text
+        labels with ``level="ordinal"`` need it.
 
     Returns
     -------
@@ -176,7 +275,14 @@ def krippendorff_alpha(data: Sequence[Sequence[Value | None]], level: Level = "n
     >>> krippendorff_alpha([["a", "a", "b"], ["a", "a", "b"]])
     1.0
     """
-    values, o = coincidence_matrix(data)
+    if level == "ordinal" and order is None:
+        texts = {v for row in data for v in row if v is not None and not isinstance(v, int | float)}
+        if texts:
+            raise ValueError(
+                "Ordinal alpha on text labels needs the order of the scale: pass "
+                "order=[lowest, ..., highest] (alphabetical order is not the scale's order)."
+            )
+    values, o = coincidence_matrix(data, order)
     marginals = [sum(row) for row in o]
     n = sum(marginals)
     if n <= 1:

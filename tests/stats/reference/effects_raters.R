@@ -21,7 +21,8 @@ n1 <- length(x); n2 <- length(y); df <- n1 + n2 - 2
 sp <- sqrt(((n1 - 1) * var(x) + (n2 - 1) * var(y)) / df)
 dd <- (mean(x) - mean(y)) / sp
 J <- gamma(df / 2) / (sqrt(df / 2) * gamma((df - 1) / 2))
-ci <- ncp_ci(dd / sqrt(1 / n1 + 1 / n2), df) * sqrt(1 / n1 + 1 / n2) * J
+# The exact interval for delta (Hedges & Olkin 1985): the ncp interval rescaled, not times J.
+ci <- ncp_ci(dd / sqrt(1 / n1 + 1 / n2), df) * sqrt(1 / n1 + 1 / n2)
 add("groups", "g", J * dd); add("groups", "low", ci[1]); add("groups", "high", ci[2])
 
 # Shrout & Fleiss (1979), Table 2: 6 targets rated by 4 judges.

@@ -1,6 +1,8 @@
 """Load target groups, working principles (seed 2.2) and actor kinds."""
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 TARGET_GROUPS = [
     ("multi-problem-household", "Multiprobleemhuishouden", "Multi-problem household"),
@@ -32,7 +34,7 @@ ACTORS = [
 ]
 
 
-def load(apps, schema_editor):
+def load(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     TargetGroup = apps.get_model("casework", "TargetGroup")
     WorkingPrinciple = apps.get_model("casework", "WorkingPrinciple")
     ActorKind = apps.get_model("casework", "ActorKind")

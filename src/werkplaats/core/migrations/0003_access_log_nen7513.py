@@ -5,10 +5,12 @@ the fields they had; their actor name is taken from the user row while it still 
 """
 
 import django.utils.timezone
+from django.apps.registry import Apps
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
-def chain_existing(apps, schema_editor):
+def chain_existing(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from werkplaats.core.audit import _digest
 
     AccessLog = apps.get_model("core", "AccessLog")

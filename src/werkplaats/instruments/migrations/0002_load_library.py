@@ -1,9 +1,11 @@
 """Load the shipped instrument library (Pearlin, De Jong Gierveld, GAS, templates)."""
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
-def load_library(apps, schema_editor):  # type: ignore[no-untyped-def]
+def load_library(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from werkplaats.instruments.library_loader import load_into
 
     load_into(

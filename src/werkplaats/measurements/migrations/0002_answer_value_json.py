@@ -1,9 +1,11 @@
 """Answers hold any item's answer (text codes, lists, numbers, dates), not only whole numbers."""
 
+from django.apps.registry import Apps
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
-def copy_values(apps, schema_editor):
+def copy_values(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     table = schema_editor.quote_name("measurements_answer")
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"UPDATE {table} SET value_json = to_jsonb(value)")
@@ -11,7 +13,7 @@ def copy_values(apps, schema_editor):
         schema_editor.execute(f"UPDATE {table} SET value_json = CAST(value AS TEXT)")
 
 
-def copy_back(apps, schema_editor):
+def copy_back(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     table = schema_editor.quote_name("measurements_answer")
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(

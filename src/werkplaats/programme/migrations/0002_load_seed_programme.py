@@ -3,12 +3,14 @@
 import json
 from pathlib import Path
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "programme.json"
 
 
-def load(apps, schema_editor):
+def load(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Focus = apps.get_model("programme", "Focus")
     Angle = apps.get_model("programme", "Angle")
     SubTheme = apps.get_model("programme", "SubTheme")

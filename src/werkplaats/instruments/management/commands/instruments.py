@@ -87,7 +87,12 @@ class Command(BaseCommand):
                 language=options["language"],
                 dry_run=options["dry_run"],
             )
-        except (formats.FormatError, DefinitionError) as exc:
+        except formats.FormatError as exc:
+            lines = "\n".join(f"  {en}\n  {nl}" for en, nl in zip(exc.lines("en"), exc.lines("nl")))
+            raise CommandError(
+                f"Nothing was imported from {path.name} / Niets ingelezen uit {path.name}:\n{lines}"
+            ) from None
+        except DefinitionError as exc:
             lines = "\n".join(f"  {p}" for p in exc.problems)
             raise CommandError(f"Nothing was imported from {path.name}:\n{lines}") from None
         verb = "would store" if options["dry_run"] else "stored"

@@ -1,8 +1,8 @@
 """werkplaats import redcap | fhir: answers from other tools, all or nothing.
 
 redcap  --dictionary D.csv --records R.csv [--events E.csv] --organisation NAME
-        [--team NAME] [--start YYYY-MM-DD] [--dry-run]
-fhir    FILE... --organisation NAME [--team NAME] [--dry-run]
+        [--team NAME] [--start YYYY-MM-DD] [--study ID|SLUG] [--dry-run]
+fhir    FILE... --organisation NAME [--team NAME] [--study ID|SLUG] [--dry-run]
 
 Every rejected row is printed with its reason (English, then Dutch); nothing is written
 when one is rejected.
@@ -24,6 +24,7 @@ from werkplaats.measurements.answers_import import (
     redcap_import,
 )
 from werkplaats.partnership.models import Organisation, Team
+from werkplaats.programme.models import Study
 
 
 def _read(path: str) -> bytes:
@@ -48,6 +49,11 @@ class Command(BaseCommand):
             p.add_argument("--organisation", required=True)
             p.add_argument("--team")
             p.add_argument("--dry-run", action="store_true")
+            p.add_argument(
+                "--study",
+                help="enrol the imported clients in this study (its id or short name): "
+                "a standing study consent each, recorded at the import",
+            )
         red.add_argument("--start", type=dt.date.fromisoformat, help="date of the first event")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -59,6 +65,14 @@ class Command(BaseCommand):
             team = Team.objects.filter(organisation=organisation, name=options["team"]).first()
             if team is None:
                 raise CommandError(f"No team named {options['team']!r} in {organisation}.")
+        study = None
+        if options.get("study"):
+            key = options["study"]
+            study = Study.objects.filter(
+                **({"pk": int(key)} if key.isdigit() else {"slug": key})
+            ).first()
+            if study is None:
+                raise CommandError(f"No study {key!r} (give its id or short name).")
         try:
             if options["source"] == "redcap":
                 report = redcap_import(
@@ -69,6 +83,7 @@ class Command(BaseCommand):
                     team=team,
                     start=options.get("start"),
                     dry_run=options["dry_run"],
+                    study=study,
                 )
             else:
                 report = fhir_import(
@@ -76,6 +91,7 @@ class Command(BaseCommand):
                     organisation=organisation,
                     team=team,
                     dry_run=options["dry_run"],
+                    study=study,
                 )
         except AnswersImportError as exc:
             raise CommandError(self._text(exc.report, rejected=True)) from None

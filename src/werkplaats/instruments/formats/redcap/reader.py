@@ -1,32 +1,17 @@
-"""REDCap data dictionary CSV (definitions) and records CSV (answers).
-
-A data dictionary has one row per field and eighteen columns. Each form becomes one
-definition; every field is kept as an item of its own type (text with its validation,
-notes, dropdown, radio, checkbox, yes/no, true/false, slider, calc, descriptive, file),
-with its section header, field note, branching logic (translated into the expression
-language; what cannot be translated is kept verbatim and reported), required flag,
-identifier flag, matrix group and annotation. Scales travel as calc fields named
-``score_<scale>`` with ``sum(...)`` or ``mean(...)`` over items, a reversed item written as
-``(k-[item])`` and a recoded one as nested ``if``s. The first field of the dictionary is
-the record identifier; it is kept (``record_field``) and written back first, not asked.
-"""
+"""Reading a REDCap data dictionary: one definition per form, losses by row and field."""
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from werkplaats.core.tabular import SafeDictWriter, SafeWriter
-from werkplaats.instruments.formats import (
+from werkplaats.instruments.formats.common import (
     N_,
-    ExportResult,
     FormatError,
     ImportResult,
     Loss,
     apply_recode,
-    common_losses,
     decode_text,
     imported_version,
     item_name,
@@ -35,101 +20,41 @@ from werkplaats.instruments.formats import (
     option_code,
     parse_recode_term,
     read_csv,
-    recode_term,
     slugify,
     split_top,
     text_of,
     translate_expression,
 )
-from werkplaats.stats import expressions
-from werkplaats.stats.definition import Definition, Item, Problem, pick_text
-
-COLUMNS = [
-    "Variable / Field Name",
-    "Form Name",
-    "Section Header",
-    "Field Type",
-    "Field Label",
-    "Choices, Calculations, OR Slider Labels",
-    "Field Note",
-    "Text Validation Type OR Show Slider Number",
-    "Text Validation Min",
-    "Text Validation Max",
-    "Identifier?",
-    "Branching Logic (Show field only if...)",
-    "Required Field?",
-    "Custom Alignment",
-    "Question Number (surveys only)",
-    "Matrix Group Name",
-    "Matrix Ranking?",
-    "Field Annotation",
-]
-(
+from werkplaats.instruments.formats.redcap.columns import (
+    ALIGNMENT,
+    ANNOTATION,
+    BRANCHING,
+    CHOICES,
+    DATE_TYPES,
+    DATETIME_TYPES,
     FIELD,
     FORM,
-    SECTION,
-    TYPE,
-    LABEL,
-    CHOICES,
-    NOTE,
-    VALIDATION,
-    VMIN,
-    VMAX,
+    HEADER_KEYS,
     IDENTIFIER,
-    BRANCHING,
-    REQUIRED,
-    ALIGNMENT,
-    QNUMBER,
+    LABEL,
     MATRIX,
+    NOTE,
+    NUMBER_TYPES,
+    QNUMBER,
     RANKING,
-    ANNOTATION,
-) = COLUMNS
-# how a header cell is recognised (REDCap has renamed some over the years)
-HEADER_KEYS = [
-    (FIELD, ("variable / field name", "variable", "field name")),
-    (FORM, ("form name", "form")),
-    (SECTION, ("section header",)),
-    (TYPE, ("field type",)),
-    (LABEL, ("field label",)),
-    (CHOICES, ("choices, calculations", "choices")),
-    (NOTE, ("field note",)),
-    (VALIDATION, ("text validation type", "validation type")),
-    (VMIN, ("text validation min",)),
-    (VMAX, ("text validation max",)),
-    (IDENTIFIER, ("identifier",)),
-    (BRANCHING, ("branching logic", "branching")),
-    (REQUIRED, ("required field", "required")),
-    (ALIGNMENT, ("custom alignment",)),
-    (QNUMBER, ("question number",)),
-    (MATRIX, ("matrix group name", "matrix group")),
-    (RANKING, ("matrix ranking",)),
-    (ANNOTATION, ("field annotation", "annotation")),
-]
-TERM = re.compile(
-    r"^\[([A-Za-z0-9_][A-Za-z0-9_./-]*)\]$|^\((-?\d+(?:\.\d+)?)-\[([A-Za-z0-9_][A-Za-z0-9_./-]*)\]\)$"
+    REQUIRED,
+    SECTION,
+    TERM,
+    TIME_TYPES,
+    TRUEFALSE,
+    TYPE,
+    VALIDATION,
+    VMAX,
+    VMIN,
+    YESNO,
 )
-DATE_TYPES = {"date_ymd", "date_dmy", "date_mdy"}
-DATETIME_TYPES = {f"datetime{s}_{o}" for s in ("", "_seconds") for o in ("ymd", "dmy", "mdy")}
-TIME_TYPES = {"time", "time_hh_mm_ss", "time_mm_ss"}
-NUMBER_TYPES = {
-    "number",
-    "number_comma_decimal",
-    *{f"number_{n}dp" for n in range(1, 5)},
-    *{f"number_{n}dp_comma_decimal" for n in range(1, 5)},
-}
-YESNO = [
-    {"value": 1, "label": {"en": "Yes", "nl": "Ja"}},
-    {"value": 0, "label": {"en": "No", "nl": "Nee"}},
-]
-TRUEFALSE = [
-    {"value": 1, "label": {"en": "True", "nl": "Waar"}},
-    {"value": 0, "label": {"en": "False", "nl": "Onwaar"}},
-]
-
-
-def field_name(item_id: str) -> str:
-    return re.sub(r"[^a-z0-9_]", "_", item_id.lower())
-
+from werkplaats.stats import expressions
+from werkplaats.stats.definition import Problem
 
 # ---------------------------------------------------------------- reading
 
@@ -153,8 +78,8 @@ def _unguard(cell: str) -> str:
 
 
 def read(content: bytes, language: str = "nl") -> ImportResult:
-    text = decode_text(content, "the data dictionary")
-    rows = read_csv(text, "the data dictionary")
+    text = decode_text(content, N_("the data dictionary"))
+    rows = read_csv(text, N_("the data dictionary"))
     if not rows:
         raise FormatError("the data dictionary is empty")
     index = _header(rows[0])
@@ -551,261 +476,3 @@ def _scorable(item: dict[str, Any]) -> bool:
     return item.get("type") in ("choice", "yesno") and all(
         isinstance(o["value"], int) for o in item.get("options", [])
     )
-
-
-# ---------------------------------------------------------------- writing
-
-
-def _expression(
-    item_index: int, key: str, node: Any, verbatim: Mapping[str, str], losses: list[Loss]
-) -> str:
-    if node is not None:
-        try:
-            return expressions.to_redcap(node)
-        except expressions.ExpressionError as exc:
-            losses.append(
-                loss(
-                    f"items[{item_index}].{key}",
-                    N_("REDCap cannot hold this %(attribute)s (%(reason)s); left out"),
-                    attribute=key,
-                    reason=str(exc),
-                )
-            )
-            return ""
-    return verbatim.get(key, "")
-
-
-def _kind(item: Item) -> str:
-    if item.type == "choice":
-        return "dropdown" if item.appearance in ("dropdown", "minimal") else "radio"
-    if item.type == "yesno":
-        return "truefalse" if item.appearance == "truefalse" else "yesno"
-    return {
-        "multiple": "checkbox",
-        "long_text": "notes",
-        "slider": "slider",
-        "display": "descriptive",
-        "calculated": "calc",
-        "file": "file",
-    }.get(item.type, "text")
-
-
-def _validation_type(item: Item) -> str:
-    given = str((item.validation or {}).get("type") or "")
-    if given:
-        return given
-    return {
-        "integer": "integer",
-        "decimal": "number",
-        "date": "date_ymd",
-        "datetime": "datetime_ymd",
-        "time": "time",
-    }.get(item.type, "")
-
-
-def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa: C901
-    language = (
-        language
-        if language in definition.languages
-        else definition.languages[0]
-        if definition.languages
-        else language
-    )
-    losses = common_losses(definition, "REDCap", languages=1, keeps_scoring=False)
-    d = definition.data
-    form = field_name(definition.id)
-    if form != definition.id:
-        losses.append(loss("id", N_("form name %(form)s (REDCap allows a-z, 0-9, _)"), form=form))
-    record = d.get("record_field") or {"id": "record_id", "label": {"en": "Record ID"}}
-    rows: list[dict[str, str]] = [
-        {
-            FIELD: record["id"],
-            FORM: form,
-            TYPE: "text",
-            LABEL: pick_text(record["label"], language, "en"),
-        }
-    ]
-    if not d.get("record_field"):
-        losses.append(
-            loss(
-                "record_id",
-                N_("REDCap needs a record identifier as its first field; record_id was added"),
-            )
-        )
-    if d.get("groups"):
-        losses.append(
-            loss(
-                "groups",
-                N_(
-                    "REDCap has no groups or repeats in a data dictionary; the grouping is left out"
-                ),
-            )
-        )
-    for i, item in enumerate(definition.items):
-        name = field_name(item.id)
-        if name != item.id:
-            losses.append(
-                loss(
-                    f"items[{i}].id",
-                    N_("renamed to %(name)s (REDCap allows a-z, 0-9, _)"),
-                    name=name,
-                )
-            )
-        raw = d["items"][i]
-        verbatim = raw.get("verbatim") or {}
-        first = definition.languages[0] if definition.languages else language
-        label = (
-            pick_text(item.text, language, first)
-            or pick_text(item.name, language, first)
-            or item.id
-        )
-        row = {
-            FIELD: name,
-            FORM: form,
-            TYPE: _kind(item),
-            LABEL: label,
-            SECTION: pick_text(item.section, language, first),
-            NOTE: pick_text(item.note, language, first),
-            REQUIRED: "y" if item.required else "",
-            IDENTIFIER: "y" if raw.get("identifier") else "",
-            MATRIX: item.matrix or "",
-            ALIGNMENT: verbatim.get("alignment", ""),
-            QNUMBER: verbatim.get("question_number", ""),
-            RANKING: verbatim.get("matrix_ranking", ""),
-            ANNOTATION: verbatim.get("annotation", ""),
-        }
-        if item.type in ("choice", "multiple") or (
-            item.type == "yesno" and not _standard_yesno(item)
-        ):
-            if item.type == "yesno":
-                row[TYPE] = "radio"
-                losses.append(
-                    loss(item.id, N_("a yes/no item with its own codes is written as radio"))
-                )
-            row[CHOICES] = " | ".join(
-                f"{o.value}, {pick_text(o.label, language, first)}" for o in item.options
-            )
-            if any(
-                o.score is not None and str(o.score) != str(o.value) for o in item.options
-            ) and not any(item.id in s.items for s in definition.scales):
-                losses.append(loss(item.id, N_("option scores apart from the codes are left out")))
-        if item.type == "slider":
-            row[CHOICES] = verbatim.get("slider_labels", "")
-        if item.type == "calculated":
-            row[CHOICES] = _expression(i, "calculation", item.calculation, verbatim, losses)
-        if item.type == "display" and "sql" in verbatim:
-            row[TYPE], row[CHOICES] = "sql", verbatim["sql"]
-        vtype = _validation_type(item)
-        if item.type in ("text", "integer", "decimal", "date", "datetime", "time"):
-            row[VALIDATION] = vtype
-        if item.type in ("text", "integer", "decimal", "date", "datetime", "time", "slider"):
-            for key, column in (("min", VMIN), ("max", VMAX)):
-                bound = (item.validation or {}).get(key)
-                if bound is not None:
-                    row[column] = f"{bound:g}" if isinstance(bound, float) else str(bound)
-        relevant = _expression(i, "relevant", item.relevant, verbatim, losses)
-        row[BRANCHING] = relevant
-        if item.required_when is not None:
-            losses.append(
-                loss(item.id, N_("a condition on being required has no place in REDCap; left out"))
-            )
-        if item.constraint is not None or "constraint" in verbatim:
-            losses.append(
-                loss(
-                    item.id,
-                    N_("a constraint has no place in REDCap (only minimum and maximum); left out"),
-                )
-            )
-        if item.choice_filter is not None or "choice_filter" in verbatim:
-            losses.append(loss(item.id, N_("a choice filter has no place in REDCap; left out")))
-        if item.group and definition.group(item.group).relevant is not None:
-            losses.append(
-                loss(item.id, N_("the condition of its group is not written to the field"))
-            )
-        rows.append(row)
-    for s, scale in enumerate(definition.scales):
-        if scale.method == "gas":
-            losses.append(
-                loss(
-                    f"scales[{s}]",
-                    N_("a GAS T-score is computed from goals; %(target)s cannot"),
-                    target="REDCap",
-                )
-            )
-            continue
-        terms = []
-        for item_id in scale.items:
-            item = definition.item(item_id)
-            ref = f"[{field_name(item_id)}]"
-            if item.recode is not None:
-                terms.append(
-                    recode_term(
-                        ref, {o.value: item.item_score(o.value) for o in item.options}, '""'
-                    )
-                )
-            elif item.is_choice and any(o.score is not None for o in item.options):
-                terms.append(
-                    recode_term(
-                        ref, {o.value: item.item_score(o.value) for o in item.options}, '""'
-                    )
-                )
-            elif item.reverse:
-                scores = [item.base_score(o) or 0 for o in item.options]
-                terms.append(f"({min(scores) + max(scores):g}-{ref})")
-            else:
-                terms.append(ref)
-        rows.append(
-            {
-                FIELD: f"score_{field_name(scale.id)}",
-                FORM: form,
-                TYPE: "calc",
-                LABEL: pick_text(scale.label, language),
-                CHOICES: f"{scale.method}({','.join(terms)})",
-            }
-        )
-    out = io.StringIO()
-    writer = SafeDictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: row.get(c, "") for c in COLUMNS})
-    return ExportResult(
-        "redcap", out.getvalue().encode(), f"{definition.id}_datadictionary.csv", "text/csv", losses
-    )
-
-
-def _standard_yesno(item: Item) -> bool:
-    return sorted(str(o.value) for o in item.options) == ["0", "1"]
-
-
-def write_records(definition: Definition, rows: Iterable[Mapping[str, Any]]) -> bytes:
-    """Answers as a REDCap records CSV: one row per record (client) × event (wave) × informant.
-
-    Each row mapping has ``record_id``, ``event``, ``informant``, ``complete`` and
-    ``answers`` (item id -> value). A multiple-choice item has one column per choice
-    (``field___code``, 1 or 0), as REDCap exports checkboxes.
-    """
-    form = field_name(definition.id)
-    record = (definition.data.get("record_field") or {}).get("id", "record_id")
-    columns = [record, "redcap_event_name", "informant"]
-    for item in definition.answerable_items:
-        if item.type == "multiple":
-            columns += [f"{field_name(item.id)}___{field_name(str(o.value))}" for o in item.options]
-        else:
-            columns.append(field_name(item.id))
-    columns.append(f"{form}_complete")
-    out = io.StringIO()
-    writer = SafeWriter(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        answers = row["answers"]
-        cells: list[Any] = [row["record_id"], row["event"], row["informant"]]
-        for item in definition.answerable_items:
-            value = answers.get(item.id)
-            if item.type == "multiple":
-                chosen = {str(v) for v in value} if isinstance(value, list) else set()
-                cells += [1 if str(o.value) in chosen else 0 for o in item.options]
-            else:
-                cells.append("" if value is None else value)
-        cells.append(2 if row["complete"] else 0)
-        writer.writerow(cells)
-    return out.getvalue().encode()

@@ -1,0 +1,68 @@
+"""Practice-based evidence: planted changes come back as the means, small cells hide."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from werkplaats.stats.practice_evidence import practice_evidence
+
+
+def _rows(spec: list[tuple[str, str, float | None, float, int]]) -> pd.DataFrame:
+    """(group, arm, fidelity, change, how many clients) -> one row per client."""
+    out = []
+    for group, arm, fidelity, change, n in spec:
+        for _i in range(n):
+            out.append((f"c{len(out)}", group, arm, fidelity, change))
+    return pd.DataFrame(out, columns=["client", "group", "arm", "fidelity", "change"])
+
+
+PLANTED = [
+    ("frail", "method", 1.0, 4.0, 12),
+    ("frail", "method", 0.5, 2.0, 11),
+    ("frail", "without", None, 1.0, 15),
+]
+
+
+def test_planted_means_and_differences_come_back():
+    e = practice_evidence(_rows(PLANTED))
+    assert list(e.means.columns) == ["high", "low", "without", "total"]  # nobody unrecorded
+    assert e.means.loc["frail", "high"] == 4.0
+    assert e.means.loc["frail", "low"] == 2.0
+    assert e.means.loc["frail", "without"] == 1.0
+    assert e.means.loc["frail", "total"] == pytest.approx(85 / 38, abs=0.005)
+    # with the method: (12*4 + 11*2) / 23 = 3.0435; minus 1.0 without
+    assert e.difference.loc["frail", "method"] == pytest.approx(70 / 23 - 1, abs=0.005)
+    assert e.difference.loc["frail", "high"] == 3.0
+    assert e.difference.loc["frail", "low"] == 1.0
+    assert e.counts.published.loc["frail", "high"] == 10  # 12 rounded to 5
+    assert e.counts.published.loc["frail", "without"] == 15
+    assert e.clients == 38
+
+
+def test_a_small_cell_and_what_would_give_it_away_are_hidden():
+    rows = _rows(
+        [
+            *PLANTED,
+            ("household", "method", 1.0, 5.0, 14),
+            ("household", "method", 0.2, -1.0, 3),
+            ("household", "without", None, 0.5, 20),
+        ]
+    )
+    e = practice_evidence(rows)
+    assert e.means.loc["household", "low"] is None
+    assert e.counts.published.loc["household", "low"] is None
+    # no line (row or column, margins included) has exactly one hidden mean
+    hidden = e.means.isna() | e.means.map(lambda v: v is None)
+    assert (hidden.sum(axis=1) != 1).all()
+    assert (hidden.sum(axis=0) != 1).all()
+    # the pooled method mean of the household group would reveal the hidden arm
+    assert e.difference.loc["household", "method"] is None
+    assert e.means.loc["frail", "without"] == 1.0
+
+
+def test_each_client_counts_once():
+    rows = _rows(PLANTED)
+    rows.loc[1, "client"] = rows.loc[0, "client"]
+    with pytest.raises(ValueError, match="one row per client"):
+        practice_evidence(rows)

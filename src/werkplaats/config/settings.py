@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "werkplaats.partnership.session_warning.session_timing",
             ],
         },
     }
@@ -240,6 +241,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_SECONDS = env_int("WERKPLAATS_SESSION_IDLE_MINUTES", 20) * 60
 SESSION_COOKIE_AGE = env_int("WERKPLAATS_SESSION_MAX_HOURS", 8) * 3600
+# Pages with a form warn this long before the idle timeout (partnership/session_warning.py).
+SESSION_WARN_SECONDS = env_int("WERKPLAATS_SESSION_WARN_SECONDS", 120)
 SESSION_COOKIE_SAMESITE = "Lax"
 # HTTPS only outside debug: redirect plain HTTP (not the health check a local monitor
 # calls), tell browsers to use nothing else for a year (HSTS).
@@ -252,6 +255,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # The largest request body accepted (the biggest import is 50 MB); larger ones get 413.
 MAX_REQUEST_BYTES = env_int("WERKPLAATS_MAX_REQUEST_MB", 60) * 1024 * 1024
+# Story uploads one person may have being read at once (stories/import_slots.py).
+STORY_IMPORTS_PER_USER = env_int("WERKPLAATS_STORY_IMPORTS_PER_USER", 1)
 X_FRAME_OPTIONS = "DENY"
 # Content Security Policy (django-csp; docs/security.md): scripts and styles only from our
 # own static files, no inline script or style attribute. The few inline <script>/<style>

@@ -97,6 +97,8 @@ class MethodScheduleForm(KeepWhenLeftOut, forms.ModelForm):
     )
 
     class Meta:
+        # Also edits an OrganisationSchedule (the same fields): the page sets an
+        # organisation's own plan for a method.
         model = MethodSchedule
         fields = [
             "intake",

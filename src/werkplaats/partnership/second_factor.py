@@ -100,7 +100,8 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("You were logged out because the session ended."))
                 return redirect(f"{reverse('login')}?next={request.get_full_path()}")
-            if now - seen >= 30:  # write the session at most twice a minute
+            # Write the session at most twice a minute (more often for a very short timeout).
+            if now - seen >= min(30, idle // 4):
                 session["seen_at"] = now
             else:
                 session.setdefault("seen_at", now)

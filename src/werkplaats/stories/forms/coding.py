@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
-from werkplaats.stories.access import CODER_ROLES
+from werkplaats.stories.access import display_name, possible_coders
 from werkplaats.stories.forms.sources import UploadField
 from werkplaats.stories.models import (
     Code,
@@ -70,6 +70,13 @@ class CodeForm(forms.Form):
         self.fields["parent"].queryset = codebook.codes.all()  # type: ignore[attr-defined]
 
 
+class CoderChoiceField(forms.ModelMultipleChoiceField):
+    """Coders by the name they go by, never by username (a client's username is theirs)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return display_name(obj)
+
+
 class RoundForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     codebook = forms.ModelChoiceField(label=_("Codebook"), queryset=Codebook.objects.none())
@@ -78,8 +85,14 @@ class RoundForm(forms.Form):
         queryset=SharedVersion.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    coders = forms.ModelMultipleChoiceField(
-        label=_("Coders"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+    coders = CoderChoiceField(
+        label=_("Coders"),
+        help_text=_(
+            "The study's researchers and the people who agreed to co-code (on their "
+            "“Co-coding” page)."
+        ),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
     blind = forms.BooleanField(
         label=_("Blind: coders see each other's coding only when all are done"),
@@ -96,9 +109,7 @@ class RoundForm(forms.Form):
         self.fields["documents"].queryset = SharedVersion.objects.filter(  # type: ignore[attr-defined]
             source__study=study, source__in=Source.objects.research_usable()
         )
-        self.fields["coders"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(memberships__role__in=CODER_ROLES).distinct().order_by("username")
-        )
+        self.fields["coders"].queryset = possible_coders(study)  # type: ignore[attr-defined]
 
 
 class ProjectImportForm(forms.Form):

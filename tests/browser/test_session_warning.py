@@ -16,17 +16,18 @@ NOTE = "Samen boodschappen gedaan; volgende week de bus proberen."
 def test_the_warning_lets_a_professional_stay_logged_in_without_losing_the_note(
     page: Any, world: Any, live_server: Any, live_url: Any, settings: Any
 ) -> None:
-    settings.SESSION_IDLE_SECONDS = 12
-    settings.SESSION_WARN_SECONDS = 8
+    # A loaded test machine is slow: seconds, but not too few.
+    settings.SESSION_IDLE_SECONDS = 30
+    settings.SESSION_WARN_SECONDS = 10
     log_in(page, live_server, "alice")
     page.goto(live_url("casework:contact_new", pk=world.trajectory_a.pk))
-    page.fill("textarea[name=note]", NOTE)
+    page.fill("input[name=note]", NOTE)
     warning = page.locator("#session-warning")
-    warning.wait_for(state="visible", timeout=10_000)
+    warning.wait_for(state="visible", timeout=25_000)
     assert "uitgelogd" in warning.inner_text()
     page.get_by_role("button", name="Ingelogd blijven").click()
     warning.wait_for(state="hidden")
-    page.wait_for_timeout(9_000)  # well past the end the first warning announced
+    page.wait_for_timeout(15_000)  # past the end the first warning announced
     page.get_by_role("button", name="Opslaan", exact=True).click()
     page.wait_for_load_state("load")
     assert "/login/" not in page.url
@@ -37,13 +38,14 @@ def test_the_warning_lets_a_professional_stay_logged_in_without_losing_the_note(
 def test_when_the_session_ends_anyway_the_typed_note_comes_back_after_logging_in(
     page: Any, world: Any, live_server: Any, live_url: Any, settings: Any
 ) -> None:
-    settings.SESSION_IDLE_SECONDS = 6
-    settings.SESSION_WARN_SECONDS = 4
+    settings.SESSION_IDLE_SECONDS = 15
+    settings.SESSION_WARN_SECONDS = 10
     log_in(page, live_server, "alice")
     form_url = live_url("casework:contact_new", pk=world.trajectory_a.pk)
     page.goto(form_url)
-    page.fill("textarea[name=note]", NOTE)
-    page.get_by_text("Uw sessie is afgelopen").wait_for(timeout=12_000)
+    page.fill("input[name=note]", NOTE)
+    page.get_by_text("Uw sessie is afgelopen").wait_for(timeout=30_000)
+    assert not page.get_by_role("button", name="Ingelogd blijven").is_visible()
     page.reload()  # the server ends the session: to the login page, with ?next=
     assert "/login/" in page.url
     page.fill("input[name=username]", "alice")
@@ -51,7 +53,7 @@ def test_when_the_session_ends_anyway_the_typed_note_comes_back_after_logging_in
     with page.expect_navigation():
         page.click("main form [type=submit]")
     assert page.url == form_url
-    assert page.input_value("textarea[name=note]") == NOTE
+    assert page.input_value("input[name=note]") == NOTE
     assert (
         page.get_by_text("is teruggezet").count() == 1
         or page.get_by_text("opnieuw ingevuld").count() == 1

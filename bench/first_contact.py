@@ -1,6 +1,7 @@
 """From an empty database to a first registered contact, done in a browser.
 
     .venv/bin/python bench/first_contact.py
+    WERKPLAATS_BENCH_PORT=8170 .venv/bin/python bench/first_contact.py   # serve on a given port
 
 Makes a new SQLite database with fresh keys, runs ``werkplaats migrate`` and
 ``werkplaats setup docs/examples/setup.yaml``, serves it with ``werkplaats serve``, and then, in headless Chromium
@@ -54,13 +55,14 @@ def _free_port() -> int:
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="werkplaats-first-contact-"))
-    port = _free_port()
+    port = int(os.environ.get("WERKPLAATS_BENCH_PORT") or _free_port())
     env = {
         **os.environ,
         "WERKPLAATS_SECRET_KEY": secrets.token_urlsafe(48),
         "WERKPLAATS_PSEUDONYM_KEY": secrets.token_urlsafe(48),
         "WERKPLAATS_FIELD_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "WERKPLAATS_SECURE_COOKIES": "0",
+        "WERKPLAATS_SSL_REDIRECT": "0",  # plain http on 127.0.0.1, as the README's try-out
         "WERKPLAATS_SQLITE_PATH": str(work / "werkplaats.sqlite3"),
         "WERKPLAATS_DATA_DIR": str(work),
         "WERKPLAATS_BASE_URL": f"http://127.0.0.1:{port}",
@@ -142,8 +144,13 @@ def main() -> int:
             step("record the first contact")
             browser.close()
     finally:
+        # gunicorn stops its workers gracefully; on a loaded machine that takes a while.
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     rows = (
         subprocess.run(
             [

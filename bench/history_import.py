@@ -101,6 +101,10 @@ def child_import(directory: str, profile: bool) -> None:
 def child_generate(directory: str, clients: int) -> None:
     import datetime as dt
 
+    import django
+
+    # The generator reads the importer's column lists, which import the models.
+    django.setup()
     from werkplaats.demo.history_files import HistoryContext, write_history
 
     context = HistoryContext(

@@ -7,6 +7,7 @@ personas per role (see ``tests/personas.py``).
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +19,16 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _reports_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     settings.REPORTS_DIR = tmp_path_factory.getbasetemp() / "reports"
+
+
+@pytest.fixture(autouse=True)
+def _language_does_not_leak():  # type: ignore[no-untyped-def]
+    """Each test starts in the default language and leaves it so: a request through the
+    test client activates its language for the whole thread (LocaleMiddleware never
+    deactivates it), which would otherwise carry into the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

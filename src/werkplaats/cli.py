@@ -63,6 +63,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for path in (demo_path, demo_path.with_suffix(".tasks.sqlite3")):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
+    # Links in the demo's messages and its printed one-time link point at this server.
+    os.environ.setdefault("WERKPLAATS_BASE_URL", f"http://127.0.0.1:{args.port}")
     _setup(debug_default=True)
     from django.core.management import call_command
 

@@ -1,11 +1,14 @@
 """The pages a client, a network member or a member-check respondent reads, in Chromium.
 
-At 320 px (a small phone) and 1280 px: axe-core finds no violation, and no page scrolls
-sideways (WCAG 1.4.10). The counts are printed, so a run shows how many pages it saw.
+At 320 px (a small phone) and 1280 px: axe-core finds no violation, no page scrolls
+sideways (WCAG 1.4.10), and the text a reader sees holds no jargon or codes (instrument
+names, item counts, score ranges, wave codes, "betrouwbare verandering", band labels). The
+counts are printed, so a run shows how many pages it saw.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +18,13 @@ from tests.browser.conftest import log_in
 from tests.measurements.factories import make_link, open_assessment
 
 WIDTHS = (320, 1280)
+# What a client or network member must not read: the visible text of <main> (a closed
+# "About this questionnaire" holds the citation for those who open it).
+JARGON = re.compile(
+    r"\bm\d\d\b|\bintake\b|Pearlin|Gierveld|Mastery|\(\d+ items\)|\(\d+-\d+\)"
+    r"|betrouwbare verandering|reliable change|eenzaam\b|\bwave\b|\bmeting\b",
+    re.IGNORECASE,
+)
 
 
 def _client_pages(world: Any, live_url: Any) -> list[tuple[str, str]]:
@@ -62,6 +72,10 @@ def _check(page: Any, pages: list[tuple[str, str]]) -> list[str]:
             )
             if overflow > 0:
                 problems.append(f"{name} @ {width}px: scrolls sideways by {overflow}px")
+            if width == WIDTHS[0]:
+                seen = page.evaluate("(document.querySelector('main') || document.body).innerText")
+                for found in sorted({m.group(0) for m in JARGON.finditer(seen)}):
+                    problems.append(f"{name}: a reader sees the jargon or code '{found}'")
     print(f"checked {len(pages)} pages at {len(WIDTHS)} widths: {len(problems)} problems")
     return problems
 

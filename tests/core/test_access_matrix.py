@@ -35,6 +35,8 @@ ANYONE = {p: 200 for p in PERSONAS}
 ORG_ADMIN = {"erin": 200, "frank": 404}
 CASE_MANAGE = {"alice": 200, "carol": 200, "bob": 404, "dave": 404}
 # researchers, and Alice, who owns the described method (the 'method owner' permission)
+# a team's or organisation's members and managers (context scan and profile)
+UNIT_A = {"alice": 200, "carol": 200, "bob": 404, "dave": 404, "frank": 404}
 METHOD_CREATORS = {"rita": 200, "ruben": 200, "alice": 200}
 
 
@@ -129,6 +131,8 @@ MATRIX = [
     Row("second_factor_setup", expect=ALL),
     Row("programme:study", lambda w: {"pk": w.study_s.pk}, STAFF),
     Row("programme:study_data", lambda w: {"pk": w.study_s.pk}, {"rita": 200, "ruben": 404}),
+    Row("programme:study_new", expect=RESEARCHERS),
+    Row("programme:study_edit", lambda w: {"pk": w.study_s.pk}, STUDY_RESEARCH),
     Row("instruments:library", expect=LIBRARY),
     Row("instruments:import", expect={"erin": 200, "frank": 200, "rita": 200, "ruben": 200}),
     Row(
@@ -286,6 +290,16 @@ MATRIX = [
     Row("methods:new", lambda w: _alice_owns_a_method(w), METHOD_CREATORS),
     Row("methods:edit", lambda w: {"pk": _described_method(w)}, METHOD_CREATORS),
     Row("methods:fidelity_period", lambda w: {"pk": _per_month(w)}, CASE_WRITE),
+    Row("context:team", lambda w: {"pk": w.team_a.pk}, {**UNIT_A, "erin": 200}),
+    Row("context:team_scan", lambda w: {"pk": w.team_a.pk}, {**UNIT_A, "erin": 404}),
+    Row("context:organisation", lambda w: {"pk": w.org_a.pk}, {**UNIT_A, "erin": 200}),
+    Row("context:organisation_scan", lambda w: {"pk": w.org_a.pk}, {**UNIT_A, "erin": 200}),
+    Row("context:municipalities", expect={"paula": 200}),
+    Row(
+        "context:municipality_year",
+        lambda w: {"pk": w.municipality_a.pk, "year": 2025},
+        {"paula": 200},
+    ),
 ]
 
 

@@ -27,7 +27,7 @@ PLANTS = [
     ("stats", "stats/gas.py", "from werkplaats.insight import analysis"),
     ("stats", "stats/sdc.py", "import django.db"),
     ("plain-python", "insight/analysis.py", "from werkplaats.insight import models"),
-    ("plain-python", "instruments/formats/redcap.py", "import django.utils.html"),
+    ("plain-python", "instruments/formats/redcap/reader.py", "import django.utils.html"),
     ("plain-python", "stories/anonymise.py", "from werkplaats.casework import models"),
 ]
 

@@ -170,3 +170,20 @@ def test_ordinary_inserts_after_a_build_get_fresh_keys():
     )
     assert fresh.pk > Contact.objects.exclude(pk=fresh.pk).order_by("-pk").first().pk
     fresh.principles.add(WorkingPrinciple.objects.get(code="outreach"))
+
+
+def test_the_demo_shows_methods_with_fidelity_and_a_context_scan():
+    from werkplaats.context.selectors import profile
+    from werkplaats.methods.models import FidelityRecord, MethodVersion
+    from werkplaats.partnership.models import Team
+
+    build_demo(SMALL, seed=5)
+    described = MethodVersion.objects.filter(method__name="Krachtwerk").get()
+    assert described.items.count() == 4 and described.method.owners.exists()
+    records = FidelityRecord.objects.filter(contact__isnull=False)
+    assert records.exists()
+    assert all(r.answers.count() == r.method_version.items.count() for r in records[:50])
+    team = Team.objects.filter(context_responses__isnull=False).order_by("pk").first()
+    assert team is not None
+    shown = [c["own"] for row in profile("team", team.pk).rows for c in row["cells"]]
+    assert any(v is not None for v in shown)  # the team's scan appears on its profile

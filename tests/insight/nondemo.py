@@ -26,6 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
+from werkplaats.insight.history.checks import REQUIRED
+
+# The tables this workplace brings, with the importer's own columns (no networks, no waves).
+COLUMNS = {
+    name: REQUIRED[name]
+    for name in ("clients", "trajectories", "contacts", "measurements", "consents")
+}
+
 INSTRUMENT_FORM = "veerkracht_kort"
 ITEMS = [f"vk{i}" for i in range(1, 7)]
 WAVES = [("intake", 0), ("m03", 3), ("m06", 6), ("m09", 9), ("m12", 12)]
@@ -129,76 +137,48 @@ def write_history(
     e = EFFECTS
     level = e["intercept"] + e["age"] * age_c + e["other"] * other + v0[prof] + u0
     slope = e["time"] + e["time:out"] * out_c + e["time:out:other"] * out_c * other + v1[prof] + u1
-    with open(hist / "clients.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["client_ref", "birth_year", "language", "neighbourhood"])
+    files = {
+        name: open(hist / f"{name}.csv", "w", newline="", encoding="utf-8") for name in COLUMNS
+    }
+    try:
+        # The importer's own column lists (history.checks.REQUIRED): rows are written by
+        # name, so a column the importer adds or reorders cannot slip past this generator.
+        out = {name: csv.DictWriter(fh, fieldnames=COLUMNS[name]) for name, fh in files.items()}
+        for w in out.values():
+            w.writeheader()
         for i in range(clients):
-            w.writerow([f"k{i:04d}", int(birth[i]), "Turks" if other[i] else "Nederlands", ""])
-    with open(hist / "trajectories.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(
-            [
-                "trajectory_ref",
-                "client_ref",
-                "professional",
-                "team",
-                "start",
-                "end",
-                "status",
-                "target_groups",
-                "method",
-            ]
-        )
-        for i in range(clients):
-            w.writerow(
-                [
-                    f"t{i:04d}",
-                    f"k{i:04d}",
-                    professionals[prof[i]],
-                    prof_team[prof[i]],
-                    start[i].isoformat(),
-                    "",
-                    "open",
-                    "",
-                    "",
-                ]
+            out["clients"].writerow(
+                {
+                    "client_ref": f"k{i:04d}",
+                    "birth_year": int(birth[i]),
+                    "language": "Turks" if other[i] else "Nederlands",
+                    "neighbourhood": "",
+                }
             )
-    with open(hist / "contacts.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(
-            [
-                "trajectory_ref",
-                "date",
-                "duration_minutes",
-                "mode",
-                "principles",
-                "actors",
-                "alliance_heard",
-                "alliance_my_goals",
-                "alliance_trust",
-                "alliance_next",
-            ]
-        )
+            out["trajectories"].writerow(
+                {
+                    "trajectory_ref": f"t{i:04d}",
+                    "client_ref": f"k{i:04d}",
+                    "professional": professionals[prof[i]],
+                    "team": prof_team[prof[i]],
+                    "start": start[i].isoformat(),
+                    "end": "",
+                    "status": "open",
+                    "target_groups": "",
+                    "method": "",
+                }
+            )
         for i, day, flag in contacts:
-            w.writerow(
-                [
-                    f"t{i:04d}",
-                    day.isoformat(),
-                    45,
-                    "home_visit",
-                    "outreach;strengths-based" if flag else "strengths-based",
-                    "client",
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
+            out["contacts"].writerow(
+                {
+                    "trajectory_ref": f"t{i:04d}",
+                    "date": day.isoformat(),
+                    "duration_minutes": 45,
+                    "mode": "home_visit",
+                    "principles": "outreach;strengths-based" if flag else "strengths-based",
+                    "actors": "client",
+                }
             )
-    with open(hist / "measurements.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(
-            ["trajectory_ref", "instrument", "informant", "wave", "wave_date", "item_id", "value"]
-        )
         for i in range(clients):
             for wave, months in WAVES:
                 if wave != "intake" and rng.random() < 0.12:
@@ -210,12 +190,27 @@ def write_history(
                 latent = level[i] + slope[i] * t + rng.normal(0, SDS["e"])
                 for item in ITEMS:
                     value = int(np.clip(np.rint(latent + rng.normal(0, SDS["item"])), 0, 10))
-                    w.writerow(
-                        [f"t{i:04d}", instrument, "client", wave, day.isoformat(), item, value]
+                    out["measurements"].writerow(
+                        {
+                            "trajectory_ref": f"t{i:04d}",
+                            "instrument": instrument,
+                            "informant": "client",
+                            "wave": wave,
+                            "wave_date": day.isoformat(),
+                            "item_id": item,
+                            "value": value,
+                        }
                     )
-    with open(hist / "consents.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["client_ref", "purpose", "given", "withdrawn"])
         for i in range(clients):
-            w.writerow([f"k{i:04d}", study, start[i].isoformat(), ""])
+            out["consents"].writerow(
+                {
+                    "client_ref": f"k{i:04d}",
+                    "purpose": study,
+                    "given": start[i].isoformat(),
+                    "withdrawn": "",
+                }
+            )
+    finally:
+        for fh in files.values():
+            fh.close()
     return Written(dictionary, hist, professionals, teams, centres)

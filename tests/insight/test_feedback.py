@@ -50,3 +50,41 @@ def test_the_team_page_downloads_as_pdf(world) -> None:  # type: ignore[no-untyp
     c.force_login(world.carol)
     response = c.get(f"/insight/teams/{world.team_a.pk}/feedback/?download=pdf")
     assert response.status_code == 200 and response.content[:5] == b"%PDF-"
+
+
+def test_the_workplace_figures_are_kept_and_the_units_are_counted_each_time(world) -> None:  # type: ignore[no-untyped-def]
+    """The whole workplace's comparison is kept a few minutes (the same on every page);
+    the unit's own figures are counted on every request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from werkplaats.insight.selectors import unit_feedback
+
+    _measure(world)
+    trajectories = world.team_a.trajectories.all()
+    with CaptureQueriesContext(connection) as first:
+        unit_feedback(trajectories)
+    with CaptureQueriesContext(connection) as second:
+        unit, whole = unit_feedback(trajectories)
+    assert 0 < len(second) < len(first)
+    assert set(unit) == set(whole)
+
+
+def test_a_definition_is_parsed_once_however_many_version_objects(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every query makes new version objects; the parse (and its schema check) is done once
+    per content, not once per object."""
+    from werkplaats.instruments import models as instrument_models
+    from werkplaats.instruments.models import InstrumentVersion
+
+    calls = []
+    real = instrument_models.parse_definition
+
+    def counting(definition):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(definition)
+
+    monkeypatch.setattr(instrument_models, "parse_definition", counting)
+    monkeypatch.setattr(instrument_models, "_PARSED", {})
+    version = InstrumentVersion.objects.filter(instrument__slug="pearlin-mastery").first()
+    parsed = [InstrumentVersion.objects.get(pk=version.pk).parsed for _ in range(5)]
+    assert len(calls) == 1 and all(p is parsed[0] for p in parsed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.programme.factories import StudyFactory
@@ -60,3 +62,24 @@ def test_a_passing_failure_waits_for_its_retry(django_capture_on_commit_callback
 def test_a_second_request_while_one_is_queued_returns_the_same_run():
     study = StudyFactory()
     assert build_report(study.pk).pk == build_report(study.pk).pk
+
+
+def test_a_build_without_a_folder_writes_under_the_one_reports_setting(
+    django_capture_on_commit_callbacks, monkeypatch, settings, tmp_path
+):
+    """REPORTS_DIR is the one setting (environment variable WERKPLAATS_REPORTS_DIR): the
+    background build writes where the report page's builds go."""
+    from werkplaats.insight import tasks
+
+    seen = []
+
+    def record(study, out_dir, **kwargs):
+        seen.append(Path(out_dir))
+        raise tasks.ReportError("stop here")
+
+    settings.REPORTS_DIR = tmp_path / "one-place"
+    monkeypatch.setattr(tasks, "write_report", record)
+    with django_capture_on_commit_callbacks(execute=True):
+        build_report(StudyFactory().pk, pdf=False)
+    assert seen == [tmp_path / "one-place"]
+    assert not hasattr(settings, "WERKPLAATS_REPORTS_DIR")

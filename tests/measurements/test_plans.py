@@ -160,8 +160,10 @@ def test_gas_scores_come_from_the_goals(world) -> None:
     }["goal-attainment"]
     values = {p.wave: p.value for p in gas.series["professional"]}
     assert values["intake"] == pytest.approx(40.0)  # baseline -1 on one goal
-    assert values["m03"] == pytest.approx(40.0)  # the 20 April score (0) comes after 15 April
-    assert values["m06"] == pytest.approx(50.0)  # the +2 of 20 July comes after 15 July
+    # A wave counts the scores of its window (until the next wave opens, as the due list
+    # does): the 20 April score (0) belongs to m03, the +2 of 20 July to m06.
+    assert values["m03"] == pytest.approx(50.0)
+    assert values["m06"] == pytest.approx(70.0)
     assert "m09" not in values  # 15 October lies after today
 
 

@@ -323,6 +323,45 @@ def test_growth_model_recovers_a_simulated_moderator() -> None:
     assert row["low"] < 0.2 < row["high"] and row["level"] == "client_level"
 
 
+def test_growth_model_uses_satterthwaite_df_for_a_term_on_few_clusters() -> None:
+    """A context variable that differs between 8 professionals: few df, a wide t interval.
+
+    The df themselves agree with lmerTest (tests/stats/multilevel/test_satterthwaite.py);
+    here the growth model must use them instead of the Wald z interval and say that the
+    term rests on fewer than 20 clusters.
+    """
+    rng = np.random.default_rng(11)
+    n, waves, profs = 240, 4, 8
+    client = np.repeat(np.arange(n), waves)
+    prof = client % profs
+    policy = (np.arange(profs) % 2 - 0.5)[prof]
+    time = np.tile(np.arange(waves) * 0.25, n)
+    prof_slope = rng.normal(0, 0.3, profs)[prof]
+    y = (
+        rng.normal(size=n)[client]
+        + rng.normal(0, 0.5, profs)[prof]
+        + (0.3 + 0.2 * policy + prof_slope + rng.normal(0, 0.1, n)[client]) * time
+        + rng.normal(0, 0.3, client.size)
+    )
+    f = pd.DataFrame(
+        {"score": y, "time": time, "client": client, "professional": prof, "policy": policy}
+    )
+    r = fit_growth(f, GrowthSpec(context=["policy"]))
+    assert r.interval == "satterthwaite"
+    terms = r.terms.set_index("term")
+    satt = r.model.satterthwaite()
+    row = terms.loc["time:policy"]
+    assert row["df"] == pytest.approx(satt.loc["time:policy", "df"], rel=1e-12)
+    assert row["df"] < 10
+    wald_half = 1.959964 * row["se"]
+    assert row["high"] - row["estimate"] > 1.2 * wald_half
+    assert row["p"] == pytest.approx(satt.loc["time:policy", "Pr(>|t|)"], rel=1e-12)
+    assert bool(row["few_clusters"]) and row["clusters"] == profs
+    assert row["grouping"] == "professional"
+    assert list(r.few_clusters()["term"]) == ["policy", "time:policy"]
+    assert not bool(terms.loc["time", "few_clusters"])
+
+
 def test_not_on_track_below_the_lower_quarter_of_comparable_clients() -> None:
     from werkplaats.stats.progress import on_track
 

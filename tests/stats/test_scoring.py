@@ -328,3 +328,30 @@ def test_simulated_answers_follow_the_latent_score(pearlin, djg) -> None:
     assert (lonely, connected) == (6, 0)
     some_missing = simulate_answers(pearlin, 0.0, random.Random(3), missing=0.5)
     assert any(v is None for v in some_missing.values())
+
+
+def test_a_repeated_item_in_a_scale_scores_the_mean_of_its_instances() -> None:
+    data = {
+        "format": "werkplaats.instrument/1",
+        "id": "visits",
+        "version": "1",
+        "construct": "x",
+        "kind": "questionnaire",
+        "title": {"en": "Visits"},
+        "licence": {"code": "other", "statement": "-", "item_text_included": True},
+        "citation": "-",
+        "groups": [{"id": "visit", "repeat": True}],
+        "items": [
+            {"id": "mood", "type": "integer", "text": {"en": "Mood today"}},
+            {"id": "pain", "type": "integer", "text": {"en": "Pain"}, "group": "visit"},
+        ],
+        "scales": [
+            {"id": "total", "label": {"en": "T"}, "method": "sum", "items": ["mood", "pain"]}
+        ],
+    }
+    definition = parse_definition(data)
+    # three visits: pain 2, 4 and 9 -> 5; plus mood 3
+    result = score(definition, {"mood": 3, "pain": 2, "pain#2": 4, "pain#3": 9})
+    assert result["total"].value == 8.0
+    with pytest.raises(AnswerError):  # only an item in a repeat group has instances
+        score(definition, {"mood#2": 3})

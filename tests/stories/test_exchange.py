@@ -154,8 +154,44 @@ def test_import_page_creates_a_round(world):
             "anonymised": "on",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 200  # the import's loss report, with a link to the round
     assert CodingRound.objects.filter(study=world.study_s).count() == 2
+    assert "Het project is ingelezen." in response.content.decode()
+
+
+def test_the_import_shows_a_loss_report_of_every_part_not_kept(world):
+    data = exchange.round_export(world.round_a, world.rita)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    extra = (
+        f'<Sources><PDFSource guid="{uuid.uuid4()}" name="scan.pdf" path="internal://x.pdf">'
+        f'<PDFSelection guid="{uuid.uuid4()}" page="1" firstX="0" firstY="0" secondX="1" '
+        'secondY="1"/></PDFSource>'
+    )
+    qde = files["project.qde"].decode()
+    qde = qde.replace("<Sources>", extra, 1)
+    qde = qde.replace(
+        "</Project>",
+        f'<Sets><Set guid="{uuid.uuid4()}" name="Jongeren"/></Sets>'
+        f'<Links><Link guid="{uuid.uuid4()}" name="a-b"/></Links></Project>',
+    )
+    files["project.qde"] = qde.encode()
+    response = _login(world.rita).post(
+        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
+        {
+            "upload": SimpleUploadedFile("p.qdpx", _zip(files)),
+            "kind": "interview",
+            "offsets": "auto",
+            "consent": "on",
+            "anonymised": "on",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "PDFSource scan.pdf" in page
+    assert "verzamelingen (1) zijn niet bewaard" in page  # sets
+    assert "koppelingen tussen coderingen (1) zijn niet bewaard" in page  # links
+    assert "is geen onderzoeker in dit onderzoek" in page  # coders exported as role + number
 
 
 def test_a_refused_file_is_explained_in_dutch(world):

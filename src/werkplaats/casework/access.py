@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from werkplaats.casework.models import Client, ClientIdentity, Goal, Trajectory
-from werkplaats.core.audit import log_access
+from werkplaats.core.audit import log_access, log_list_access
 from werkplaats.partnership.access import managed_team_ids, require_role
 from werkplaats.partnership.models import Role, Team, User
 
@@ -87,6 +87,29 @@ def identity_for(user: User, client: Client, purpose: str) -> ClientIdentity | N
     if identity is not None:
         log_access(user, "view", identity, purpose)
     return identity
+
+
+SEARCH = "search by name"
+
+
+def clients_named(user: User, trajectories: QuerySet[Trajectory], text: str) -> set[int]:
+    """The clients of ``trajectories`` (already limited to what ``user`` may read) whose
+    name contains ``text``: for those who may see names (``CASE_READERS``) only.
+
+    Names are encrypted, so every name in reach is read (one query) and compared here;
+    the read is logged as one entry naming every client whose name was read, with its
+    purpose, as ``identity_for`` logs a single read.
+    """
+    require_role(user, *CASE_READERS)
+    wanted = text.casefold().strip()
+    client_ids = trajectories.values("client_id")
+    identities = list(ClientIdentity.objects.filter(client_id__in=client_ids))
+    if not identities or not wanted:
+        return set()
+    log_list_access(
+        user, ClientIdentity, SEARCH, clients=[identity.client_id for identity in identities]
+    )
+    return {i.client_id for i in identities if wanted in i.name.casefold()}
 
 
 def names_to_mask(user: User, client: Client) -> tuple[list[str], list[str]]:

@@ -24,6 +24,7 @@ from werkplaats.casework.models import (
     Trajectory,
     WorkingPrinciple,
 )
+from werkplaats.core.forms import choice, model_choice
 from werkplaats.partnership.models import Neighbourhood, Team, User
 
 ALLIANCE_CHOICES = [("", _("not asked"))] + [(str(i), str(i)) for i in range(1, 6)]
@@ -51,7 +52,7 @@ class VersionField(forms.IntegerField):
         super().__init__(min_value=1, **kwargs)
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(forms.ModelForm[Contact]):
     actors = forms.ModelMultipleChoiceField(
         queryset=ActorKind.objects.all(),
         required=False,
@@ -84,7 +85,7 @@ class ContactForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = Contact.Mode.choices  # type: ignore[attr-defined]  # no empty choice: a default is set
+        choice(self, "mode").choices = Contact.Mode.choices  # no empty choice: a default is set
         for name, _label in ALLIANCE_ITEMS:
             field = self.fields[name]
             field.widget = forms.RadioSelect(choices=ALLIANCE_CHOICES)
@@ -112,7 +113,7 @@ class ContactForm(forms.ModelForm):
         return initial
 
 
-class TrajectoryForm(forms.ModelForm):
+class TrajectoryForm(forms.ModelForm[Trajectory]):
     version = VersionField()
 
     class Meta:
@@ -134,7 +135,7 @@ class TrajectoryForm(forms.ModelForm):
         return data
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(forms.ModelForm[Goal]):
     class Meta:
         model = Goal
         fields = [
@@ -154,7 +155,7 @@ class GoalEditForm(GoalForm):
     version = VersionField()
 
 
-class GoalScoreForm(forms.ModelForm):
+class GoalScoreForm(forms.ModelForm[GoalScore]):
     class Meta:
         model = GoalScore
         fields = ["date", "level"]
@@ -164,7 +165,7 @@ class GoalScoreForm(forms.ModelForm):
         return _not_in_future(self.cleaned_data["date"])
 
 
-class DilemmaForm(forms.ModelForm):
+class DilemmaForm(forms.ModelForm[Dilemma]):
     class Meta:
         model = Dilemma
         fields = [
@@ -195,7 +196,7 @@ class DilemmaForm(forms.ModelForm):
         return _not_in_future(self.cleaned_data["date"])
 
 
-class NetworkMemberForm(forms.ModelForm):
+class NetworkMemberForm(forms.ModelForm[NetworkMember]):
     date = forms.DateField(label=_("Network as it stands on"), widget=DateInput())
     support_given = forms.MultipleChoiceField(
         choices=SUPPORT_KINDS,
@@ -219,7 +220,7 @@ class NetworkMemberForm(forms.ModelForm):
         return _not_in_future(self.cleaned_data["date"])
 
 
-class _Named(forms.ModelChoiceField):
+class _Named(forms.ModelChoiceField[Any]):
     def label_from_instance(self, obj: Any) -> str:
         if hasattr(obj, "get_full_name"):
             return str(obj.get_full_name() or obj.username)
@@ -271,15 +272,15 @@ class ClientRegistrationForm(forms.Form):
 
     def __init__(self, *args: Any, teams: Any, leads: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
-        self.fields["lead"].queryset = leads  # type: ignore[attr-defined]
+        model_choice(self, "team").queryset = teams
+        model_choice(self, "lead").queryset = leads
         municipalities = teams.values_list("organisation__municipality", flat=True)
         hoods = Neighbourhood.objects.filter(
             Q(teams__in=teams) | Q(municipality__in=municipalities)
         ).distinct()
         if not hoods.exists():  # teams without neighbourhoods yet: offer them all
             hoods = Neighbourhood.objects.all()
-        self.fields["neighbourhood"].queryset = hoods.select_related("municipality")  # type: ignore[attr-defined]
+        model_choice(self, "neighbourhood").queryset = hoods.select_related("municipality")
         if teams.count() == 1:
             self.fields["team"].initial = teams.first()
         if leads.count() == 1:
@@ -318,7 +319,7 @@ class HandOverForm(forms.Form):
 
     def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = colleagues  # type: ignore[attr-defined]
+        model_choice(self, "to").queryset = colleagues
 
 
 class ClientInviteForm(forms.Form):

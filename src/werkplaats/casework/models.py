@@ -235,7 +235,7 @@ ALLIANCE_ITEMS = [
 ]
 
 
-def _alliance_field(label: Any) -> models.PositiveSmallIntegerField:
+def _alliance_field(label: Any) -> models.PositiveSmallIntegerField[int | None, int | None]:
     return models.PositiveSmallIntegerField(
         label, null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

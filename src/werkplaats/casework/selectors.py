@@ -14,7 +14,6 @@ from werkplaats.casework.models import (
     NetworkSnapshot,
     Trajectory,
 )
-from werkplaats.stats.gas import gas_t_score
 
 
 def caseload(trajectories: QuerySet[Trajectory]) -> QuerySet[Trajectory]:
@@ -83,16 +82,6 @@ def goal_rows(trajectory: Trajectory) -> list[GoalRow]:
         Prefetch("scores", queryset=GoalScore.objects.order_by("date", "pk"))
     )
     return [GoalRow(g, list(g.scores.all())) for g in goals]
-
-
-def gas_summary(rows: list[GoalRow]) -> dict[str, float | None]:
-    """GAS T-score at the start (baselines) and now (latest score of each goal)."""
-    if not rows:
-        return {"baseline": None, "latest": None}
-    weights = [r.goal.weight for r in rows]
-    baseline = gas_t_score([r.goal.baseline for r in rows], weights)
-    latest_levels = [r.latest.level if r.latest else r.goal.baseline for r in rows]
-    return {"baseline": baseline, "latest": gas_t_score(latest_levels, weights)}
 
 
 def recent_contacts(trajectory: Trajectory, limit: int = 20) -> list[Contact]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +33,57 @@ from werkplaats.partnership import invitations
 from werkplaats.partnership.models import Membership, Neighbourhood, Organisation, Role, Team, User
 
 
+class ContactFields(TypedDict, total=False):
+    """What a contact records (the model's fields; full_clean says what is missing)."""
+
+    date: dt.date
+    duration_minutes: int
+    mode: str
+    alliance_heard: int | None
+    alliance_my_goals: int | None
+    alliance_trust: int | None
+    alliance_next: int | None
+    note: str
+
+
+class GoalFields(TypedDict, total=False):
+    """A goal's text, weight, level descriptions and baseline (GAS)."""
+
+    text: str
+    weight: int
+    baseline: int
+    level_minus2: str
+    level_minus1: str
+    level_0: str
+    level_plus1: str
+    level_plus2: str
+    created: dt.date
+
+
+class DilemmaFields(TypedDict, total=False):
+    """A tension met in practice and how it was weighed."""
+
+    date: dt.date
+    tension: str
+    description: str
+    values_at_stake: str
+    options_weighed: str
+    choice: str
+    reasons: str
+    moral_case_deliberation: bool
+
+
+class NetworkMemberFields(TypedDict, total=False):
+    """A person in the client's network on a snapshot's date."""
+
+    label: str
+    relation: str
+    formal: bool
+    closeness: int
+    support_given: list[str]
+    support_received: list[str]
+
+
 @transaction.atomic
 def contact_create(
     *,
@@ -40,7 +91,7 @@ def contact_create(
     user: User,
     actors: Iterable[ActorKind] = (),
     principles: Iterable[WorkingPrinciple] = (),
-    **fields: Any,
+    **fields: Unpack[ContactFields],
 ) -> Contact:
     contact = Contact(trajectory=trajectory, recorded_by=user, **fields)
     contact.full_clean()
@@ -80,7 +131,7 @@ def trajectory_update(
 
 
 @transaction.atomic
-def goal_create(*, trajectory: Trajectory, user: User, **fields: Any) -> Goal:
+def goal_create(*, trajectory: Trajectory, user: User, **fields: Unpack[GoalFields]) -> Goal:
     goal = Goal(trajectory=trajectory, **fields)
     if goal.created is None:
         goal.created = dt.date.today()
@@ -115,7 +166,9 @@ def goal_score_add(*, goal: Goal, user: User, date: dt.date, level: int) -> Goal
 
 
 @transaction.atomic
-def dilemma_create(*, trajectory: Trajectory, user: User, **fields: Any) -> Dilemma:
+def dilemma_create(
+    *, trajectory: Trajectory, user: User, **fields: Unpack[DilemmaFields]
+) -> Dilemma:
     dilemma = Dilemma(trajectory=trajectory, recorded_by=user, **fields)
     dilemma.full_clean()
     dilemma.save()
@@ -125,7 +178,7 @@ def dilemma_create(*, trajectory: Trajectory, user: User, **fields: Any) -> Dile
 
 @transaction.atomic
 def network_member_add(
-    *, trajectory: Trajectory, user: User, date: dt.date, **fields: Any
+    *, trajectory: Trajectory, user: User, date: dt.date, **fields: Unpack[NetworkMemberFields]
 ) -> NetworkMember:
     """Add a person to the network as it stands on ``date``.
 

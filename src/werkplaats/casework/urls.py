@@ -5,7 +5,6 @@ from werkplaats.casework import views
 app_name = "casework"
 
 urlpatterns = [
-    path("caseload/", views.caseload, name="caseload"),
     path("trajectories/<int:pk>/edit/", views.trajectory_edit, name="trajectory_edit"),
     path("trajectories/<int:pk>/goals/new/", views.goal_new, name="goal_new"),
     path("trajectories/<int:pk>/dilemmas/new/", views.dilemma_new, name="dilemma_new"),

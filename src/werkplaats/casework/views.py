@@ -7,8 +7,6 @@ portal; it keeps its URL name ``casework:trajectory``. So does the contact form
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from werkplaats.casework import access, selectors, services
+from werkplaats.casework import access, services
 from werkplaats.casework.forms import (
     ClientInviteForm,
     DilemmaForm,
@@ -31,26 +29,10 @@ from werkplaats.casework.forms import (
     TransitionForm,
 )
 from werkplaats.casework.models import Trajectory
-from werkplaats.core.audit import log_list_access
-from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
+from werkplaats.core.forms import add_refusal
+from werkplaats.core.versioning import save_form
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role
-
-
-@login_required
-def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = selectors.caseload(access.visible_trajectories(request.user))
-    status = request.GET.get("status", "open")
-    if status in {"open", "paused", "closed"}:
-        rows = rows.filter(status=status)
-    shown = list(rows[:500])
-    log_list_access(
-        request.user,
-        Trajectory,
-        f"caseload ({status}), {len(shown)} rows",
-        clients=[row.client_id for row in shown],
-    )
-    return render(request, "casework/caseload.html", {"rows": shown, "status": status})
 
 
 @login_required
@@ -60,29 +42,28 @@ def trajectory_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = TrajectoryForm(
         request.POST or None, instance=trajectory, initial={"version": trajectory.version}
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
         groups = data.pop("target_groups")
-        try:
-            services.trajectory_update(
+        refused = save_form(
+            form,
+            lambda: services.trajectory_update(
                 trajectory=trajectory,
                 user=request.user,
                 expected_version=version,
                 fields=data,
                 target_groups=groups,
-            )
-        except ConcurrentEditError as exc:
-            return stale_form_response(
-                request,
-                form,
-                exc,
-                "casework/form.html",
-                _ctx(trajectory, form, _("Edit trajectory")),
-            )
-        messages.success(request, _("The trajectory was saved."))
-        return redirect("casework:trajectory", pk=pk)
-    return render(request, "casework/form.html", _ctx(trajectory, form, _("Edit trajectory")))
+            ),
+        )
+        if refused is None:
+            messages.success(request, _("The trajectory was saved."))
+            return redirect("casework:trajectory", pk=pk)
+        status = refused
+    return render(
+        request, "casework/form.html", _ctx(trajectory, form, _("Edit trajectory")), status=status
+    )
 
 
 @login_required
@@ -107,24 +88,23 @@ def goal_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = access.access_goal_by_id(request.user, pk, write=True)
     form = GoalEditForm(request.POST or None, instance=goal, initial={"version": goal.version})
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        try:
-            services.goal_update(
+        refused = save_form(
+            form,
+            lambda: services.goal_update(
                 goal=goal, user=request.user, expected_version=version, fields=data
-            )
-        except ConcurrentEditError as exc:
-            return stale_form_response(
-                request,
-                form,
-                exc,
-                "casework/form.html",
-                _ctx(goal.trajectory, form, _("Edit goal")),
-            )
-        messages.success(request, _("The goal was saved."))
-        return redirect("casework:trajectory", pk=goal.trajectory_id)
-    return render(request, "casework/form.html", _ctx(goal.trajectory, form, _("Edit goal")))
+            ),
+        )
+        if refused is None:
+            messages.success(request, _("The goal was saved."))
+            return redirect("casework:trajectory", pk=goal.trajectory_id)
+        status = refused
+    return render(
+        request, "casework/form.html", _ctx(goal.trajectory, form, _("Edit goal")), status=status
+    )
 
 
 @login_required
@@ -178,37 +158,29 @@ def _ctx(trajectory: object, form: object, title: str = "") -> dict[str, object]
     return {"trajectory": trajectory, "form": form, "title": title}
 
 
-def _form_error(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @login_required
 @require_POST
 def trajectory_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Close, pause or reopen (the lead professional or the team's manager)."""
     trajectory = access.access_trajectory_to_manage(request.user, pk)
     form = TransitionForm(request.POST)
+    status = 400
     if form.is_valid():
-        try:
-            services.trajectory_transition(
+        refused = save_form(
+            form,
+            lambda: services.trajectory_transition(
                 trajectory=trajectory,
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 action=form.cleaned_data["action"],
                 on=form.cleaned_data["end"],
-            )
-        except ConcurrentEditError as exc:
-            return _manage_page(request, trajectory, status_form=form, error=exc, status=409)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
+            ),
+        )
+        if refused is None:
             messages.success(request, _("The trajectory's status was changed."))
             return redirect("casework:trajectory", pk=pk)
-    return _manage_page(request, trajectory, status_form=form, status=400)
+        status = refused
+    return _manage_page(request, trajectory, status_form=form, status=status)
 
 
 @login_required
@@ -226,19 +198,18 @@ def trajectory_hand_over(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         pk=trajectory.lead_professional_id
     )
     form = HandOverForm(request.POST, colleagues=colleagues)
+    status = 400
     if form.is_valid():
-        try:
-            services.trajectory_hand_over(
+        refused = save_form(
+            form,
+            lambda: services.trajectory_hand_over(
                 trajectory=trajectory,
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 to=form.cleaned_data["to"],
-            )
-        except ConcurrentEditError as exc:
-            return _manage_page(request, trajectory, hand_over_form=form, error=exc, status=409)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
+            ),
+        )
+        if refused is None:
             messages.success(
                 request,
                 _("The trajectory is handed over to %(name)s.")
@@ -247,7 +218,8 @@ def trajectory_hand_over(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
             if request.user.has_role(Role.TEAM_MANAGER) or request.user == form.cleaned_data["to"]:
                 return redirect("casework:trajectory", pk=pk)
             return redirect("casework:caseload")
-    return _manage_page(request, trajectory, hand_over_form=form, status=400)
+        status = refused
+    return _manage_page(request, trajectory, hand_over_form=form, status=status)
 
 
 @login_required
@@ -265,7 +237,7 @@ def client_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 email=form.cleaned_data["email"],
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            add_refusal(form, exc)
         else:
             return render(
                 request,
@@ -282,7 +254,6 @@ def _manage_page(
     status_form: TransitionForm | None = None,
     hand_over_form: HandOverForm | None = None,
     invite_form: ClientInviteForm | None = None,
-    error: Exception | None = None,
     status: int = 200,
 ) -> HttpResponse:
     colleagues = access.team_professionals(trajectory.team).exclude(
@@ -300,7 +271,6 @@ def _manage_page(
             or HandOverForm(initial=initial, colleagues=colleagues),
             "invite_form": invite_form or ClientInviteForm(),
             "has_colleagues": colleagues.exists(),
-            "error": error,
         },
         status=status,
     )

@@ -32,7 +32,9 @@ django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("WERKPLAATS_DATA_DIR", str(Path.cwd() / "var")))
-# Study reports built from the report page (docs/insight.md).
+# Where study reports are written: built from the report page or by the background task
+# (docs/insight.md). One setting; its environment variable is WERKPLAATS_REPORTS_DIR
+# (docs/configuration.md).
 REPORTS_DIR = Path(env_str("WERKPLAATS_REPORTS_DIR", str(DATA_DIR / "reports")))
 
 DEBUG = env_bool("WERKPLAATS_DEBUG", default=False)
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
     "werkplaats.stories",
     "werkplaats.instruments",
     "werkplaats.measurements",
+    "werkplaats.context",
     "werkplaats.insight",
     "werkplaats.methods",
     "werkplaats.portal",
@@ -351,8 +354,6 @@ CSRF_TRUSTED_ORIGINS = env_list("WERKPLAATS_CSRF_TRUSTED_ORIGINS", [])
 WERKPLAATS_WORKER_STALE_SECONDS = env_int("WERKPLAATS_WORKER_STALE_SECONDS", 300)
 # Finished task runs (and their errors) are kept this many days, then pruned nightly.
 WERKPLAATS_TASK_RUNS_DAYS = env_int("WERKPLAATS_TASK_RUNS_DAYS", 30)
-# Where reports built in the background are written.
-WERKPLAATS_REPORTS_DIR = env_str("WERKPLAATS_REPORTS_DIR", str(DATA_DIR / "reports"))
 
 LOGGING = {
     "version": 1,

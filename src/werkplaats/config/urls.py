@@ -36,5 +36,6 @@ urlpatterns = [
     path("", include("werkplaats.instruments.urls")),
     path("", include("werkplaats.measurements.urls")),
     path("", include("werkplaats.methods.urls")),
+    path("", include("werkplaats.context.urls")),
     path("insight/", include("werkplaats.insight.urls")),
 ]

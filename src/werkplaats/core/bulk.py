@@ -77,7 +77,7 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
     if n <= 0:
         return []
     table = model._meta.db_table
-    pk = cast("models.Field[Any, Any]", model._meta.pk).column
+    pk = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -111,7 +111,7 @@ def insert_rows(
     others = [f for f in opts.concrete_fields if f not in fields and not f.primary_key]
     tail = tuple(_default(f) for f in others)
     convert = [_converter(f) for f in fields]
-    pk_field = cast("models.Field[Any, Any]", opts.pk)
+    pk_field = opts.pk
     columns = [f.column for f in ([pk_field] if ids is not None else []) + fields + others]
 
     converting = [(i, c) for i, c in enumerate(convert) if c is not None]

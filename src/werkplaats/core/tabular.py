@@ -83,7 +83,10 @@ def append_row(sheet: Any, row: Iterable[Any]) -> None:
     """
     values = list(row)
     sheet.append(values)
-    for cell, value in zip(sheet[sheet.max_row], values, strict=False):
+    # the row just appended, without sheet.max_row (which scans every cell: quadratic)
+    number = sheet._current_row
+    for column, value in enumerate(values, start=1):
         if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = sheet.cell(row=number, column=column)
             cell.value = value
             cell.data_type = "s"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from werkplaats.core.forms import add_refusal
 from werkplaats.core.models import VersionedModel
 
 
@@ -42,14 +42,20 @@ def save_versioned(instance: VersionedModel, expected_version: int, fields: list
     instance.version = expected_version + 1
 
 
-def stale_form_response(
-    request: HttpRequest,
-    form: BaseForm,
-    exc: ConcurrentEditError,
-    template: str,
-    context: dict[str, Any],
-) -> HttpResponse:
-    """A save refused because the object changed since the form was read: the same page
-    again, the refusal on top of the form, with 409 Conflict (never a silent overwrite)."""
-    form.add_error(None, exc)
-    return render(request, template, context, status=409)
+def save_form(form: BaseForm, save: Callable[[], object]) -> int | None:
+    """Run the save of a valid form (a service call that names the version the form read).
+
+    None when it went through. Otherwise the refusal is on the form and the result is the
+    status of the page that shows the form again: 409 Conflict when someone else saved the
+    object since the form was read (never a silent overwrite), 400 when the service
+    refused the values (on the field it names, else on top of the form).
+    """
+    try:
+        save()
+    except ConcurrentEditError as exc:
+        form.add_error(None, exc)
+        return 409
+    except ValidationError as exc:
+        add_refusal(form, exc)
+        return 400
+    return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import random
 import time
 from collections import defaultdict
@@ -39,8 +40,12 @@ from werkplaats.casework.models import (
     Trajectory,
     WorkingPrinciple,
 )
+from werkplaats.context.models import ContextResponse
+from werkplaats.core.bulk import optimize
 from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.demo import names
+from werkplaats.demo.links import address_network_members
+from werkplaats.demo.methods_context import add_methods_and_context
 from werkplaats.demo.personas import EMAIL_DOMAIN, PASSWORD, PERSONAS, persona_table
 from werkplaats.demo.simulate import simulate_answers
 from werkplaats.demo.truth import (
@@ -53,7 +58,15 @@ from werkplaats.demo.truth import (
 )
 from werkplaats.insight.models import AnalysisPlan, ReportRun
 from werkplaats.instruments.models import InstrumentVersion
-from werkplaats.measurements.models import Answer, Assessment
+from werkplaats.measurements.models import (
+    Answer,
+    Assessment,
+    Invitation,
+    MeasurementPlan,
+    OneTimeLink,
+    PlannedInstrument,
+)
+from werkplaats.methods.models import FidelityAnswer, FidelityRecord
 from werkplaats.partnership.models import (
     Membership,
     Municipality,
@@ -75,6 +88,9 @@ from werkplaats.programme.models import (
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
 BATCH = 2000  # rows per bulk_create batch (the partnership, studies)
 EXECUTEMANY_ROWS = 20000  # rows per executemany call (everything under the clients)
+# COPY on PostgreSQL; WERKPLAATS_DEMO_COPY=0 falls back to executemany (bench/demo_build.py
+# compares the two on the same build).
+USE_COPY = os.environ.get("WERKPLAATS_DEMO_COPY", "1") != "0"
 UNUSABLE_PASSWORD = "!demo-account-without-password"
 JOINED = datetime(2024, 9, 1, 9, 0, tzinfo=UTC)
 
@@ -266,6 +282,13 @@ def existing_rows() -> dict[str, int]:
 # Leaf first; every casework row and every partnership row goes (the demo owns a demo
 # database); lookup lists loaded by migrations stay; users outside the demo stay.
 _WIPE: list[Model] = [
+    OneTimeLink,
+    Invitation,
+    PlannedInstrument,
+    MeasurementPlan,
+    FidelityAnswer,
+    FidelityRecord,
+    ContextResponse,
     Answer,
     Assessment,
     NetworkMember,
@@ -344,7 +367,12 @@ def build_demo(
             delete_demo(stdout)
         builder = _Builder(world, identities=identities, stdout=stdout)
         builder.build()
+        add_methods_and_context(seed)
         store_demo_plan()
+        address_network_members()
+    # Fresh planner statistics for every table the build filled (after the commit, so
+    # they describe the rows the first request will read).
+    optimize(_COUNTED.values())
     counts: dict[str, Any] = {
         label: model._default_manager.count() for label, model in _COUNTED.items()
     }
@@ -358,7 +386,7 @@ def build_demo(
     return counts
 
 
-def _converter(field: models.Field) -> Any:
+def _converter(field: models.Field[Any, Any]) -> Any:
     """Prepare values of one field for the database, remembering repeated values.
 
     Dates, datetimes and short JSON lists repeat a lot; encrypted text never may (each
@@ -415,7 +443,7 @@ class _Builder:
         self.next_id[model] = first + n
         return list(range(first, first + n))
 
-    def _insert(self, model: Model, names_: list[str], rows: list[tuple]) -> list[int]:
+    def _insert(self, model: Model, names_: list[str], rows: list[tuple[Any, ...]]) -> list[int]:
         """INSERT rows (values in the order of ``names_``) with executemany; return their pks.
 
         bulk_create spends most of its time building model instances and preparing each
@@ -426,7 +454,7 @@ class _Builder:
         if not rows:
             return []
         opts = model._meta
-        fields = [cast(models.Field, opts.get_field(n)) for n in names_]
+        fields = [cast("models.Field[Any, Any]", opts.get_field(n)) for n in names_]
         others = [f for f in opts.concrete_fields if not f.primary_key and f not in fields]
         tail = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
         simple = (
@@ -458,8 +486,20 @@ class _Builder:
             ", ".join(["%s"] * len(cols)),
         )
         with connection.cursor() as cursor:
-            for k in range(0, len(params), EXECUTEMANY_ROWS):
-                cursor.executemany(sql, params[k : k + EXECUTEMANY_ROWS])
+            if connection.vendor == "postgresql" and USE_COPY:
+                # COPY: one stream per table instead of a statement per row (the
+                # 20,000-client build spent most of its time in single INSERTs).
+                raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+                copy_sql = "COPY {} ({}) FROM STDIN".format(
+                    connection.ops.quote_name(opts.db_table),
+                    ", ".join(connection.ops.quote_name(c) for c in cols),
+                )
+                with raw.copy(copy_sql) as copy:
+                    for row in params:
+                        copy.write_row(row)
+            else:
+                for k in range(0, len(params), EXECUTEMANY_ROWS):
+                    cursor.executemany(sql, params[k : k + EXECUTEMANY_ROWS])
         self.inserted.add(model)
         return ids
 
@@ -801,7 +841,7 @@ class _Builder:
         m = len(idx)
         n_goals = 1 + (rng.random(m) < 0.55) + (rng.random(m) < 0.2)
         n_goals[idx == w.persona_client] = np.maximum(n_goals[idx == w.persona_client], 2)
-        goals: list[tuple] = []
+        goals: list[tuple[Any, ...]] = []
         plans: list[tuple[int, int, int, float]] = []  # client row, created wave, baseline, offset
         for j, i in enumerate(idx):
             templates = names.GOALS[TARGET_GROUPS[w.target_group[i]]]
@@ -838,7 +878,7 @@ class _Builder:
             ],
             goals,
         )
-        scores: list[tuple] = []
+        scores: list[tuple[Any, ...]] = []
         for goal, (j, created, baseline, offset) in zip(goal_pk, plans, strict=True):
             i = idx[j]
             latent = w.empowerment[i]
@@ -985,8 +1025,8 @@ class _Builder:
             "acquaintance": 0.2,
             "volunteer": 0.5,
         }
-        snapshots: list[tuple] = []
-        rosters: list[tuple[list[tuple], list[tuple], list[int]]] = []
+        snapshots: list[tuple[Any, ...]] = []
+        rosters: list[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[int]]] = []
         for j, i in enumerate(idx):
             valid = np.nonzero(w.wave_mask[i])[0]
             size = int(w.informal[i, valid].max())
@@ -1042,7 +1082,7 @@ class _Builder:
             rosters.append((informal, formal, counts))
             snapshots += [(traj_pk[j], self.days[w.wave_day[i, k]]) for k in valid]
         snap_pk = self._insert(NetworkSnapshot, ["trajectory", "date"], snapshots)
-        members: list[tuple] = []
+        members: list[tuple[Any, ...]] = []
         s = 0
         for informal, formal, counts in rosters:
             for n_informal in counts:
@@ -1084,7 +1124,7 @@ class _Builder:
         definition = version.parsed
         rnd = random.Random(f"werkplaats-demo-pearlin-{w.seed}-{chunk}")
         frail = TARGET_GROUPS.index("frail-elderly")
-        assessments: list[tuple] = []
+        assessments: list[tuple[Any, ...]] = []
         answer_values: list[dict[str, int | str | None]] = []
         completed = _at(WINDOW_DAYS)
         for j, i in enumerate(idx):
@@ -1444,6 +1484,22 @@ def demo_digest() -> str:
             "assessment__wave_date",
             "item_id",
             "value",
+        ),
+    )
+    feed(
+        "fidelity",
+        FidelityAnswer.objects.values_list(
+            "record__trajectory__client__pseudonym",
+            "record__date",
+            "record__contact__mode",
+            "item__text",
+            "done",
+        ),
+    )
+    feed(
+        "context",
+        ContextResponse.objects.values_list(
+            "team__name", "year", "respondent__username", "informant", "answers"
         ),
     )
     return h.hexdigest()

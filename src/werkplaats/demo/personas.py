@@ -77,6 +77,16 @@ PERSONAS: dict[str, Persona] = {
 }
 
 
+NO_PASSWORD = "(no password: the one-time link below)"
+
+
 def persona_table() -> list[tuple[str, str, str]]:
-    """(role, username, password) rows, in the order of PERSONAS."""
-    return [(p.role, username, PASSWORD) for username, p in PERSONAS.items()]
+    """(role, username, password) rows, in the order of PERSONAS.
+
+    Network members never log in with a password: their row points to the one-time link
+    the demo prints after the table (werkplaats.demo.links).
+    """
+    return [
+        (p.role, username, NO_PASSWORD if p.role == "network_member" else PASSWORD)
+        for username, p in PERSONAS.items()
+    ]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,7 +138,7 @@ class World:
     empowerment: np.ndarray
     informal: np.ndarray  # informal network members at each wave
     persona_client: int = 0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_prof(self) -> int:

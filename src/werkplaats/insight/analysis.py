@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from werkplaats.insight.engine_messages import engine_refusal, growth_notes
 from werkplaats.insight.plan import Centre, OutcomeInfo, Plan, centre, growth_spec
 from werkplaats.insight.plan import gettext_noop as _
 from werkplaats.stats.change import reliable_change
@@ -86,6 +87,8 @@ class Results:
     voices: Section = field(default_factory=Section)
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     steps: list[Section] = field(default_factory=list)  # what ran, as messages
+    # the growth model's warnings (singular, convergence, rank, few clusters), as messages
+    growth_notes: list[Section] = field(default_factory=list)
 
 
 def model_frame(
@@ -239,9 +242,7 @@ def _growth(model_data: pd.DataFrame, spec: GrowthSpec) -> Section:
     except TooFewError as exc:
         return too_few_section(exc)
     except (MultilevelError, np.linalg.LinAlgError) as exc:
-        return Section(
-            message=_("The growth model could not be fitted: %(error)s"), params={"error": str(exc)}
-        )
+        return Section(message=engine_refusal(exc))
 
 
 def run_analyses(
@@ -337,6 +338,11 @@ def run_analyses(
         agreement,
         voices,
         steps=steps,
+        growth_notes=(
+            [Section(message=m, params=p) for m, p in growth_notes(growth.result.model)]
+            if growth.ok
+            else []
+        ),
     )
     results.evidence = evidence_index(results)
     return results

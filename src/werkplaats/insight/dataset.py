@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from django.db import models
 from django.db.models import Count
+from django.db.models.functions import Cast
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,7 @@ from werkplaats.casework.models import (
     Trajectory,
     WorkingPrinciple,
 )
+from werkplaats.context import selectors as context_selectors
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.insight.plan import CatalogueEntry, Outcome, OutcomeInfo, OutcomeOption, Plan
 from werkplaats.instruments.models import InstrumentVersion
@@ -253,6 +255,12 @@ def definitions() -> list[Variable]:
                 else _("recorded for the trajectory's team"),
             )
         )
+    # context measured over time (werkplaats.context): team and organisation scans, the
+    # municipality's characteristics per year, at the value that held during the trajectory
+    taken = {x.name for x in v}
+    for name, label, computed in context_selectors.catalogue_variables():
+        if name not in taken:
+            v.append(Variable(name, "context", "number", label, computed))
     return v
 
 
@@ -464,6 +472,17 @@ def catalogue_frame(study: Study, names: list[str] | None = None) -> pd.DataFram
         }[prefix]
         values = dict(model.objects.values_list("pk", name))  # type: ignore[attr-defined]
         out[column] = f[fk].map(values).astype(float)
+    measured = {name for name, _l, _c in context_selectors.catalogue_variables()} & wanted
+    if measured:
+        ends = dict(Trajectory.objects.filter(pk__in=list(f.index)).values_list("pk", "end"))
+        units = {"team": "team_id", "organisation": "organisation_id"}
+        for column in sorted(measured - set(out.columns)):
+            fk = units.get(column.partition("_")[0], "municipality_id")
+            rows = [
+                (None if pd.isna(u) else int(u), s, ends.get(t))
+                for u, s, t in zip(f[fk], f["start"], f.index, strict=True)
+            ]
+            out[column] = context_selectors.values_during(column, rows)
     for v in variables:
         if v.name not in out:
             out[v.name] = np.nan
@@ -542,16 +561,22 @@ def scores_for(trajectories: Any, instrument: str, scale: str) -> pd.DataFrame:
     if a.empty:
         return a.assign(score=pd.Series(dtype=float), version="", instrument=instrument)
     answers: dict[int, dict[str, Any]] = defaultdict(dict)
-    for aid, item, value in (
+    # The stored JSON text of each answer, decoded once per distinct text (answers repeat
+    # a handful of option codes) instead of once per row by the JSONField converter.
+    decoded: dict[str, Any] = {}
+    for aid, item, text in (
         Answer.objects.filter(
             assessment__trajectory__in=trajectories,
             assessment__instrument__slug=instrument,
             assessment__status=Assessment.Status.COMPLETE,
         )
-        .values_list("assessment_id", "item_id", "value")
+        .annotate(text=Cast("value", models.TextField()))
+        .values_list("assessment_id", "item_id", "text")
         .iterator(chunk_size=20000)
     ):
-        answers[aid][item] = value
+        if text not in decoded:
+            decoded[text] = json.loads(text)
+        answers[aid][item] = decoded[text]
     versions = {v.pk: v for v in InstrumentVersion.objects.filter(pk__in=set(a["version_id"]))}
     labels = {pk: f"{v.label} ({v.short_hash})" for pk, v in versions.items()}
     definitions = {pk: v.parsed for pk, v in versions.items()}

@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import TargetGroup, Trajectory
 from werkplaats.insight import svg
-from werkplaats.insight.analysis import expected_course
 from werkplaats.insight.dataset import scores_for
 from werkplaats.measurements import selectors as measurement_selectors
-from werkplaats.stats.progress import expected_change, on_track
+from werkplaats.stats.progress import on_track
 from werkplaats.stats.sdc import (
     TOTAL,
     ProtectedTable,
@@ -40,69 +39,27 @@ def _target_group(trajectory: Trajectory) -> str:
     return codes[0] if codes else "?"
 
 
-def _reference(trajectory: Trajectory) -> pd.DataFrame:
-    """Comparable clients: the same target group in the same organisation."""
-    group = _target_group(trajectory)
-    peers = Trajectory.objects.filter(
-        team__organisation_id=trajectory.team.organisation_id, target_groups__code=group
-    ).exclude(pk=trajectory.pk)
-    s = scores_for(peers, *OUTCOME)
-    if s.empty:
-        return pd.DataFrame(columns=["group", "months", "change"])
-    starts = dict(peers.values_list("pk", "start"))
-    s = s[s["informant"] == "client"].dropna(subset=["score"]).copy()
-    s["time"] = [
-        (d - starts[t]).days / 365.25
-        for t, d in zip(s["trajectory_id"], s["wave_date"], strict=True)
-    ]
-    s["trajectory"] = s["trajectory_id"]
-    s["target_group"] = group
-    return expected_course(s.rename(columns={}))
-
-
 @dataclass
 class Progress:
     trajectory: Trajectory
-    points: list[dict[str, Any]] = field(default_factory=list)
-    signal: bool | None = None  # True on track, False not on track, None: cannot say
-    expected: tuple[float, float, int] | None = None
+    # one per outcome measure of the organisation (measure_feedback.MeasureProgress)
+    measures: list[Any] = field(default_factory=list)
     alliance: list[tuple[dt.date, float]] = field(default_factory=list)
     alliance_figure: str = ""
-    figure: str = ""
     overdue: list[Any] = field(default_factory=list)
 
 
 def professional_progress(trajectory: Trajectory, today: dt.date) -> Progress:
-    """Progress against comparable clients, alliance trend and overdue measurements."""
+    """Progress on each of the organisation's outcome measures against comparable clients
+    (same target group, same organisation), alliance trend and overdue measurements."""
+    from werkplaats.insight.measure_feedback import measure_progress, organisation_measures
+
     p = Progress(trajectory)
-    own = scores_for(Trajectory.objects.filter(pk=trajectory.pk), *OUTCOME)
-    own = own[own["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
-    if len(own):
-        first = float(own["score"].iloc[0])
-        for wave, day, value in zip(own["wave"], own["wave_date"], own["score"], strict=True):
-            p.points.append({"wave": wave, "date": day, "score": value, "change": value - first})
-        last = p.points[-1]
-        months = (last["date"] - trajectory.start).days / 30.44
-        reference = _reference(trajectory)
-        group = _target_group(trajectory)
-        p.expected = (
-            expected_change(reference.assign(group=group), group, months)
-            if len(reference)
-            else None
-        )
-        if len(p.points) >= 2 and len(reference):
-            p.signal = on_track(reference.assign(group=group), group, months, last["change"])
-        p.figure = svg.lines(
-            {
-                _("this client"): [
-                    ((pt["date"] - trajectory.start).days / 30.44, pt["score"]) for pt in p.points
-                ]
-            },
-            _("Mastery over time"),
-            _("months since the start"),
-            _("mastery (7-28)"),
-            y_range=(7, 28),
-        )
+    group = _target_group(trajectory)
+    p.measures = [
+        measure_progress(trajectory, info, group)
+        for info in organisation_measures(trajectory.team.organisation)
+    ]
     contacts = trajectory.contacts.order_by("date")
     for c in contacts:
         mean = c.alliance_mean()
@@ -137,41 +94,88 @@ def words_for(score: float) -> str:
     return _("you feel you have little grip on your life")
 
 
+def _client_info(trajectories: QuerySet[Trajectory]) -> Any:
+    """The measure of the client's own page: their organisation's first measure answered
+    by the client; without one, the Pearlin Mastery Scale the measurement plans ask."""
+    from werkplaats.insight.measure_feedback import MeasureInfo, client_measure
+    from werkplaats.partnership.models import Organisation
+
+    organisations = list(
+        Organisation.objects.filter(teams__trajectories__in=trajectories).distinct().order_by("pk")
+    )
+    return client_measure(trajectories, organisations) or MeasureInfo(
+        *OUTCOME, "client", "", "better", float(MIN), float(MAX)
+    )
+
+
 def client_progress(trajectories: QuerySet[Trajectory]) -> dict[str, Any]:
-    """The client's own progress in plain words, with a simple picture."""
-    own = scores_for(trajectories, *OUTCOME)
+    """The client's own progress in plain words, with a simple picture, on their
+    organisation's outcome measure (direction from the scale: "better" is better whether
+    the scale goes up or down). The Pearlin Mastery Scale speaks of grip on one's life;
+    another scale speaks of its own bands (its words for a score) or of better and worse."""
+    info = _client_info(trajectories)
+    own = scores_for(trajectories, info.instrument, info.scale)
     own = own[own["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
+    grip = (info.instrument, info.scale) == OUTCOME
     if own.empty:
         return {"points": [], "sentence": _("There are no answers of yours yet."), "figure": ""}
     first, last = float(own["score"].iloc[0]), float(own["score"].iloc[-1])
+    low = info.low if info.low is not None else float(own["score"].min())
+    high = info.high if info.high is not None else float(own["score"].max())
+    span = (high - low) or 1.0
     points = [
-        {"date": d, "score": s, "words": words_for(s)}
+        {"date": d, "score": s, "words": words_for(s) if grip else info.band(s)}
         for d, s in zip(own["wave_date"], own["score"], strict=True)
     ]
-    if len(points) == 1:
-        sentence = _("The first time you answered, %(words)s.") % {"words": words_for(first)}
-    elif last - first >= 2:
+    better = (last - first) * info.sign
+    threshold = 2.0 if grip else 0.1 * span
+    if grip:
+        if len(points) == 1:
+            sentence = _("The first time you answered, %(words)s.") % {"words": words_for(first)}
+        elif better >= threshold:
+            sentence = _(
+                "You now feel more in control of your life than at the start. "
+                "At the start %(before)s; now %(after)s."
+            ) % {"before": words_for(first), "after": words_for(last)}
+        elif -better >= threshold:
+            sentence = _(
+                "You now feel less in control of your life than at the start. Talk "
+                "about it with your social worker."
+            )
+        else:
+            sentence = _(
+                "You feel about as much in control of your life as at the start: %(w)s."
+            ) % {"w": words_for(last)}
+    elif len(points) == 1:
+        sentence = _("You answered the questions once so far.")
+    elif better >= threshold:
+        sentence = _("Your answers are better now than at the start.")
+    elif -better >= threshold:
         sentence = _(
-            "You now feel more in control of your life than at the start. "
-            "At the start %(before)s; now %(after)s."
-        ) % {"before": words_for(first), "after": words_for(last)}
-    elif first - last >= 2:
-        sentence = _(
-            "You now feel less in control of your life than at the start. Talk "
-            "about it with your social worker."
+            "Your answers are less good now than at the start. Talk about it with your "
+            "social worker."
         )
     else:
-        sentence = _("You feel about as much in control of your life as at the start: %(w)s.") % {
-            "w": words_for(last)
-        }
-    bars = [
-        (d.strftime("%d-%m-%Y"), 0.0, (s - MIN) / (MAX - MIN), False)
-        for d, s in zip(own["wave_date"], own["score"], strict=True)
-    ]
+        sentence = _("Your answers are about the same as at the start.")
+    bars = []
+    for d, s in zip(own["wave_date"], own["score"], strict=True):
+        share = (s - low) / span
+        bars.append((d.strftime("%d-%m-%Y"), 0.0, share if info.sign > 0 else 1 - share, False))
     figure = svg.bars(
-        bars, _("How much grip you feel, each time you answered"), "", _("grip on your life")
+        bars,
+        _("How much grip you feel, each time you answered")
+        if grip
+        else _("How you are doing, each time you answered"),
+        "",
+        _("grip on your life") if grip else _("better"),
     )
-    return {"points": points, "sentence": sentence, "figure": figure}
+    return {
+        "points": points,
+        "sentence": sentence,
+        "figure": figure,
+        "grip": grip,
+        "high": high,
+    }
 
 
 @dataclass
@@ -181,15 +185,33 @@ class MunicipalityTable:
     means: pd.DataFrame
     columns: list[str]
     rows: list[tuple[str, list[Any], list[Any]]]
+    measure: Any = None  # measure_feedback.MeasureInfo
 
 
-def municipality_table(municipality: Any) -> MunicipalityTable:
-    """Clients by neighbourhood × target group, and their mean change in mastery; protected.
+def municipality_tables(municipality: Any) -> list[MunicipalityTable]:
+    """One table per outcome measure of the organisations working in the municipality
+    (none: the Pearlin Mastery Scale)."""
+    from werkplaats.insight.measure_feedback import municipality_measures
+
+    measures = municipality_measures(municipality)
+    if not measures:
+        return [municipality_table(municipality)]
+    return [municipality_table(municipality, info) for info in measures]
+
+
+def municipality_table(municipality: Any, info: Any = None) -> MunicipalityTable:
+    """Clients by neighbourhood × target group, and their mean change on ``info`` (an
+    outcome measure; default the Pearlin Mastery Scale); protected.
 
     Each client is counted once (distinct clients, not trajectories), in the target group
     of their latest trajectory; their change runs from their first to their last own
-    measurement. A mean is shown only where 10 or more clients contribute (stats.sdc).
+    measurement by the measure's informant, signed so that positive is better. A mean is
+    shown only where 10 or more clients contribute (stats.sdc).
     """
+    from werkplaats.insight.measure_feedback import MeasureInfo
+
+    if info is None:
+        info = MeasureInfo(*OUTCOME, "client", _("Mastery"), "better", float(MIN), float(MAX))
     trajectories = Trajectory.objects.filter(client__neighbourhood__municipality=municipality)
     rows = list(trajectories.values_list("pk", "client_id", "client__neighbourhood__name", "start"))
     per_trajectory = pd.DataFrame(
@@ -209,13 +231,13 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
         if len(frame)
         else (pd.DataFrame([[0]], index=["—"], columns=["—"]))
     )
-    s = scores_for(trajectories, *OUTCOME)
-    s = s[s["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
+    s = scores_for(trajectories, info.instrument, info.scale)
+    s = s[s["informant"] == info.informant].dropna(subset=["score"]).sort_values("wave_date")
     client_of = dict(zip(per_trajectory["trajectory_id"], per_trajectory["client_id"], strict=True))
     s = s.assign(client_id=s["trajectory_id"].map(client_of))
     change = s.groupby("client_id")["score"].agg(["first", "last", "size"])
     change = change[change["size"] >= 2]
-    frame["change"] = frame["client_id"].map(change["last"] - change["first"])
+    frame["change"] = frame["client_id"].map((change["last"] - change["first"]) * info.sign)
     means, contributors = (
         (
             frame.pivot_table(
@@ -232,7 +254,14 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
         for how in ("mean", "count")
     )
     protected = protect_table(counts)
-    shown = protect_means(means, protected, contributors, value_range=(MIN - MAX, MAX - MIN))
+    span = (
+        (info.high - info.low)
+        if info.low is not None and info.high is not None
+        else float(s["score"].max() - s["score"].min())
+        if len(s)
+        else 1.0
+    )
+    shown = protect_means(means, protected, contributors, value_range=(-span, span))
     table_rows = [
         (
             str(idx),
@@ -248,6 +277,7 @@ def municipality_table(municipality: Any) -> MunicipalityTable:
         shown,
         [names.get(str(c), str(c)) for c in protected.published.columns],
         [(_("total") if name == TOTAL else name, n, m) for name, n, m in table_rows],
+        info,
     )
 
 

@@ -19,6 +19,10 @@ its key), :func:`check_against` checks the names against a study's catalogue and
 turns the plan into the :class:`~werkplaats.stats.growth.GrowthSpec` whose lme4 formula
 is fitted. No Django here: the messages are English msgids (marked for the catalogue),
 which the Django side translates.
+
+Over 500 lines because it is one document format read in one place: parse_plan and
+check_against walk the same keys in the same order and share the problem messages, and
+centre and growth_spec read the Plan they build.
 """
 
 from __future__ import annotations
@@ -218,9 +222,11 @@ def parse_plan(data: Any) -> Plan:
             )
         )
     raw = data.get("outcome")
-    outcome = Outcome(GAS)
+    # GAS levels are scored by the professional (GoalScore.recorded_by): the T-score rows
+    # carry informant "professional", so the model and the change read those rows.
+    outcome = Outcome(GAS, "", "professional")
     if raw == GAS or (isinstance(raw, dict) and raw.get("instrument") == GAS):
-        outcome = Outcome(GAS, "", "client")
+        outcome = Outcome(GAS, "", "professional")
     elif isinstance(raw, dict):
         for sub in sorted(set(raw) - {"instrument", "scale", "informant"}):
             problems.append(

@@ -403,7 +403,15 @@ def _methods(
 def localise(r: Results) -> None:
     """Put every section's message into the reader's language (the pipeline keeps
     English msgids with their values, being plain Python)."""
-    for sec in [r.change, r.gas, r.growth, *r.mediation, r.agreement, r.voices]:
+    for sec in [
+        r.change,
+        r.gas,
+        r.growth,
+        *r.mediation,
+        r.agreement,
+        r.voices,
+        *r.growth_notes,
+    ]:
         if sec.message:
             sec.message = sec.text(_)
             sec.params = {}

@@ -198,9 +198,23 @@ def _aggregate(trajectories: Any) -> dict[str, Any]:
     }
 
 
+WORKPLACE_SECONDS = 300
+
+
 def unit_feedback(trajectories: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the unit's figures, the whole workplace's), side by side."""
-    return _aggregate(trajectories), _aggregate(Trajectory.objects.all())
+    """(the unit's figures, the whole workplace's), side by side. The whole workplace's
+    figures are the same on every team's and organisation's page: they are kept for
+    ``WORKPLACE_SECONDS`` (per language: they hold the principles' names) instead of
+    being counted again on every request."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    whole = cache.get_or_set(
+        f"insight:workplace-figures:{get_language()}",
+        lambda: _aggregate(Trajectory.objects.all()),
+        WORKPLACE_SECONDS,
+    )
+    return _aggregate(trajectories), whole or _aggregate(Trajectory.objects.all())
 
 
 def trajectory_filter_for_municipality(municipality_id: int) -> Q:

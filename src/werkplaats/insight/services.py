@@ -3,7 +3,7 @@ by report.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,21 +14,24 @@ from werkplaats.insight.models import AnalysisPlan, CmoConfiguration, OutcomeMea
 from werkplaats.insight.plan import Plan, PlanError, check_against, load_text, parse_plan
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
+from werkplaats.stories.models import Code
 
-FIELDS = (
-    "context",
-    "mechanism",
-    "outcome",
-    "term",
-    "supporting_code",
-    "contradicting_code",
-    "status",
-)
+
+class CmoFields(TypedDict):
+    """A CMO configuration's fields, as its form gives them."""
+
+    context: str
+    mechanism: str
+    outcome: str
+    term: str
+    supporting_code: Code | None
+    contradicting_code: Code | None
+    status: str
 
 
 @transaction.atomic
-def cmo_create(*, study: Study, user: User, **fields: Any) -> CmoConfiguration:
-    cmo = CmoConfiguration(study=study, created_by=user, **{k: fields[k] for k in FIELDS})
+def cmo_create(*, study: Study, user: User, **fields: Unpack[CmoFields]) -> CmoConfiguration:
+    cmo = CmoConfiguration(study=study, created_by=user, **fields)
     cmo.full_clean()
     cmo.save()
     log_access(user, "create", cmo)
@@ -36,9 +39,11 @@ def cmo_create(*, study: Study, user: User, **fields: Any) -> CmoConfiguration:
 
 
 @transaction.atomic
-def cmo_update(*, cmo: CmoConfiguration, user: User, **fields: Any) -> CmoConfiguration:
-    for key in FIELDS:
-        setattr(cmo, key, fields[key])
+def cmo_update(
+    *, cmo: CmoConfiguration, user: User, **fields: Unpack[CmoFields]
+) -> CmoConfiguration:
+    for key, value in fields.items():
+        setattr(cmo, key, value)
     cmo.full_clean()
     cmo.save()
     log_access(user, "change", cmo)

@@ -102,7 +102,7 @@ def build_report(
     out_dir: str | Path | None = None,
 ) -> TaskRun:
     """Queue the study report of ``study_id``; see the module docstring."""
-    folder = str(out_dir or settings.WERKPLAATS_REPORTS_DIR)
+    folder = str(out_dir or settings.REPORTS_DIR)
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
     return _build_report.start(
         f"study:{study_id}", study_id, user_id, language, pdf, n_boot, folder, user=user

@@ -412,5 +412,9 @@ def outcome_measures(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 @login_required
 def municipality(request: AuthenticatedHttpRequest) -> HttpResponse:
-    tables = [feedback.municipality_table(m) for m in access.municipalities_for(request.user)]
+    tables = [
+        table
+        for m in access.municipalities_for(request.user)
+        for table in feedback.municipality_tables(m)
+    ]
     return render(request, "insight/municipality.html", {"tables": tables})

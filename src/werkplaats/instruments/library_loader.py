@@ -2,7 +2,9 @@
 
 Takes the model classes as arguments so that the data migration can pass its historical
 models; the management command passes the real ones. Idempotent: a definition whose
-content hash is stored already is skipped.
+content hash is stored already is skipped, except that its client-facing wording
+(``client_title``, ``client_description``: outside the content hash, see
+:func:`~werkplaats.stats.definition.content_hash`) is brought up to date.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from werkplaats.stats.definition import content_hash, parse_definition
+from werkplaats.stats.definition import CLIENT_WORDING, content_hash, parse_definition
 
 LIBRARY_DIR = Path(__file__).with_name("library")
 
@@ -30,7 +32,13 @@ def load_into(instrument_model: Any, version_model: Any, directory: Path = LIBRA
     for data in library_definitions(directory):
         digest = content_hash(data)
         # Only the shared library counts: an organisation's private copy is not public.
-        if version_model.objects.filter(content_hash=digest, organisation__isnull=True).exists():
+        stored = version_model.objects.filter(content_hash=digest, organisation__isnull=True)
+        known = stored.first()
+        if known is not None:
+            wording = {k: data[k] for k in CLIENT_WORDING if k in data}
+            if any(known.definition.get(k) != v for k, v in wording.items()):
+                # The one change a stored version accepts: wording outside its hash.
+                stored.update(definition={**known.definition, **wording})
             continue
         instrument, _new = instrument_model.objects.get_or_create(
             slug=data["id"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import cached_property
 from typing import Any
 
@@ -13,6 +15,11 @@ from werkplaats.core.i18n import pick
 from werkplaats.partnership.models import Organisation
 from werkplaats.stats.definition import Definition, parse_definition
 
+# Parsed definitions by the SHA-256 of their canonical JSON (see InstrumentVersion.parsed);
+# a Definition is frozen, so one parse can serve every version object with that content.
+_PARSED: dict[str, Definition] = {}
+_PARSED_MAX = 256
+
 
 class Instrument(models.Model):
     """One instrument across its versions (the definition's ``id``)."""
@@ -21,6 +28,7 @@ class Instrument(models.Model):
         QUESTIONNAIRE = "questionnaire", _("questionnaire")
         TEMPLATE = "template", _("template without item text (bring your own licence)")
         METHOD = "method", _("method")
+        CONTEXT = "context", _("context (about a team or organisation)")
 
     slug = models.SlugField(_("identifier"), max_length=63, unique=True)
     construct = models.SlugField(_("construct"), max_length=63)
@@ -102,7 +110,21 @@ class InstrumentVersion(models.Model):
 
     @cached_property
     def parsed(self) -> Definition:
-        return parse_definition(self.definition)
+        """The checked definition, parsed once per process per content. Every query
+        makes new version objects (``select_related("version")`` one per row), so a cache
+        on the object alone would parse (and check against the schema) again on every
+        page. The key is the definition's own canonical JSON, not the stored hash, so a
+        row with a stale or made-up hash cannot be given another definition's parse."""
+        key = hashlib.sha256(
+            json.dumps(self.definition, sort_keys=True, default=str).encode()
+        ).hexdigest()
+        found = _PARSED.get(key)
+        if found is None:
+            found = parse_definition(self.definition)
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.pop(next(iter(_PARSED)))
+            _PARSED[key] = found
+        return found
 
     @property
     def short_hash(self) -> str:

@@ -68,7 +68,10 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>'
 
 
-def scores_svg(entry: InstrumentScores, language: str, box: Geometry = WIDE) -> SafeString:
+def scores_svg(
+    entry: InstrumentScores, language: str, box: Geometry = WIDE, *, plain: bool = False
+) -> SafeString:
+    """The chart of one instrument; ``plain`` (a client's page) names it in plain words."""
     low, high = entry.definition.scale_range(entry.scale)
     if high <= low:
         high = low + 1
@@ -86,15 +89,18 @@ def scores_svg(entry: InstrumentScores, language: str, box: Geometry = WIDE) -> 
     small = box.font - 1 if box.all_dates else box.font
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-    def x_of(day: object) -> float:
+    def x_of(day: dt.date) -> float:
         if first == last:
             return LEFT + plot_w / 2
-        return LEFT + plot_w * (day - first).days / span  # type: ignore[operator]
+        return LEFT + plot_w * (day - first).days / span
 
     def y_of(value: float) -> float:
         return TOP + plot_h * (1 - (value - low) / (high - low))
 
-    title = f"{entry.instrument}: {pick_text(entry.scale.label, language)}"
+    if plain:
+        title = entry.definition.client_title(language)
+    else:
+        title = f"{entry.instrument}: {pick_text(entry.scale.label, language)}"
     described = []
     for informant, points in entry.series.items():
         values = ", ".join(f"{p.date:%Y-%m-%d} {p.value:g}" for p in points)
@@ -166,5 +172,5 @@ def score_charts(
                 continue
             entry.series = {informant: entry.series[informant]}
         box = PHONE if informant is not None else WIDE
-        charts.append((entry, scores_svg(entry, language, box)))
+        charts.append((entry, scores_svg(entry, language, box, plain=informant is not None)))
     return charts

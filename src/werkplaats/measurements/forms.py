@@ -31,7 +31,7 @@ class KeepWhenLeftOut:
                 self.cleaned_data[name] = getattr(self.instance, name)
 
 
-class PlanForm(KeepWhenLeftOut, forms.ModelForm):
+class PlanForm(KeepWhenLeftOut, forms.ModelForm[MeasurementPlan]):
     keep_fields = ("message_language",)
 
     version = VersionField()
@@ -87,7 +87,7 @@ class StartForm(forms.Form):
     wave_date = forms.DateField(widget=DateInput())
 
 
-class MethodScheduleForm(KeepWhenLeftOut, forms.ModelForm):
+class MethodScheduleForm(KeepWhenLeftOut, forms.ModelForm[MethodSchedule]):
     keep_fields = ("reminder_after_days", "reminder_max", "quiet_from", "quiet_until")
 
     planned = forms.MultipleChoiceField(

@@ -14,6 +14,7 @@ from werkplaats.casework.models import Method, Trajectory
 from werkplaats.core.crypto import EncryptedTextField
 from werkplaats.core.models import VersionedModel
 from werkplaats.instruments.models import Instrument, InstrumentVersion
+from werkplaats.stats.definition import instance_key
 
 
 class Informant(models.TextChoices):
@@ -229,7 +230,8 @@ class Assessment(models.Model):
         return self.status == self.Status.COMPLETE
 
     def answer_map(self) -> dict[str, Any]:
-        return {a.item_id: a.value for a in self.answers.all()}
+        """Answer key -> value; an item in a repeat group has ``id``, ``id#2``, … per instance."""
+        return {instance_key(a.item_id, a.instance): a.value for a in self.answers.all()}
 
 
 class Answer(models.Model):
@@ -240,16 +242,21 @@ class Answer(models.Model):
     # The answer as the item stores it: an option code (number or text), a list of codes
     # (multiple choice), a number, or text (dates as YYYY-MM-DD).
     value = models.JSONField()
+    # which instance of a repeat group (XLSForm repeat, FHIR repeating group) the answer
+    # belongs to; 1 for every item outside one
+    instance = models.PositiveSmallIntegerField(default=1, db_default=1)
     answered_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "item_id"], name="answer_unique_item")
+            models.UniqueConstraint(
+                fields=["assessment", "item_id", "instance"], name="answer_unique_item_instance"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_id}={self.value}"
+        return f"{instance_key(self.item_id, self.instance)}={self.value}"
 
 
 class OneTimeLink(models.Model):

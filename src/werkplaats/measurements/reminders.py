@@ -42,6 +42,7 @@ from werkplaats.measurements.models import (
     MethodSchedule,
     OrganisationSchedule,
 )
+from werkplaats.measurements.schedule import wave_words
 from werkplaats.operations.messages import opt_out_url, send_email
 from werkplaats.partnership.models import User
 
@@ -111,6 +112,8 @@ def _send(
             "measurements/mail/invitation.txt",
             {
                 "informant": informant,
+                "title": assessment.version.parsed.client_title(language),
+                "when": wave_words(assessment.wave),
                 "reminder": reminder,
                 "url": url,
                 "expires": expires,

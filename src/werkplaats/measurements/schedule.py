@@ -6,6 +6,9 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 LEAD_DAYS = 14  # a wave can be answered from two weeks before its date
 
 
@@ -18,6 +21,24 @@ def add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def wave_words(key: str) -> str:
+    """A wave as a client or network member reads it: "bij de start", "na 3 maanden".
+
+    Codes such as ``m03`` or ``intake`` are for professionals and exports; a client never
+    sees them.
+    """
+    if key == "intake":
+        return _("at the start")
+    if key == "closure":
+        return _("at the end of the support")
+    if key == "follow_up":
+        return _("some time after the support ended")
+    if key.startswith("m") and key[1:].isdigit():
+        months = int(key[1:])
+        return ngettext("after %(n)d month", "after %(n)d months", months) % {"n": months}
+    return _("in between")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 
 from werkplaats.casework.models import Goal, GoalScore, Trajectory
+from werkplaats.core.i18n import current_language
 from werkplaats.instruments.models import Instrument
+from werkplaats.measurements.gas import GasSummary, gas_points
 from werkplaats.measurements.models import (
     Assessment,
     MeasurementPlan,
@@ -25,7 +27,7 @@ from werkplaats.measurements.schedule import LEAD_DAYS, Wave, plan_waves, wave_s
 from werkplaats.partnership.models import Team, User
 from werkplaats.stats.change import ReliableChange, reliable_change
 from werkplaats.stats.definition import Band, Definition, Scale
-from werkplaats.stats.scoring import GoalLevel, score
+from werkplaats.stats.scoring import score
 
 GAS = "goal-attainment"
 SCHEDULE_FIELDS = ("intake", "interval_months", "closure", "follow_up_months", "grace_days")
@@ -268,6 +270,15 @@ class InstrumentScores:
         return sorted(((w, d, row) for w, (d, row) in table.items()), key=lambda r: r[1])
 
     @property
+    def client_title(self) -> str:
+        """The name a client reads (``client_title``), in the active language."""
+        return self.definition.client_title(current_language())
+
+    @property
+    def client_description(self) -> str:
+        return self.definition.client_description(current_language())
+
+    @property
     def highest(self) -> float:
         """The top of the scale, for sentences such as "21 of 28"."""
         return self.definition.scale_range(self.scale)[1]
@@ -324,33 +335,27 @@ def instrument_scores(trajectory: Trajectory, today: dt.date) -> list[Instrument
 
 
 def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | None:
+    """The GAS chart: the same moments as the trajectory header (``measurements.gas``)."""
     view = plan_view(trajectory)
     if not any(i.slug == GAS for i, _inf in view.planned):
         return None
     instrument = next(i for i, _inf in view.planned if i.slug == GAS)
     version = instrument.versions.order_by("-created", "-pk").first()
-    goals = list(trajectory.goals.prefetch_related("scores"))
-    if version is None or not goals:
+    if version is None:
         return None
     definition = version.parsed
     scale = definition.primary_scale
     if scale is None:
         return None
-    waves = _waves(trajectory, view.fields, today)
-    points = []
-    for wave in waves:
-        if wave.due > today:
-            continue
-        levels = []
-        for goal in goals:
-            if goal.created > wave.due and wave.key != "intake":
-                continue
-            earlier = [s for s in goal.scores.all() if s.date <= wave.due]
-            level = max(earlier, key=lambda s: (s.date, s.pk)).level if earlier else goal.baseline
-            levels.append(GoalLevel(level, goal.weight))
-        value = score(definition, {}, goals=levels)[scale.id].value if levels else None
-        if value is not None:
-            points.append(Point(wave.key, wave.due, value, scale.band_for(value)))
+    points = [
+        Point(p.wave, p.date, p.moment.t_score, scale.band_for(p.moment.t_score))
+        for p in gas_points(trajectory, today, view.fields)
+    ]
     if not points:
         return None
     return InstrumentScores(instrument, definition, scale, {"professional": points})
+
+
+def gas_summary(trajectory: Trajectory, today: dt.date) -> GasSummary:
+    """The GAS T-scores over time for the header: the same points as the GAS chart."""
+    return GasSummary(gas_points(trajectory, today, plan_view(trajectory).fields))

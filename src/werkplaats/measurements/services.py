@@ -36,7 +36,13 @@ from werkplaats.measurements.models import (
     schedule_for,
 )
 from werkplaats.partnership.models import Organisation, User
-from werkplaats.stats.definition import AnswerError, check_answer, pick_text
+from werkplaats.stats.definition import (
+    AnswerError,
+    check_answer,
+    instance_key,
+    pick_text,
+    split_key,
+)
 from werkplaats.stats.scoring import completeness
 
 LINK_DAYS = 14
@@ -222,7 +228,10 @@ def _refuse_if_complete(assessment: Assessment) -> None:
 
 @transaction.atomic
 def answer_save(*, assessment: Assessment, item_id: str, value: object) -> Answer:
-    """Save one answer the moment it is given (again: the last answer counts)."""
+    """Save one answer the moment it is given (again: the last answer counts).
+
+    ``item_id`` is an answer key: the item's id, or ``id#n`` for instance ``n`` of an item
+    in a repeat group."""
     assessment = (
         Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
     )
@@ -231,19 +240,23 @@ def answer_save(*, assessment: Assessment, item_id: str, value: object) -> Answe
     answers = assessment.answer_map()
     try:
         checked = check_answer(definition, item_id, value, answers)
-        if item_id not in definition.relevant_ids(answers):
+        base, instance = split_key(item_id)
+        group = definition.repeat_of(definition.item(base))
+        if group and instance > definition.instance_count(answers, group) + 1:
+            raise AnswerError("unknown_item", item_id, value)  # instances come one by one
+        if item_id not in definition.relevant_ids({**answers, item_id: checked}):
             raise AnswerError("hidden", item_id, value)
     except AnswerError as exc:
         message = answer_error_message(exc)
         if exc.code == "constraint":
-            item = definition.item(item_id)
+            item = definition.item(split_key(item_id)[0])
             own = (definition.data["items"][definition.items.index(item)] or {}).get(
                 "constraint_message"
             )
             message = pick_text(own, current_language()) or message
         raise ValidationError(message, code=exc.code) from None
     answer, _created = Answer.objects.update_or_create(
-        assessment=assessment, item_id=item_id, defaults={"value": checked}
+        assessment=assessment, item_id=base, instance=instance, defaults={"value": checked}
     )
     return answer
 
@@ -257,12 +270,31 @@ def answer_clear(*, assessment: Assessment, item_id: str) -> None:
         Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
     )
     _refuse_if_complete(assessment)
-    if item_id not in {i.id for i in assessment.version.parsed.answerable_items}:
+    base, instance = split_key(item_id)
+    if base not in {i.id for i in assessment.version.parsed.answerable_items}:
         raise ValidationError(
             answer_error_message(AnswerError("unknown_item", item_id, None, [])),
             code="unknown_item",
         )
-    Answer.objects.filter(assessment=assessment, item_id=item_id).delete()
+    Answer.objects.filter(assessment=assessment, item_id=base, instance=instance).delete()
+
+
+@transaction.atomic
+def instance_remove(*, assessment: Assessment, group_id: str, instance: int) -> None:
+    """Remove one instance of a repeat group (its answers); later instances move up."""
+    assessment = (
+        Assessment.objects.select_for_update().select_related("version").get(pk=assessment.pk)
+    )
+    _refuse_if_complete(assessment)
+    definition = assessment.version.parsed
+    ids = [i.id for i in definition.repeat_items(group_id)]
+    if not ids or instance < 1:
+        raise ValidationError(_("There is no such repeated part."), code="unknown_group")
+    answers = Answer.objects.filter(assessment=assessment, item_id__in=ids)
+    answers.filter(instance=instance).delete()
+    for answer in answers.filter(instance__gt=instance).order_by("instance"):
+        answer.instance -= 1
+        answer.save(update_fields=["instance"])
 
 
 @transaction.atomic
@@ -285,7 +317,12 @@ def assessment_complete(*, assessment: Assessment, user: User | None) -> Assessm
     # A question the branching hides was never asked: an answer given before an earlier
     # answer changed is not kept.
     shown = definition.relevant_ids(answers)
-    Answer.objects.filter(assessment=assessment).exclude(item_id__in=shown).delete()
+    hidden = [
+        a.pk
+        for a in Answer.objects.filter(assessment=assessment)
+        if instance_key(a.item_id, a.instance) not in shown
+    ]
+    Answer.objects.filter(pk__in=hidden).delete()
     assessment.status = Assessment.Status.COMPLETE
     assessment.completed_at = timezone.now()
     assessment.save(update_fields=["status", "completed_at"])
@@ -435,9 +472,14 @@ def assessments_record_bulk(
         ]
     Answer.objects.bulk_create(
         (
-            Answer(assessment=a, item_id=item_id, value=value)
+            Answer(
+                assessment=a,
+                item_id=split_key(key)[0],
+                instance=split_key(key)[1],
+                value=value,
+            )
             for a, rows in zip(created, answer_rows, strict=True)
-            for item_id, value in rows
+            for key, value in rows
         ),
         batch_size=2000,
     )

@@ -12,20 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from werkplaats.casework import access as case_access
-from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
+from werkplaats.core.forms import add_refusal
+from werkplaats.core.versioning import save_form
 from werkplaats.measurements.models import MethodSchedule, planned_entries
 from werkplaats.methods import access, evidence, selectors, services
 from werkplaats.methods.forms import FidelityPeriodForm, MethodForm, owner_candidates
 from werkplaats.methods.models import FidelityMode, FidelityRecord
 from werkplaats.partnership.http import AuthenticatedHttpRequest
-
-
-def _form_error(form: MethodForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -85,7 +78,7 @@ def method_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 owners=form.cleaned_data.get("owners") or (),
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, _("The method was saved."))
             return redirect("methods:detail", pk=version.method_id)
@@ -102,26 +95,26 @@ def method_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         initial["owners"] = [o.user for o in method.owners.select_related("user")]
     form = MethodForm(request.POST or None, owners=owners, initial=initial)
     context = {"form": form, "method": method, "title": _("Change %(name)s") % {"name": method}}
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.method_update(
+        refused = save_form(
+            form,
+            lambda: services.method_update(
                 method=method,
                 user=request.user,
                 expected_version=form.cleaned_data["version"] or method.version,
                 content=form.content(),
                 owners=form.cleaned_data.get("owners") if owners is not None else None,
-            )
-        except ConcurrentEditError as exc:
-            return stale_form_response(request, form, exc, "methods/form.html", context)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
+            ),
+        )
+        if refused is None:
             messages.success(
                 request,
                 _("Version %(n)d of the method was saved.") % {"n": method.version},
             )
             return redirect("methods:detail", pk=pk)
-    return render(request, "methods/form.html", context, status=400 if form.errors else 200)
+        status = refused
+    return render(request, "methods/form.html", context, status=status)
 
 
 @login_required
@@ -150,9 +143,11 @@ def fidelity_period(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "method_version": version,
         "per_contact": version.fidelity_mode == FidelityMode.CONTACT,
     }
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.fidelity_record_period(
+        refused = save_form(
+            form,
+            lambda: services.fidelity_record_period(
                 trajectory=trajectory,
                 version=version,
                 user=request.user,
@@ -163,14 +158,10 @@ def fidelity_period(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 and existing.period_start
                 == services.period_start(form.cleaned_data["day"], version.fidelity_mode)
                 else None,
-            )
-        except ConcurrentEditError as exc:
-            return stale_form_response(request, form, exc, "methods/fidelity_period.html", context)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+            ),
+        )
+        if refused is None:
             messages.success(request, _("The fidelity checklist was saved."))
             return redirect("casework:trajectory", pk=pk)
-    return render(
-        request, "methods/fidelity_period.html", context, status=400 if form.errors else 200
-    )
+        status = refused
+    return render(request, "methods/fidelity_period.html", context, status=status)

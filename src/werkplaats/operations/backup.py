@@ -213,7 +213,7 @@ def restore(directory: Path, *, ignore_keys: bool = False) -> dict[str, Any]:
     manifest_path = directory / "manifest.json"
     if not manifest_path.exists():
         raise BackupError(f"{directory} holds no manifest.json: not a Werkplaats backup.")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
         raise BackupError(f"Unknown backup format {manifest.get('format')!r}.")
     engine = _engine()

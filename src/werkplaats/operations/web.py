@@ -27,8 +27,10 @@ class WerkplaatsServer(BaseApplication):  # type: ignore[misc]
 
 
 def warm_up() -> None:
-    """Import the URL map (and with it every view and the statistics core: numpy, scipy,
-    pandas) now, once, before the workers fork, instead of in the first request."""
+    """Import the URL map and the views now, once, before the workers fork, instead of in
+    the first request. The statistics pages are mounted lazily (core.lazy_views): numpy,
+    pandas and scipy are imported by the first statistics request, so neither the start nor
+    the professional's and client's first pages wait for them."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
-from werkplaats.partnership.models import Neighbourhood, Organisation, Role, Team
+from werkplaats.core.forms import model_choice
+from werkplaats.partnership.models import Neighbourhood, Organisation, Role, Team, User
 from werkplaats.partnership.services import STAFF_ROLES
 
 
@@ -16,8 +17,8 @@ def _role_choices() -> list[tuple[str, Any]]:
     return [(value, label) for value, label in Role.choices if value in STAFF_ROLES]
 
 
-class _TeamChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class _TeamChoice(forms.ModelChoiceField[Team]):
+    def label_from_instance(self, obj: Team) -> str:
         return str(obj.name)
 
 
@@ -42,7 +43,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = organisation.teams.all()  # type: ignore[attr-defined]
+        model_choice(self, "team").queryset = organisation.teams.all()
 
 
 class MemberForm(forms.Form):
@@ -57,11 +58,11 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = organisation.teams.all()  # type: ignore[attr-defined]
+        model_choice(self, "team").queryset = organisation.teams.all()
 
 
-class _HoodChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class _HoodChoice(forms.ModelMultipleChoiceField[Neighbourhood]):
+    def label_from_instance(self, obj: Neighbourhood) -> str:
         return f"{obj.name} ({obj.municipality.name})"
 
 
@@ -81,8 +82,14 @@ class TeamForm(forms.Form):
         hoods = Neighbourhood.objects.select_related("municipality")
         if organisation.municipality_id:
             hoods = hoods.filter(municipality_id=organisation.municipality_id)
-        self.fields["neighbourhoods"].queryset = hoods  # type: ignore[attr-defined]
+        model_choice(self, "neighbourhoods").queryset = hoods
 
 
-class ChoosePasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _SetPasswordForm = SetPasswordForm[User]
+else:  # SetPasswordForm takes no type argument at run time
+    _SetPasswordForm = SetPasswordForm
+
+
+class ChoosePasswordForm(_SetPasswordForm):
     """Django's set-password form: two entries, checked by the password validators."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -108,6 +110,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    if TYPE_CHECKING:
+        # Set on the request's user by django-otp's middleware: whether this session
+        # passed the second factor.
+        def is_verified(self) -> bool: ...
 
     def roles(self) -> set[str]:
         """The roles this user holds in any organisation (cached per request object)."""

@@ -56,7 +56,7 @@ def needs_second_factor(user: User) -> bool:
 
 
 def _has_device(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 class SecondFactorMiddleware:
@@ -73,10 +73,10 @@ class SecondFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(self.OPEN)
-            and not user.is_verified()  # type: ignore[union-attr]
-            and needs_second_factor(user)  # type: ignore[arg-type]
+            and not user.is_verified()
+            and needs_second_factor(user)
         ):
-            target = "second_factor" if _has_device(user) else "second_factor_setup"  # type: ignore[arg-type]
+            target = "second_factor" if _has_device(user) else "second_factor_setup"
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
 
@@ -140,7 +140,7 @@ class LoginForm(AuthenticationForm):
             login_throttle.clear(username)
         return cleaned
 
-    def confirm_login_allowed(self, user: User) -> None:  # type: ignore[override]
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         roles = user.roles()
         if roles and roles <= {Role.NETWORK_MEMBER}:
@@ -183,7 +183,7 @@ def _recovery_codes(user: User) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Connect an authenticator app: scan the code, enter the first code it shows."""
-    if _has_device(request.user) and not request.user.is_verified():  # type: ignore[attr-defined]
+    if _has_device(request.user) and not request.user.is_verified():
         # A second device only after proving the first: otherwise a stolen password
         # would be enough to add one.
         return redirect(f"{reverse('second_factor')}?next={_next(request)}")

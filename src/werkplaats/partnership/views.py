@@ -3,9 +3,6 @@ its admin; the set-password page of an invitation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from werkplaats.core.forms import add_refusal
 from werkplaats.core.i18n import current_language
-from werkplaats.core.versioning import ConcurrentEditError
+from werkplaats.core.versioning import save_form
 from werkplaats.partnership import access, invitations, services
 from werkplaats.partnership.forms import ChoosePasswordForm, InviteForm, MemberForm, TeamForm
 from werkplaats.partnership.http import AuthenticatedHttpRequest
@@ -65,33 +63,6 @@ def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     )
 
 
-def _form_error(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _save_edit(form: Any, save: Callable[[], object]) -> int | None:
-    """Run a versioned save; None when it went through, else the page's status.
-
-    400 for an invalid form or a refusal by the service, 409 when someone else saved
-    the object since the form was read (the refusal is shown on the form).
-    """
-    if not form.is_valid():
-        return 400
-    try:
-        save()
-    except ConcurrentEditError as exc:
-        form.add_error(None, exc)
-        return 409
-    except ValidationError as exc:
-        _form_error(form, exc)
-        return 400
-    return None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -106,7 +77,7 @@ def member_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            add_refusal(form, exc)
         else:
             # The link is shown once, here, and never stored: no redirect to a page that
             # would have to keep it.
@@ -136,8 +107,10 @@ def member_edit(request: AuthenticatedHttpRequest, pk: int, member: int) -> Http
     }
     form = MemberForm(request.POST or None, organisation=organisation, initial=initial)
     status = 200
-    if request.method == "POST":
-        refused = _save_edit(
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
+        refused = save_form(
             form,
             lambda: services.membership_update(
                 by=request.user,
@@ -190,7 +163,7 @@ def team_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 neighbourhoods=form.cleaned_data["neighbourhoods"],
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, _("The team was created."))
             return redirect("partnership:organisation", pk=organisation.pk)
@@ -214,8 +187,10 @@ def team_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     }
     form = TeamForm(request.POST or None, organisation=organisation, initial=initial)
     status = 200
-    if request.method == "POST":
-        refused = _save_edit(
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
+        refused = save_form(
             form,
             lambda: services.team_update(
                 by=request.user,

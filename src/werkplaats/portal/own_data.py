@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from werkplaats.casework.models import ALLIANCE_ITEMS, Client, Trajectory
+from werkplaats.measurements.schedule import wave_words
 from werkplaats.stats.definition import pick_text
 from werkplaats.stats.scoring import score
 from werkplaats.stories.models import Source
@@ -178,7 +179,8 @@ def readable(client: Client, language: str) -> dict[str, Any]:
                     }
             questionnaires.append(
                 {
-                    "title": pick_text(definition.data["title"], language),
+                    "title": definition.client_title(language),
+                    "when": wave_words(a.wave),
                     "date": a.wave_date,
                     "informant": a.get_informant_display(),
                     "complete": a.complete,

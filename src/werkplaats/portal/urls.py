@@ -1,7 +1,7 @@
 """The portal's URLs.
 
 The pages that moved here from a domain app kept their path and their name in that app's
-namespace (``casework:trajectory``, ``casework:contact_new``, ``casework:me``, ``casework:me_data``,
+namespace (``casework:trajectory``, ``casework:caseload``, ``casework:contact_new``, ``casework:me``, ``casework:me_data``,
 ``programme:map``), so links, bookmarks and the access matrix did not change:
 ``config/urls.py`` mounts each list of ``IN_NAMESPACE`` into that namespace.
 """
@@ -11,7 +11,7 @@ from django.urls import URLPattern, path
 from django.views.i18n import set_language
 
 from werkplaats.partnership import password_reset, second_factor, session_warning
-from werkplaats.portal import contact, views
+from werkplaats.portal import caseload, contact, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,6 +32,7 @@ urlpatterns = [
 
 IN_NAMESPACE: dict[str, list[URLPattern]] = {
     "casework": [
+        path("caseload/", caseload.caseload, name="caseload"),
         path("trajectories/<int:pk>/", views.trajectory_detail, name="trajectory"),
         path("trajectories/<int:pk>/contacts/new/", contact.contact_new, name="contact_new"),
         path("clients/new/", views.client_new, name="client_new"),

@@ -20,10 +20,11 @@ from werkplaats.casework import access as case_access
 from werkplaats.casework import selectors as case_selectors
 from werkplaats.casework import services as case_services
 from werkplaats.casework.forms import ClientRegistrationForm
-from werkplaats.casework.models import Method
+from werkplaats.casework.models import Method, Trajectory
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
+from werkplaats.core.forms import add_refusal
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.measurements.charts import score_charts
@@ -33,6 +34,7 @@ from werkplaats.partnership.access import managed_team_ids
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Membership, Role, StakeholderKind, User
 from werkplaats.portal import selectors
+from werkplaats.portal.caseload import worklist_context
 from werkplaats.portal.own_data import own_data, readable
 from werkplaats.portal.who_looked import who_looked
 from werkplaats.programme import services as programme_services
@@ -47,8 +49,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     roles = {m.role for m in memberships}
     studies = request.user.studies.all() if "researcher" in roles else []
     context: dict[str, object] = {"memberships": memberships, "roles": roles, "studies": studies}
-    if "professional" in roles:
-        context["due"] = measurement_selectors.due_list(request.user, timezone.localdate())
+    if "professional" in roles or "team_manager" in roles:
+        context.update(worklist_context(request))
     if "client" in roles:
         context["questionnaires"] = measurement_selectors.open_client_assessments(request.user)
     if "team_manager" in roles or "org_admin" in roles:
@@ -72,7 +74,7 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "trajectory": trajectory,
             "identity": identity,
             "goals": goals,
-            "gas": case_selectors.gas_summary(goals),
+            "gas": measurement_selectors.gas_summary(trajectory, timezone.localdate()),
             "contacts": case_selectors.recent_contacts(trajectory),
             "dilemmas": trajectory.dilemmas.all()[:20],
             "waves": waves,
@@ -92,7 +94,7 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     )
 
 
-def _who_may_see(trajectories: list) -> list[dict[str, str]]:
+def _who_may_see(trajectories: list[Trajectory]) -> list[dict[str, str]]:
     people: list[dict[str, str]] = []
     for t in trajectories:
         people.append(
@@ -238,7 +240,7 @@ def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                         client=trajectory.client, user=request.user, shown=shown, language=language
                     )
             except ValidationError as exc:
-                _form_error(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(
                     request,
@@ -252,11 +254,3 @@ def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "consent_text": shown, "consent_wording": shown.text_in(language)},
         status=status,
     )
-
-
-def _form_error(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -79,3 +79,22 @@ def access_consent_document_by_id(user: User, consent_id: int) -> Consent:
         raise Http404
     log_access(user, "view", consent, "consent document")
     return consent
+
+
+def access_study_to_create(user: User) -> None:
+    """Researchers create studies (and are on the studies they create)."""
+    require_role(user, Role.RESEARCHER)
+
+
+def access_study_to_edit_by_id(user: User, study_id: int) -> Study:
+    """A study is edited by the researchers on it."""
+    require_role(user, Role.RESEARCHER)
+    study = get_object_or_404(
+        Study.objects.prefetch_related(
+            "researchers", "subthemes", "foci", "participations__organisation"
+        ),
+        pk=study_id,
+        researchers=user,
+    )
+    log_access(user, "view", study, "study form")
+    return study

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.core.i18n import pick
-from werkplaats.core.models import BilingualNamed
+from werkplaats.core.models import BilingualNamed, VersionedModel
 from werkplaats.partnership.models import Organisation
 
 
@@ -53,7 +53,7 @@ class SubTheme(_Bilingual):
         verbose_name_plural = _("sub-themes")
 
 
-class Study(models.Model):
+class Study(VersionedModel):
     class Design(models.TextChoices):
         QUANTITATIVE = "quantitative", _("quantitative")
         QUALITATIVE = "qualitative", _("qualitative")

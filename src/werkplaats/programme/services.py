@@ -1,21 +1,26 @@
-"""Writes for the programme: consents (one by one, and in bulk for imports)."""
+"""Writes for the programme: consents (one by one, and in bulk for imports), studies."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Client
 from werkplaats.core.audit import log_access
 from werkplaats.core.bulk import insert_rows
+from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.partnership.models import Organisation, User
 from werkplaats.programme.models import Consent, ConsentText, Study
+from werkplaats.programme.setup_file.schema import study_schema_problems
+from werkplaats.programme.setup_file.studies import apply_study, check_study
 
 
 @transaction.atomic
@@ -266,3 +271,81 @@ def consent_pdf(consent: Consent) -> bytes:
             },
         )
     return bytes(HTML(string=html).write_pdf())
+
+
+# --- studies, created and edited by their researchers in the browser -------------------
+
+
+def study_problems(
+    entry: dict[str, Any], *, study: Study | None, labels: dict[str, str]
+) -> dict[str, list[str]]:
+    """The setup file's rules for a ``studies:`` item (its schema, then what it refers to),
+    plus the one the browser adds: the slug is not another study's. Problems by key."""
+    problems: dict[str, list[str]] = {}
+
+    def report(path: tuple[Any, ...], message: str) -> None:
+        problems.setdefault(str(path[0]) if path else "", []).append(message)
+
+    for path, message in study_schema_problems(entry, labels):
+        report(path, message)
+    if problems:
+        return problems
+    organisations = set(Organisation.objects.values_list("name", flat=True))
+    check_study(entry, report, organisations=organisations)
+    taken = Study.objects.filter(slug=entry["slug"])
+    if study is not None:
+        taken = taken.exclude(pk=study.pk)
+    if taken.exists():
+        report(
+            ("slug",),
+            _("Another study already has the short name %(slug)s: choose another.")
+            % {"slug": entry["slug"]},
+        )
+    return problems
+
+
+@transaction.atomic
+def study_save(
+    *,
+    by: User,
+    entry: dict[str, Any],
+    study: Study | None = None,
+    expected_version: int | None = None,
+    labels: dict[str, str] | None = None,
+) -> tuple[Study, list[str]]:
+    """Create (``study`` None) or change a study from its entry; the changes, as a list.
+
+    The same checks and the same writes as ``werkplaats setup``; a researcher who creates
+    a study stays on it. A change names the version it read: when someone saved the study
+    in between, nothing is written (``ConcurrentEditError``).
+    """
+    if study is None and by.username not in entry.get("researchers", []):
+        entry = {**entry, "researchers": [*entry.get("researchers", []), by.username]}
+    problems = study_problems(entry, study=study, labels=labels or {})
+    if problems:
+        raise ValidationError(problems)
+    if study is not None:
+        locked = Study.objects.select_for_update().get(pk=study.pk)
+        if locked.version != expected_version:
+            raise ConcurrentEditError(
+                _(
+                    "Someone else saved this %(thing)s while you were editing it. "
+                    "Your changes were not saved: reload the page to see the latest "
+                    "version, then make your changes again."
+                )
+                % {"thing": Study._meta.verbose_name},
+                code="concurrent_edit",
+            )
+        study = locked
+    changes: list[str] = []
+    saved = apply_study(entry, changes, study=study)
+    if study is not None and changes:
+        Study.objects.filter(pk=saved.pk).update(version=F("version") + 1)
+        saved.refresh_from_db(fields=["version"])
+    log_access(
+        by,
+        "create" if study is None else "change",
+        saved,
+        "; ".join(changes)[:200],
+    )
+    return saved, changes

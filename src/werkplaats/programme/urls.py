@@ -5,7 +5,9 @@ from werkplaats.programme import views
 app_name = "programme"
 
 urlpatterns = [
+    path("studies/new/", views.study_new, name="study_new"),
     path("studies/<int:pk>/", views.study_detail, name="study"),
+    path("studies/<int:pk>/edit/", views.study_edit, name="study_edit"),
     path("studies/<int:pk>/data/", views.study_data, name="study_data"),
     path("trajectories/<int:pk>/study-consent/", views.study_consent_new, name="study_consent_new"),
     path("consents/<int:pk>/document/", views.consent_document, name="consent_document"),

@@ -16,9 +16,11 @@ from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
 from werkplaats.core.i18n import current_language
 from werkplaats.core.pseudonyms import study_pseudonym
+from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.programme import access, services
-from werkplaats.programme.models import Consent
+from werkplaats.programme.forms import FIELD_OF_KEY, StudyForm, study_initial
+from werkplaats.programme.models import Consent, Study
 
 
 @login_required
@@ -32,6 +34,81 @@ def study_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "participations": study.participations.select_related("organisation"),
             "is_researcher": study.researchers.filter(pk=request.user.pk).exists(),
         },
+    )
+
+
+def _labels(form: StudyForm) -> dict[str, str]:
+    """The setup file's keys named as the form shows them, for the checks' messages."""
+    return {key: str(form.fields[name].label) for key, name in FIELD_OF_KEY.items()}
+
+
+def _save_study(
+    request: AuthenticatedHttpRequest, form: StudyForm, study: Study | None
+) -> tuple[Study | None, int]:
+    """Run the shared checks and the save; the study, or None and the page's status."""
+    if not form.is_valid():
+        return None, 400
+    try:
+        saved, _changes = services.study_save(
+            by=request.user,
+            entry=form.entry(study),
+            study=study,
+            expected_version=form.cleaned_data["version"],
+            labels=_labels(form),
+        )
+    except ConcurrentEditError as exc:
+        form.add_error(None, exc)
+        return None, 409
+    except ValidationError as exc:
+        for key, errors in exc.message_dict.items():
+            name = FIELD_OF_KEY.get(key)
+            form.add_error(name if name in form.fields else None, errors)
+        return None, 400
+    return saved, 200
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def study_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access.access_study_to_create(request.user)
+    form = StudyForm(
+        request.POST or None,
+        initial={
+            "researchers": [request.user.username],
+            "participation": Study.Participation.CONSULTED,
+            "phase": Study.Phase.DESIGN,
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        saved, status = _save_study(request, form, None)
+        if saved is not None:
+            messages.success(request, _("The study was created."))
+            return redirect("programme:study", pk=saved.pk)
+    return render(
+        request,
+        "programme/study_form.html",
+        {"form": form, "study": None, "title": _("New study")},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def study_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = access.access_study_to_edit_by_id(request.user, pk)
+    form = StudyForm(request.POST or None, initial=study_initial(study))
+    status = 200
+    if request.method == "POST":
+        saved, status = _save_study(request, form, study)
+        if saved is not None:
+            messages.success(request, _("The study was saved."))
+            return redirect("programme:study", pk=saved.pk)
+    return render(
+        request,
+        "programme/study_form.html",
+        {"form": form, "study": study, "title": _("Edit study")},
+        status=status,
     )
 
 

@@ -8,8 +8,10 @@ correlation between goal scales :math:`\\rho = 0.3`.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 DEFAULT_RHO = 0.3
 
@@ -60,3 +62,67 @@ def gas_t_score(
     weighted = sum(w * x for w, x in zip(weights, levels, strict=True))
     denominator = math.sqrt((1 - rho) * sum(w * w for w in weights) + rho * sum(weights) ** 2)
     return 50.0 + 10.0 * weighted / denominator
+
+
+@dataclass(frozen=True)
+class GoalRecord:
+    """One goal as it was over time: the day it was set, its level at the start, its
+    weight, and its scores as (date, level) pairs."""
+
+    set_on: dt.date
+    baseline: int
+    weight: float = 1.0
+    scores: tuple[tuple[dt.date, int], ...] = ()
+
+    def level_on(self, day: dt.date) -> int:
+        """The latest score on or before ``day``; the baseline when none was given yet."""
+        earlier = [(d, i, level) for i, (d, level) in enumerate(self.scores) if d <= day]
+        return max(earlier)[2] if earlier else self.baseline
+
+
+@dataclass(frozen=True)
+class GasMoment:
+    """The T-score at one moment, and over how many goals (those set by then)."""
+
+    label: str
+    as_of: dt.date
+    t_score: float
+    goals: int
+    later_goals: int
+
+
+def gas_at(
+    goals: Sequence[GoalRecord],
+    as_of: dt.date,
+    *,
+    label: str = "",
+    baselines: bool = False,
+    rho: float = DEFAULT_RHO,
+) -> GasMoment | None:
+    """The GAS T-score at a moment: over the goals set on or before ``as_of``, each at its
+    latest level by then (with ``baselines``, at its level at the start: the intake).
+
+    A goal added later never changes an earlier moment's T-score. None when no goal
+    had been set by then.
+
+    Examples
+    --------
+    >>> d = dt.date
+    >>> first = GoalRecord(d(2024, 1, 5), -1, scores=((d(2024, 4, 1), 1),))
+    >>> second = GoalRecord(d(2024, 1, 5), -2)
+    >>> round(gas_at([first, second], d(2024, 2, 1), baselines=True).t_score, 2)
+    31.39
+    >>> later = GoalRecord(d(2024, 5, 1), -2)
+    >>> gas_at([first, second, later], d(2024, 2, 1), baselines=True).t_score == (
+    ...     gas_at([first, second], d(2024, 2, 1), baselines=True).t_score)
+    True
+    >>> moment = gas_at([first, second, later], d(2024, 4, 2))
+    >>> (round(moment.t_score, 2), moment.goals, moment.later_goals)
+    (43.8, 2, 1)
+    """
+    counted = [g for g in goals if g.set_on <= as_of]
+    if not counted:
+        return None
+    levels = [g.baseline if baselines else g.level_on(as_of) for g in counted]
+    value = gas_t_score(levels, [g.weight for g in counted], rho)
+    return GasMoment(label, as_of, value, len(counted), len(goals) - len(counted))

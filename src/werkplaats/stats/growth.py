@@ -17,13 +17,15 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .multilevel import LmmResult, fit_lmm
+from .multilevel import LmmResult, MultilevelWarning, fit_lmm
+from .multilevel.fit import FEW_CLUSTERS
 
 LEVELS = ("client_level", "with_whom", "context")
 
@@ -89,10 +91,16 @@ class GrowthSpec:
 class GrowthResult:
     spec: GrowthSpec
     model: LmmResult
-    terms: pd.DataFrame  # term, level, estimate, se, low, high, p
+    # term, level, estimate, se, df, low, high, p, clusters, grouping, few_clusters
+    terms: pd.DataFrame
     icc: pd.DataFrame
     n_clients: int
     n_obs: int
+    interval: str = "satterthwaite"  # or "wald" when the df could not be computed
+
+    def few_clusters(self) -> pd.DataFrame:
+        """Terms that rest on fewer than 20 clusters (their intervals are wide for that)."""
+        return self.terms[self.terms["few_clusters"]]
 
 
 MIN_CLIENTS = 30
@@ -139,7 +147,16 @@ def check_size(data: pd.DataFrame, spec: GrowthSpec) -> None:
 
 
 def fit_growth(data: pd.DataFrame, spec: GrowthSpec, level: float = 0.95) -> GrowthResult:
-    """Fit the growth model; Wald intervals and p-values for every fixed effect."""
+    """Fit the growth model: t intervals and p-values with Satterthwaite df per fixed effect.
+
+    The denominator degrees of freedom are lmerTest's (Satterthwaite); an effect carried
+    by a few professionals or organisations gets few df and a wide interval, where the
+    Wald z interval was too narrow (0.80-0.83 coverage at 12 professionals in 2
+    organisations). ``clusters`` says on how many levels of which grouping factor each
+    term rests, ``few_clusters`` marks those under 20. Should the df not be computable
+    (a numerically singular Hessian of the variance parameters) the Wald z interval is
+    used and ``interval`` says ``"wald"``.
+    """
     cols = [
         spec.outcome,
         spec.time,
@@ -150,19 +167,45 @@ def fit_growth(data: pd.DataFrame, spec: GrowthSpec, level: float = 0.95) -> Gro
     ]
     d = data[list(dict.fromkeys(cols))].dropna()
     check_size(d, spec)
-    model = fit_lmm(spec.formula(), d, reml=True)
-    z = stats.norm.ppf(0.5 + level / 2)
+    with warnings.catch_warnings():
+        # The few-clusters warning is carried in the terms (few_clusters) instead.
+        warnings.filterwarnings("ignore", message="few clusters", category=MultilevelWarning)
+        model = fit_lmm(spec.formula(), d, reml=True)
     est = model.fixef
     se = model.se
+    interval = "satterthwaite"
+    try:
+        satt = model.satterthwaite(level)
+        df = satt["df"].to_numpy()
+        low, high = satt.iloc[:, -2].to_numpy(), satt.iloc[:, -1].to_numpy()
+        p = satt["Pr(>|t|)"].to_numpy()
+    except (np.linalg.LinAlgError, ValueError):
+        interval = "wald"
+        z = stats.norm.ppf(0.5 + level / 2)
+        df = np.full(len(est), np.inf)
+        low, high = (est - z * se).to_numpy(), (est + z * se).to_numpy()
+        p = 2 * stats.norm.sf(np.abs((est / se).to_numpy()))
+    clusters = pd.Series(np.nan, index=est.index)
+    grouping = pd.Series("", index=est.index)
+    if model.clusters is not None:
+        c = model.clusters.set_index("term")
+        clusters = c["clusters"].reindex(est.index)
+        grouping = c["grouping"].reindex(est.index).fillna("")
     terms = pd.DataFrame(
         {
             "term": est.index,
             "level": [spec.level_of(t) for t in est.index],
             "estimate": est.to_numpy(),
             "se": se.to_numpy(),
-            "low": (est - z * se).to_numpy(),
-            "high": (est + z * se).to_numpy(),
-            "p": 2 * stats.norm.sf(np.abs((est / se).to_numpy())),
+            "df": df,
+            "low": low,
+            "high": high,
+            "p": p,
+            "clusters": clusters.to_numpy(),
+            "grouping": grouping.to_numpy(),
+            "few_clusters": (clusters < FEW_CLUSTERS).to_numpy(),
         }
     )
-    return GrowthResult(spec, model, terms, model.icc, int(d[spec.client].nunique()), len(d))
+    return GrowthResult(
+        spec, model, terms, model.icc, int(d[spec.client].nunique()), len(d), interval
+    )

@@ -49,3 +49,33 @@ def on_track(
     if expected is None:
         return None
     return change >= expected[0]
+
+
+def on_track_table(
+    reference: pd.DataFrame, rows: pd.DataFrame, quantile: float = 0.25, min_n: int = 20
+) -> pd.Series:
+    """``on_track`` for many clients at once: one grouping of the reference, not one
+    filter per client. ``rows`` has columns group, months and change; the result has its
+    index and holds True, False or None (too few comparable clients).
+
+    Examples
+    --------
+    >>> ref = pd.DataFrame({"group": ["a"] * 40, "months": [6] * 40, "change": list(range(40))})
+    >>> rows = pd.DataFrame({"group": ["a", "a", "b"], "months": [6, 6, 6], "change": [5, 10, 0]})
+    >>> on_track_table(ref, rows).tolist()
+    [False, True, None]
+    """
+    if reference.empty or rows.empty:
+        return pd.Series([None] * len(rows), index=rows.index, dtype=object)
+    ref = reference.assign(band=reference["months"].map(_band))
+    grouped = ref.groupby(["group", "band"])["change"]
+    table = pd.DataFrame({"low": grouped.quantile(quantile), "n": grouped.size()})
+    keyed = rows[["group", "months", "change"]].assign(band=rows["months"].map(_band))
+    merged = keyed.join(table, on=["group", "band"])
+    values = [
+        bool(change >= low) if n >= min_n else None
+        for change, low, n in zip(
+            merged["change"], merged["low"], merged["n"].fillna(0), strict=True
+        )
+    ]
+    return pd.Series(values, index=rows.index, dtype=object)

@@ -50,6 +50,7 @@ from werkplaats.stats.definition import (
     Definition,
     Scale,
     check_answer,
+    split_key,
 )
 from werkplaats.stats.gas import gas_t_score
 
@@ -128,7 +129,13 @@ def _score_scale(
         value = gas_t_score([g.level for g in goals], [g.weight for g in goals])
         return ScaleScore(scale, value, len(goals), len(goals), scale.band_for(value))
     n_items = len(scale.items)
-    item_scores = [definition.item(i).item_score(answers[i]) for i in scale.items if i in answers]
+    item_scores = []
+    for item_id in scale.items:
+        item = definition.item(item_id)
+        # an item asked in a repeat group scores the mean over its answered instances
+        values = [v for k, v in answers.items() if split_key(k)[0] == item_id]
+        if values:
+            item_scores.append(sum(item.item_score(v) for v in values) / len(values))
     n = len(item_scores)
     if n < scale.min_answered or n == 0:
         return ScaleScore(
@@ -148,11 +155,20 @@ def _score_scale(
     return ScaleScore(scale, value, n, n_items, scale.band_for(value))
 
 
-def progress(definition: Definition, answers: Mapping[str, object]) -> tuple[int, int]:
-    """How many of the questions shown are answered, of how many are shown."""
+def _asked(definition: Definition, answers: Mapping[str, object]) -> list[str]:
+    """The answer keys of the questions shown, in the order of the items."""
     shown = definition.relevant_ids(answers)
-    ids = {i.id for i in definition.answerable_items if i.id in shown}
-    return sum(1 for k, v in answers.items() if k in ids and v not in (None, "", [])), len(ids)
+    order = {item.id: k for k, item in enumerate(definition.items)}
+    answerable = {item.id for item in definition.answerable_items}
+    keys = [k for k in shown if split_key(k)[0] in answerable]
+    return sorted(keys, key=lambda k: (order[split_key(k)[0]], split_key(k)[1]))
+
+
+def progress(definition: Definition, answers: Mapping[str, object]) -> tuple[int, int]:
+    """How many of the questions shown are answered, of how many are shown (a question in
+    a repeat group once per instance)."""
+    keys = _asked(definition, answers)
+    return sum(1 for k in keys if answers.get(k) not in (None, "", [])), len(keys)
 
 
 @dataclass
@@ -165,14 +181,12 @@ class Completeness:
 
 
 def completeness(definition: Definition, answers: Mapping[str, object]) -> Completeness:
-    """The required questions still open; a hidden question is never required."""
-    shown = definition.relevant_ids(answers)
-    return Completeness(
-        [
-            i.id
-            for i in definition.answerable_items
-            if i.id in shown
-            and definition.is_required(i, answers)
-            and answers.get(i.id) in (None, "", [])
-        ]
-    )
+    """The required questions still open (answer keys); a hidden question is never required."""
+    missing = []
+    for key in _asked(definition, answers):
+        item = definition.item(split_key(key)[0])
+        if answers.get(key) in (None, "", []) and definition.is_required(
+            item, definition.scope_of(key, answers)
+        ):
+            missing.append(key)
+    return Completeness(missing)

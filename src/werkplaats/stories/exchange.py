@@ -19,6 +19,7 @@ from werkplaats.stories.models import (
     Codebook,
     CoderAssignment,
     CodingRound,
+    Segment,
     SharedVersion,
     Source,
 )
@@ -111,7 +112,7 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
         codes=codes_to_refi(coding_round.codebook),
     )
     segments = coding_round.segments.select_related("code").prefetch_related("memos")
-    by_document: dict[int, list] = {}
+    by_document: dict[int, list[Segment]] = {}
     for segment in segments:
         by_document.setdefault(segment.document_id, []).append(segment)
     for document in documents:
@@ -164,6 +165,11 @@ def project_import(
     coding_round = _project_store(user=user, study=study, project=project, kind=kind)
     coding_round.missing_sources = project.missing_sources  # type: ignore[attr-defined]
     coding_round.media_sources = project.media_sources  # type: ignore[attr-defined]
+    coding_round.ignored = project.ignored  # type: ignore[attr-defined]
+    researchers = {u.username.lower() for u in study.researchers.all()}
+    coding_round.unmatched_coders = [  # type: ignore[attr-defined]
+        u.name for u in project.users if u.name.lower() not in researchers
+    ]
     return coding_round
 
 

@@ -10,9 +10,12 @@ from statistics import mean
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from werkplaats.casework import selectors as case_selectors
 from werkplaats.casework.models import Trajectory
+from werkplaats.measurements import selectors as measurement_selectors
+from werkplaats.measurements.gas import GasSummary
 from werkplaats.partnership.models import User
 from werkplaats.programme.access import consenting_clients
 from werkplaats.programme.models import Study
@@ -142,14 +145,15 @@ def gas_change_by_group(study: Study) -> dict[str, dict[str, float | int | None]
     Stands in for the empowerment growth per group until the analysis pipeline lands.
     """
     changes: dict[str, list[float]] = defaultdict(list)
+    today = timezone.localdate()
     trajectories = Trajectory.objects.filter(client__in=consenting_clients(study)).prefetch_related(
         "target_groups"
     )
     for trajectory in trajectories:
-        summary = case_selectors.gas_summary(case_selectors.goal_rows(trajectory))
-        if summary["baseline"] is None or summary["latest"] is None:
+        summary = measurement_selectors.gas_summary(trajectory, today)
+        if summary.baseline is None or summary.latest is None:
             continue
-        change = summary["latest"] - summary["baseline"]
+        change = summary.latest - summary.baseline
         groups = [g.code for g in trajectory.target_groups.all()] or [NO_GROUP]
         for group in groups:
             changes[group].append(change)
@@ -200,7 +204,7 @@ class CaseView:
     trajectory: Trajectory
     fragments: list[Segment]
     goals: list[case_selectors.GoalRow]
-    gas: dict[str, float | None]
+    gas: GasSummary
     waves: list[case_selectors.NetworkWave]
 
 
@@ -223,7 +227,7 @@ def case_view(study: Study, trajectory: Trajectory) -> CaseView:
         trajectory=trajectory,
         fragments=fragments,
         goals=goals,
-        gas=case_selectors.gas_summary(goals),
+        gas=measurement_selectors.gas_summary(trajectory, timezone.localdate()),
         waves=case_selectors.network_waves(trajectory),
     )
 

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from werkplaats.instruments import formats
 from werkplaats.instruments.formats import N_
@@ -24,7 +25,7 @@ from werkplaats.measurements.answers_import.common import (
 )
 from werkplaats.partnership.models import Organisation, Team, User
 from werkplaats.programme.models import Study
-from werkplaats.stats.definition import Definition
+from werkplaats.stats.definition import Definition, instance_key
 
 # ---------------------------------------------------------------- FHIR
 
@@ -43,9 +44,10 @@ def fhir_import(
     check_study(study, organisation)
     report = AnswersReport()
     versions = list(
-        InstrumentVersion.objects.filter(organisation__in=[organisation, None]).select_related(
-            "instrument"
-        )
+        # the organisation's own versions and the public ones (an ``__in`` list drops None)
+        InstrumentVersion.objects.filter(
+            Q(organisation=organisation) | Q(organisation__isnull=True)
+        ).select_related("instrument")
     )
     pending: list[_Pending] = []
     for name, content in files:
@@ -148,11 +150,15 @@ def _subject(response: dict[str, Any]) -> str:
 
 
 def _fhir_answers(
-    definition: Definition, items: Any, depth: int = 0
+    definition: Definition, items: Any, depth: int = 0, instance: int = 1
 ) -> tuple[dict[str, Any], list[str]]:
+    """Answers by key from (nested) response items; each occurrence of a repeating group's
+    linkId is the next instance of that group (``id``, ``id#2``, …)."""
     answers: dict[str, Any] = {}
     unknown: list[str] = []
     ids = {i.id for i in definition.items} | {g.id for g in definition.groups}
+    repeats = {g.id for g in definition.groups if g.repeat}
+    seen: dict[str, int] = {}
     if not isinstance(items, list) or depth > 30:
         return answers, unknown
     for raw in items:
@@ -162,6 +168,10 @@ def _fhir_answers(
         if link not in ids and not link.endswith("-help"):
             unknown.append(link)
             continue
+        inside = instance
+        if link in repeats:
+            seen[link] = seen.get(link, 0) + 1
+            inside = seen[link]
         values = []
         for a in raw.get("answer") or []:
             if not isinstance(a, dict):
@@ -173,13 +183,14 @@ def _fhir_answers(
                     values.append(1 if value else 0)
                 elif key.startswith("value"):
                     values.append(value)
-            inner, lost = _fhir_answers(definition, a.get("item"), depth + 1)
+            inner, lost = _fhir_answers(definition, a.get("item"), depth + 1, inside)
             answers.update(inner)
             unknown += lost
         if values and link in {i.id for i in definition.items}:
             item = definition.item(link)
-            answers[link] = values if item.type == "multiple" else values[0]
-        inner, lost = _fhir_answers(definition, raw.get("item"), depth + 1)
+            key = instance_key(link, inside) if definition.repeat_of(item) else link
+            answers[key] = values if item.type == "multiple" else values[0]
+        inner, lost = _fhir_answers(definition, raw.get("item"), depth + 1, inside)
         answers.update(inner)
         unknown += lost
     return answers, unknown

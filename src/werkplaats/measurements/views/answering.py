@@ -9,6 +9,7 @@ so a closed browser loses nothing.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,9 +24,31 @@ from django.views.decorators.http import require_http_methods, require_POST
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements import access, services
 from werkplaats.measurements.models import Assessment, Informant
+from werkplaats.measurements.schedule import wave_words
 from werkplaats.partnership.http import AuthenticatedHttpRequest
-from werkplaats.stats.definition import pick_text
+from werkplaats.stats.definition import (
+    Definition,
+    Item,
+    instance_key,
+    pick_text,
+    split_key,
+)
 from werkplaats.stats.scoring import completeness, progress, score
+
+
+def licence_summary(code: str) -> str:
+    """What a licence code means for the reader, in the page's language."""
+    summaries = {
+        "public-domain": _("Anyone may use these questions freely: they belong to everyone."),
+        "free-with-attribution": _(
+            "These questions may be used free of charge, as long as the makers are named."
+        ),
+        "bring-your-own-licence": _(
+            "The organisation that asks these questions has permission from the makers."
+        ),
+        "free-method": _("This is a way of working that anyone may use freely."),
+    }
+    return summaries.get(code, _("The makers of these questions set the rules for their use."))
 
 
 def _form_context(
@@ -34,47 +57,80 @@ def _form_context(
     definition = assessment.version.parsed
     language = current_language()
     answers = assessment.answer_map()
+    adding = request.GET.get("add", "")
+    if adding in {g.id for g in definition.groups if g.repeat} and definition.repeat_items(adding):
+        # "add another": an empty next instance, kept once one of its questions is answered
+        count = definition.instance_count(answers, adding)
+        answers = {**answers, instance_key(definition.repeat_items(adding)[0].id, count + 1): None}
     # A question the branching hides is not asked: it is left out of the page (without
     # script) and hidden (with script, until an answer makes it apply).
     shown = definition.relevant_ids(answers)
     first = definition.languages[0] if definition.languages else "nl"
     questions = []
     number = 0
-    for item in definition.items:
-        if item.type in ("calculated",) or (item.type == "file"):
-            continue
-        if item.id not in shown and item.type == "display":
-            continue
-        if item.answerable:
-            number += 1
-        answer = answers.get(item.id)
-        questions.append(
-            {
-                "id": item.id,
-                "type": item.type,
-                "number": number if item.answerable else None,
-                "text": definition.item_text(item.id, assessment.informant, language),
-                "note": pick_text(item.note, language, first),
-                "section": pick_text(item.section, language, first),
-                "options": [
-                    (str(o.value), pick_text(o.label, language, first))
-                    for o in definition.options_for(item, answers)
-                ],
-                "answer": answer,
-                "chosen": [str(c) for c in answer]
-                if isinstance(answer, list)
-                else ([] if answer is None else [str(answer)]),
-                "text_answer": "" if answer is None or isinstance(answer, list) else str(answer),
-                "required": definition.is_required(item, answers),
-                "hidden": item.id not in shown,
-                "dropdown": item.appearance in ("dropdown", "minimal"),
-                "min": (item.validation or {}).get("min", 0 if item.type == "slider" else ""),
-                "max": (item.validation or {}).get("max", 100 if item.type == "slider" else ""),
-            }
-        )
+    for block, group in _blocks(definition):
+        count = definition.instance_count(answers, group) if group else 1
+        for n in range(1, count + 1):
+            if group:
+                label = pick_text(definition.group(group).label, language, first) or group
+                questions.append(
+                    {
+                        "type": "instance",
+                        "id": f"{group}#{n}",
+                        "group": group,
+                        "instance": n,
+                        "label": label,
+                        "last": n == count,
+                        "removable": count > 1,
+                        "hidden": False,
+                    }
+                )
+            for item in block:
+                key = instance_key(item.id, n)
+                scope = definition.scope_of(key, answers)
+                if item.id not in shown and item.type == "display" and key not in shown:
+                    continue
+                if item.answerable:
+                    number += 1
+                answer = answers.get(key)
+                questions.append(
+                    {
+                        "id": key,
+                        "type": item.type,
+                        "number": number if item.answerable else None,
+                        "text": definition.item_text(item.id, assessment.informant, language),
+                        "note": pick_text(item.note, language, first),
+                        "section": pick_text(item.section, language, first) if n == 1 else "",
+                        "options": [
+                            (str(o.value), pick_text(o.label, language, first))
+                            for o in definition.options_for(item, scope)
+                        ],
+                        "answer": answer,
+                        "chosen": [str(c) for c in answer]
+                        if isinstance(answer, list)
+                        else ([] if answer is None else [str(answer)]),
+                        "text_answer": ""
+                        if answer is None or isinstance(answer, list)
+                        else str(answer),
+                        "required": definition.is_required(item, scope),
+                        "hidden": key not in shown,
+                        "dropdown": item.appearance in ("dropdown", "minimal"),
+                        "min": (item.validation or {}).get(
+                            "min", 0 if item.type == "slider" else ""
+                        ),
+                        "max": (item.validation or {}).get(
+                            "max", 100 if item.type == "slider" else ""
+                        ),
+                    }
+                )
+            if group and n == count:
+                questions.append(
+                    {"type": "add", "id": f"add-{group}", "group": group, "hidden": False}
+                )
     questions = [q for q in questions if not q["hidden"] or q["type"] != "display"]
-    asked = [q for q in questions if not q["hidden"]]
+    asked = [q for q in questions if not q["hidden"] and q["type"] not in ("instance", "add")]
     one = request.GET.get("one") == "1" and bool(asked)
+    full = questions
     if one:
         questions = asked
     current = None
@@ -87,15 +143,35 @@ def _form_context(
                 (i for i, q in enumerate(questions) if q["answer"] is None and q["number"]),
                 len(questions) - 1,
             )
+    add_after = None
+    if current is not None:
+        # one question per screen: after the last question of a repeat group's last
+        # instance, the screen offers to add another
+        later = full[full.index(questions[current]) + 1 :]
+        following = next((q for q in later if not q["hidden"] or q["type"] == "add"), None)
+        if following is not None and following["type"] == "add":
+            add_after = following["group"]
     answered, total = progress(definition, answers)
     variant = (definition.data.get("informants") or {}).get(assessment.informant) or {}
     return {
         "assessment": assessment,
-        "title": pick_text(definition.data["title"], language),
+        # A client or network member reads the plain title; a professional the scientific one.
+        "title": pick_text(definition.data["title"], language)
+        if assessment.informant == Informant.PROFESSIONAL
+        else definition.client_title(language),
+        "description": ""
+        if assessment.informant == Informant.PROFESSIONAL
+        else definition.client_description(language),
+        "when": ""
+        if assessment.informant == Informant.PROFESSIONAL
+        else wave_words(assessment.wave),
         "instructions": pick_text(variant.get("instructions"), language),
+        # A definition without the page's language shows its own: marked for screen readers.
+        "text_lang": "" if language in definition.languages else first,
         "questions": [questions[current]] if current is not None else questions,
         "all_count": len(questions),
         "one": one,
+        "add_after": add_after,
         "current": current,
         "previous_q": current - 1 if current else None,
         "next_q": current + 1 if current is not None and current + 1 < len(questions) else None,
@@ -104,28 +180,52 @@ def _form_context(
         "urls": urls,
         "bare": bare,
         "compact": assessment.informant == Informant.PROFESSIONAL,
-        "licence": definition.data["licence"]["statement"],
+        "licence": licence_summary(definition.data["licence"]["code"]),
+        "licence_statement": definition.data["licence"]["statement"],
         "citation": definition.data["citation"],
     }
+
+
+def _blocks(definition: Definition) -> list[tuple[list[Item], str | None]]:
+    """The items in runs: a run of items in one repeat group is asked once per instance."""
+    blocks: list[tuple[list[Item], str | None]] = []
+    for item in definition.items:
+        if item.type == "calculated" or item.type == "file":
+            continue
+        group = definition.repeat_of(item)
+        if blocks and blocks[-1][1] == group and group is not None:
+            blocks[-1][0].append(item)
+        else:
+            blocks.append(([item], group))
+    return blocks
+
+
+def _posted_keys(definition: Definition, data: Any) -> list[str]:
+    """The answer keys in a posted form, in the order of the items and instances."""
+    answerable = {i.id: i for i in definition.answerable_items}
+    keys = {k.removesuffix("__shown") for k in data}
+    found = [k for k in keys if split_key(k)[0] in answerable]
+    order = {item.id: n for n, item in enumerate(definition.items)}
+    return sorted(found, key=lambda k: (order[split_key(k)[0]], split_key(k)[1]))
 
 
 def _save_posted(assessment: Assessment, data: Any) -> list[str]:
     """The no-script path: save every answer in the form; return plain error messages."""
     errors = []
-    for item in assessment.version.parsed.answerable_items:
+    definition = assessment.version.parsed
+    for key in _posted_keys(definition, data):
+        item = definition.item(split_key(key)[0])
         if item.type == "multiple":
-            value: Any = [v for v in data.getlist(item.id) if v != ""]
-            if item.id not in data and f"{item.id}__shown" not in data:
-                continue
+            value: Any = [v for v in data.getlist(key) if v != ""]
             if not value:
-                services.answer_clear(assessment=assessment, item_id=item.id)
+                services.answer_clear(assessment=assessment, item_id=key)
                 continue
-        elif item.id in data and data[item.id] != "":
-            value = data[item.id]
+        elif key in data and data[key] != "":
+            value = data[key]
         else:
             continue
         try:
-            services.answer_save(assessment=assessment, item_id=item.id, value=value)
+            services.answer_save(assessment=assessment, item_id=key, value=value)
         except ValidationError as exc:
             if exc.code != "hidden":
                 errors += exc.messages
@@ -140,6 +240,18 @@ def _fill(
     errors: list[str] = []
     if request.method == "POST":
         errors = _save_posted(assessment, request.POST)
+        group, _sep, number = request.POST.get("remove", "").partition("#")
+        if group and number.isdigit() and not errors:
+            try:
+                services.instance_remove(
+                    assessment=assessment, group_id=group, instance=int(number)
+                )
+            except ValidationError as exc:
+                errors += exc.messages
+        if request.POST.get("add") and not errors:
+            return redirect(
+                f"{urls['fill']}?add={quote(request.POST['add'])}#add-{quote(request.POST['add'])}"
+            )
         if "send" in request.POST and not errors:
             return _complete(request, assessment, urls, bare=bare)
         target = request.POST.get("next", "")
@@ -173,7 +285,8 @@ def _answer(request: HttpRequest, assessment: Assessment) -> HttpResponse:
             "answered": answered,
             "total": total,
             # the branching after this answer: the page shows these and hides the rest
-            "shown": [i.id for i in definition.items if i.id in shown],
+            # (answer keys: an item in a repeat group once per instance)
+            "shown": sorted(shown),
             "required": completeness(definition, answers).missing_required,
         }
     )

@@ -36,7 +36,10 @@ def answers_import(request: AuthenticatedHttpRequest) -> HttpResponse:
         if not form.is_valid():
             return render(request, "measurements/answers_import.html", context, status=400)
         data = form.cleaned_data
-        read = lambda name: data[name].read(MAX_RECORD_BYTES + 1) if data.get(name) else None  # noqa: E731
+
+        def read(name: str) -> bytes | None:
+            return data[name].read(MAX_RECORD_BYTES + 1) if data.get(name) else None
+
         try:
             if data["source"] == "redcap":
                 report = redcap_import(

@@ -21,7 +21,7 @@ from werkplaats.casework.models import Method
 from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
 from werkplaats.core.i18n import current_language
-from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
+from werkplaats.core.versioning import save_form
 from werkplaats.instruments.formats import fhir, redcap
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements import access, charts, selectors, services
@@ -59,7 +59,10 @@ def trajectory(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trajectory = case_access.access_trajectory_by_id(request.user, pk, write=True)
     plan = services.plan_for(trajectory)
-    instruments = list(Instrument.objects.exclude(kind="template").order_by("slug"))
+    # context instruments are answered about a team or organisation, never in a trajectory
+    instruments = list(
+        Instrument.objects.exclude(kind__in=["template", "context"]).order_by("slug")
+    )
     instruments += list(Instrument.objects.filter(kind="template").order_by("slug"))
     initial = {
         "version": plan.version,
@@ -68,29 +71,31 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ],
     }
     form = PlanForm(request.POST or None, instance=plan, initial=initial, instruments=instruments)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
         data.pop("planned")
-        try:
-            services.plan_update(
+        refused = save_form(
+            form,
+            lambda: services.plan_update(
                 plan=plan,
                 user=request.user,
                 expected_version=version,
                 fields=data,
                 planned=form.planned_pairs(),
-            )
-        except ConcurrentEditError as exc:
-            return stale_form_response(
-                request,
-                form,
-                exc,
-                "measurements/plan_form.html",
-                {"trajectory": trajectory, "form": form},
-            )
-        messages.success(request, _("The measurement plan was saved."))
-        return redirect("measurements:trajectory", pk=pk)
-    return render(request, "measurements/plan_form.html", {"trajectory": trajectory, "form": form})
+            ),
+        )
+        if refused is None:
+            messages.success(request, _("The measurement plan was saved."))
+            return redirect("measurements:trajectory", pk=pk)
+        status = refused
+    return render(
+        request,
+        "measurements/plan_form.html",
+        {"trajectory": trajectory, "form": form},
+        status=status,
+    )
 
 
 @login_required
@@ -114,7 +119,7 @@ def method_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             {n: getattr(schedule, n) for n in MethodScheduleForm.Meta.fields} if schedule else {}
         )
         own = OrganisationSchedule(method=method, organisation=organisation, **copied)
-    instruments = list(Instrument.objects.order_by("kind", "slug"))
+    instruments = list(Instrument.objects.exclude(kind="context").order_by("kind", "slug"))
     form = MethodScheduleForm(
         request.POST or None, instance=own, initial=initial, instruments=instruments
     )

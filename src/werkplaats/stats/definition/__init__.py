@@ -42,9 +42,12 @@ from werkplaats.stats.definition.model import (
     Problem,
     Scale,
     format_path,
+    instance_key,
     pick_text,
+    split_key,
 )
 from werkplaats.stats.definition.parse import (
+    CLIENT_WORDING,
     canonical_json,
     content_hash,
     normalise,
@@ -55,6 +58,7 @@ from werkplaats.stats.definition.parse import (
 
 __all__ = [
     "ANSWERED_TYPES",
+    "CLIENT_WORDING",
     "CHOICE_TYPES",
     "EMAIL",
     "FORMAT",
@@ -77,9 +81,11 @@ __all__ = [
     "check_answer",
     "content_hash",
     "format_path",
+    "instance_key",
     "normalise",
     "parse_definition",
     "pick_text",
     "schema",
     "schema_problems",
+    "split_key",
 ]

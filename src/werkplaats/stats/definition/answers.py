@@ -16,6 +16,7 @@ from werkplaats.stats.definition.model import (
     Definition,
     Item,
     _numeric,
+    split_key,
 )
 
 # ---------------------------------------------------------------- answers
@@ -89,10 +90,13 @@ def check_answer(
     choice answer a list of codes, a number an int or float, a date ``YYYY-MM-DD``. With
     ``answers`` (the other answers) the item's constraint is checked too.
     """
+    key, (item_id, n) = item_id, split_key(item_id)
     try:
         item = definition.item(item_id)
     except KeyError:
-        raise AnswerError("unknown_item", item_id, value, []) from None
+        raise AnswerError("unknown_item", key, value, []) from None
+    if n > 1 and definition.repeat_of(item) is None:
+        raise AnswerError("unknown_item", key, value, [])
     if not item.answerable:
         raise AnswerError("not_answerable", item_id, value)
     checked: object
@@ -138,7 +142,7 @@ def check_answer(
                 raise AnswerError("not_a_date", item_id, value) from None
         checked = text
     if item.constraint is not None and answers is not None:
-        scope = definition.calculated({**answers, item_id: checked})
+        scope = definition.scope_of(key, definition.calculated({**answers, key: checked}))
         if not expressions.holds(item.constraint, scope, own=checked):
             raise AnswerError("constraint", item_id, value)
     return checked

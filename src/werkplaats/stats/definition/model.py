@@ -17,7 +17,9 @@ from werkplaats.stats import expressions
 from werkplaats.stats.expressions import Node
 
 FORMAT = "werkplaats.instrument/1"
-INFORMANTS = ("client", "professional", "network_member")
+INFORMANTS = ("client", "professional", "network_member", "team_member", "manager")
+# team_member and manager answer context instruments (kind "context"): about their team or
+# organisation, not about a client (docs/methods.md)
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "instrument.schema.json"
 CHOICE_TYPES = ("choice", "multiple", "yesno")
 ANSWERED_TYPES = (
@@ -272,13 +274,26 @@ class Definition:
     def kind(self) -> str:
         return str(self.data["kind"])
 
+    def client_title(self, language: str) -> str:
+        """The name a client or network member reads: ``client_title``, else ``title``."""
+        first = self.languages[0] if self.languages else "nl"
+        return pick_text(self.data.get("client_title"), language, first) or pick_text(
+            self.data["title"], language, first
+        )
+
+    def client_description(self, language: str) -> str:
+        """What the questions are for, in plain words; '' when the definition has none."""
+        first = self.languages[0] if self.languages else "nl"
+        return pick_text(self.data.get("client_description"), language, first)
+
     @property
     def informants(self) -> tuple[str, ...]:
         return tuple(self.data.get("informants") or {"client": {}})
 
-    @property
+    @cached_property
     def languages(self) -> tuple[str, ...]:
-        """The languages of the texts, the first being the definition's own."""
+        """The languages of the texts, the first being the definition's own (computed once:
+        the writers ask for it per item)."""
         declared = list(self.data.get("languages") or [])
         seen = [lang for lang in declared]
         for item in self.items:
@@ -340,18 +355,73 @@ class Definition:
         return low, high
 
     def relevant_ids(self, answers: Mapping[str, object], today: dt.date | None = None) -> set[str]:
-        """The items shown for these answers: their own condition and their groups' hold.
+        """The answer keys shown for these answers: their own condition and their groups'
+        hold. An item in a repeat group is shown per instance (``id``, ``id#2``, …), its
+        conditions read that instance's answers.
 
         An item whose condition reads a hidden item reads it as unanswered.
         """
         shown: set[str] = set()
         scope = self.calculated(answers)
         for item in self.items:
-            if self._shown(item, scope, today):
-                shown.add(item.id)
-            else:
-                scope.pop(item.id, None)
+            group = self.repeat_of(item)
+            count = self.instance_count(answers, group) if group else 1
+            for n in range(1, count + 1):
+                key = instance_key(item.id, n)
+                inner = self.instance_scope(scope, group, n) if group and n > 1 else scope
+                if self._shown(item, inner, today):
+                    shown.add(key)
+                else:
+                    scope.pop(key, None)
         return shown
+
+    # ------------------------------------------------------------ repeat groups
+
+    @cached_property
+    def _repeat_of(self) -> dict[str, str]:
+        """Item id -> the id of the nearest repeat group around it."""
+        out: dict[str, str] = {}
+        for item in self.items:
+            group_id, seen = item.group, 0
+            while group_id and group_id in self._groups and seen < 50:
+                if self._groups[group_id].repeat:
+                    out[item.id] = group_id
+                    break
+                group_id, seen = self._groups[group_id].parent, seen + 1
+        return out
+
+    def repeat_of(self, item: Item) -> str | None:
+        """The repeat group the item is asked in (once per instance), or None."""
+        return self._repeat_of.get(item.id)
+
+    def repeat_items(self, group_id: str) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if self._repeat_of.get(i.id) == group_id)
+
+    def instance_count(self, answers: Mapping[str, object], group_id: str) -> int:
+        """How many instances of a repeat group the answers hold (at least one)."""
+        ids = {i.id for i in self.repeat_items(group_id)}
+        count = 1
+        for key in answers:
+            item_id, n = split_key(key)
+            if n > count and item_id in ids:
+                count = n
+        return count
+
+    def instance_scope(
+        self, answers: Mapping[str, object], group_id: str | None, n: int
+    ) -> dict[str, object]:
+        """The answers as instance ``n`` of a repeat group sees them: ``[x]`` is its own."""
+        scope = dict(answers)
+        if group_id is None or n == 1:
+            return scope
+        for item in self.repeat_items(group_id):
+            scope[item.id] = answers.get(instance_key(item.id, n))
+        return scope
+
+    def scope_of(self, key: str, answers: Mapping[str, object]) -> dict[str, object]:
+        """The answers as the item behind an answer key sees them."""
+        item_id, n = split_key(key)
+        return self.instance_scope(answers, self._repeat_of.get(item_id), n)
 
     def _shown(self, item: Item, answers: Mapping[str, object], today: dt.date | None) -> bool:
         if item.relevant is not None and not expressions.holds(item.relevant, answers, today=today):
@@ -385,12 +455,42 @@ class Definition:
         return tuple(out)
 
     def calculated(self, answers: Mapping[str, object]) -> dict[str, object]:
-        """The answers with every calculated item computed (in order of the items)."""
+        """The answers with every calculated item computed (in order of the items; in a
+        repeat group once per instance)."""
         out = dict(answers)
         for item in self.items:
             if item.type == "calculated" and item.calculation is not None:
-                out[item.id] = expressions.evaluate(item.calculation, out)
+                group = self.repeat_of(item)
+                count = self.instance_count(answers, group) if group else 1
+                for n in range(1, count + 1):
+                    scope = self.instance_scope(out, group, n)
+                    out[instance_key(item.id, n)] = expressions.evaluate(item.calculation, scope)
         return out
+
+
+INSTANCE = "#"
+
+
+def instance_key(item_id: str, n: int) -> str:
+    """The key of instance ``n`` of a repeated item's answer: ``id`` for the first (as
+    for any item), ``id#2``, ``id#3``, … after it (``#`` is never part of an item id).
+
+    >>> instance_key("child_age", 1), instance_key("child_age", 2)
+    ('child_age', 'child_age#2')
+    """
+    return item_id if n == 1 else f"{item_id}{INSTANCE}{n}"
+
+
+def split_key(key: str) -> tuple[str, int]:
+    """``child_age#2`` -> ``("child_age", 2)``; a plain id is instance 1.
+
+    >>> split_key("child_age#2"), split_key("q1")
+    (('child_age', 2), ('q1', 1))
+    """
+    item_id, sep, number = key.partition(INSTANCE)
+    if sep and number.isdigit() and int(number) >= 1:
+        return item_id, int(number)
+    return key, 1
 
 
 def pick_text(text: Mapping[str, str] | None, language: str, first: str = "nl") -> str:

@@ -346,6 +346,19 @@ def canonical_json(data: Mapping[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+CLIENT_WORDING = ("client_title", "client_description")
+
+
 def content_hash(data: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON: equal content, equal hash, whatever the file format."""
-    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+    """SHA-256 of the canonical JSON: equal content, equal hash, whatever the file format.
+
+    The client-facing wording (``client_title``, ``client_description``) is left out: it
+    changes nothing a client answers or a score means, so adding or correcting it keeps
+    the version (and every answer that points to it).
+
+    >>> base = {"id": "x", "title": {"nl": "X"}}
+    >>> content_hash(base) == content_hash({**base, "client_title": {"nl": "Vragen"}})
+    True
+    """
+    kept = {k: v for k, v in data.items() if k not in CLIENT_WORDING}
+    return hashlib.sha256(canonical_json(kept).encode("utf-8")).hexdigest()

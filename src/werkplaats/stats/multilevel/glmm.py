@@ -13,10 +13,8 @@ approximated likelihood from there.
 from __future__ import annotations
 
 import math
-import re
 import warnings
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,201 +22,29 @@ import scipy.linalg
 import scipy.stats
 from threadpoolctl import threadpool_limits
 
-from .design import variable_info
-from .errors import FormulaError, InvalidResponseError, MissingColumnError, MultilevelWarning
+from .errors import FormulaError, MultilevelWarning
 from .families import Family, make_family
 from .fit import GRADIENT_TOL, singular_message, varcorr_frame
 from .formula import parse_formula
 from .frame import build_design, check_columns, complete_rows
-from .optimize import minimize_bounded
+from .glmm_optimize import _optimize, _vcov_rx
+from .glmm_response import (
+    _OFF,
+    _TRIALS,
+    _W,
+    _Y,
+    _check_response,
+    _response,
+    _rows_text,
+    _separation,
+    _vector,
+)
 from .pirls import GlmmProblem, PirlsState
 from .results import GlmmResult
 
 __all__ = ["fit_glmm"]
 
 MAX_NAGQ = 25
-_Y = ".glmm_response"
-_TRIALS = ".glmm_trials"
-_W = ".glmm_weights"
-_OFF = ".glmm_offset"
-
-
-def _rows_text(index: pd.Index, mask: np.ndarray, limit: int = 10) -> str:
-    rows = [str(r) for r in index[mask][:limit]]
-    more = int(mask.sum()) - len(rows)
-    return ", ".join(rows) + (f" and {more} more" if more > 0 else "")
-
-
-def _cbind_parts(lhs: str) -> list[list[str]] | None:
-    """``cbind(a, n - a)`` -> [["a"], ["n", "a"]] (name, or name minus name)."""
-    m = re.fullmatch(r"\s*cbind\s*\((.*)\)\s*", lhs)
-    if m is None:
-        return None
-    args = m.group(1).split(",")
-    if len(args) != 2:
-        raise FormulaError(
-            "cbind() on the left-hand side takes two columns: cbind(successes, failures)"
-        )
-    out = []
-    for a in args:
-        parts = [x.strip().strip("`") for x in a.split("-")]
-        if not 1 <= len(parts) <= 2 or not all(parts):
-            raise FormulaError(
-                f"cbind() arguments must be a column or 'column - column', not {a.strip()!r}"
-            )
-        out.append(parts)
-    return out
-
-
-def _column(data: pd.DataFrame, name: str, what: str) -> np.ndarray:
-    if name not in data.columns:
-        raise MissingColumnError(f"the {what} column {name!r} is not in the data")
-    s = data[name]
-    if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        raise InvalidResponseError(
-            f"the {what} column {name!r} must be numeric but has type {s.dtype}"
-        )
-    return cast("np.ndarray", s.to_numpy(dtype=float, na_value=np.nan))
-
-
-def _vector(data: pd.DataFrame, value: object, what: str) -> np.ndarray | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return _column(data, value, what)
-    arr = np.asarray(value, dtype=float).reshape(-1)
-    if arr.size != len(data):
-        raise ValueError(f"{what} has {arr.size} values for {len(data)} rows of data")
-    return arr
-
-
-def _response(
-    data: pd.DataFrame, lhs: str, fam: Family
-) -> tuple[np.ndarray, np.ndarray | None, str]:
-    """The response as numbers, the trials of cbind() (or None) and its display name."""
-    parts = _cbind_parts(lhs)
-    if parts is not None:
-        if fam.name != "binomial":
-            raise FormulaError(
-                "cbind(successes, failures) is only meaningful for the binomial family"
-            )
-        cols = []
-        for p in parts:
-            v = _column(data, p[0], "response")
-            if len(p) == 2:
-                v = v - _column(data, p[1], "response")
-            cols.append(v)
-        succ, fail = cols
-        return succ, succ + fail, lhs.strip()
-    name = lhs.strip().strip("`")
-    if name not in data.columns:
-        raise MissingColumnError(f"the response column {name!r} is not in the data")
-    s = data[name]
-    if fam.name == "binomial" and (
-        pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(s.dtype)
-    ):
-        # As R: the first level of a factor is failure, every other level success.
-        info = variable_info(name, s)
-        first = info.levels[0] if info.levels else None
-        y = np.where(s.isna(), np.nan, (s != first).to_numpy(dtype=float))
-        if pd.api.types.is_bool_dtype(s.dtype):
-            y = np.where(s.isna(), np.nan, s.to_numpy(dtype=float, na_value=np.nan))
-        return y, None, name
-    return _column(data, name, "response"), None, name
-
-
-def _check_response(
-    fam: Family, y: np.ndarray, trials: np.ndarray, index: pd.Index, name: str, cbind: bool
-) -> None:
-    if fam.name == "binomial":
-        if cbind:
-            bad = (y < 0) | (trials - y < 0)
-            if bad.any():
-                raise InvalidResponseError(
-                    f"cbind() needs successes and failures of at least 0; {int(bad.sum())} row(s) "
-                    f"have a negative count (rows {_rows_text(index, bad)})"
-                )
-            return
-        bad = (y < 0) | (y > 1)
-        if bad.any():
-            vals = ", ".join(f"{v:g}" for v in np.unique(y[bad])[:5])
-            raise InvalidResponseError(
-                f"a binomial response must be 0/1 (or a proportion with weights = trials, or "
-                f"cbind(successes, failures)); {name!r} has the value(s) {vals} in rows "
-                f"{_rows_text(index, bad)}"
-            )
-        k = y * trials
-        if np.any(np.abs(k - np.round(k)) > 1e-7):
-            warnings.warn(
-                "non-integer #successes in a binomial glmm", MultilevelWarning, stacklevel=3
-            )
-        return
-    bad = y < 0
-    if bad.any():
-        raise InvalidResponseError(
-            f"a Poisson response counts events and cannot be negative; {name!r} is negative in "
-            f"{int(bad.sum())} row(s) (rows {_rows_text(index, bad)})"
-        )
-    if np.any(np.abs(y - np.round(y)) > 1e-7):
-        warnings.warn(
-            f"non-integer counts in the Poisson response {name!r}", MultilevelWarning, stacklevel=3
-        )
-
-
-def _deriv12(
-    fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, delta: float = 1e-4
-) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient and Hessian by central differences, as lme4's ``deriv12`` (same steps)."""
-    nx = x.size
-    f0 = fun(x)
-    ud = np.full(nx, delta)
-    ld = np.where(np.isfinite(lower) & (x - delta < lower), x - lower, delta)
-    H = np.zeros((nx, nx))
-    g = np.zeros(nx)
-
-    def at(*mods: tuple[int, float]) -> float:
-        xx = x.copy()
-        for i, v in mods:
-            xx[i] = v
-        return cast("float", fun(xx))
-
-    for j in range(nx):
-        fa = at((j, x[j] + ud[j]))
-        fs = at((j, x[j] - ld[j]))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            H[j, j] = fa / ud[j] ** 2 - 2 * f0 / (ud[j] * ld[j]) + fs / ld[j] ** 2
-        g[j] = (fa - fs) / (ud[j] + ld[j])
-        for i in range(j):
-            faa = at((i, x[i] + ud[i]), (j, x[j] + ud[j]))
-            fas = at((i, x[i] + ud[i]), (j, x[j] - ld[j]))
-            fsa = at((i, x[i] - ld[i]), (j, x[j] + ud[j]))
-            fss = at((i, x[i] - ld[i]), (j, x[j] - ld[j]))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                H[i, j] = H[j, i] = (faa - fas - fsa + fss) / ((ud[i] + ld[i]) * (ud[j] + ld[j]))
-    return g, H
-
-
-def _separation(
-    fam: Family, X: np.ndarray, names: list[str], y: np.ndarray, beta: np.ndarray
-) -> list[str]:
-    """Fixed-effect columns that (quasi-)separate a binomial response."""
-    if fam.name != "binomial":
-        return []
-    out = []
-    for j, nm in enumerate(names):
-        col = X[:, j]
-        if nm == "(Intercept)":
-            continue
-        sd = float(np.std(col))
-        is_indicator = np.all((col == 0) | (col == 1))
-        if is_indicator and col.sum() > 0:
-            yy = y[col == 1]
-            if np.all(yy == 0) or np.all(yy == 1):
-                out.append(f"{nm} (the response is always {int(yy[0])} where {nm} = 1)")
-                continue
-        if sd > 0 and abs(beta[j]) * sd > 10:
-            out.append(f"{nm} (estimate {beta[j]:.3g} on the link scale)")
-    return out
 
 
 def fit_glmm(
@@ -360,76 +186,6 @@ def fit_glmm(
         n,
         yname,
     )
-
-
-def _optimize(
-    prob: GlmmProblem, nagq: int, maxfev: int
-) -> tuple[np.ndarray, np.ndarray, PirlsState, dict[str, Any]]:
-    lower_t = prob.lower
-    x0 = np.where(np.isfinite(lower_t), 1.0, 0.0)
-
-    def dev0(th: np.ndarray) -> float:
-        return prob.pirls(th, None).objective
-
-    r1 = minimize_bounded(
-        dev0, x0, lower_t, maxfev=maxfev, radius_init=0.2, radius_final=1e-7 if nagq else 1e-8
-    )
-    theta = np.maximum(r1.x, lower_t)
-    st = prob.pirls(theta, None)
-    beta = st.beta.copy()
-    nt = theta.size
-    info: dict[str, object] = {"stage1_nfev": r1.nfev, "stage1_success": r1.success}
-    if nagq == 0:
-        g, H = _deriv12(dev0, theta, lower_t)
-        info.update(nfev=r1.nfev, success=r1.success, message=r1.message, gradient=g, hessian=H)
-        st = prob.pirls(theta, None)
-        return theta, beta, st, info
-    # Stage 2: (theta, beta) on the Laplace / AGQ deviance, beta scaled by its
-    # R_X standard errors so that one trust-region radius suits all parameters.
-    scale = np.sqrt(np.diag(_vcov_rx(prob, theta, st)))
-    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-    lower = np.concatenate([lower_t, np.full(beta.size, -np.inf)])
-
-    def dev(x: np.ndarray) -> float:
-        return prob.deviance(x[:nt], x[nt:], nagq)
-
-    def dev_scaled(t: np.ndarray) -> float:
-        return prob.deviance(t[:nt], beta + scale * t[nt:], nagq)
-
-    r2 = minimize_bounded(
-        dev_scaled,
-        np.concatenate([theta, np.zeros(beta.size)]),
-        lower,
-        maxfev=maxfev,
-        radius_init=0.1,
-        radius_final=1e-8,
-    )
-    xs = r2.x
-    x = np.concatenate([np.maximum(xs[:nt], lower_t), beta + scale * xs[nt:]])
-    g, H = _deriv12(dev, x, lower)
-    info.update(
-        nfev=r1.nfev + r2.nfev, success=r2.success, message=r2.message, gradient=g, hessian=H
-    )
-    theta, beta = x[:nt], x[nt:]
-    st = prob.pirls(theta, beta)
-    return theta, beta, st, info
-
-
-def _vcov_rx(prob: GlmmProblem, theta: np.ndarray, st: PirlsState) -> np.ndarray:
-    """(R_X' R_X)^-1 with the working weights at the conditional modes (lme4's ``unsc()``)."""
-    fam = prob.family
-    me = fam.mu_eta(st.eta)
-    w = prob.wt * me * me / fam.variance(st.mu)
-    sw = np.sqrt(w)
-    z = st.eta - prob.offset + (prob.y - st.mu) / me
-    prob.full.reweight(sw, np.column_stack([prob.X * sw[:, None], sw * z]))
-    fct = prob.full.factor(theta, keep=True)
-    if fct is None or fct.rx is None:
-        return np.full((prob.p, prob.p), np.nan)
-    p = prob.p
-    RXt = fct.rx
-    RXinv = scipy.linalg.solve_triangular(RXt, np.eye(p), lower=True)
-    return cast("np.ndarray", RXinv.T @ RXinv)
 
 
 def _result(

@@ -98,14 +98,14 @@ class DialogueForm(forms.Form):
         }
 
 
-class StudyClientField(forms.ModelChoiceField):
+class StudyClientField(forms.ModelChoiceField[Client]):
     """A client chosen by their pseudonym in one study: no global pseudonym, no raw id."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.study_id = 0
         super().__init__(*args, **kwargs)
 
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: Client) -> str:
         return study_pseudonym(self.study_id, obj.pk)
 
     def prepare_value(self, value: Any) -> Any:
@@ -118,7 +118,7 @@ class StudyClientField(forms.ModelChoiceField):
     def to_python(self, value: Any) -> Client | None:
         if value in self.empty_values:
             return None
-        for client in self.queryset:  # type: ignore[union-attr]
+        for client in self.queryset or ():
             if study_pseudonym(self.study_id, client.pk) == value:
                 return client
         raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")

@@ -145,8 +145,12 @@ class MemberCheck(models.Model):
         verbose_name_plural = _("member checks")
         ordering = ["-created_at", "-pk"]
         constraints = [
+            # A client's page or a one-time link; a link's hash is pruned some time after
+            # it expired (stories.tasks), its expiry date stays as the trace that it was sent.
             models.CheckConstraint(
-                condition=models.Q(client__isnull=False) | models.Q(token_hash__isnull=False),
+                condition=models.Q(client__isnull=False)
+                | models.Q(token_hash__isnull=False)
+                | models.Q(expires_at__isnull=False),
                 name="member_check_has_a_way_to_answer",
             )
         ]

@@ -71,6 +71,9 @@ class Project:
     # PDF, picture, audio and video sources: not read (Werkplaats holds text), reported
     # as (name, kind, number of selections)
     media_sources: list[tuple[str, str, int]] = field(default_factory=list)
+    # parts of the project Werkplaats does not keep (cases, variables, sets, links, graphs,
+    # notes on codes): (element, number), reported
+    ignored: list[tuple[str, int]] = field(default_factory=list)
 
     def all_codes(self) -> list[Code]:
         return [c for top in self.codes for c in top.walk()]

@@ -248,6 +248,21 @@ def read_project(
                     text=_source_text(note, entries),
                 )
             )
+    for part, child in (
+        ("Cases", "Case"),
+        ("Variables", "Variable"),
+        ("Sets", "Set"),
+        ("Links", "Link"),
+        ("Graphs", "Graph"),
+    ):
+        holder = root.find(f"{{{ns}}}{part}")
+        if holder is not None and len(holder.findall(f"{{{ns}}}{child}")):
+            project.ignored.append((part, len(holder.findall(f"{{{ns}}}{child}"))))
+    code_notes = sum(
+        1 for e in root.iter(f"{{{ns}}}Code") if e.find(f"{{{ns}}}NoteRef") is not None
+    )
+    if code_notes:
+        project.ignored.append(("NoteRef", code_notes))
     sources = root.find(f"{{{ns}}}Sources")
     for kind in ("PDFSource", "PictureSource", "AudioSource", "VideoSource"):
         for element in sources.findall(f"{{{ns}}}{kind}") if sources is not None else []:

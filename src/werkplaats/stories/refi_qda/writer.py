@@ -30,7 +30,8 @@ def _code_element(parent: etree._Element, ns: str, code: Code) -> None:
 
 
 def _serialise(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    text: bytes = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return text
 
 
 def write_codebook(codes: list[Code], origin: str = "Werkplaats") -> bytes:

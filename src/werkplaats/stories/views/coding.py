@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.core.audit import log_access
@@ -275,6 +278,48 @@ def round_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+IGNORED = {
+    "Cases": gettext_noop("cases (%(count)d) are not kept"),
+    "Variables": gettext_noop("variables (%(count)d) are not kept"),
+    "Sets": gettext_noop("sets (%(count)d) are not kept"),
+    "Links": gettext_noop("links between codings (%(count)d) are not kept"),
+    "Graphs": gettext_noop("graphs (%(count)d) are not kept"),
+    "NoteRef": gettext_noop("notes on codes (%(count)d codes) are not kept"),
+}
+
+
+def _import_losses(coding_round: Any) -> list[str]:
+    """The loss report of a REFI-QDA import: every part of the project not kept."""
+    lines = []
+    for name in getattr(coding_round, "missing_sources", []):
+        lines.append(
+            _(
+                "The text of source %(name)s is not in the file: the source and its codings "
+                "were left out."
+            )
+            % {"name": name[:80]}
+        )
+    for name, kind, count in getattr(coding_round, "media_sources", []):
+        lines.append(
+            _(
+                "%(kind)s %(name)s and its %(count)d selection(s) were not imported: "
+                "Werkplaats holds text sources only."
+            )
+            % {"kind": kind, "name": name[:80], "count": count}
+        )
+    for part, count in getattr(coding_round, "ignored", []):
+        lines.append(_(IGNORED[part]) % {"count": count})
+    for name in getattr(coding_round, "unmatched_coders", []):
+        lines.append(
+            _(
+                "The coder %(name)s is not a researcher on this study: their codings are "
+                "attributed to you."
+            )
+            % {"name": name[:80]}
+        )
+    return lines
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -295,26 +340,15 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form_errors(form, exc)
         else:
-            messages.success(request, _("The project was imported."))
-            for name in getattr(coding_round, "missing_sources", []):
-                messages.warning(
-                    request,
-                    _(
-                        "The text of source %(name)s is not in the file: the source and its "
-                        "codings were left out."
-                    )
-                    % {"name": name[:80]},
-                )
-            for name, kind, count in getattr(coding_round, "media_sources", []):
-                messages.warning(
-                    request,
-                    _(
-                        "%(kind)s %(name)s and its %(count)d selection(s) were not imported: "
-                        "Werkplaats holds text sources only."
-                    )
-                    % {"kind": kind, "name": name[:80], "count": count},
-                )
-            return redirect("stories:round", pk=coding_round.pk)
+            return render(
+                request,
+                "stories/import_report.html",
+                {
+                    "study": study,
+                    "coding_round": coding_round,
+                    "lines": _import_losses(coding_round),
+                },
+            )
     return render(
         request,
         "stories/form.html",

@@ -17,7 +17,8 @@ from werkplaats.casework import access as case_access
 from werkplaats.casework.network_map import network_svg
 from werkplaats.core.audit import log_access
 from werkplaats.core.pseudonyms import study_pseudonym
-from werkplaats.core.versioning import ConcurrentEditError, stale_form_response
+from werkplaats.core.versioning import save_form
+from werkplaats.partnership.access import require_role
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role, User
 from werkplaats.stories import access, forms, selectors, services
@@ -63,7 +64,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def source_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    access.require_role(request.user, *access.SOURCE_WRITERS)
+    require_role(request.user, *access.SOURCE_WRITERS)
     form = forms.SourceForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -213,33 +214,33 @@ def document_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = forms.DocumentForm(
         request.POST or None, initial={"text": document.text, "version": document.version}
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.shared_version_correct(
+        refused = save_form(
+            form,
+            lambda: services.shared_version_correct(
                 document=document,
                 user=request.user,
                 text=form.cleaned_data["text"],
                 expected_version=form.cleaned_data["version"],
-            )
-        except ConcurrentEditError as exc:
-            return stale_form_response(
-                request,
-                form,
-                exc,
-                "stories/form.html",
-                {"form": form, "title": _("Correct the anonymised text")},
-            )
-        messages.success(request, _("The text was corrected."))
-        return redirect("stories:source", pk=document.source_id)
+            ),
+        )
+        if refused is None:
+            messages.success(request, _("The text was corrected."))
+            return redirect("stories:source", pk=document.source_id)
+        status = refused
     return render(
-        request, "stories/form.html", {"form": form, "title": _("Correct the anonymised text")}
+        request,
+        "stories/form.html",
+        {"form": form, "title": _("Correct the anonymised text")},
+        status=status,
     )
 
 
 @login_required
 def my_stories(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The teller's own stories, and the questions researchers sent back to them."""
-    access.require_role(request.user, Role.CLIENT)
+    require_role(request.user, Role.CLIENT)
     from werkplaats.stories.models import MemberCheck
 
     stories = Source.objects.filter(teller_client__user=request.user)

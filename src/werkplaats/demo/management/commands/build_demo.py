@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from werkplaats.demo.generator import DatabaseNotEmpty, build_demo, print_personas
+from werkplaats.demo.links import network_member_link
 
 
 class Command(BaseCommand):
@@ -48,5 +49,14 @@ class Command(BaseCommand):
         width = max(len(k) for k in counts)
         for key, value in counts.items():
             self.stdout.write(f"  {key.ljust(width)}  {value}")
-        self.stdout.write("\nLog in as (every persona has the same password):")
+        self.stdout.write(
+            "\nLog in as (every persona but the network member has the same password):"
+        )
         print_personas(self.stdout)
+        link = network_member_link()
+        if link:
+            self.stdout.write(
+                "\nThe network member (netwerklid) answers through a one-time link, valid "
+                f"once:\n  {link}\n"
+                "A new link: werkplaats manage demo_link"
+            )

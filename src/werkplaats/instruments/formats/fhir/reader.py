@@ -140,15 +140,7 @@ class _Reader:
                 if label:
                     group["label"] = label
                 if raw.get("repeats") is True:
-                    group["repeat"] = True
-                    self.losses.append(
-                        loss(
-                            link,
-                            N_(
-                                "a repeating group is kept in the definition, but the forms ask its questions once"
-                            ),
-                        )
-                    )
+                    group["repeat"] = True  # asked as often as the person needs
                 if parent:
                     group["parent"] = parent
                 self.groups.append(group)

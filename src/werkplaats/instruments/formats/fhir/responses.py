@@ -11,7 +11,7 @@ from werkplaats.instruments.formats.fhir.names import (
 from werkplaats.instruments.formats.fhir.writer import (
     _fhir_type,
 )
-from werkplaats.stats.definition import Definition, pick_text
+from werkplaats.stats.definition import Definition, instance_key, pick_text
 
 # ---------------------------------------------------------------- answers out
 
@@ -29,9 +29,41 @@ def questionnaire_response(
 ) -> dict[str, Any]:
     """One assessment as a QuestionnaireResponse pointing to the exact version answered."""
     system = canonical_url(definition.id) + ":options"
+    items = _response_items(definition, answers, system, language, None, 1)
+    # a repeating group: one group item per instance (the same linkId), its answers inside
+    for group in definition.groups:
+        if not group.repeat or not definition.repeat_items(group.id):
+            continue
+        for n in range(1, definition.instance_count(answers, group.id) + 1):
+            inner = _response_items(definition, answers, system, language, group.id, n)
+            if inner:
+                items.append({"linkId": group.id, "item": inner})
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": identifier,
+        "questionnaire": f"{canonical_url(definition.id)}|{definition.version}",
+        "status": "completed" if complete else "in-progress",
+        "subject": {"identifier": {"system": "urn:werkplaats:client", "value": subject}},
+        "source": {"display": informant},
+        "authored": authored,
+        "item": items,
+    }
+
+
+def _response_items(
+    definition: Definition,
+    answers: Mapping[str, Any],
+    system: str,
+    language: str,
+    group: str | None,
+    n: int,
+) -> list[dict[str, Any]]:
+    """The answered items outside repeat groups (``group`` None), or of one instance."""
     items = []
     for item in definition.answerable_items:
-        value = answers.get(item.id)
+        if definition.repeat_of(item) != group:
+            continue
+        value = answers.get(instance_key(item.id, n))
         if value is None or value == "" or value == []:
             continue
         values = value if isinstance(value, list) else [value]
@@ -67,16 +99,7 @@ def questionnaire_response(
         if item.text:
             entry["text"] = pick_text(item.text, language)
         items.append(entry)
-    return {
-        "resourceType": "QuestionnaireResponse",
-        "id": identifier,
-        "questionnaire": f"{canonical_url(definition.id)}|{definition.version}",
-        "status": "completed" if complete else "in-progress",
-        "subject": {"identifier": {"system": "urn:werkplaats:client", "value": subject}},
-        "source": {"display": informant},
-        "authored": authored,
-        "item": items,
-    }
+    return items
 
 
 def bundle(resources: Iterable[dict[str, Any]]) -> dict[str, Any]:

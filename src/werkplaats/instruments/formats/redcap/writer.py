@@ -38,7 +38,7 @@ from werkplaats.instruments.formats.redcap.columns import (
     field_name,
 )
 from werkplaats.stats import expressions
-from werkplaats.stats.definition import Definition, Item, pick_text
+from werkplaats.stats.definition import Definition, Item, instance_key, pick_text
 
 # ---------------------------------------------------------------- writing
 
@@ -243,12 +243,19 @@ def write_records(definition: Definition, rows: Iterable[Mapping[str, Any]]) -> 
     """Answers as a REDCap records CSV: one row per record (client) × event (wave) × informant.
 
     Each row mapping has ``record_id``, ``event``, ``informant``, ``complete`` and
-    ``answers`` (item id -> value). A multiple-choice item has one column per choice
-    (``field___code``, 1 or 0), as REDCap exports checkboxes.
+    ``answers`` (answer key -> value). A multiple-choice item has one column per choice
+    (``field___code``, 1 or 0), as REDCap exports checkboxes. A form with repeat groups
+    gets ``redcap_repeat_instrument``/``_instance``: the first row holds instance 1, each
+    further instance a row of its own with the repeated fields only (REDCap repeats whole
+    instruments, so the form is named as the repeating instrument).
     """
     form = field_name(definition.id)
     record = (definition.data.get("record_field") or {}).get("id", "record_id")
-    columns = [record, "redcap_event_name", "informant"]
+    groups = [g.id for g in definition.groups if g.repeat and definition.repeat_items(g.id)]
+    columns = [record, "redcap_event_name"]
+    if groups:
+        columns += ["redcap_repeat_instrument", "redcap_repeat_instance"]
+    columns.append("informant")
     for item in definition.answerable_items:
         if item.type == "multiple":
             columns += [f"{field_name(item.id)}___{field_name(str(o.value))}" for o in item.options]
@@ -260,14 +267,23 @@ def write_records(definition: Definition, rows: Iterable[Mapping[str, Any]]) -> 
     writer.writerow(columns)
     for row in rows:
         answers = row["answers"]
-        cells: list[Any] = [row["record_id"], row["event"], row["informant"]]
-        for item in definition.answerable_items:
-            value = answers.get(item.id)
-            if item.type == "multiple":
-                chosen = {str(v) for v in value} if isinstance(value, list) else set()
-                cells += [1 if str(o.value) in chosen else 0 for o in item.options]
-            else:
-                cells.append("" if value is None else value)
-        cells.append(2 if row["complete"] else 0)
-        writer.writerow(cells)
+        count = max([definition.instance_count(answers, g) for g in groups] or [1])
+        for n in range(1, count + 1):
+            cells: list[Any] = [row["record_id"], row["event"]]
+            if groups:
+                cells += ["", ""] if n == 1 else [form, n]
+            cells.append(row["informant"])
+            for item in definition.answerable_items:
+                repeated = definition.repeat_of(item) is not None
+                value = answers.get(instance_key(item.id, n)) if n == 1 or repeated else None
+                if item.type == "multiple":
+                    chosen = {str(v) for v in value} if isinstance(value, list) else set()
+                    empty = n > 1 and not repeated
+                    cells += [
+                        "" if empty else 1 if str(o.value) in chosen else 0 for o in item.options
+                    ]
+                else:
+                    cells.append("" if value is None else value)
+            cells.append(2 if row["complete"] else 0)
+            writer.writerow(cells)
     return out.getvalue().encode()

@@ -1,4 +1,8 @@
-"""Reading an XLSForm through pyxform and mapping its result into the definition model."""
+"""Reading an XLSForm through pyxform and mapping its result into the definition model.
+
+Over 500 lines because it is one parser: the reader walks pyxform's survey once, and the
+choice lists, branching, constraints and calculations it maps share that walk's state.
+"""
 
 from __future__ import annotations
 
@@ -193,14 +197,9 @@ class _Reader:
         if label:
             group["label"] = label
         if kind == "repeat":
-            group["repeat"] = True
-            self.losses.append(
-                loss(
-                    name,
-                    N_("a repeat is kept in the definition, but the forms ask its questions once"),
-                    row,
-                )
-            )
+            group["repeat"] = True  # asked as often as the person needs
+            if child.get("control", {}).get("jr:count") or child.get("repeat_count"):
+                self.losses.append(loss(name, N_("the fixed number of repeats is left out"), row))
         if parent:
             group["parent"] = parent
         appearance = (child.get("control") or {}).get("appearance")

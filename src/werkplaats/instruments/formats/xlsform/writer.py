@@ -69,7 +69,10 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
     losses = common_losses(definition, "XLSForm", languages=99, keeps_scoring=False)
     d = definition.data
     languages = list(definition.languages) or ["nl"]
-    texts = lambda kind: [_column(kind, lang) for lang in languages]  # noqa: E731
+
+    def texts(kind: str) -> list[str]:
+        return [_column(kind, lang) for lang in languages]
+
     header = [
         "type",
         "name",
@@ -188,11 +191,11 @@ def _sheets(definition: Definition) -> tuple[dict[str, list[list[Any]]], list[Lo
         ):
             bounds = []
             low, high = item.validation.get("min"), item.validation.get("max")
-            quote = (
-                (lambda b: f"'{b}'")
-                if item.type in ("date", "datetime", "time")
-                else (lambda b: f"{b}")
-            )
+            quoted = item.type in ("date", "datetime", "time")
+
+            def quote(bound: object, quoted: bool = quoted) -> str:
+                return f"'{bound}'" if quoted else f"{bound}"
+
             if low is not None:
                 bounds.append(f". >= {quote(low)}")
             if high is not None:
@@ -266,7 +269,7 @@ def write(definition: Definition, fmt: str) -> ExportResult:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:

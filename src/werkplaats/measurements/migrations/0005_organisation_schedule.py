@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("casework", "0005_method_versions"),
-        ("measurements", "0003_reminders_and_invitations"),
+        ("measurements", "0004_answer_instance"),
         ("partnership", "0003_login_delay_and_password_reset"),
     ]
 

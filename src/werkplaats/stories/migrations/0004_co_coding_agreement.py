@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0002_memo_context_care_or_research"),
+        ("stories", "0003_member_check_link_pruned"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+"""Concurrent users against a running server, logged in the way a user logs in.
+
+    .venv/bin/python bench/load.py                                   # 20,000 clients, 20 users
+    .venv/bin/python bench/load.py --clients 1500 --seconds 30 --runs prod-sqlite
+    .venv/bin/python bench/load.py --runs prod-postgres,prod-sqlite,dev-sqlite
+
+Runs (``--runs``): ``prod-postgres`` and ``prod-sqlite`` start the production server
+(``werkplaats serve``: gunicorn), ``dev-sqlite`` and ``dev-postgres`` Django's development
+server (``runserver``, as ``werkplaats demo`` serves), all with the same production settings
+(debug off), so only the server differs. Each database holds the demo workplace built by the
+demo builder (``--clients``; kept in bench/out/ or the PostgreSQL database
+``werkplaats_bench_<clients>`` between runs; ``--rebuild`` builds again).
+
+Every user logs in through the login page with the demo persona's password; outside debug
+the second factor is on, and the personas are let in without it by the setting made for
+them (``WERKPLAATS_SECOND_FACTOR_DEMO_EXEMPT=1``; their addresses end in
+``@demo.werkplaats.invalid``). A login counts only when the home page then shows the user's
+own name in the logout button. The users (16 professionals, the client, the researcher and
+two policy makers) loop over their pages until ``--seconds`` have passed: the professional's
+home, caseload, a trajectory of their own and a contact form post; the client's own page and
+"Mijn gegevens"; the researcher's study report page; the municipality page and the policy
+figures. A response counts as an error unless it is the expected page: 200 with the user's
+logout button and the page's own marker (a POST: a redirect to the trajectory), so a
+redirect to the login page is an error, never a fast success.
+
+It prints p50/p95/max per page and run, errors by kind, the contacts posted (302) against the
+contacts found in the database afterwards, and how often "database is locked" reached a
+user. Only 127.0.0.1 is contacted, on ports 8120-8129; every loop stops at its deadline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BIN = ROOT / ".venv" / "bin"
+PASSWORD = "werkplaats-demo"  # werkplaats.demo.personas.PASSWORD
+PG = os.environ.get("WERKPLAATS_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+MARK = "bench-load-contact"
+PORTS = range(8120, 8130)
+RUNS = ("prod-postgres", "prod-sqlite", "dev-sqlite", "dev-postgres")
+# The login form's own field: a page that has it is the login page, not the one asked for.
+LOGIN_FORM = 'name="password"'
+
+
+def environment(db: str, clients: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WERKPLAATS_")}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="werkplaats.config.settings",
+        WERKPLAATS_DEBUG="0",
+        WERKPLAATS_SECRET_KEY="bench-load-" + "k" * 50,
+        WERKPLAATS_FIELD_KEY="ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
+        WERKPLAATS_PSEUDONYM_KEY="bench-load-pseudonym-key-not-for-real-data",
+        WERKPLAATS_SECURE_COOKIES="0",
+        WERKPLAATS_SSL_REDIRECT="0",  # plain HTTP on the loopback: no proxy in front
+        WERKPLAATS_ALLOWED_HOSTS="127.0.0.1,localhost",
+        WERKPLAATS_DATA_DIR=str(OUT),
+        WERKPLAATS_MAIL_DIR=str(OUT / "mail"),
+        # The second factor stays required; the demo personas are exempt, as in the demo.
+        WERKPLAATS_SECOND_FACTOR="1",
+        WERKPLAATS_SECOND_FACTOR_DEMO_EXEMPT="1",
+        WERKPLAATS_LOGIN_FAILURE_LIMIT="1000",
+    )
+    if db == "sqlite":
+        env["WERKPLAATS_SQLITE_PATH"] = str(OUT / f"bench-{clients}.sqlite3")
+    else:
+        env["DATABASE_URL"] = f"{PG}/werkplaats_bench_{clients}"
+    return env
+
+
+def _psql(sql: str, database: str = "postgres") -> str:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/{database}", autocommit=True) as conn:
+        rows = conn.execute(sql).fetchall()  # type: ignore[arg-type]
+    return "" if not rows else str(rows[0][0])
+
+
+def build(db: str, clients: int, rebuild: bool) -> None:
+    env = environment(db, clients)
+    OUT.mkdir(parents=True, exist_ok=True)
+    if db == "sqlite":
+        path = Path(env["WERKPLAATS_SQLITE_PATH"])
+        if path.exists() and not rebuild:
+            _migrate(env)  # a kept database gets the schema of the code under test
+            return
+        for suffix in ("", "-wal", "-shm", ".tasks.sqlite3"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        name = f"werkplaats_bench_{clients}"
+        import psycopg
+
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if exists and not rebuild:
+                _migrate(env)
+                return
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+            conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+    began = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "werkplaats"), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    subprocess.run(
+        [str(BIN / "werkplaats"), "manage", "build_demo", "--clients", str(clients)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    print(
+        f"built the {db} demo, {clients:,} clients, in {time.perf_counter() - began:.0f} s",
+        flush=True,
+    )
+
+
+def _migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [str(BIN / "werkplaats"), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def start_server(run: str, clients: int, port: int) -> tuple[subprocess.Popen[bytes], float, float]:
+    """Start the server; return it, seconds until it answered, and the first request's seconds."""
+    kind, db = run.split("-")
+    env = environment(db, clients)
+    if kind == "prod":
+        cmd = [str(BIN / "werkplaats"), "serve", "--no-migrate", "--port", str(port)]
+    else:
+        cmd = [str(BIN / "werkplaats"), "manage", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    log = open(OUT / f"server-{run}.log", "wb")  # noqa: SIM115 - closed with the process
+    began = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{run}: the server stopped; see {log.name}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/login/")
+            t0 = time.perf_counter()
+            response = conn.getresponse()
+            response.read()
+            if response.status == 200:
+                return proc, time.perf_counter() - began, time.perf_counter() - t0
+            raise RuntimeError(f"{run}: /login/ answered {response.status}; see {log.name}")
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"{run}: the server did not answer on port {port}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class Fields(HTMLParser):
+    """The named inputs of a form, as the browser would send them untouched."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, list[str]] = defaultdict(list)
+        self.radios: dict[str, list[str]] = defaultdict(list)
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind == "radio":
+                self.radios[name].append(a.get("value", ""))
+                if "checked" in a:
+                    self.values[name] = [a.get("value", "")]
+            elif kind == "checkbox":
+                if "checked" in a:
+                    self.values[name].append(a.get("value", "on"))
+            elif kind not in ("submit", "button"):
+                self.values[name].append(a.get("value", ""))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select:
+            if "selected" in a or not self.values.get(self._select):
+                self.values[self._select] = [a.get("value", "")]
+        elif tag == "textarea" and name:
+            self.values[name].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
+
+class Session:
+    """One browser: a keep-alive connection and its cookies."""
+
+    def __init__(self, port: int, username: str) -> None:
+        self.port = port
+        self.username = username
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def request(
+        self, method: str, path: str, body: dict[str, list[str]] | None = None
+    ) -> tuple[int, str, dict[str, str]]:
+        headers = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "Host": f"127.0.0.1:{self.port}",
+        }
+        data = None
+        if body is not None:
+            data = urllib.parse.urlencode(body, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+            headers["Origin"] = f"http://127.0.0.1:{self.port}"
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                response = self.conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt:
+                    return 0, "", {}
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, text, {k.lower(): v for k, v in response.getheaders()}
+
+    @staticmethod
+    def csrf(html: str) -> str:
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        return found.group(1) if found else ""
+
+    def logged_in(self, html: str) -> bool:
+        """The page shows this user's logout button (base.html: "Log out (username)")."""
+        return f"({self.username})</button>" in html and LOGIN_FORM not in html
+
+    def login(self) -> str:
+        """Log in through the login page; return '' or why it failed."""
+        _s, html, _h = self.request("GET", "/login/")
+        status, _t, headers = self.request(
+            "POST",
+            "/login/",
+            {
+                "csrfmiddlewaretoken": [self.csrf(html)],
+                "username": [self.username],
+                "password": [PASSWORD],
+            },
+        )
+        if status != 302:
+            return f"login answered {status}"
+        if "second-factor" in headers.get("location", ""):
+            return "the second factor was asked"
+        status, html, _h = self.request("GET", "/")
+        if status != 200 or not self.logged_in(html):
+            return f"home after login: {status}, not logged in"
+        return ""
+
+
+@dataclass
+class Paths:
+    trajectories: list[str]
+    study_report: str
+
+
+def discover(port: int) -> Paths:
+    """The professional's trajectories and the researcher's study, read from their pages."""
+    pro = Session(port, "professional")
+    if why := pro.login():
+        raise RuntimeError(f"professional: {why}")
+    _s, html, _h = pro.request("GET", "/caseload/")
+    trajectories = sorted(set(re.findall(r'href="(/trajectories/\d+/)"', html)))
+    res = Session(port, "onderzoeker")
+    if why := res.login():
+        raise RuntimeError(f"onderzoeker: {why}")
+    _s, html, _h = res.request("GET", "/")
+    studies = re.findall(r'href="/studies/(\d+)/"', html)
+    if not trajectories or not studies:
+        raise RuntimeError(f"found {len(trajectories)} trajectories and {len(studies)} studies")
+    return Paths(trajectories, f"/insight/studies/{studies[0]}/report/")
+
+
+def contacts_in_database(db: str, clients: int) -> int:
+    code = (
+        "import django; django.setup(); from werkplaats.casework.models import Contact; "
+        "print(Contact.objects.count())"
+    )
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", code],
+        env=environment(db, clients),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class Result:
+    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: Counter[str] = field(default_factory=Counter)
+    posted: int = 0
+    locked: int = 0
+    logins: int = 0
+
+
+# (page, marker in the page's HTML that only that page has)
+MARKERS = {
+    "home": '<main id="main">',
+    "caseload": 'href="/trajectories/',
+    "trajectory": "/contacts/new/",
+    "client: my page": 'id="h-mygoals"',
+    "client: my data": "/me/my-data.pdf",
+    "report": 'class="report-run"',
+    "municipality": "<h1",
+    "figures": "<h1",
+}
+
+
+def run_users(port: int, users: int, seconds: float, paths: Paths) -> Result:
+    professionals = max(users - 4, 1)
+    roles = ["professional"] * professionals + [
+        "client",
+        "onderzoeker",
+        "beleidsmaker",
+        "beleidsmaker",
+    ]
+    roles = roles[:users]
+    result = Result()
+    lock = threading.Lock()
+    # The clock starts when every user has logged in (logins are not what is measured).
+    deadline = [0.0]
+
+    def start_clock() -> None:
+        deadline[0] = time.monotonic() + seconds
+
+    ready = threading.Barrier(len(roles), action=start_clock, timeout=600)
+
+    def record(page: str, began: float, error: str, text: str) -> None:
+        with lock:
+            result.times[page].append(time.perf_counter() - began)
+            if error:
+                result.errors[f"{page}: {error}"] += 1
+            if "database is locked" in text:
+                result.locked += 1
+
+    def pages_of(role: str, rng: random.Random) -> list[tuple[str, str]]:
+        if role == "onderzoeker":
+            return [("report", paths.study_report)]
+        if role == "beleidsmaker":
+            return [("municipality", "/insight/municipality/outcomes/"), ("figures", "/figures/")]
+        if role == "client":
+            return [("client: my page", "/me/"), ("client: my data", "/me/my-data/")]
+        t = rng.choice(paths.trajectories)
+        return [("home", "/"), ("caseload", "/caseload/"), ("trajectory", t), ("contact post", t)]
+
+    def loop(role: str, seed: int) -> None:
+        rng = random.Random(seed)
+        session = Session(port, role)
+        why = session.login()
+        with lock:
+            if why:
+                result.errors[f"login: {why}"] += 1
+            else:
+                result.logins += 1
+        ready.wait()
+        if why:
+            return
+        while time.monotonic() < deadline[0]:
+            page, path = rng.choice(pages_of(role, rng))
+            began = time.perf_counter()
+            if page == "contact post":
+                form_path = path + "contacts/new/"
+                status, html, _h = session.request("GET", form_path)
+                if status != 200 or not session.logged_in(html):
+                    record(page, began, f"form answered {status}", html)
+                    continue
+                form = Fields()
+                form.feed(html)
+                body = dict(form.values)
+                for name, values in form.radios.items():
+                    body.setdefault(name, values[:1])
+                body.update(
+                    date=[time.strftime("%Y-%m-%d")],
+                    duration_minutes=["30"],
+                    note=[MARK],
+                )
+                status, text, headers = session.request("POST", form_path, body)
+                ok = status == 302 and headers.get("location", "").rstrip("/").endswith(
+                    path.rstrip("/")
+                )
+                record(
+                    page,
+                    began,
+                    "" if ok else f"post answered {status} {headers.get('location', '')}",
+                    text,
+                )
+                if ok:
+                    with lock:
+                        result.posted += 1
+            else:
+                status, text, headers = session.request("GET", path)
+                if status != 200:
+                    error = f"{status} {headers.get('location', '')}".strip()
+                elif not session.logged_in(text):
+                    error = "not the page (logged out)"
+                elif MARKERS[page] not in text:
+                    error = "not the page (marker missing)"
+                else:
+                    error = ""
+                record(page, began, error, text)
+
+    threads = [threading.Thread(target=loop, args=(role, n)) for n, role in enumerate(roles)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 300)
+    return result
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=20000)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=150)
+    parser.add_argument("--runs", default="prod-postgres,prod-sqlite,dev-sqlite")
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    runs = [r for r in args.runs.split(",") if r]
+    if unknown := [r for r in runs if r not in RUNS]:
+        parser.error(f"unknown runs {unknown}; choose from {', '.join(RUNS)}")
+    for db in dict.fromkeys(r.split("-")[1] for r in runs):
+        build(db, args.clients, args.rebuild)
+    print(
+        f"{args.users} users for {args.seconds:.0f} s per run, {args.clients:,} clients", flush=True
+    )
+    rows = []
+    summaries = []
+    for n, run in enumerate(runs):
+        db = run.split("-")[1]
+        port = PORTS[n % len(PORTS)]
+        before = contacts_in_database(db, args.clients)
+        load_before = uptime()
+        proc, start_s, first_s = start_server(run, args.clients, port)
+        try:
+            paths = discover(port)
+            result = run_users(port, args.users, args.seconds, paths)
+            elapsed = float(args.seconds)  # the measured window, after every login
+        finally:
+            stop(proc)
+        found = contacts_in_database(db, args.clients) - before
+        total = sum(len(v) for v in result.times.values())
+        for page in sorted(result.times):
+            v = result.times[page]
+            errors = sum(c for k, c in result.errors.items() if k.startswith(page + ":"))
+            rows.append((run, page, len(v), statistics.median(v), pct(v, 0.95), max(v), errors))
+        summaries.append(
+            f"{run}: started in {start_s:.1f} s, first page {first_s:.2f} s; {result.logins} of "
+            f"{args.users} users logged in; {total} requests in {elapsed:.0f} s "
+            f"({total / elapsed:.1f}/s); contacts posted {result.posted}, found afterwards "
+            f"{found}; 'database is locked' reached a user {result.locked} times; errors "
+            f"{dict(result.errors) or 0}\n    load before: {load_before}\n    load after:  {uptime()}"
+        )
+        print(summaries[-1], flush=True)
+    print()
+    print(f"{'run':<14} {'page':<16} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'errors':>7}")
+    for run, page, n, p50, p95, mx, err in rows:
+        print(f"{run:<14} {page:<16} {n:>6} {p50:>7.3f} {p95:>7.3f} {mx:>7.2f} {err:>7}")
+    print()
+    for line in summaries:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

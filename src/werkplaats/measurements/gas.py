@@ -1,0 +1,105 @@
+"""The GAS T-scores of a trajectory over time: one computation (``stats.gas.gas_at``) for
+the trajectory header and the chart.
+
+A T-score at a moment counts the goals set by then, each at its latest score by then; at
+intake, the goals set during the intake (until the next wave opens) at their starting
+level. Adding a goal later never changes an earlier T-score.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from werkplaats.casework.models import GoalScore, Trajectory
+from werkplaats.measurements.schedule import LEAD_DAYS, plan_waves
+from werkplaats.stats.gas import GasMoment, GoalRecord, gas_at
+
+NOW = "now"
+
+
+@dataclass(frozen=True)
+class GasPoint:
+    """A moment on the chart: the wave (or "now") and the date it is drawn at."""
+
+    wave: str
+    date: dt.date
+    moment: GasMoment
+
+
+def goal_records(trajectory: Trajectory) -> list[GoalRecord]:
+    goals = trajectory.goals.prefetch_related(
+        Prefetch("scores", queryset=GoalScore.objects.order_by("date", "pk"))
+    )
+    return [
+        GoalRecord(
+            g.created,
+            g.baseline,
+            float(g.weight),
+            tuple((s.date, s.level) for s in g.scores.all()),
+        )
+        for g in goals
+    ]
+
+
+def gas_points(trajectory: Trajectory, today: dt.date, fields: dict[str, int]) -> list[GasPoint]:
+    """The T-score at every wave whose window has opened, and now when that differs.
+
+    A wave's T-score is as of the last day of its window (the day before the next wave
+    opens, or today); the intake's uses the starting levels.
+    """
+    goals = goal_records(trajectory)
+    if not goals:
+        return []
+    waves = plan_waves(
+        start=trajectory.start,
+        end=trajectory.end,
+        today=today,
+        intake=bool(fields["intake"]),
+        interval_months=fields["interval_months"],
+        closure=bool(fields["closure"]),
+        follow_up_months=fields["follow_up_months"],
+    )
+    lead = dt.timedelta(days=LEAD_DAYS)
+    points: list[GasPoint] = []
+    for index, wave in enumerate(waves):
+        if wave.due - lead > today:
+            break
+        later = waves[index + 1] if index + 1 < len(waves) else None
+        as_of = today if later is None else min(today, later.due - lead - dt.timedelta(days=1))
+        moment = gas_at(goals, as_of, label=wave.key, baselines=wave.key == "intake")
+        if moment is not None:
+            points.append(GasPoint(wave.key, wave.due, moment))
+    now = gas_at(goals, today, label=NOW)
+    last = points[-1].moment if points else None
+    if now is not None and (
+        last is None
+        or (last.as_of, last.t_score, last.goals) != (now.as_of, now.t_score, now.goals)
+    ):
+        points.append(GasPoint(NOW, today, now))
+    return points
+
+
+@dataclass(frozen=True)
+class GasSummary:
+    """The T-scores the trajectory header shows: the first and the last of the chart's."""
+
+    points: list[GasPoint]
+
+    @property
+    def first(self) -> GasPoint | None:
+        return self.points[0] if self.points else None
+
+    @property
+    def last(self) -> GasPoint | None:
+        return self.points[-1] if len(self.points) > 1 else None
+
+    @property
+    def baseline(self) -> float | None:
+        return self.points[0].moment.t_score if self.points else None
+
+    @property
+    def latest(self) -> float | None:
+        return self.points[-1].moment.t_score if self.points else None

@@ -1,0 +1,96 @@
+"""Conditional variances of the random effects: diagonal blocks of (Lambda'Z'Z Lambda + I)^-1."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+
+from .blocks import Factorization, _block_diag_sparse
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+def cond_var_u(
+    self: Engine, f: Factorization, max_dim: int = 6000, chunk: int = 4096
+) -> list[np.ndarray] | None:
+    """Diagonal blocks of (Lambda'Z'Z Lambda + I)^-1, one (q, d, d) array per term.
+
+    The inverse of everything after the first term is formed densely,
+    so this is only done when that part has at most ``max_dim`` rows;
+    ``None`` otherwise.
+    """
+    K, m = self.K, self.n_batched
+    later_dim = sum(b.q * b.d for b in self.blocks[1:])
+    if later_dim > max_dim or f.sparse is not None:
+        return None
+    c = f.dense_factor
+    if c is None:
+        raise ValueError("cond_var_u needs a dense factorisation made with keep=True")
+    n_re = f.n_dense_re
+    out: list[np.ndarray] = [np.empty(0)] * K
+    # Covariance of the dense remainder's RE coordinates.
+    if n_re:
+        Lr = c[:n_re, :n_re]
+        Linv = scipy.linalg.solve_triangular(Lr, np.eye(n_re), lower=True)
+        Sigma = Linv.T @ Linv
+    else:
+        Sigma = np.zeros((0, 0))
+    order = list(range(m, K))  # terms covered by Sigma, in coordinate order
+
+    def diag_blocks(S: np.ndarray, terms: list[int]) -> None:
+        o = 0
+        for j in terms:
+            bj = self.blocks[j]
+            sz = bj.q * bj.d
+            sub = S[o : o + sz, o : o + sz]
+            idx = np.arange(bj.q)[:, None] * bj.d + np.arange(bj.d)[None, :]
+            out[j] = sub[idx[:, :, None], idx[:, None, :]]
+            o += sz
+
+    for k in range(m - 1, -1, -1):
+        bk = self.blocks[k]
+        Dinv = f.dinv[k]
+        if order:
+            Bk = sp.vstack([f.b[k][j] for j in order]).tocsr()
+            G = (Bk @ _block_diag_sparse(Dinv)).tocsc()
+        else:
+            G = None
+        if k > 0:
+            if G is None:
+                Skk = scipy.linalg.block_diag(*Dinv)
+                Sigma = Skk
+            else:
+                H = np.asarray(G.T @ Sigma).T  # Sigma_later G  (later x qd)
+                Skk = scipy.linalg.block_diag(*Dinv) + np.asarray(G.T @ H)
+                Sigma = np.block([[Skk, -H.T], [-H, Sigma]])
+            order = [k] + order
+        else:
+            blocks = Dinv.copy()
+            if G is not None:
+                # Diagonal blocks of G' Sigma G: only pairs of nonzeros of
+                # G in the same level's columns contribute.
+                d = bk.d
+                Gc = G.tocoo()
+                lev = Gc.col // d
+                order_ = np.argsort(lev, kind="stable")
+                cnt = np.bincount(lev, minlength=bk.q)
+                start_ = np.concatenate([[0], np.cumsum(cnt)[:-1]])
+                npair = cnt * cnt
+                for lo in range(0, bk.q, chunk * 16):
+                    hi = min(bk.q, lo + chunk * 16)
+                    npc = npair[lo:hi]
+                    levs = np.repeat(np.arange(lo, hi), npc)
+                    within = np.arange(int(npc.sum())) - np.repeat(np.cumsum(npc) - npc, npc)
+                    e1 = order_[start_[levs] + within // cnt[levs]]
+                    e2 = order_[start_[levs] + within % cnt[levs]]
+                    vals = Gc.data[e1] * Sigma[Gc.row[e1], Gc.row[e2]] * Gc.data[e2]
+                    tgt = (levs * d + Gc.col[e1] % d) * d + Gc.col[e2] % d
+                    blocks.reshape(-1)[:] += np.bincount(tgt, weights=vals, minlength=bk.q * d * d)
+            out[0] = np.empty_like(blocks)
+            out[0][self.perm0] = blocks
+    diag_blocks(Sigma, order)
+    return out

@@ -1,0 +1,192 @@
+"""Elimination of the first (largest) random-effects term, batched over its levels.
+
+Part of :class:`werkplaats.stats.multilevel.engine.Engine` (a mixin): the first term
+is where the work scales with the data, so its diagonal blocks are inverted with
+vectorised operations on component-major arrays, and its effect on the later blocks is
+computed from index lists ("triples") found once at set-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .blocks import ReBlock, _block_diag_sparse, _cm_inv_logdet, _cm_LtAL
+
+
+class FirstTerm:
+    """Set-up and numeric elimination of term 0 (mixed into ``Engine``)."""
+
+    blocks: list[ReBlock]
+    K: int
+    p: int
+    pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
+    A0: np.ndarray
+    E00: np.ndarray
+    first_rows: dict[int, np.ndarray]
+    first_data: dict[int, np.ndarray]
+    first_identity: dict[int, bool]
+    first_tpl: dict[int, sp.csr_matrix]
+    first_csr: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]]
+    triples: dict[tuple[int, int], tuple[np.ndarray | None, np.ndarray | None] | None]
+
+    def _setup_first(self) -> None:
+        """Index structures for eliminating the first (largest) term.
+
+        The first term is where the work scales with the data, so it is
+        eliminated with vectorised operations on component-major arrays
+        (one contiguous vector of length q per matrix entry) instead of
+        sparse products.  For each pair of later terms (a, b) the "triples"
+        list the pairs of nonzero blocks B(a, 0)[p_a] and B(b, 0)[p_b] that
+        share a level of the first term; their products are the fill-in.
+        """
+        b0 = self.blocks[0]
+        self.first_rows: dict[int, np.ndarray] = {}
+        self.first_data: dict[int, np.ndarray] = {}
+        self.first_identity: dict[int, bool] = {}
+        self.first_tpl: dict[int, sp.csr_matrix] = {}
+        self.first_csr: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]] = {}
+        order: dict[int, np.ndarray] = {}
+        starts: dict[int, np.ndarray] = {}
+        counts: dict[int, np.ndarray] = {}
+        for j in range(1, self.K):
+            cols, indptr, data = self.pairs[(j, 0)]
+            self.first_rows[j] = np.repeat(np.arange(self.blocks[j].q), np.diff(indptr))
+            # Nested in term j with levels renumbered: pair p is level p of
+            # term 0, so gathers by ``cols`` are the identity and are skipped.
+            self.first_identity[j] = cols.size == b0.q and np.array_equal(cols, np.arange(b0.q))
+            # CSR layout of B(j, 0) and the map from the component-major data
+            # (s, t, pair) to CSR slots, so each evaluation fills it in one take.
+            dj, npairs = self.blocks[j].d, cols.size
+            s_, t_, p_ = np.meshgrid(
+                np.arange(dj), np.arange(b0.d), np.arange(npairs), indexing="ij"
+            )
+            ids = (s_ * b0.d + t_) * npairs + p_
+            coo = sp.coo_matrix(
+                (
+                    ids.ravel() + 1.0,
+                    ((self.first_rows[j][p_] * dj + s_).ravel(), (cols[p_] * b0.d + t_).ravel()),
+                ),
+                shape=(self.blocks[j].q * dj, b0.q * b0.d),
+            )
+            csr = coo.tocsr()
+            self.first_csr[j] = (csr.data.astype(np.int64) - 1, csr.indices, csr.indptr, csr.shape)
+            # A template whose data array is replaced at each evaluation:
+            # building a new csr_matrix re-validates the whole structure.
+            self.first_tpl[j] = csr.copy()
+            order[j] = np.argsort(cols, kind="stable")
+            counts[j] = np.bincount(cols, minlength=b0.q)
+            starts[j] = np.concatenate([[0], np.cumsum(counts[j])[:-1]])
+        self.triples: dict[tuple[int, int], tuple[np.ndarray | None, np.ndarray | None] | None] = {}
+        for a in range(1, self.K):
+            for b in range(1, a + 1):
+                ca, cb = counts[a], counts[b]
+                nc = ca * cb
+                total = int(nc.sum())
+                if total > 4 * max(1, self.first_rows[a].size, self.first_rows[b].size):
+                    # Crossed with the first term: many level pairs share a
+                    # first-term level; a sparse product is cheaper than
+                    # listing them all (and needs no memory for the list).
+                    self.triples[(a, b)] = None
+                    continue
+                c_of = np.repeat(np.arange(b0.q), nc)
+                within = np.arange(total) - np.repeat(np.cumsum(nc) - nc, nc)
+                ia = within // cb[c_of]
+                ib = within % cb[c_of]
+                pa = order[a][starts[a][c_of] + ia]
+                pb = order[b][starts[b][c_of] + ib]
+                # In a nested design both lists are 0, 1, 2, ...: mark them so
+                # that no gather is done at all (None means "identity").
+                ar = np.arange(total)
+                self.triples[(a, b)] = (
+                    None if np.array_equal(pa, ar) else pa,
+                    None if np.array_equal(pb, ar) else pb,
+                )
+
+    def _eliminate_first(
+        self, lam: list[np.ndarray], FF: np.ndarray, keep: bool
+    ) -> tuple[float, Any, dict[tuple[int, int], Any], tuple[Any, ...] | None]:
+        """Eliminate term 0; returns its pieces and the updates of later blocks."""
+        b0 = self.blocks[0]
+        q0, d0, p1 = b0.q, b0.d, self.p + 1
+        L0 = lam[0]
+        D0 = _cm_LtAL(L0, self.A0)
+        for i in range(d0):
+            D0[i, i] += 1.0
+        Dinv, logdet = _cm_inv_logdet(D0)
+        # E0s = L0' Z0'F  (d0, p+1, q0)
+        E0s = np.empty_like(self.E00)
+        for i in range(d0):
+            E0s[i] = sum(L0[j, i] * self.E00[j] for j in range(i, d0))
+        W = np.empty_like(E0s)
+        for i in range(d0):
+            W[i] = sum(Dinv[i, j][None, :] * E0s[j] for j in range(d0))
+        for i in range(d0):
+            FF -= E0s[i] @ W[i].T
+        Bd: dict[int, np.ndarray] = {}
+        Bcsr: dict[int, sp.csr_matrix] = {}
+        Wflat: np.ndarray | None = None
+        G: dict[int, np.ndarray] = {}
+        e_upd: dict[int, np.ndarray] = {}
+        for j in range(1, self.K):
+            cols = self.pairs[(j, 0)][0]
+            Lj = lam[j]
+            dj = Lj.shape[0]
+            raw = self.first_data[j]
+            # B(j,0) = Lj' raw L0, component-major (dj, d0, npairs).
+            T = [
+                [sum(raw[s, u] * L0[u, t] for u in range(t, d0)) for t in range(d0)]
+                for s in range(dj)
+            ]
+            Bj = np.empty_like(raw)
+            for s in range(dj):
+                for t in range(d0):
+                    Bj[s, t] = sum(Lj[r, s] * T[r][t] for r in range(s, dj))
+            Bd[j] = Bj
+            if self.first_identity[j]:
+                Dc = [[Dinv[u, t] for t in range(d0)] for u in range(d0)]
+            else:
+                Dc = [[Dinv[u, t][cols] for t in range(d0)] for u in range(d0)]
+            Gj = np.empty_like(Bj)
+            for s in range(dj):
+                for t in range(d0):
+                    Gj[s, t] = sum(Bj[s, u] * Dc[u][t] for u in range(d0))
+            G[j] = Gj
+            perm = self.first_csr[j][0]
+            tpl = self.first_tpl[j]
+            tpl.data = Bj.ravel()[perm]
+            Bcsr[j] = tpl.copy() if keep else tpl
+            if Wflat is None:
+                Wflat = np.ascontiguousarray(W.transpose(2, 0, 1)).reshape(q0 * d0, p1)
+            e_upd[j] = (Bcsr[j] @ Wflat).reshape(self.blocks[j].q, dj, p1)
+        fill: dict[tuple[int, int], object] = {}
+        Dbd0 = None
+        for (a, b), tri in self.triples.items():
+            if tri is None:
+                if Dbd0 is None:
+                    Dbd0 = _block_diag_sparse(np.ascontiguousarray(Dinv.transpose(2, 0, 1)))
+                fill[(a, b)] = (Bcsr[a] @ Dbd0) @ Bcsr[b].T
+                continue
+            pa, pb = tri
+            da, db = lam[a].shape[0], lam[b].shape[0]
+            Ga = G[a] if pa is None else G[a][:, :, pa]
+            Bb = Bd[b] if pb is None else Bd[b][:, :, pb]
+            vals = np.empty((da, db, Ga.shape[2]))
+            for s in range(da):
+                for t in range(db):
+                    vals[s, t] = sum(Ga[s, u] * Bb[t, u] for u in range(d0))
+            fill[(a, b)] = (
+                self.first_rows[a] if pa is None else self.first_rows[a][pa],
+                self.first_rows[b] if pb is None else self.first_rows[b][pb],
+                vals,
+            )
+        kept = None
+        if keep:
+            kept = (
+                np.ascontiguousarray(Dinv.transpose(2, 0, 1)),
+                np.ascontiguousarray(E0s.transpose(2, 0, 1)),
+                Bcsr,
+            )
+        return logdet, e_upd, fill, kept

@@ -1,0 +1,129 @@
+"""Context as measurements: a team's scan and a municipality's year feed a study's plan
+as context moderators, at the value that held during each trajectory; profiles are
+disclosure-controlled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.partnership.factories import MembershipFactory, UserFactory
+from werkplaats.context.models import ContextResponse, MunicipalityYear
+from werkplaats.context.selectors import held_during
+from werkplaats.insight.dataset import catalogue, study_data
+from werkplaats.insight.plan import check_against, parse_plan
+from werkplaats.partnership.models import Role
+
+pytestmark = pytest.mark.django_db
+
+ITEMS = (
+    [f"v{i}" for i in range(1, 5)] + [f"r{i}" for i in range(1, 5)] + [f"n{i}" for i in range(1, 5)]
+)
+
+
+def _client(user, language="en"):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+def _scan(client, url, value, year=2025, **extra):
+    return client.post(url, {"year": year, **{f"item_{i}": value for i in ITEMS}, **extra})
+
+
+def _colleague(world, name):
+    user = UserFactory(username=name)
+    MembershipFactory(
+        user=user, organisation=world.org_a, role=Role.PROFESSIONAL, team=world.team_a
+    )
+    return user
+
+
+def test_a_teams_context_scan_feeds_a_study_plan_as_a_context_moderator(world):
+    url = reverse("context:team_scan", args=[world.team_a.pk])
+    assert _scan(_client(world.alice), url, 4).status_code == 302
+    assert _scan(_client(world.carol), url, 2).status_code == 302
+    informants = dict(ContextResponse.objects.values_list("respondent__username", "informant"))
+    assert informants == {"alice": "team_member", "carol": "manager"}
+    # the catalogue (werkplaats plan variables) offers it at the context level
+    variables = {v.name: v for v in catalogue(world.study_s)}
+    assert variables["team_strengths_total"].level == "context"
+    assert variables["team_strengths_total"].clients == 1  # Klaas, whose consent stands
+    assert "organisation_strengths_room" in variables
+    plan = parse_plan(
+        {
+            "format": "werkplaats.plan/1",
+            "outcome": "gas_t",
+            "moderators": {"context": ["team_strengths_total", "team_strengths_vision"]},
+        }
+    )
+    entries = {v.name: v.entry() for v in catalogue(world.study_s)}
+    problems, _warnings = check_against(plan, entries, {}, [], 1)
+    assert problems == []
+    data = study_data(world.study_s, plan).rows
+    assert len(data) > 0
+    # trajectory A started in 2025 in team A: the mean of Alice (4) and Carol (2)
+    assert set(data["team_strengths_total"]) == {3.0}
+    assert set(data["team_strengths_vision"]) == {3.0}
+
+
+def test_the_value_that_held_during_the_trajectory():
+    series = {2023: 1.0, 2024: 2.0, 2026: 5.0}
+    assert held_during(series, dt.date(2025, 3, 1), None) == 2.0  # latest up to the start
+    assert held_during(series, dt.date(2024, 1, 1), None) == 2.0
+    assert held_during({2026: 5.0}, dt.date(2025, 3, 1), dt.date(2026, 6, 1)) == 5.0  # during
+    assert held_during({2026: 5.0}, dt.date(2025, 3, 1), dt.date(2025, 9, 1)) is None  # after
+    assert held_during({}, dt.date(2025, 3, 1), None) is None
+
+
+def test_municipality_characteristics_per_year_feed_the_catalogue(world):
+    paula = _client(world.paula)
+    url = reverse("context:municipality_year", args=[world.municipality_a.pk, 2024])
+    assert (
+        paula.post(url, {"budget_per_inhabitant": "412.50", "population": "52000"}).status_code
+        == 302
+    )
+    url = reverse("context:municipality_year", args=[world.municipality_a.pk, 2026])
+    assert paula.post(url, {"budget_per_inhabitant": "999"}).status_code == 302
+    frame_plan = parse_plan(
+        {
+            "format": "werkplaats.plan/1",
+            "outcome": "gas_t",
+            "moderators": {"context": ["municipality_budget_per_inhabitant"]},
+        }
+    )
+    data = study_data(world.study_s, frame_plan).rows
+    assert set(data["municipality_budget_per_inhabitant"]) == {412.5}  # 2024 held in 2025
+    # a stale save is refused; another municipality is out of reach
+    record = MunicipalityYear.objects.get(year=2024)
+    url = reverse("context:municipality_year", args=[world.municipality_a.pk, 2024])
+    assert paula.post(url, {"population": "1", "version": record.version}).status_code == 302
+    assert paula.post(url, {"population": "2", "version": record.version}).status_code == 409
+    other = reverse("context:municipality_year", args=[world.municipality_b.pk, 2024])
+    assert paula.get(other).status_code == 404
+
+
+def test_bad_scan_answers_are_refused_in_both_languages(world):
+    url = reverse("context:team_scan", args=[world.team_a.pk])
+    for language, text in (("en", "Choose an answer"), ("nl", "Kies een antwoord")):
+        response = _client(world.alice, language).post(url, {"year": 2025, "item_v1": "3"})
+        assert response.status_code == 400
+        assert text in response.content.decode()
+    assert not ContextResponse.objects.exists()
+
+
+def test_the_profile_shows_a_mean_only_when_enough_colleagues_answered(world):
+    url = reverse("context:team_scan", args=[world.team_a.pk])
+    _scan(_client(world.alice), url, 4)
+    _scan(_client(world.carol), url, 4)
+    page = _client(world.carol).get(reverse("context:team", args=[world.team_a.pk]))
+    assert "4.00" not in page.content.decode()  # two answers: hidden
+    for name in ("piet", "fatma", "joost"):
+        _scan(_client(_colleague(world, name)), url, 4)
+    page = _client(world.alice).get(reverse("context:team", args=[world.team_a.pk]))
+    assert "<strong>4.00</strong>" in page.content.decode()
+    # the workplace mean would be the team's own: no other team answered, so it is hidden
+    assert "workplace —" in page.content.decode()

@@ -1,0 +1,120 @@
+"""The professional's and the client's progress pages and the municipality table follow
+the organisation's outcome measure, with its direction (loneliness: lower is better)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from tests.casework.factories import ClientFactory, TrajectoryFactory
+from werkplaats.casework.models import TargetGroup
+from werkplaats.insight.feedback import client_progress, municipality_tables, professional_progress
+from werkplaats.insight.models import OutcomeMeasure
+from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
+
+pytestmark = pytest.mark.django_db
+
+# De Jong Gierveld 6: emotional items count "yes", social items count "no".
+LONELY = {"lone3": 3, "lone9": 3, "lone10": 3, "lone4": 1, "lone7": 1, "lone8": 1}  # total 6
+LESS = {"lone3": 1, "lone9": 3, "lone10": 1, "lone4": 3, "lone7": 1, "lone8": 3}  # total 2
+NOT = {"lone3": 1, "lone9": 1, "lone10": 1, "lone4": 3, "lone7": 3, "lone8": 3}  # total 0
+
+
+def _loneliness(trajectory, *answers) -> None:  # type: ignore[no-untyped-def]
+    waves = ["intake", "m03", "m06"]
+    assessments_record_bulk(
+        [
+            AssessmentRecord(
+                trajectory=trajectory,
+                instrument="dejong-gierveld-6",
+                informant="client",
+                wave=waves[k],
+                wave_date=trajectory.start + dt.timedelta(days=91 * k),
+                answers=a,
+            )
+            for k, a in enumerate(answers)
+        ]
+    )
+
+
+def _choose_loneliness(world) -> None:  # type: ignore[no-untyped-def]
+    OutcomeMeasure.objects.create(
+        organisation=world.org_a, instrument="dejong-gierveld-6", scale="total", informant="client"
+    )
+
+
+def _peers(world, n: int, *answers) -> None:  # type: ignore[no-untyped-def]
+    """``n`` comparable clients (same team, target group debt, Centrum)."""
+    debt = TargetGroup.objects.get(code="debt")
+    for _k in range(n):
+        t = TrajectoryFactory(
+            client=ClientFactory(neighbourhood=world.hood_a),
+            lead_professional=world.alice,
+            team=world.team_a,
+            start=world.trajectory_a.start,
+        )
+        t.target_groups.set([debt])
+        _loneliness(t, *answers)
+
+
+def test_the_professional_sees_the_organisations_measure_and_its_direction(world) -> None:  # type: ignore[no-untyped-def]
+    """Peers got much less lonely; Klaas stayed severely lonely: not on track, on the
+    loneliness scale the organisation chose (not on Pearlin)."""
+    _choose_loneliness(world)
+    world.trajectory_a.target_groups.set([TargetGroup.objects.get(code="debt")])
+    _peers(world, 22, LONELY, NOT)
+    _loneliness(world.trajectory_a, LONELY, LONELY)
+    p = professional_progress(world.trajectory_a, dt.date.today())
+    assert [(m.info.instrument, m.info.scale) for m in p.measures] == [
+        ("dejong-gierveld-6", "total")
+    ]
+    m = p.measures[0]
+    assert [pt["score"] for pt in m.points] == [6.0, 6.0]
+    assert m.signal is False
+    # the comparable clients' change is "positive is better": 6 -> 0 is +6
+    assert m.expected is not None and m.expected[1] == pytest.approx(6.0)
+    c = Client()
+    c.force_login(world.alice)
+    page = c.get(f"/insight/trajectories/{world.trajectory_a.pk}/progress/").content.decode()
+    assert "Eenzaamheid totaal" in page and "Ernstig eenzaam" in page
+    assert "mastery (7-28)" not in page and "regie (7-28)" not in page.lower()
+
+
+def test_a_client_who_got_less_lonely_reads_that_it_went_better(world) -> None:  # type: ignore[no-untyped-def]
+    _choose_loneliness(world)
+    _loneliness(world.trajectory_a, LONELY, LESS)
+    with translation.override("en"):
+        progress = client_progress(world.client_a.trajectories.all())
+    assert progress["grip"] is False
+    assert [pt["score"] for pt in progress["points"]] == [6.0, 2.0]
+    assert progress["sentence"] == "Your answers are better now than at the start."
+    c = Client()
+    c.force_login(world.klaas)
+    page = c.get("/insight/me/progress/").content.decode()
+    assert "Uw antwoorden zijn nu beter dan aan het begin." in page
+    assert "grip" not in page.lower() and "Eenzaamheid totaal" not in page  # no scale names
+    assert "Matig eenzaam" in page  # the scale's own words for the last score
+
+
+def test_the_municipality_table_follows_the_measure_with_better_positive(world) -> None:  # type: ignore[no-untyped-def]
+    """Twelve clients each 4 points less lonely: the mean change reads +4 (better)."""
+    _choose_loneliness(world)
+    world.client_a.neighbourhood = world.hood_b
+    world.client_a.save()
+    _peers(world, 12, LONELY, LESS)
+    tables = municipality_tables(world.municipality_a)
+    assert [(t.measure.instrument, t.measure.scale) for t in tables] == [
+        ("dejong-gierveld-6", "total")
+    ]
+    table = tables[0]
+    debt = str(TargetGroup.objects.get(code="debt"))
+    column = list(table.columns).index(debt)
+    means = {name: m for name, _n, m in table.rows}
+    assert means["Centrum"][column] == pytest.approx(4.0)
+    c = Client()
+    c.force_login(world.paula)
+    page = c.get("/insight/municipality/outcomes/").content.decode()
+    assert "Eenzaamheid totaal" in page

@@ -70,7 +70,7 @@ class CodeForm(forms.Form):
         self.fields["parent"].queryset = codebook.codes.all()  # type: ignore[attr-defined]
 
 
-class CoderChoiceField(forms.ModelMultipleChoiceField):
+class CoderChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """Coders by the name they go by, never by username (a client's username is theirs)."""
 
     def label_from_instance(self, obj: Any) -> str:

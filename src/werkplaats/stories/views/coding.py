@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
+from werkplaats.partnership.access import require_role
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stories import access, exchange, forms, selectors, services
 from werkplaats.stories.refi_qda import RefiQdaError
@@ -365,7 +366,7 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def co_coding(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Agree to co-code stories (or withdraw): only then a researcher can ask you."""
-    access.require_role(request.user, *access.CODER_ROLES)
+    require_role(request.user, *access.CODER_ROLES)
     if request.method == "POST":
         agree = request.POST.get("agree") == "yes"
         services.co_coding_set(user=request.user, agree=agree)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -73,6 +74,37 @@ def _about(obj: models.Model | None) -> dict[str, str]:
     return {"object_type": obj._meta.label_lower, "object_id": str(obj.pk)}
 
 
+def _deliver(
+    *,
+    channel: str,
+    kind: str,
+    to: str,
+    send: Callable[[], object],
+    recipient: Any,
+    about: models.Model | None,
+    optional: bool,
+) -> MessageLog:
+    """Send one message through ``send`` and log it: opted out, failed (never raised: the
+    log says) or sent."""
+    user = recipient if getattr(recipient, "pk", None) else None
+    fields: dict[str, Any] = {
+        "channel": channel,
+        "kind": kind,
+        "address": to,
+        "recipient": user,
+        **_about(about),
+    }
+    if optional and is_opted_out(to, user):
+        return MessageLog.objects.create(outcome="opted_out", **fields)
+    try:
+        send()
+    except Exception as exc:  # refused, unreachable, ...: logged, not raised
+        if channel == "email":
+            logger.warning("e-mail %s to log entry failed: %s", kind, type(exc).__name__)
+        return MessageLog.objects.create(outcome="failed", error=type(exc).__name__, **fields)
+    return MessageLog.objects.create(outcome="sent", **fields)
+
+
 def send_email(
     *,
     kind: str,
@@ -84,33 +116,15 @@ def send_email(
     optional: bool = False,
 ) -> MessageLog:
     """Send one e-mail and log it; never raises for a failed delivery (the log says)."""
-    about_fields = _about(about)
-    user = recipient if getattr(recipient, "pk", None) else None
-    if optional and is_opted_out(to, user):
-        return MessageLog.objects.create(
-            channel="email",
-            kind=kind,
-            address=to,
-            recipient=user,
-            outcome="opted_out",
-            **about_fields,
-        )
     message = EmailMessage(subject=subject, body=body, to=[to])
-    try:
-        message.send()
-    except Exception as exc:  # SMTP refused, unreachable, ...: logged, not raised
-        logger.warning("e-mail %s to log entry failed: %s", kind, type(exc).__name__)
-        return MessageLog.objects.create(
-            channel="email",
-            kind=kind,
-            address=to,
-            recipient=user,
-            outcome="failed",
-            error=type(exc).__name__,
-            **about_fields,
-        )
-    return MessageLog.objects.create(
-        channel="email", kind=kind, address=to, recipient=user, outcome="sent", **about_fields
+    return _deliver(
+        channel="email",
+        kind=kind,
+        to=to,
+        send=message.send,
+        recipient=recipient,
+        about=about,
+        optional=optional,
     )
 
 
@@ -145,29 +159,13 @@ def send_text(
     about: models.Model | None = None,
     optional: bool = False,
 ) -> MessageLog:
-    about_fields = _about(about)
-    user = recipient if getattr(recipient, "pk", None) else None
-    if optional and is_opted_out(to, user):
-        return MessageLog.objects.create(
-            channel="text",
-            kind=kind,
-            address=to,
-            recipient=user,
-            outcome="opted_out",
-            **about_fields,
-        )
-    try:
-        text_provider().send(to, body)
-    except Exception as exc:
-        return MessageLog.objects.create(
-            channel="text",
-            kind=kind,
-            address=to,
-            recipient=user,
-            outcome="failed",
-            error=type(exc).__name__,
-            **about_fields,
-        )
-    return MessageLog.objects.create(
-        channel="text", kind=kind, address=to, recipient=user, outcome="sent", **about_fields
+    """Send one text message and log it; never raises for a failed delivery."""
+    return _deliver(
+        channel="text",
+        kind=kind,
+        to=to,
+        send=lambda: text_provider().send(to, body),
+        recipient=recipient,
+        about=about,
+        optional=optional,
     )

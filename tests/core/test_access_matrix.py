@@ -73,6 +73,8 @@ MATRIX = [
     Row("casework:dilemma_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
     Row("casework:network_member_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
     Row("casework:goal_edit", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
+    Row("casework:team_dilemmas", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
+    Row("casework:team_dilemmas_print", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
     Row(
         "casework:client_new",
         expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200},

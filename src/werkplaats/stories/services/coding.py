@@ -135,8 +135,12 @@ def segment_add(
     end: int,
     memo: str = "",
     utf16: bool = False,
+    external_coder: str = "",
 ) -> Segment:
     """Code a stretch of text. Offsets outside the text are refused.
+
+    ``external_coder`` names a coder from another tool (REFI-QDA import) whose coding is
+    held under this assignment.
 
     With ``utf16`` the offsets count UTF-16 code units (as a browser does) and are
     converted to code points first.
@@ -168,6 +172,7 @@ def segment_add(
         round=assignment.round,
         document=document,
         coder=assignment.coder,
+        external_coder=external_coder[:150],
         code=code,
         start=start,
         end=end,

@@ -310,14 +310,6 @@ def _import_losses(coding_round: Any) -> list[str]:
         )
     for part, count in getattr(coding_round, "ignored", []):
         lines.append(_(IGNORED[part]) % {"count": count})
-    for name in getattr(coding_round, "unmatched_coders", []):
-        lines.append(
-            _(
-                "The coder %(name)s is not a researcher on this study: their codings are "
-                "attributed to you."
-            )
-            % {"name": name[:80]}
-        )
     return lines
 
 
@@ -348,6 +340,10 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     "study": study,
                     "coding_round": coding_round,
                     "lines": _import_losses(coding_round),
+                    # kept, not lost: named on the page so the importer knows who they are
+                    "external_coders": [
+                        n[:80] for n in getattr(coding_round, "unmatched_coders", [])
+                    ],
                 },
             )
     return render(

@@ -188,3 +188,20 @@ class Memo(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class CoCodingAgreement(models.Model):
+    """A person said yes to co-coding stories: only they appear in a round's coder list
+    (besides the study's own researchers). Withdrawing deletes the row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="co_coding"
+    )
+    agreed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agreement to co-code")
+        verbose_name_plural = _("agreements to co-code")
+
+    def __str__(self) -> str:
+        return f"co-coding agreement of {self.user_id}"

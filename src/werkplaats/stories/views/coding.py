@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
+from werkplaats.partnership.access import require_role
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stories import access, exchange, forms, selectors, services
 from werkplaats.stories.refi_qda import RefiQdaError
@@ -354,3 +355,20 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "multipart": True,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def co_coding(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Agree to co-code stories (or withdraw): only then a researcher can ask you."""
+    require_role(request.user, *access.CODER_ROLES)
+    if request.method == "POST":
+        agree = request.POST.get("agree") == "yes"
+        services.co_coding_set(user=request.user, agree=agree)
+        if agree:
+            messages.success(request, _("Thank you: researchers can now ask you to co-code."))
+        else:
+            messages.success(request, _("Researchers can no longer ask you to co-code."))
+        return redirect("stories:co_coding")
+    agreed = services.co_coding_agreed(request.user)
+    return render(request, "stories/co_coding.html", {"agreed": agreed})

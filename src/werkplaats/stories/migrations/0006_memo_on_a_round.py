@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0004_segment_external_coder"),
+        ("stories", "0005_co_coding_agreement"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

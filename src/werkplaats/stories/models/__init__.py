@@ -5,6 +5,7 @@ from werkplaats.stories.models.codings import (
     CoCodingAgreement,
     CoderAssignment,
     CodingRound,
+    CodingSet,
     Memo,
     Segment,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "Codebook",
     "CoderAssignment",
     "CodingRound",
+    "CodingSet",
     "DialogueParticipant",
     "DialogueSession",
     "Finding",

@@ -52,7 +52,9 @@ class Row:
 MATRIX = [
     Row("home", expect=ALL),
     Row("login", expect={p: 302 for p in PERSONAS}, anonymous=200),
+    Row("password_reset", expect=ANYONE, anonymous=200),
     Row("logout", method="post", expect={p: 302 for p in PERSONAS}),
+    Row("session_keep_alive", method="post", expect={p: 204 for p in PERSONAS}),
     Row("set_language", method="post", expect={p: 302 for p in PERSONAS}),
     Row("operations:healthz", expect=ANYONE, anonymous=200),
     Row("operations:tasks", expect=ALL),
@@ -211,6 +213,10 @@ MATRIX = [
     ),
     Row("stories:source_anonymise", lambda w: {"pk": w.source_a.pk}, STUDY_RESEARCH),
     Row("stories:document_edit", lambda w: {"pk": w.shared_a.pk}, STUDY_RESEARCH),
+    Row(
+        "stories:co_coding",
+        expect={p: 200 for p in ("rita", "ruben", "eva", "otto", "klaas", "kim")},
+    ),
     Row("stories:codebooks", expect=RESEARCHERS),
     Row("stories:codebook_import", expect=RESEARCHERS),
     Row("stories:codebook", lambda w: {"pk": w.codebook_a.pk}, STUDY_RESEARCH),

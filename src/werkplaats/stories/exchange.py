@@ -19,6 +19,7 @@ from werkplaats.stories.models import (
     Codebook,
     CoderAssignment,
     CodingRound,
+    Memo,
     Segment,
     SharedVersion,
     Source,
@@ -91,8 +92,11 @@ def codebook_import(
     return codebook
 
 
-def _coder_label(assignment: CoderAssignment, index: int) -> str:
-    # Coders are named by role and number, not by name: clients code too.
+def _coder_label(assignment: CoderAssignment, index: int, researchers: set[int]) -> str:
+    # Researchers on the study leave under their username, so an import maps them back to
+    # themselves; other coders by role and number, not by name: clients code too.
+    if assignment.coder_id in researchers:
+        return assignment.coder.username
     roles = sorted(assignment.coder.roles())
     return f"{roles[0] if roles else 'coder'} {index}"
 
@@ -101,25 +105,33 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
     assignments = list(coding_round.assignments.select_related("coder"))
     user_guid = {a.coder_id: _guid("coder", a.pk) for a in assignments}
     documents = list(coding_round.documents.filter(source__in=Source.objects.research_usable()))
+    researchers = set(coding_round.study.researchers.values_list("pk", flat=True))
     project = refi_qda.Project(
         name=coding_round.title,
         origin="Werkplaats",
         description=f"{coding_round.study.title}; units: {coding_round.unitising}",
         users=[
-            refi_qda.User(guid=user_guid[a.coder_id], name=_coder_label(a, i + 1))
+            refi_qda.User(guid=user_guid[a.coder_id], name=_coder_label(a, i + 1, researchers))
             for i, a in enumerate(assignments)
         ],
         codes=codes_to_refi(coding_round.codebook),
     )
     segments = coding_round.segments.select_related("code").prefetch_related("memos")
     by_document: dict[int, list[Segment]] = {}
+    external: dict[str, str] = {}  # coders from another tool, by name: their User guid
     for segment in segments:
         by_document.setdefault(segment.document_id, []).append(segment)
+        if segment.external_coder and segment.external_coder not in external:
+            external[segment.external_coder] = str(
+                uuid.uuid5(NAMESPACE, f"external-coder:{coding_round.pk}:{segment.external_coder}")
+            )
+    # External coders came in under their own name from the other tool, and leave under it.
+    project.users.extend(refi_qda.User(guid=g, name=n) for n, g in external.items())
     for document in documents:
         source = refi_qda.TextSource(
             guid=_guid("document", document.pk), name=document.title, text=document.text
         )
-        for memo in document.memos.all():
+        for memo in document.memos.filter(context=Memo.Context.RESEARCH):
             note = refi_qda.Note(guid=_guid("memo", memo.pk), name=document.title, text=memo.text)
             project.notes.append(note)
             source.note_guids.append(note.guid)
@@ -135,12 +147,35 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
                     start=segment.start,
                     end=segment.end,
                     code_guids=[str(segment.code.guid)],
-                    creating_user=user_guid.get(segment.coder_id),
+                    creating_user=(
+                        external[segment.external_coder]
+                        if segment.external_coder
+                        else user_guid.get(segment.coder_id)
+                    ),
                     description=memo_text,
                 )
             )
         project.sources.append(source)
+    _notes_to_refi(coding_round, project)
     return project
+
+
+def _notes_to_refi(coding_round: CodingRound, project: refi_qda.Project) -> None:
+    """Research memos on the round's codes and on the round itself become Notes with a
+    NoteRef on the code or on the project. Care memos never leave."""
+    research = Memo.objects.filter(context=Memo.Context.RESEARCH)
+    on_code: dict[str, list[str]] = {}
+    for memo in research.filter(code__codebook=coding_round.codebook).select_related("code"):
+        assert memo.code is not None
+        note = refi_qda.Note(guid=_guid("memo", memo.pk), name=memo.code.name, text=memo.text)
+        project.notes.append(note)
+        on_code.setdefault(str(memo.code.guid), []).append(note.guid)
+    for code in project.all_codes():
+        code.note_guids = on_code.get(code.guid, [])
+    for memo in research.filter(round=coding_round):
+        note = refi_qda.Note(guid=_guid("memo", memo.pk), name=coding_round.title, text=memo.text)
+        project.notes.append(note)
+        project.note_guids.append(note.guid)
 
 
 def round_export(coding_round: CodingRound, user: User) -> bytes:
@@ -166,11 +201,25 @@ def project_import(
     coding_round.missing_sources = project.missing_sources  # type: ignore[attr-defined]
     coding_round.media_sources = project.media_sources  # type: ignore[attr-defined]
     coding_round.ignored = project.ignored  # type: ignore[attr-defined]
-    researchers = {u.username.lower() for u in study.researchers.all()}
+    names = _researchers_by_name(study)
     coding_round.unmatched_coders = [  # type: ignore[attr-defined]
-        u.name for u in project.users if u.name.lower() not in researchers
+        u.name or u.guid for u in project.users if (u.name or "").strip().lower() not in names
     ]
     return coding_round
+
+
+def _researchers_by_name(study: Study) -> dict[str, User]:
+    """The study's researchers under their username and their display name (lower case);
+    a username wins over another researcher's display name."""
+    names: dict[str, User] = {}
+    researchers = list(study.researchers.all())
+    for researcher in researchers:
+        full = researcher.get_full_name().strip().lower()
+        if full:
+            names.setdefault(full, researcher)
+    for researcher in researchers:
+        names[researcher.username.lower()] = researcher
+    return names
 
 
 def _project_store(
@@ -180,10 +229,17 @@ def _project_store(
         user=user, title=project.name, description=f"REFI-QDA ({project.origin})", studies=[study]
     )
     codes = _store_codes(codebook, user, project.codes)
-    researchers = {u.username.lower(): u for u in study.researchers.all()}
-    coder_for: dict[str | None, User] = {
-        u.guid: researchers.get(u.name.lower(), user) for u in project.users
-    }
+    # A coder whose name is the username or display name of a researcher on the study codes
+    # as that researcher; any other coder is kept by name as an external coder, their
+    # coding held under the importer's assignment.
+    names = _researchers_by_name(study)
+    coder_for: dict[str | None, User] = {}
+    external_for: dict[str | None, str] = {}
+    for refi_user in project.users:
+        match = names.get((refi_user.name or "").strip().lower())
+        coder_for[refi_user.guid] = match or user
+        if match is None:
+            external_for[refi_user.guid] = refi_user.name or refi_user.guid
     documents: list[SharedVersion] = []
     doc_for: dict[str, SharedVersion] = {}
     for text_source in project.sources:
@@ -221,6 +277,7 @@ def _project_store(
     )
     assignments = {a.coder_id: a for a in coding_round.assignments.all()}
     kept_guids: set[str] = set()
+    first_segment: dict[str, Segment] = {}  # selection guid: its first segment
     for text_source in project.sources:
         document = doc_for[text_source.guid]
         for selection in text_source.selections:
@@ -236,13 +293,69 @@ def _project_store(
                     start=selection.start,
                     end=selection.end,
                     memo=selection.description,
+                    external_coder=_external_name(selection.creating_user, coder_for, external_for),
                 )
+                first_segment.setdefault(selection.guid, segment)
                 if segment.guid is None and selection.guid not in kept_guids:
                     # one selection coded with several codes is several segments; only the
                     # first keeps the selection's guid, so every guid stays unique
                     kept_guids.add(selection.guid)
                     segment.guid = uuid.UUID(selection.guid)
                     segment.save(update_fields=["guid"])
+    _notes_store(user, project, coding_round, codes, doc_for, first_segment)
     CoderAssignment.objects.filter(round=coding_round).update(done_at=timezone.now())
     log_access(user, "create", coding_round, "imported from REFI-QDA")
     return coding_round
+
+
+def _external_name(
+    creating_user: str | None,
+    coder_for: dict[str | None, User],
+    external_for: dict[str | None, str],
+) -> str:
+    """The external coder of a selection: a named user not matched to a researcher, or a
+    creatingUser the file does not list among its Users (kept under its guid)."""
+    if creating_user is None:
+        return ""
+    if creating_user not in coder_for:
+        return creating_user
+    return external_for.get(creating_user, "")
+
+
+def _notes_store(
+    user: User,
+    project: refi_qda.Project,
+    coding_round: CodingRound,
+    codes: dict[str, Code],
+    doc_for: dict[str, SharedVersion],
+    first_segment: dict[str, Segment],
+) -> None:
+    """Each REFI-QDA Note becomes a research memo on what refers to it: a code, a source
+    (its anonymised version), a selection (its first segment) or the project (the round).
+    A note nothing refers to is a memo on the round; a note referred to twice, two memos."""
+    notes = {n.guid: n for n in project.notes}
+    used: set[str] = set()
+
+    def add(note_guids: list[str], **target: object) -> None:
+        for guid in note_guids:
+            note = notes.get(guid)
+            if note is not None and (note.text.strip() or note.name.strip()):
+                used.add(guid)
+                services.memo_add(
+                    user=user,
+                    text=note.text if note.text.strip() else note.name,
+                    context=Memo.Context.RESEARCH,
+                    **target,
+                )
+
+    for refi_code in project.all_codes():
+        add(refi_code.note_guids, code=codes[refi_code.guid])
+    for text_source in project.sources:
+        add(text_source.note_guids, document=doc_for[text_source.guid])
+        for selection in text_source.selections:
+            if selection.guid in first_segment:
+                add(selection.note_guids, segment=first_segment[selection.guid])
+            else:  # coded with grouping codes only: no segment, the note goes on the source
+                add(selection.note_guids, document=doc_for[text_source.guid])
+    add(project.note_guids, round=coding_round)
+    add([g for g in notes if g not in used], round=coding_round)

@@ -7,6 +7,7 @@ from werkplaats.stories.models.codings import (
     CodingLink,
     CodingRound,
     CodingSet,
+    MediaReference,
     Memo,
     Segment,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "CodingLink",
     "CodingRound",
     "CodingSet",
+    "MediaReference",
     "DialogueParticipant",
     "DialogueSession",
     "Finding",

@@ -345,3 +345,43 @@ def test_media_selections_are_kept_as_references_with_a_loss_note(world):
         ),
         ("AudioSource", "gesprek.mp3", (("begin", "1500"), ("end", "4200")), ()),
     }
+
+
+def test_codings_of_one_selection_by_two_coders_keep_both_coders(world):
+    """ATLAS.ti and NVivo write one selection with a Coding per coder: each coder's
+    codings become their own segment over the same span (the last coder used to win)."""
+    code = refi_qda.Code(guid=str(uuid.uuid4()), name="Steun")
+    users = [
+        refi_qda.User(guid=str(uuid.uuid4()), name="RITA"),
+        refi_qda.User(guid=str(uuid.uuid4()), name="Anna de Vries"),
+    ]
+    text = "Mijn buren helpen mij."
+    source = refi_qda.TextSource(
+        guid=str(uuid.uuid4()),
+        name="Interview 1",
+        text=text,
+        selections=[
+            refi_qda.Selection(str(uuid.uuid4()), 0, 22, [code.guid], creating_user=users[0].guid)
+        ],
+    )
+    data = refi_qda.write_qdpx(
+        refi_qda.Project(name="Buren", users=users, codes=[code], sources=[source])
+    )
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    root = etree.fromstring(archive.read("project.qde"))
+    coding = root.find(f".//{{{PROJECT_NS}}}Coding")
+    assert coding is not None
+    second = etree.SubElement(
+        coding.getparent(),
+        f"{{{PROJECT_NS}}}Coding",
+        guid=str(uuid.uuid4()),
+        creatingUser=users[1].guid,
+    )
+    etree.SubElement(second, f"{{{PROJECT_NS}}}CodeRef", targetGUID=code.guid)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as rewritten:
+        for name in archive.namelist():
+            body = archive.read(name)
+            rewritten.writestr(name, etree.tostring(root) if name == "project.qde" else body)
+    imported = exchange.project_import(user=world.rita, study=world.study_s, data=out.getvalue())
+    assert _coders(imported) == {("rita", "", 0, 22), ("rita", "Anna de Vries", 0, 22)}

@@ -15,6 +15,7 @@ Quirks handled:
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Literal
 
 from lxml import etree
@@ -349,26 +350,36 @@ def read_project(
                     end=sel.get("endPosition"),
                     length=len(text),
                 )
-            code_guids = []
-            creating_user = sel.get("creatingUser")
+            # Codings of one selection may come from several coders (one CodeRef each):
+            # each coder's codings become a selection of their own over the same span, so
+            # no coder's attribution is lost (the first keeps the selection's GUID).
+            selection_user = sel.get("creatingUser")
+            by_user: dict[str | None, list[str]] = {}
             for coding in sel.findall(f"{{{ns}}}Coding"):
                 ref = coding.find(f"{{{ns}}}CodeRef")
                 target = _guid(ref.get("targetGUID") if ref is not None else None, "code reference")
                 if target not in known_codes:
                     raise RefiQdaError(_("A coding refers to a code that is not in the codebook."))
-                code_guids.append(target)
-                creating_user = coding.get("creatingUser") or creating_user
-            source.selections.append(
-                Selection(
-                    guid=_guid(sel.get("guid"), "selection"),
-                    start=start,
-                    end=end,
-                    code_guids=code_guids,
-                    creating_user=_guid(creating_user, "user") if creating_user else None,
-                    description=_text(sel, ns, "Description"),
-                    note_guids=_note_refs(sel, ns),
+                user = coding.get("creatingUser") or selection_user
+                by_user.setdefault(_guid(user, "user") if user else None, []).append(target)
+            guid = _guid(sel.get("guid"), "selection")
+            groups = list(by_user.items()) or [
+                (_guid(selection_user, "user") if selection_user else None, [])
+            ]
+            for n, (creating_user, code_guids) in enumerate(groups):
+                source.selections.append(
+                    Selection(
+                        guid=guid
+                        if n == 0
+                        else str(uuid.uuid5(uuid.UUID(guid), str(creating_user))),
+                        start=start,
+                        end=end,
+                        code_guids=code_guids,
+                        creating_user=creating_user,
+                        description=_text(sel, ns, "Description"),
+                        note_guids=_note_refs(sel, ns) if n == 0 else [],
+                    )
                 )
-            )
         project.sources.append(source)
     _sets(root, ns, project)
     _links(root, ns, project)

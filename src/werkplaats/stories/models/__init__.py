@@ -3,9 +3,11 @@
 from werkplaats.stories.models.codebooks import Code, Codebook
 from werkplaats.stories.models.codings import CoderAssignment, CodingRound, Memo, Segment
 from werkplaats.stories.models.dialogue import (
+    DialogueInvitation,
     DialogueParticipant,
     DialogueSession,
     Finding,
+    Interpretation,
     JointDisplayCell,
     MemberCheck,
     MemberCheckResponse,
@@ -17,9 +19,11 @@ __all__ = [
     "Codebook",
     "CoderAssignment",
     "CodingRound",
+    "DialogueInvitation",
     "DialogueParticipant",
     "DialogueSession",
     "Finding",
+    "Interpretation",
     "JointDisplayCell",
     "MemberCheck",
     "MemberCheckResponse",

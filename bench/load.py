@@ -301,6 +301,13 @@ def discover(port: int) -> Paths:
     studies = re.findall(r'href="/studies/(\d+)/"', html)
     if not trajectories or not studies:
         raise RuntimeError(f"found {len(trajectories)} trajectories and {len(studies)} studies")
+    # Every persona logs in once before the run: the first login upgrades the demo's stored
+    # password hash, which ends the other sessions of that user that started before it
+    # (Django ties a session to the password hash), so two users sharing an account must
+    # not both make that first login during the run.
+    for username in ("client", "beleidsmaker"):
+        if why := Session(port, username).login():
+            raise RuntimeError(f"{username}: {why}")
     return Paths(trajectories, f"/insight/studies/{studies[0]}/report/")
 
 

@@ -326,7 +326,9 @@ def main() -> None:
         lme: list[dict] = []
         emem = lmem = 0.0
         est = lst = "ok"
+        loads: list[float] = []
         for rep in range(args.repeats):
+            loads.append(os.getloadavg()[0])
             print(
                 f"[{time.strftime('%H:%M:%S')}] {label}: werkplaats run {rep + 1}",
                 file=sys.stderr,
@@ -352,6 +354,7 @@ def main() -> None:
                 break
             eng.append(res)
             if rscript is not None:
+                loads.append(os.getloadavg()[0])
                 print(
                     f"[{time.strftime('%H:%M:%S')}] {label}: lme4 run {rep + 1}",
                     file=sys.stderr,
@@ -387,6 +390,7 @@ def main() -> None:
                 f"{first['objective']:.4f}" if first else "",
                 _diff(rel_diff(first, ref)),
                 f"{l_med / e_med:.1f}x" if (e_med and l_med) else "",
+                f"{min(loads):.1f}-{max(loads):.1f}" if loads else "",
             )
         )
         lname = "glmer" if family == "binomial" else "lmer"
@@ -399,6 +403,7 @@ def main() -> None:
                 f"{lmem / 1024:.2f} GiB" if lme else "",
                 f"{ref['objective']:.4f}" if ref else "",
                 "reference" if ref else "",
+                "",
                 "",
             )
         )
@@ -429,6 +434,7 @@ def main() -> None:
                     f"{sres['objective']:.4f}" if sres else "",
                     _diff(rel_diff(sres, ref, fixed_only=True)),
                     "",
+                    "",
                 )
             )
             (tmp / "s.json").unlink(missing_ok=True)
@@ -444,7 +450,9 @@ def main() -> None:
         "objective",
         "max rel. diff",
         "lme4 / engine",
+        "load (1 min)",
     )
+    rows = [tuple(r) + ("",) * (len(header) - len(r)) for r in rows]
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -452,7 +460,9 @@ def main() -> None:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
     print(
         f"\nmedian of {args.repeats} run(s) per engine; objective: REML criterion (lmer) or -2 log-likelihood "
-        "(glmer, Laplace); max rel. diff: fixed effects and variance components against lme4's first run."
+        "(glmer, Laplace); max rel. diff: fixed effects and variance components against lme4's first run; "
+        "load: the 1-minute load average before each run of the design (lowest-highest), on "
+        f"{os.cpu_count()} cores. Finished {time.strftime('%Y-%m-%d %H:%M:%S %Z')}."
     )
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -150,10 +150,20 @@ def test_the_report_recovers_the_planted_effects_through_the_plan_file(folder: P
         "term",
         "estimate",
         "std_error",
+        "df",
         "ci_low",
         "ci_high",
         "level",
+        "clusters",
+        "grouping",
     ]
+    # t intervals with Satterthwaite df: a context term rests on the professionals (or
+    # coarser), so its df are far below the number of measurements, and the interval is
+    # wider than the Wald z interval.
+    policy = estimates.set_index("term").loc["time:organisation_strengths_based_policy_c"]
+    assert 0 < policy["df"] < len(analysis) / 10
+    assert policy["clusters"] > 0 and policy["grouping"]
+    assert policy["ci_high"] - policy["estimate"] > 1.96 * policy["std_error"]
     by_parts = {
         frozenset(t.split(":")): row
         for t, row in zip(estimates["term"], estimates.to_dict("records"), strict=True)
@@ -175,6 +185,7 @@ def test_the_report_recovers_the_planted_effects_through_the_plan_file(folder: P
     assert levels["time:professional_share_outreach_c"] == "process"
     html = (folder / "report.html").read_text()
     assert spec["formula"] in html
+    assert "Satterthwaite" in html
 
 
 @pytest.mark.django_db

@@ -118,3 +118,14 @@ def test_the_municipality_table_follows_the_measure_with_better_positive(world) 
     c.force_login(world.paula)
     page = c.get("/insight/municipality/outcomes/").content.decode()
     assert "Eenzaamheid totaal" in page
+
+    data = c.get("/insight/municipality/outcomes/?download=csv")
+    assert data["Content-Type"].startswith("text/csv")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(data.content.decode())))
+    centrum = [r for r in rows if r["neighbourhood"] == "Centrum" and r["target_group"] == debt]
+    assert centrum and centrum[0]["mean_change"] == "4.0" and centrum[0]["scale"] == "total"
+    # what the page hides, the file leaves empty
+    assert all(r["mean_change"] == "" for r in rows if r["clients"] == "")

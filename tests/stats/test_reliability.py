@@ -118,3 +118,48 @@ def test_feldt_interval_covers_population_alpha() -> None:
         a = cronbach_alpha(x)
         hits += a.low <= population <= a.high
     assert abs(hits / reps - 0.95) < 3.5 * (0.95 * 0.05 / reps) ** 0.5
+
+
+def test_scale_reliability_scores_items_as_the_scale_does() -> None:
+    """Item 3 is reverse-keyed and answered reversed: after scoring, psych's alpha again."""
+    from werkplaats.stats.definition import parse_definition
+    from werkplaats.stats.scoring import scale_reliability
+
+    ids = [f"item{j}" for j in range(1, 7)]
+    d = parse_definition(
+        {
+            "format": "werkplaats.instrument/1",
+            "id": "demo",
+            "version": "1",
+            "construct": "demo",
+            "kind": "questionnaire",
+            "title": {"en": "Demo"},
+            "licence": {
+                "code": "public-domain",
+                "statement": "Public domain.",
+                "item_text_included": True,
+            },
+            "citation": "None.",
+            "option_sets": {"five": [{"value": v, "label": {"en": str(v)}} for v in range(1, 6)]},
+            "items": [
+                {"id": i, "options": "five", "text": {"en": i}, "reverse": i == "item3"}
+                for i in ids
+            ],
+            "scales": [
+                {"id": "total", "label": {"en": "Total"}, "method": "sum"},
+                {"id": "one", "label": {"en": "One"}, "method": "sum", "items": ["item1"]},
+            ],
+        }
+    )
+    answers = []
+    for row in ITEMS.astype(int):
+        a = dict(zip(ids, row.tolist(), strict=True))
+        a["item3"] = 6 - a["item3"]
+        answers.append(a)
+    answers.append({"item1": 3})  # incomplete: not counted
+    result = scale_reliability(d, answers, n_boot=100)
+    total = result["total"]
+    assert total.n == 180 and total.alpha is not None and total.omega is not None
+    assert total.alpha.estimate == pytest.approx(R["scale", "alpha"], rel=1e-10)
+    assert total.omega.estimate == pytest.approx(R["scale", "omega_total"], abs=1e-5)
+    assert result["one"].alpha is None and "two or more items" in result["one"].reason

@@ -127,7 +127,8 @@ def growth_notes(model: Any) -> list[tuple[str, dict[str, Any]]]:
                 (
                     _(
                         "%(term)s rests on only %(n)s levels of %(grouping)s (fewer than "
-                        "%(min)s): its interval is too narrow; read it with caution."
+                        "%(min)s): its estimate is uncertain for that reason, whatever the "
+                        "number of measurements; its t interval (Satterthwaite df) allows for it."
                     ),
                     {
                         "term": row.term,

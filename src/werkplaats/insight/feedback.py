@@ -14,7 +14,7 @@ from werkplaats.casework.models import TargetGroup, Trajectory
 from werkplaats.insight import svg
 from werkplaats.insight.dataset import scores_for
 from werkplaats.measurements import selectors as measurement_selectors
-from werkplaats.stats.progress import on_track
+from werkplaats.stats.progress import on_track_table
 from werkplaats.stats.sdc import (
     TOTAL,
     ProtectedTable,
@@ -436,9 +436,9 @@ def unit_outcomes(
                     "pk", "client__pseudonym"
                 )
             )
+            signals = on_track_table(reference, last)
             for tid, row in last.iterrows():
-                signal = on_track(reference, row["group"], row["months"], row["change"])
-                if signal is False:
+                if signals[tid] is False:
                     m.not_on_track.append(
                         {
                             "pk": tid,

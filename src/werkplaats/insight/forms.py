@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from werkplaats.core.forms import choice, model_choice
 from werkplaats.insight.models import CmoConfiguration
 from werkplaats.programme.models import Study
 from werkplaats.stories.models import Code
@@ -34,8 +35,8 @@ class CmoForm(CmoModelForm):
     def __init__(self, *args: Any, study: Study, terms: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         codes = Code.objects.filter(codebook__studies=study).order_by("name")
-        self.fields["supporting_code"].queryset = codes  # type: ignore[attr-defined]
-        self.fields["contradicting_code"].queryset = codes  # type: ignore[attr-defined]
+        model_choice(self, "supporting_code").queryset = codes
+        model_choice(self, "contradicting_code").queryset = codes
         self.fields["term"].widget = forms.Select(choices=[("", "—")] + [(t, t) for t in terms])
 
 
@@ -89,10 +90,10 @@ class PlanForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = outcomes  # type: ignore[attr-defined]
+        choice(self, "outcome").choices = outcomes
         for level in ("client", "process", "context"):
-            self.fields[level].choices = variables[level]  # type: ignore[attr-defined]
-        self.fields["random"].choices = groups  # type: ignore[attr-defined]
+            choice(self, level).choices = variables[level]
+        choice(self, "random").choices = groups
         everything = [(NONE, "—")] + [c for lv in variables.values() for c in lv]
         for i in range(self.PAIRS):
             for side in ("a", "b"):
@@ -175,4 +176,4 @@ class MeasuresForm(forms.Form):
 
     def __init__(self, *args: Any, options: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["measures"].choices = options  # type: ignore[attr-defined]
+        choice(self, "measures").choices = options

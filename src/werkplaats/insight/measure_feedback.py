@@ -200,3 +200,44 @@ def municipality_measures(municipality: Any) -> list[MeasureInfo]:
         for info in organisation_measures(organisation):
             seen.setdefault((info.instrument, info.scale, info.informant), info)
     return list(seen.values())
+
+
+def municipality_csv(tables: list[Any]) -> str:
+    """The municipality's tables as CSV: exactly what the page publishes (hidden cells
+    empty), one row per neighbourhood × target group × measure."""
+    import csv
+    import io
+
+    from werkplaats.core.tabular import safe_cell
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(
+        [
+            "municipality",
+            "instrument",
+            "scale",
+            "informant",
+            "neighbourhood",
+            "target_group",
+            "clients",
+            "mean_change",
+        ]
+    )
+    for t in tables:
+        m = t.measure
+        for name, counts, means in t.rows:
+            for column, n, mean in zip(t.columns, counts, means, strict=True):
+                w.writerow(
+                    [
+                        safe_cell(t.name),
+                        m.instrument if m else "",
+                        m.scale if m else "",
+                        m.informant if m else "",
+                        safe_cell(name),
+                        safe_cell(column),
+                        "" if n is None else n,
+                        "" if mean is None else round(float(mean), 1),
+                    ]
+                )
+    return buf.getvalue()

@@ -131,7 +131,8 @@ def _growth_rows(r: Results, words: dict[str, str] | None = None) -> list[dict[s
 
 def estimates_frame(r: Results) -> pd.DataFrame:
     """One row per fixed effect of every fitted model (``estimates.csv``)."""
-    cols = ["model", "term", "estimate", "std_error", "ci_low", "ci_high", "level"]
+    cols = ["model", "term", "estimate", "std_error", "df", "ci_low", "ci_high", "level"]
+    cols += ["clusters", "grouping"]
     if not r.growth.ok:
         return pd.DataFrame(columns=cols)
     t = r.growth.result.terms
@@ -141,9 +142,12 @@ def estimates_frame(r: Results) -> pd.DataFrame:
             "term": t["term"],
             "estimate": t["estimate"],
             "std_error": t["se"],
+            "df": t["df"],
             "ci_low": t["low"],
             "ci_high": t["high"],
             "level": [LEVEL_NAMES.get(x, x) for x in t["level"]],
+            "clusters": t["clusters"],
+            "grouping": t["grouping"],
         }
     )[cols]
 
@@ -368,8 +372,8 @@ def _methods(
         % {"sd": norms.get("sd") or "—", "rel": norms.get("reliability") or "—"},
         _(
             "Growth model (linear mixed model, REML, Werkplaats' multilevel engine that "
-            "agrees with lme4): %(formula)s. Time is years since the trajectory started. Wald "
-            "95%% intervals."
+            "agrees with lme4): %(formula)s. Time is years since the trajectory started. "
+            "95%% t intervals and p-values with Satterthwaite degrees of freedom (as lmerTest)."
         )
         % {"formula": r.spec.formula()},
         _centring_text(r),

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from werkplaats.insight import access, feedback, selectors, services, tasks
+from werkplaats.insight import access, feedback, measure_feedback, selectors, services, tasks
 from werkplaats.insight.dataset import definitions
 from werkplaats.insight.exports import FORMATS, export_bytes
 from werkplaats.insight.forms import CmoForm, MeasuresForm, PlanForm, plan_initial
@@ -417,4 +417,10 @@ def municipality(request: AuthenticatedHttpRequest) -> HttpResponse:
         for m in access.municipalities_for(request.user)
         for table in feedback.municipality_tables(m)
     ]
+    if request.GET.get("download") == "csv":
+        response = HttpResponse(
+            measure_feedback.municipality_csv(tables), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="municipality-outcomes.csv"'
+        return response
     return render(request, "insight/municipality.html", {"tables": tables})

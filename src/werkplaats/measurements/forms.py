@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.casework.forms import DateInput, VersionField
+from werkplaats.core.forms import choice, model_choice
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements.models import Informant, MeasurementPlan, MethodSchedule
 from werkplaats.partnership.models import Organisation
@@ -61,7 +62,7 @@ class PlanForm(KeepWhenLeftOut, forms.ModelForm[MeasurementPlan]):
         super().__init__(*args, **kwargs)
         self._relax()
         self.instruments = {i.slug: i for i in instruments}
-        self.fields["planned"].choices = [  # type: ignore[attr-defined]
+        choice(self, "planned").choices = [
             (f"{i.slug}|{value}", f"{i} — {label}")
             for i in instruments
             for value, label in Informant.choices
@@ -114,7 +115,7 @@ class MethodScheduleForm(KeepWhenLeftOut, forms.ModelForm[MethodSchedule]):
     def __init__(self, *args: Any, instruments: list[Instrument], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._relax()
-        self.fields["planned"].choices = [  # type: ignore[attr-defined]
+        choice(self, "planned").choices = [
             (f"{i.slug}|{value}", f"{i} — {label}")
             for i in instruments
             for value, label in Informant.choices
@@ -151,7 +152,7 @@ class AnswersImportForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        model_choice(self, "organisation").queryset = organisations
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -42,7 +42,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from werkplaats.stats.definition import (
@@ -53,8 +53,17 @@ from werkplaats.stats.definition import (
     split_key,
 )
 from werkplaats.stats.gas import gas_t_score
+from werkplaats.stats.reliability import Reliability, cronbach_alpha, mcdonald_omega
 
-__all__ = ["GoalLevel", "ScaleScore", "completeness", "progress", "score"]
+__all__ = [
+    "GoalLevel",
+    "ScaleReliability",
+    "ScaleScore",
+    "completeness",
+    "progress",
+    "scale_reliability",
+    "score",
+]
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,17 @@ def score(
     >>> round(score(d, {}, goals=[GoalLevel(1), GoalLevel(1), GoalLevel(1)])["t"].value, 2)
     63.69
     """
+    checked = _shown_answers(definition, answers, today)
+    results: dict[str, ScaleScore] = {}
+    for scale in definition.scales:
+        results[scale.id] = _score_scale(definition, scale, checked, goals)
+    return results
+
+
+def _shown_answers(
+    definition: Definition, answers: Mapping[str, object], today: dt.date | None = None
+) -> dict[str, object]:
+    """Checked answers of the items the branching shows, calculated items included."""
     checked: dict[str, object] = {}
     for item_id, value in answers.items():
         if value is None:
@@ -110,11 +130,74 @@ def score(
         checked[item_id] = check_answer(definition, item_id, value)
     shown = definition.relevant_ids(checked, today)
     scope = definition.calculated({k: v for k, v in checked.items() if k in shown})
-    checked = {k: v for k, v in scope.items() if k in shown and v is not None and v != ""}
-    results: dict[str, ScaleScore] = {}
+    return {k: v for k, v in scope.items() if k in shown and v is not None and v != ""}
+
+
+@dataclass(frozen=True)
+class ScaleReliability:
+    """Cronbach's alpha and McDonald's omega of one scale, or why they are not given."""
+
+    scale: Scale
+    alpha: Reliability | None
+    omega: Reliability | None
+    n: int
+    reason: str = ""
+
+
+def scale_reliability(
+    definition: Definition,
+    answer_sets: Iterable[Mapping[str, object]],
+    level: float = 0.95,
+    n_boot: int = 1000,
+) -> dict[str, ScaleReliability]:
+    """Internal consistency per scale over many completed questionnaires.
+
+    Each answer set is scored as :func:`score` scores it (reversal and recoding
+    applied, hidden items left out); a respondent counts for a scale when every item of
+    the scale has an item score. GAS scales and scales of fewer than two items get a
+    reason instead of a coefficient. See :mod:`werkplaats.stats.reliability`.
+
+    Examples
+    --------
+    >>> from werkplaats.stats.definition import parse_definition
+    >>> d = parse_definition({
+    ...     "format": "werkplaats.instrument/1", "id": "demo", "version": "1",
+    ...     "construct": "demo", "kind": "questionnaire", "title": {"en": "Demo"},
+    ...     "licence": {"code": "public-domain", "statement": "Public domain.",
+    ...                 "item_text_included": True},
+    ...     "citation": "None.",
+    ...     "option_sets": {"five": [{"value": v, "label": {"en": str(v)}} for v in range(1, 6)]},
+    ...     "items": [{"id": i, "options": "five", "text": {"en": i}} for i in "abc"],
+    ...     "scales": [{"id": "total", "label": {"en": "Total"}, "method": "sum"}],
+    ... })
+    >>> rows = [dict(zip("abc", r)) for r in
+    ...         [(1, 2, 2), (2, 2, 3), (3, 4, 3), (4, 4, 5), (5, 4, 4), (2, 3, 2)]]
+    >>> r = scale_reliability(d, rows)["total"]
+    >>> round(r.alpha.estimate, 4), r.n
+    (0.9062, 6)
+    """
+    scored = [_shown_answers(definition, answers) for answers in answer_sets]
+    out: dict[str, ScaleReliability] = {}
     for scale in definition.scales:
-        results[scale.id] = _score_scale(definition, scale, checked, goals)
-    return results
+        if scale.method == "gas" or len(scale.items) < 2:
+            out[scale.id] = ScaleReliability(
+                scale, None, None, 0, reason="needs a scale of two or more items"
+            )
+            continue
+        items = [definition.item(i) for i in scale.items]
+        table = [
+            [float(item.item_score(answers[item.id])) for item in items]
+            for answers in scored
+            if all(item.id in answers for item in items)
+        ]
+        try:
+            alpha = cronbach_alpha(table, level)
+            omega = mcdonald_omega(table, level, n_boot=n_boot)
+        except ValueError as exc:
+            out[scale.id] = ScaleReliability(scale, None, None, len(table), reason=str(exc))
+            continue
+        out[scale.id] = ScaleReliability(scale, alpha, omega, alpha.n)
+    return out
 
 
 def _score_scale(

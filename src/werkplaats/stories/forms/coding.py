@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from werkplaats.core.forms import choice, model_choice
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
 from werkplaats.stories.access import CODER_ROLES
@@ -40,7 +41,7 @@ class CodebookForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["studies"].queryset = Study.objects.filter(researchers=user)  # type: ignore[attr-defined]
+        model_choice(self, "studies").queryset = Study.objects.filter(researchers=user)
 
 
 class CodebookImportForm(CodebookForm):
@@ -67,7 +68,7 @@ class CodeForm(forms.Form):
 
     def __init__(self, *args: Any, codebook: Codebook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = codebook.codes.all()  # type: ignore[attr-defined]
+        model_choice(self, "parent").queryset = codebook.codes.all()
 
 
 class RoundForm(forms.Form):
@@ -92,11 +93,11 @@ class RoundForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, study: Study, codebooks: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["codebook"].queryset = codebooks  # type: ignore[attr-defined]
-        self.fields["documents"].queryset = SharedVersion.objects.filter(  # type: ignore[attr-defined]
+        model_choice(self, "codebook").queryset = codebooks
+        model_choice(self, "documents").queryset = SharedVersion.objects.filter(
             source__study=study, source__in=Source.objects.research_usable()
         )
-        self.fields["coders"].queryset = (  # type: ignore[attr-defined]
+        model_choice(self, "coders").queryset = (
             User.objects.filter(memberships__role__in=CODER_ROLES).distinct().order_by("username")
         )
 
@@ -134,8 +135,8 @@ class SegmentForm(forms.Form):
 
     def __init__(self, *args: Any, coding_round: CodingRound, n_units: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].queryset = coding_round.codebook.codes.filter(is_group=False)  # type: ignore[attr-defined]
-        self.fields["units"].choices = [(i, str(i)) for i in range(n_units)]  # type: ignore[attr-defined]
+        model_choice(self, "code").queryset = coding_round.codebook.codes.filter(is_group=False)
+        choice(self, "units").choices = [(i, str(i)) for i in range(n_units)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.casework.models import Trajectory
+from werkplaats.core.forms import model_choice
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
 from werkplaats.stories.extract import MAX_UPLOAD_BYTES
@@ -59,9 +60,9 @@ class SourceForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["study"].queryset = Study.objects.filter(researchers=user)  # type: ignore[attr-defined]
+        model_choice(self, "study").queryset = Study.objects.filter(researchers=user)
         trajectories = Trajectory.objects.filter(lead_professional=user).select_related("client")
-        self.fields["trajectory"].queryset = trajectories  # type: ignore[attr-defined]
+        model_choice(self, "trajectory").queryset = trajectories
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.casework.models import Client
+from werkplaats.core.forms import model_choice
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.partnership.models import Role, User
 from werkplaats.programme.access import consenting_clients
@@ -49,8 +50,8 @@ class FindingForm(forms.Form):
     def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cells = JointDisplayCell.objects.filter(round__study=study).select_related("theme")
-        self.fields["joint_cell"].queryset = cells  # type: ignore[attr-defined]
-        self.fields["quotes"].queryset = Segment.objects.filter(  # type: ignore[attr-defined]
+        model_choice(self, "joint_cell").queryset = cells
+        model_choice(self, "quotes").queryset = Segment.objects.filter(
             round__study=study, document__source__in=Source.objects.research_usable()
         ).select_related("code")
 
@@ -79,7 +80,7 @@ class DialogueForm(forms.Form):
 
     def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["findings"].queryset = Finding.objects.filter(study=study)  # type: ignore[attr-defined]
+        model_choice(self, "findings").queryset = Finding.objects.filter(study=study)
         for role, label in DIALOGUE_ROLES:
             if role in ROLE_KIND:
                 self.fields[f"n_{role}"] = forms.IntegerField(

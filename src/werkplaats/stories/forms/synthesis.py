@@ -168,7 +168,7 @@ class InviteForm(forms.Form):
         field = self.fields["guest"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = invitable_users(session)
-        field.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[method-assign]
+        field.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[method-assign,assignment]
 
 
 class InterpretationForm(forms.Form):
@@ -189,4 +189,4 @@ class InterpretationForm(forms.Form):
         field = self.fields["finding"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = session.findings.all()
-        field.label_from_instance = lambda f: f.statement[:80]  # type: ignore[method-assign]
+        field.label_from_instance = lambda f: f.statement[:80]  # type: ignore[method-assign,assignment]

@@ -132,7 +132,7 @@ def build_stories(w: SimpleNamespace) -> None:
         SourceFactory,
     )
     from werkplaats.stories import services
-    from werkplaats.stories.models import CoderAssignment, Segment
+    from werkplaats.stories.models import CoCodingAgreement, CoderAssignment, Segment
 
     w.source_a = SourceFactory(
         study=w.study_s, trajectory=w.trajectory_a, teller_client=w.client_a, created_by=w.alice
@@ -144,6 +144,8 @@ def build_stories(w: SimpleNamespace) -> None:
     w.code_a = CodeFactory(codebook=w.codebook_a, name="Steun van buren", parent=w.theme_a)
     w.round_a = CodingRoundFactory(study=w.study_s, codebook=w.codebook_a, created_by=w.rita)
     w.round_a.documents.add(w.shared_a)
+    for coder in (w.eva, w.klaas):  # they agreed to co-code; Rita researches the study
+        CoCodingAgreement.objects.create(user=coder)
     for coder in (w.rita, w.eva, w.klaas):
         CoderAssignment.objects.create(round=w.round_a, coder=coder)
     w.segment_a = Segment.objects.create(

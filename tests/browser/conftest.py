@@ -99,7 +99,9 @@ def page(
     """A fresh browser tab (own cookies) at phone-friendly defaults, Dutch first.
 
     Server errors (5xx) fail the test; so do 403 answers to a form post, which is how
-    a broken CSRF setup shows itself in a browser.
+    a broken CSRF setup shows itself in a browser; and so does every Content Security
+    Policy violation the browser reports (an inline script or style attribute a template
+    brought in: docs/security.md says how to write them instead).
     """
     context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
@@ -111,13 +113,32 @@ def page(
         if response.status >= 500 or (response.status == 403 and method == "POST"):
             problems.append(f"{method} {response.url} -> {response.status}")
 
+    def console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            problems.append(f"CSP violation on {tab.url}: {message.text}")
+
     tab.on("response", watch)
+    tab.on("console", console)
     yield tab
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not problems, "the browser saw refused or failing requests: " + "; ".join(problems)
+
+
+def csp_violations(page: Any) -> list[str]:
+    """The Content Security Policy violations the browser reported so far on this tab."""
+    return list(page.evaluate("window.__cspViolations || []"))
+
+
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' at ' +
+    e.sourceFile + ':' + e.lineNumber);
+});
+"""
 
 
 @pytest.hookimpl(hookwrapper=True)

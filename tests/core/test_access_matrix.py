@@ -52,7 +52,9 @@ class Row:
 MATRIX = [
     Row("home", expect=ALL),
     Row("login", expect={p: 302 for p in PERSONAS}, anonymous=200),
+    Row("password_reset", expect=ANYONE, anonymous=200),
     Row("logout", method="post", expect={p: 302 for p in PERSONAS}),
+    Row("session_keep_alive", method="post", expect={p: 204 for p in PERSONAS}),
     Row("set_language", method="post", expect={p: 302 for p in PERSONAS}),
     Row("operations:healthz", expect=ANYONE, anonymous=200),
     Row("operations:tasks", expect=ALL),
@@ -71,6 +73,8 @@ MATRIX = [
     Row("casework:dilemma_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
     Row("casework:network_member_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_WRITE),
     Row("casework:goal_edit", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
+    Row("casework:team_dilemmas", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
+    Row("casework:team_dilemmas_print", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
     Row(
         "casework:client_new",
         expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200},
@@ -209,6 +213,10 @@ MATRIX = [
     ),
     Row("stories:source_anonymise", lambda w: {"pk": w.source_a.pk}, STUDY_RESEARCH),
     Row("stories:document_edit", lambda w: {"pk": w.shared_a.pk}, STUDY_RESEARCH),
+    Row(
+        "stories:co_coding",
+        expect={p: 200 for p in ("rita", "ruben", "eva", "otto", "klaas", "kim")},
+    ),
     Row("stories:codebooks", expect=RESEARCHERS),
     Row("stories:codebook_import", expect=RESEARCHERS),
     Row("stories:codebook", lambda w: {"pk": w.codebook_a.pk}, STUDY_RESEARCH),

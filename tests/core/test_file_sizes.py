@@ -20,7 +20,6 @@ EXEMPT = {Path("werkplaats/demo/generator.py")}
 BEING_SPLIT = {
     Path("werkplaats/insight/dataset.py"),
     Path("werkplaats/insight/report.py"),
-    Path("werkplaats/instruments/formats/common.py"),
 }
 
 

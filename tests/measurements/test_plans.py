@@ -287,6 +287,44 @@ def test_a_team_manager_sets_a_methods_default_plan(world) -> None:
     }
 
 
+def test_a_team_manager_changes_the_plan_of_their_own_organisation_only(world) -> None:
+    """POST /methods/<id>/measurement-plan/ by Carol (organisation A) changed the method's
+    plan for every organisation; now it sets organisation A's own plan."""
+    method = Method.objects.create(name="Eigen Kracht")
+    MethodSchedule.objects.create(
+        method=method,
+        interval_months=6,
+        instruments=[{"instrument": "pearlin-mastery", "informants": ["client"]}],
+    )
+    carol = Client()
+    carol.force_login(world.carol)
+    url = reverse("measurements:method_schedule", args=[method.pk])
+    data = {
+        "intake": "on",
+        "interval_months": 2,
+        "closure": "on",
+        "follow_up_months": 6,
+        "grace_days": 14,
+        "planned": ["zrm|professional"],
+        "organisation": world.org_b.pk,  # not hers: ignored, her own organisation is used
+    }
+    assert carol.post(url, data).status_code == 302
+    ours = TrajectoryFactory(method=method, lead_professional=world.alice, team=world.team_a)
+    theirs = TrajectoryFactory(method=method, lead_professional=world.bob, team=world.team_b)
+    assert selectors.plan_view(ours).fields["interval_months"] == 2
+    assert [(i.slug, inf) for i, inf in selectors.plan_view(ours).planned] == [
+        ("zrm", "professional")
+    ]
+    # Organisation B still follows the method's default.
+    assert selectors.plan_view(theirs).fields["interval_months"] == 6
+    assert services.plan_for(theirs).interval_months == 6
+    assert MethodSchedule.objects.get(method=method).interval_months == 6
+    # The due list (preloaded) reads the same.
+    preloaded = selectors.Preloaded.load([ours, theirs])
+    assert selectors.plan_view(ours, preloaded).fields["interval_months"] == 2
+    assert selectors.plan_view(theirs, preloaded).fields["interval_months"] == 6
+
+
 def test_the_client_sees_only_their_own_answers_over_time(world) -> None:
     t = world.trajectory_a
     services.assessments_record_bulk(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -278,3 +280,42 @@ def test_researcher_creates_a_codebook_code_and_round_through_the_pages(world):
     )
     assert response.status_code == 302
     assert CodingRound.objects.get(title="R2").assignments.count() == 2
+
+
+def test_the_coder_list_shows_only_people_who_agreed_by_display_name(world):
+    """Not every client account by username: the study's researchers and those who said
+    yes on their co-coding page, by the name they go by."""
+    from django.test import Client
+
+    world.eva.last_name = "de Vries"
+    world.eva.save()
+    rita = Client()
+    rita.force_login(world.rita)
+    html = rita.get(reverse("stories:round_new", kwargs={"pk": world.study_s.pk})).content.decode()
+    choices = dict(re.findall(r'name="coders" value="(\d+)"[^>]*>\s*([^<]+?)\s*</label>', html))
+    assert {int(k): v for k, v in choices.items()} == {
+        world.rita.pk: "Rita Jansen",
+        world.eva.pk: "Eva de Vries",
+        world.klaas.pk: "Klaas Jansen",
+    }
+
+    # Kim agrees on her own page; now she can be asked.
+    kim = Client()
+    kim.force_login(world.kim)
+    assert kim.post(reverse("stories:co_coding"), {"agree": "yes"}).status_code == 302
+    html = rita.get(reverse("stories:round_new", kwargs={"pk": world.study_s.pk})).content.decode()
+    assert str(world.kim.pk) in re.findall(r'name="coders" value="(\d+)"', html)
+
+
+def test_a_round_cannot_be_made_with_someone_who_did_not_agree(world):
+    from werkplaats.stories import services
+
+    with pytest.raises(ValidationError, match="not agreed to co-code"):
+        services.round_create(
+            user=world.rita,
+            study=world.study_s,
+            codebook=world.codebook_a,
+            title="R3",
+            documents=[world.shared_a],
+            coders=[world.kim],
+        )

@@ -191,7 +191,7 @@ def test_the_import_shows_a_loss_report_of_every_part_not_kept(world):
     assert "PDFSource scan.pdf" in page
     assert "verzamelingen (1) zijn niet bewaard" in page  # sets
     assert "koppelingen tussen coderingen (1) zijn niet bewaard" in page  # links
-    assert "is geen onderzoeker in dit onderzoek" in page  # coders exported as role + number
+    assert "externe codeerders" in page  # coders exported as role + number: kept by name
 
 
 def test_a_refused_file_is_explained_in_dutch(world):

@@ -3,6 +3,8 @@
 - a professional: the trajectories they lead (read and write);
 - a team manager: the trajectories of the teams they manage (read only);
 - a client: only their own record, through their own pages;
+- a team's dilemmas without case details (``team_dilemmas``): the manager of that team only,
+  because the professional's weighing is free text that can still identify;
 - every other role: no case content at all (403).
 """
 
@@ -12,9 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from werkplaats.casework.models import Client, ClientIdentity, Goal, Trajectory
+from werkplaats.casework.models import Client, ClientIdentity, Dilemma, Goal, Trajectory
 from werkplaats.core.audit import log_access, log_list_access
-from werkplaats.partnership.access import managed_team_ids, require_role
+from werkplaats.partnership.access import access_team_by_id, managed_team_ids, require_role
 from werkplaats.partnership.models import Role, Team, User
 
 CASE_READERS = (Role.PROFESSIONAL, Role.TEAM_MANAGER)
@@ -176,3 +178,20 @@ def team_professionals(team: Team) -> QuerySet[User]:
     return User.objects.filter(
         memberships__team=team, memberships__role=Role.PROFESSIONAL, is_active=True
     ).distinct()
+
+
+DELIBERATION = "dilemma overview for moral case deliberation"
+
+
+def team_dilemmas(user: User, team_id: int) -> tuple[Team, QuerySet[Dilemma]]:
+    """A team's dilemmas, for the manager of that team (403 for other roles, 404 for
+    another team's manager). The read is logged naming every client whose dilemma is in it.
+
+    Researchers and the professional body do not get this page: the weighing is free text
+    the professional wrote, and free text can identify a client.
+    """
+    team = access_team_by_id(user, team_id)
+    dilemmas = Dilemma.objects.filter(trajectory__team=team)
+    clients = set(dilemmas.values_list("trajectory__client_id", flat=True))
+    log_list_access(user, Dilemma, DELIBERATION, clients=sorted(clients))
+    return team, dilemmas

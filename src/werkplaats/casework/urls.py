@@ -13,6 +13,8 @@ urlpatterns = [
     path("trajectories/<int:pk>/status/", views.trajectory_status, name="trajectory_status"),
     path("trajectories/<int:pk>/hand-over/", views.trajectory_hand_over, name="hand_over"),
     path("trajectories/<int:pk>/invite-client/", views.client_invite, name="client_invite"),
+    path("teams/<int:pk>/dilemmas/", views.team_dilemmas, name="team_dilemmas"),
+    path("teams/<int:pk>/dilemmas/print/", views.team_dilemmas_print, name="team_dilemmas_print"),
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/score/", views.goal_score, name="goal_score"),
 ]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from werkplaats.casework import access, services
+from werkplaats.casework import access, dilemmas, services
 from werkplaats.casework.forms import (
     ClientInviteForm,
     DilemmaForm,
@@ -274,3 +274,25 @@ def _manage_page(
         },
         status=status,
     )
+
+
+@login_required
+def team_dilemmas(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The team's dilemmas without case details; ``?download=csv`` for a deliberation."""
+    team, found = access.team_dilemmas(request.user, pk)
+    rows = dilemmas.dilemma_rows(found)
+    if request.GET.get("download") == "csv":
+        response = HttpResponse(dilemmas.dilemmas_csv(rows), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="dilemmas_team_{team.pk}.csv"'
+        return response
+    context = {"team": team, "rows": rows, "counts": dilemmas.tension_counts(rows)}
+    return render(request, "casework/team_dilemmas.html", context)
+
+
+@login_required
+def team_dilemmas_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The same overview as a page to print for the deliberation session."""
+    team, found = access.team_dilemmas(request.user, pk)
+    rows = dilemmas.dilemma_rows(found)
+    context = {"team": team, "rows": rows, "counts": dilemmas.tension_counts(rows)}
+    return render(request, "casework/team_dilemmas_print.html", context)

@@ -7,10 +7,14 @@ demo; without it, the secret key and the field-encryption key must be set.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import django_stubs_ext
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.config.env import (
@@ -55,6 +59,7 @@ AUDIT_KEY = env_str("WERKPLAATS_AUDIT_KEY", "") or "audit-chain:" + PSEUDONYM_KE
 # Set only behind a reverse proxy that writes this header (e.g. X-Forwarded-For): the
 # right-most address in it is then the client's. Without it the peer address is used.
 CLIENT_IP_HEADER = env_str("WERKPLAATS_CLIENT_IP_HEADER", "")
+PROXY_COUNT = env_int("WERKPLAATS_PROXY_COUNT", 1)
 if len(PSEUDONYM_KEY) < 32:
     raise ConfigurationError("WERKPLAATS_PSEUDONYM_KEY must be at least 32 characters long.")
 if len(SECRET_KEY) < 32:
@@ -93,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "werkplaats.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -123,6 +129,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "werkplaats.partnership.session_warning.session_timing",
             ],
         },
     }
@@ -213,11 +220,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: after five failures a username/address pair is locked for an hour.
-AXES_FAILURE_LIMIT = env_int("WERKPLAATS_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Login throttling (partnership/login_throttle.py, docs/security.md): per username a growing
+# delay after a few failures, never a lock (so nobody can lock a colleague out by name);
+# per client address a limit (django-axes) that locks that address for a while. The
+# address is the trusted proxy's header only (WERKPLAATS_CLIENT_IP_HEADER), else the peer.
+LOGIN_FREE_ATTEMPTS = env_int("WERKPLAATS_LOGIN_FREE_ATTEMPTS", 3)
+LOGIN_MAX_DELAY_SECONDS = env_int("WERKPLAATS_LOGIN_MAX_DELAY_SECONDS", 300)
+AXES_FAILURE_LIMIT = env_int("WERKPLAATS_LOGIN_ADDRESS_LIMIT", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("WERKPLAATS_LOGIN_ADDRESS_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "werkplaats.core.audit.client_ip"
+# A success does not wipe the address's count: an attacker with an account of their own
+# could otherwise reset it between guesses.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
@@ -229,6 +244,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_SECONDS = env_int("WERKPLAATS_SESSION_IDLE_MINUTES", 20) * 60
 SESSION_COOKIE_AGE = env_int("WERKPLAATS_SESSION_MAX_HOURS", 8) * 3600
+# Pages with a form warn this long before the idle timeout (partnership/session_warning.py).
+SESSION_WARN_SECONDS = env_int("WERKPLAATS_SESSION_WARN_SECONDS", 120)
 SESSION_COOKIE_SAMESITE = "Lax"
 # HTTPS only outside debug: redirect plain HTTP (not the health check a local monitor
 # calls), tell browsers to use nothing else for a year (HSTS).
@@ -241,7 +258,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # The largest request body accepted (the biggest import is 50 MB); larger ones get 413.
 MAX_REQUEST_BYTES = env_int("WERKPLAATS_MAX_REQUEST_MB", 60) * 1024 * 1024
+# Story uploads one person may have being read at once (stories/import_slots.py).
+STORY_IMPORTS_PER_USER = env_int("WERKPLAATS_STORY_IMPORTS_PER_USER", 1)
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp; docs/security.md): scripts and styles only from our
+# own static files, no inline script or style attribute. The few inline <script>/<style>
+# blocks carry the request's nonce: <script nonce="{{ request.csp_nonce }}">.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF, CSP_NONCE],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    }
+}
 # A refused form says what happened and what to do, in the reader's language.
 CSRF_FAILURE_VIEW = "werkplaats.core.errors.csrf_failure"
 
@@ -312,13 +348,6 @@ if _proxy_ssl_header:
         "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
         "https",
     )
-_client_ip_header = env_str("WERKPLAATS_CLIENT_IP_HEADER", "")
-if _client_ip_header:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = (
-        "HTTP_" + _client_ip_header.upper().replace("-", "_"),
-        "REMOTE_ADDR",
-    )
-    AXES_IPWARE_PROXY_COUNT = env_int("WERKPLAATS_PROXY_COUNT", 1)
 CSRF_TRUSTED_ORIGINS = env_list("WERKPLAATS_CSRF_TRUSTED_ORIGINS", [])
 
 # /healthz calls the worker stale when it has not been heard from for this long.

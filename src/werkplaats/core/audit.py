@@ -45,7 +45,8 @@ def client_ip(request: HttpRequest) -> str | None:
 
     ``WERKPLAATS_CLIENT_IP_HEADER`` (e.g. ``X-Forwarded-For``) is set only when a reverse
     proxy that overwrites or appends that header stands in front; then the right-most
-    address is the one the proxy saw. Without the setting the header is ignored, so a
+    address is the one the proxy saw (with ``WERKPLAATS_PROXY_COUNT`` proxies in a row, the
+    one that many places from the right). Without the setting the header is ignored, so a
     client cannot choose its own address.
     """
     header = getattr(settings, "CLIENT_IP_HEADER", "")
@@ -53,7 +54,11 @@ def client_ip(request: HttpRequest) -> str | None:
         meta_key = "HTTP_" + header.upper().replace("-", "_")
         value = request.META.get(meta_key, "")
         if value:
-            return value.split(",")[-1].strip() or None
+            # Each of the PROXY_COUNT proxies appends the address it saw: the client's is
+            # that many places from the right; what stands left of it the client wrote.
+            parts = [part.strip() for part in value.split(",")]
+            count = max(1, int(getattr(settings, "PROXY_COUNT", 1)))
+            return parts[-count] if len(parts) >= count else (parts[0] or None)
     return request.META.get("REMOTE_ADDR") or None
 
 

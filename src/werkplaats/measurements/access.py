@@ -77,8 +77,19 @@ SCHEDULE_EDITORS = (Role.TEAM_MANAGER, Role.ORG_ADMIN)
 
 
 def require_schedule_editor(user: User) -> None:
-    """A method's default plan is set by team managers and organisation admins."""
+    """An organisation's plan for a method is set by its team managers and admins."""
     require_role(user, *SCHEDULE_EDITORS)
+
+
+def schedule_organisations(user: User) -> QuerySet[Organisation]:
+    """The organisations whose own plan for a method this user may set: those where
+    they are a team manager or organisation admin (never every organisation's default)."""
+    require_schedule_editor(user)
+    return (
+        Organisation.objects.filter(memberships__user=user, memberships__role__in=SCHEDULE_EDITORS)
+        .distinct()
+        .order_by("name")
+    )
 
 
 def require_client(user: User) -> None:

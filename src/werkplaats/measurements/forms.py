@@ -98,6 +98,8 @@ class MethodScheduleForm(KeepWhenLeftOut, forms.ModelForm[MethodSchedule]):
     )
 
     class Meta:
+        # Also edits an OrganisationSchedule (the same fields): the page sets an
+        # organisation's own plan for a method.
         model = MethodSchedule
         fields = [
             "intake",

@@ -50,7 +50,7 @@ DEFAULT_INSTRUMENTS: list[dict[str, Any]] = [
 ]
 
 
-def planned_entries(schedule: MethodSchedule | None) -> list[dict[str, Any]]:
+def planned_entries(schedule: MethodSchedule | OrganisationSchedule | None) -> list[dict[str, Any]]:
     """The instruments and informants a method's schedule plans, or the default plan."""
     return (schedule.instruments if schedule is not None else None) or DEFAULT_INSTRUMENTS
 
@@ -101,6 +101,47 @@ class MethodSchedule(ScheduleFields, ReminderFields):
 
     def __str__(self) -> str:
         return f"schedule of {self.method}"
+
+
+class OrganisationSchedule(ScheduleFields, ReminderFields):
+    """An organisation's own measurement plan for a method: it replaces the method's
+    default (``MethodSchedule``) for that organisation's trajectories only. Team managers
+    and organisation admins edit this, never the default every organisation shares."""
+
+    method = models.ForeignKey(
+        Method, on_delete=models.CASCADE, related_name="organisation_schedules"
+    )
+    organisation = models.ForeignKey(
+        "partnership.Organisation", on_delete=models.CASCADE, related_name="method_schedules"
+    )
+    instruments = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["method", "organisation"], name="one_schedule_per_method_and_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"schedule of {self.method} in organisation {self.organisation_id}"
+
+
+def schedule_for(
+    method_id: int | None, organisation_id: int | None
+) -> MethodSchedule | OrganisationSchedule | None:
+    """The plan a trajectory of this method in this organisation starts from: the
+    organisation's own, else the method's default, else none (the built-in default)."""
+    if method_id is None:
+        return None
+    own = (
+        OrganisationSchedule.objects.filter(
+            method_id=method_id, organisation_id=organisation_id
+        ).first()
+        if organisation_id is not None
+        else None
+    )
+    return own or MethodSchedule.objects.filter(method_id=method_id).first()
 
 
 class MeasurementPlan(ScheduleFields, VersionedModel):

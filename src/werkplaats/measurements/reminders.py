@@ -40,6 +40,7 @@ from werkplaats.measurements.models import (
     Invitation,
     MeasurementPlan,
     MethodSchedule,
+    OrganisationSchedule,
 )
 from werkplaats.measurements.schedule import wave_words
 from werkplaats.operations.messages import opt_out_url, send_email
@@ -156,11 +157,7 @@ def send_due_invitations(now: dt.datetime | None = None) -> Sweep:
         ):
             assessments[a.trajectory_id].append(a)
         for trajectory in trajectories:
-            schedule = (
-                preloaded.schedules.get(trajectory.method_id, DEFAULTS)
-                if trajectory.method_id is not None
-                else DEFAULTS
-            )
+            schedule = preloaded.schedule_for(trajectory) or DEFAULTS
             if not schedule.invitations:
                 continue
             if schedule.quiet_at(local.hour):
@@ -182,7 +179,7 @@ def send_due_invitations(now: dt.datetime | None = None) -> Sweep:
 def _invite_or_remind(
     row: selectors.WaveRow,
     plan: MeasurementPlan | None,
-    schedule: MethodSchedule,
+    schedule: MethodSchedule | OrganisationSchedule,
     now: dt.datetime,
     sweep: Sweep,
 ) -> None:

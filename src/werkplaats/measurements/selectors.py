@@ -18,11 +18,13 @@ from werkplaats.measurements.models import (
     Assessment,
     MeasurementPlan,
     MethodSchedule,
+    OrganisationSchedule,
     PlannedInstrument,
     planned_entries,
+    schedule_for,
 )
 from werkplaats.measurements.schedule import LEAD_DAYS, Wave, plan_waves, wave_state
-from werkplaats.partnership.models import User
+from werkplaats.partnership.models import Team, User
 from werkplaats.stats.change import ReliableChange, reliable_change
 from werkplaats.stats.definition import Band, Definition, Scale
 from werkplaats.stats.scoring import score
@@ -46,9 +48,19 @@ class Preloaded:
 
     plans: dict[int, MeasurementPlan]
     schedules: dict[int, MethodSchedule]
+    own_schedules: dict[tuple[int, int], OrganisationSchedule]
+    team_organisations: dict[int, int]
     instruments: dict[str, Instrument]
     goals: dict[int, list[Goal]]
     scores: dict[int, list[GoalScore]]
+
+    def schedule_for(self, trajectory: Trajectory) -> MethodSchedule | OrganisationSchedule | None:
+        """The organisation's own plan for the trajectory's method, else the method's."""
+        if trajectory.method_id is None:
+            return None
+        organisation = self.team_organisations.get(trajectory.team_id)
+        own = self.own_schedules.get((trajectory.method_id, organisation or 0))
+        return own or self.schedules.get(trajectory.method_id)
 
     @classmethod
     def load(cls, trajectories: list[Trajectory]) -> Preloaded:
@@ -56,6 +68,11 @@ class Preloaded:
             Prefetch("planned", queryset=PlannedInstrument.objects.select_related("instrument"))
         )
         method_ids = {t.method_id for t in trajectories if t.method_id is not None}
+        team_organisations = dict(
+            Team.objects.filter(pk__in={t.team_id for t in trajectories}).values_list(
+                "pk", "organisation_id"
+            )
+        )
         goals: dict[int, list[Goal]] = defaultdict(list)
         for goal in Goal.objects.filter(trajectory__in=trajectories):
             goals[goal.trajectory_id].append(goal)
@@ -69,6 +86,13 @@ class Preloaded:
             schedules={
                 s.method_id: s for s in MethodSchedule.objects.filter(method_id__in=method_ids)
             },
+            own_schedules={
+                (s.method_id, s.organisation_id): s
+                for s in OrganisationSchedule.objects.filter(
+                    method_id__in=method_ids, organisation_id__in=set(team_organisations.values())
+                )
+            },
+            team_organisations=team_organisations,
             instruments={i.slug: i for i in Instrument.objects.all()},
             goals=goals,
             scores=scores,
@@ -87,12 +111,11 @@ def plan_view(trajectory: Trajectory, preloaded: Preloaded | None = None) -> Pla
             {f: getattr(plan, f) for f in SCHEDULE_FIELDS},
             [(p.instrument, p.informant) for p in planned],
         )
-    if trajectory.method_id is None:
-        schedule = None
-    elif preloaded is not None:
-        schedule = preloaded.schedules.get(trajectory.method_id)
+    schedule: MethodSchedule | OrganisationSchedule | None
+    if preloaded is not None:
+        schedule = preloaded.schedule_for(trajectory)
     else:
-        schedule = MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
+        schedule = schedule_for(trajectory.method_id, trajectory.team.organisation_id)
     base = schedule if schedule is not None else MeasurementPlan()
     entries = planned_entries(schedule)
     if preloaded is not None:

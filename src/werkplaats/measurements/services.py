@@ -29,12 +29,13 @@ from werkplaats.measurements.models import (
     Assessment,
     Informant,
     MeasurementPlan,
-    MethodSchedule,
     OneTimeLink,
+    OrganisationSchedule,
     PlannedInstrument,
     planned_entries,
+    schedule_for,
 )
-from werkplaats.partnership.models import User
+from werkplaats.partnership.models import Organisation, User
 from werkplaats.stats.definition import (
     AnswerError,
     check_answer,
@@ -93,11 +94,7 @@ def plan_for(trajectory: Trajectory) -> MeasurementPlan:
     plan = MeasurementPlan.objects.filter(trajectory=trajectory).first()
     if plan is not None:
         return plan
-    schedule = (
-        MethodSchedule.objects.filter(method_id=trajectory.method_id).first()
-        if trajectory.method_id is not None
-        else None
-    )
+    schedule = schedule_for(trajectory.method_id, trajectory.team.organisation_id)
     fields = {}
     entries = planned_entries(schedule)
     if schedule is not None:
@@ -157,10 +154,18 @@ def plan_update(
 
 @transaction.atomic
 def method_schedule_save(
-    *, method: Method, user: User, fields: dict[str, object], instruments: list[dict[str, object]]
-) -> MethodSchedule:
-    """Set a method's default plan; trajectories that have a plan already keep theirs."""
-    schedule = MethodSchedule.objects.filter(method=method).first() or MethodSchedule(method=method)
+    *,
+    method: Method,
+    organisation: Organisation,
+    user: User,
+    fields: dict[str, object],
+    instruments: list[dict[str, object]],
+) -> OrganisationSchedule:
+    """Set an organisation's own plan for a method (never the default every organisation
+    shares); trajectories that have a plan already keep theirs."""
+    schedule = OrganisationSchedule.objects.filter(
+        method=method, organisation=organisation
+    ).first() or OrganisationSchedule(method=method, organisation=organisation)
     for name, value in fields.items():
         setattr(schedule, name, value)
     schedule.instruments = instruments

@@ -199,3 +199,38 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation of {self.user_id}"
+
+
+class LoginDelay(models.Model):
+    """Failed password attempts for one username, for the growing delay (docs/security.md).
+
+    Keyed by a hash of the username as typed, known or not, so the table says nothing
+    about which accounts exist and keeps no mistyped password that landed in the field.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("login delay")
+        verbose_name_plural = _("login delays")
+
+    def __str__(self) -> str:
+        return f"login delay {self.key[:8]} ({self.failures})"
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password-reset mail, kept a day for throttling (no addresses:
+    only hashes of the address typed and of the client's network address)."""
+
+    address_hash = models.CharField(max_length=64, db_index=True)
+    ip_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+
+    def __str__(self) -> str:
+        return f"password reset request {self.pk}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import segno
 from django import forms
@@ -35,6 +36,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from werkplaats.core.audit import log_denied
+from werkplaats.partnership import login_throttle
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role, User
 
@@ -98,7 +100,8 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("You were logged out because the session ended."))
                 return redirect(f"{reverse('login')}?next={request.get_full_path()}")
-            if now - seen >= 30:  # write the session at most twice a minute
+            # Write the session at most twice a minute (more often for a very short timeout).
+            if now - seen >= min(30, idle // 4):
                 session["seen_at"] = now
             else:
                 session.setdefault("seen_at", now)
@@ -112,6 +115,30 @@ class LoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("Your username and password did not match. Please try again."),
     }
+
+    def clean(self) -> dict[str, Any]:
+        username = str(self.data.get("username") or "")[:150]
+        if username:
+            wait = login_throttle.seconds_to_wait(username)
+            if wait:
+                raise ValidationError(
+                    _(
+                        "Too many failed attempts for this username. Wait %(seconds)d "
+                        "seconds and try again."
+                    ),
+                    code="delayed",
+                    params={"seconds": wait},
+                )
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            locked = bool(getattr(self.request, "axes_locked_out", False))
+            if username and error.code == "invalid_login" and not locked:
+                login_throttle.record_failure(username)
+            raise
+        if username:
+            login_throttle.clear(username)
+        return cleaned
 
     def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)

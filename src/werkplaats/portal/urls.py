@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 from django.views.i18n import set_language
 
-from werkplaats.partnership import second_factor
+from werkplaats.partnership import password_reset, second_factor, session_warning
 from werkplaats.portal import caseload, contact, views
 
 urlpatterns = [
@@ -22,9 +22,11 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("login/forgot/", password_reset.reset, name="password_reset"),
     path("login/second-factor/", second_factor.verify, name="second_factor"),
     path("login/second-factor/setup/", second_factor.setup, name="second_factor_setup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/keep-alive/", session_warning.keep_alive, name="session_keep_alive"),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from werkplaats.core.audit import log_access
 from werkplaats.core.pseudonyms import study_case_key
@@ -169,6 +170,22 @@ def access_own_story_by_id(user: User, source_id: int) -> Source:
     source = get_object_or_404(Source, pk=source_id, teller_client__user=user)
     log_access(user, "view", source, "own story")
     return source
+
+
+def possible_coders(study: Study) -> QuerySet[User]:
+    """Who may be asked to code in a round of this study: its own researchers, and people
+    with a coder role who agreed to co-code (``CoCodingAgreement``)."""
+    return (
+        User.objects.filter(is_active=True, memberships__role__in=CODER_ROLES)
+        .filter(Q(co_coding__isnull=False) | Q(studies=study))
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+def display_name(user: User) -> str:
+    """The name a person goes by (never the username, which may identify a client)."""
+    return user.get_full_name() or user.first_name or _("(no name given)")
 
 
 def researcher_study(user: User, study_id: int) -> Study:

@@ -91,8 +91,11 @@ def codebook_import(
     return codebook
 
 
-def _coder_label(assignment: CoderAssignment, index: int) -> str:
-    # Coders are named by role and number, not by name: clients code too.
+def _coder_label(assignment: CoderAssignment, index: int, researchers: set[int]) -> str:
+    # Researchers on the study leave under their username, so an import maps them back to
+    # themselves; other coders by role and number, not by name: clients code too.
+    if assignment.coder_id in researchers:
+        return assignment.coder.username
     roles = sorted(assignment.coder.roles())
     return f"{roles[0] if roles else 'coder'} {index}"
 
@@ -101,20 +104,28 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
     assignments = list(coding_round.assignments.select_related("coder"))
     user_guid = {a.coder_id: _guid("coder", a.pk) for a in assignments}
     documents = list(coding_round.documents.filter(source__in=Source.objects.research_usable()))
+    researchers = set(coding_round.study.researchers.values_list("pk", flat=True))
     project = refi_qda.Project(
         name=coding_round.title,
         origin="Werkplaats",
         description=f"{coding_round.study.title}; units: {coding_round.unitising}",
         users=[
-            refi_qda.User(guid=user_guid[a.coder_id], name=_coder_label(a, i + 1))
+            refi_qda.User(guid=user_guid[a.coder_id], name=_coder_label(a, i + 1, researchers))
             for i, a in enumerate(assignments)
         ],
         codes=codes_to_refi(coding_round.codebook),
     )
     segments = coding_round.segments.select_related("code").prefetch_related("memos")
     by_document: dict[int, list[Segment]] = {}
+    external: dict[str, str] = {}  # coders from another tool, by name: their User guid
     for segment in segments:
         by_document.setdefault(segment.document_id, []).append(segment)
+        if segment.external_coder and segment.external_coder not in external:
+            external[segment.external_coder] = str(
+                uuid.uuid5(NAMESPACE, f"external-coder:{coding_round.pk}:{segment.external_coder}")
+            )
+    # External coders came in under their own name from the other tool, and leave under it.
+    project.users.extend(refi_qda.User(guid=g, name=n) for n, g in external.items())
     for document in documents:
         source = refi_qda.TextSource(
             guid=_guid("document", document.pk), name=document.title, text=document.text
@@ -135,7 +146,11 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
                     start=segment.start,
                     end=segment.end,
                     code_guids=[str(segment.code.guid)],
-                    creating_user=user_guid.get(segment.coder_id),
+                    creating_user=(
+                        external[segment.external_coder]
+                        if segment.external_coder
+                        else user_guid.get(segment.coder_id)
+                    ),
                     description=memo_text,
                 )
             )
@@ -166,11 +181,25 @@ def project_import(
     coding_round.missing_sources = project.missing_sources  # type: ignore[attr-defined]
     coding_round.media_sources = project.media_sources  # type: ignore[attr-defined]
     coding_round.ignored = project.ignored  # type: ignore[attr-defined]
-    researchers = {u.username.lower() for u in study.researchers.all()}
+    names = _researchers_by_name(study)
     coding_round.unmatched_coders = [  # type: ignore[attr-defined]
-        u.name for u in project.users if u.name.lower() not in researchers
+        u.name or u.guid for u in project.users if (u.name or "").strip().lower() not in names
     ]
     return coding_round
+
+
+def _researchers_by_name(study: Study) -> dict[str, User]:
+    """The study's researchers under their username and their display name (lower case);
+    a username wins over another researcher's display name."""
+    names: dict[str, User] = {}
+    researchers = list(study.researchers.all())
+    for researcher in researchers:
+        full = researcher.get_full_name().strip().lower()
+        if full:
+            names.setdefault(full, researcher)
+    for researcher in researchers:
+        names[researcher.username.lower()] = researcher
+    return names
 
 
 def _project_store(
@@ -180,10 +209,17 @@ def _project_store(
         user=user, title=project.name, description=f"REFI-QDA ({project.origin})", studies=[study]
     )
     codes = _store_codes(codebook, user, project.codes)
-    researchers = {u.username.lower(): u for u in study.researchers.all()}
-    coder_for: dict[str | None, User] = {
-        u.guid: researchers.get(u.name.lower(), user) for u in project.users
-    }
+    # A coder whose name is the username or display name of a researcher on the study codes
+    # as that researcher; any other coder is kept by name as an external coder, their
+    # coding held under the importer's assignment.
+    names = _researchers_by_name(study)
+    coder_for: dict[str | None, User] = {}
+    external_for: dict[str | None, str] = {}
+    for refi_user in project.users:
+        match = names.get((refi_user.name or "").strip().lower())
+        coder_for[refi_user.guid] = match or user
+        if match is None:
+            external_for[refi_user.guid] = refi_user.name or refi_user.guid
     documents: list[SharedVersion] = []
     doc_for: dict[str, SharedVersion] = {}
     for text_source in project.sources:
@@ -236,6 +272,7 @@ def _project_store(
                     start=selection.start,
                     end=selection.end,
                     memo=selection.description,
+                    external_coder=_external_name(selection.creating_user, coder_for, external_for),
                 )
                 if segment.guid is None and selection.guid not in kept_guids:
                     # one selection coded with several codes is several segments; only the
@@ -246,3 +283,17 @@ def _project_store(
     CoderAssignment.objects.filter(round=coding_round).update(done_at=timezone.now())
     log_access(user, "create", coding_round, "imported from REFI-QDA")
     return coding_round
+
+
+def _external_name(
+    creating_user: str | None,
+    coder_for: dict[str | None, User],
+    external_for: dict[str | None, str],
+) -> str:
+    """The external coder of a selection: a named user not matched to a researcher, or a
+    creatingUser the file does not list among its Users (kept under its guid)."""
+    if creating_user is None:
+        return ""
+    if creating_user not in coder_for:
+        return creating_user
+    return external_for.get(creating_user, "")

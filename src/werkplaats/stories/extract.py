@@ -8,6 +8,8 @@ Plain Python, no Django.
 from __future__ import annotations
 
 import io
+import re
+from typing import Any
 
 from werkplaats.stories.refi_qda.errors import RefiQdaError, _
 from werkplaats.stories.refi_qda.safety import Limits, decode_text, parse_xml, read_zip
@@ -62,7 +64,22 @@ def _docx_text(data: bytes) -> str:
     return "\n\n".join(p for p in paragraphs if p.strip())
 
 
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+PAGE_COUNT = re.compile(rb"/Count\s+(\d{1,12})")
+
+
+def pdf_page_count(data: bytes) -> int:
+    """The most pages the file can have, read from its bytes before any parsing: the
+    page objects written out and the largest page count a page tree declares."""
+    declared = max((int(m.group(1)) for m in PAGE_COUNT.finditer(data)), default=0)
+    return max(declared, len(PAGE_OBJECT.findall(data)))
+
+
 def _pdf_text(data: bytes) -> str:
+    # Before the parser: pypdf walks the whole page tree to count pages (a 10 MB file of
+    # 100,000 empty pages took a minute and 226 MB to refuse).
+    if pdf_page_count(data) > MAX_PDF_PAGES:
+        raise RefiQdaError(_("The PDF has more than %(n)d pages."), n=MAX_PDF_PAGES)
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -70,7 +87,9 @@ def _pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise RefiQdaError(_("The PDF is encrypted; save it without a password and try again."))
-        if len(reader.pages) > MAX_PDF_PAGES:
+        root: Any = reader.trailer["/Root"]
+        declared = root["/Pages"].get("/Count", 0)
+        if int(declared) > MAX_PDF_PAGES or len(reader.pages) > MAX_PDF_PAGES:
             raise RefiQdaError(_("The PDF has more than %(n)d pages."), n=MAX_PDF_PAGES)
         pages = []
         total = 0

@@ -32,6 +32,7 @@ urlpatterns = [
     path("stories/dialogues/<int:pk>/", synthesis.dialogue_detail, name="dialogue"),
     path("stories/check/<str:token>/", synthesis.member_check_link, name="member_check_link"),
     path("me/stories/", sources.my_stories, name="mine"),
+    path("stories/co-coding/", coding.co_coding, name="co_coding"),
     path("me/stories/<int:pk>/withdraw/", sources.story_withdraw, name="story_withdraw"),
     path("me/checks/<int:pk>/", synthesis.member_check_respond, name="member_check_respond"),
 ]

@@ -52,3 +52,9 @@ def wave(key: str) -> str:
     if key.startswith("m") and key[1:].isdigit():
         return _("%(n)d months") % {"n": int(key[1:])}
     return key
+
+
+@register.filter
+def client_title(assessment: Any) -> str:
+    """The plain title a client or network member reads for an assessment's instrument."""
+    return str(assessment.version.parsed.client_title(current_language()))

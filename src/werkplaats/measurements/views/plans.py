@@ -26,7 +26,12 @@ from werkplaats.instruments.formats import fhir, redcap
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements import access, charts, selectors, services
 from werkplaats.measurements.forms import MethodScheduleForm, PlanForm, StartForm
-from werkplaats.measurements.models import Informant, MethodSchedule, planned_entries
+from werkplaats.measurements.models import (
+    Informant,
+    OrganisationSchedule,
+    planned_entries,
+    schedule_for,
+)
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 
 
@@ -96,27 +101,56 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def method_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The default measurement plan of a method, for the trajectories that follow it."""
-    access.require_schedule_editor(request.user)
+    """An organisation's own measurement plan for a method (its trajectories that follow
+    the method start with it); the method's default for everyone is not changed here."""
+    organisations = list(access.schedule_organisations(request.user))
     method = Method.objects.filter(pk=pk).first()
-    if method is None:
+    if method is None or not organisations:
         raise Http404
-    schedule = MethodSchedule.objects.filter(method=method).first()
+    chosen = request.POST.get("organisation") or request.GET.get("organisation")
+    organisation = next((o for o in organisations if str(o.pk) == chosen), organisations[0])
+    schedule = schedule_for(method.pk, organisation.pk)
     entries = planned_entries(schedule)
     initial = {"planned": [f"{e['instrument']}|{i}" for e in entries for i in e["informants"]]}
+    if isinstance(schedule, OrganisationSchedule):
+        own = schedule
+    else:  # start from the method's default (or the built-in one)
+        copied = (
+            {n: getattr(schedule, n) for n in MethodScheduleForm.Meta.fields} if schedule else {}
+        )
+        own = OrganisationSchedule(method=method, organisation=organisation, **copied)
     instruments = list(Instrument.objects.exclude(kind="context").order_by("kind", "slug"))
     form = MethodScheduleForm(
-        request.POST or None, instance=schedule, initial=initial, instruments=instruments
+        request.POST or None, instance=own, initial=initial, instruments=instruments
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("planned")
         services.method_schedule_save(
-            method=method, user=request.user, fields=data, instruments=form.instrument_entries()
+            method=method,
+            organisation=organisation,
+            user=request.user,
+            fields=data,
+            instruments=form.instrument_entries(),
         )
-        messages.success(request, _("The default plan of this method was saved."))
-        return redirect("measurements:method_schedule", pk=pk)
-    return render(request, "measurements/method_schedule.html", {"method": method, "form": form})
+        messages.success(
+            request,
+            _("The plan of this method for %(organisation)s was saved.")
+            % {"organisation": organisation.name},
+        )
+        return redirect(
+            reverse("measurements:method_schedule", args=[pk]) + f"?organisation={organisation.pk}"
+        )
+    return render(
+        request,
+        "measurements/method_schedule.html",
+        {
+            "method": method,
+            "form": form,
+            "organisation": organisation,
+            "organisations": organisations,
+        },
+    )
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from werkplaats.core.forms import choice, model_choice
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
-from werkplaats.stories.access import CODER_ROLES
+from werkplaats.stories.access import display_name, possible_coders
 from werkplaats.stories.forms.sources import UploadField
 from werkplaats.stories.models import (
     Code,
@@ -71,6 +71,13 @@ class CodeForm(forms.Form):
         model_choice(self, "parent").queryset = codebook.codes.all()
 
 
+class CoderChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Coders by the name they go by, never by username (a client's username is theirs)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return display_name(obj)
+
+
 class RoundForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     codebook = forms.ModelChoiceField(label=_("Codebook"), queryset=Codebook.objects.none())
@@ -79,8 +86,14 @@ class RoundForm(forms.Form):
         queryset=SharedVersion.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    coders = forms.ModelMultipleChoiceField(
-        label=_("Coders"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+    coders = CoderChoiceField(
+        label=_("Coders"),
+        help_text=_(
+            "The study's researchers and the people who agreed to co-code (on their "
+            "“Co-coding” page)."
+        ),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
     blind = forms.BooleanField(
         label=_("Blind: coders see each other's coding only when all are done"),
@@ -97,9 +110,7 @@ class RoundForm(forms.Form):
         model_choice(self, "documents").queryset = SharedVersion.objects.filter(
             source__study=study, source__in=Source.objects.research_usable()
         )
-        model_choice(self, "coders").queryset = (
-            User.objects.filter(memberships__role__in=CODER_ROLES).distinct().order_by("username")
-        )
+        model_choice(self, "coders").queryset = possible_coders(study)
 
 
 class ProjectImportForm(forms.Form):

@@ -1,7 +1,13 @@
 """Stories models, split by sub-domain."""
 
 from werkplaats.stories.models.codebooks import Code, Codebook
-from werkplaats.stories.models.codings import CoderAssignment, CodingRound, Memo, Segment
+from werkplaats.stories.models.codings import (
+    CoCodingAgreement,
+    CoderAssignment,
+    CodingRound,
+    Memo,
+    Segment,
+)
 from werkplaats.stories.models.dialogue import (
     DialogueInvitation,
     DialogueParticipant,
@@ -15,6 +21,7 @@ from werkplaats.stories.models.dialogue import (
 from werkplaats.stories.models.sources import SharedVersion, Source
 
 __all__ = [
+    "CoCodingAgreement",
     "Code",
     "Codebook",
     "CoderAssignment",

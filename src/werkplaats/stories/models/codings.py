@@ -75,6 +75,9 @@ class Segment(models.Model):
     snippet = models.TextField()
     memo = models.TextField(_("memo"), blank=True)
     guid = models.UUIDField(null=True, blank=True, editable=False)
+    # A coder from another tool (REFI-QDA import) who is not a researcher on the study: the
+    # segment is held under the importer's assignment, and this name travels back on export.
+    external_coder = models.CharField(_("external coder"), max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -86,7 +89,8 @@ class Segment(models.Model):
                 condition=models.Q(end__gt=models.F("start")), name="segment_end_after_start"
             ),
             models.UniqueConstraint(
-                fields=["round", "document", "coder", "code", "start", "end"], name="segment_unique"
+                fields=["round", "document", "coder", "external_coder", "code", "start", "end"],
+                name="segment_unique",
             ),
         ]
         indexes = [models.Index(fields=["round", "document", "coder"])]
@@ -168,3 +172,20 @@ class Memo(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class CoCodingAgreement(models.Model):
+    """A person said yes to co-coding stories: only they appear in a round's coder list
+    (besides the study's own researchers). Withdrawing deletes the row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="co_coding"
+    )
+    agreed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agreement to co-code")
+        verbose_name_plural = _("agreements to co-code")
+
+    def __str__(self) -> str:
+        return f"co-coding agreement of {self.user_id}"

@@ -5,6 +5,8 @@ By sub-domain, as the models are: sources, coding, synthesis.
 
 from werkplaats.stories.services.coding import (
     assignment_finish,
+    co_coding_agreed,
+    co_coding_set,
     code_create,
     codebook_create,
     memo_add,
@@ -37,6 +39,8 @@ from werkplaats.stories.services.synthesis import (
 )
 
 __all__ = [
+    "co_coding_agreed",
+    "co_coding_set",
     "ROLE_KIND",
     "assignment_finish",
     "code_create",

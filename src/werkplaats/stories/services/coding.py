@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from werkplaats.core.audit import log_access
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
-from werkplaats.stories.access import CODER_ROLES
+from werkplaats.stories.access import CODER_ROLES, display_name, possible_coders
 from werkplaats.stories.models import (
+    CoCodingAgreement,
     Code,
     Codebook,
     CoderAssignment,
@@ -91,7 +92,13 @@ def round_create(
             raise ValidationError(
                 _("Only anonymised sources of this study, with consent, can be coded.")
             )
+    allowed = set(possible_coders(study).values_list("pk", flat=True))
     for coder in coders:
+        if coder.has_role(*CODER_ROLES) and coder.pk not in allowed:
+            raise ValidationError(
+                _("%(name)s has not agreed to co-code, so cannot be asked to.")
+                % {"name": display_name(coder)}
+            )
         if not coder.has_role(*CODER_ROLES):
             raise ValidationError(
                 _(
@@ -128,8 +135,12 @@ def segment_add(
     end: int,
     memo: str = "",
     utf16: bool = False,
+    external_coder: str = "",
 ) -> Segment:
     """Code a stretch of text. Offsets outside the text are refused.
+
+    ``external_coder`` names a coder from another tool (REFI-QDA import) whose coding is
+    held under this assignment.
 
     With ``utf16`` the offsets count UTF-16 code units (as a browser does) and are
     converted to code points first.
@@ -161,6 +172,7 @@ def segment_add(
         round=assignment.round,
         document=document,
         coder=assignment.coder,
+        external_coder=external_coder[:150],
         code=code,
         start=start,
         end=end,
@@ -233,3 +245,17 @@ def memo_add(*, user: User, text: str, **target: Any) -> Memo:
     memo.save()
     log_access(user, "create", memo)
     return memo
+
+
+def co_coding_agreed(user: User) -> bool:
+    return CoCodingAgreement.objects.filter(user=user).exists()
+
+
+@transaction.atomic
+def co_coding_set(*, user: User, agree: bool) -> None:
+    """Say yes (or no longer) to co-coding; rounds already under way keep their coders."""
+    if agree:
+        CoCodingAgreement.objects.get_or_create(user=user)
+    else:
+        CoCodingAgreement.objects.filter(user=user).delete()
+    log_access(user, "change", user, "co-coding agreement")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.core.audit import log_access
 from werkplaats.core.downloads import attachment
+from werkplaats.partnership.access import require_role
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stories import access, exchange, forms, selectors, services
 from werkplaats.stories.refi_qda import RefiQdaError
@@ -309,14 +310,6 @@ def _import_losses(coding_round: Any) -> list[str]:
         )
     for part, count in getattr(coding_round, "ignored", []):
         lines.append(_(IGNORED[part]) % {"count": count})
-    for name in getattr(coding_round, "unmatched_coders", []):
-        lines.append(
-            _(
-                "The coder %(name)s is not a researcher on this study: their codings are "
-                "attributed to you."
-            )
-            % {"name": name[:80]}
-        )
     return lines
 
 
@@ -347,6 +340,10 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     "study": study,
                     "coding_round": coding_round,
                     "lines": _import_losses(coding_round),
+                    # kept, not lost: named on the page so the importer knows who they are
+                    "external_coders": [
+                        n[:80] for n in getattr(coding_round, "unmatched_coders", [])
+                    ],
                 },
             )
     return render(
@@ -359,3 +356,20 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "multipart": True,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def co_coding(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Agree to co-code stories (or withdraw): only then a researcher can ask you."""
+    require_role(request.user, *access.CODER_ROLES)
+    if request.method == "POST":
+        agree = request.POST.get("agree") == "yes"
+        services.co_coding_set(user=request.user, agree=agree)
+        if agree:
+            messages.success(request, _("Thank you: researchers can now ask you to co-code."))
+        else:
+            messages.success(request, _("Researchers can no longer ask you to co-code."))
+        return redirect("stories:co_coding")
+    agreed = services.co_coding_agreed(request.user)
+    return render(request, "stories/co_coding.html", {"agreed": agreed})

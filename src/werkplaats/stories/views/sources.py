@@ -23,9 +23,10 @@ from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role, User
 from werkplaats.stories import access, forms, selectors, services
 from werkplaats.stories.anonymise import propose_masks
-from werkplaats.stories.extract import extract_text
+from werkplaats.stories.import_slots import ImportsBusy, import_slot
 from werkplaats.stories.models import Memo, Source
 from werkplaats.stories.refi_qda import RefiQdaError
+from werkplaats.stories.sandbox import run_limited
 from werkplaats.stories.views.common import form_errors, refused
 
 MASK_KINDS = {
@@ -71,7 +72,13 @@ def source_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         text = data.pop("text").strip()
         if upload is not None:
             try:
-                text = extract_text(upload.name, upload.read())
+                with import_slot(request.user.pk):
+                    text = run_limited(upload.name, upload.read())
+            except ImportsBusy:
+                form.add_error(
+                    "upload",
+                    _("You are already importing a file. Wait until it is done, then try again."),
+                )
             except RefiQdaError as exc:
                 form.add_error("upload", refused(exc))
         if not form.errors:

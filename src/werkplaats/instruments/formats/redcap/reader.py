@@ -11,20 +11,18 @@ from werkplaats.instruments.formats.common import (
     FormatError,
     ImportResult,
     Loss,
-    apply_recode,
     decode_text,
     imported_version,
     item_name,
     licence_placeholder,
     loss,
     option_code,
-    parse_recode_term,
     read_csv,
     slugify,
-    split_top,
     text_of,
     translate_expression,
 )
+from werkplaats.instruments.formats.recode import apply_recode, parse_recode_term, split_top
 from werkplaats.instruments.formats.redcap.columns import (
     ALIGNMENT,
     ANNOTATION,

@@ -13,8 +13,8 @@ from werkplaats.instruments.formats.common import (
     Loss,
     common_losses,
     loss,
-    scale_terms,
 )
+from werkplaats.instruments.formats.recode import scale_terms
 from werkplaats.instruments.formats.redcap.columns import (
     ALIGNMENT,
     ANNOTATION,

@@ -15,7 +15,6 @@ from werkplaats.instruments.formats.common import (
     FormatError,
     ImportResult,
     Loss,
-    apply_recode,
     damaged,
     decode_text,
     imported_version,
@@ -23,12 +22,11 @@ from werkplaats.instruments.formats.common import (
     licence_placeholder,
     loss,
     option_code,
-    parse_recode_term,
     read_csv,
     slugify,
-    split_top,
     translate_expression,
 )
+from werkplaats.instruments.formats.recode import apply_recode, parse_recode_term, split_top
 from werkplaats.instruments.formats.xlsform.names import (
     FILE_TYPES,
     META_TYPES,

@@ -12,8 +12,8 @@ from werkplaats.instruments.formats.common import (
     Loss,
     common_losses,
     loss,
-    scale_terms,
 )
+from werkplaats.instruments.formats.recode import scale_terms
 from werkplaats.instruments.formats.xlsform.names import (
     LANGUAGE_NAMES,
 )

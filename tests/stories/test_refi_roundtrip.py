@@ -1,0 +1,109 @@
+"""REFI-QDA constructs that travel both ways: export → import → the same content, and every
+export validates against the schema."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from werkplaats.stories import exchange, refi_qda
+from werkplaats.stories.models import Segment
+
+pytestmark = pytest.mark.django_db
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "src/werkplaats/stories/refi_qda/schemas"
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+
+
+def _qde(data: bytes) -> etree._Element:
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("project.qde")
+    xsd = etree.XMLSchema(etree.parse(str(SCHEMAS / "Project.xsd")))
+    root = etree.fromstring(xml)
+    assert xsd.validate(root), xsd.error_log
+    return root
+
+
+def _coded_project() -> bytes:
+    """Three coders: one by username, one by display name, one from outside the study."""
+    code = refi_qda.Code(guid=str(uuid.uuid4()), name="Steun")
+    users = [
+        refi_qda.User(guid=str(uuid.uuid4()), name="RITA"),
+        refi_qda.User(guid=str(uuid.uuid4()), name="Anna de Vries"),
+        refi_qda.User(guid=str(uuid.uuid4()), name="Rita"),  # first name of rita
+    ]
+    text = "Mijn buren helpen mij. Mijn dochter ook. En de huisarts."
+    source = refi_qda.TextSource(
+        guid=str(uuid.uuid4()),
+        name="Interview 1",
+        text=text,
+        selections=[
+            refi_qda.Selection(str(uuid.uuid4()), 0, 22, [code.guid], creating_user=users[0].guid),
+            refi_qda.Selection(str(uuid.uuid4()), 0, 22, [code.guid], creating_user=users[1].guid),
+            refi_qda.Selection(
+                str(uuid.uuid4()), 23, 40, [code.guid], creating_user=str(uuid.uuid4())
+            ),
+            refi_qda.Selection(str(uuid.uuid4()), 41, 56, [code.guid], creating_user=users[2].guid),
+        ],
+    )
+    project = refi_qda.Project(name="Buren", users=users, codes=[code], sources=[source])
+    return refi_qda.write_qdpx(project)
+
+
+def _coders(coding_round) -> set[tuple[str, str, int, int]]:  # type: ignore[no-untyped-def]
+    return {
+        (s.coder.username, s.external_coder, s.start, s.end)
+        for s in Segment.objects.filter(round=coding_round).select_related("coder")
+    }
+
+
+def test_coders_map_to_researchers_by_name_else_stay_named_external_coders(world):
+    first = exchange.project_import(user=world.rita, study=world.study_s, data=_coded_project())
+    coders = _coders(first)
+    assert ("rita", "", 0, 22) in coders  # RITA is rita's username
+    assert ("rita", "", 41, 56) in coders  # Rita is rita's display name
+    assert ("rita", "Anna de Vries", 0, 22) in coders  # kept by name, not merged into rita
+    unlisted = {c for c in coders if c[2] == 23}
+    assert len(unlisted) == 1 and uuid.UUID(next(iter(unlisted))[1])  # unlisted: its guid
+    assert first.unmatched_coders == ["Anna de Vries"]
+
+
+def test_external_coders_travel_back_as_users_and_creating_users(world):
+    first = exchange.project_import(user=world.rita, study=world.study_s, data=_coded_project())
+    exported = exchange.round_export(first, world.rita)
+    root = _qde(exported)
+    users = {u.get("name"): u.get("guid") for u in root.iter(f"{{{PROJECT_NS}}}User")}
+    assert "Anna de Vries" in users
+    creators = {c.get("creatingUser") for c in root.iter(f"{{{PROJECT_NS}}}Coding")}
+    assert users["Anna de Vries"] in creators
+    assert creators <= set(users.values())  # every creatingUser is a User of the file
+    second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
+    assert _coders(second) == _coders(first)  # rita back as rita, the others by name
+    assert "Anna de Vries" in second.unmatched_coders
+
+
+def test_the_import_page_names_external_coders_as_kept_not_lost(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.rita)
+    response = client.post(
+        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
+        {
+            "upload": SimpleUploadedFile("p.qdpx", _coded_project()),
+            "kind": "interview",
+            "offsets": "auto",
+            "consent": "on",
+            "anonymised": "on",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "externe codeerders" in page and "Anna de Vries" in page
+    assert "is geen onderzoeker in dit onderzoek" not in page

@@ -7,7 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0003_member_check_link_pruned"),
+        # follows both 0004 migrations that landed side by side on main
+        ("stories", "0004_co_coding_agreement"),
+        ("stories", "0004_segment_external_coder"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

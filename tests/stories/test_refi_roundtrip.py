@@ -107,3 +107,83 @@ def test_the_import_page_names_external_coders_as_kept_not_lost(world):
     assert response.status_code == 200
     assert "externe codeerders" in page and "Anna de Vries" in page
     assert "is geen onderzoeker in dit onderzoek" not in page
+
+
+def _noted_project() -> bytes:
+    """Notes on a code, a source, a selection and the project, and one nothing refers to."""
+    g = lambda: str(uuid.uuid4())  # noqa: E731
+    notes = [
+        refi_qda.Note(g(), "code", "Steun: ook praktische hulp."),
+        refi_qda.Note(g(), "source", "Interview in de tuin."),
+        refi_qda.Note(g(), "selection", "Sleutelzin."),
+        refi_qda.Note(g(), "project", "Eerste ronde, open codering."),
+        refi_qda.Note(g(), "loose", "Los memo."),
+    ]
+    code = refi_qda.Code(guid=g(), name="Steun", note_guids=[notes[0].guid])
+    source = refi_qda.TextSource(
+        guid=g(),
+        name="Interview 1",
+        text="Mijn buren helpen mij. Mijn dochter ook.",
+        note_guids=[notes[1].guid],
+        selections=[refi_qda.Selection(g(), 0, 22, [code.guid], note_guids=[notes[2].guid])],
+    )
+    project = refi_qda.Project(
+        name="Buren", codes=[code], sources=[source], notes=notes, note_guids=[notes[3].guid]
+    )
+    return refi_qda.write_qdpx(project)
+
+
+def _memos(coding_round) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    from werkplaats.stories.models import Memo
+
+    found = set()
+    for memo in Memo.objects.filter(
+        models_q(coding_round)  # every memo the import made, by what it is on
+    ):
+        assert memo.context == Memo.Context.RESEARCH
+        on = next(t for t in ("code", "document", "segment", "round") if getattr(memo, f"{t}_id"))
+        found.add((on, memo.text))
+    return found
+
+
+def models_q(coding_round):  # type: ignore[no-untyped-def]
+    from django.db.models import Q
+
+    return (
+        Q(code__codebook=coding_round.codebook)
+        | Q(document__in=coding_round.documents.all())
+        | Q(segment__round=coding_round)
+        | Q(round=coding_round)
+    )
+
+
+def test_notes_travel_both_ways_as_research_memos(world):
+    first = exchange.project_import(user=world.rita, study=world.study_s, data=_noted_project())
+    memos = _memos(first)
+    assert memos == {
+        ("code", "Steun: ook praktische hulp."),
+        ("document", "Interview in de tuin."),
+        ("segment", "Sleutelzin."),
+        ("round", "Eerste ronde, open codering."),
+        ("round", "Los memo."),
+    }
+    exported = exchange.round_export(first, world.rita)
+    root = _qde(exported)
+    code = next(root.iter(f"{{{PROJECT_NS}}}Code"))
+    assert code.find(f"{{{PROJECT_NS}}}NoteRef") is not None
+    assert len(root.findall(f"{{{PROJECT_NS}}}NoteRef")) == 2  # the two round memos
+    second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
+    # segment memos leave as the selection's description and come back as the segment's memo
+    assert _memos(second) == memos - {("segment", "Sleutelzin.")}
+    assert Segment.objects.get(round=second).memo == "Sleutelzin."
+
+
+def test_care_memos_never_leave(world):
+    from werkplaats.stories import services
+    from werkplaats.stories.models import Memo
+
+    first = exchange.project_import(user=world.rita, study=world.study_s, data=_noted_project())
+    services.memo_add(user=world.rita, text="Zorgmemo", context=Memo.Context.CARE, round=first)
+    assert b"Zorgmemo" not in zipfile.ZipFile(
+        io.BytesIO(exchange.round_export(first, world.rita))
+    ).read("project.qde")

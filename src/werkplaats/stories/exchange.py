@@ -19,6 +19,7 @@ from werkplaats.stories.models import (
     Codebook,
     CoderAssignment,
     CodingRound,
+    Memo,
     Segment,
     SharedVersion,
     Source,
@@ -130,7 +131,7 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
         source = refi_qda.TextSource(
             guid=_guid("document", document.pk), name=document.title, text=document.text
         )
-        for memo in document.memos.all():
+        for memo in document.memos.filter(context=Memo.Context.RESEARCH):
             note = refi_qda.Note(guid=_guid("memo", memo.pk), name=document.title, text=memo.text)
             project.notes.append(note)
             source.note_guids.append(note.guid)
@@ -155,7 +156,26 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
                 )
             )
         project.sources.append(source)
+    _notes_to_refi(coding_round, project)
     return project
+
+
+def _notes_to_refi(coding_round: CodingRound, project: refi_qda.Project) -> None:
+    """Research memos on the round's codes and on the round itself become Notes with a
+    NoteRef on the code or on the project. Care memos never leave."""
+    research = Memo.objects.filter(context=Memo.Context.RESEARCH)
+    on_code: dict[str, list[str]] = {}
+    for memo in research.filter(code__codebook=coding_round.codebook).select_related("code"):
+        assert memo.code is not None
+        note = refi_qda.Note(guid=_guid("memo", memo.pk), name=memo.code.name, text=memo.text)
+        project.notes.append(note)
+        on_code.setdefault(str(memo.code.guid), []).append(note.guid)
+    for code in project.all_codes():
+        code.note_guids = on_code.get(code.guid, [])
+    for memo in research.filter(round=coding_round):
+        note = refi_qda.Note(guid=_guid("memo", memo.pk), name=coding_round.title, text=memo.text)
+        project.notes.append(note)
+        project.note_guids.append(note.guid)
 
 
 def round_export(coding_round: CodingRound, user: User) -> bytes:
@@ -257,6 +277,7 @@ def _project_store(
     )
     assignments = {a.coder_id: a for a in coding_round.assignments.all()}
     kept_guids: set[str] = set()
+    first_segment: dict[str, Segment] = {}  # selection guid: its first segment
     for text_source in project.sources:
         document = doc_for[text_source.guid]
         for selection in text_source.selections:
@@ -274,12 +295,14 @@ def _project_store(
                     memo=selection.description,
                     external_coder=_external_name(selection.creating_user, coder_for, external_for),
                 )
+                first_segment.setdefault(selection.guid, segment)
                 if segment.guid is None and selection.guid not in kept_guids:
                     # one selection coded with several codes is several segments; only the
                     # first keeps the selection's guid, so every guid stays unique
                     kept_guids.add(selection.guid)
                     segment.guid = uuid.UUID(selection.guid)
                     segment.save(update_fields=["guid"])
+    _notes_store(user, project, coding_round, codes, doc_for, first_segment)
     CoderAssignment.objects.filter(round=coding_round).update(done_at=timezone.now())
     log_access(user, "create", coding_round, "imported from REFI-QDA")
     return coding_round
@@ -297,3 +320,42 @@ def _external_name(
     if creating_user not in coder_for:
         return creating_user
     return external_for.get(creating_user, "")
+
+
+def _notes_store(
+    user: User,
+    project: refi_qda.Project,
+    coding_round: CodingRound,
+    codes: dict[str, Code],
+    doc_for: dict[str, SharedVersion],
+    first_segment: dict[str, Segment],
+) -> None:
+    """Each REFI-QDA Note becomes a research memo on what refers to it: a code, a source
+    (its anonymised version), a selection (its first segment) or the project (the round).
+    A note nothing refers to is a memo on the round; a note referred to twice, two memos."""
+    notes = {n.guid: n for n in project.notes}
+    used: set[str] = set()
+
+    def add(note_guids: list[str], **target: object) -> None:
+        for guid in note_guids:
+            note = notes.get(guid)
+            if note is not None and (note.text.strip() or note.name.strip()):
+                used.add(guid)
+                services.memo_add(
+                    user=user,
+                    text=note.text if note.text.strip() else note.name,
+                    context=Memo.Context.RESEARCH,
+                    **target,
+                )
+
+    for refi_code in project.all_codes():
+        add(refi_code.note_guids, code=codes[refi_code.guid])
+    for text_source in project.sources:
+        add(text_source.note_guids, document=doc_for[text_source.guid])
+        for selection in text_source.selections:
+            if selection.guid in first_segment:
+                add(selection.note_guids, segment=first_segment[selection.guid])
+            else:  # coded with grouping codes only: no segment, the note goes on the source
+                add(selection.note_guids, document=doc_for[text_source.guid])
+    add(project.note_guids, round=coding_round)
+    add([g for g in notes if g not in used], round=coding_round)

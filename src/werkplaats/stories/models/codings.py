@@ -105,11 +105,12 @@ class Segment(models.Model):
 
 
 class Memo(models.Model):
-    """A memo on exactly one thing: a source, an anonymised version, a code or a segment.
+    """A memo on exactly one thing: a source, an anonymised version, a code, a segment or a
+    coding round.
 
     Memos on a source (its original text) are read both under the care rules and for
     research; the context keeps the two apart: a memo is shown only on the route it was
-    written on. Memos on anonymised versions, codes and segments are research memos."""
+    written on. Memos on anonymised versions, codes, segments and rounds are research memos."""
 
     class Context(models.TextChoices):
         CARE = "care", _("care")
@@ -132,6 +133,10 @@ class Memo(models.Model):
     segment = models.ForeignKey(
         Segment, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
     )
+    # a memo on a whole coding round (a REFI-QDA project note travels in and out as one)
+    round = models.ForeignKey(
+        CodingRound, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -146,24 +151,35 @@ class Memo(models.Model):
                         document__isnull=True,
                         code__isnull=True,
                         segment__isnull=True,
+                        round__isnull=True,
                     )
                     | models.Q(
                         source__isnull=True,
                         document__isnull=False,
                         code__isnull=True,
                         segment__isnull=True,
+                        round__isnull=True,
                     )
                     | models.Q(
                         source__isnull=True,
                         document__isnull=True,
                         code__isnull=False,
                         segment__isnull=True,
+                        round__isnull=True,
                     )
                     | models.Q(
                         source__isnull=True,
                         document__isnull=True,
                         code__isnull=True,
                         segment__isnull=False,
+                        round__isnull=True,
+                    )
+                    | models.Q(
+                        source__isnull=True,
+                        document__isnull=True,
+                        code__isnull=True,
+                        segment__isnull=True,
+                        round__isnull=False,
                     )
                 ),
                 name="memo_exactly_one_target",

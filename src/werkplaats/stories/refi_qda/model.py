@@ -13,6 +13,7 @@ class Code:
     color: str | None = None
     description: str = ""
     children: list[Code] = field(default_factory=list)
+    note_guids: list[str] = field(default_factory=list)
 
     def walk(self) -> list[Code]:
         """This code and all codes below it, parents first."""
@@ -38,6 +39,7 @@ class Selection:
     code_guids: list[str]
     creating_user: str | None = None
     description: str = ""
+    note_guids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,13 +68,15 @@ class Project:
     codes: list[Code] = field(default_factory=list)
     sources: list[TextSource] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    # notes on the project itself (NoteRef under Project)
+    note_guids: list[str] = field(default_factory=list)
     # sources whose text the archive does not hold: left out (with their codings), reported
     missing_sources: list[str] = field(default_factory=list)
     # PDF, picture, audio and video sources: not read (Werkplaats holds text), reported
     # as (name, kind, number of selections)
     media_sources: list[tuple[str, str, int]] = field(default_factory=list)
-    # parts of the project Werkplaats does not keep (cases, variables, sets, links, graphs,
-    # notes on codes): (element, number), reported
+    # parts of the project Werkplaats does not keep (cases, variables, sets, links, graphs):
+    # (element, number), reported
     ignored: list[tuple[str, int]] = field(default_factory=list)
 
     def all_codes(self) -> list[Code]:

@@ -71,6 +71,12 @@ def _text(element: etree._Element, ns: str, tag: str) -> str:
     return (child.text or "") if child is not None else ""
 
 
+def _note_refs(element: etree._Element, ns: str) -> list[str]:
+    return [
+        _guid(r.get("targetGUID"), "note reference") for r in element.findall(f"{{{ns}}}NoteRef")
+    ]
+
+
 def _codes(parent: etree._Element, ns: str, depth: int = 0) -> list[Code]:
     if depth > 50:
         raise RefiQdaError(_("The code hierarchy is nested too deeply."))
@@ -88,6 +94,7 @@ def _codes(parent: etree._Element, ns: str, depth: int = 0) -> list[Code]:
                 color=color if color and COLOR_RE.match(color) else None,
                 description=_text(element, ns, "Description"),
                 children=_codes(element, ns, depth + 1),
+                note_guids=_note_refs(element, ns),
             )
         )
     return result
@@ -258,11 +265,7 @@ def read_project(
         holder = root.find(f"{{{ns}}}{part}")
         if holder is not None and len(holder.findall(f"{{{ns}}}{child}")):
             project.ignored.append((part, len(holder.findall(f"{{{ns}}}{child}"))))
-    code_notes = sum(
-        1 for e in root.iter(f"{{{ns}}}Code") if e.find(f"{{{ns}}}NoteRef") is not None
-    )
-    if code_notes:
-        project.ignored.append(("NoteRef", code_notes))
+    project.note_guids = _note_refs(root, ns)
     sources = root.find(f"{{{ns}}}Sources")
     for kind in ("PDFSource", "PictureSource", "AudioSource", "VideoSource"):
         for element in sources.findall(f"{{{ns}}}{kind}") if sources is not None else []:
@@ -286,10 +289,7 @@ def read_project(
             name=name,
             text=text,
             description=_text(element, ns, "Description"),
-            note_guids=[
-                _guid(r.get("targetGUID"), "note reference")
-                for r in element.findall(f"{{{ns}}}NoteRef")
-            ],
+            note_guids=_note_refs(element, ns),
         )
         for sel in element.findall(f"{{{ns}}}PlainTextSelection"):
             n_selections += 1
@@ -330,6 +330,7 @@ def read_project(
                     code_guids=code_guids,
                     creating_user=_guid(creating_user, "user") if creating_user else None,
                     description=_text(sel, ns, "Description"),
+                    note_guids=_note_refs(sel, ns),
                 )
             )
         project.sources.append(source)

@@ -25,6 +25,8 @@ def _code_element(parent: etree._Element, ns: str, code: Code) -> None:
         element.set("color", code.color)
     if code.description:
         etree.SubElement(element, f"{{{ns}}}Description").text = code.description
+    for note_guid in code.note_guids:
+        etree.SubElement(element, f"{{{ns}}}NoteRef", targetGUID=note_guid)
     for child in code.children:
         _code_element(element, ns, child)
 
@@ -103,6 +105,8 @@ def write_project_xml(project: Project, *, created: datetime | None = None) -> b
                     if selection.creating_user:
                         coding.set("creatingUser", selection.creating_user)
                     etree.SubElement(coding, f"{{{ns}}}CodeRef", targetGUID=code_guid)
+                for note_guid in selection.note_guids:
+                    etree.SubElement(sel, f"{{{ns}}}NoteRef", targetGUID=note_guid)
             for note_guid in source.note_guids:
                 etree.SubElement(element, f"{{{ns}}}NoteRef", targetGUID=note_guid)
     if project.notes:
@@ -112,6 +116,8 @@ def write_project_xml(project: Project, *, created: datetime | None = None) -> b
             etree.SubElement(element, f"{{{ns}}}PlainTextContent").text = note.text
     if project.description:
         etree.SubElement(root, f"{{{ns}}}Description").text = project.description
+    for note_guid in project.note_guids:
+        etree.SubElement(root, f"{{{ns}}}NoteRef", targetGUID=note_guid)
     return _serialise(root)
 
 

@@ -285,7 +285,6 @@ IGNORED = {
     "Sets": gettext_noop("sets (%(count)d) are not kept"),
     "Links": gettext_noop("links between codings (%(count)d) are not kept"),
     "Graphs": gettext_noop("graphs (%(count)d) are not kept"),
-    "NoteRef": gettext_noop("notes on codes (%(count)d codes) are not kept"),
 }
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0003_member_check_link_pruned"),
+        ("stories", "0004_segment_external_coder"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

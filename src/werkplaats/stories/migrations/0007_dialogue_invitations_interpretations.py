@@ -7,9 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        # follows both 0004 migrations that landed side by side on main
-        ("stories", "0004_co_coding_agreement"),
-        ("stories", "0004_segment_external_coder"),
+        ("stories", "0006_memo_on_a_round"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -21,7 +21,7 @@ WIDTHS = (320, 1280)
 # What a client or network member must not read: the visible text of <main> (a closed
 # "About this questionnaire" holds the citation for those who open it).
 JARGON = re.compile(
-    r"\bm\d\d\b|\bintake\b|Pearlin|Gierveld|Mastery|\(\d+ items\)|\(\d+-\d+\)"
+    r"\bm\d\d\b|\bintake\b|Pearlin|Gierveld|Mastery|kwetsbare burgers|Empowerment|\(\d+ items\)|\(\d+-\d+\)"
     r"|betrouwbare verandering|reliable change|eenzaam\b|\bwave\b|\bmeting\b",
     re.IGNORECASE,
 )

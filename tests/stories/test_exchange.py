@@ -189,7 +189,7 @@ def test_the_import_shows_a_loss_report_of_every_part_not_kept(world):
     page = response.content.decode()
     assert response.status_code == 200
     assert "PDFSource scan.pdf" in page
-    assert "verzamelingen (1) zijn niet bewaard" in page  # sets
+    assert "verzamelingen (1) zijn niet bewaard" not in page  # sets are kept now
     assert "koppelingen tussen coderingen (1) zijn niet bewaard" in page  # links
     assert "externe codeerders" in page  # coders exported as role + number: kept by name
 

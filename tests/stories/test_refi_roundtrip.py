@@ -187,3 +187,53 @@ def test_care_memos_never_leave(world):
     assert b"Zorgmemo" not in zipfile.ZipFile(
         io.BytesIO(exchange.round_export(first, world.rita))
     ).read("project.qde")
+
+
+def test_code_and_source_sets_travel_both_ways(world):
+    from werkplaats.stories.models import CodingSet
+
+    g = lambda: str(uuid.uuid4())  # noqa: E731
+    steun, zorg = refi_qda.Code(g(), "Steun"), refi_qda.Code(g(), "Zorg")
+    sources = [refi_qda.TextSource(g(), f"Interview {i}", "Mijn buren helpen mij.") for i in (1, 2)]
+    note = refi_qda.Note(g(), "n", "Notitie.")
+    sets = [
+        refi_qda.Set(g(), "Hulp", "Alles over hulp", code_guids=[steun.guid, zorg.guid]),
+        refi_qda.Set(g(), "Jongeren", source_guids=[sources[1].guid]),
+    ]
+    project = refi_qda.Project(
+        name="Sets", codes=[steun, zorg], sources=sources, notes=[note], sets=sets
+    )
+    qde = refi_qda.write_project_xml(project)
+    # a member the round cannot hold (a note) is reported, not silently dropped
+    qde = qde.replace(b"</Set>", f'<MemberNote targetGUID="{note.guid}"/></Set>'.encode(), 1)
+    data = refi_qda.write_qdpx(project)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    files["project.qde"] = qde
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    first = exchange.project_import(user=world.rita, study=world.study_s, data=buffer.getvalue())
+    assert ("SetMembers", 1) in first.ignored
+
+    def content(coding_round) -> list[tuple[str, str, list[str], list[str]]]:  # type: ignore[no-untyped-def]
+        return [
+            (
+                s.name,
+                s.description,
+                sorted(c.name for c in s.codes.all()),
+                sorted(d.title for d in s.documents.all()),
+            )
+            for s in CodingSet.objects.filter(round=coding_round).order_by("name")
+        ]
+
+    assert content(first) == [
+        ("Hulp", "Alles over hulp", ["Steun", "Zorg"], []),
+        ("Jongeren", "", [], ["Interview 2"]),
+    ]
+    exported = exchange.round_export(first, world.rita)
+    _qde(exported)  # validates, Sets included
+    second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
+    assert content(second) == content(first)
+    assert not [part for part, _ in second.ignored if part == "SetMembers"]

@@ -138,6 +138,8 @@ PEARLIN_NETWORK = 0.3  # a network member rates the client at intake (clients wi
 STUDIES: list[dict[str, Any]] = [
     {
         "title": "Wat werkt voor wie? Empowerment in trajecten van kwetsbare burgers",
+        "client_title": "Welke hulp werkt goed, en voor wie?",
+        "client_title_en": "Which help works well, and for whom?",
         "question": "Welke werkingsprincipes versterken de empowerment van cliënten, voor wie, "
         "en in welke teams en organisaties?",
         "subthemes": ["1.1", "1.2", "2.3"],
@@ -156,6 +158,8 @@ STUDIES: list[dict[str, Any]] = [
     },
     {
         "title": "De zwarte doos open: werkingsprincipes in contactmomenten",
+        "client_title": "Wat gebeurt er in de gesprekken met uw hulpverlener?",
+        "client_title_en": "What happens in the talks with your social worker?",
         "question": "Welke werkingsprincipes gebruiken sociaal werkers in hun contacten, "
         "en hoe hangen die samen met de werkrelatie?",
         "subthemes": ["1.2", "2.2"],
@@ -172,6 +176,8 @@ STUDIES: list[dict[str, Any]] = [
     },
     {
         "title": "Ervaringskennis in wijkteams",
+        "client_title": "Wat mensen zelf hebben meegemaakt, als hulp voor anderen",
+        "client_title_en": "What people went through themselves, as help for others",
         "question": "Hoe krijgt ervaringskennis een plaats in het werk van wijkteams?",
         "subthemes": ["3.1", "4.1"],
         "foci": ["F2"],
@@ -188,6 +194,8 @@ STUDIES: list[dict[str, Any]] = [
     },
     {
         "title": "Werkrelatie en dialoogsturing bij multiprobleemhuishoudens",
+        "client_title": "Hoe u en uw hulpverlener samenwerken",
+        "client_title_en": "How you and your social worker work together",
         "question": "Hoe ontwikkelt de werkrelatie zich in trajecten van huishoudens met "
         "meerdere problemen?",
         "subthemes": ["3.2"],
@@ -200,6 +208,8 @@ STUDIES: list[dict[str, Any]] = [
     },
     {
         "title": "Dilemma's in outreachend werken",
+        "client_title": "Lastige keuzes in de hulp aan huis",
+        "client_title_en": "Hard choices in help at home",
         "question": "Welke spanningsvelden ervaren sociaal werkers bij outreachend werken, "
         "en hoe wegen zij die?",
         "subthemes": ["3.3"],
@@ -216,6 +226,8 @@ STUDIES: list[dict[str, Any]] = [
     },
     {
         "title": "Krachtgericht werken met ouderen: een methodiek in ontwikkeling",
+        "client_title": "Hulp aan ouderen die uitgaat van wat zij kunnen",
+        "client_title_en": "Help for older people that starts from what they can do",
         "question": "Hoe kan krachtgericht werken worden aangepast aan kwetsbare ouderen?",
         "subthemes": ["2.1"],
         "foci": ["F1", "F2"],
@@ -231,6 +243,8 @@ STUDIES: list[dict[str, Any]] = [
     },
     {
         "title": "Cijfers en verhalen naast elkaar: joint displays voor de gemeente",
+        "client_title": "Cijfers en verhalen over de hulp in uw gemeente",
+        "client_title_en": "Figures and stories about help in your town",
         "question": "Hoe kunnen cijfers en verhalen samen de gemeente informeren?",
         "subthemes": ["4.2"],
         "foci": ["F3"],
@@ -689,6 +703,8 @@ class _Builder:
                     slug=unique_study_slug(s["title"]),
                     start=WINDOW_START,
                     title=s["title"],
+                    client_title=s.get("client_title", ""),
+                    client_title_en=s.get("client_title_en", ""),
                     question=s["question"],
                     design=s["design"],
                     participation=s["participation"],

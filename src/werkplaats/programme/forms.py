@@ -44,6 +44,18 @@ class StudyForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     title_nl = forms.CharField(label=_("Title (Dutch)"), required=False, max_length=400)
     title_en = forms.CharField(label=_("Title (English)"), required=False, max_length=400)
+    client_title_nl = forms.CharField(
+        label=_("Title for clients (Dutch)"),
+        required=False,
+        max_length=400,
+        help_text=_(
+            "What clients read when they are asked to take part, in plain words, e.g. "
+            "“Onderzoek naar wat helpt”. Left empty, clients read the title above."
+        ),
+    )
+    client_title_en = forms.CharField(
+        label=_("Title for clients (English)"), required=False, max_length=400
+    )
     slug = forms.CharField(
         label=_("Short name in links"),
         required=False,
@@ -125,6 +137,11 @@ class StudyForm(forms.Form):
         if data["title_en"].strip():
             title["en"] = data["title_en"].strip()
         entry["title"] = title
+        if data["client_title_nl"].strip():
+            client_title: dict[str, str] = {"nl": data["client_title_nl"].strip()}
+            if data["client_title_en"].strip():
+                client_title["en"] = data["client_title_en"].strip()
+            entry["client_title"] = client_title
         entry["question"] = data["question"].strip()
         for key in ("design", "participation", "phase", "start", "end"):
             if data[key]:
@@ -154,6 +171,8 @@ def study_initial(study: Study) -> dict[str, Any]:
         "version": study.version,
         "title_nl": study.title,
         "title_en": study.title_en,
+        "client_title_nl": study.client_title,
+        "client_title_en": study.client_title_en,
         "slug": study.slug,
         "question": study.question,
         "design": study.design,

@@ -86,6 +86,12 @@ class Study(VersionedModel):
     )
     title = models.CharField(_("title"), max_length=200)
     title_en = models.CharField(_("title in English"), max_length=200, blank=True)
+    # What a client reads (plain words, B1): a research title such as "Empowerment in
+    # trajecten van kwetsbare burgers" is not for the people it is about.
+    client_title = models.CharField(_("title for clients"), max_length=200, blank=True)
+    client_title_en = models.CharField(
+        _("title for clients in English"), max_length=200, blank=True
+    )
     question = models.TextField(_("research question"))
     subthemes = models.ManyToManyField(
         SubTheme, related_name="studies", verbose_name=_("sub-themes addressed")
@@ -127,6 +133,19 @@ class Study(VersionedModel):
     @property
     def display_title(self) -> str:
         return pick(self.title, self.title_en or self.title)
+
+    @property
+    def client_display_title(self) -> str:
+        """The title a client reads: the plain one in the page's language, else the plain
+        Dutch one, else the research title."""
+        plain = self.client_title or self.title
+        return pick(plain, self.client_title_en or self.client_title or self.title_en or self.title)
+
+    def client_title_language(self, language: str) -> str:
+        """The language the client title shown on a page in ``language`` is written in."""
+        if language == "en" and (self.client_title_en or (not self.client_title and self.title_en)):
+            return "en"
+        return "nl"
 
 
 def unique_study_slug(title: str) -> str:

@@ -266,7 +266,7 @@ def consent_pdf(consent: Consent) -> bytes:
             {
                 "consent": consent,
                 "text": consent.text.text_in(consent.language),
-                "study_title": consent.study.display_title if consent.study else "",
+                "study_title": consent.study.client_display_title if consent.study else "",
                 "recorded_by": consent.recorded_by.get_full_name() or consent.recorded_by.username,
             },
         )

@@ -19,6 +19,7 @@ from werkplaats.stories.models import (
     Codebook,
     CoderAssignment,
     CodingRound,
+    CodingSet,
     Memo,
     Segment,
     SharedVersion,
@@ -157,6 +158,19 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
             )
         project.sources.append(source)
     _notes_to_refi(coding_round, project)
+    kept = {s.guid for s in project.sources}
+    for member_set in coding_round.sets.prefetch_related("codes", "documents"):
+        project.sets.append(
+            refi_qda.Set(
+                guid=str(member_set.guid),
+                name=member_set.name,
+                description=member_set.description,
+                code_guids=[str(c.guid) for c in member_set.codes.all()],
+                source_guids=[
+                    g for d in member_set.documents.all() if (g := _guid("document", d.pk)) in kept
+                ],
+            )
+        )
     return project
 
 
@@ -303,6 +317,17 @@ def _project_store(
                     segment.guid = uuid.UUID(selection.guid)
                     segment.save(update_fields=["guid"])
     _notes_store(user, project, coding_round, codes, doc_for, first_segment)
+    for refi_set in project.sets:
+        member_set = CodingSet(
+            round=coding_round,
+            guid=uuid.UUID(refi_set.guid),
+            name=refi_set.name,
+            description=refi_set.description,
+        )
+        member_set.full_clean()
+        member_set.save()
+        member_set.codes.set([codes[g] for g in refi_set.code_guids])
+        member_set.documents.set([doc_for[g] for g in refi_set.source_guids])
     CoderAssignment.objects.filter(round=coding_round).update(done_at=timezone.now())
     log_access(user, "create", coding_round, "imported from REFI-QDA")
     return coding_round

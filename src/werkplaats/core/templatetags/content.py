@@ -42,3 +42,13 @@ def study_lang(study: Any) -> SafeString:
     if current_language() == "en" and has_english:
         return SafeString("")
     return content_lang()
+
+
+@register.simple_tag
+def client_study_title(study: Any) -> SafeString:
+    """The study's title as a client reads it (plain words), with ``lang`` where it is
+    written in another language than the page: ``{% client_study_title consent.study %}``."""
+    language = current_language()
+    written_in = study.client_title_language(language)
+    lang = format_html(' lang="{}"', written_in) if written_in != language else ""
+    return format_html("<span{}>{}</span>", lang, study.client_display_title)

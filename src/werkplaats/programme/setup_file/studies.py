@@ -103,9 +103,14 @@ def check_study(
 def apply_study(s: dict[str, Any], changes: list[str], study: Study | None = None) -> Study:
     """Make the study match its entry (``study``: the one being edited, else by slug)."""
     title, title_en = title_pair(s["title"])
+    client_title, client_title_en = (
+        title_pair(s["client_title"]) if s.get("client_title") else ("", "")
+    )
     values: dict[str, Any] = {
         "title": title,
         "title_en": title_en,
+        "client_title": client_title,
+        "client_title_en": client_title_en,
         "question": s["question"],
         "design": s["design"],
         "participation": s.get("participation", Study.Participation.CONSULTED),

@@ -5,6 +5,7 @@ from werkplaats.stories.models.codings import (
     CoCodingAgreement,
     CoderAssignment,
     CodingRound,
+    CodingSet,
     Memo,
     Segment,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Codebook",
     "CoderAssignment",
     "CodingRound",
+    "CodingSet",
     "DialogueInvitation",
     "DialogueParticipant",
     "DialogueSession",

@@ -205,3 +205,23 @@ class CoCodingAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"co-coding agreement of {self.user_id}"
+
+
+class CodingSet(models.Model):
+    """A named set of codes and/or sources of a coding round (the code sets and document
+    groups of other QDA tools; REFI-QDA ``Set``)."""
+
+    round = models.ForeignKey(CodingRound, on_delete=models.CASCADE, related_name="sets")
+    guid = models.UUIDField(editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    codes = models.ManyToManyField(Code, blank=True, related_name="sets")
+    documents = models.ManyToManyField(SharedVersion, blank=True, related_name="sets")
+
+    class Meta:
+        verbose_name = _("set")
+        verbose_name_plural = _("sets")
+        ordering = ["round_id", "name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

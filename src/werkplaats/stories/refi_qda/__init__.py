@@ -5,7 +5,7 @@ No Django here, so the parser and writer can be tested on their own. The Django 
 """
 
 from werkplaats.stories.refi_qda.errors import RefiQdaError
-from werkplaats.stories.refi_qda.model import Code, Note, Project, Selection, TextSource, User
+from werkplaats.stories.refi_qda.model import Code, Note, Project, Selection, Set, TextSource, User
 from werkplaats.stories.refi_qda.parser import read_codebook, read_project, read_qdpx
 from werkplaats.stories.refi_qda.writer import write_codebook, write_project_xml, write_qdpx
 
@@ -15,6 +15,7 @@ __all__ = [
     "Project",
     "RefiQdaError",
     "Selection",
+    "Set",
     "TextSource",
     "User",
     "read_codebook",

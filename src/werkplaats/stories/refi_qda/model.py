@@ -60,6 +60,17 @@ class Note:
 
 
 @dataclass
+class Set:
+    """A named set of codes and/or sources (code sets and document groups of other tools)."""
+
+    guid: str
+    name: str
+    description: str = ""
+    code_guids: list[str] = field(default_factory=list)
+    source_guids: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Project:
     name: str
     origin: str = ""
@@ -70,12 +81,14 @@ class Project:
     notes: list[Note] = field(default_factory=list)
     # notes on the project itself (NoteRef under Project)
     note_guids: list[str] = field(default_factory=list)
+    sets: list[Set] = field(default_factory=list)
     # sources whose text the archive does not hold: left out (with their codings), reported
     missing_sources: list[str] = field(default_factory=list)
     # PDF, picture, audio and video sources: not read (Werkplaats holds text), reported
     # as (name, kind, number of selections)
     media_sources: list[tuple[str, str, int]] = field(default_factory=list)
-    # parts of the project Werkplaats does not keep (cases, variables, sets, links, graphs):
+    # parts of the project Werkplaats does not keep (cases, variables, links, graphs, and
+    # set members that are neither a kept code nor a kept source):
     # (element, number), reported
     ignored: list[tuple[str, int]] = field(default_factory=list)
 

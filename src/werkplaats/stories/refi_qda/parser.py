@@ -20,7 +20,15 @@ from typing import Literal
 from lxml import etree
 
 from werkplaats.stories.refi_qda.errors import RefiQdaError, _
-from werkplaats.stories.refi_qda.model import Code, Note, Project, Selection, TextSource, User
+from werkplaats.stories.refi_qda.model import (
+    Code,
+    Note,
+    Project,
+    Selection,
+    Set,
+    TextSource,
+    User,
+)
 from werkplaats.stories.refi_qda.offsets import utf16_to_codepoint
 from werkplaats.stories.refi_qda.safety import (
     DEFAULT_LIMITS,
@@ -258,7 +266,6 @@ def read_project(
     for part, child in (
         ("Cases", "Case"),
         ("Variables", "Variable"),
-        ("Sets", "Set"),
         ("Links", "Link"),
         ("Graphs", "Graph"),
     ):
@@ -334,4 +341,37 @@ def read_project(
                 )
             )
         project.sources.append(source)
+    _sets(root, ns, project)
     return project
+
+
+def _sets(root: etree._Element, ns: str, project: Project) -> None:
+    """Sets of codes and sources; members that are not a kept code or source (notes,
+    missing or media sources) are counted and reported."""
+    holder = root.find(f"{{{ns}}}Sets")
+    if holder is None:
+        return
+    codes = {c.guid for c in project.all_codes()}
+    sources = {s.guid for s in project.sources}
+    dropped = 0
+    for element in holder.findall(f"{{{ns}}}Set"):
+        member_codes = _refs(element, ns, "MemberCode")
+        member_sources = _refs(element, ns, "MemberSource")
+        dropped += len(_refs(element, ns, "MemberNote"))
+        dropped += sum(1 for g in member_codes if g not in codes)
+        dropped += sum(1 for g in member_sources if g not in sources)
+        project.sets.append(
+            Set(
+                guid=_guid(element.get("guid"), "set"),
+                name=((element.get("name") or "").strip() or "?")[:200],
+                description=_text(element, ns, "Description"),
+                code_guids=[g for g in member_codes if g in codes],
+                source_guids=[g for g in member_sources if g in sources],
+            )
+        )
+    if dropped:
+        project.ignored.append(("SetMembers", dropped))
+
+
+def _refs(element: etree._Element, ns: str, tag: str) -> list[str]:
+    return [_guid(r.get("targetGUID"), "set member") for r in element.findall(f"{{{ns}}}{tag}")]

@@ -114,6 +114,17 @@ def write_project_xml(project: Project, *, created: datetime | None = None) -> b
         for note in project.notes:
             element = etree.SubElement(notes, f"{{{ns}}}Note", guid=note.guid, name=note.name)
             etree.SubElement(element, f"{{{ns}}}PlainTextContent").text = note.text
+    if project.sets:
+        sets = etree.SubElement(root, f"{{{ns}}}Sets")
+        for member_set in project.sets:
+            element = etree.SubElement(sets, f"{{{ns}}}Set", guid=unique(member_set.guid))
+            element.set("name", member_set.name)
+            if member_set.description:
+                etree.SubElement(element, f"{{{ns}}}Description").text = member_set.description
+            for guid in member_set.code_guids:
+                etree.SubElement(element, f"{{{ns}}}MemberCode", targetGUID=guid)
+            for guid in member_set.source_guids:
+                etree.SubElement(element, f"{{{ns}}}MemberSource", targetGUID=guid)
     if project.description:
         etree.SubElement(root, f"{{{ns}}}Description").text = project.description
     for note_guid in project.note_guids:

@@ -282,7 +282,9 @@ def round_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 IGNORED = {
     "Cases": gettext_noop("cases (%(count)d) are not kept"),
     "Variables": gettext_noop("variables (%(count)d) are not kept"),
-    "Sets": gettext_noop("sets (%(count)d) are not kept"),
+    "SetMembers": gettext_noop(
+        "set members that are notes or sources not imported (%(count)d) are not kept"
+    ),
     "Links": gettext_noop("links between codings (%(count)d) are not kept"),
     "Graphs": gettext_noop("graphs (%(count)d) are not kept"),
 }

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0006_memo_on_a_round"),
+        ("stories", "0007_coding_sets"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

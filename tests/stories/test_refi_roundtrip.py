@@ -237,3 +237,48 @@ def test_code_and_source_sets_travel_both_ways(world):
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
     assert content(second) == content(first)
     assert not [part for part, _ in second.ignored if part == "SetMembers"]
+
+
+def test_links_between_codes_selections_and_sources_travel_both_ways(world):
+    from werkplaats.stories.models import CodingLink
+
+    g = lambda: str(uuid.uuid4())  # noqa: E731
+    steun, zorg = refi_qda.Code(g(), "Steun"), refi_qda.Code(g(), "Zorg")
+    selection = refi_qda.Selection(g(), 0, 22, [steun.guid])
+    source = refi_qda.TextSource(
+        g(), "Interview 1", "Mijn buren helpen mij.", selections=[selection]
+    )
+    links = [
+        refi_qda.Link(g(), steun.guid, zorg.guid, "hangt samen", "Associative"),
+        refi_qda.Link(g(), selection.guid, zorg.guid, "illustreert", "OneWay"),
+        refi_qda.Link(g(), source.guid, steun.guid, "bron", "Bidirectional"),
+        refi_qda.Link(g(), steun.guid, g(), "naar een casus"),  # an end Werkplaats lacks
+    ]
+    project = refi_qda.Project(name="Links", codes=[steun, zorg], sources=[source], links=links)
+    first = exchange.project_import(
+        user=world.rita, study=world.study_s, data=refi_qda.write_qdpx(project)
+    )
+    assert ("Links", 1) in first.ignored
+
+    def content(coding_round) -> list[tuple[str, str, str, str]]:  # type: ignore[no-untyped-def]
+        segment = Segment.objects.get(round=coding_round)
+        document = coding_round.documents.get()
+        names = {
+            **{str(c.guid): c.name for c in coding_round.codebook.codes.all()},
+            str(segment.guid): "segment " + segment.snippet,
+            exchange._guid("document", document.pk): "source " + document.title,
+        }
+        return sorted(
+            (link.name, link.direction, names[str(link.origin)], names[str(link.target)])
+            for link in CodingLink.objects.filter(round=coding_round)
+        )
+
+    assert content(first) == [
+        ("bron", "Bidirectional", "source Interview 1", "Steun"),
+        ("hangt samen", "Associative", "Steun", "Zorg"),
+        ("illustreert", "OneWay", "segment Mijn buren helpen mij.", "Zorg"),
+    ]
+    exported = exchange.round_export(first, world.rita)
+    _qde(exported)  # validates, Links included
+    second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
+    assert content(second) == content(first)

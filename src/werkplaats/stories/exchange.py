@@ -18,6 +18,7 @@ from werkplaats.stories.models import (
     Code,
     Codebook,
     CoderAssignment,
+    CodingLink,
     CodingRound,
     CodingSet,
     Memo,
@@ -171,6 +172,19 @@ def round_to_project(coding_round: CodingRound) -> refi_qda.Project:
                 ],
             )
         )
+    exported = {c.guid for c in project.all_codes()} | {s.guid for s in project.sources}
+    exported |= {sel.guid for s in project.sources for sel in s.selections}
+    for link in coding_round.links.all():
+        if str(link.origin) in exported and str(link.target) in exported:
+            project.links.append(
+                refi_qda.Link(
+                    guid=str(link.guid),
+                    origin=str(link.origin),
+                    target=str(link.target),
+                    name=link.name,
+                    direction=link.direction,
+                )
+            )
     return project
 
 
@@ -328,6 +342,7 @@ def _project_store(
         member_set.save()
         member_set.codes.set([codes[g] for g in refi_set.code_guids])
         member_set.documents.set([doc_for[g] for g in refi_set.source_guids])
+    _links_store(project, coding_round, codes, doc_for, first_segment)
     CoderAssignment.objects.filter(round=coding_round).update(done_at=timezone.now())
     log_access(user, "create", coding_round, "imported from REFI-QDA")
     return coding_round
@@ -384,3 +399,33 @@ def _notes_store(
                 add(selection.note_guids, document=doc_for[text_source.guid])
     add(project.note_guids, round=coding_round)
     add([g for g in notes if g not in used], round=coding_round)
+
+
+def _links_store(
+    project: refi_qda.Project,
+    coding_round: CodingRound,
+    codes: dict[str, Code],
+    doc_for: dict[str, SharedVersion],
+    first_segment: dict[str, Segment],
+) -> None:
+    """Links between codes, coded selections and sources are kept under the GUIDs the
+    export will give those ends; links to anything else (cases, notes, sources not
+    imported) are counted in the loss report."""
+    ends: dict[str, str] = {g: g for g in codes}
+    ends.update({g: _guid("document", d.pk) for g, d in doc_for.items()})
+    ends.update({g: str(s.guid) for g, s in first_segment.items() if s.guid is not None})
+    dropped = 0
+    for link in project.links:
+        if link.origin not in ends or link.target not in ends:
+            dropped += 1
+            continue
+        CodingLink.objects.create(
+            round=coding_round,
+            guid=uuid.UUID(link.guid),
+            name=link.name,
+            direction=link.direction,
+            origin=uuid.UUID(ends[link.origin]),
+            target=uuid.UUID(ends[link.target]),
+        )
+    if dropped:
+        project.ignored.append(("Links", dropped))

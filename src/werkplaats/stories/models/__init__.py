@@ -4,6 +4,7 @@ from werkplaats.stories.models.codebooks import Code, Codebook
 from werkplaats.stories.models.codings import (
     CoCodingAgreement,
     CoderAssignment,
+    CodingLink,
     CodingRound,
     CodingSet,
     Memo,
@@ -26,6 +27,7 @@ __all__ = [
     "Code",
     "Codebook",
     "CoderAssignment",
+    "CodingLink",
     "CodingRound",
     "CodingSet",
     "DialogueInvitation",

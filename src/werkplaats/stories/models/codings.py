@@ -225,3 +225,31 @@ class CodingSet(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CodingLink(models.Model):
+    """A link between two codes, segments or sources of a coding round (REFI-QDA ``Link``),
+    by the GUIDs under which they are exported: a code's guid, a segment's guid, or an
+    anonymised version's export guid."""
+
+    class Direction(models.TextChoices):
+        ASSOCIATIVE = "Associative", _("associative")
+        ONE_WAY = "OneWay", _("one way")
+        BIDIRECTIONAL = "Bidirectional", _("both ways")
+
+    round = models.ForeignKey(CodingRound, on_delete=models.CASCADE, related_name="links")
+    guid = models.UUIDField(editable=False)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    direction = models.CharField(
+        max_length=13, choices=Direction.choices, default=Direction.ASSOCIATIVE
+    )
+    origin = models.UUIDField()
+    target = models.UUIDField()
+
+    class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
+        ordering = ["round_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.guid)

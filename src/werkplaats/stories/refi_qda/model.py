@@ -71,6 +71,17 @@ class Set:
 
 
 @dataclass
+class Link:
+    """A link between two things of the project (codes, selections, sources), by GUID."""
+
+    guid: str
+    origin: str
+    target: str
+    name: str = ""
+    direction: str = "Associative"  # Associative, OneWay or Bidirectional
+
+
+@dataclass
 class Project:
     name: str
     origin: str = ""
@@ -82,6 +93,7 @@ class Project:
     # notes on the project itself (NoteRef under Project)
     note_guids: list[str] = field(default_factory=list)
     sets: list[Set] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
     # sources whose text the archive does not hold: left out (with their codings), reported
     missing_sources: list[str] = field(default_factory=list)
     # PDF, picture, audio and video sources: not read (Werkplaats holds text), reported

@@ -22,6 +22,7 @@ from lxml import etree
 from werkplaats.stories.refi_qda.errors import RefiQdaError, _
 from werkplaats.stories.refi_qda.model import (
     Code,
+    Link,
     Note,
     Project,
     Selection,
@@ -266,7 +267,6 @@ def read_project(
     for part, child in (
         ("Cases", "Case"),
         ("Variables", "Variable"),
-        ("Links", "Link"),
         ("Graphs", "Graph"),
     ):
         holder = root.find(f"{{{ns}}}{part}")
@@ -342,7 +342,35 @@ def read_project(
             )
         project.sources.append(source)
     _sets(root, ns, project)
+    _links(root, ns, project)
     return project
+
+
+def _links(root: etree._Element, ns: str, project: Project) -> None:
+    """Links with both ends given; a link without an end is counted and reported."""
+    holder = root.find(f"{{{ns}}}Links")
+    if holder is None:
+        return
+    dropped = 0
+    for element in holder.findall(f"{{{ns}}}Link"):
+        origin, target = element.get("originGUID"), element.get("targetGUID")
+        if not origin or not target:
+            dropped += 1
+            continue
+        direction = element.get("direction") or "Associative"
+        project.links.append(
+            Link(
+                guid=_guid(element.get("guid"), "link"),
+                origin=_guid(origin, "link origin"),
+                target=_guid(target, "link target"),
+                name=(element.get("name") or "")[:200],
+                direction=direction
+                if direction in ("Associative", "OneWay", "Bidirectional")
+                else "Associative",
+            )
+        )
+    if dropped:
+        project.ignored.append(("Links", dropped))
 
 
 def _sets(root: etree._Element, ns: str, project: Project) -> None:

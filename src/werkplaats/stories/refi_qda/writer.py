@@ -114,6 +114,15 @@ def write_project_xml(project: Project, *, created: datetime | None = None) -> b
         for note in project.notes:
             element = etree.SubElement(notes, f"{{{ns}}}Note", guid=note.guid, name=note.name)
             etree.SubElement(element, f"{{{ns}}}PlainTextContent").text = note.text
+    if project.links:
+        links = etree.SubElement(root, f"{{{ns}}}Links")
+        for link in project.links:
+            element = etree.SubElement(links, f"{{{ns}}}Link", guid=unique(link.guid))
+            if link.name:
+                element.set("name", link.name)
+            element.set("direction", link.direction)
+            element.set("originGUID", link.origin)
+            element.set("targetGUID", link.target)
     if project.sets:
         sets = etree.SubElement(root, f"{{{ns}}}Sets")
         for member_set in project.sets:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0007_coding_sets"),
+        ("stories", "0008_coding_links"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -282,3 +282,66 @@ def test_links_between_codes_selections_and_sources_travel_both_ways(world):
     _qde(exported)  # validates, Links included
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
     assert content(second) == content(first)
+
+
+def test_media_selections_are_kept_as_references_with_a_loss_note(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from werkplaats.stories.models import MediaReference
+
+    g = lambda: str(uuid.uuid4())  # noqa: E731
+    code = refi_qda.Code(g(), "Steun")
+    source = refi_qda.TextSource(g(), "Interview 1", "Mijn buren helpen mij.")
+    qde = refi_qda.write_project_xml(refi_qda.Project(name="M", codes=[code], sources=[source]))
+    media = (
+        f'<PDFSource guid="{g()}" name="scan.pdf" path="internal://x.pdf">'
+        f'<PDFSelection guid="{g()}" page="3" firstX="10" firstY="20" secondX="30" secondY="40">'
+        f'<Coding guid="{g()}"><CodeRef targetGUID="{code.guid}"/></Coding></PDFSelection>'
+        f'</PDFSource><AudioSource guid="{g()}" name="gesprek.mp3" path="internal://a.mp3">'
+        f'<AudioSelection guid="{g()}" begin="1500" end="4200"/></AudioSource>'
+    )
+    qde = qde.replace(b"</Sources>", media.encode() + b"</Sources>", 1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("project.qde", qde)
+        archive.writestr(f"sources/{source.guid}.txt", source.text.encode())
+    client = Client()
+    client.force_login(world.rita)
+    response = client.post(
+        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
+        {
+            "upload": SimpleUploadedFile("p.qdpx", buffer.getvalue()),
+            "kind": "interview",
+            "offsets": "auto",
+            "consent": "on",
+            "anonymised": "on",
+        },
+    )
+    page = response.content.decode()
+    assert "bewaard als verwijzing" in page and "scan.pdf" in page
+    refs = {
+        (
+            r.kind,
+            r.source_name,
+            tuple(sorted(r.position.items())),
+            tuple(c.name for c in r.codes.all()),
+        )
+        for r in MediaReference.objects.all()
+    }
+    assert refs == {
+        (
+            "PDFSource",
+            "scan.pdf",
+            (
+                ("firstX", "10"),
+                ("firstY", "20"),
+                ("page", "3"),
+                ("secondX", "30"),
+                ("secondY", "40"),
+            ),
+            ("Steun",),
+        ),
+        ("AudioSource", "gesprek.mp3", (("begin", "1500"), ("end", "4200")), ()),
+    }

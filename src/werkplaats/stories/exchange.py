@@ -21,6 +21,7 @@ from werkplaats.stories.models import (
     CodingLink,
     CodingRound,
     CodingSet,
+    MediaReference,
     Memo,
     Segment,
     SharedVersion,
@@ -343,6 +344,15 @@ def _project_store(
         member_set.codes.set([codes[g] for g in refi_set.code_guids])
         member_set.documents.set([doc_for[g] for g in refi_set.source_guids])
     _links_store(project, coding_round, codes, doc_for, first_segment)
+    for media in project.media_selections:
+        reference = MediaReference.objects.create(
+            round=coding_round,
+            guid=media.guid,
+            source_name=media.source_name,
+            kind=media.kind,
+            position=media.position,
+        )
+        reference.codes.set([codes[g] for g in media.code_guids])
     CoderAssignment.objects.filter(round=coding_round).update(done_at=timezone.now())
     log_access(user, "create", coding_round, "imported from REFI-QDA")
     return coding_round

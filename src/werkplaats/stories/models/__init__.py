@@ -7,6 +7,7 @@ from werkplaats.stories.models.codings import (
     CodingLink,
     CodingRound,
     CodingSet,
+    MediaReference,
     Memo,
     Segment,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "CodingRound",
     "CodingSet",
     "DialogueInvitation",
+    "MediaReference",
     "DialogueParticipant",
     "DialogueSession",
     "Finding",

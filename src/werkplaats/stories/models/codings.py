@@ -253,3 +253,25 @@ class CodingLink(models.Model):
 
     def __str__(self) -> str:
         return self.name or str(self.guid)
+
+
+class MediaReference(models.Model):
+    """A coded selection in a PDF, picture, audio or video source of an imported REFI-QDA
+    project, kept as a reference: Werkplaats holds text sources only, so the media itself
+    is not kept, but what was coded where is."""
+
+    round = models.ForeignKey(CodingRound, on_delete=models.CASCADE, related_name="media")
+    guid = models.CharField(max_length=40, blank=True)
+    source_name = models.CharField(_("source"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20)
+    # page and corners (PDF, picture) or begin and end (audio, video), as the file gave them
+    position = models.JSONField(default=dict, blank=True)
+    codes = models.ManyToManyField(Code, blank=True, related_name="media_references")
+
+    class Meta:
+        verbose_name = _("media reference")
+        verbose_name_plural = _("media references")
+        ordering = ["round_id", "source_name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_name}"

@@ -82,6 +82,19 @@ class Link:
 
 
 @dataclass
+class MediaSelection:
+    """A selection in a PDF, picture, audio or video source, kept as a reference: the
+    source's name and kind, the position (page and corners, or start and end time, as the
+    file gives them) and the codes."""
+
+    guid: str
+    source_name: str
+    kind: str
+    position: dict[str, str] = field(default_factory=dict)
+    code_guids: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Project:
     name: str
     origin: str = ""
@@ -94,6 +107,7 @@ class Project:
     note_guids: list[str] = field(default_factory=list)
     sets: list[Set] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    media_selections: list[MediaSelection] = field(default_factory=list)
     # sources whose text the archive does not hold: left out (with their codings), reported
     missing_sources: list[str] = field(default_factory=list)
     # PDF, picture, audio and video sources: not read (Werkplaats holds text), reported

@@ -23,6 +23,7 @@ from werkplaats.stories.refi_qda.errors import RefiQdaError, _
 from werkplaats.stories.refi_qda.model import (
     Code,
     Link,
+    MediaSelection,
     Note,
     Project,
     Selection,
@@ -78,6 +79,19 @@ def _int(value: str | None, what: str) -> int:
 def _text(element: etree._Element, ns: str, tag: str) -> str:
     child = element.find(f"{{{ns}}}{tag}")
     return (child.text or "") if child is not None else ""
+
+
+MEDIA_POSITION = (
+    "page",
+    "firstX",
+    "firstY",
+    "secondX",
+    "secondY",
+    "begin",
+    "end",
+    "startPosition",
+    "endPosition",
+)
 
 
 def _note_refs(element: etree._Element, ns: str) -> list[str]:
@@ -278,6 +292,21 @@ def read_project(
         for element in sources.findall(f"{{{ns}}}{kind}") if sources is not None else []:
             selections = sum(1 for e in element.iter() if e.tag.endswith("Selection"))
             project.media_sources.append(((element.get("name") or "?")[:200], kind, selections))
+            for sel in element:
+                if not isinstance(sel.tag, str) or not sel.tag.endswith("Selection"):
+                    continue
+                refs = [r.get("targetGUID") for r in sel.iter(f"{{{ns}}}CodeRef")]
+                project.media_selections.append(
+                    MediaSelection(
+                        guid=(sel.get("guid") or "")[:40],
+                        source_name=(element.get("name") or "?")[:200],
+                        kind=kind,
+                        position={
+                            k: (v or "")[:40] for k, v in sel.attrib.items() if k in MEDIA_POSITION
+                        },
+                        code_guids=[g for g in refs if g in known_codes],
+                    )
+                )
     n_selections = 0
     for element in sources.findall(f"{{{ns}}}TextSource") if sources is not None else []:
         name = (element.get("name") or "").strip()[:200] or "?"

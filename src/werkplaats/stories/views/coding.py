@@ -304,8 +304,8 @@ def _import_losses(coding_round: Any) -> list[str]:
     for name, kind, count in getattr(coding_round, "media_sources", []):
         lines.append(
             _(
-                "%(kind)s %(name)s and its %(count)d selection(s) were not imported: "
-                "Werkplaats holds text sources only."
+                "%(kind)s %(name)s was not imported: Werkplaats holds text sources only. "
+                "Its %(count)d selection(s) are kept as references (position and codes)."
             )
             % {"kind": kind, "name": name[:80], "count": count}
         )

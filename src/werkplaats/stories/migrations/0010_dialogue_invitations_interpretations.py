@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0008_coding_links"),
+        ("stories", "0009_media_references"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

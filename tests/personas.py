@@ -168,6 +168,7 @@ def build_stories(w: SimpleNamespace) -> None:
         participants={"client": 2, "professional": 3},
         findings=[w.finding_a],
     )
+    services.dialogue_invite(session=w.dialogue_a, user=w.rita, guest=w.eva)
     w.check_a, w.check_token = services.member_check_create(
         finding=w.finding_a,
         user=w.rita,

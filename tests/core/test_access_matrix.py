@@ -246,7 +246,13 @@ MATRIX = [
     Row("stories:round_export", lambda w: {"pk": w.round_a.pk}, STUDY_RESEARCH),
     Row("stories:joint_display", lambda w: {"pk": w.round_a.pk}, STUDY_RESEARCH),
     Row("stories:finding", lambda w: {"pk": w.finding_a.pk}, STUDY_RESEARCH),
-    Row("stories:dialogue", lambda w: {"pk": w.dialogue_a.pk}, STUDY_RESEARCH),
+    # the study's researchers, and Eva (experience expert) who was invited; Otto
+    # (educator) was not
+    Row(
+        "stories:dialogue",
+        lambda w: {"pk": w.dialogue_a.pk},
+        {**STUDY_RESEARCH, "eva": 200, "otto": 404},
+    ),
     Row(
         "stories:member_check_link",
         lambda w: {"token": w.check_token},

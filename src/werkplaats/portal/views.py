@@ -38,6 +38,7 @@ from werkplaats.portal.caseload import worklist_context
 from werkplaats.portal.own_data import own_data, readable
 from werkplaats.portal.who_looked import who_looked
 from werkplaats.programme import services as programme_services
+from werkplaats.stories import access as story_access
 
 
 @login_required
@@ -55,6 +56,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["questionnaires"] = measurement_selectors.open_client_assessments(request.user)
     if "team_manager" in roles or "org_admin" in roles:
         context["methods"] = Method.objects.all()[:50]
+    if "experience_expert" in roles or "educator" in roles:
+        context["coding_rounds"] = story_access.coded_rounds(request.user).select_related("study")
+        context["dialogue_sessions"] = story_access.invited_dialogues(request.user)
     return render(request, "portal/home.html", context)
 
 

@@ -8,6 +8,8 @@
   addressed to them;
 - a coder (researcher, experience expert, client, educator or student): only the
   anonymised versions in the rounds they are assigned to, while consent stands;
+- an experience expert or educator invited to a dialogue session: that session, the
+  findings on its table (with their anonymised quotes), and adding an interpretation;
 - every other role: nothing here (403).
 """
 
@@ -43,6 +45,7 @@ SOURCE_READERS = (Role.RESEARCHER, Role.PROFESSIONAL, Role.CLIENT)
 SOURCE_WRITERS = (Role.RESEARCHER, Role.PROFESSIONAL)
 CODER_ROLES = (Role.RESEARCHER, Role.EXPERIENCE_EXPERT, Role.CLIENT, Role.EDUCATOR)
 STORY_ROLES = (*SOURCE_READERS, Role.EXPERIENCE_EXPERT, Role.EDUCATOR)
+DIALOGUE_GUESTS = (Role.EXPERIENCE_EXPERT, Role.EDUCATOR)
 
 
 def require_story_role(user: User) -> None:
@@ -289,10 +292,39 @@ def access_finding_by_id(user: User, finding_id: int) -> Finding:
 
 
 def access_dialogue_by_id(user: User, session_id: int) -> DialogueSession:
-    require_role(user, Role.RESEARCHER)
-    return get_object_or_404(
-        DialogueSession.objects.select_related("study"), pk=session_id, study__researchers=user
+    """A dialogue session with its findings: the study's researchers, and the experience
+    experts and educators invited to it; the read is logged."""
+    require_role(user, Role.RESEARCHER, *DIALOGUE_GUESTS)
+    condition = Q(pk__in=[])
+    if user.has_role(Role.RESEARCHER):
+        condition |= Q(study__researchers=user)
+    if user.has_role(*DIALOGUE_GUESTS):
+        condition |= Q(invitations__user=user)
+    session = get_object_or_404(
+        DialogueSession.objects.filter(condition).distinct().select_related("study"),
+        pk=session_id,
     )
+    log_access(user, "view", session, "dialogue session")
+    return session
+
+
+def is_dialogue_researcher(user: User, session: DialogueSession) -> bool:
+    """May invite people to the session: a researcher on its study."""
+    return user.has_role(Role.RESEARCHER) and session.study.researchers.filter(pk=user.pk).exists()
+
+
+def invited_dialogues(user: User) -> QuerySet[DialogueSession]:
+    """The sessions an experience expert or educator was invited to (their home page)."""
+    if not user.has_role(*DIALOGUE_GUESTS):
+        return DialogueSession.objects.none()
+    return DialogueSession.objects.filter(invitations__user=user).distinct()
+
+
+def coded_rounds(user: User) -> QuerySet[CodingRound]:
+    """The coding rounds the user is a coder in (their home page)."""
+    if not user.has_role(*CODER_ROLES):
+        return CodingRound.objects.none()
+    return CodingRound.objects.filter(assignments__coder=user).distinct()
 
 
 def access_own_member_check(user: User, check_id: int) -> MemberCheck:

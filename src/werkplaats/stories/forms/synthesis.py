@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from werkplaats.casework.models import Client
 from werkplaats.core.forms import model_choice
 from werkplaats.core.pseudonyms import study_pseudonym
-from werkplaats.partnership.models import Role
+from werkplaats.partnership.models import Role, User
 from werkplaats.programme.access import consenting_clients
 from werkplaats.programme.models import Study
 from werkplaats.stories.models import (
@@ -154,3 +154,39 @@ class MemberCheckResponseForm(forms.Form):
         required=False,
         max_length=5000,
     )
+
+
+class InviteForm(forms.Form):
+    guest = forms.ModelChoiceField(
+        label=_("Invite an experience expert or educator"), queryset=User.objects.none()
+    )
+
+    def __init__(self, *args: Any, session: Any, **kwargs: Any) -> None:
+        from werkplaats.stories.services.dialogue_guests import invitable_users
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["guest"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = invitable_users(session)
+        field.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[method-assign,assignment]
+
+
+class InterpretationForm(forms.Form):
+    finding = forms.ModelChoiceField(
+        label=_("About"),
+        queryset=Finding.objects.none(),
+        required=False,
+        empty_label=_("the session as a whole"),
+    )
+    text = forms.CharField(
+        label=_("Your interpretation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args: Any, session: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["finding"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = session.findings.all()
+        field.label_from_instance = lambda f: f.statement[:80]  # type: ignore[method-assign,assignment]

@@ -185,3 +185,55 @@ class MemberCheckResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_check_id}: {self.agreement}"
+
+
+class DialogueInvitation(models.Model):
+    """An experience expert or educator invited to a session: they may see the session
+    and its findings and add their interpretation (stories.access)."""
+
+    session = models.ForeignKey(
+        DialogueSession, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dialogue_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="dialogue_invitation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.user_id}"
+
+
+class Interpretation(models.Model):
+    """A participant's own interpretation of a session, or of one finding on its table.
+    Added, never edited: each one keeps its author and time."""
+
+    session = models.ForeignKey(
+        DialogueSession, on_delete=models.CASCADE, related_name="added_interpretations"
+    )
+    finding = models.ForeignKey(
+        Finding,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="interpretations",
+        verbose_name=_("finding"),
+    )
+    text = models.TextField(_("your interpretation"), max_length=2000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interpretation")
+        verbose_name_plural = _("interpretations")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

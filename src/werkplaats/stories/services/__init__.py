@@ -15,6 +15,11 @@ from werkplaats.stories.services.coding import (
     segment_delete,
     segments_code,
 )
+from werkplaats.stories.services.dialogue_guests import (
+    dialogue_invite,
+    interpretation_add,
+    invitable_users,
+)
 from werkplaats.stories.services.sources import (
     shared_version_correct,
     shared_version_create,
@@ -41,7 +46,10 @@ __all__ = [
     "code_create",
     "codebook_create",
     "dialogue_create",
+    "dialogue_invite",
     "finding_create",
+    "interpretation_add",
+    "invitable_users",
     "finding_mark_discussed",
     "joint_cell_save",
     "member_check_by_token",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -161,13 +161,49 @@ def dialogues(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A session: its researchers invite experience experts and educators; everyone who
+    may see it (researchers and invited guests) can add an interpretation."""
     session = access.access_dialogue_by_id(request.user, pk)
+    is_researcher = access.is_dialogue_researcher(request.user, session)
+    invite_form = forms.InviteForm(
+        request.POST if "invite" in request.POST else None, session=session
+    )
+    form = forms.InterpretationForm(
+        request.POST if "interpret" in request.POST else None, session=session
+    )
+    status = 200
+    if request.method == "POST":
+        if "invite" in request.POST:
+            if not is_researcher:
+                raise PermissionDenied
+            if invite_form.is_valid():
+                try:
+                    services.dialogue_invite(
+                        session=session, user=request.user, guest=invite_form.cleaned_data["guest"]
+                    )
+                except ValidationError as exc:
+                    form_errors(invite_form, exc)
+                else:
+                    messages.success(request, _("The invitation was added."))
+                    return redirect("stories:dialogue", pk=pk)
+        elif form.is_valid():
+            try:
+                services.interpretation_add(session=session, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                messages.success(request, _("Your interpretation was added."))
+                return redirect("stories:dialogue", pk=pk)
+        status = 400
+    added = session.added_interpretations.select_related("author")
     return render(
         request,
         "stories/dialogue.html",
         {
             "session": session,
+            "is_researcher": is_researcher,
             "participants": session.participants.all(),
             "findings": session.findings.prefetch_related(
                 Prefetch(
@@ -175,9 +211,15 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     queryset=Segment.objects.filter(
                         document__source__in=Source.objects.research_usable()
                     ),
-                )
+                ),
+                Prefetch("interpretations", queryset=added, to_attr="added"),
             ),
+            "session_interpretations": added.filter(finding__isnull=True),
+            "invited": session.invitations.select_related("user") if is_researcher else (),
+            "invite_form": invite_form if is_researcher else None,
+            "form": form,
         },
+        status=status,
     )
 
 

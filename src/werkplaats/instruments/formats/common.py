@@ -394,3 +394,20 @@ def licence_placeholder(source: str, where: str) -> tuple[dict[str, Any], str, L
         citation,
         loss(where, N_("licence and citation are not in the source; placeholders were set")),
     )
+
+
+NESTED_REPEAT = N_(
+    "a repeat inside another repeat is asked as one list, not once per outer instance"
+)
+
+
+def inside_repeat(groups: Sequence[Mapping[str, Any]], parent: str | None) -> bool:
+    """Whether the group ``parent`` (or a group it sits in) repeats."""
+    by_id = {g["id"]: g for g in groups}
+    seen: set[str] = set()
+    while parent is not None and parent not in seen and parent in by_id:
+        seen.add(parent)
+        if by_id[parent].get("repeat"):
+            return True
+        parent = by_id[parent].get("parent")
+    return False

@@ -9,12 +9,14 @@ from typing import Any
 
 from werkplaats.instruments.formats.common import (
     N_,
+    NESTED_REPEAT,
     FormatError,
     ImportResult,
     Loss,
     damaged,
     decode_text,
     imported_version,
+    inside_repeat,
     language_code,
     loss,
     option_code,
@@ -141,6 +143,8 @@ class _Reader:
                     group["label"] = label
                 if raw.get("repeats") is True:
                     group["repeat"] = True  # asked as often as the person needs
+                    if inside_repeat(self.groups, parent):
+                        self.losses.append(loss(link, NESTED_REPEAT))
                 if parent:
                     group["parent"] = parent
                 self.groups.append(group)

@@ -12,12 +12,14 @@ from typing import Any
 from werkplaats.instruments.formats.common import (
     MAX_ROWS,
     N_,
+    NESTED_REPEAT,
     FormatError,
     ImportResult,
     Loss,
     damaged,
     decode_text,
     imported_version,
+    inside_repeat,
     language_code,
     licence_placeholder,
     loss,
@@ -198,6 +200,8 @@ class _Reader:
             group["repeat"] = True  # asked as often as the person needs
             if child.get("control", {}).get("jr:count") or child.get("repeat_count"):
                 self.losses.append(loss(name, N_("the fixed number of repeats is left out"), row))
+            if inside_repeat(self.groups, parent):
+                self.losses.append(loss(name, NESTED_REPEAT, row))
         if parent:
             group["parent"] = parent
         appearance = (child.get("control") or {}).get("appearance")

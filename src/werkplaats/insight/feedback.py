@@ -112,7 +112,8 @@ def client_progress(trajectories: QuerySet[Trajectory]) -> dict[str, Any]:
     """The client's own progress in plain words, with a simple picture, on their
     organisation's outcome measure (direction from the scale: "better" is better whether
     the scale goes up or down). The Pearlin Mastery Scale speaks of grip on one's life;
-    another scale speaks of its own bands (its words for a score) or of better and worse."""
+    another scale speaks of better and worse and "x of y points": its bands ("Matig
+    eenzaam") are labels for professionals, not words a client should read about themselves."""
     info = _client_info(trajectories)
     own = scores_for(trajectories, info.instrument, info.scale)
     own = own[own["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
@@ -124,7 +125,7 @@ def client_progress(trajectories: QuerySet[Trajectory]) -> dict[str, Any]:
     high = info.high if info.high is not None else float(own["score"].max())
     span = (high - low) or 1.0
     points = [
-        {"date": d, "score": s, "words": words_for(s) if grip else info.band(s)}
+        {"date": d, "score": s, "words": words_for(s) if grip else ""}
         for d, s in zip(own["wave_date"], own["score"], strict=True)
     ]
     better = (last - first) * info.sign

@@ -349,7 +349,6 @@ def _done(request: HttpRequest, assessment: Assessment, *, bare: bool) -> HttpRe
             "value": now.value,
             "low": low,
             "high": high,
-            "band": pick_text(now.band.label, language) if now.band else "",
             "higher_is_better": scale.higher_is == "better",
             "trend": trend,
         }

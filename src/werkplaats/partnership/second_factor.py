@@ -96,7 +96,8 @@ class SessionTimeoutMiddleware:
             started = int(session.setdefault("started_at", now))
             seen = int(session.get("seen_at", now))
             idle = int(getattr(settings, "SESSION_IDLE_SECONDS", 1200))
-            if now - seen > idle or now - started > settings.SESSION_COOKIE_AGE:
+            # ">=": the session ends the second the page's countdown (seconds_left) reaches 0.
+            if now - seen >= idle or now - started >= settings.SESSION_COOKIE_AGE:
                 logout(request)
                 messages.info(request, _("You were logged out because the session ended."))
                 return redirect(f"{reverse('login')}?next={request.get_full_path()}")

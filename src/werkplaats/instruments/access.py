@@ -13,17 +13,9 @@ from django.shortcuts import get_object_or_404
 
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.partnership.access import require_role
-from werkplaats.partnership.models import Organisation, Role, User
+from werkplaats.partnership.models import STAFF_ROLES, Organisation, Role, User
 
-READERS = (
-    Role.PROFESSIONAL,
-    Role.TEAM_MANAGER,
-    Role.ORG_ADMIN,
-    Role.RESEARCHER,
-    Role.POLICY_MAKER,
-    Role.EXPERIENCE_EXPERT,
-    Role.EDUCATOR,
-)
+READERS = STAFF_ROLES  # every staff role reads the library
 IMPORTERS = (Role.ORG_ADMIN, Role.RESEARCHER)
 
 

@@ -17,17 +17,9 @@ from werkplaats.casework.models import Method
 from werkplaats.core.audit import log_access
 from werkplaats.methods.models import MethodOwner
 from werkplaats.partnership.access import require_role
-from werkplaats.partnership.models import Role, User
+from werkplaats.partnership.models import STAFF_ROLES, Role, User
 
-READERS = (
-    Role.PROFESSIONAL,
-    Role.TEAM_MANAGER,
-    Role.ORG_ADMIN,
-    Role.RESEARCHER,
-    Role.POLICY_MAKER,
-    Role.EXPERIENCE_EXPERT,
-    Role.EDUCATOR,
-)
+READERS = STAFF_ROLES  # every staff role reads the library
 
 
 def require_reader(user: User) -> None:

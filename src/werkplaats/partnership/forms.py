@@ -9,8 +9,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.core.forms import model_choice
-from werkplaats.partnership.models import Neighbourhood, Organisation, Role, Team, User
-from werkplaats.partnership.services import STAFF_ROLES
+from werkplaats.partnership.models import STAFF_ROLES, Neighbourhood, Organisation, Role, Team, User
 
 
 def _role_choices() -> list[tuple[str, Any]]:

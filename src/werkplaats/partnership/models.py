@@ -148,6 +148,13 @@ class Role(models.TextChoices):
     EDUCATOR = "educator", _("educator")
 
 
+# The people who work in the partnership: every role but the client's and the network
+# member's (who get no staff pages, and whose accounts are made by their professional).
+STAFF_ROLES: tuple[str, ...] = tuple(
+    r for r in Role.values if r not in (Role.CLIENT, Role.NETWORK_MEMBER)
+)
+
+
 class Membership(VersionedModel):
     """A user's role in an organisation, and for team roles, in which team."""
 

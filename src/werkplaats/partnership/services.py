@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from werkplaats.core.audit import log_access
 from werkplaats.core.versioning import save_versioned
 from werkplaats.partnership import invitations
-from werkplaats.partnership.models import Membership, Organisation, Role, Team, User
+from werkplaats.partnership.models import STAFF_ROLES, Membership, Organisation, Role, Team, User
 
 
 @transaction.atomic
@@ -39,9 +39,6 @@ def user_create(
     membership.full_clean()
     membership.save()
     return user
-
-
-STAFF_ROLES = [r for r in Role.values if r not in (Role.CLIENT, Role.NETWORK_MEMBER)]
 
 
 def _check_team(organisation: Organisation, role: str, team: Team | None) -> None:

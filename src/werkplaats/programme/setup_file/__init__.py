@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from werkplaats.partnership import invitations
-from werkplaats.partnership.models import Role, User
+from werkplaats.partnership.models import STAFF_ROLES, User
 from werkplaats.programme.setup_file.apply import Result, apply
 from werkplaats.programme.setup_file.reading import FORMAT, LineDict, LineList, SetupError, load
 from werkplaats.programme.setup_file.references import _Context, check_references
@@ -43,9 +43,7 @@ __all__ = [
     "schema",
 ]
 
-# Accounts setup can make: staff of the partnership. Clients get theirs from their
-# professional; network members need none.
-STAFF_ROLES = [r for r in Role.values if r not in (Role.CLIENT, Role.NETWORK_MEMBER)]
+# Accounts setup can make: staff of the partnership (partnership.models.STAFF_ROLES).
 
 
 def run(path: Path, *, dry_run: bool = False, language: str = "nl") -> Result:

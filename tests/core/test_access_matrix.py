@@ -38,6 +38,8 @@ CASE_MANAGE = {"alice": 200, "carol": 200, "bob": 404, "dave": 404}
 # a team's or organisation's members and managers (context scan and profile)
 UNIT_A = {"alice": 200, "carol": 200, "bob": 404, "dave": 404, "frank": 404}
 METHOD_CREATORS = {"rita": 200, "ruben": 200, "alice": 200}
+# protected figures across teams: researchers, and educators (teaching, professional body)
+FIGURE_READERS = {"rita": 200, "ruben": 200, "otto": 200}
 
 
 @dataclass
@@ -75,6 +77,8 @@ MATRIX = [
     Row("casework:goal_edit", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
     Row("casework:team_dilemmas", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
     Row("casework:team_dilemmas_print", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
+    Row("casework:dilemmas_across_teams", expect=FIGURE_READERS),
+    Row("casework:working_principles", expect=FIGURE_READERS),
     Row(
         "casework:client_new",
         expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200},

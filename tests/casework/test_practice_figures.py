@@ -139,3 +139,13 @@ def test_working_principle_shares_hide_small_team_years_and_leave_them_out_of_th
     )
     assert page.status_code == 200
     assert "Werkprincipes per team" in page.content.decode()
+
+
+def test_the_home_page_links_researchers_and_educators_to_the_figures(world):
+    across = reverse("casework:dilemmas_across_teams")
+    teaching = reverse("stories:teaching")
+    educator = _client(world.otto).get(reverse("home")).content.decode()
+    assert across in educator and teaching in educator
+    researcher = _client(world.rita).get(reverse("home")).content.decode()
+    assert across in researcher and teaching not in researcher
+    assert across not in _client(world.alice).get(reverse("home")).content.decode()

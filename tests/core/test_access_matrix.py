@@ -257,6 +257,9 @@ MATRIX = [
         lambda w: {"pk": w.dialogue_a.pk},
         {**STUDY_RESEARCH, "eva": 200, "otto": 404},
     ),
+    # the lead professional and the team's manager share a dilemma anonymised
+    Row("stories:dilemma_share", lambda w: {"pk": _dilemma(w)}, CASE_READ),
+    Row("stories:teaching", expect={"otto": 200}),
     Row(
         "stories:member_check_link",
         lambda w: {"token": w.check_token},
@@ -313,6 +316,27 @@ MATRIX = [
         {"paula": 200},
     ),
 ]
+
+
+def _dilemma(w: Any) -> int:
+    """A dilemma in trajectory A (Alice leads it, Carol manages team A)."""
+    import datetime as dt
+
+    from werkplaats.casework.models import Dilemma
+
+    return Dilemma.objects.get_or_create(
+        trajectory=w.trajectory_a,
+        tension=Dilemma.Tension.OTHER,
+        defaults={
+            "date": dt.date(2026, 1, 5),
+            "description": "d",
+            "values_at_stake": "v",
+            "options_weighed": "o",
+            "choice": "c",
+            "reasons": "r",
+            "recorded_by": w.alice,
+        },
+    )[0].pk
 
 
 def _planned(w: Any) -> int:

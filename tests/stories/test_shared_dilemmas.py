@@ -17,20 +17,21 @@ from werkplaats.core.models import AccessLog
 from werkplaats.programme.models import StudyParticipation
 from werkplaats.stories import services
 from werkplaats.stories.models import SessionDilemma, SharedDilemma
+from werkplaats.stories.services import dilemmas as dilemma_services
 
 pytestmark = pytest.mark.django_db
 
 WHAT_HAPPENED = "Hij wilde 's nachts alleen naar huis lopen, langs de Dorpsstraat"
 
 
-def _login(user, language: str = "nl") -> Client:  # type: ignore[no-untyped-def]
+def _login(user, language: str = "nl") -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
     return client
 
 
 @pytest.fixture
-def dilemma(world):  # type: ignore[no-untyped-def]
+def dilemma(world):
     StudyParticipation.objects.create(study=world.study_s, organisation=world.org_a)
     return Dilemma.objects.create(
         trajectory=world.trajectory_a,
@@ -46,11 +47,11 @@ def dilemma(world):  # type: ignore[no-untyped-def]
     )
 
 
-def _share_url(dilemma) -> str:  # type: ignore[no-untyped-def]
+def _share_url(dilemma) -> str:
     return reverse("stories:dilemma_share", kwargs={"pk": dilemma.pk})
 
 
-def _save(client, dilemma, version="", teaching=False, **texts):  # type: ignore[no-untyped-def]
+def _save(client, dilemma, version="", teaching=False, **texts):
     data = {
         "save": "1",
         "values_at_stake": "[NAAM 1] wil zelf beslissen",
@@ -119,7 +120,7 @@ def test_who_may_share_propose_and_link(world, dilemma):
     assert _login(world.dave).get(url).status_code == 404
     for persona in ("rita", "eva", "otto", "erin", "paula", "klaas"):
         assert _login(getattr(world, persona)).get(url).status_code == 403
-    shared = services.dilemmas.shared_dilemma_save(
+    shared = dilemma_services.shared_dilemma_save(
         dilemma=dilemma,
         user=world.alice,
         expected_version=None,
@@ -129,7 +130,7 @@ def test_who_may_share_propose_and_link(world, dilemma):
         reasons="r",
         teaching=False,
     )
-    link = services.dilemmas.dilemma_propose(
+    link = dilemma_services.dilemma_propose(
         shared=shared, session=world.dialogue_a, user=world.alice
     )
     session_url = reverse("stories:dialogue", kwargs={"pk": world.dialogue_a.pk})

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from werkplaats.core.audit import verify
+from werkplaats.core.audit import record, verify
 from werkplaats.core.models import AccessLog, AccessLogClient
 
 
@@ -55,6 +55,20 @@ def test_a_study_export_names_every_consenting_client(world):
     entry = _newest(user=world.rita, action="export")
     assert world.client_a.pk in set(entry.clients.values_list("client_id", flat=True))
     assert world.study_s.title in entry.on_behalf_of
+
+
+def test_an_entry_for_thousands_of_clients_keeps_every_one_and_verifies(world):
+    # A study's report names every consenting client; those rows are written in bulk
+    # (COPY on PostgreSQL, one JSON array on SQLite), not one model object per row.
+    ids = [world.client_a.pk, *range(10**6, 10**6 + 4999), 2**40]
+    entry = record(world.rita, "view", "programme.study", "1", clients=reversed(ids))
+    stored = sorted(entry.clients.values_list("client_id", flat=True))
+    assert stored == sorted(ids) and entry.client_count == 5001
+    assert verify() == []
+    small = record(world.rita, "view", "programme.study", "1", clients=[world.client_a.pk] * 2)
+    assert list(small.clients.values_list("client_id", flat=True)) == [world.client_a.pk]
+    assert record(world.rita, "view", "programme.study", "1").clients.count() == 0
+    assert verify() == []
 
 
 def test_a_refused_attempt_is_logged(world):

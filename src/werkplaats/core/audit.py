@@ -327,9 +327,15 @@ def verify(batch_size: int = 2000) -> list[Problem]:
     return problems
 
 
-def accesses_of_client(client_id: int, *, exclude_user_id: int | None = None) -> list[AccessLog]:
-    """Every entry that touched this client's data, newest first (for 'who looked')."""
+def accesses_of_client(
+    client_id: int, *, exclude_user_id: int | None = None, limit: int = 1000
+) -> list[AccessLog]:
+    """The newest ``limit`` entries that touched this client's data (for 'who looked')."""
     entries = AccessLog.objects.filter(clients__client_id=client_id).order_by("-seq")
     if exclude_user_id is not None:
         entries = entries.exclude(actor_id=exclude_user_id)
-    return list(entries[:1000])
+    return list(
+        entries.only(
+            "seq", "at", "actor_name", "actor_role", "actor_organisation", "action", "object_type"
+        )[:limit]
+    )

@@ -192,7 +192,9 @@ def main() -> int:
 
             profiler = cProfile.Profile()
             profiler.runcall(fetch, client)
-            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(args.profile)
+            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(
+                args.profile
+            )
         if args.top:
             counts = Counter(shape(q[0]) for q in recorder.queries)
             spent: Counter[str] = Counter()

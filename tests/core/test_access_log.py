@@ -203,7 +203,7 @@ def test_a_file_read_all_day_is_one_line_with_its_count_and_the_download_keeps_e
     # Another day or another person is another line; the order is the newest first.
     day = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
     row = {"who": "P", "role": "r", "organisation": "o", "what": "w"}
-    lines = by_day(
+    grouped = by_day(
         [
             {**row, "when": day + dt.timedelta(days=1)},
             {**row, "when": day + dt.timedelta(hours=8)},
@@ -212,8 +212,8 @@ def test_a_file_read_all_day_is_one_line_with_its_count_and_the_download_keeps_e
             {**row, "when": day},
         ]
     )
-    assert [(x["who"], x["times"]) for x in lines] == [("P", 1), ("P", 3), ("Q", 1)]
-    assert lines[1]["when"] == day and lines[1]["until"] == day + dt.timedelta(hours=8)
+    assert [(x["who"], x["times"]) for x in grouped] == [("P", 1), ("P", 3), ("Q", 1)]
+    assert grouped[1]["when"] == day and grouped[1]["until"] == day + dt.timedelta(hours=8)
 
 
 def test_my_page_lists_the_newest_fifty_looks(world):

@@ -66,7 +66,7 @@ def _leverages(sy: SchurSystem) -> tuple[np.ndarray, np.ndarray, list[np.ndarray
             Y = -np.einsum("ns,nsr->nr", v[lo:hi], GCd[c0[lo:hi]])
             for k in range(len(sy.rest)):
                 Y[rows, cols[k][lo:hi]] += f.a[k][lo:hi]
-            XR = scipy.linalg.cho_solve((f.cf, True), Y.T).T
+            XR = scipy.linalg.cho_solve((f.cf, True), Y.T, check_finite=False).T
             h[lo:hi] += np.einsum("nr,nr->n", Y, XR)
             Cx[lo:hi] = np.einsum("nsr,nr->ns", Cd[c0[lo:hi]], XR)
             for k in range(len(sy.rest)):
@@ -75,7 +75,7 @@ def _leverages(sy: SchurSystem) -> tuple[np.ndarray, np.ndarray, list[np.ndarray
         assert f.GC is not None
         rp_row, rp_pair, rp_term, e1, e2 = sy.row_pairs()
         E = rp_row.size
-        Sinv = scipy.linalg.cho_solve((f.cf, True), np.eye(R))
+        Sinv = scipy.linalg.cho_solve((f.cf, True), np.eye(R), check_finite=False)
         pr = sy.pr[rp_pair]
         match = pr == np.stack(cols)[rp_term, rp_row]
         own = np.zeros(E)

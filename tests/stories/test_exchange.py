@@ -9,21 +9,15 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from lxml import etree
 
+from tests.web import logged_in
 from werkplaats.stories import exchange
 from werkplaats.stories.models import Codebook, CodingRound, Segment, SharedVersion, Source
 
 pytestmark = pytest.mark.django_db
 SCHEMAS = Path(__file__).resolve().parents[2] / "src/werkplaats/stories/refi_qda/schemas"
-
-
-def _login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _validate(xml: bytes, schema: str) -> None:
@@ -32,7 +26,7 @@ def _validate(xml: bytes, schema: str) -> None:
 
 
 def test_codebook_export_download_validates(world):
-    response = _login(world.rita).get(
+    response = logged_in(world.rita).get(
         reverse("stories:codebook_export", kwargs={"pk": world.codebook_a.pk})
     )
     assert response["Content-Disposition"].endswith('.qdc"')
@@ -40,7 +34,7 @@ def test_codebook_export_download_validates(world):
 
 
 def test_round_export_is_a_qdpx_that_validates_and_names_no_coder(world):
-    response = _login(world.rita).get(
+    response = logged_in(world.rita).get(
         reverse("stories:round_export", kwargs={"pk": world.round_a.pk})
     )
     archive = zipfile.ZipFile(io.BytesIO(response.content))
@@ -62,7 +56,7 @@ def test_round_trip_export_then_import_keeps_codes_and_offsets(world):
 
 def test_codebook_import_through_the_page(world):
     qdc = exchange.codebook_export(world.codebook_a, world.rita)
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         reverse("stories:codebook_import"),
         {
             "title": "Uit ATLAS.ti",
@@ -113,7 +107,7 @@ def _bad_projects() -> list[bytes]:
 @pytest.mark.parametrize("index", range(5))
 def test_a_bad_project_is_refused_with_a_message_and_leaves_nothing(world, index):
     before = _counts()
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
         {
             "upload": SimpleUploadedFile("p.qdpx", _bad_projects()[index]),
@@ -145,7 +139,7 @@ def test_a_project_that_fails_half_way_leaves_nothing(world, monkeypatch):
 
 def test_import_page_creates_a_round(world):
     data = exchange.round_export(world.round_a, world.rita)
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
         {
             "upload": SimpleUploadedFile("p.qdpx", data),
@@ -177,7 +171,7 @@ def test_the_import_shows_a_loss_report_of_every_part_not_kept(world):
         f'<Links><Link guid="{uuid.uuid4()}" name="a-b"/></Links></Project>',
     )
     files["project.qde"] = qde.encode()
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
         {
             "upload": SimpleUploadedFile("p.qdpx", _zip(files)),
@@ -196,7 +190,7 @@ def test_the_import_shows_a_loss_report_of_every_part_not_kept(world):
 
 
 def test_a_refused_file_is_explained_in_dutch(world):
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
         {
             "upload": SimpleUploadedFile("p.qdpx", _bad_projects()[1]),

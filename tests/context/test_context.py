@@ -138,7 +138,7 @@ def test_a_hidden_team_cannot_be_worked_out_from_the_workplace_mean(world):
             MembershipFactory(
                 user=user, organisation=world.org_a, role=Role.PROFESSIONAL, team=team
             )
-            _scan(_client(user), reverse("context:team_scan", args=[team.pk]), value)
+            _scan(logged_in(user, "en"), reverse("context:team_scan", args=[team.pk]), value)
     assert unit_scores("team", "strengths_total")[(world.team_a.pk, 2025)][1] == 2
     scales = [s for s, _label in profile("team", team_b.pk).scales]
     total = scales.index("strengths_total")

@@ -17,10 +17,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 EXEMPT = {Path("werkplaats/demo/generator.py")}
 # Over the limit today without a reason, each being split by the engineer who owns it:
 # remove a name once its file is split (the test says so when one is no longer over).
-BEING_SPLIT = {
-    Path("werkplaats/insight/dataset.py"),
-    Path("werkplaats/insight/report.py"),
-}
+BEING_SPLIT: set[Path] = set()
 
 
 def _modules() -> list[Path]:

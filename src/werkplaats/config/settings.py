@@ -337,6 +337,10 @@ WEB_SERVER = {
     "timeout": env_int("WERKPLAATS_WEB_TIMEOUT", 120),
     "graceful_timeout": env_int("WERKPLAATS_WEB_GRACEFUL_TIMEOUT", 30),
     "max_requests": env_int("WERKPLAATS_WEB_MAX_REQUESTS", 2000),
+    # The addresses of the reverse proxies whose X-Forwarded-Proto (and the other
+    # scheme headers) gunicorn believes. None by default: gunicorn's own default trusts
+    # 127.0.0.1, so any process on the machine could claim a request came over HTTPS.
+    "trusted_proxies": env_list("WERKPLAATS_TRUSTED_PROXIES", []),
 }
 
 # Behind a reverse proxy: the header that says the original request was HTTPS, and the

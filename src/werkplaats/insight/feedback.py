@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import TargetGroup, Trajectory
 from werkplaats.insight import svg
-from werkplaats.insight.dataset import scores_for
+from werkplaats.insight.outcomes import scores_for
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.stats.progress import on_track_table
 from werkplaats.stats.sdc import (

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Trajectory
 from werkplaats.insight import svg
-from werkplaats.insight.dataset import scores_for
+from werkplaats.insight.outcomes import scores_for
 from werkplaats.stats.progress import expected_change, on_track
 
 

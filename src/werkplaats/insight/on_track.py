@@ -16,8 +16,8 @@ import pandas as pd
 from django.core.cache import cache
 
 from werkplaats.casework.models import Trajectory
-from werkplaats.insight.dataset import scores_for
 from werkplaats.insight.feedback import OUTCOME, main_groups
+from werkplaats.insight.outcomes import scores_for
 from werkplaats.stats.progress import on_track_table
 
 CACHE_SECONDS = 3600

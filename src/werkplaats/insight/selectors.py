@@ -11,15 +11,11 @@ import pandas as pd
 from django.db.models import Count, Q
 
 from werkplaats.casework.models import Contact, Trajectory, WorkingPrinciple
-from werkplaats.insight.dataset import (
-    _age_band,
-    catalogue,
-    consenting_trajectories,
-    gas_clients,
-    outcome_options,
-)
+from werkplaats.insight.dataset import catalogue
 from werkplaats.insight.models import AnalysisPlan, CmoConfiguration, OutcomeMeasure, ReportRun
+from werkplaats.insight.outcomes import consenting_trajectories, gas_clients, outcome_options
 from werkplaats.insight.plan import CatalogueEntry, InstrumentScales, OutcomeOption
+from werkplaats.insight.variables import age_band
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import Assessment
 from werkplaats.programme.models import Consent, Study
@@ -79,7 +75,7 @@ def caseload_frame(study: Study, today: dt.date | None = None) -> pd.DataFrame:
         if code != "debt" or tid not in groups:
             groups[tid] = code
     t["target_group"] = t["pk"].map(lambda x: groups.get(x, "?"))
-    t["age_band"] = [_age_band(b, s.year) for b, s in zip(t["birth_year"], t["start"], strict=True)]
+    t["age_band"] = [age_band(b, s.year) for b, s in zip(t["birth_year"], t["start"], strict=True)]
     consenting = set(Consent.objects.standing(study).values_list("client_id", flat=True))
     done = dict(
         Assessment.objects.filter(
@@ -290,7 +286,7 @@ def latest_run(study: Study) -> ReportRun | None:
 
 def plan_context_kinds() -> dict[str, str]:
     """Catalogue name -> number or indicator (no data read)."""
-    from werkplaats.insight.dataset import definitions
+    from werkplaats.insight.variables import definitions
 
     return {v.name: v.kind for v in definitions()}
 

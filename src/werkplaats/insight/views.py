@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.insight import access, feedback, measure_feedback, selectors, services, tasks
-from werkplaats.insight.dataset import definitions
 from werkplaats.insight.exports import FORMATS, export_bytes
 from werkplaats.insight.forms import CmoForm, MeasuresForm, PlanForm, plan_initial
 from werkplaats.insight.models import AnalysisPlan, CmoConfiguration
 from werkplaats.insight.plan import formula_preview
 from werkplaats.insight.report import ReportError, model_export, render_pdf
+from werkplaats.insight.variables import definitions
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.programme.models import Study
 

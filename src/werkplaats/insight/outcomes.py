@@ -1,0 +1,215 @@
+"""A study's outcomes: which trajectories are in it, what they answered, their scores.
+
+* :func:`consenting_trajectories`: trajectories of clients whose consent stands now.
+* :func:`outcome_options` lists what a study's data hold as outcomes (instrument, scale,
+  informant) with the number of clients.
+* :func:`scores_for` scores completed assessments on one scale (the feedback pages use
+  it too); :func:`outcome_info` gives the scale's label, range, direction and norms.
+* :func:`measurements` gives the outcome's scores, one row per completed measurement by
+  any informant (the agreement analysis needs them all), or the GAS T-score at every date
+  a goal was scored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import models
+from django.db.models import Count
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+
+from werkplaats.casework.models import (
+    GoalScore,
+    Trajectory,
+)
+from werkplaats.insight.plan import Outcome, OutcomeInfo, OutcomeOption
+from werkplaats.instruments.models import InstrumentVersion
+from werkplaats.measurements.models import Answer, Assessment
+from werkplaats.programme.models import Consent, Study
+from werkplaats.stats.definition import Scale
+from werkplaats.stats.gas import gas_t_score
+from werkplaats.stats.scoring import score
+
+
+def consenting_trajectories(study: Study) -> Any:
+    """Trajectories of clients whose consent for ``study`` stands now.
+
+    A plain (uncorrelated) subquery: SQLite evaluates it once, where a correlated EXISTS
+    was evaluated per row and made the data set quadratic in size.
+    """
+    active = Consent.objects.filter(study=study, withdrawn_at__isnull=True).values("client_id")
+    return Trajectory.objects.filter(client_id__in=active)
+
+
+def outcome_options(study: Study) -> list[OutcomeOption]:
+    """Instrument × scale × informant that the study's consenting clients answered."""
+    counts = (
+        Assessment.objects.filter(
+            trajectory__in=consenting_trajectories(study), status=Assessment.Status.COMPLETE
+        )
+        .values_list("instrument__slug", "informant", "version_id")
+        .annotate(n=Count("trajectory__client_id", distinct=True))
+        .order_by()
+    )
+    seen: dict[tuple[str, str, str], int] = defaultdict(int)
+    versions: dict[int, Any] = {}
+    rows = list(counts)
+    for v in InstrumentVersion.objects.filter(pk__in={r[2] for r in rows}):
+        versions[v.pk] = v.parsed
+    for slug, informant, vid, n in rows:
+        for s in versions[vid].scales:
+            if s.method != "gas":
+                key = (slug, s.id, informant)
+                seen[key] = max(seen[key], n)
+    return [OutcomeOption(i, s, inf, n) for (i, s, inf), n in sorted(seen.items())]
+
+
+def gas_clients(study: Study) -> int:
+    return (
+        GoalScore.objects.filter(goal__trajectory__in=consenting_trajectories(study))
+        .values("goal__trajectory__client_id")
+        .distinct()
+        .count()
+    )
+
+
+def scores_for(trajectories: Any, instrument: str, scale: str) -> pd.DataFrame:
+    """Completed assessments of ``trajectories`` with their scale score, one row each.
+
+    Each version's definition is parsed once (a dict of versions, not one object per
+    row), and each distinct answer pattern is scored once.
+    """
+    rows = list(
+        Assessment.objects.filter(
+            trajectory__in=trajectories,
+            instrument__slug=instrument,
+            status=Assessment.Status.COMPLETE,
+        ).values_list("pk", "trajectory_id", "wave", "wave_date", "informant", "version_id")
+    )
+    a = pd.DataFrame(
+        rows,
+        columns=["assessment_id", "trajectory_id", "wave", "wave_date", "informant", "version_id"],
+    )
+    if a.empty:
+        return a.assign(score=pd.Series(dtype=float), version="", instrument=instrument)
+    answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    # The stored JSON text of each answer, decoded once per distinct text (answers repeat
+    # a handful of option codes) instead of once per row by the JSONField converter.
+    decoded: dict[str, Any] = {}
+    for aid, item, text in (
+        Answer.objects.filter(
+            assessment__trajectory__in=trajectories,
+            assessment__instrument__slug=instrument,
+            assessment__status=Assessment.Status.COMPLETE,
+        )
+        .annotate(text=Cast("value", models.TextField()))
+        .values_list("assessment_id", "item_id", "text")
+        .iterator(chunk_size=20000)
+    ):
+        if text not in decoded:
+            decoded[text] = json.loads(text)
+        answers[aid][item] = decoded[text]
+    versions = {v.pk: v for v in InstrumentVersion.objects.filter(pk__in=set(a["version_id"]))}
+    labels = {pk: f"{v.label} ({v.short_hash})" for pk, v in versions.items()}
+    definitions = {pk: v.parsed for pk, v in versions.items()}
+    cache: dict[tuple[int, str], float | None] = {}
+    values = []
+    for aid, vid in zip(a["assessment_id"], a["version_id"], strict=True):
+        given = answers.get(aid, {})
+        # answers are JSON (a list for a checkbox item): the pattern's key is its JSON text
+        key = (vid, json.dumps(given, sort_keys=True, default=str))
+        if key not in cache:
+            scored = score(definitions[vid], given)
+            cache[key] = scored[scale].value if scale in scored else None
+        values.append(cache[key])
+    a["score"] = values
+    a["version"] = a["version_id"].map(labels)
+    a["instrument"] = instrument
+    return a
+
+
+def outcome_info(study: Study, outcome: Outcome, version_ids: list[int]) -> OutcomeInfo:
+    """Label, range, direction and norms of the outcome scale (of its most used version)."""
+    if outcome.is_gas:
+        return OutcomeInfo(
+            _("goal attainment (GAS T-score)"), 20.0, 80.0, "better", None, ["professional"]
+        )
+    ids = pd.Series(version_ids).value_counts().index.tolist() if version_ids else []
+    version = InstrumentVersion.objects.filter(pk__in=ids[:1]).first() or (
+        InstrumentVersion.objects.filter(instrument__slug=outcome.instrument)
+        .order_by("-pk")
+        .first()
+    )
+    if version is None:
+        return OutcomeInfo(outcome.scale)
+    d = version.parsed
+    try:
+        s: Scale = d.scale(outcome.scale)
+    except KeyError:
+        return OutcomeInfo(outcome.scale)
+    from werkplaats.core.i18n import current_language
+    from werkplaats.stats.definition import pick_text
+
+    low, high = d.scale_range(s)
+    norms = None
+    if s.norms is not None:
+        norms = {"sd": s.norms.sd, "reliability": s.norms.reliability, "mean": s.norms.mean}
+    label = pick_text(s.label, current_language()) or s.id
+    title = str(version.instrument)
+    return OutcomeInfo(
+        f"{title}: {label}" if label.lower() not in title.lower() else title,
+        low,
+        high,
+        s.higher_is,
+        norms,
+        list(d.informants),
+        sorted({f"{version.label} ({version.short_hash})"}),
+    )
+
+
+def _gas_rows(study: Study) -> pd.DataFrame:
+    """The GAS T-score of every trajectory at every date a goal was scored: each goal's
+    latest level on or before that date."""
+    rows = list(
+        GoalScore.objects.filter(goal__trajectory__in=consenting_trajectories(study))
+        .values_list("goal__trajectory_id", "goal_id", "goal__weight", "date", "level")
+        .order_by("goal__trajectory_id", "date", "goal_id")
+    )
+    out = []
+    by_traj: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for tid, gid, weight, day, level in rows:
+        by_traj[tid].append((day, gid, weight, level))
+    for tid, scores in by_traj.items():
+        latest: dict[int, tuple[int, int]] = {}
+        for i, (day, gid, weight, level) in enumerate(scores):
+            latest[gid] = (level, weight)
+            if i + 1 < len(scores) and scores[i + 1][0] == day:
+                continue
+            levels = [lv for lv, _w in latest.values()]
+            weights = [w for _lv, w in latest.values()]
+            out.append((tid, day.isoformat(), day, "professional", gas_t_score(levels, weights)))
+    return pd.DataFrame(out, columns=["trajectory_id", "wave", "wave_date", "informant", "score"])
+
+
+def measurements(study: Study, outcome: Outcome) -> pd.DataFrame:
+    """The outcome's scores of consenting clients, every informant, one row each."""
+    if outcome.is_gas:
+        m = _gas_rows(study)
+        m["version_id"] = np.nan
+        m["version"] = ""
+        return m
+    m = scores_for(consenting_trajectories(study), outcome.instrument, outcome.scale)
+    return m[["trajectory_id", "wave", "wave_date", "informant", "score", "version_id", "version"]]
+
+
+def gas_last_per_trajectory(study: Study) -> pd.Series:
+    """The GAS T-score at each trajectory's last scoring date, for the GAS summary."""
+    g = _gas_rows(study)
+    if g.empty:
+        return pd.Series(dtype=float)
+    return g.sort_values(["trajectory_id", "wave_date"]).groupby("trajectory_id")["score"].last()

@@ -278,15 +278,13 @@ def test_sparse_crossed_remainder_equals_the_dense_one(monkeypatch: pytest.Monke
     dense = fit_lmm("y ~ x + (1 | a) + (1 | b)", d)
     monkeypatch.setattr(engine, "SPARSE_MIN", 100)
     sparse = fit_lmm("y ~ x + (1 | a) + (1 | b)", d)
-    assert not dense._engine.sparse and sparse._engine.sparse
+    de, se = dense._engine, sparse._engine
+    assert isinstance(de, engine.Engine) and isinstance(se, engine.Engine)
+    assert not de.sparse and se.sparse
     # The same criterion at the same theta (both factorisations exact) ...
     for theta in (dense.theta, np.array([0.3, 1.7]), np.array([2.0, 0.05])):
         for reml in (True, False):
-            assert_allclose(
-                sparse._engine.objective(theta, reml),
-                dense._engine.objective(theta, reml),
-                rtol=1e-12,
-            )
+            assert_allclose(se.objective(theta, reml), de.objective(theta, reml), rtol=1e-12)
     # ... so the same fit, up to the optimiser's tolerance in theta.
     assert_allclose(sparse.objective, dense.objective, rtol=1e-12)
     assert_allclose(sparse.theta, dense.theta, rtol=1e-5)

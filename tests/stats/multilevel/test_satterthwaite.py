@@ -72,6 +72,7 @@ def test_clusters_of_an_interaction_grouping() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MultilevelWarning)
         m = fit_lmm("y ~ x + z + w + (1 | a) + (1 | a:b)", d)
+    assert m.clusters is not None
     got = m.clusters.set_index("term")
     assert got.loc["z", "grouping"] == "a:b" and got.loc["z", "clusters"] == len(cells) == 18
     assert got.loc["w", "grouping"] == "a" and got.loc["w", "clusters"] == 6

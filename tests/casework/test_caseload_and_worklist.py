@@ -149,3 +149,26 @@ def test_the_caseload_shows_the_next_wave_and_the_signal_with_few_queries(
     with _at(dt.date(2025, 5, 1)), CaptureQueriesContext(connection) as more:
         client.get(reverse("casework:caseload"))
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def _home_queries(client: Client, user: Any) -> tuple[int, int]:
+    with _at(TODAY), CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return len(queries.captured_queries), response.context["work_total"]
+
+
+def test_the_worklist_reads_a_fixed_number_of_queries_whatever_the_caseload(world: Any) -> None:
+    # The professional's and the team manager's home page: every trajectory's plan, goals and
+    # assessments are read together, so thirty more trajectories cost no query more.
+    for user in (world.alice, world.carol):
+        client = _client(user)
+        _home_queries(client, user)  # the session's first request reads a little more
+        for _ in range(5):
+            TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
+        few, few_items = _home_queries(client, user)
+        for _ in range(30):
+            TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
+        more, more_items = _home_queries(client, user)
+        assert more_items > few_items  # the new trajectories are work too
+        assert more == few

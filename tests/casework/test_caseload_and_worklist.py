@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -159,7 +160,7 @@ def test_the_worklist_reads_a_fixed_number_of_queries_whatever_the_caseload(worl
     # The professional's and the team manager's home page: every trajectory's plan, goals and
     # assessments are read together, so thirty more trajectories cost no query more.
     for user in (world.alice, world.carol):
-        client = _client(user)
+        client = logged_in(user, "en")
         _home_queries(client, user)  # the session's first request reads a little more
         for _ in range(5):
             TrajectoryFactory(lead_professional=world.alice, team=world.team_a)

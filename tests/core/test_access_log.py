@@ -15,14 +15,14 @@ from werkplaats.core.audit import verify
 from werkplaats.core.models import AccessLog, AccessLogClient
 
 
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
+def _login(user) -> Client:
     client = Client(REMOTE_ADDR="192.0.2.7")
     client.force_login(user)
     return client
 
 
-def _newest(**filters) -> AccessLog:  # type: ignore[no-untyped-def]
-    return AccessLog.objects.filter(**filters).order_by("-seq").first()
+def _newest(**filters) -> AccessLog:
+    return AccessLog.objects.filter(**filters).latest("seq")
 
 
 def test_an_entry_says_who_for_whom_which_client_where_and_the_outcome(world):
@@ -96,7 +96,7 @@ def test_the_log_cannot_be_edited_through_the_application(world):
         AccessLog.objects.filter(pk=entry.pk).update(detail="x")
 
 
-def _three_entries(world) -> list[AccessLog]:  # type: ignore[no-untyped-def]
+def _three_entries(world) -> list[AccessLog]:
     client = _login(world.alice)
     for _ in range(3):
         client.get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
@@ -123,7 +123,7 @@ def test_audit_verify_finds_an_altered_row(world):
 
 def test_audit_verify_finds_a_changed_client_list(world):
     _three_entries(world)
-    entry = AccessLog.objects.filter(client_count__gt=0).order_by("seq").first()
+    entry = AccessLog.objects.filter(client_count__gt=0).earliest("seq")
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_accesslogclient WHERE entry_id = %s", [entry.pk])
     assert [p.seq for p in verify()] == [entry.seq]

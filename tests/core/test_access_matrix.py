@@ -434,7 +434,7 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def matrix_world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def matrix_world(django_db_setup, django_db_blocker):
     """One world for the whole matrix, built once; each case runs in its own savepoint,
     rolled back afterwards (the ``db`` fixture), so a POST in one case leaves no trace."""
     from tests.personas import build_world

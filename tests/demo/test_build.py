@@ -71,7 +71,7 @@ def test_the_programme_map_has_gaps():
 
 def test_identities_are_encrypted_at_rest():
     build_demo(SMALL, seed=1)
-    identity = ClientIdentity.objects.first()
+    identity = ClientIdentity.objects.earliest("pk")
     assert " " in identity.name and "06-00" in identity.contact
     with connection.cursor() as cursor:
         cursor.execute(
@@ -158,9 +158,9 @@ def test_ordinary_inserts_after_a_build_get_fresh_keys():
     from werkplaats.casework.models import WorkingPrinciple
 
     build_demo(SMALL, seed=1)
-    top = Client.objects.order_by("-pk").first().pk
+    top = Client.objects.latest("pk").pk
     assert Client.objects.create(pseudonym="NIEUW-0001").pk > top
-    contact = Contact.objects.order_by("pk").first()
+    contact = Contact.objects.earliest("pk")
     fresh = Contact.objects.create(
         trajectory=contact.trajectory,
         date=contact.date,
@@ -168,7 +168,7 @@ def test_ordinary_inserts_after_a_build_get_fresh_keys():
         mode="phone",
         recorded_by=contact.recorded_by,
     )
-    assert fresh.pk > Contact.objects.exclude(pk=fresh.pk).order_by("-pk").first().pk
+    assert fresh.pk > Contact.objects.exclude(pk=fresh.pk).latest("pk").pk
     fresh.principles.add(WorkingPrinciple.objects.get(code="outreach"))
 
 

@@ -23,7 +23,7 @@ PEARLIN = [{"instrument": "pearlin-mastery", "informants": ["client"]}]
 LONELINESS = [{"instrument": "dejong-gierveld-6", "informants": ["client"]}]
 
 
-def _method_with_plans(world):  # type: ignore[no-untyped-def]
+def _method_with_plans(world):
     method = described_method(world.rita).method
     MethodSchedule.objects.create(method=method, instruments=PEARLIN)
     OrganisationSchedule.objects.create(
@@ -32,13 +32,13 @@ def _method_with_plans(world):  # type: ignore[no-untyped-def]
     return method
 
 
-def _page(user, method) -> str:  # type: ignore[no-untyped-def]
+def _page(user, method) -> str:
     browser = Client(HTTP_ACCEPT_LANGUAGE="en")
     browser.force_login(user)
     return browser.get(reverse("methods:detail", args=[method.pk])).content.decode()
 
 
-def test_the_method_page_shows_the_readers_own_organisations_plan(world):  # type: ignore[no-untyped-def]
+def test_the_method_page_shows_the_readers_own_organisations_plan(world):
     method = _method_with_plans(world)
     html = _page(world.alice, method)
     assert "Measurement plan of Welzijn A" in html
@@ -46,19 +46,19 @@ def test_the_method_page_shows_the_readers_own_organisations_plan(world):  # typ
     assert "dejong-gierveld-6: client" in own and "pearlin-mastery" not in own
 
 
-def test_another_organisations_plan_is_not_shown_as_yours(world):  # type: ignore[no-untyped-def]
+def test_another_organisations_plan_is_not_shown_as_yours(world):
     method = _method_with_plans(world)
     html = _page(world.bob, method)  # Welzijn B has no plan of its own
     assert "Measurement plan of" not in html
     assert "pearlin-mastery: client" in html
 
 
-def test_the_evidence_measures_what_an_organisations_own_plan_measures(world):  # type: ignore[no-untyped-def]
+def test_the_evidence_measures_what_an_organisations_own_plan_measures(world):
     method = _method_with_plans(world)
     assert [m[0] for m in measures(method)] == ["pearlin-mastery", "dejong-gierveld-6"]
 
 
-def test_the_history_import_judges_waves_by_the_organisations_plan(world, tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_the_history_import_judges_waves_by_the_organisations_plan(world, tmp_path: Path):
     method = _method_with_plans(world)  # default every 3 months, Welzijn A every 4
     trajectories = (
         "trajectory_ref,client_ref,professional,team,start,end,status,target_groups,method\n"

@@ -141,3 +141,23 @@ def test_only_the_studys_researchers_edit_it(world: Any) -> None:
     assert _client(world.ruben).get(url).status_code == 404
     assert _client(world.alice).get(url).status_code == 403
     assert _client(world.alice).get(reverse("programme:study_new")).status_code == 403
+
+
+def test_the_form_offers_the_researchers_organisations_and_themes_as_they_are_now(
+    world: Any,
+) -> None:
+    from tests.partnership.factories import MembershipFactory, OrganisationFactory
+    from werkplaats.programme.forms import StudyForm
+
+    def offered(field: str) -> set[str]:
+        return {str(value) for value, _label in StudyForm().fields[field].widget.choices}
+
+    before = offered("researchers")
+    assert "rita" in before and "Welzijn A" in offered("organisations")
+    assert "1.2" in offered("sub_themes") and "F1" in offered("foci")
+    newcomer = MembershipFactory(role="researcher", user__username="rosa").user
+    OrganisationFactory(name="Hogeschool Nieuw")
+    assert offered("researchers") == before | {newcomer.username}
+    assert "Hogeschool Nieuw" in offered("organisations")
+    page = _client(world.ruben).get(reverse("programme:study_new")).content.decode()
+    assert 'value="rosa"' in page and "Hogeschool Nieuw" in page

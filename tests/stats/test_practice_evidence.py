@@ -10,7 +10,7 @@ from werkplaats.stats.practice_evidence import practice_evidence
 
 def _rows(spec: list[tuple[str, str, float | None, float, int]]) -> pd.DataFrame:
     """(group, arm, fidelity, change, how many clients) -> one row per client."""
-    out = []
+    out: list[tuple[str, str, str, float | None, float]] = []
     for group, arm, fidelity, change, n in spec:
         for _i in range(n):
             out.append((f"c{len(out)}", group, arm, fidelity, change))

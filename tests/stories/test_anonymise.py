@@ -47,13 +47,13 @@ def test_the_same_value_keeps_the_same_label():
     )
 
 
-def _ticks(proposals, *, but=()):  # type: ignore[no-untyped-def]
+def _ticks(proposals, *, but=()):
     """Every proposal ticked except those whose text is in ``but``, as the page posts them."""
     ticked = {f"mask_{m.key}": "on" for m in proposals if m.text not in but}
     return {**ticked, "shown": " ".join(m.key for m in proposals)}
 
 
-def _preview_then_approve(client, url, post):  # type: ignore[no-untyped-def]
+def _preview_then_approve(client, url, post):
     preview = client.post(url, {**post, "preview": "1"})
     assert preview.status_code == 200
     approved = client.post(url, {**post, "previewed": preview.context["digest"], "approve": "1"})

@@ -17,13 +17,13 @@ from werkplaats.stories.unitising import split_units
 pytestmark = pytest.mark.django_db
 
 
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
+def _login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def _assignment(world, user):  # type: ignore[no-untyped-def]
+def _assignment(world, user):
     return CoderAssignment.objects.get(round=world.round_a, coder=user)
 
 
@@ -266,7 +266,8 @@ def test_researcher_creates_a_codebook_code_and_round_through_the_pages(world):
         reverse("stories:codebook", kwargs={"pk": book.pk}),
         {"name": "Sub", "colour": "#00aa00", "parent": book.codes.get(name="Thema").pk},
     )
-    assert book.codes.get(name="Sub").parent.name == "Thema"
+    parent = book.codes.get(name="Sub").parent
+    assert parent is not None and parent.name == "Thema"
     response = rita.post(
         reverse("stories:round_new", kwargs={"pk": world.study_s.pk}),
         {

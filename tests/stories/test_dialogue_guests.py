@@ -17,13 +17,13 @@ from werkplaats.stories.models import Interpretation
 pytestmark = pytest.mark.django_db
 
 
-def _login(user, language: str = "nl") -> Client:  # type: ignore[no-untyped-def]
+def _login(user, language: str = "nl") -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
     return client
 
 
-def _url(world) -> str:  # type: ignore[no-untyped-def]
+def _url(world) -> str:
     return reverse("stories:dialogue", kwargs={"pk": world.dialogue_a.pk})
 
 

@@ -16,7 +16,7 @@ from werkplaats.stories.models import JointDisplayCell, MemberCheckResponse, Sou
 pytestmark = pytest.mark.django_db
 
 
-def _case_url(study, trajectory) -> str:  # type: ignore[no-untyped-def]
+def _case_url(study, trajectory) -> str:
     from werkplaats.core.pseudonyms import study_case_key
 
     return reverse(
@@ -49,14 +49,14 @@ def test_the_case_address_is_study_scoped_and_carries_no_trajectory_id(world):
     assert rita.get(crossed).status_code == 404
 
 
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
+def _login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
 def test_joint_display_puts_frequency_quotes_and_gas_change_per_group_side_by_side(world):
-    group = TargetGroup.objects.first()
+    group = TargetGroup.objects.earliest("code")
     world.trajectory_a.target_groups.add(group)
     groups, cells = selectors.joint_display(world.round_a)
     assert groups == [group.code]
@@ -95,7 +95,7 @@ def test_two_first_saves_of_one_joint_cell_give_a_conflict_not_a_crash(world, mo
     url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
     full_clean = JointDisplayCell.full_clean
 
-    def someone_else_first(cell, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def someone_else_first(cell, *args, **kwargs):
         full_clean(cell, *args, **kwargs)
         if cell.pk is None and not JointDisplayCell.objects.exists():
             JointDisplayCell.objects.bulk_create(
@@ -221,9 +221,10 @@ def test_member_check_through_a_one_time_link_becomes_new_data(world):
     assert "Buren helpen u weer naar buiten." in anonymous.get(url).content.decode()
     anonymous.post(url, {"agreement": "partly", "comment": "Mijn zoon helpt ook."})
     response = MemberCheckResponse.objects.get(member_check=world.check_a)
-    assert response.source.kind == Source.Kind.MEMBER_CHECK
-    assert "Mijn zoon helpt ook." in response.source.text
-    assert response.source.study == world.study_s and response.source.has_research_consent
+    source = response.source
+    assert source is not None and source.kind == Source.Kind.MEMBER_CHECK
+    assert "Mijn zoon helpt ook." in source.text
+    assert source.study == world.study_s and source.has_research_consent
     assert response.member_check.finding == world.finding_a
     # One time only.
     again = anonymous.get(url)

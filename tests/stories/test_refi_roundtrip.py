@@ -9,10 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.db.models import Q
 from lxml import etree
 
 from werkplaats.stories import exchange, refi_qda
-from werkplaats.stories.models import Segment
+from werkplaats.stories.models import CodingRound, Segment
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def _coded_project() -> bytes:
     return refi_qda.write_qdpx(project)
 
 
-def _coders(coding_round) -> set[tuple[str, str, int, int]]:  # type: ignore[no-untyped-def]
+def _coders(coding_round: CodingRound) -> set[tuple[str, str, int, int]]:
     return {
         (s.coder.username, s.external_coder, s.start, s.end)
         for s in Segment.objects.filter(round=coding_round).select_related("coder")
@@ -63,7 +64,7 @@ def _coders(coding_round) -> set[tuple[str, str, int, int]]:  # type: ignore[no-
 
 def test_coders_map_to_researchers_by_name_else_stay_named_external_coders(world):
     first = exchange.project_import(user=world.rita, study=world.study_s, data=_coded_project())
-    coders = _coders(first)
+    coders = _coders(first.coding_round)
     assert ("rita", "", 0, 22) in coders  # RITA is rita's username
     assert ("rita", "", 41, 56) in coders  # Rita is rita's display name
     assert ("rita", "Anna de Vries", 0, 22) in coders  # kept by name, not merged into rita
@@ -74,7 +75,7 @@ def test_coders_map_to_researchers_by_name_else_stay_named_external_coders(world
 
 def test_external_coders_travel_back_as_users_and_creating_users(world):
     first = exchange.project_import(user=world.rita, study=world.study_s, data=_coded_project())
-    exported = exchange.round_export(first, world.rita)
+    exported = exchange.round_export(first.coding_round, world.rita)
     root = _qde(exported)
     users = {u.get("name"): u.get("guid") for u in root.iter(f"{{{PROJECT_NS}}}User")}
     assert "Anna de Vries" in users
@@ -82,7 +83,9 @@ def test_external_coders_travel_back_as_users_and_creating_users(world):
     assert users["Anna de Vries"] in creators
     assert creators <= set(users.values())  # every creatingUser is a User of the file
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
-    assert _coders(second) == _coders(first)  # rita back as rita, the others by name
+    assert _coders(second.coding_round) == _coders(
+        first.coding_round
+    )  # rita back as rita, the others by name
     assert "Anna de Vries" in second.unmatched_coders
 
 
@@ -133,7 +136,7 @@ def _noted_project() -> bytes:
     return refi_qda.write_qdpx(project)
 
 
-def _memos(coding_round) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _memos(coding_round: CodingRound) -> set[tuple[str, str]]:
     from werkplaats.stories.models import Memo
 
     found = set()
@@ -146,9 +149,7 @@ def _memos(coding_round) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def
     return found
 
 
-def models_q(coding_round):  # type: ignore[no-untyped-def]
-    from django.db.models import Q
-
+def models_q(coding_round: CodingRound) -> Q:
     return (
         Q(code__codebook=coding_round.codebook)
         | Q(document__in=coding_round.documents.all())
@@ -159,7 +160,7 @@ def models_q(coding_round):  # type: ignore[no-untyped-def]
 
 def test_notes_travel_both_ways_as_research_memos(world):
     first = exchange.project_import(user=world.rita, study=world.study_s, data=_noted_project())
-    memos = _memos(first)
+    memos = _memos(first.coding_round)
     assert memos == {
         ("code", "Steun: ook praktische hulp."),
         ("document", "Interview in de tuin."),
@@ -167,15 +168,15 @@ def test_notes_travel_both_ways_as_research_memos(world):
         ("round", "Eerste ronde, open codering."),
         ("round", "Los memo."),
     }
-    exported = exchange.round_export(first, world.rita)
+    exported = exchange.round_export(first.coding_round, world.rita)
     root = _qde(exported)
     code = next(root.iter(f"{{{PROJECT_NS}}}Code"))
     assert code.find(f"{{{PROJECT_NS}}}NoteRef") is not None
     assert len(root.findall(f"{{{PROJECT_NS}}}NoteRef")) == 2  # the two round memos
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
     # segment memos leave as the selection's description and come back as the segment's memo
-    assert _memos(second) == memos - {("segment", "Sleutelzin.")}
-    assert Segment.objects.get(round=second).memo == "Sleutelzin."
+    assert _memos(second.coding_round) == memos - {("segment", "Sleutelzin.")}
+    assert Segment.objects.get(round=second.coding_round).memo == "Sleutelzin."
 
 
 def test_care_memos_never_leave(world):
@@ -183,9 +184,11 @@ def test_care_memos_never_leave(world):
     from werkplaats.stories.models import Memo
 
     first = exchange.project_import(user=world.rita, study=world.study_s, data=_noted_project())
-    services.memo_add(user=world.rita, text="Zorgmemo", context=Memo.Context.CARE, round=first)
+    services.memo_add(
+        user=world.rita, text="Zorgmemo", context=Memo.Context.CARE, round=first.coding_round
+    )
     assert b"Zorgmemo" not in zipfile.ZipFile(
-        io.BytesIO(exchange.round_export(first, world.rita))
+        io.BytesIO(exchange.round_export(first.coding_round, world.rita))
     ).read("project.qde")
 
 
@@ -212,12 +215,12 @@ def test_code_and_source_sets_travel_both_ways(world):
     files["project.qde"] = qde
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
+        for name, member in files.items():
+            archive.writestr(name, member)
     first = exchange.project_import(user=world.rita, study=world.study_s, data=buffer.getvalue())
     assert ("SetMembers", 1) in first.ignored
 
-    def content(coding_round) -> list[tuple[str, str, list[str], list[str]]]:  # type: ignore[no-untyped-def]
+    def content(coding_round: CodingRound) -> list[tuple[str, str, list[str], list[str]]]:
         return [
             (
                 s.name,
@@ -228,14 +231,14 @@ def test_code_and_source_sets_travel_both_ways(world):
             for s in CodingSet.objects.filter(round=coding_round).order_by("name")
         ]
 
-    assert content(first) == [
+    assert content(first.coding_round) == [
         ("Hulp", "Alles over hulp", ["Steun", "Zorg"], []),
         ("Jongeren", "", [], ["Interview 2"]),
     ]
-    exported = exchange.round_export(first, world.rita)
+    exported = exchange.round_export(first.coding_round, world.rita)
     _qde(exported)  # validates, Sets included
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
-    assert content(second) == content(first)
+    assert content(second.coding_round) == content(first.coding_round)
     assert not [part for part, _ in second.ignored if part == "SetMembers"]
 
 
@@ -260,7 +263,7 @@ def test_links_between_codes_selections_and_sources_travel_both_ways(world):
     )
     assert ("Links", 1) in first.ignored
 
-    def content(coding_round) -> list[tuple[str, str, str, str]]:  # type: ignore[no-untyped-def]
+    def content(coding_round: CodingRound) -> list[tuple[str, str, str, str]]:
         segment = Segment.objects.get(round=coding_round)
         document = coding_round.documents.get()
         names = {
@@ -273,15 +276,15 @@ def test_links_between_codes_selections_and_sources_travel_both_ways(world):
             for link in CodingLink.objects.filter(round=coding_round)
         )
 
-    assert content(first) == [
+    assert content(first.coding_round) == [
         ("bron", "Bidirectional", "source Interview 1", "Steun"),
         ("hangt samen", "Associative", "Steun", "Zorg"),
         ("illustreert", "OneWay", "segment Mijn buren helpen mij.", "Zorg"),
     ]
-    exported = exchange.round_export(first, world.rita)
+    exported = exchange.round_export(first.coding_round, world.rita)
     _qde(exported)  # validates, Links included
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
-    assert content(second) == content(first)
+    assert content(second.coding_round) == content(first.coding_round)
 
 
 def test_media_selections_are_kept_as_references_with_a_loss_note(world):
@@ -384,4 +387,4 @@ def test_codings_of_one_selection_by_two_coders_keep_both_coders(world):
             body = archive.read(name)
             rewritten.writestr(name, etree.tostring(root) if name == "project.qde" else body)
     imported = exchange.project_import(user=world.rita, study=world.study_s, data=out.getvalue())
-    assert _coders(imported) == {("rita", "", 0, 22), ("rita", "Anna de Vries", 0, 22)}
+    assert _coders(imported.coding_round) == {("rita", "", 0, 22), ("rita", "Anna de Vries", 0, 22)}

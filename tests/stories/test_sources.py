@@ -18,7 +18,7 @@ from werkplaats.stories.refi_qda import RefiQdaError
 pytestmark = pytest.mark.django_db
 
 
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
+def _login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -308,7 +308,7 @@ def test_withdrawing_study_consent_stops_research_use_of_the_clients_stories(wor
     assert _login(world.klaas).get(source_url).status_code == 200
 
 
-def _export_sources(exchange, world) -> bytes:  # type: ignore[no-untyped-def]
+def _export_sources(exchange, world) -> bytes:
     archive = zipfile.ZipFile(io.BytesIO(exchange.round_export(world.round_a, world.rita)))
     return b"".join(archive.read(n) for n in archive.namelist())
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.optimize import linprog
 
 TOTAL = "total"
@@ -48,7 +49,7 @@ THRESHOLD = 10  # fewer clients than this: the cell is suppressed
 BASE = 5  # published counts are rounded to a multiple of this
 
 
-def round_to_base(values: float | np.ndarray, base: int = BASE) -> np.ndarray:
+def round_to_base(values: ArrayLike, base: int = BASE) -> np.ndarray:
     """Round counts half up to a multiple of ``base`` (12.5 → 15, not banker's 10)."""
     return (np.floor(np.asarray(values, dtype=float) / base + 0.5) * base).astype(int)
 

@@ -50,6 +50,7 @@ def test_few_clusters_are_named() -> None:
         MultilevelWarning, match=r"time:policy rests on \d+ levels of team \(fewer than 20\)"
     ):
         m = fit_lmm("y ~ time * policy + (time | client) + (1 | team)", d)
+    assert m.clusters is not None
     row = m.clusters.set_index("term").loc["time:policy"]
     assert row["grouping"] == "team" and row["clusters"] == d["team"].nunique()
     assert pd.isna(m.clusters.set_index("term").loc["time", "clusters"])

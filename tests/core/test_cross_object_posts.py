@@ -94,7 +94,7 @@ def _data_rows() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_no_cross_object_post_gets_through(world) -> None:  # type: ignore[no-untyped-def]
+def test_no_cross_object_post_gets_through(world) -> None:
     owners = Client(HTTP_ACCEPT_LANGUAGE="en")
     posts: list[tuple[str, str, str, dict[str, str]]] = []
     for row in MATRIX:

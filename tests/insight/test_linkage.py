@@ -50,7 +50,7 @@ MASTERY = "{instrument: pearlin-mastery, scale: mastery, informant: client}"
 
 
 @pytest.fixture(scope="module")
-def studies(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def studies(django_db_setup, django_db_blocker):
     """The demo's cohort study (its own plan) and the black-box study, which shares
     clients with it; the second gets its plan in each test."""
     with django_db_blocker.unblock(), transaction.atomic():
@@ -141,7 +141,7 @@ def _unprotected(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("outcome", [GOALS, MASTERY], ids=["other-outcome", "same-outcome"])
 def test_two_exports_joined_on_every_shared_column_fail_to_link(
     studies, outcome: str, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     a, b = studies
     _set_plan(b, outcome)
     with monkeypatch.context() as before:
@@ -160,7 +160,7 @@ def test_two_exports_joined_on_every_shared_column_fail_to_link(
 
 
 @pytest.mark.django_db
-def test_the_later_study_leaves_out_the_shared_series_and_says_so(studies) -> None:  # type: ignore[no-untyped-def]
+def test_the_later_study_leaves_out_the_shared_series_and_says_so(studies) -> None:
     a, b = studies
     _set_plan(b, MASTERY)
     plan = AnalysisPlan.objects.filter(study=b).latest("version").plan
@@ -177,7 +177,7 @@ def test_the_later_study_leaves_out_the_shared_series_and_says_so(studies) -> No
 
 
 @pytest.mark.django_db
-def test_values_are_exact_until_another_planned_study_shares_clients(studies) -> None:  # type: ignore[no-untyped-def]
+def test_values_are_exact_until_another_planned_study_shares_clients(studies) -> None:
     a, b = studies
     plan = AnalysisPlan.objects.filter(study=a).latest("version").plan
     alone = study_data(a, plan).rows

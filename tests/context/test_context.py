@@ -127,3 +127,30 @@ def test_the_profile_shows_a_mean_only_when_enough_colleagues_answered(world):
     assert "<strong>4.00</strong>" in page.content.decode()
     # the workplace mean would be the team's own: no other team answered, so it is hidden
     assert "workplace —" in page.content.decode()
+
+
+def test_a_hidden_team_cannot_be_worked_out_from_the_workplace_mean(world):
+    """Three teams in one organisation, whose admin sees all three profiles: team A has
+    two respondents (hidden), B and C five each. The workplace mean is taken over B and C
+    only, so (workplace x 12 - B x 5 - C x 5) / 2 no longer gives A's mean."""
+    from tests.partnership.factories import TeamFactory
+    from werkplaats.context.selectors import profile, unit_scores
+
+    team_c = TeamFactory(organisation=world.org_a, name="Team C")
+    team_b = TeamFactory(organisation=world.org_a, name="Team B2")
+    for team, value, people in ((world.team_a, 1, 2), (team_b, 4, 5), (team_c, 2, 5)):
+        for i in range(people):
+            user = UserFactory(username=f"{team.name}-{i}")
+            MembershipFactory(
+                user=user, organisation=world.org_a, role=Role.PROFESSIONAL, team=team
+            )
+            _scan(_client(user), reverse("context:team_scan", args=[team.pk]), value)
+    assert unit_scores("team", "strengths_total")[(world.team_a.pk, 2025)][1] == 2
+    scales = [s for s, _label in profile("team", team_b.pk).scales]
+    total = scales.index("strengths_total")
+    cell_b = profile("team", team_b.pk).rows[0]["cells"][total]
+    cell_a = profile("team", world.team_a.pk).rows[0]["cells"][total]
+    assert cell_b["own"] == pytest.approx(4.0)
+    assert cell_b["workplace"] == pytest.approx(3.0)  # (4 x 5 + 2 x 5) / 10, without A
+    assert cell_a["own"] is None
+    assert cell_a["workplace"] == pytest.approx(3.0)

@@ -363,5 +363,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"axes": {"handlers": ["console"], "level": "WARNING"}},
+    "loggers": {
+        "axes": {"handlers": ["console"], "level": "WARNING"},
+        # A server error (500) goes with its traceback to the server's error log
+        # (gunicorn's stderr, the journal under systemd). Outside debug Django would only
+        # mail it to ADMINS, of which there are none, so the error left no trace.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }

@@ -170,6 +170,16 @@ def test_the_later_study_leaves_out_the_shared_series_and_says_so(studies) -> No
     )
     assert data.withheld_clients > 0 and data.withheld_for == (a.title,)
     assert not set(data.rows["client"]) & {study_pseudonym(b.pk, c) for c in both}
+    # the report says so, in its warnings and its specification
+    from django.utils import translation
+
+    from werkplaats.insight.report import build_report
+
+    with translation.override("en"):
+        report = build_report(b, n_boot=5)
+    left_out = f"{data.withheld_clients} clients are left out"
+    assert any(w.startswith(left_out) and a.title in w for w in report.warnings)
+    assert report.specification["linkage"]["withheld_clients"] == data.withheld_clients
     # the earlier study keeps them
     data_a = study_data(a, AnalysisPlan.objects.filter(study=a).latest("version").plan)
     assert data_a.withheld_clients == 0

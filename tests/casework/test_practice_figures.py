@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tests.casework.factories import ContactFactory, TrajectoryFactory
+from tests.casework.factories import ContactFactory, DilemmaFactory, TrajectoryFactory
 from tests.partnership.factories import TeamFactory
 from tests.web import logged_in
-from werkplaats.casework.models import Dilemma, WorkingPrinciple
+from werkplaats.casework.models import WorkingPrinciple
 from werkplaats.casework.practice_figures import dilemma_table, principle_figures
 from werkplaats.core.models import AccessLog
 
@@ -28,17 +28,14 @@ def _dilemmas(team, clients, tension, *, per_client=1, deliberated=False, year=2
     for _i in range(clients):
         trajectory = TrajectoryFactory(team=team)
         for k in range(per_client):
-            Dilemma.objects.create(
+            DilemmaFactory(
                 trajectory=trajectory,
                 date=dt.date(year, 3, 1 + k),
                 tension=tension,
                 description=SECRET,
                 values_at_stake="autonomie",
-                options_weighed="a of b",
-                choice="a",
                 reasons="omdat",
                 moral_case_deliberation=flags[k % len(flags)],
-                recorded_by=trajectory.lead_professional,
             )
 
 

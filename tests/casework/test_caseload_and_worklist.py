@@ -197,7 +197,7 @@ def test_the_caseload_reads_the_reference_the_worker_keeps_and_never_computes_it
         computed.append(1)
         return real(trajectories)
 
-    client = _client(world.alice)
+    client = logged_in(world.alice, "en")
     shared, key = caches["shared"], signals._key(world.team_a.organisation_id)
     with _at(TODAY):
         assert refresh_on_track_references.call_local() >= 1  # the worker's hourly work

@@ -42,6 +42,23 @@ def _indicator(codes: np.ndarray, m: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(m, n))
 
 
+def bmv(M: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Batched matrix-vector products M[i] @ x[i] for small d (a loop over d, not einsum,
+    whose per-element overhead dominates for d = 1 or 2)."""
+    out: np.ndarray = M[:, :, 0] * x[:, 0:1]
+    for t in range(1, M.shape[2]):
+        out = out + M[:, :, t] * x[:, t : t + 1]
+    return out
+
+
+def rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise dot products of two (m, d) arrays for small d."""
+    out: np.ndarray = a[:, 0] * b[:, 0]
+    for t in range(1, a.shape[1]):
+        out = out + a[:, t] * b[:, t]
+    return out
+
+
 @dataclass
 class SchurSolution:
     """The solution of one step: modes per term (original level order), beta, log|L|^2."""
@@ -190,8 +207,8 @@ class SchurSystem:
             S[R:, R:] = self.X.T @ (self.X * w[:, None])
             rhs[R:] = self.X.T @ (w * target)
         # Eliminate term 0: S -= C' D^-1 C, rhs -= C' D^-1 rhs0.
-        g0 = np.einsum("qst,qt->qs", Dinv, rhs0)
-        GX = np.einsum("qst,qtj->qsj", Dinv, CX) if with_x else CX
+        g0 = bmv(Dinv, rhs0)
+        GX = np.matmul(Dinv, CX) if with_x else CX
         if self.dense:
             Cd = np.zeros((q0, R, d0))
             Cd[self.pa, self.pr] = C
@@ -203,16 +220,16 @@ class SchurSystem:
             if with_x:
                 S[:R, R:] -= Cf.T @ GX.reshape(q0 * d0, pe)
         else:
-            GC = np.einsum("qst,qt->qs", Dinv[self.pa], C) if d0 > 1 else C * Dinv[self.pa, 0]
-            fill = np.einsum("ts,ts->t", C[self.ta], GC[self.tb])
+            GC = bmv(Dinv[self.pa], C) if d0 > 1 else C * Dinv[self.pa, 0]
+            fill = rowdot(C[self.ta], GC[self.tb])
             S[:R, :R] -= np.bincount(self.tflat, weights=fill, minlength=R * R).reshape(R, R)
-            rhs[:R] -= self.Rind @ np.einsum("ts,ts->t", C, g0[self.pa])
+            rhs[:R] -= self.Rind @ rowdot(C, g0[self.pa])
             if with_x:
-                S[:R, R:] -= self.Rind @ np.einsum("ts,tsj->tj", C, GX[self.pa])
+                S[:R, R:] -= self.Rind @ sum(C[:, s, None] * GX[self.pa, s] for s in range(d0))
         if with_x:
-            S[R:, R:] -= np.einsum("qsj,qsk->jk", CX, GX)
+            S[R:, R:] -= CX.reshape(-1, pe).T @ GX.reshape(-1, pe)
             S[R:, :R] = S[:R, R:].T
-            rhs[R:] -= np.einsum("qsj,qs->j", CX, g0)
+            rhs[R:] -= CX.reshape(-1, pe).T @ g0.reshape(-1)
         try:
             cf, info = scipy.linalg.lapack.dpotrf(S, lower=1, clean=1, overwrite_a=1)
         except ValueError:
@@ -231,9 +248,9 @@ class SchurSystem:
             cx = (Cf @ xr).reshape(q0, d0)
         else:
             cx = np.column_stack([self.Aind @ (C[:, s] * xr[self.pr]) for s in range(d0)])
-        u0 = g0 - np.einsum("qst,qt->qs", Dinv, cx)
+        u0 = g0 - bmv(Dinv, cx)
         if with_x and beta is not None:
-            u0 -= np.einsum("qsj,j->qs", GX, beta)
+            u0 -= GX @ beta
         nr = len(self.rest)
         u = [u0] + [xr[int(self.offs[k]) : int(self.offs[k + 1])][:, None] for k in range(nr)]
         if not with_x:
@@ -268,14 +285,14 @@ class SchurSystem:
         """M^-1 [b0; bR] with the last factorisation (b0: (q0, d0), bR: (R,))."""
         f = self.state
         q0, d0 = self.q0, self.d0
-        g0 = np.einsum("qst,qt->qs", f.Dinv, b0)
+        g0 = bmv(f.Dinv, b0)
         if f.Cf is not None:
             r = bR - f.Cf.T @ g0.reshape(-1)
         else:
-            r = bR - self.Rind @ np.einsum("ts,ts->t", f.C, g0[self.pa])
+            r = bR - self.Rind @ rowdot(f.C, g0[self.pa])
         xr = scipy.linalg.cho_solve((f.cf, True), r, check_finite=False)
         if f.Cf is not None:
             t = (f.Cf @ xr).reshape(q0, d0)
         else:
             t = np.column_stack([self.Aind @ (f.C[:, s] * xr[self.pr]) for s in range(d0)])
-        return g0 - np.einsum("qst,qt->qs", f.Dinv, t), xr
+        return g0 - bmv(f.Dinv, t), xr

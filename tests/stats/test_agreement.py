@@ -8,6 +8,8 @@ pe = 0.50, kappa = 0.40).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -83,7 +85,7 @@ def test_undefined_cases_raise_a_clear_error(func):
 
 @pytest.mark.parametrize("level", ["interval", "ratio"])
 def test_levels_that_subtract_values_name_a_value_that_is_no_number(level):
-    data = [[1, 2, (3, 4)], [1, 2, (3, 4)], [2, 2, 1]]
+    data: list[list[Hashable]] = [[1, 2, (3, 4)], [1, 2, (3, 4)], [2, 2, 1]]
     with pytest.raises(ValueError, match=rf"The {level} level needs numbers; \(3, 4\)"):
         krippendorff_alpha(data, level=level)
     # numbers written as text are numbers

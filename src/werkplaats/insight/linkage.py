@@ -10,10 +10,19 @@ so stays reproducible from it):
 * **time** is counted in whole months since the trajectory started, never days: the
   days between visits are a fingerprint, the month of the wave is not;
 * **per-client values that are not whole numbers** (shares, means of the alliance
-  check, contacts per month) are rounded to a step (shares to 0.1, others to 0.25), and
+  check, contacts per month) are rounded to a step (shares to 0.2, others to 0.25), and
   **age** to 5 years: an exact fraction such as 7/13 of contacts by video is unique.
-  Counts (network sizes) stay whole numbers; a professional's shares (the same for all
-  their clients) and context values (a team's, an organisation's) are not per client;
+  **Per-client counts** (whole numbers: network sizes at the start) go into the bands
+  0, 1-2, 3-5 and 6+, given the values 0, 1.5, 4 and 7.5 (the midpoint of 6-9, where
+  most of the open band lies: in the demo 80-90% of it). A band grows with the count,
+  since one member more matters less in a larger network; the tail, where a single
+  client stands out, is top-coded, as is usual in disclosure control. What the steps
+  were chosen on (tests/insight/test_linkage.py, two studies with different outcomes,
+  254 shared clients, joined on the per-client values they share): exact counts and
+  shares to 0.1 left 10 linkable (25 false links); bands 0, 1-2, 3-5, 6-9, 10+ 6 (13);
+  shares to 0.2 as well 4 (11); the open band from 6 on as well 2 (7). A
+  professional's shares (the same for all their clients) and context values (a
+  team's, an organisation's) are not per client;
 * **a client's outcome series is in one study's data only**: when an earlier study
   (by start date, then number) whose current plan has the same outcome (instrument
   and scale, or goal attainment) holds the client too, their series of that outcome is
@@ -39,9 +48,11 @@ from werkplaats.insight.plan import Plan
 from werkplaats.programme.models import Study
 
 DAYS_PER_MONTH = 365.25 / 12
-SHARE_STEP = 0.1
+SHARE_STEP = 0.2
 OTHER_STEP = 0.25
 AGE_STEP = 5
+# per-client counts: (lowest value of the band, the value it is given), ascending
+COUNT_BANDS = ((0, 0.0), (1, 1.5), (3, 4.0), (6, 7.5))
 PER_CLIENT_LEVELS = ("client", "process")
 
 
@@ -57,9 +68,18 @@ def step_for(name: str) -> float:
     return SHARE_STEP if "share" in name else OTHER_STEP
 
 
+def count_band(values: pd.Series) -> pd.Series:
+    """Each count as its band's value (COUNT_BANDS); a missing value stays missing."""
+    lows = np.array([low for low, _ in COUNT_BANDS], dtype=float)
+    given = np.array([value for _, value in COUNT_BANDS])
+    v = values.to_numpy(dtype=float)
+    index = np.clip(np.searchsorted(lows, v, side="right") - 1, 0, len(lows) - 1)
+    return pd.Series(np.where(np.isnan(v), np.nan, given[index]), index=values.index)
+
+
 def coarsen(frame: pd.DataFrame, variables: dict[str, Any]) -> pd.DataFrame:
     """The frame with each per-client number of the catalogue rounded to its step (age
-    always; other whole numbers, such as network sizes, are left as they are)."""
+    to 5 years) and each per-client count (whole numbers) in its band."""
     out = frame.copy()
     for name in out.columns:
         v = variables.get(name)
@@ -70,6 +90,7 @@ def coarsen(frame: pd.DataFrame, variables: dict[str, Any]) -> pd.DataFrame:
         values = pd.to_numeric(out[name], errors="coerce").astype(float)
         known = values.dropna()
         if name != "age_at_start" and bool((known == known.round()).all()):
+            out[name] = count_band(values)
             continue
         step = step_for(name)
         out[name] = np.round(np.round(values / step) * step, 10)

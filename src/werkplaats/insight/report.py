@@ -35,7 +35,7 @@ from werkplaats.insight.dataset import (
     study_data,
 )
 from werkplaats.insight.exports import FORMATS, write_export
-from werkplaats.insight.linkage import AGE_STEP, OTHER_STEP, SHARE_STEP
+from werkplaats.insight.linkage import AGE_STEP, COUNT_BANDS, OTHER_STEP, SHARE_STEP
 from werkplaats.insight.models import AnalysisPlan, ReportRun
 from werkplaats.insight.plan import OutcomeInfo
 from werkplaats.insight.report_figures import report_figures
@@ -213,6 +213,7 @@ def build_report(study: Study, *, n_boot: int = 500) -> Report:
         "linkage": {  # insight.linkage: what keeps this study's data from another's
             "time": "whole months since the trajectory started",
             "rounded": {"share": SHARE_STEP, "age_at_start": AGE_STEP, "other": OTHER_STEP},
+            "count_bands": [{"from": low, "value": value} for low, value in COUNT_BANDS],
             "withheld_clients": data.withheld_clients,
             "withheld_for": list(data.withheld_for),
         },

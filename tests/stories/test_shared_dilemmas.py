@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from tests.casework.factories import DilemmaFactory
 from tests.programme.factories import StudyFactory
-from werkplaats.casework.models import Dilemma
+from tests.web import logged_in
 from werkplaats.core.models import AccessLog
 from werkplaats.programme.models import StudyParticipation
 from werkplaats.stories import services
@@ -24,24 +24,13 @@ pytestmark = pytest.mark.django_db
 WHAT_HAPPENED = "Hij wilde 's nachts alleen naar huis lopen, langs de Dorpsstraat"
 
 
-def _login(user, language: str = "nl") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def dilemma(world):
     StudyParticipation.objects.create(study=world.study_s, organisation=world.org_a)
-    return Dilemma.objects.create(
+    return DilemmaFactory(
         trajectory=world.trajectory_a,
-        date=dt.date(2026, 3, 17),
-        tension=Dilemma.Tension.AUTONOMY_PROTECTION,
         description=WHAT_HAPPENED,
         values_at_stake="Klaas Bakker wil zelf beslissen; zijn Dochter is bang",
-        options_weighed="meelopen of laten gaan",
-        choice="laten gaan met telefoonafspraak",
-        reasons="vertrouwen opbouwen",
         moral_case_deliberation=True,
         recorded_by=world.alice,
     )
@@ -67,7 +56,7 @@ def _save(client, dilemma, version="", teaching=False, **texts):
 
 
 def test_the_share_page_proposes_masks_over_the_names_casework_knows(world, dilemma):
-    page = _login(world.alice, "en").get(_share_url(dilemma))
+    page = logged_in(world.alice, "en").get(_share_url(dilemma))
     assert page.status_code == 200
     form = page.context["form"]
     assert form.initial["values_at_stake"] == "[NAAM 1] wil zelf beslissen; zijn [NAAM 2] is bang"
@@ -80,7 +69,7 @@ def test_the_share_page_proposes_masks_over_the_names_casework_knows(world, dile
 def test_a_dilemma_goes_to_a_session_anonymised_and_the_session_shows_on_the_dilemma(
     world, dilemma
 ):
-    alice = _login(world.alice)
+    alice = logged_in(world.alice, "nl")
     assert _save(alice, dilemma).status_code == 302
     shared = SharedDilemma.objects.get(dilemma=dilemma)
     assert (shared.month, shared.tension, shared.deliberated) == ("2026-03", dilemma.tension, True)
@@ -91,14 +80,14 @@ def test_a_dilemma_goes_to_a_session_anonymised_and_the_session_shows_on_the_dil
 
     session_url = reverse("stories:dialogue", kwargs={"pk": world.dialogue_a.pk})
     # proposed, not yet linked: the invited expert does not see it, the researcher does
-    assert "telefoonafspraak" not in _login(world.eva).get(session_url).content.decode()
-    rita = _login(world.rita)
+    assert "telefoonafspraak" not in logged_in(world.eva, "nl").get(session_url).content.decode()
+    rita = logged_in(world.rita, "nl")
     assert "telefoonafspraak" in rita.get(session_url).content.decode()
     assert rita.post(session_url, {"decide": "link", "link": link.pk}).status_code == 302
     link.refresh_from_db()
     assert (link.status, link.decided_by) == ("linked", world.rita)
 
-    html = _login(world.eva).get(session_url).content.decode()
+    html = logged_in(world.eva, "nl").get(session_url).content.decode()
     assert "telefoonafspraak" in html and "[NAAM 1] wil zelf beslissen" in html
     for detail in ("Klaas", "Dorpsstraat", "2026-03-17", world.client_a.pseudonym):
         assert detail not in html
@@ -110,16 +99,16 @@ def test_a_dilemma_goes_to_a_session_anonymised_and_the_session_shows_on_the_dil
 
     # taken off the table again
     assert rita.post(session_url, {"decide": "decline", "link": link.pk}).status_code == 302
-    assert "telefoonafspraak" not in _login(world.eva).get(session_url).content.decode()
+    assert "telefoonafspraak" not in logged_in(world.eva, "nl").get(session_url).content.decode()
 
 
 def test_who_may_share_propose_and_link(world, dilemma):
     url = _share_url(dilemma)
-    assert _login(world.carol).get(url).status_code == 200  # the team's manager
-    assert _login(world.bob).get(url).status_code == 404
-    assert _login(world.dave).get(url).status_code == 404
+    assert logged_in(world.carol, "nl").get(url).status_code == 200  # the team's manager
+    assert logged_in(world.bob, "nl").get(url).status_code == 404
+    assert logged_in(world.dave, "nl").get(url).status_code == 404
     for persona in ("rita", "eva", "otto", "erin", "paula", "klaas"):
-        assert _login(getattr(world, persona)).get(url).status_code == 403
+        assert logged_in(getattr(world, persona), "nl").get(url).status_code == 403
     shared = dilemma_services.shared_dilemma_save(
         dilemma=dilemma,
         user=world.alice,
@@ -136,13 +125,21 @@ def test_who_may_share_propose_and_link(world, dilemma):
     session_url = reverse("stories:dialogue", kwargs={"pk": world.dialogue_a.pk})
     # an invited guest cannot link; a researcher not on the study does not see the session
     assert (
-        _login(world.eva).post(session_url, {"decide": "link", "link": link.pk}).status_code == 403
+        logged_in(world.eva, "nl")
+        .post(session_url, {"decide": "link", "link": link.pk})
+        .status_code
+        == 403
     )
     assert (
-        _login(world.ruben).post(session_url, {"decide": "link", "link": link.pk}).status_code
+        logged_in(world.ruben, "nl")
+        .post(session_url, {"decide": "link", "link": link.pk})
+        .status_code
         == 404
     )
-    assert _login(world.rita).post(session_url, {"decide": "link", "link": "x"}).status_code == 404
+    assert (
+        logged_in(world.rita, "nl").post(session_url, {"decide": "link", "link": "x"}).status_code
+        == 404
+    )
     link.refresh_from_db()
     assert link.status == "proposed"
     # a session of a study the organisation does not take part in cannot be chosen
@@ -154,13 +151,13 @@ def test_who_may_share_propose_and_link(world, dilemma):
         participants={"client": 2},
         findings=[],
     )
-    response = _login(world.alice).post(url, {"propose": "1", "session": other.pk})
+    response = logged_in(world.alice, "nl").post(url, {"propose": "1", "session": other.pk})
     assert response.status_code == 400
     assert not SessionDilemma.objects.filter(session=other).exists()
 
 
 def test_a_stale_save_is_refused_and_an_empty_text_gets_a_message(world, dilemma):
-    alice, carol = _login(world.alice, "en"), _login(world.carol, "en")
+    alice, carol = logged_in(world.alice, "en"), logged_in(world.carol, "en")
     assert _save(alice, dilemma).status_code == 302
     version = SharedDilemma.objects.get().version
     assert _save(carol, dilemma, version=version, reasons="nagelezen").status_code == 302
@@ -174,15 +171,15 @@ def test_a_stale_save_is_refused_and_an_empty_text_gets_a_message(world, dilemma
 
 def test_educators_read_teaching_material_and_nothing_else(world, dilemma):
     url = reverse("stories:teaching")
-    alice = _login(world.alice)
+    alice = logged_in(world.alice, "nl")
     assert _save(alice, dilemma).status_code == 302
-    assert "telefoonafspraak" not in _login(world.otto).get(url).content.decode()
+    assert "telefoonafspraak" not in logged_in(world.otto, "nl").get(url).content.decode()
     version = SharedDilemma.objects.get().version
     assert _save(alice, dilemma, version=version, teaching=True).status_code == 302
-    page = _login(world.otto, "en").get(url)
+    page = logged_in(world.otto, "en").get(url)
     html = page.content.decode()
     assert page.status_code == 200 and "telefoonafspraak" in html
     assert "Klaas" not in html and WHAT_HAPPENED not in html
     assert AccessLog.objects.filter(actor_id=world.otto.pk, detail="teaching material").exists()
     for persona in ("rita", "eva", "alice", "carol", "klaas"):
-        assert _login(getattr(world, persona)).get(url).status_code == 403
+        assert logged_in(getattr(world, persona), "nl").get(url).status_code == 403

@@ -305,9 +305,9 @@ def dilemmas_across_teams(request: AuthenticatedHttpRequest) -> HttpResponse:
     by = request.GET.get("by", "team")
     if by not in practice_figures.GROUPINGS:
         by = "team"
-    clients, deliberated = practice_figures.dilemma_tables(by)
+    table = practice_figures.dilemma_table(by)
     groupings = [("team", _("team")), ("organisation", _("organisation")), ("year", _("year"))]
-    context = {"by": by, "groupings": groupings, "clients": clients, "deliberated": deliberated}
+    context = {"by": by, "groupings": groupings, "table": table}
     return render(request, "casework/dilemmas_across_teams.html", context)
 
 

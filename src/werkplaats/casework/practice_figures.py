@@ -151,13 +151,14 @@ def principle_figures(principle: WorkingPrinciple) -> PrincipleFigures:
         k = (names[row["trajectory__team_id"]], int(row["year"]))
         contacts[k], clients[k] = row["n"], row["clients"]
     used: dict[tuple[str, int], int] = defaultdict(int)
-    for row in (
+    for used_row in (
         Contact.objects.filter(principles=principle)
         .values("trajectory__team_id", year=ExtractYear("date"))
         .annotate(n=Count("pk", distinct=True))
         .order_by()
     ):
-        used[(names[row["trajectory__team_id"]], int(row["year"]))] = row["n"]
+        k = (names[used_row["trajectory__team_id"]], int(used_row["year"]))
+        used[k] = used_row["n"]
     years = sorted({y for _t, y in contacts})
     teams = sorted({t for t, _y in contacts})
     shown: set[tuple[str, int]] = set()

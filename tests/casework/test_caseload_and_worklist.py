@@ -9,12 +9,14 @@ from typing import Any
 import pandas as pd
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.casework.factories import ClientIdentityFactory, TrajectoryFactory
+from tests.web import logged_in
 from werkplaats.core.models import AccessLog
 from werkplaats.insight import on_track as signals
 from werkplaats.measurements import services as measurement_services
@@ -29,12 +31,6 @@ MID = {"m1": 3, "m2": 3, "m3": 3, "m4": 2, "m5": 3, "m6": 2, "m7": 3}
 
 def _at(day: dt.date) -> Any:
     return time_machine.travel(dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC), tick=False)
-
-
-def _client(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def test_the_worklist_leaves_out_closed_and_long_superseded_trajectories(world: Any) -> None:
@@ -66,7 +62,7 @@ def test_the_home_page_pages_and_filters_the_worklist(world: Any, monkeypatch: A
     for _ in range(3):
         TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
     monkeypatch.setattr(caseload_page, "WORKLIST_PAGE", 2)
-    client = _client(world.alice)
+    client = logged_in(world.alice, "en")
     with _at(TODAY):
         first = client.get(reverse("home"))
         second = client.get(reverse("home"), {"page": 2})
@@ -81,7 +77,7 @@ def test_the_home_page_pages_and_filters_the_worklist(world: Any, monkeypatch: A
 
 def test_a_team_manager_filters_the_worklist_by_team_member(world: Any) -> None:
     TrajectoryFactory(team=world.team_a)  # led by another professional of the team
-    client = _client(world.carol)
+    client = logged_in(world.carol, "en")
     with _at(TODAY):
         everyone = client.get(reverse("home"))
         alices = client.get(reverse("home"), {"who": world.alice.pk})
@@ -99,7 +95,7 @@ def test_the_caseload_searches_by_pseudonym_and_by_name_and_logs_the_names_read(
 ) -> None:
     other = TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
     ClientIdentityFactory(client=other.client, name="Henk de Boer")
-    client = _client(world.alice)
+    client = logged_in(world.alice, "en")
     by_name = client.get(reverse("casework:caseload"), {"q": "bakker"})
     assert [t.pk for t, _s, _n in by_name.context["rows"]] == [world.trajectory_a.pk]
     entry = AccessLog.objects.filter(user=world.alice, detail="search by name").first()
@@ -108,7 +104,10 @@ def test_the_caseload_searches_by_pseudonym_and_by_name_and_logs_the_names_read(
     assert [t.pk for t, _s, _n in by_pseudonym.context["rows"]] == [world.trajectory_a.pk]
     # Bob's caseload holds no Klaas Bakker: a name outside one's reach finds nothing.
     assert (
-        _client(world.bob).get(reverse("casework:caseload"), {"q": "bakker"}).context["rows"] == []
+        logged_in(world.bob, "en")
+        .get(reverse("casework:caseload"), {"q": "bakker"})
+        .context["rows"]
+        == []
     )
 
 
@@ -131,7 +130,7 @@ def test_the_caseload_shows_the_next_wave_and_the_signal_with_few_queries(
         {"group": ["?"] * 40, "months": [3.0] * 40, "change": [2 + i % 9 for i in range(40)]}
     )
     monkeypatch.setattr(signals, "_reference", lambda organisation_id: peers)
-    client = _client(world.alice)
+    client = logged_in(world.alice, "en")
     with _at(dt.date(2025, 5, 1)):
         response = client.get(reverse("casework:caseload"))
     (row,) = response.context["rows"]
@@ -149,3 +148,69 @@ def test_the_caseload_shows_the_next_wave_and_the_signal_with_few_queries(
     with _at(dt.date(2025, 5, 1)), CaptureQueriesContext(connection) as more:
         client.get(reverse("casework:caseload"))
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def _home_queries(client: Client, user: Any) -> tuple[int, int]:
+    with _at(TODAY), CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return len(queries.captured_queries), response.context["work_total"]
+
+
+def test_the_worklist_reads_a_fixed_number_of_queries_whatever_the_caseload(world: Any) -> None:
+    # The professional's and the team manager's home page: every trajectory's plan, goals and
+    # assessments are read together, so thirty more trajectories cost no query more.
+    for user in (world.alice, world.carol):
+        client = logged_in(user, "en")
+        _home_queries(client, user)  # the session's first request reads a little more
+        for _ in range(5):
+            TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
+        few, few_items = _home_queries(client, user)
+        for _ in range(30):
+            TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
+        more, more_items = _home_queries(client, user)
+        assert more_items > few_items  # the new trajectories are work too
+        assert more == few
+
+
+def test_the_caseload_reads_the_reference_the_worker_keeps_and_never_computes_it_then(
+    world: Any, monkeypatch: Any
+) -> None:
+    from werkplaats.insight.tasks import refresh_on_track_references
+
+    t = world.trajectory_a
+    measurement_services.assessments_record_bulk(
+        [
+            measurement_services.AssessmentRecord(
+                t, "pearlin-mastery", "client", wave, day, answers
+            )
+            for wave, day, answers in (
+                ("intake", dt.date(2025, 1, 15), MID),
+                ("m03", dt.date(2025, 4, 15), LOW),
+            )
+        ]
+    )
+    computed: list[int] = []
+    real = signals._changes
+
+    def counting(trajectories: Any) -> Any:
+        computed.append(1)
+        return real(trajectories)
+
+    client = logged_in(world.alice, "en")
+    shared, key = caches["shared"], signals._key(world.team_a.organisation_id)
+    with _at(TODAY):
+        assert refresh_on_track_references.call_local() >= 1  # the worker's hourly work
+        monkeypatch.setattr(signals, "_changes", counting)
+        assert client.get(reverse("casework:caseload")).status_code == 200
+        own = len(computed)  # the page's own clients only, not the reference
+        assert own == 1
+        # Two hours on and the worker has not run: the page still uses the kept reference.
+        kept_at, frame = shared.get(key)
+        shared.set(key, (kept_at - 7200, frame), None)
+        client.get(reverse("casework:caseload"))
+        assert len(computed) == 2 * own
+        # A reference older than a day (no worker running): the page computes it itself.
+        shared.set(key, (kept_at - signals.STALE_SECONDS - 1, frame), None)
+        client.get(reverse("casework:caseload"))
+        assert len(computed) == 3 * own + 1

@@ -187,3 +187,23 @@ def test_the_demo_shows_methods_with_fidelity_and_a_context_scan():
     assert team is not None
     shown = [c["own"] for row in profile("team", team.pk).rows for c in row["cells"]]
     assert any(v is not None for v in shown)  # the team's scan appears on its profile
+
+
+def test_the_demo_gives_educators_teaching_material():
+    from django.test import Client as Browser
+    from django.urls import reverse
+    from django.utils.html import escape
+
+    from werkplaats.stories.models import SharedDilemma
+
+    build_demo(SMALL, seed=5)
+    shared = SharedDilemma.objects.filter(teaching=True)
+    assert shared.count() > 0
+    assert {s.month for s in shared} == {s.dilemma.date.strftime("%Y-%m") for s in shared}
+    educator = User.objects.get(username="docent")
+    browser = Browser()
+    browser.force_login(educator)
+    page = browser.get(reverse("stories:teaching"))
+    first = shared.order_by("pk").first()
+    assert first is not None
+    assert page.status_code == 200 and escape(first.choice) in page.content.decode()

@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 
 from tests.casework.factories import ClientFactory, TrajectoryFactory
+from tests.measurements.factories import answered_over_waves
 from werkplaats.casework.models import TargetGroup
 from werkplaats.insight.feedback import municipality_table, unit_outcomes
 from werkplaats.insight.selectors import unit_feedback
-from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -20,28 +20,7 @@ BETTER = {**ANSWERS, "m4": 4, "m6": 4, "m1": 1}
 
 
 def _measure(trajectory, twice: bool) -> None:
-    records = [
-        AssessmentRecord(
-            trajectory=trajectory,
-            instrument="pearlin-mastery",
-            informant="client",
-            wave="intake",
-            wave_date=trajectory.start,
-            answers=ANSWERS,
-        )
-    ]
-    if twice:
-        records.append(
-            AssessmentRecord(
-                trajectory=trajectory,
-                instrument="pearlin-mastery",
-                informant="client",
-                wave="m03",
-                wave_date=trajectory.start + dt.timedelta(days=91),
-                answers=BETTER,
-            )
-        )
-    assessments_record_bulk(records)
+    answered_over_waves(trajectory, ANSWERS, *([BETTER] if twice else []))
 
 
 def _clients(world, n: int, *, measured_twice: int, hood=None, group="debt"):

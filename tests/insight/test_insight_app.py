@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import translation
 
+from tests.measurements.factories import answered_over_waves
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.insight import report as report_module
 from werkplaats.insight.dataset import study_data
@@ -22,7 +23,6 @@ from werkplaats.insight.models import ReportRun
 from werkplaats.insight.plan import parse_plan
 from werkplaats.insight.services import plan_set
 from werkplaats.measurements.models import Assessment
-from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 from werkplaats.programme.models import Study
 
 pytestmark = pytest.mark.django_db
@@ -31,26 +31,8 @@ ANSWERS = {"m1": 2, "m2": 2, "m3": 3, "m4": 3, "m5": 2, "m6": 3, "m7": 2}
 
 
 def _measure(w, better: int = 0):
-    start = w.trajectory_a.start
-    records = [
-        AssessmentRecord(
-            trajectory=w.trajectory_a,
-            instrument="pearlin-mastery",
-            informant="client",
-            wave="intake",
-            wave_date=start,
-            answers=ANSWERS,
-        ),
-        AssessmentRecord(
-            trajectory=w.trajectory_a,
-            instrument="pearlin-mastery",
-            informant="client",
-            wave="m03",
-            wave_date=start + dt.timedelta(days=91),
-            answers={**ANSWERS, "m4": 4, "m6": 4, "m1": 1 if better else 2},
-        ),
-    ]
-    assessments_record_bulk(records)
+    later = {**ANSWERS, "m4": 4, "m6": 4, "m1": 1 if better else 2}
+    answered_over_waves(w.trajectory_a, ANSWERS, later)
 
 
 PLAN = {

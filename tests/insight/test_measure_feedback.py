@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import translation
 
 from tests.casework.factories import ClientFactory, TrajectoryFactory
+from tests.measurements.factories import answered_over_waves
 from werkplaats.casework.models import TargetGroup
 from werkplaats.insight.feedback import client_progress, municipality_tables, professional_progress
 from werkplaats.insight.models import OutcomeMeasure
-from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -24,20 +24,7 @@ NOT = {"lone3": 1, "lone9": 1, "lone10": 1, "lone4": 3, "lone7": 3, "lone8": 3} 
 
 
 def _loneliness(trajectory, *answers) -> None:
-    waves = ["intake", "m03", "m06"]
-    assessments_record_bulk(
-        [
-            AssessmentRecord(
-                trajectory=trajectory,
-                instrument="dejong-gierveld-6",
-                informant="client",
-                wave=waves[k],
-                wave_date=trajectory.start + dt.timedelta(days=91 * k),
-                answers=a,
-            )
-            for k, a in enumerate(answers)
-        ]
-    )
+    answered_over_waves(trajectory, *answers, instrument="dejong-gierveld-6")
 
 
 def _choose_loneliness(world) -> None:

@@ -3,15 +3,14 @@ export validates against the schema."""
 
 from __future__ import annotations
 
-import io
 import uuid
-import zipfile
 from pathlib import Path
 
 import pytest
 from django.db.models import Q
 from lxml import etree
 
+from tests.stories.qdpx import import_page_post, unzipped, zipped
 from werkplaats.stories import exchange, refi_qda
 from werkplaats.stories.models import CodingRound, Segment
 
@@ -22,7 +21,7 @@ PROJECT_NS = "urn:QDA-XML:project:1.0"
 
 
 def _qde(data: bytes) -> etree._Element:
-    xml = zipfile.ZipFile(io.BytesIO(data)).read("project.qde")
+    xml = unzipped(data)["project.qde"]
     xsd = etree.XMLSchema(etree.parse(str(SCHEMAS / "Project.xsd")))
     root = etree.fromstring(xml)
     assert xsd.validate(root), xsd.error_log
@@ -90,22 +89,7 @@ def test_external_coders_travel_back_as_users_and_creating_users(world):
 
 
 def test_the_import_page_names_external_coders_as_kept_not_lost(world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.test import Client
-    from django.urls import reverse
-
-    client = Client()
-    client.force_login(world.rita)
-    response = client.post(
-        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {
-            "upload": SimpleUploadedFile("p.qdpx", _coded_project()),
-            "kind": "interview",
-            "offsets": "auto",
-            "consent": "on",
-            "anonymised": "on",
-        },
-    )
+    response = import_page_post(world.rita, world.study_s, _coded_project())
     page = response.content.decode()
     assert response.status_code == 200
     assert "externe codeerders" in page and "Anna de Vries" in page
@@ -187,9 +171,8 @@ def test_care_memos_never_leave(world):
     services.memo_add(
         user=world.rita, text="Zorgmemo", context=Memo.Context.CARE, round=first.coding_round
     )
-    assert b"Zorgmemo" not in zipfile.ZipFile(
-        io.BytesIO(exchange.round_export(first.coding_round, world.rita))
-    ).read("project.qde")
+    exported = unzipped(exchange.round_export(first.coding_round, world.rita))
+    assert b"Zorgmemo" not in exported["project.qde"]
 
 
 def test_code_and_source_sets_travel_both_ways(world):
@@ -209,15 +192,9 @@ def test_code_and_source_sets_travel_both_ways(world):
     qde = refi_qda.write_project_xml(project)
     # a member the round cannot hold (a note) is reported, not silently dropped
     qde = qde.replace(b"</Set>", f'<MemberNote targetGUID="{note.guid}"/></Set>'.encode(), 1)
-    data = refi_qda.write_qdpx(project)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        files = {n: archive.read(n) for n in archive.namelist()}
+    files = unzipped(refi_qda.write_qdpx(project))
     files["project.qde"] = qde
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, member in files.items():
-            archive.writestr(name, member)
-    first = exchange.project_import(user=world.rita, study=world.study_s, data=buffer.getvalue())
+    first = exchange.project_import(user=world.rita, study=world.study_s, data=zipped(files))
     assert ("SetMembers", 1) in first.ignored
 
     def content(coding_round: CodingRound) -> list[tuple[str, str, list[str], list[str]]]:
@@ -288,9 +265,6 @@ def test_links_between_codes_selections_and_sources_travel_both_ways(world):
 
 
 def test_media_selections_are_kept_as_references_with_a_loss_note(world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.test import Client
-    from django.urls import reverse
 
     from werkplaats.stories.models import MediaReference
 
@@ -306,22 +280,8 @@ def test_media_selections_are_kept_as_references_with_a_loss_note(world):
         f'<AudioSelection guid="{g()}" begin="1500" end="4200"/></AudioSource>'
     )
     qde = qde.replace(b"</Sources>", media.encode() + b"</Sources>", 1)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("project.qde", qde)
-        archive.writestr(f"sources/{source.guid}.txt", source.text.encode())
-    client = Client()
-    client.force_login(world.rita)
-    response = client.post(
-        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {
-            "upload": SimpleUploadedFile("p.qdpx", buffer.getvalue()),
-            "kind": "interview",
-            "offsets": "auto",
-            "consent": "on",
-            "anonymised": "on",
-        },
-    )
+    data = zipped({"project.qde": qde, f"sources/{source.guid}.txt": source.text.encode()})
+    response = import_page_post(world.rita, world.study_s, data)
     page = response.content.decode()
     assert "bewaard als verwijzing" in page and "scan.pdf" in page
     refs = {
@@ -370,8 +330,8 @@ def test_codings_of_one_selection_by_two_coders_keep_both_coders(world):
     data = refi_qda.write_qdpx(
         refi_qda.Project(name="Buren", users=users, codes=[code], sources=[source])
     )
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    root = etree.fromstring(archive.read("project.qde"))
+    files = unzipped(data)
+    root = etree.fromstring(files["project.qde"])
     coding = root.find(f".//{{{PROJECT_NS}}}Coding")
     assert coding is not None
     second = etree.SubElement(
@@ -381,10 +341,6 @@ def test_codings_of_one_selection_by_two_coders_keep_both_coders(world):
         creatingUser=users[1].guid,
     )
     etree.SubElement(second, f"{{{PROJECT_NS}}}CodeRef", targetGUID=code.guid)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as rewritten:
-        for name in archive.namelist():
-            body = archive.read(name)
-            rewritten.writestr(name, etree.tostring(root) if name == "project.qde" else body)
-    imported = exchange.project_import(user=world.rita, study=world.study_s, data=out.getvalue())
+    files["project.qde"] = etree.tostring(root)
+    imported = exchange.project_import(user=world.rita, study=world.study_s, data=zipped(files))
     assert _coders(imported.coding_round) == {("rita", "", 0, 22), ("rita", "Anna de Vries", 0, 22)}

@@ -115,12 +115,43 @@ class Engine(FirstTerm):
                 self._pair_inv[(j, i)] = inv.reshape(-1)
                 self.pairs[(j, i)] = (cols, indptr, np.ones((uniq.size, bj.d, bi.d)))
         self.n_batched = self._symbolic()
-        self._setup_first()
-        self._numeric([b.Z for b in blocks], F)
         self.sparse = sum(b.q * b.d for b in blocks[self.n_batched :]) > SPARSE_MIN
+        self._setup_first()
+        self._setup_fill_slots()
+        self._numeric([b.Z for b in blocks], F)
         self._order: np.ndarray | None = None
 
     # ------------------------------------------------------------------
+    def _setup_fill_slots(self) -> None:
+        """For scalar terms j > i >= 1: the slot in B(j, i)'s pattern of each fill product.
+
+        Eliminating the first term adds products to B(j, i); in a nested design
+        they all fall on level pairs that already share rows (a professional and
+        the team of the professional's clients), so they can be summed straight
+        into B(j, i)'s values with one ``bincount`` at each evaluation, instead of
+        building and adding a second sparse matrix.  Where a product falls outside
+        the pattern, the pair keeps the general path.
+        """
+        self._fill_slot: dict[tuple[int, int], np.ndarray] = {}
+        for (j, i), (cols, indptr, _data) in self.pairs.items():
+            if i == 0 or (j, i) in self.plan_keys:
+                continue
+            if self.blocks[j].d != 1 or self.blocks[i].d != 1:
+                continue
+            tri = self.triples.get((j, i))
+            if tri is None or cols.size == 0:
+                continue
+            pa, pb = tri
+            ra = self.first_rows[j] if pa is None else self.first_rows[j][pa]
+            rb = self.first_rows[i] if pb is None else self.first_rows[i][pb]
+            qi = np.int64(self.blocks[i].q)
+            rows = np.repeat(np.arange(self.blocks[j].q, dtype=np.int64), np.diff(indptr))
+            keys = rows * qi + cols  # ascending: the pairs come from np.unique
+            want = ra * qi + rb
+            slot = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+            if np.array_equal(keys[slot], want):
+                self._fill_slot[(j, i)] = slot
+
     def _symbolic(self) -> int:
         """Number of leading terms that stay block-diagonal during elimination.
 
@@ -180,6 +211,7 @@ class Engine(FirstTerm):
             j: np.ascontiguousarray(self.pairs[(j, 0)][2].transpose(1, 2, 0))
             for j in range(1, self.K)
         }
+        self._fill_plan_values()
 
     def reweight(self, sqrtw: np.ndarray, F: np.ndarray) -> None:
         """Refill the cross-products for rows weighted by ``sqrtw**2`` and new columns ``F``.
@@ -206,7 +238,7 @@ class Engine(FirstTerm):
         lam = self.lambdas(theta)
         K, m, p = self.K, self.n_batched, self.p
         FF = self.FF.copy()
-        logdet_re, e_upd, fill, kept = self._eliminate_first(lam, FF, keep)
+        logdet_re, e_upd, fill, kept, dinv0 = self._eliminate_first(lam, FF, keep)
         keep_dinv, keep_e, keep_b = [], [], []
         if kept is not None:
             keep_dinv.append(kept[0])
@@ -227,8 +259,10 @@ class Engine(FirstTerm):
                 Dk = L.T @ self.A[k] @ L + np.eye(L.shape[0])
                 Ek = L.T @ self.E0[k]
             Ek = Ek - e_upd[k]
-            fk = fill[(k, k)]
-            if not isinstance(fk, tuple):
+            fk = fill.get((k, k))
+            if fk is None:  # in the fill plan, applied to the dense remainder below
+                pass
+            elif not isinstance(fk, tuple):
                 if k < m:
                     Dk = Dk - _extract_diag_blocks(fk, bk.q, bk.d)
                 else:
@@ -265,13 +299,21 @@ class Engine(FirstTerm):
             Lj, Li = lam[j], lam[i]
             bj, bi = self.blocks[j], self.blocks[i]
             if Lj.shape[0] == 1 and Li.shape[0] == 1:
-                Bji = sp.csr_matrix(
-                    (data[:, 0, 0] * (Lj[0, 0] * Li[0, 0]), cols, indptr), shape=(bj.q, bi.q)
-                )
+                vals_ji = data[:, 0, 0] * (Lj[0, 0] * Li[0, 0])
+                slot = self._fill_slot.get((j, i))
+                fji = fill.get((j, i))
+                if slot is not None and isinstance(fji, tuple):
+                    vals_ji -= np.bincount(slot, weights=fji[2][0, 0], minlength=cols.size)
+                    B[(j, i)] = sp.csr_matrix((vals_ji, cols, indptr), shape=(bj.q, bi.q))
+                    continue
+                Bji = sp.csr_matrix((vals_ji, cols, indptr), shape=(bj.q, bi.q))
             else:
                 sd = Lj.T @ data @ Li
                 Bji = sp.bsr_matrix((sd, cols, indptr), shape=(bj.q * bj.d, bi.q * bi.d)).tocsr()
-            fji = fill[(j, i)]
+            fji = fill.get((j, i))
+            if fji is None:  # in the fill plan
+                B[(j, i)] = Bji
+                continue
             if not isinstance(fji, tuple):
                 B[(j, i)] = (Bji - fji).tocsr()
                 continue
@@ -332,20 +374,25 @@ class Engine(FirstTerm):
         dims = [self.blocks[j].q * self.blocks[j].d for j in range(m, K)]
         n_re = int(sum(dims))
         T = n_re + p + 1
-        M = np.zeros((T, T))
+        # Fortran order: LAPACK factorises it in place, without a transposed copy.
+        M = np.zeros((T, T), order="F")
         offs = np.concatenate([[0], np.cumsum(dims)]).astype(int)
         for idx, j in enumerate(range(m, K)):
             o = offs[idx]
             bj = self.blocks[j]
-            blk = scipy.linalg.block_diag(*D[j]) if bj.d > 1 else np.diag(D[j][:, 0, 0])
+            blk = M[o : o + dims[idx], o : o + dims[idx]]
+            if bj.d > 1:
+                blk[...] = scipy.linalg.block_diag(*D[j])
+            else:  # a diagonal: no dense temporary of the block's size
+                blk[np.diag_indices(dims[idx])] = D[j][:, 0, 0]
             if j in dense_upd:
-                blk = blk - dense_upd[j]
-            M[o : o + dims[idx], o : o + dims[idx]] = blk
+                blk -= dense_upd[j]
             for idx2, i in enumerate(range(m, j)):
                 o2 = offs[idx2]
                 M[o : o + dims[idx], o2 : o2 + dims[idx2]] = B[(j, i)].toarray()
             M[n_re:, o : o + dims[idx]] = E[j].reshape(dims[idx], p + 1).T
         M[n_re:, n_re:] = FF
+        self._apply_fill_plan(M, lam, dinv0)
         c, info = scipy.linalg.lapack.dpotrf(M, lower=1, clean=1, overwrite_a=1)
         if info != 0:
             return None

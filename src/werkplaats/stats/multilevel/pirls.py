@@ -29,6 +29,7 @@ import scipy.special
 
 from .engine import Engine, Factorization, ReBlock
 from .families import Family
+from .pirls_schur import SchurSystem
 
 __all__ = ["GlmmProblem", "PirlsState", "gauss_hermite"]
 
@@ -40,6 +41,10 @@ __all__ = ["GlmmProblem", "PirlsState", "gauss_hermite"]
 PIRLS_TOL = 1e-12
 PIRLS_STEP = 1e-11
 PIRLS_MAXIT = 300
+# Where the deviance only guides a start (glmer's stage 1 when the exact gradient
+# follows), 1e-9 of the deviance is far below the optimiser's resolution.
+LOOSE_TOL = 1e-9
+LOOSE_STEP = 1e-6
 
 
 def gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -93,6 +98,11 @@ class GlmmProblem:
         # (the u-only system of the Laplace approximation with beta given).
         self.full = Engine(blocks, X, y)
         self.reonly = None if self.scalar else Engine(blocks, np.zeros((self.n, 0)), y)
+        # The common designs (one large term, small scalar terms) take a direct
+        # two-part elimination per step (pirls_schur.py); the engine factorises
+        # the final state for the conditional variances.
+        schur = None if self.scalar or not SchurSystem.eligible(blocks) else SchurSystem(blocks, X)
+        self.schur = schur if schur is not None and schur.ok else None
         self.lower = self.full.lower
         self.n_theta = self.full.n_theta
         self._u_start: list[np.ndarray] | None = None
@@ -144,7 +154,11 @@ class GlmmProblem:
 
     # ------------------------------------------------------------------
     def pirls(
-        self, theta: np.ndarray, beta: np.ndarray | None, u0: list[np.ndarray] | None = None
+        self,
+        theta: np.ndarray,
+        beta: np.ndarray | None,
+        u0: list[np.ndarray] | None = None,
+        loose: bool = False,
     ) -> PirlsState:
         """Conditional modes at theta; beta given (``nAGQ >= 1``) or found jointly (``beta=None``)."""
         fam = self.family
@@ -178,7 +192,15 @@ class GlmmProblem:
             w = self.wt * me * me / fam.variance(mu)
             sw = np.sqrt(w)
             z = eta - self.offset + (self.y - mu) / me  # working response (without offset)
-            if joint:
+            if self.schur is not None:
+                tgt = z if beta_cur is None or joint else z - self.X @ beta_cur
+                sol = self.schur.solve(lam, w, tgt, joint)
+                if sol is None:
+                    raise np.linalg.LinAlgError("the penalised system is not positive definite")
+                unew = sol.u
+                bnew = sol.beta if sol.beta is not None else beta_cur
+                assert bnew is not None
+            elif joint:
                 self.full.reweight(sw, np.column_stack([self.X * sw[:, None], sw * z]))
                 fct, bnew, unew = self.full.solve(theta)
             elif self.scalar:
@@ -215,7 +237,8 @@ class GlmmProblem:
             elif beta_cur is None:
                 moved = np.inf
             beta_cur, u, eta, mu, pdev = bc, uc, eta_c, mu_c, pdev_c
-            if change < PIRLS_TOL * (abs(pdev) + 0.1) and moved < PIRLS_STEP:
+            tol, stp = (LOOSE_TOL, LOOSE_STEP) if loose else (PIRLS_TOL, PIRLS_STEP)
+            if change < tol * (abs(pdev) + 0.1) and moved < stp:
                 converged = True
                 break
         # log|L|^2 with the working weights at the conditional mode itself (the
@@ -230,6 +253,14 @@ class GlmmProblem:
             zc = blk.Z[:, 0]
             diag = 1.0 + t * t * np.bincount(blk.codes, weights=w * zc * zc, minlength=blk.q)
             logdet = float(np.sum(np.log(diag)))
+        elif self.schur is not None:
+            target = z_at = eta - self.offset + (self.y - mu) / me
+            if not joint:
+                target = z_at - self.X @ beta_cur
+            sol = self.schur.solve(lam, w, target, joint)
+            if sol is None:
+                raise np.linalg.LinAlgError("the penalised system is not positive definite")
+            logdet = sol.logdet
         else:
             sw = np.sqrt(w)
             z = eta - self.offset + (self.y - mu) / me
@@ -247,6 +278,22 @@ class GlmmProblem:
         if joint:
             self._beta_start = beta_cur.copy()
         return PirlsState(u, beta_cur, eta, mu, logdet, pdev + logdet, fct, diag, it, converged)
+
+    def engine_factor(self, theta: np.ndarray, st: PirlsState, joint: bool) -> Factorization | None:
+        """The engine's factorisation at a state (for the conditional variances)."""
+        if st.factor is not None or self.scalar:
+            return st.factor
+        fam = self.family
+        me = fam.mu_eta(st.eta)
+        w = self.wt * me * me / fam.variance(st.mu)
+        sw = np.sqrt(w)
+        z = st.eta - self.offset + (self.y - st.mu) / me
+        if joint:
+            self.full.reweight(sw, np.column_stack([self.X * sw[:, None], sw * z]))
+            return self.full.factor(theta, keep=True)
+        assert self.reonly is not None
+        self.reonly.reweight(sw, (sw * (z - self.X @ st.beta))[:, None])
+        return self.reonly.factor(theta, keep=True)
 
     def _scalar_solve(
         self, theta: np.ndarray, w: np.ndarray, target: np.ndarray

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,8 +15,16 @@ from django.views.decorators.http import require_http_methods
 from werkplaats.core.audit import log_access
 from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.partnership.http import AuthenticatedHttpRequest
+from werkplaats.partnership.models import User
 from werkplaats.stories import access, forms, selectors, services
-from werkplaats.stories.models import JointDisplayCell, Segment, Source
+from werkplaats.stories.models import (
+    JointDisplayCell,
+    MemberCheck,
+    Segment,
+    SessionDilemma,
+    Source,
+)
+from werkplaats.stories.services import dilemmas as dilemma_services
 from werkplaats.stories.views.common import form_errors
 
 
@@ -174,6 +182,17 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.POST if "interpret" in request.POST else None, session=session
     )
     status = 200
+    if request.method == "POST" and "decide" in request.POST:
+        link = access.access_session_dilemma(request.user, session, _int(request.POST.get("link")))
+        accept = request.POST["decide"] == "link"
+        dilemma_services.dilemma_decide(link=link, user=request.user, accept=accept)
+        messages.success(
+            request,
+            _("The dilemma is on the session's table.")
+            if accept
+            else _("The dilemma is not on the session's table."),
+        )
+        return redirect("stories:dialogue", pk=pk)
     if request.method == "POST":
         if "invite" in request.POST:
             if not is_researcher:
@@ -198,6 +217,7 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return redirect("stories:dialogue", pk=pk)
         status = 400
     added = session.added_interpretations.select_related("author")
+    links = session.dilemma_links.select_related("shared")
     return render(
         request,
         "stories/dialogue.html",
@@ -218,9 +238,21 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "invited": session.invitations.select_related("user") if is_researcher else (),
             "invite_form": invite_form if is_researcher else None,
             "form": form,
+            "linked_dilemmas": [x for x in links if x.status == SessionDilemma.Status.LINKED],
+            "proposed_dilemmas": [x for x in links if x.status != SessionDilemma.Status.LINKED]
+            if is_researcher
+            else (),
         },
         status=status,
     )
+
+
+def _int(value: str | None) -> int:
+    """A posted id; a missing or malformed one finds nothing (404)."""
+    try:
+        return int(value or "")
+    except ValueError:
+        raise Http404 from None
 
 
 @login_required
@@ -231,7 +263,7 @@ def member_check_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
-def member_check_link(request, token: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def member_check_link(request: HttpRequest, token: str) -> HttpResponse:
     """A one-time link: no login; once answered or expired it shows a plain message."""
     check = services.member_check_by_token(token)
     if check is None:
@@ -240,7 +272,7 @@ def member_check_link(request, token: str) -> HttpResponse:  # type: ignore[no-u
     return _respond(request, check, user)
 
 
-def _respond(request, check, user) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _respond(request: HttpRequest, check: MemberCheck, user: User | None) -> HttpResponse:
     form = forms.MemberCheckResponseForm(request.POST or None)
     if check.answered:
         return render(request, "stories/member_check.html", {"check": check, "answered": True})

@@ -102,6 +102,8 @@ def test_the_read_is_logged_with_the_clients(world, dilemmas):
 def test_csv_export_has_no_case_details_and_is_safe(world, dilemmas):
     response = _get(world, "carol", download="csv")
     assert response["Content-Type"] == "text/csv"
+    expected = f'attachment; filename="dilemmas_team_{world.team_a.pk}.csv"'
+    assert response["Content-Disposition"] == expected
     text = response.content.decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "nummer" and len(rows) == 3

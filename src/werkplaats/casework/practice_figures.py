@@ -49,7 +49,9 @@ class CountTable:
     rows: list[tuple[str, list[int | None]]] = field(default_factory=list)
 
 
-def _protected(counts: dict[tuple[str, str], int], rows: list[str], columns: list[str]):  # type: ignore[no-untyped-def]
+def _protected(
+    counts: dict[tuple[str, str], int], rows: list[str], columns: list[str]
+) -> pd.DataFrame:
     frame = pd.DataFrame(
         [[counts.get((r, c), 0) for c in columns] for r in rows], index=rows, columns=columns
     )

@@ -4,23 +4,30 @@ The same rule as the professional's progress page (``feedback.professional_progr
 the client's change on the outcome measure since their first measurement, against the
 25th percentile of comparable clients' change (same organisation, same main target
 group, same time band). The organisation's reference is computed with one query per
-table and kept for an hour, so a page of the caseload costs a few queries whatever the
-number of clients.
+table, so a page of the caseload costs a few queries whatever the number of clients.
+
+Computing the reference means scoring every measurement of the organisation (seconds for
+a thousand clients), so no page waits for it: it lives in the shared cache (a folder all
+web servers and the worker read) and the worker renews every organisation's each hour
+(``insight.on_track_references``). A page uses a reference up to a day old; only when
+there is none, or an older one (no worker running), does the page compute it itself.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import pandas as pd
-from django.core.cache import cache
+from django.core.cache import caches
 
 from werkplaats.casework.models import Trajectory
 from werkplaats.insight.feedback import OUTCOME, main_groups
 from werkplaats.insight.outcomes import scores_for
 from werkplaats.stats.progress import on_track_table
 
-CACHE_SECONDS = 3600
+FRESH_SECONDS = 3600  # the worker renews each reference this often
+STALE_SECONDS = 24 * 3600  # a page uses a reference at most this old
 DAYS_PER_MONTH = 30.44
 
 
@@ -48,13 +55,31 @@ def _changes(trajectories: Iterable[Trajectory] | object) -> pd.DataFrame:
     )
 
 
-def _reference(organisation_id: int) -> pd.DataFrame:
-    key = f"insight:on-track-reference:{organisation_id}"
-    found = cache.get(key)
-    if found is None:
-        found = _changes(Trajectory.objects.filter(team__organisation_id=organisation_id))
-        cache.set(key, found, CACHE_SECONDS)
+def _key(organisation_id: int) -> str:
+    return f"insight:on-track-reference:{organisation_id}"
+
+
+def refresh_reference(organisation_id: int) -> pd.DataFrame:
+    """Compute the organisation's reference now and keep it in the shared cache."""
+    found = _changes(Trajectory.objects.filter(team__organisation_id=organisation_id))
+    caches["shared"].set(_key(organisation_id), (time.time(), found), None)
     return found
+
+
+def refresh_references() -> int:
+    """Renew the reference of every organisation with trajectories (the worker's hourly
+    work); return how many."""
+    ids = sorted(set(Trajectory.objects.values_list("team__organisation_id", flat=True)))
+    for organisation_id in ids:
+        refresh_reference(organisation_id)
+    return len(ids)
+
+
+def _reference(organisation_id: int) -> pd.DataFrame:
+    kept = caches["shared"].get(_key(organisation_id))
+    if kept is not None and time.time() - kept[0] < STALE_SECONDS:
+        return kept[1]
+    return refresh_reference(organisation_id)
 
 
 def not_on_track(trajectories: list[Trajectory]) -> dict[int, bool | None]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.linalg
 
-from .pirls_schur import bmv, rowdot
+from .pirls_schur import _gsum, bmv, rowdot
 
 if TYPE_CHECKING:
     from .pirls import GlmmProblem, PirlsState
@@ -112,8 +112,8 @@ def laplace_gradient(
     H = h * wprime
     c0 = sy.blocks[0].codes
     cols = [sy.offs[k] + b.codes for k, b in enumerate(sy.rest)]
-    b0 = np.asarray(sy.P0 @ (f.v0 * H[:, None]))
-    bR = np.concatenate([np.asarray(P @ (H * a)) for P, a in zip(sy.Pk, f.a)])
+    b0 = _gsum(c0, sy.q0, [f.v0[:, s] * H for s in range(sy.d0)])
+    bR = np.concatenate([_gsum(b.codes, b.q, [H * a])[:, 0] for b, a in zip(sy.rest, f.a)])
     s0, sR = sy.msolve(b0, bR)
     zls = rowdot(f.v0, s0[c0])
     for k in range(len(sy.rest)):

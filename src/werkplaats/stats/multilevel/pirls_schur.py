@@ -9,9 +9,9 @@ professionals, teams, crossed or nested).  For those the penalised system
 is solved here by eliminating the large term's diagonal blocks (one d0 x d0
 block per level, inverted in a batch) and factorising the Schur complement of
 the rest, a dense matrix of the small terms' levels (and X), with LAPACK.
-Everything that depends on the rows is one sparse-times-dense product per
-step with index structures found once, so a step costs a few passes over the
-data instead of the engine's many small operations; the result (conditional
+Everything that depends on the rows is a few ``bincount`` passes per step
+with index structures found once, instead of the engine's many small
+operations; the result (conditional
 modes, log|L|^2) is the same to rounding.  ``SchurSystem.eligible`` says when
 the design fits; otherwise :class:`.engine.Engine` is used.
 """
@@ -34,6 +34,21 @@ REST_MAX = 1500
 # Pairs of (large-term level, small-term level) sharing a large-term level: the
 # fill of the Schur complement.  Above this count the engine is used.
 TRIPLES_MAX = 4_000_000
+
+
+def _gsum(codes: np.ndarray, q: int, rows: list[np.ndarray]) -> np.ndarray:
+    """Sums by group (``codes`` in 0..q-1) of several vectors: ``rows`` are (n,) or
+    (m, n) arrays; returns (q x total m).
+
+    One ``bincount`` per vector: stacking the vectors as columns of an (n x m) array
+    for one sparse product is a strided copy that cost more than the sums
+    themselves at 200,000 rows.
+    """
+    vecs = [v for r in rows for v in ([r] if r.ndim == 1 else list(r))]
+    out = np.empty((q, len(vecs)))
+    for j, v in enumerate(vecs):
+        out[:, j] = np.bincount(codes, weights=v, minlength=q)
+    return out
 
 
 def _indicator(codes: np.ndarray, m: int) -> sp.csr_matrix:
@@ -104,16 +119,16 @@ class SchurSystem:
         self.rest = blocks[1:]
         self.offs = np.concatenate([[0], np.cumsum([b.q for b in self.rest])]).astype(np.int64)
         self.R = int(self.offs[-1])
-        self.P0 = _indicator(b0.codes, self.q0)
-        self.Pk = [_indicator(b.codes, b.q) for b in self.rest]
+        self.XT = np.ascontiguousarray(X.T)
         # Pairs (level of term 0, level of a small term) that share rows.
-        pair_a, pair_r, self.Ppair = [], [], []
+        pair_a, pair_r = [], []
+        self.pair_of_row: list[np.ndarray] = []
         for k, b in enumerate(self.rest):
             key = b0.codes * np.int64(b.q) + b.codes
             uniq, inv = np.unique(key, return_inverse=True)
             pair_a.append(uniq // b.q)
             pair_r.append(self.offs[k] + uniq % b.q)
-            self.Ppair.append(_indicator(inv.reshape(-1), uniq.size))
+            self.pair_of_row.append(inv.reshape(-1))
         self.pair_start = [0, *np.cumsum([x.size for x in pair_a]).tolist()]
         self.pa = np.concatenate(pair_a)
         self.pr = np.concatenate(pair_r)
@@ -167,8 +182,8 @@ class SchurSystem:
         cols = [wv[:, s] * v0[:, t] for s in range(d0) for t in range(s, d0)]
         cols += [wv[:, s] * target for s in range(d0)]
         if with_x:
-            cols += [wv[:, s : s + 1] * self.X for s in range(d0)]
-        sums = np.asarray(self.P0 @ np.column_stack(cols))
+            cols += [self.XT * wv[:, s] for s in range(d0)]
+        sums = _gsum(b0.codes, q0, cols)
         D = np.empty((q0, d0, d0))
         c = 0
         for s in range(d0):
@@ -190,15 +205,15 @@ class SchurSystem:
         for k, blk in enumerate(self.rest):
             wa = w * a[k]
             o, qk = int(self.offs[k]), blk.q
-            colk = [wa * a[k], wa * target] + ([wa[:, None] * self.X] if with_x else [])
-            sk = np.asarray(self.Pk[k] @ np.column_stack(colk))
+            colk = [wa * a[k], wa * target] + ([self.XT * wa] if with_x else [])
+            sk = _gsum(blk.codes, qk, colk)
             idx = np.arange(o, o + qk)
             S[idx, idx] = sk[:, 0]
             rhs[o : o + qk] = sk[:, 1]
             if with_x:
                 S[o : o + qk, R:] = sk[:, 2:]
             lo, hi = self.pair_start[k], self.pair_start[k + 1]
-            C[lo:hi] = np.asarray(self.Ppair[k] @ (wv * a[k][:, None]))
+            C[lo:hi] = _gsum(self.pair_of_row[k], hi - lo, [wv[:, s] * a[k] for s in range(d0)])
         for k, l_, flat in self.rr:
             vals = np.bincount(flat, weights=w * a[k] * a[l_], minlength=R * R).reshape(R, R)
             S[:R, :R] += vals + vals.T

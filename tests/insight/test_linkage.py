@@ -235,3 +235,47 @@ def _definitions_stub() -> list[Any]:
         Variable("age_at_start", "client", "number", "", ""),
         Variable("informal_size_start", "client", "number", "", ""),
     ]
+
+
+@pytest.mark.django_db
+def test_a_variable_the_plan_needs_exact_stays_exact_and_the_report_says_so(studies) -> None:
+    from django.utils import translation
+
+    from werkplaats.insight.report import build_report
+
+    a, b = studies
+    text = PLAN_B % {"outcome": GOALS} + "exact: [informal_size_start]\n"
+    plan = parse_plan(load_text(text))
+    AnalysisPlan.objects.create(
+        study=b, version=1, content=plan.as_dict(), content_hash=plan.content_hash()
+    )
+    rows = study_data(b, plan).rows
+    sizes = set(rows["informal_size_start"].dropna())
+    assert {2.0, 5.0} <= sizes  # exact counts, not the bands' values
+    assert set(rows["age_at_start"].dropna()) <= set(range(0, 120, 5))  # others coarsened
+    assert study_data(b, plan).linkable_on == ("informal_size_start",)
+    with translation.override("en"):
+        report = build_report(b, n_boot=5)
+    assert any(
+        w.startswith("This study's data are linkable on informal_size_start")
+        and "data steward" in w
+        for w in report.warnings
+    )
+    assert report.specification["linkage"]["exact"] == ["informal_size_start"]
+    # a study alone keeps exact values anyway, and its report warns of nothing
+    plan_a = AnalysisPlan.objects.filter(study=a).latest("version").plan
+    assert study_data(a, plan_a).linkable_on == ()
+
+
+def test_the_plan_names_only_its_own_variables_exact_and_old_hashes_stay() -> None:
+    from werkplaats.insight.plan import PlanError
+
+    with pytest.raises(PlanError) as caught:
+        parse_plan(load_text(PLAN_B % {"outcome": GOALS} + "exact: [network_size_start]\n"))
+    assert caught.value.problems[0].key == "exact"
+    assert "network_size_start is not one of the plan's" in caught.value.problems[0].text()
+    without = parse_plan(load_text(PLAN_B % {"outcome": GOALS}))
+    assert "exact" not in without.as_dict()  # the hash of a plan without it is unchanged
+    data = load_text(PLAN_B % {"outcome": GOALS} + "exact: [age_at_start]\n")
+    assert parse_plan(data).as_dict()["exact"] == ["age_at_start"]
+    assert parse_plan(parse_plan(data).as_dict()) == parse_plan(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -223,6 +224,34 @@ def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) ->
     assert c.get(f"/insight/studies/{world.study_s.pk}/plan.yaml").content.startswith(
         b"format: werkplaats.plan/1"
     )
+
+
+def test_the_plan_form_keeps_a_chosen_variable_exact_and_refuses_one_not_in_the_plan(
+    world,
+) -> None:
+    _measure(world)
+    c = Client()
+    c.force_login(world.rita)
+    url = f"/insight/studies/{world.study_s.pk}/plan/"
+    assert 'name="exact" value="age_at_start"' in c.get(url).content.decode()
+    form = {
+        "base_version": 0,
+        "outcome": "pearlin-mastery|mastery|client",
+        "client": ["age_at_start"],
+        "centring": "grand_mean",
+        "save": "1",
+    }
+    refused = c.post(url, {**form, "exact": ["is_frail_elderly"]}).content.decode()
+    assert re.search(
+        "is_frail_elderly (is not one of the plan|is geen van de moderatoren of mediatoren)",
+        refused.replace("&#x27;", "'"),
+    )
+    assert not AnalysisPlan.objects.exists()
+    assert c.post(url, {**form, "exact": ["age_at_start"]}).status_code == 302
+    row = AnalysisPlan.objects.get(study=world.study_s)
+    assert row.plan.exact == ("age_at_start",) and row.content["exact"] == ["age_at_start"]
+    # the stored choice is ticked when the form is opened again
+    assert re.search(r'name="exact" value="age_at_start"[^>]*checked', c.get(url).content.decode())
 
 
 def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(

@@ -345,6 +345,8 @@ class StudyData:
     # clients whose series of this outcome is in an earlier study's data (insight.linkage)
     withheld_clients: int = 0
     withheld_for: tuple[str, ...] = ()
+    # variables the plan keeps exact although another planned study shares clients
+    linkable_on: tuple[str, ...] = ()
 
 
 def study_data(study: Study, plan: Plan) -> StudyData:
@@ -380,13 +382,14 @@ def study_data(study: Study, plan: Plan) -> StudyData:
     f["time"] = since(f["wave_date"], f["start"])
     f["score"] = f["score"].astype(float)
     if guard.coarsen:
-        f = linkage.coarsen(f, {v.name: v for v in definitions()})
+        f = linkage.coarsen(f, {v.name: v for v in definitions()}, plan.exact)
     f = f.sort_values(["trajectory", "wave_date", "informant"]).reset_index(drop=True)
     return StudyData(
         f[cols],
         info,
         withheld_clients=int(left_out["client"].nunique()),
         withheld_for=tuple(s.title for s in guard.withheld_for),
+        linkable_on=plan.exact if guard.coarsen else (),
     )
 
 

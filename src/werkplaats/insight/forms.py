@@ -79,6 +79,16 @@ class PlanForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
+    exact = forms.MultipleChoiceField(
+        label=_("keep exact (not coarsened when another study shares clients)"),
+        help_text=_(
+            "Only for a value the analysis cannot do without exactly: the study's data "
+            "are then linkable on it with another study's, and the report says so for the "
+            "data steward."
+        ),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     PAIRS = 3
 
     def __init__(
@@ -94,6 +104,7 @@ class PlanForm(forms.Form):
         for level in ("client", "process", "context"):
             choice(self, level).choices = variables[level]
         choice(self, "random").choices = groups
+        choice(self, "exact").choices = [c for lv in variables.values() for c in lv]
         everything = [(NONE, "—")] + [c for lv in variables.values() for c in lv]
         for i in range(self.PAIRS):
             for side in ("a", "b"):
@@ -143,6 +154,7 @@ class PlanForm(forms.Form):
             "random": list(d["random"]),
             "centring": d["centring"],
             "mediators": mediators,
+            **({"exact": list(d["exact"])} if d.get("exact") else {}),
         }
 
 
@@ -157,6 +169,7 @@ def plan_initial(plan: Any, version: int) -> dict[str, Any]:
         "context": list(plan.context),
         "random": list(plan.random),
         "centring": plan.centring,
+        "exact": list(plan.exact),
     }
     for i, (a, b) in enumerate(plan.interactions[: PlanForm.PAIRS]):
         initial[f"interaction_{i}_a"], initial[f"interaction_{i}_b"] = a, b

@@ -30,6 +30,10 @@ so stays reproducible from it):
   the same measure on the same dates is as good as a name: no rounding or noise small
   enough to keep the analysis useful stops it from matching (see the docs).
 
+A plan can name variables it needs exact (``exact: [network_size_start]``): those are
+not coarsened, and the report says the export is linkable on them, so that the data
+steward knows before it is shared.
+
 Coarsening one side is enough: whoever joins can round the finer export, but no more
 than the coarser one allows. A study that shares no clients with another planned study
 keeps exact values (nothing to join them with).
@@ -77,12 +81,17 @@ def count_band(values: pd.Series) -> pd.Series:
     return pd.Series(np.where(np.isnan(v), np.nan, given[index]), index=values.index)
 
 
-def coarsen(frame: pd.DataFrame, variables: dict[str, Any]) -> pd.DataFrame:
+def coarsen(
+    frame: pd.DataFrame, variables: dict[str, Any], exact: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """The frame with each per-client number of the catalogue rounded to its step (age
-    to 5 years) and each per-client count (whole numbers) in its band."""
+    to 5 years) and each per-client count (whole numbers) in its band; the variables the
+    plan names ``exact`` keep their values (the report says the export is linkable)."""
     out = frame.copy()
     for name in out.columns:
         v = variables.get(name)
+        if name in exact:
+            continue
         if v is None or v.kind != "number" or v.level not in PER_CLIENT_LEVELS:
             continue
         if name.startswith("professional_"):  # the professional's, the same for all their clients

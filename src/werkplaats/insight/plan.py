@@ -12,8 +12,11 @@ The plan is a small document (``werkplaats.plan/1``, YAML or JSON)::
     random: [professional]                              # plus (1 + time | client) always
     centring: grand_mean                                # grand_mean | group_mean | none
     mediators: []                                       # e.g. [[has_method, alliance_mean]]
+    exact: []                                           # e.g. [network_size_start]
 
-This module is plain Python: :func:`parse_plan` checks the shape (every problem names
+``exact`` names plan variables that must keep their exact values even when another
+study shares clients (insight.linkage); the report then says the export is linkable on
+them. This module is plain Python: :func:`parse_plan` checks the shape (every problem names
 its key), :func:`check_against` checks the names against a study's catalogue and data,
 :func:`centre` computes the centres from the analysed data, and :func:`growth_spec`
 turns the plan into the :class:`~werkplaats.stats.growth.GrowthSpec` whose lme4 formula
@@ -60,6 +63,7 @@ KEYS = {
     "random",
     "centring",
     "mediators",
+    "exact",
 }
 
 
@@ -108,6 +112,7 @@ class Plan:
     random: tuple[str, ...] = ("professional",)
     centring: str = "grand_mean"
     mediators: tuple[tuple[str, str], ...] = ()
+    exact: tuple[str, ...] = ()  # variables kept exact although another study shares clients
 
     def moderators(self) -> list[str]:
         return [*self.client, *self.process, *self.context]
@@ -138,6 +143,8 @@ class Plan:
             "random": list(self.random),
             "centring": self.centring,
             "mediators": [list(p) for p in self.mediators],
+            # only when set, so that the hash of every plan without it stays the same
+            **({"exact": list(self.exact)} if self.exact else {}),
         }
 
     def canonical(self) -> str:
@@ -340,6 +347,17 @@ def parse_plan(data: Any) -> Plan:
             )
         )
     mediators = _pairs(data.get("mediators"), "mediators", problems)
+    exact = _names(data.get("exact"), "exact", problems)
+    used = set(seen) | {n for pair in mediators for n in pair}
+    for n in exact:
+        if n not in used:
+            problems.append(
+                PlanProblem(
+                    "exact",
+                    gettext_noop("%(name)s is not one of the plan's moderators or mediators"),
+                    {"name": n},
+                )
+            )
     if problems:
         raise PlanError(problems)
     return Plan(
@@ -351,6 +369,7 @@ def parse_plan(data: Any) -> Plan:
         random,
         str(centring),
         mediators,
+        exact,
     )
 
 

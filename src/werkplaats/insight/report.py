@@ -216,6 +216,7 @@ def build_report(study: Study, *, n_boot: int = 500) -> Report:
             "count_bands": [{"from": low, "value": value} for low, value in COUNT_BANDS],
             "withheld_clients": data.withheld_clients,
             "withheld_for": list(data.withheld_for),
+            "exact": list(data.linkable_on),  # kept exact: the export is linkable on them
         },
     }
     if data.withheld_clients:
@@ -226,6 +227,16 @@ def build_report(study: Study, *, n_boot: int = 500) -> Report:
                 "one study only, so that two studies' data cannot be joined."
             )
             % {"n": data.withheld_clients, "studies": ", ".join(data.withheld_for)}
+        )
+    if data.linkable_on:
+        warnings.append(
+            _(
+                "This study's data are linkable on %(names)s: another study with an "
+                "analysis plan shares clients with it, and the plan keeps these values "
+                "exact. The data steward must know before the data or an export leave the "
+                "workplace."
+            )
+            % {"names": ", ".join(data.linkable_on)}
         )
     report = Report(
         study,

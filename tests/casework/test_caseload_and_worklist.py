@@ -130,7 +130,7 @@ def test_the_caseload_shows_the_next_wave_and_the_signal_with_few_queries(
     peers = pd.DataFrame(
         {"group": ["?"] * 40, "months": [3.0] * 40, "change": [2 + i % 9 for i in range(40)]}
     )
-    monkeypatch.setattr(signals, "_reference", lambda organisation_id: peers)
+    monkeypatch.setattr(signals, "_reference", lambda organisation_id, measure: peers)
     client = _client(world.alice)
     with _at(dt.date(2025, 5, 1)):
         response = client.get(reverse("casework:caseload"))

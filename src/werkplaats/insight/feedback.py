@@ -218,10 +218,10 @@ def municipality_table(municipality: Any, info: Any = None) -> MunicipalityTable
     per_trajectory = pd.DataFrame(
         rows, columns=["trajectory_id", "client_id", "neighbourhood", "start"]
     )
-    groups: dict[int, str] = {}
-    for t in trajectories.prefetch_related("target_groups"):
-        groups[t.pk] = _target_group(t)
-    per_trajectory["target_group"] = per_trajectory["trajectory_id"].map(groups)
+    groups = main_groups(trajectories)  # one query, not one object per trajectory
+    per_trajectory["target_group"] = per_trajectory["trajectory_id"].map(
+        lambda t: groups.get(t, "?")
+    )
     frame = (
         per_trajectory.sort_values(["client_id", "start", "trajectory_id"])
         .groupby("client_id", as_index=False)

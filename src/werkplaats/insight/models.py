@@ -214,3 +214,31 @@ class HistoryKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.digest[:8]}"
+
+
+class StoredScore(models.Model):
+    """One scale score of one completed assessment, kept so that feedback pages and reports
+    read scores instead of scoring every assessment's answers on every request.
+
+    Filled when scores are first read (:func:`werkplaats.insight.outcomes.store_scores`)
+    and by ``werkplaats manage store_scores``. ``completed_at`` is the assessment's
+    completion time when it was scored: an assessment completed again (a bulk import that
+    replaces its answers) no longer matches and is scored anew. ``value`` is empty where
+    the scale cannot be scored (too few answers, or not on the assessment's version).
+    """
+
+    assessment = models.ForeignKey(
+        "measurements.Assessment", on_delete=models.CASCADE, related_name="+"
+    )
+    scale = models.CharField(max_length=100)
+    value = models.FloatField(null=True, blank=True)
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "scale"], name="storedscore_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scale} of assessment {self.assessment_id}: {self.value}"
+

@@ -1,11 +1,15 @@
 """The not-on-track signal for many trajectories at once (the caseload).
 
 The same rule as the professional's progress page (``feedback.professional_progress``):
-the client's change on the outcome measure since their first measurement, against the
-25th percentile of comparable clients' change (same organisation, same main target
-group, same time band). The organisation's reference is computed with one query per
-table and kept for an hour, so a page of the caseload costs a few queries whatever the
-number of clients.
+on each of the organisation's outcome measures answered by the client
+(:func:`~werkplaats.insight.measure_feedback.organisation_measures`), the client's change
+since their first measurement, signed by the scale's direction so that positive is better
+(on a loneliness scale a fall is an improvement), against the 25th percentile of
+comparable clients' change (same organisation, same main target group, same time band).
+A trajectory is not on track when it is behind on any of those measures, on track when it
+is on track on at least one and behind on none. The organisation's reference is computed
+with one query per table and kept for an hour, so a page of the caseload costs a few
+queries whatever the number of clients.
 """
 
 from __future__ import annotations
@@ -16,18 +20,21 @@ import pandas as pd
 from django.core.cache import cache
 
 from werkplaats.casework.models import Trajectory
-from werkplaats.insight.feedback import OUTCOME, main_groups
+from werkplaats.insight.feedback import main_groups
+from werkplaats.insight.measure_feedback import MeasureInfo, organisation_measures
 from werkplaats.insight.outcomes import scores_for
+from werkplaats.partnership.models import Organisation
 from werkplaats.stats.progress import on_track_table
 
 CACHE_SECONDS = 3600
 DAYS_PER_MONTH = 30.44
 
 
-def _changes(trajectories: Iterable[Trajectory] | object) -> pd.DataFrame:
-    """Per score: trajectory, group, months since the start, change since the first."""
-    s = scores_for(trajectories, *OUTCOME)
-    s = s[(s["informant"] == "client") & s["score"].notna()] if len(s) else s
+def _changes(trajectories: Iterable[Trajectory] | object, info: MeasureInfo) -> pd.DataFrame:
+    """Per score on ``info``: trajectory, group, months since the start, change since the
+    first score (positive is better, whatever the scale's direction)."""
+    s = scores_for(trajectories, info.instrument, info.scale)
+    s = s[(s["informant"] == info.informant) & s["score"].notna()] if len(s) else s
     if s.empty:
         return pd.DataFrame(columns=["trajectory_id", "group", "months", "change"])
     ids = list(set(s["trajectory_id"]))
@@ -43,39 +50,53 @@ def _changes(trajectories: Iterable[Trajectory] | object) -> pd.DataFrame:
                 (d - starts[t]).days / DAYS_PER_MONTH
                 for t, d in zip(s["trajectory_id"], s["wave_date"], strict=True)
             ],
-            "change": s["score"] - first,
+            "change": (s["score"] - first) * info.sign,
         }
     )
 
 
-def _reference(organisation_id: int) -> pd.DataFrame:
-    key = f"insight:on-track-reference:{organisation_id}"
+def _reference(organisation_id: int, info: MeasureInfo) -> pd.DataFrame:
+    key = (
+        f"insight:on-track-reference:{organisation_id}:"
+        f"{info.instrument}:{info.scale}:{info.informant}"
+    )
     found = cache.get(key)
     if found is None:
-        found = _changes(Trajectory.objects.filter(team__organisation_id=organisation_id))
+        found = _changes(Trajectory.objects.filter(team__organisation_id=organisation_id), info)
         cache.set(key, found, CACHE_SECONDS)
     return found
 
 
+def _measures(organisation_id: int) -> list[MeasureInfo]:
+    """The organisation's measures that the client answers (the signal is the client's)."""
+    organisation = Organisation.objects.get(pk=organisation_id)
+    return [m for m in organisation_measures(organisation) if m.informant == "client"]
+
+
 def not_on_track(trajectories: list[Trajectory]) -> dict[int, bool | None]:
     """For each trajectory: True on track, False not on track, None cannot say (fewer
-    than two measurements, or fewer than 20 comparable clients)."""
+    than two measurements, or fewer than 20 comparable clients, on every measure)."""
     result: dict[int, bool | None] = {t.pk: None for t in trajectories}
     by_org: dict[int, list[int]] = {}
     for t in trajectories:
         by_org.setdefault(t.team.organisation_id, []).append(t.pk)
     for organisation_id, ids in by_org.items():
-        own = _changes(Trajectory.objects.filter(pk__in=ids))
-        if own.empty:
-            continue
-        last = own.groupby("trajectory_id").agg(
-            n=("change", "size"),
-            group=("group", "last"),
-            months=("months", "last"),
-            change=("change", "last"),
-        )
-        last = last[last["n"] >= 2]
-        reference = _reference(organisation_id)
-        for tid, signal in on_track_table(reference, last).items():
-            result[int(tid)] = signal
+        for info in _measures(organisation_id):
+            own = _changes(Trajectory.objects.filter(pk__in=ids), info)
+            if own.empty:
+                continue
+            last = own.groupby("trajectory_id").agg(
+                n=("change", "size"),
+                group=("group", "last"),
+                months=("months", "last"),
+                change=("change", "last"),
+            )
+            last = last[last["n"] >= 2]
+            reference = _reference(organisation_id, info)
+            for tid, signal in on_track_table(reference, last).items():
+                if signal is None:
+                    continue
+                before = result[int(tid)]
+                # behind on one measure is behind; on track needs no measure behind
+                result[int(tid)] = False if before is False else bool(signal)
     return result

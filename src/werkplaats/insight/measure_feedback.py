@@ -241,3 +241,54 @@ def municipality_csv(tables: list[Any]) -> str:
                     ]
                 )
     return buf.getvalue()
+
+
+def progress_csv(trajectory: Trajectory, measures: list[MeasureProgress]) -> str:
+    """The professional's progress page as CSV: one row per score on each measure, with
+    the change since the start (and signed so that positive is better) and the signal."""
+    import csv
+    import io
+
+    from werkplaats.core.tabular import safe_cell
+
+    signal = {True: "on track", False: "not on track", None: "cannot say"}
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(
+        [
+            "client",
+            "instrument",
+            "scale",
+            "informant",
+            "higher_is",
+            "wave",
+            "date",
+            "score",
+            "change_since_start",
+            "better_since_start",
+            "signal",
+            "comparable_median_change",
+            "comparable_lower_quartile_change",
+        ]
+    )
+    for m in measures:
+        median, low = (m.expected[1], m.expected[0]) if m.expected else ("", "")
+        for pt in m.points:
+            w.writerow(
+                [
+                    safe_cell(trajectory.client.pseudonym),
+                    m.info.instrument,
+                    m.info.scale,
+                    m.info.informant,
+                    m.info.higher_is,
+                    safe_cell(pt["wave"]),
+                    pt["date"].isoformat(),
+                    pt["score"],
+                    pt["change"],
+                    pt["better"],
+                    signal[m.signal],
+                    median,
+                    low,
+                ]
+            )
+    return buf.getvalue()

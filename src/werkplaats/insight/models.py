@@ -94,6 +94,8 @@ class ReportRun(models.Model):
     data_date = models.DateTimeField(_("data read at"), null=True, blank=True)
     html = models.TextField(_("report body"), blank=True)
     evidence = models.JSONField(_("estimates for CMO configurations"), default=dict, blank=True)
+    # per target group: the fitted growth model's mean growth per year (insight.joint)
+    model_groups = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -242,3 +244,22 @@ class StoredScore(models.Model):
     def __str__(self) -> str:
         return f"{self.scale} of assessment {self.assessment_id}: {self.value}"
 
+
+class ModelCase(models.Model):
+    """One client's line of fitted values in a report run's growth model: intercept and
+    growth per year (``insight.joint``), for the case page beside the client's stories."""
+
+    run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="cases")
+    client = models.CharField(max_length=40)  # the study's key for the client
+    intercept = models.FloatField()
+    slope = models.FloatField()
+    measurements = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "client"], name="modelcase_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.client} in run {self.run_id}"
+
+    def at(self, years: float) -> float:
+        return self.intercept + self.slope * years

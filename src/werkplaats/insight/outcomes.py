@@ -27,6 +27,7 @@ from werkplaats.casework.models import (
     GoalScore,
     Trajectory,
 )
+from werkplaats.core.bulk import optimize
 from werkplaats.insight.models import StoredScore
 from werkplaats.insight.plan import Outcome, OutcomeInfo, OutcomeOption
 from werkplaats.instruments.models import InstrumentVersion
@@ -80,6 +81,7 @@ def gas_clients(study: Study) -> int:
 
 
 SCORE_CHUNK = 5000  # assessments scored and stored per round (bounded memory at any size)
+ANALYZE_AFTER = 10_000  # a fill this large refreshes the table's planner statistics
 
 
 def store_scores(assessments: Any, scale: str) -> int:
@@ -141,6 +143,9 @@ def store_scores(assessments: Any, scale: str) -> int:
             unique_fields=["assessment", "scale"],
             update_fields=["value", "completed_at"],
         )
+    if len(missing) >= ANALYZE_AFTER:
+        # the planner must know the table grew, or it joins a large table as if small
+        optimize([StoredScore])
     return len(missing)
 
 

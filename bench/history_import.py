@@ -88,7 +88,9 @@ def child_import(directory: str, profile: bool) -> None:
 
         prof = cProfile.Profile()
         report = prof.runcall(import_history, Path(directory), ORG)
-        pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+        stats = pstats.Stats(prof, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(25)
     else:
         report = import_history(Path(directory), ORG)
     seconds = time.perf_counter() - began

@@ -146,7 +146,7 @@ def definitions(fields: int) -> list[tuple[str, float, float, str]]:
     return rows
 
 
-def child(count: int) -> None:
+def child(count: int, profile: bool = False) -> None:
     import django
 
     django.setup()
@@ -163,16 +163,42 @@ def child(count: int) -> None:
         user=user, organisation=organisation, role=Role.PROFESSIONAL, team=team
     )
     dictionary_bytes, records_bytes = records(count)
+
+    def run() -> Any:
+        return redcap_import(
+            dictionary=dictionary_bytes, records=records_bytes, organisation=organisation, user=user
+        )
+
     began = time.perf_counter()
-    report = redcap_import(
-        dictionary=dictionary_bytes, records=records_bytes, organisation=organisation, user=user
-    )
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    if profile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        report = prof.runcall(run)
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+    else:
+        report = run()
     seconds = time.perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak": peak, "created": report.created}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu0.ru_utime - cpu0.ru_stime
+    peak = usage.ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak": peak, "created": report.created}))
 
 
-def answers(count: int) -> tuple[str, float, float, str]:
+PG = "postgres://postgres@127.0.0.1:5432/"
+
+
+def _pg(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG + "postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def answers(count: int, db: str, profile: bool) -> tuple[str, float, float, str]:
+    """``import redcap`` of ``count`` records in a fresh child process and database."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -185,28 +211,47 @@ def answers(count: int) -> tuple[str, float, float, str]:
             "WERKPLAATS_DATA_DIR": tmp,
         }
         env.pop("DATABASE_URL", None)
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", str(count)],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        name = f"bench_redcap_{os.getpid()}"
+        if db == "postgresql":
+            _pg(f"DROP DATABASE IF EXISTS {name}")
+            _pg(f"CREATE DATABASE {name}")
+            env["DATABASE_URL"] = PG + name
+        try:
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", str(count)]
+                + (["--profile"] if profile else []),
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+        finally:
+            if db == "postgresql":
+                _pg(f"DROP DATABASE IF EXISTS {name}")
+        if profile:
+            print(done.stderr, file=sys.stderr)
         if done.returncode:
             print(done.stdout, done.stderr, file=sys.stderr)
             raise SystemExit(done.returncode)
         r = json.loads(done.stdout.strip().splitlines()[-1])
         made = ", ".join(f"{v:,} {k}" for k, v in r["created"].items())
-        return (f"import redcap: {count:,} records", r["seconds"], r["peak"], made + " (RSS)")
+        return (
+            f"import redcap ({db}): {count:,} records",
+            r["seconds"],
+            r["peak"],
+            f"{r['cpu']:.1f} s CPU; {made} (RSS)",
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--fields", nargs="*", type=int, default=[2000])
     parser.add_argument("--records", nargs="*", type=int, default=[10000])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument("--profile", action="store_true", help="cProfile's top 30 of the import")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.profile)
         return 0
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"load: {load}")
@@ -215,9 +260,11 @@ def main() -> int:
         print(f"-- a REDCap dictionary of {fields:,} fields")
         for name, seconds, peak, note in definitions(fields):
             print(f"{name:<44} {seconds:>8.2f} {peak:>9.1f}  {note}", flush=True)
+    dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     for count in args.records:
-        name, seconds, peak, note = answers(count)
-        print(f"{name:<44} {seconds:>8.2f} {peak:>9.1f}  {note}", flush=True)
+        for db in dbs:
+            name, seconds, peak, note = answers(count, db, args.profile)
+            print(f"{name:<44} {seconds:>8.2f} {peak:>9.1f}  {note}", flush=True)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"load: {load}")
     return 0

@@ -3,14 +3,18 @@
 
     .venv/bin/python bench/load.py                                   # 20,000 clients, 20 users
     .venv/bin/python bench/load.py --clients 1500 --seconds 30 --runs prod-sqlite
-    .venv/bin/python bench/load.py --runs prod-postgres,prod-sqlite,dev-sqlite
+    .venv/bin/python bench/load.py --runs prod-postgres,prod-sqlite,dev-sqlite,dev-postgres
+    .venv/bin/python bench/load.py --sqlite /tmp/copy.sqlite3 --postgres-db copy_20k
 
 Runs (``--runs``): ``prod-postgres`` and ``prod-sqlite`` start the production server
 (``werkplaats serve``: gunicorn), ``dev-sqlite`` and ``dev-postgres`` Django's development
 server (``runserver``, as ``werkplaats demo`` serves), all with the same production settings
 (debug off), so only the server differs. Each database holds the demo workplace built by the
 demo builder (``--clients``; kept in bench/out/ or the PostgreSQL database
-``werkplaats_bench_<clients>`` between runs; ``--rebuild`` builds again).
+``werkplaats_bench_<clients>`` between runs; ``--rebuild`` builds again), or is one given
+with ``--sqlite PATH`` / ``--postgres-db NAME``: a copy of a demo database built elsewhere
+(the bench writes contacts and access-log entries to it). The demo's own keys are used, so
+its identities read back.
 
 Every user logs in through the login page with the demo persona's password; outside debug
 the second factor is on, and the personas are let in without it by the setting made for
@@ -24,9 +28,15 @@ figures. A response counts as an error unless it is the expected page: 200 with 
 logout button and the page's own marker (a POST: a redirect to the trajectory), so a
 redirect to the login page is an error, never a fast success.
 
-It prints p50/p95/max per page and run, errors by kind, the contacts posted (302) against the
-contacts found in the database afterwards, and how often "database is locked" reached a
-user. Only 127.0.0.1 is contacted, on ports 8120-8129; every loop stops at its deadline.
+``--mix care`` leaves out the researcher and the policy makers (19 professionals and the
+client), to show the professional's and client's pages without the aggregate pages beside
+them.
+
+It prints p50/p95/max per page and run, and per run: requests per second, errors by kind,
+the contacts posted (302) against the contacts found in the database afterwards, server
+errors (5xx) and how often "database is locked" reached a user (in a page, or as a server
+error in the server's log). Only 127.0.0.1 is contacted, on ports 8120-8129; every loop
+stops at its deadline.
 """
 
 from __future__ import annotations
@@ -59,6 +69,10 @@ RUNS = ("prod-postgres", "prod-sqlite", "dev-sqlite", "dev-postgres")
 LOGIN_FORM = 'name="password"'
 
 
+# A database given on the command line (--sqlite, --postgres-db) instead of a built one.
+GIVEN: dict[str, str] = {}
+
+
 def environment(db: str, clients: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WERKPLAATS_")}
     env.pop("DATABASE_URL", None)
@@ -66,8 +80,9 @@ def environment(db: str, clients: int) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="werkplaats.config.settings",
         WERKPLAATS_DEBUG="0",
         WERKPLAATS_SECRET_KEY="bench-load-" + "k" * 50,
+        # The demo's development keys: a demo database built elsewhere reads back.
         WERKPLAATS_FIELD_KEY="ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
-        WERKPLAATS_PSEUDONYM_KEY="bench-load-pseudonym-key-not-for-real-data",
+        WERKPLAATS_PSEUDONYM_KEY="dev-only-pseudonym-key-not-for-real-data",
         WERKPLAATS_SECURE_COOKIES="0",
         WERKPLAATS_SSL_REDIRECT="0",  # plain HTTP on the loopback: no proxy in front
         WERKPLAATS_ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -79,9 +94,9 @@ def environment(db: str, clients: int) -> dict[str, str]:
         WERKPLAATS_LOGIN_FAILURE_LIMIT="1000",
     )
     if db == "sqlite":
-        env["WERKPLAATS_SQLITE_PATH"] = str(OUT / f"bench-{clients}.sqlite3")
+        env["WERKPLAATS_SQLITE_PATH"] = GIVEN.get("sqlite", str(OUT / f"bench-{clients}.sqlite3"))
     else:
-        env["DATABASE_URL"] = f"{PG}/werkplaats_bench_{clients}"
+        env["DATABASE_URL"] = f"{PG}/{GIVEN.get('postgres', f'werkplaats_bench_{clients}')}"
     return env
 
 
@@ -96,6 +111,9 @@ def _psql(sql: str, database: str = "postgres") -> str:
 def build(db: str, clients: int, rebuild: bool) -> None:
     env = environment(db, clients)
     OUT.mkdir(parents=True, exist_ok=True)
+    if db in GIVEN:
+        _migrate(env)  # a given database gets the schema of the code under test
+        return
     if db == "sqlite":
         path = Path(env["WERKPLAATS_SQLITE_PATH"])
         if path.exists() and not rebuild:
@@ -332,6 +350,7 @@ class Result:
     errors: Counter[str] = field(default_factory=Counter)
     posted: int = 0
     locked: int = 0
+    server_errors: int = 0
     logins: int = 0
 
 
@@ -348,14 +367,11 @@ MARKERS = {
 }
 
 
-def run_users(port: int, users: int, seconds: float, paths: Paths) -> Result:
-    professionals = max(users - 4, 1)
-    roles = ["professional"] * professionals + [
-        "client",
-        "onderzoeker",
-        "beleidsmaker",
-        "beleidsmaker",
-    ]
+def run_users(port: int, users: int, seconds: float, paths: Paths, mix: str = "full") -> Result:
+    others = (
+        ["client", "onderzoeker", "beleidsmaker", "beleidsmaker"] if mix == "full" else ["client"]
+    )
+    roles = ["professional"] * max(users - len(others), 1) + others
     roles = roles[:users]
     result = Result()
     lock = threading.Lock()
@@ -367,13 +383,15 @@ def run_users(port: int, users: int, seconds: float, paths: Paths) -> Result:
 
     ready = threading.Barrier(len(roles), action=start_clock, timeout=600)
 
-    def record(page: str, began: float, error: str, text: str) -> None:
+    def record(page: str, began: float, error: str, text: str, status: int) -> None:
         with lock:
             result.times[page].append(time.perf_counter() - began)
             if error:
                 result.errors[f"{page}: {error}"] += 1
             if "database is locked" in text:
                 result.locked += 1
+            if status >= 500:
+                result.server_errors += 1
 
     def pages_of(role: str, rng: random.Random) -> list[tuple[str, str]]:
         if role == "onderzoeker":
@@ -404,7 +422,7 @@ def run_users(port: int, users: int, seconds: float, paths: Paths) -> Result:
                 form_path = path + "contacts/new/"
                 status, html, _h = session.request("GET", form_path)
                 if status != 200 or not session.logged_in(html):
-                    record(page, began, f"form answered {status}", html)
+                    record(page, began, f"form answered {status}", html, status)
                     continue
                 form = Fields()
                 form.feed(html)
@@ -425,6 +443,7 @@ def run_users(port: int, users: int, seconds: float, paths: Paths) -> Result:
                     began,
                     "" if ok else f"post answered {status} {headers.get('location', '')}",
                     text,
+                    status,
                 )
                 if ok:
                     with lock:
@@ -439,7 +458,7 @@ def run_users(port: int, users: int, seconds: float, paths: Paths) -> Result:
                     error = "not the page (marker missing)"
                 else:
                     error = ""
-                record(page, began, error, text)
+                record(page, began, error, text, status)
 
     threads = [threading.Thread(target=loop, args=(role, n)) for n, role in enumerate(roles)]
     for t in threads:
@@ -463,19 +482,29 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=150)
-    parser.add_argument("--runs", default="prod-postgres,prod-sqlite,dev-sqlite")
+    parser.add_argument("--runs", default="prod-postgres,prod-sqlite,dev-sqlite,dev-postgres")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--sqlite", help="use this SQLite database (a copy: it is written to)")
+    parser.add_argument("--postgres-db", help="use this PostgreSQL database (a copy)")
+    parser.add_argument("--mix", choices=("full", "care"), default="full")
     args = parser.parse_args()
+    if args.sqlite:
+        GIVEN["sqlite"] = str(Path(args.sqlite).resolve())
+    if args.postgres_db:
+        GIVEN["postgres"] = args.postgres_db
     runs = [r for r in args.runs.split(",") if r]
     if unknown := [r for r in runs if r not in RUNS]:
         parser.error(f"unknown runs {unknown}; choose from {', '.join(RUNS)}")
     for db in dict.fromkeys(r.split("-")[1] for r in runs):
         build(db, args.clients, args.rebuild)
     print(
-        f"{args.users} users for {args.seconds:.0f} s per run, {args.clients:,} clients", flush=True
+        f"{args.users} users ({args.mix}) for {args.seconds:.0f} s per run, "
+        f"{args.clients:,} clients",
+        flush=True,
     )
     rows = []
     summaries = []
+    totals = []
     for n, run in enumerate(runs):
         db = run.split("-")[1]
         port = PORTS[n % len(PORTS)]
@@ -484,12 +513,26 @@ def main() -> int:
         proc, start_s, first_s = start_server(run, args.clients, port)
         try:
             paths = discover(port)
-            result = run_users(port, args.users, args.seconds, paths)
+            result = run_users(port, args.users, args.seconds, paths, args.mix)
             elapsed = float(args.seconds)  # the measured window, after every login
         finally:
             stop(proc)
         found = contacts_in_database(db, args.clients) - before
         total = sum(len(v) for v in result.times.values())
+        # A lock error that became a 500 shows no detail to the user; the server's log has it.
+        log_text = (OUT / f"server-{run}.log").read_text(errors="replace")
+        locked_in_log = log_text.count("database is locked")
+        totals.append(
+            (
+                run,
+                total / float(args.seconds),
+                result.server_errors,
+                result.locked + locked_in_log,
+                result.posted,
+                found,
+                sum(result.errors.values()),
+            )
+        )
         for page in sorted(result.times):
             v = result.times[page]
             errors = sum(c for k, c in result.errors.items() if k.startswith(page + ":"))
@@ -498,7 +541,8 @@ def main() -> int:
             f"{run}: started in {start_s:.1f} s, first page {first_s:.2f} s; {result.logins} of "
             f"{args.users} users logged in; {total} requests in {elapsed:.0f} s "
             f"({total / elapsed:.1f}/s); contacts posted {result.posted}, found afterwards "
-            f"{found}; 'database is locked' reached a user {result.locked} times; errors "
+            f"{found}; 'database is locked' in a page {result.locked} times, in the server log "
+            f"{locked_in_log} times; server errors {result.server_errors}; errors "
             f"{dict(result.errors) or 0}\n    load before: {load_before}\n    load after:  {uptime()}"
         )
         print(summaries[-1], flush=True)
@@ -506,6 +550,13 @@ def main() -> int:
     print(f"{'run':<14} {'page':<16} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'errors':>7}")
     for run, page, n, p50, p95, mx, err in rows:
         print(f"{run:<14} {page:<16} {n:>6} {p50:>7.3f} {p95:>7.3f} {mx:>7.2f} {err:>7}")
+    print()
+    print(
+        f"{'run':<14} {'req/s':>6} {'5xx':>5} {'locked':>7} {'contacts posted':>16} "
+        f"{'found':>6} {'errors':>7}"
+    )
+    for run, rate, five, locked, posted, found, errors in totals:
+        print(f"{run:<14} {rate:>6.1f} {five:>5} {locked:>7} {posted:>16} {found:>6} {errors:>7}")
     print()
     for line in summaries:
         print(line)

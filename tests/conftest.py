@@ -11,18 +11,18 @@ from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = True
 
 
 @pytest.fixture(autouse=True)
-def _reports_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+def _reports_dir(settings, tmp_path_factory):
     settings.REPORTS_DIR = tmp_path_factory.getbasetemp() / "reports"
 
 
 @pytest.fixture(autouse=True)
-def _language_does_not_leak():  # type: ignore[no-untyped-def]
+def _language_does_not_leak():
     """Each test starts in the default language and leaves it so: a request through the
     test client activates its language for the whole thread (LocaleMiddleware never
     deactivates it), which would otherwise carry into the next test."""
@@ -32,7 +32,7 @@ def _language_does_not_leak():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def world(db):  # type: ignore[no-untyped-def]
+def world(db):
     from tests.personas import build_world
 
     return build_world()

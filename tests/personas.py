@@ -77,7 +77,7 @@ def build_world() -> SimpleNamespace:
     w.team_a = TeamFactory(organisation=w.org_a, name="Team A")
     w.team_b = TeamFactory(organisation=w.org_b, name="Team B")
 
-    def person(name: str, role: str, organisation, team=None):  # type: ignore[no-untyped-def]
+    def person(name: str, role: str, organisation, team=None):
         user = UserFactory(username=name, first_name=name.capitalize())
         MembershipFactory(user=user, organisation=organisation, role=role, team=team)
         return user

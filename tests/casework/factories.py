@@ -2,6 +2,7 @@ import datetime as dt
 
 import factory
 
+from tests.factory_base import ModelFactory
 from tests.partnership.factories import NeighbourhoodFactory, TeamFactory, UserFactory
 from werkplaats.casework.models import (
     Client,
@@ -15,7 +16,7 @@ from werkplaats.casework.models import (
 )
 
 
-class ClientFactory(factory.django.DjangoModelFactory):
+class ClientFactory(ModelFactory[Client]):
     class Meta:
         model = Client
 
@@ -24,7 +25,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     neighbourhood = factory.SubFactory(NeighbourhoodFactory)
 
 
-class ClientIdentityFactory(factory.django.DjangoModelFactory):
+class ClientIdentityFactory(ModelFactory[ClientIdentity]):
     class Meta:
         model = ClientIdentity
 
@@ -33,7 +34,7 @@ class ClientIdentityFactory(factory.django.DjangoModelFactory):
     contact = "06-12345678"
 
 
-class TrajectoryFactory(factory.django.DjangoModelFactory):
+class TrajectoryFactory(ModelFactory[Trajectory]):
     class Meta:
         model = Trajectory
 
@@ -43,7 +44,7 @@ class TrajectoryFactory(factory.django.DjangoModelFactory):
     start = dt.date(2025, 1, 15)
 
 
-class GoalFactory(factory.django.DjangoModelFactory):
+class GoalFactory(ModelFactory[Goal]):
     class Meta:
         model = Goal
 
@@ -58,7 +59,7 @@ class GoalFactory(factory.django.DjangoModelFactory):
     created = dt.date(2025, 1, 20)
 
 
-class GoalScoreFactory(factory.django.DjangoModelFactory):
+class GoalScoreFactory(ModelFactory[GoalScore]):
     class Meta:
         model = GoalScore
 
@@ -68,7 +69,7 @@ class GoalScoreFactory(factory.django.DjangoModelFactory):
     recorded_by = factory.LazyAttribute(lambda o: o.goal.trajectory.lead_professional)
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(ModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -79,7 +80,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     recorded_by = factory.LazyAttribute(lambda o: o.trajectory.lead_professional)
 
 
-class NetworkSnapshotFactory(factory.django.DjangoModelFactory):
+class NetworkSnapshotFactory(ModelFactory[NetworkSnapshot]):
     class Meta:
         model = NetworkSnapshot
 
@@ -87,7 +88,7 @@ class NetworkSnapshotFactory(factory.django.DjangoModelFactory):
     date = dt.date(2025, 1, 20)
 
 
-class NetworkMemberFactory(factory.django.DjangoModelFactory):
+class NetworkMemberFactory(ModelFactory[NetworkMember]):
     class Meta:
         model = NetworkMember
 

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.casework.factories import ClientIdentityFactory, TrajectoryFactory
+from tests.web import logged_in
 from werkplaats.core.models import AccessLog
 from werkplaats.insight import on_track as signals
 from werkplaats.measurements import services as measurement_services
@@ -29,12 +30,6 @@ MID = {"m1": 3, "m2": 3, "m3": 3, "m4": 2, "m5": 3, "m6": 2, "m7": 3}
 
 def _at(day: dt.date) -> Any:
     return time_machine.travel(dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC), tick=False)
-
-
-def _client(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def test_the_worklist_leaves_out_closed_and_long_superseded_trajectories(world: Any) -> None:
@@ -66,7 +61,7 @@ def test_the_home_page_pages_and_filters_the_worklist(world: Any, monkeypatch: A
     for _ in range(3):
         TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
     monkeypatch.setattr(caseload_page, "WORKLIST_PAGE", 2)
-    client = _client(world.alice)
+    client = logged_in(world.alice, "en")
     with _at(TODAY):
         first = client.get(reverse("home"))
         second = client.get(reverse("home"), {"page": 2})
@@ -81,7 +76,7 @@ def test_the_home_page_pages_and_filters_the_worklist(world: Any, monkeypatch: A
 
 def test_a_team_manager_filters_the_worklist_by_team_member(world: Any) -> None:
     TrajectoryFactory(team=world.team_a)  # led by another professional of the team
-    client = _client(world.carol)
+    client = logged_in(world.carol, "en")
     with _at(TODAY):
         everyone = client.get(reverse("home"))
         alices = client.get(reverse("home"), {"who": world.alice.pk})
@@ -99,7 +94,7 @@ def test_the_caseload_searches_by_pseudonym_and_by_name_and_logs_the_names_read(
 ) -> None:
     other = TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
     ClientIdentityFactory(client=other.client, name="Henk de Boer")
-    client = _client(world.alice)
+    client = logged_in(world.alice, "en")
     by_name = client.get(reverse("casework:caseload"), {"q": "bakker"})
     assert [t.pk for t, _s, _n in by_name.context["rows"]] == [world.trajectory_a.pk]
     entry = AccessLog.objects.filter(user=world.alice, detail="search by name").first()
@@ -108,7 +103,10 @@ def test_the_caseload_searches_by_pseudonym_and_by_name_and_logs_the_names_read(
     assert [t.pk for t, _s, _n in by_pseudonym.context["rows"]] == [world.trajectory_a.pk]
     # Bob's caseload holds no Klaas Bakker: a name outside one's reach finds nothing.
     assert (
-        _client(world.bob).get(reverse("casework:caseload"), {"q": "bakker"}).context["rows"] == []
+        logged_in(world.bob, "en")
+        .get(reverse("casework:caseload"), {"q": "bakker"})
+        .context["rows"]
+        == []
     )
 
 
@@ -131,7 +129,7 @@ def test_the_caseload_shows_the_next_wave_and_the_signal_with_few_queries(
         {"group": ["?"] * 40, "months": [3.0] * 40, "change": [2 + i % 9 for i in range(40)]}
     )
     monkeypatch.setattr(signals, "_reference", lambda organisation_id, measure: peers)
-    client = _client(world.alice)
+    client = logged_in(world.alice, "en")
     with _at(dt.date(2025, 5, 1)):
         response = client.get(reverse("casework:caseload"))
     (row,) = response.context["rows"]
@@ -149,3 +147,26 @@ def test_the_caseload_shows_the_next_wave_and_the_signal_with_few_queries(
     with _at(dt.date(2025, 5, 1)), CaptureQueriesContext(connection) as more:
         client.get(reverse("casework:caseload"))
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def _home_queries(client: Client, user: Any) -> tuple[int, int]:
+    with _at(TODAY), CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return len(queries.captured_queries), response.context["work_total"]
+
+
+def test_the_worklist_reads_a_fixed_number_of_queries_whatever_the_caseload(world: Any) -> None:
+    # The professional's and the team manager's home page: every trajectory's plan, goals and
+    # assessments are read together, so thirty more trajectories cost no query more.
+    for user in (world.alice, world.carol):
+        client = logged_in(user, "en")
+        _home_queries(client, user)  # the session's first request reads a little more
+        for _ in range(5):
+            TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
+        few, few_items = _home_queries(client, user)
+        for _ in range(30):
+            TrajectoryFactory(lead_professional=world.alice, team=world.team_a)
+        more, more_items = _home_queries(client, user)
+        assert more_items > few_items  # the new trajectories are work too
+        assert more == few

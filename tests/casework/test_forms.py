@@ -4,19 +4,13 @@ import datetime as dt
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.web import logged_in
 from werkplaats.casework.models import Contact, NetworkMember, Trajectory
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(world, language):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(world.alice)
-    return client
 
 
 def _contact(**overrides):
@@ -38,7 +32,7 @@ def test_future_contact_date_is_refused_in_both_languages(world, language, expec
     url = reverse("casework:contact_new", kwargs={"pk": world.trajectory_a.pk})
     future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
     before = Contact.objects.count()
-    response = _client(world, language).post(url, _contact(date=future))
+    response = logged_in(world.alice, language).post(url, _contact(date=future))
     assert response.status_code == 200
     assert expected in response.content.decode()
     assert Contact.objects.count() == before
@@ -50,7 +44,7 @@ def test_contact_saves_with_principles_and_actors(world):
     url = reverse("casework:contact_new", kwargs={"pk": world.trajectory_a.pk})
     principle = WorkingPrinciple.objects.get(code="strengths-based")
     actor = ActorKind.objects.get(code="informal-network")
-    response = _client(world, "nl").post(
+    response = logged_in(world.alice, "nl").post(
         url, _contact(principles=[principle.pk], actors=[actor.pk], note="Samen naar de bank")
     )
     assert response.status_code == 302
@@ -64,7 +58,7 @@ def test_contact_saves_with_principles_and_actors(world):
 def test_contact_form_defaults_follow_the_last_contact(world):
     world.trajectory_a.contacts.update(mode="phone", duration_minutes=15)
     url = reverse("casework:contact_new", kwargs={"pk": world.trajectory_a.pk})
-    page = _client(world, "en").get(url).content.decode()
+    page = logged_in(world.alice, "en").get(url).content.decode()
     assert re.search(r'value="phone"[^>]*checked', page)
     assert not re.search(r'value="home_visit"[^>]*checked', page)
     assert 'value="15"' in page
@@ -73,7 +67,7 @@ def test_contact_form_defaults_follow_the_last_contact(world):
 def test_alliance_out_of_range_is_refused(world):
     url = reverse("casework:contact_new", kwargs={"pk": world.trajectory_a.pk})
     before = Contact.objects.count()
-    response = _client(world, "en").post(url, _contact(alliance_heard="9"))
+    response = logged_in(world.alice, "en").post(url, _contact(alliance_heard="9"))
     assert response.status_code == 200
     assert "less than or equal to 5" in response.content.decode()
     assert Contact.objects.count() == before
@@ -81,7 +75,7 @@ def test_alliance_out_of_range_is_refused(world):
 
 def test_closed_trajectory_needs_an_end_date(world):
     url = reverse("casework:trajectory_edit", kwargs={"pk": world.trajectory_a.pk})
-    response = _client(world, "en").post(
+    response = logged_in(world.alice, "en").post(
         url,
         {
             "status": "closed",
@@ -97,7 +91,7 @@ def test_closed_trajectory_needs_an_end_date(world):
 
 def test_network_member_starts_a_new_wave_from_the_last(world):
     url = reverse("casework:network_member_new", kwargs={"pk": world.trajectory_a.pk})
-    response = _client(world, "en").post(
+    response = logged_in(world.alice, "en").post(
         url,
         {
             "date": timezone.localdate().isoformat(),
@@ -117,14 +111,14 @@ def test_network_member_starts_a_new_wave_from_the_last(world):
 def test_goal_score_outside_levels_is_refused(world):
     url = reverse("casework:goal_score", kwargs={"pk": world.goal_a.pk})
     before = world.goal_a.scores.count()
-    response = _client(world, "en").post(url, {"date": "2025-05-01", "level": "3"})
+    response = logged_in(world.alice, "en").post(url, {"date": "2025-05-01", "level": "3"})
     assert response.status_code == 200
     assert world.goal_a.scores.count() == before
 
 
 def test_second_score_on_the_same_day_corrects_the_first(world):
     url = reverse("casework:goal_score", kwargs={"pk": world.goal_a.pk})
-    client = _client(world, "en")
+    client = logged_in(world.alice, "en")
     client.post(url, {"date": "2025-05-01", "level": "0"})
     client.post(url, {"date": "2025-05-01", "level": "1"})
     scores = list(world.goal_a.scores.filter(date=dt.date(2025, 5, 1)))

@@ -11,18 +11,18 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from werkplaats.core.audit import verify
+from werkplaats.core.audit import record, verify
 from werkplaats.core.models import AccessLog, AccessLogClient
 
 
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
+def _login(user) -> Client:
     client = Client(REMOTE_ADDR="192.0.2.7")
     client.force_login(user)
     return client
 
 
-def _newest(**filters) -> AccessLog:  # type: ignore[no-untyped-def]
-    return AccessLog.objects.filter(**filters).order_by("-seq").first()
+def _newest(**filters) -> AccessLog:
+    return AccessLog.objects.filter(**filters).latest("seq")
 
 
 def test_an_entry_says_who_for_whom_which_client_where_and_the_outcome(world):
@@ -55,6 +55,20 @@ def test_a_study_export_names_every_consenting_client(world):
     entry = _newest(user=world.rita, action="export")
     assert world.client_a.pk in set(entry.clients.values_list("client_id", flat=True))
     assert world.study_s.title in entry.on_behalf_of
+
+
+def test_an_entry_for_thousands_of_clients_keeps_every_one_and_verifies(world):
+    # A study's report names every consenting client; those rows are written in bulk
+    # (COPY on PostgreSQL, one JSON array on SQLite), not one model object per row.
+    ids = [world.client_a.pk, *range(10**6, 10**6 + 4999), 2**40]
+    entry = record(world.rita, "view", "programme.study", "1", clients=reversed(ids))
+    stored = sorted(entry.clients.values_list("client_id", flat=True))
+    assert stored == sorted(ids) and entry.client_count == 5001
+    assert verify() == []
+    small = record(world.rita, "view", "programme.study", "1", clients=[world.client_a.pk] * 2)
+    assert list(small.clients.values_list("client_id", flat=True)) == [world.client_a.pk]
+    assert record(world.rita, "view", "programme.study", "1").clients.count() == 0
+    assert verify() == []
 
 
 def test_a_refused_attempt_is_logged(world):
@@ -96,7 +110,7 @@ def test_the_log_cannot_be_edited_through_the_application(world):
         AccessLog.objects.filter(pk=entry.pk).update(detail="x")
 
 
-def _three_entries(world) -> list[AccessLog]:  # type: ignore[no-untyped-def]
+def _three_entries(world) -> list[AccessLog]:
     client = _login(world.alice)
     for _ in range(3):
         client.get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
@@ -123,7 +137,7 @@ def test_audit_verify_finds_an_altered_row(world):
 
 def test_audit_verify_finds_a_changed_client_list(world):
     _three_entries(world)
-    entry = AccessLog.objects.filter(client_count__gt=0).order_by("seq").first()
+    entry = AccessLog.objects.filter(client_count__gt=0).earliest("seq")
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_accesslogclient WHERE entry_id = %s", [entry.pk])
     assert [p.seq for p in verify()] == [entry.seq]
@@ -166,3 +180,47 @@ def test_every_entry_names_its_clients_when_the_object_has_one(world):
     identity = _newest(user=world.alice, object_type="casework.clientidentity")
     assert identity is not None
     assert AccessLogClient.objects.filter(entry=identity, client_id=world.client_a.pk).exists()
+
+
+def test_a_file_read_all_day_is_one_line_with_its_count_and_the_download_keeps_each(world):
+    import datetime as dt
+
+    from werkplaats.portal.who_looked import by_day
+
+    for _ in range(3):
+        _login(world.carol).get(
+            reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk})
+        )
+    _login(world.alice).get(reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk}))
+    page = _login(world.klaas).get(reverse("casework:me_data_page")).content.decode()
+    carol = world.carol.get_full_name() or world.carol.username
+    lines = [line for line in page.split("<li>") if line.startswith(tuple("0123456789"))]
+    carol_lines = [line for line in lines if f"{carol} (" in line and "bekeek uw dossier" in line]
+    assert len(carol_lines) == 1 and "(3 keer, tot " in carol_lines[0]
+    download = _login(world.klaas).get(reverse("casework:me_data"))
+    rows = json.loads(download.content)["who_looked_at_my_file"]
+    assert sum(1 for r in rows if r["who"] == carol and r["what"] == "bekeek uw dossier") == 3
+    # Another day or another person is another line; the order is the newest first.
+    day = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    row = {"who": "P", "role": "r", "organisation": "o", "what": "w"}
+    grouped = by_day(
+        [
+            {**row, "when": day + dt.timedelta(days=1)},
+            {**row, "when": day + dt.timedelta(hours=8)},
+            {**row, "when": day},
+            {**row, "who": "Q", "when": day},
+            {**row, "when": day},
+        ]
+    )
+    assert [(x["who"], x["times"]) for x in grouped] == [("P", 1), ("P", 3), ("Q", 1)]
+    assert grouped[1]["when"] == day and grouped[1]["until"] == day + dt.timedelta(hours=8)
+
+
+def test_my_page_lists_the_newest_fifty_looks(world):
+    for _ in range(55):
+        _login(world.carol).get(
+            reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk})
+        )
+    page = _login(world.klaas).get(reverse("casework:me")).content.decode()
+    section = page.split('class="who-looked"', 1)[1].split("</ul>", 1)[0]
+    assert section.count("<li>") == 50

@@ -38,6 +38,8 @@ CASE_MANAGE = {"alice": 200, "carol": 200, "bob": 404, "dave": 404}
 # a team's or organisation's members and managers (context scan and profile)
 UNIT_A = {"alice": 200, "carol": 200, "bob": 404, "dave": 404, "frank": 404}
 METHOD_CREATORS = {"rita": 200, "ruben": 200, "alice": 200}
+# protected figures across teams: researchers, and educators (teaching, professional body)
+FIGURE_READERS = {"rita": 200, "ruben": 200, "otto": 200}
 
 
 @dataclass
@@ -75,6 +77,8 @@ MATRIX = [
     Row("casework:goal_edit", lambda w: {"pk": w.goal_a.pk}, CASE_WRITE),
     Row("casework:team_dilemmas", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
     Row("casework:team_dilemmas_print", lambda w: {"pk": w.team_a.pk}, {"carol": 200, "dave": 404}),
+    Row("casework:dilemmas_across_teams", expect=FIGURE_READERS),
+    Row("casework:working_principles", expect=FIGURE_READERS),
     Row(
         "casework:client_new",
         expect={"alice": 200, "bob": 200, "carol": 200, "dave": 200},
@@ -253,6 +257,9 @@ MATRIX = [
         lambda w: {"pk": w.dialogue_a.pk},
         {**STUDY_RESEARCH, "eva": 200, "otto": 404},
     ),
+    # the lead professional and the team's manager share a dilemma anonymised
+    Row("stories:dilemma_share", lambda w: {"pk": _dilemma(w)}, CASE_READ),
+    Row("stories:teaching", expect={"otto": 200}),
     Row(
         "stories:member_check_link",
         lambda w: {"token": w.check_token},
@@ -315,6 +322,27 @@ MATRIX = [
         {"paula": 200},
     ),
 ]
+
+
+def _dilemma(w: Any) -> int:
+    """A dilemma in trajectory A (Alice leads it, Carol manages team A)."""
+    import datetime as dt
+
+    from werkplaats.casework.models import Dilemma
+
+    return Dilemma.objects.get_or_create(
+        trajectory=w.trajectory_a,
+        tension=Dilemma.Tension.OTHER,
+        defaults={
+            "date": dt.date(2026, 1, 5),
+            "description": "d",
+            "values_at_stake": "v",
+            "options_weighed": "o",
+            "choice": "c",
+            "reasons": "r",
+            "recorded_by": w.alice,
+        },
+    )[0].pk
 
 
 def _planned(w: Any) -> int:
@@ -440,7 +468,7 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def matrix_world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def matrix_world(django_db_setup, django_db_blocker):
     """One world for the whole matrix, built once; each case runs in its own savepoint,
     rolled back afterwards (the ``db`` fixture), so a POST in one case leaves no trace."""
     from tests.personas import build_world

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import translation
 
 
-def test_a_request_in_english_activates_english_for_the_thread(db) -> None:  # type: ignore[no-untyped-def]
+def test_a_request_in_english_activates_english_for_the_thread(db) -> None:
     Client(HTTP_ACCEPT_LANGUAGE="en").get("/login/")
     assert translation.get_language() == "en"
 

@@ -71,7 +71,7 @@ def test_the_programme_map_has_gaps():
 
 def test_identities_are_encrypted_at_rest():
     build_demo(SMALL, seed=1)
-    identity = ClientIdentity.objects.first()
+    identity = ClientIdentity.objects.earliest("pk")
     assert " " in identity.name and "06-00" in identity.contact
     with connection.cursor() as cursor:
         cursor.execute(
@@ -158,9 +158,9 @@ def test_ordinary_inserts_after_a_build_get_fresh_keys():
     from werkplaats.casework.models import WorkingPrinciple
 
     build_demo(SMALL, seed=1)
-    top = Client.objects.order_by("-pk").first().pk
+    top = Client.objects.latest("pk").pk
     assert Client.objects.create(pseudonym="NIEUW-0001").pk > top
-    contact = Contact.objects.order_by("pk").first()
+    contact = Contact.objects.earliest("pk")
     fresh = Contact.objects.create(
         trajectory=contact.trajectory,
         date=contact.date,
@@ -168,7 +168,7 @@ def test_ordinary_inserts_after_a_build_get_fresh_keys():
         mode="phone",
         recorded_by=contact.recorded_by,
     )
-    assert fresh.pk > Contact.objects.exclude(pk=fresh.pk).order_by("-pk").first().pk
+    assert fresh.pk > Contact.objects.exclude(pk=fresh.pk).latest("pk").pk
     fresh.principles.add(WorkingPrinciple.objects.get(code="outreach"))
 
 
@@ -187,3 +187,23 @@ def test_the_demo_shows_methods_with_fidelity_and_a_context_scan():
     assert team is not None
     shown = [c["own"] for row in profile("team", team.pk).rows for c in row["cells"]]
     assert any(v is not None for v in shown)  # the team's scan appears on its profile
+
+
+def test_the_demo_gives_educators_teaching_material():
+    from django.test import Client as Browser
+    from django.urls import reverse
+    from django.utils.html import escape
+
+    from werkplaats.stories.models import SharedDilemma
+
+    build_demo(SMALL, seed=5)
+    shared = SharedDilemma.objects.filter(teaching=True)
+    assert shared.count() > 0
+    assert {s.month for s in shared} == {s.dilemma.date.strftime("%Y-%m") for s in shared}
+    educator = User.objects.get(username="docent")
+    browser = Browser()
+    browser.force_login(educator)
+    page = browser.get(reverse("stories:teaching"))
+    first = shared.order_by("pk").first()
+    assert first is not None
+    assert page.status_code == 200 and escape(first.choice) in page.content.decode()

@@ -4,7 +4,6 @@ arrive in the mail folder as waves come due), and a one-time link instead of a p
 from __future__ import annotations
 
 import datetime as dt
-import email
 import re
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client as Browser
 from django.test import override_settings
 
+from tests.text import found, mails_in
 from werkplaats.demo.generator import build_demo
 from werkplaats.demo.personas import NO_PASSWORD, PASSWORD
 from werkplaats.measurements import access, reminders
@@ -26,10 +26,8 @@ FOLDER_BACKEND = "werkplaats.operations.mail_backend.FolderEmailBackend"
 
 def _messages(folder):
     out = []
-    for path in sorted(folder.glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes())
-        body = message.get_payload(decode=True).decode("utf-8")
-        out.append((message["To"], message["Subject"], body))
+    for message in mails_in(folder):
+        out.append((message["To"], message["Subject"], message.get_content()))
     return out
 
 
@@ -44,9 +42,7 @@ def test_demo_network_members_get_invitations_then_reminders_in_the_mail_folder(
     with override_settings(EMAIL_BACKEND=FOLDER_BACKEND, EMAIL_FILE_PATH=str(tmp_path)):
         first = reminders.send_due_invitations(now=morning)
         invited = _messages(tmp_path)
-        tokens = [
-            re.search(r"/q/([A-Za-z0-9_-]+)/", m[2]).group(1) for m in invited if "/q/" in m[2]
-        ]
+        tokens = [found(r"/q/([A-Za-z0-9_-]+)/", m[2]) for m in invited if "/q/" in m[2]]
         working = [access.access_link(t).assessment.informant for t in tokens]
         later = reminders.send_due_invitations(now=morning + dt.timedelta(days=8))
         everything = _messages(tmp_path)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from werkplaats.insight import analysis
+from werkplaats.insight import analysis, engine_messages
 from werkplaats.stats.growth import GrowthSpec, TooFewError
 from werkplaats.stats.multilevel import FormulaError
 
@@ -14,7 +14,7 @@ ROWS = pd.DataFrame({"score": [1.0, 2.0]})
 SPEC = GrowthSpec()  # the fit is replaced below; the spec only travels through
 
 
-def _fit_raising(exc: Exception):  # type: ignore[no-untyped-def]
+def _fit_raising(exc: Exception):
     def fit(data: pd.DataFrame, spec: object) -> None:
         raise exc
 
@@ -89,7 +89,9 @@ def test_the_models_warnings_reach_the_dutch_report_in_dutch() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = fit_growth(_growth_data(), spec)
-    notes = [analysis.Section(message=m, params=p) for m, p in analysis.growth_notes(result.model)]
+    notes = [
+        analysis.Section(message=m, params=p) for m, p in engine_messages.growth_notes(result.model)
+    ]
     english = [n.text() for n in notes]
     assert any("rank deficient" in t and "copy" in t for t in english), english
     assert any("style" in t and "6 levels of professional" in t for t in english), english
@@ -120,7 +122,9 @@ def test_an_engine_refusal_is_chosen_by_its_kind_not_its_english_text() -> None:
 
     from werkplaats.stats.multilevel.errors import TooFewLevelsError
 
-    section = analysis.Section(message=analysis.engine_refusal(TooFewLevelsError("whatever")))
+    section = analysis.Section(
+        message=engine_messages.engine_refusal(TooFewLevelsError("whatever"))
+    )
     with translation.override("nl"):
         from django.utils.translation import gettext
 

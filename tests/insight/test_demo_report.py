@@ -24,6 +24,7 @@ from werkplaats.demo.generator import DEMO_PLAN, PEARLIN_LATENT_SCALE, build_dem
 from werkplaats.demo.truth import CENTRES, EFFECTS, truth_frame
 from werkplaats.insight.analysis import run_analyses
 from werkplaats.insight.dataset import definitions, study_data
+from werkplaats.insight.plan import Plan
 from werkplaats.insight.report import write_report
 from werkplaats.insight.selectors import caseload_frame, current_plan
 from werkplaats.programme.models import Consent, Study
@@ -42,21 +43,28 @@ VARIABLE = {
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         build_demo(CLIENTS, seed=SEED, identities=False)
         yield Study.objects.get(title__startswith="Wat werkt")
         transaction.set_rollback(True)
 
 
+def _plan(study: Study) -> Plan:
+    """The study's current analysis plan; a study without one fails the test."""
+    found = current_plan(study)
+    assert found is not None, f"{study} has no analysis plan"
+    return found.plan
+
+
 @pytest.fixture(scope="module")
-def frame(demo: Study, django_db_blocker) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def frame(demo: Study, django_db_blocker) -> pd.DataFrame:
     with django_db_blocker.unblock():
-        return study_data(demo, current_plan(demo).plan).rows
+        return study_data(demo, _plan(demo)).rows
 
 
 @pytest.fixture(scope="module")
-def folder(demo: Study, django_db_blocker, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+def folder(demo: Study, django_db_blocker, tmp_path_factory) -> Path:
     """The report built through the plan file, as a researcher would: plan set, report."""
     with django_db_blocker.unblock():
         out = io.StringIO()
@@ -201,7 +209,7 @@ def test_the_exports_hold_only_the_plans_variables(folder: Path) -> None:
 def test_agreement_finds_the_planted_frail_discrepancy_and_mediation_finds_none(
     frame: pd.DataFrame,
 ) -> None:
-    plan = current_plan(Study.objects.get(title__startswith="Wat werkt")).plan
+    plan = _plan(Study.objects.get(title__startswith="Wat werkt"))
     kinds = {v.name: v.kind for v in definitions()}
     results = run_analyses(frame, plan, kinds=kinds, n_boot=100)
     by_group = results.agreement.result.by_group.set_index("target_group")
@@ -222,7 +230,7 @@ def test_agreement_finds_the_planted_frail_discrepancy_and_mediation_finds_none(
 def test_the_voices_monitor_flags_clients_who_speak_another_language(
     demo: Study, frame: pd.DataFrame
 ) -> None:
-    results = run_analyses(frame, current_plan(demo).plan, n_boot=10, caseload=caseload_frame(demo))
+    results = run_analyses(frame, _plan(demo), n_boot=10, caseload=caseload_frame(demo))
     v = results.voices.result
     lang = v[v["dimension"] == "language"].set_index("group")
     assert not lang.loc["Nederlands", "under_respondents"]
@@ -260,10 +268,13 @@ def test_team_feedback_shows_change_per_target_group_and_who_is_not_on_track(dem
     from werkplaats.casework.models import Contact
     from werkplaats.insight.feedback import unit_outcomes
     from werkplaats.insight.selectors import unit_feedback
-    from werkplaats.partnership.models import Membership, Role, Team
+    from werkplaats.partnership.models import Membership, Role
 
-    manager = Membership.objects.filter(role=Role.TEAM_MANAGER).select_related("team").first()
-    team = Team.objects.get(pk=manager.team_id)
+    manager = (
+        Membership.objects.filter(role=Role.TEAM_MANAGER).select_related("team").earliest("pk")
+    )
+    team = manager.team
+    assert team is not None, "a team manager's membership names the team"
     trajectories = team.trajectories.all()
     [m] = unit_outcomes(trajectories, team.organisation, not_on_track=True)
     assert m.instrument == "pearlin-mastery" and not m.chosen

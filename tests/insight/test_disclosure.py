@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 
 from tests.casework.factories import ClientFactory, TrajectoryFactory
+from tests.measurements.factories import answered_over_waves
 from werkplaats.casework.models import TargetGroup
 from werkplaats.insight.feedback import municipality_table, unit_outcomes
 from werkplaats.insight.selectors import unit_feedback
-from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -19,32 +19,11 @@ ANSWERS = {"m1": 2, "m2": 2, "m3": 3, "m4": 3, "m5": 2, "m6": 3, "m7": 2}
 BETTER = {**ANSWERS, "m4": 4, "m6": 4, "m1": 1}
 
 
-def _measure(trajectory, twice: bool) -> None:  # type: ignore[no-untyped-def]
-    records = [
-        AssessmentRecord(
-            trajectory=trajectory,
-            instrument="pearlin-mastery",
-            informant="client",
-            wave="intake",
-            wave_date=trajectory.start,
-            answers=ANSWERS,
-        )
-    ]
-    if twice:
-        records.append(
-            AssessmentRecord(
-                trajectory=trajectory,
-                instrument="pearlin-mastery",
-                informant="client",
-                wave="m03",
-                wave_date=trajectory.start + dt.timedelta(days=91),
-                answers=BETTER,
-            )
-        )
-    assessments_record_bulk(records)
+def _measure(trajectory, twice: bool) -> None:
+    answered_over_waves(trajectory, ANSWERS, *([BETTER] if twice else []))
 
 
-def _clients(world, n: int, *, measured_twice: int, hood=None, group="debt"):  # type: ignore[no-untyped-def]
+def _clients(world, n: int, *, measured_twice: int, hood=None, group="debt"):
     group = TargetGroup.objects.get(code=group)
     out = []
     for k in range(n):
@@ -56,7 +35,7 @@ def _clients(world, n: int, *, measured_twice: int, hood=None, group="debt"):  #
     return out
 
 
-def _cell(table, row: str, column: str):  # type: ignore[no-untyped-def]
+def _cell(table, row: str, column: str):
     names = list(table.columns)
     for name, counts, means in table.rows:
         if name == row:
@@ -64,7 +43,7 @@ def _cell(table, row: str, column: str):  # type: ignore[no-untyped-def]
     raise KeyError(row)
 
 
-def _two_by_two(world, centrum_debt_twice: int):  # type: ignore[no-untyped-def]
+def _two_by_two(world, centrum_debt_twice: int):
     """Centrum and Oost x debt and frail elderly, 12-15 clients a cell (Klaas moves away)."""
     from tests.partnership.factories import NeighbourhoodFactory
 
@@ -137,7 +116,7 @@ def test_team_feedback_shows_figures_of_ten_clients_or_more(world):
     assert unit["trajectories"] is not None and unit["trajectories"] % 5 == 0
     assert unit["measured_share"] is not None
     [change] = unit_outcomes(world.team_a.trajectories.all(), world.org_a)
-    assert change.mean_change is not None and change.n >= 10
+    assert change.mean_change is not None and change.n is not None and change.n >= 10
 
 
 def test_the_organisation_page_hides_small_figures(world):

@@ -40,7 +40,7 @@ PLAN = {
 }
 
 
-def _plant(world, clients: int = 72, seed: int = 5) -> list[tuple[bool, float, float]]:  # type: ignore[no-untyped-def]
+def _plant(world, clients: int = 72, seed: int = 5) -> list[tuple[bool, float, float]]:
     """Write the goals and scores; return (frail, years, noise-free T) per scored date."""
     rng = np.random.default_rng(seed)
     frail_group = TargetGroup.objects.get(code="frail-elderly")
@@ -87,7 +87,7 @@ def _plant(world, clients: int = 72, seed: int = 5) -> list[tuple[bool, float, f
     return truth
 
 
-def test_a_gas_t_plan_recovers_the_planted_goal_attainment(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_gas_t_plan_recovers_the_planted_goal_attainment(world, tmp_path: Path) -> None:
     truth_rows = _plant(world)
     plan_set(study=world.study_s, plan=parse_plan(PLAN), user=world.rita)
     folder = write_report(world.study_s, tmp_path, pdf=False, n_boot=10)

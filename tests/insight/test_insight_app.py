@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import translation
 
+from tests.measurements.factories import answered_over_waves
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.insight import report as report_module
 from werkplaats.insight.dataset import study_data
@@ -22,7 +23,6 @@ from werkplaats.insight.models import ReportRun
 from werkplaats.insight.plan import parse_plan
 from werkplaats.insight.services import plan_set
 from werkplaats.measurements.models import Assessment
-from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 from werkplaats.programme.models import Study
 
 pytestmark = pytest.mark.django_db
@@ -30,27 +30,9 @@ pytestmark = pytest.mark.django_db
 ANSWERS = {"m1": 2, "m2": 2, "m3": 3, "m4": 3, "m5": 2, "m6": 3, "m7": 2}
 
 
-def _measure(w, better: int = 0):  # type: ignore[no-untyped-def]
-    start = w.trajectory_a.start
-    records = [
-        AssessmentRecord(
-            trajectory=w.trajectory_a,
-            instrument="pearlin-mastery",
-            informant="client",
-            wave="intake",
-            wave_date=start,
-            answers=ANSWERS,
-        ),
-        AssessmentRecord(
-            trajectory=w.trajectory_a,
-            instrument="pearlin-mastery",
-            informant="client",
-            wave="m03",
-            wave_date=start + dt.timedelta(days=91),
-            answers={**ANSWERS, "m4": 4, "m6": 4, "m1": 1 if better else 2},
-        ),
-    ]
-    assessments_record_bulk(records)
+def _measure(w, better: int = 0):
+    later = {**ANSWERS, "m4": 4, "m6": 4, "m1": 1 if better else 2}
+    answered_over_waves(w.trajectory_a, ANSWERS, later)
 
 
 PLAN = {
@@ -62,17 +44,19 @@ PLAN = {
 }
 
 
-def _plan(w, **changes):  # type: ignore[no-untyped-def]
+def _plan(w, **changes):
     return plan_set(study=w.study_s, plan=parse_plan({**PLAN, **changes}), user=w.rita)
 
 
 def analysis_frame(study: Study) -> pd.DataFrame:
     from werkplaats.insight.selectors import current_plan
 
-    return study_data(study, current_plan(study).plan).rows
+    plan = current_plan(study)
+    assert plan is not None, f"{study} has no analysis plan"
+    return study_data(study, plan.plan).rows
 
 
-def test_the_data_set_holds_consenting_clients_under_a_key_per_study(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_data_set_holds_consenting_clients_under_a_key_per_study(world) -> None:
     _measure(world)
     _plan(world)
     frame = analysis_frame(world.study_s)
@@ -90,7 +74,7 @@ def test_the_data_set_holds_consenting_clients_under_a_key_per_study(world) -> N
     assert list(frame["score"]) == [20.0, 22.0]  # reversed items m1, m2, m3, m5, m7
 
 
-def test_a_study_with_too_few_clients_says_so(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_study_with_too_few_clients_says_so(world, tmp_path: Path) -> None:
     _measure(world)
     _plan(world)
     folder = report_module.write_report(world.study_s, tmp_path, pdf=False, n_boot=10)
@@ -100,7 +84,7 @@ def test_a_study_with_too_few_clients_says_so(world, tmp_path: Path) -> None:  #
     assert ReportRun.objects.filter(study=world.study_s).count() == 1
 
 
-def test_a_failed_report_leaves_no_half_written_files(world, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_report_leaves_no_half_written_files(world, tmp_path: Path, monkeypatch) -> None:
     _measure(world)
     _plan(world)
 
@@ -114,7 +98,7 @@ def test_a_failed_report_leaves_no_half_written_files(world, tmp_path: Path, mon
     assert not ReportRun.objects.exists()
 
 
-def test_the_pdf_is_a_pdf(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_pdf_is_a_pdf(world, tmp_path: Path) -> None:
     try:
         import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:
@@ -128,7 +112,7 @@ def test_the_pdf_is_a_pdf(world, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def test_spss_and_stata_files_carry_variable_and_value_labels(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_spss_and_stata_files_carry_variable_and_value_labels(world, tmp_path: Path) -> None:
     import pyreadstat
 
     _measure(world)
@@ -141,13 +125,14 @@ def test_spss_and_stata_files_carry_variable_and_value_labels(world, tmp_path: P
         reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
         data, meta = reader(str(path))
         read = dict(zip(meta.column_names, meta.column_labels, strict=True))
-        assert read["score"].startswith("Score") or read["score"].startswith("Score:")
+        score_label = read["score"]
+        assert score_label is not None and score_label.startswith("Score")
         assert set(meta.variable_value_labels["is_frail_elderly"]) == {0.0, 1.0}
         assert list(data["score"]) == [20.0, 22.0]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".part")] == []
 
 
-def test_the_researcher_reads_the_report_and_downloads_the_codebook(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_researcher_reads_the_report_and_downloads_the_codebook(world) -> None:
     _measure(world)
     c = Client()
     c.force_login(world.rita)
@@ -161,7 +146,7 @@ def test_the_researcher_reads_the_report_and_downloads_the_codebook(world) -> No
     assert c.get(f"/insight/studies/{world.study_s.pk}/export/xls/").status_code == 404
 
 
-def test_a_cmo_configuration_shows_its_fragments(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_cmo_configuration_shows_its_fragments(world) -> None:
     _plan(world, moderators={"client": ["informal_size_start"]})
     c = Client()
     c.force_login(world.rita)
@@ -182,7 +167,7 @@ def test_a_cmo_configuration_shows_its_fragments(world) -> None:  # type: ignore
     assert "1 / 0" in page.content.decode()  # Eva's coded segment supports it
 
 
-def test_the_client_sees_words_with_every_score(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_client_sees_words_with_every_score(world) -> None:
     _measure(world)
     c = Client()
     c.force_login(world.klaas)
@@ -191,7 +176,7 @@ def test_the_client_sees_words_with_every_score(world) -> None:  # type: ignore[
     assert "28" in text and ("grip" in text)
 
 
-def test_the_professional_sees_overdue_waves_and_alliance(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_professional_sees_overdue_waves_and_alliance(world) -> None:
     _measure(world)
     c = Client()
     c.force_login(world.alice)
@@ -199,7 +184,7 @@ def test_the_professional_sees_overdue_waves_and_alliance(world) -> None:  # typ
     assert world.client_a.pseudonym in text
 
 
-def test_municipality_figures_hide_small_cells(world) -> None:  # type: ignore[no-untyped-def]
+def test_municipality_figures_hide_small_cells(world) -> None:
     c = Client()
     c.force_login(world.paula)
     text = c.get("/insight/municipality/outcomes/").content.decode()
@@ -231,7 +216,7 @@ def _history(tmp_path: Path, **files: str) -> Path:
     return tmp_path
 
 
-def test_history_import_writes_everything(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_history_import_writes_everything(world, tmp_path: Path) -> None:
     _history(
         tmp_path,
         contacts=(
@@ -253,7 +238,7 @@ def test_history_import_writes_everything(world, tmp_path: Path) -> None:  # typ
     assert Assessment.objects.filter(trajectory__client__language="Nederlands").count() == 1
 
 
-def test_history_import_is_all_or_nothing_with_every_rejected_row(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_history_import_is_all_or_nothing_with_every_rejected_row(world, tmp_path: Path) -> None:
     _history(
         tmp_path,
         measurements=HISTORY_MEASUREMENTS
@@ -276,7 +261,7 @@ def test_history_import_is_all_or_nothing_with_every_rejected_row(world, tmp_pat
     assert not CaseClient.objects.filter(birth_year=1980).exists()
 
 
-def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="No study with id"):
         call_command("report_study", "99999", language="en")
     with pytest.raises(CommandError, match="rejected; nothing was imported"):
@@ -315,7 +300,7 @@ def test_the_commands_report_errors_plainly(world, tmp_path: Path) -> None:  # t
     assert "Report of" in out.getvalue()
 
 
-def test_parquet_round_trip(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_parquet_round_trip(world, tmp_path: Path) -> None:
     _measure(world)
     _plan(world)
     frame = analysis_frame(world.study_s)

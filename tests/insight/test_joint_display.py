@@ -16,7 +16,7 @@ from werkplaats.insight.models import ModelCase, ReportRun
 pytestmark = pytest.mark.django_db
 
 
-def _run(world):  # type: ignore[no-untyped-def]
+def _run(world):
     plan = _plan(world)
     groups = {code: {"slope": 1.234, "low": 0.5, "high": 2.0, "n": 40} for code in [NO_GROUP]}
     groups |= {
@@ -36,7 +36,7 @@ def _run(world):  # type: ignore[no-untyped-def]
     return run
 
 
-def test_the_joint_display_shows_the_fitted_growth_per_group(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_joint_display_shows_the_fitted_growth_per_group(world) -> None:
     c = Client()
     c.force_login(world.rita)
     url = f"/insight/rounds/{world.round_a.pk}/joint-display/"
@@ -56,7 +56,7 @@ def test_the_joint_display_shows_the_fitted_growth_per_group(world) -> None:  # 
     assert url in stories
 
 
-def test_the_case_page_shows_the_scores_beside_the_fitted_line(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_case_page_shows_the_scores_beside_the_fitted_line(world) -> None:
     _measure(world)  # Pearlin 20 at the start, 22 three months later
     _run(world)
     case = study_case_key(world.study_s.pk, world.trajectory_a.pk)

@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import translation
 
 from tests.casework.factories import ClientFactory, TrajectoryFactory
+from tests.measurements.factories import answered_over_waves
 from werkplaats.casework.models import TargetGroup
 from werkplaats.insight.feedback import client_progress, municipality_tables, professional_progress
 from werkplaats.insight.models import OutcomeMeasure
-from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -23,30 +23,17 @@ LESS = {"lone3": 1, "lone9": 3, "lone10": 1, "lone4": 3, "lone7": 1, "lone8": 3}
 NOT = {"lone3": 1, "lone9": 1, "lone10": 1, "lone4": 3, "lone7": 3, "lone8": 3}  # total 0
 
 
-def _loneliness(trajectory, *answers) -> None:  # type: ignore[no-untyped-def]
-    waves = ["intake", "m03", "m06"]
-    assessments_record_bulk(
-        [
-            AssessmentRecord(
-                trajectory=trajectory,
-                instrument="dejong-gierveld-6",
-                informant="client",
-                wave=waves[k],
-                wave_date=trajectory.start + dt.timedelta(days=91 * k),
-                answers=a,
-            )
-            for k, a in enumerate(answers)
-        ]
-    )
+def _loneliness(trajectory, *answers) -> None:
+    answered_over_waves(trajectory, *answers, instrument="dejong-gierveld-6")
 
 
-def _choose_loneliness(world) -> None:  # type: ignore[no-untyped-def]
+def _choose_loneliness(world) -> None:
     OutcomeMeasure.objects.create(
         organisation=world.org_a, instrument="dejong-gierveld-6", scale="total", informant="client"
     )
 
 
-def _peers(world, n: int, *answers) -> None:  # type: ignore[no-untyped-def]
+def _peers(world, n: int, *answers) -> None:
     """``n`` comparable clients (same team, target group debt, Centrum)."""
     debt = TargetGroup.objects.get(code="debt")
     for _k in range(n):
@@ -60,7 +47,7 @@ def _peers(world, n: int, *answers) -> None:  # type: ignore[no-untyped-def]
         _loneliness(t, *answers)
 
 
-def test_the_professional_sees_the_organisations_measure_and_its_direction(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_professional_sees_the_organisations_measure_and_its_direction(world) -> None:
     """Peers got much less lonely; Klaas stayed severely lonely: not on track, on the
     loneliness scale the organisation chose (not on Pearlin)."""
     _choose_loneliness(world)
@@ -83,7 +70,7 @@ def test_the_professional_sees_the_organisations_measure_and_its_direction(world
     assert "mastery (7-28)" not in page and "regie (7-28)" not in page.lower()
 
 
-def test_a_client_who_got_less_lonely_reads_that_it_went_better(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_who_got_less_lonely_reads_that_it_went_better(world) -> None:
     _choose_loneliness(world)
     _loneliness(world.trajectory_a, LONELY, LESS)
     with translation.override("en"):
@@ -100,7 +87,7 @@ def test_a_client_who_got_less_lonely_reads_that_it_went_better(world) -> None: 
     assert "eenzaam" not in page.lower() and "2 van 6 punten" in page
 
 
-def test_the_municipality_table_follows_the_measure_with_better_positive(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_municipality_table_follows_the_measure_with_better_positive(world) -> None:
     """Twelve clients each 4 points less lonely: the mean change reads +4 (better)."""
     _choose_loneliness(world)
     world.client_a.neighbourhood = world.hood_b

@@ -14,7 +14,7 @@ from werkplaats.insight.on_track import not_on_track
 pytestmark = pytest.mark.django_db
 
 
-def _debt_trajectory(world, *answers):  # type: ignore[no-untyped-def]
+def _debt_trajectory(world, *answers):
     t = TrajectoryFactory(
         client=ClientFactory(neighbourhood=world.hood_a),
         lead_professional=world.alice,
@@ -26,7 +26,7 @@ def _debt_trajectory(world, *answers):  # type: ignore[no-untyped-def]
     return t
 
 
-def test_the_signal_reads_a_fall_in_loneliness_as_progress(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_signal_reads_a_fall_in_loneliness_as_progress(world) -> None:
     _choose_loneliness(world)
     for _k in range(22):  # comparable clients: much less lonely after three months
         _debt_trajectory(world, LONELY, NOT)
@@ -37,7 +37,7 @@ def test_the_signal_reads_a_fall_in_loneliness_as_progress(world) -> None:  # ty
     assert signals == {worse.pk: False, better.pk: True, once.pk: None}
 
 
-def test_without_comparable_clients_the_signal_says_nothing(world) -> None:  # type: ignore[no-untyped-def]
+def test_without_comparable_clients_the_signal_says_nothing(world) -> None:
     _choose_loneliness(world)
     lonelier = _debt_trajectory(world, NOT, LONELY)
     assert not_on_track([lonelier]) == {lonelier.pk: None}

@@ -35,7 +35,7 @@ CATALOGUE_NAMES = [
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):  # type: ignore[no-untyped-def]
+def _english(settings):
     """The commands speak the workplace's language (Dutch by default); these read English."""
     settings.LANGUAGE_CODE = "en"
 
@@ -120,7 +120,7 @@ def test_reliable_change_takes_its_direction_from_the_scale() -> None:
     assert (worse.improved, worse.deteriorated) == (1, 2)
 
 
-def test_the_catalogue_and_the_plan_command(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_catalogue_and_the_plan_command(world, tmp_path: Path) -> None:
     _measure(world)
     out = io.StringIO()
     call_command("plan", "variables", world.study_s.slug, stdout=out)
@@ -187,14 +187,14 @@ def test_the_catalogue_and_the_plan_command(world, tmp_path: Path) -> None:  # t
     assert ReportRun.objects.get(study=world.study_s).plan_locked
 
 
-def test_a_study_is_found_by_id_or_slug_and_a_wrong_one_is_named(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_study_is_found_by_id_or_slug_and_a_wrong_one_is_named(world) -> None:
     with pytest.raises(CommandError, match="No study with id or slug nowhere"):
         call_command("plan", "show", "nowhere")
     with pytest.raises(CommandError, match="no analysis plan"):
         call_command("plan", "show", world.study_s.slug)
 
 
-def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) -> None:
     _measure(world)
     c = Client()
     c.force_login(world.rita)
@@ -225,7 +225,7 @@ def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) ->
     )
 
 
-def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(  # type: ignore[no-untyped-def]
+def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(
     world, django_capture_on_commit_callbacks
 ) -> None:
     _measure(world)
@@ -252,7 +252,7 @@ def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(  # ty
     assert task.status == "done" and task.started_by == world.rita
     run = ReportRun.objects.get(study=world.study_s)
     assert task.result["path"] == run.path
-    assert run.plan.version == 1 and run.html
+    assert run.plan is not None and run.plan.version == 1 and run.html
     page = c.get(url).content.decode()
     assert "score ~ time * (age_at_start_c)" in page
     assert timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M") in page
@@ -273,7 +273,7 @@ def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(  # ty
     assert np.isfinite(run.seconds)
 
 
-def test_a_build_under_way_is_shown_and_a_failed_one_says_why(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_build_under_way_is_shown_and_a_failed_one_says_why(world) -> None:
     from werkplaats.insight.tasks import KIND, object_key
     from werkplaats.operations.models import TaskRun
 

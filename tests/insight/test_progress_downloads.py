@@ -30,7 +30,7 @@ def _weasyprint() -> None:
         pytest.skip(f"WeasyPrint cannot load Pango here ({exc})")
 
 
-def _klaas_behind(world) -> None:  # type: ignore[no-untyped-def]
+def _klaas_behind(world) -> None:
     """Peers got much less lonely; Klaas stayed severely lonely: not on track."""
     _choose_loneliness(world)
     world.trajectory_a.target_groups.set([TargetGroup.objects.get(code="debt")])
@@ -38,7 +38,7 @@ def _klaas_behind(world) -> None:  # type: ignore[no-untyped-def]
     _loneliness(world.trajectory_a, LONELY, LESS)
 
 
-def test_the_progress_page_downloads_as_csv_with_direction_and_signal(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_progress_page_downloads_as_csv_with_direction_and_signal(world) -> None:
     _klaas_behind(world)
     c = Client()
     c.force_login(world.alice)
@@ -65,7 +65,7 @@ def test_the_progress_page_downloads_as_csv_with_direction_and_signal(world) -> 
     ).exists()
 
 
-def test_the_progress_page_downloads_as_pdf(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_progress_page_downloads_as_pdf(world) -> None:
     _weasyprint()
     _klaas_behind(world)
     c = Client()
@@ -76,7 +76,7 @@ def test_the_progress_page_downloads_as_pdf(world) -> None:  # type: ignore[no-u
     assert AccessLog.objects.filter(action="export", detail="progress pdf").exists()
 
 
-def test_who_may_not_read_the_trajectory_gets_no_download(world) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_not_read_the_trajectory_gets_no_download(world) -> None:
     _klaas_behind(world)
     c = Client()
     c.force_login(world.bob)  # another team's professional
@@ -85,7 +85,7 @@ def test_who_may_not_read_the_trajectory_gets_no_download(world) -> None:  # typ
     assert not AccessLog.objects.filter(action="export", detail="progress csv").exists()
 
 
-def test_the_municipality_table_downloads_as_pdf(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_municipality_table_downloads_as_pdf(world) -> None:
     _weasyprint()
     _choose_loneliness(world)
     _peers(world, 12, LONELY, LESS)

@@ -19,7 +19,7 @@ def _rules(css: str) -> list[str]:
     return [s.strip() for block in re.findall(r"([^{}]+)\{", css) for s in block.split(",")]
 
 
-def test_every_rule_of_the_report_style_is_scoped_to_the_report(world) -> None:  # type: ignore[no-untyped-def]
+def test_every_rule_of_the_report_style_is_scoped_to_the_report(world) -> None:
     ReportRun.objects.create(study=world.study_s, html="<h2>Stored report</h2>")
     c = Client()
     c.force_login(world.rita)

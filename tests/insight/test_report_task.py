@@ -70,12 +70,13 @@ def test_a_build_without_a_folder_writes_under_the_one_reports_setting(
     """REPORTS_DIR is the one setting (environment variable WERKPLAATS_REPORTS_DIR): the
     background build writes where the report page's builds go."""
     from werkplaats.insight import tasks
+    from werkplaats.insight.report import ReportError
 
     seen = []
 
     def record(study, out_dir, **kwargs):
         seen.append(Path(out_dir))
-        raise tasks.ReportError("stop here")
+        raise ReportError("stop here")
 
     settings.REPORTS_DIR = tmp_path / "one-place"
     monkeypatch.setattr(tasks, "write_report", record)

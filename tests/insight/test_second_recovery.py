@@ -43,7 +43,7 @@ centring: grand_mean
 
 
 @pytest.fixture(scope="module")
-def built(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
+def built(django_db_setup, django_db_blocker, tmp_path_factory):
     """The organisation, its people and study, its instrument and history; the report."""
     tmp = tmp_path_factory.mktemp("nondemo")
     with django_db_blocker.unblock(), transaction.atomic():
@@ -128,7 +128,7 @@ TERMS = {
 
 
 @pytest.mark.django_db
-def test_the_planted_effects_are_recovered_from_the_plan(built) -> None:  # type: ignore[no-untyped-def]
+def test_the_planted_effects_are_recovered_from_the_plan(built) -> None:
     folder, written, slug = built
     assert INSTRUMENT_FORM.replace("_", "-") in slug or INSTRUMENT_FORM in slug
     spec = json.loads((folder / "specification.json").read_text())
@@ -152,7 +152,7 @@ def test_the_planted_effects_are_recovered_from_the_plan(built) -> None:  # type
 
 
 @pytest.mark.django_db
-def test_the_estimates_equal_lme4_on_the_exported_data(built) -> None:  # type: ignore[no-untyped-def]
+def test_the_estimates_equal_lme4_on_the_exported_data(built) -> None:
     folder, _written, _slug = built
     spec = json.loads((folder / "specification.json").read_text())
     analysis = pd.read_csv(folder / "export" / "analysis.csv")
@@ -177,7 +177,7 @@ def test_the_estimates_equal_lme4_on_the_exported_data(built) -> None:  # type: 
 
 
 @pytest.mark.django_db
-def test_the_joint_displays_fitted_lines_equal_lme4s(built) -> None:  # type: ignore[no-untyped-def]
+def test_the_joint_displays_fitted_lines_equal_lme4s(built) -> None:
     """Each client's stored line (least squares through the model's fitted values) equals
     the line through lme4's fitted() on the same export and formula; the group figures
     are their means."""

@@ -24,7 +24,7 @@ LONELY = {"lone3": 3, "lone9": 3, "lone10": 3, "lone4": 1, "lone7": 1, "lone8": 
 NOT = {"lone3": 1, "lone9": 1, "lone10": 1, "lone4": 3, "lone7": 3, "lone8": 3}  # total 0
 
 
-def _record(trajectory, answers, wave="intake", days=0):  # type: ignore[no-untyped-def]
+def _record(trajectory, answers, wave="intake", days=0):
     return assessments_record_bulk(
         [
             AssessmentRecord(
@@ -44,7 +44,7 @@ def _scored_directly(assessment: Assessment, scale: str) -> float | None:
     return result[scale].value if scale in result else None
 
 
-def test_scores_are_stored_once_and_read_back_equal_to_scoring_the_answers(world) -> None:  # type: ignore[no-untyped-def]
+def test_scores_are_stored_once_and_read_back_equal_to_scoring_the_answers(world) -> None:
     a = _record(world.trajectory_a, LONELY)
     b = _record(world.trajectory_a, NOT, wave="m03", days=91)
     frame = outcomes.scores_for([world.trajectory_a], "dejong-gierveld-6", "total")
@@ -60,7 +60,7 @@ def test_scores_are_stored_once_and_read_back_equal_to_scoring_the_answers(world
     assert list(again.columns) == list(frame.columns)
 
 
-def test_an_assessment_completed_again_is_scored_again(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_assessment_completed_again_is_scored_again(world) -> None:
     """A bulk import that replaces an assessment's answers sets a new completion time:
     the stored score of the earlier answers is not read, the new answers are scored."""
     a = _record(world.trajectory_a, LONELY)
@@ -89,14 +89,14 @@ def test_an_assessment_completed_again_is_scored_again(world) -> None:  # type: 
     assert stored.completed_at == a.completed_at
 
 
-def test_a_scale_the_version_lacks_is_stored_empty_and_not_looked_for_again(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_scale_the_version_lacks_is_stored_empty_and_not_looked_for_again(world) -> None:
     _record(world.trajectory_a, LONELY)
     frame = outcomes.scores_for([world.trajectory_a], "dejong-gierveld-6", "no-such-scale")
     assert len(frame) == 1 and frame["score"].isna().all()
     assert outcomes.store_scores(Assessment.objects.all(), "no-such-scale") == 0
 
 
-def test_open_assessments_are_not_scored_and_deleted_ones_take_their_scores(world) -> None:  # type: ignore[no-untyped-def]
+def test_open_assessments_are_not_scored_and_deleted_ones_take_their_scores(world) -> None:
     a = _record(world.trajectory_a, LONELY)
     Assessment.objects.filter(pk=a.pk).update(status=Assessment.Status.OPEN)
     assert outcomes.scores_for([world.trajectory_a], "dejong-gierveld-6", "total").empty
@@ -107,7 +107,7 @@ def test_open_assessments_are_not_scored_and_deleted_ones_take_their_scores(worl
     assert not StoredScore.objects.exists()
 
 
-def test_the_command_stores_every_scale_of_every_completed_assessment(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_stores_every_scale_of_every_completed_assessment(world) -> None:
     a = _record(world.trajectory_a, LONELY)
     out = StringIO()
     call_command("store_scores", stdout=out)

@@ -134,7 +134,7 @@ def test_import_page_names_a_damaged_file_in_the_readers_language(world) -> None
 
 def test_import_page_stores_and_reports_losses(world) -> None:
     exported = formats.write(
-        services.InstrumentVersion.objects.get(instrument__slug="pearlin-mastery").parsed,
+        InstrumentVersion.objects.get(instrument__slug="pearlin-mastery").parsed,
         "xlsform-xlsx",
     )
     client = Client()

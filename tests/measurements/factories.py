@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from werkplaats.casework.models import Trajectory
 from werkplaats.instruments.models import Instrument
 from werkplaats.measurements import services
 from werkplaats.measurements.models import Assessment
+from werkplaats.measurements.services import AssessmentRecord, assessments_record_bulk
 
 
 def open_assessment(
@@ -46,3 +48,28 @@ def make_link(trajectory: Trajectory, days: int = 14, *, answered: bool = False)
 
 def expired_token(trajectory: Trajectory) -> str:
     return make_link(trajectory, days=-1)
+
+
+WAVES = ("intake", "m03", "m06", "m09", "m12")
+
+
+def answered_over_waves(
+    trajectory: Trajectory,
+    *answers: Mapping[str, object],
+    instrument: str = "pearlin-mastery",
+    informant: str = "client",
+) -> list[Assessment]:
+    """The informant answers at intake and every 91 days after it, one answer set a wave."""
+    return assessments_record_bulk(
+        [
+            AssessmentRecord(
+                trajectory=trajectory,
+                instrument=instrument,
+                informant=informant,
+                wave=WAVES[k],
+                wave_date=trajectory.start + dt.timedelta(days=91 * k),
+                answers=dict(given),
+            )
+            for k, given in enumerate(answers)
+        ]
+    )

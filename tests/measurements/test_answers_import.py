@@ -239,3 +239,61 @@ def test_study_enrols_the_imported_clients_with_a_standing_consent(world, capsys
     assert standing.count() == 2
     with pytest.raises(CommandError, match="No study"):
         call_command(*arguments[:-1], "no-such-study")
+
+
+def _copies(n: int) -> bytes:
+    """The test project's records, ``n`` times over under new record ids."""
+    header, *lines = RECORDS.decode().splitlines()
+    out = [header]
+    for k in range(n):
+        for line in lines:
+            record, rest = line.split(",", 1)
+            out.append(f"{int(record) + 1000 * k},{rest}")
+    return ("\n".join(out) + "\n").encode()
+
+
+def _import_queries(world, copies: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        report = redcap_import(
+            dictionary=DICTIONARY,
+            records=_copies(copies),
+            events=EVENTS,
+            organisation=world.trajectory_a.team.organisation,
+        )
+    assert report.created["clients"] == 2 * copies
+    assert report.created["assessments"] == 6 * copies
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_records(world) -> None:
+    # clients, trajectories, assessments and answers are written in bulk, never one by one
+    _import_queries(world, 1)  # the first import also stores the dictionary's instruments
+    assert _import_queries(world, 2) == _import_queries(world, 20)
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(world, monkeypatch) -> None:
+    from django.core.exceptions import ValidationError
+
+    from werkplaats.casework import bulk as casework_bulk
+    from werkplaats.casework.models import Client, Trajectory
+
+    def broken(values: object) -> list[int]:
+        raise ValidationError("the disk is full")
+
+    # the clients are written, then writing the trajectories fails
+    monkeypatch.setattr(casework_bulk, "trajectories_create_bulk", broken)
+    counts = Client.objects.count(), Trajectory.objects.count(), Assessment.objects.count()
+    with pytest.raises(AnswersImportError) as exc:
+        redcap_import(
+            dictionary=DICTIONARY,
+            records=RECORDS,
+            events=EVENTS,
+            organisation=world.trajectory_a.team.organisation,
+        )
+    assert "the disk is full" in str(exc.value)
+    assert (Client.objects.count(), Trajectory.objects.count(), Assessment.objects.count()) == (
+        counts
+    )

@@ -122,7 +122,7 @@ def test_a_required_question_that_applies_blocks_sending(enrolment) -> None:
         services.answer_save(assessment=enrolment, item_id=item, value=value)
     with pytest.raises(ValidationError) as exc:
         services.assessment_complete(assessment=enrolment, user=None)
-    assert exc.value.params["missing"] == ["cough_days"]
+    assert exc.value.params is not None and exc.value.params["missing"] == ["cough_days"]
 
 
 def test_a_constraint_is_checked_with_its_own_message(world) -> None:

@@ -26,7 +26,7 @@ def _open(client: Client, token: str) -> tuple[str, str]:
     return url, client.cookies["csrftoken"].value
 
 
-def test_the_link_page_keeps_the_origin_for_its_own_forms(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_link_page_keeps_the_origin_for_its_own_forms(world) -> None:
     client = Client(enforce_csrf_checks=True)
     token = make_link(world.trajectory_a)
     url = reverse("measurements:link", kwargs={"token": token})
@@ -35,7 +35,7 @@ def test_the_link_page_keeps_the_origin_for_its_own_forms(world) -> None:  # typ
     assert b'content="no-referrer"' not in page.content
 
 
-def test_a_browser_post_with_its_origin_sends_the_answers(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_browser_post_with_its_origin_sends_the_answers(world) -> None:
     client = Client(enforce_csrf_checks=True)
     token = make_link(world.trajectory_a, answered=True)
     _url, csrf = _open(client, token)
@@ -50,7 +50,7 @@ def test_a_browser_post_with_its_origin_sends_the_answers(world) -> None:  # typ
     assert assessment.completed_at is not None
 
 
-def test_save_for_later_and_the_language_button_pass_the_check(world) -> None:  # type: ignore[no-untyped-def]
+def test_save_for_later_and_the_language_button_pass_the_check(world) -> None:
     client = Client(enforce_csrf_checks=True)
     token = make_link(world.trajectory_a)
     url, csrf = _open(client, token)
@@ -68,7 +68,7 @@ def test_save_for_later_and_the_language_button_pass_the_check(world) -> None:  
     assert switched.status_code == 302
 
 
-def test_a_refused_form_gets_a_page_that_says_what_to_do(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_form_gets_a_page_that_says_what_to_do(world) -> None:
     client = Client(enforce_csrf_checks=True)
     token = make_link(world.trajectory_a)
     url, csrf = _open(client, token)

@@ -141,8 +141,8 @@ def test_scores_over_waves_side_by_side_with_reliable_change(world) -> None:
     scores = {s.instrument.slug: s for s in selectors.instrument_scores(t, dt.date(2025, 5, 1))}
     pearlin = scores["pearlin-mastery"]
     assert [p.value for p in pearlin.series["client"]] == [7.0, 28.0]
-    assert pearlin.series["client"][1].change.reliable
-    assert pearlin.series["client"][1].change.direction == "improved"
+    change = pearlin.series["client"][1].change
+    assert change is not None and change.reliable and change.direction == "improved"
     assert set(pearlin.series) == {"client", "professional", "network_member"}
     client = Client()
     client.force_login(world.alice)
@@ -379,14 +379,14 @@ def test_the_due_list_reads_a_whole_caseload_in_a_few_queries(
     assert len({r.trajectory.pk for r in rows}) == 31
 
 
-def _looked_too_early(monkeypatch, model) -> None:  # type: ignore[no-untyped-def]
+def _looked_too_early(monkeypatch, model) -> None:
     """The code under test looks before a concurrent request's row is committed: its first
     lookup finds nothing, although the row exists by the time it inserts its own."""
     manager = model.objects
     real = manager.filter
     calls = []
 
-    def first_finds_nothing(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def first_finds_nothing(*args, **kwargs):
         calls.append(1)
         return manager.none() if len(calls) == 1 else real(*args, **kwargs)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.personas import build_world
+from tests.text import found
 from werkplaats.measurements import access, reminders, services
 from werkplaats.measurements.models import Invitation, MethodSchedule, OneTimeLink
 from werkplaats.measurements.tasks import prune_expired_links
@@ -45,7 +45,7 @@ def test_a_due_wave_invites_the_client_and_the_network_member(world, mailoutbox)
     assert sweep.invitations == 3
     assert client_mail[0].subject == "Er staat een vragenlijst voor u klaar"
     assert " u " in client_mail[0].body and " je " not in client_mail[0].body
-    token = re.search(r"/q/([A-Za-z0-9_-]+)/", network_mail[0].body).group(1)
+    token = found(r"/q/([A-Za-z0-9_-]+)/", network_mail[0].body)
     link = access.access_link(token)  # the link in the message works
     assert link.assessment.informant == "network_member"
     assert "/messages/stop/" in network_mail[0].body

@@ -5,21 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.methods.factories import described_method
+from tests.web import logged_in
 from werkplaats.casework.models import Contact, Trajectory
 from werkplaats.methods.models import FidelityAnswer, FidelityRecord
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
 
 
 def _follow(world, version):
@@ -42,10 +36,10 @@ def test_the_contact_form_asks_the_checklist_and_stores_each_item(world):
     _follow(world, version)
     items = list(version.items.all())
     url = reverse("casework:contact_new", args=[world.trajectory_a.pk])
-    page = _client(world.alice).get(url).content.decode()
+    page = logged_in(world.alice, "en").get(url).content.decode()
     assert "Fidelity to Sterk in de wijk" in page
     assert all(i.text in page for i in items)
-    response = _client(world.alice).post(
+    response = logged_in(world.alice, "en").post(
         url, _contact(note="met buurvrouw", **{"fidelity-done": [items[0].pk, items[2].pk]})
     )
     assert response.status_code == 302
@@ -62,15 +56,15 @@ def test_one_keystroke_marks_everything_done(world):
     version = described_method(world.rita)
     _follow(world, version)
     url = reverse("casework:contact_new", args=[world.trajectory_a.pk])
-    _client(world.alice).post(url, _contact(note="alles", **{"fidelity-all": "on"}))
+    logged_in(world.alice, "en").post(url, _contact(note="alles", **{"fidelity-all": "on"}))
     record = FidelityRecord.objects.get(contact__note="alles")
     assert record.answers.filter(done=True).count() == 3
 
 
 def test_a_trajectory_without_a_method_gets_no_checklist(world):
     url = reverse("casework:contact_new", args=[world.trajectory_a.pk])
-    assert "fidelity-done" not in _client(world.alice).get(url).content.decode()
-    assert _client(world.alice).post(url, _contact(note="zonder")).status_code == 302
+    assert "fidelity-done" not in logged_in(world.alice, "en").get(url).content.decode()
+    assert logged_in(world.alice, "en").post(url, _contact(note="zonder")).status_code == 302
     assert not FidelityRecord.objects.exists()
 
 
@@ -78,30 +72,34 @@ def test_a_per_period_method_is_answered_once_per_month_and_a_stale_save_is_refu
     version = described_method(world.rita, fidelity_mode="month")
     _follow(world, version)
     items = list(version.items.all())
-    contact_page = _client(world.alice).get(
+    contact_page = logged_in(world.alice, "en").get(
         reverse("casework:contact_new", args=[world.trajectory_a.pk])
     )
     assert "fidelity-done" not in contact_page.content.decode()
     url = reverse("methods:fidelity_period", args=[world.trajectory_a.pk])
     day = timezone.localdate()
     assert (
-        _client(world.alice).post(url, {"day": day.isoformat(), "done": [items[1].pk]}).status_code
+        logged_in(world.alice, "en")
+        .post(url, {"day": day.isoformat(), "done": [items[1].pk]})
+        .status_code
         == 302
     )
     record = FidelityRecord.objects.get(trajectory=world.trajectory_a)
     assert record.period_start == day.replace(day=1)
     # a second save for the same month changes that record (version 1 was read)
     assert (
-        _client(world.alice)
+        logged_in(world.alice, "en")
         .post(url, {"day": day.isoformat(), "done": [items[0].pk], "version": 1})
         .status_code
         == 302
     )
     assert FidelityRecord.objects.filter(trajectory=world.trajectory_a).count() == 1
     assert list(record.answers.filter(done=True).values_list("item_id", flat=True)) == [items[0].pk]
-    stale = _client(world.alice, "nl").post(url, {"day": day.isoformat(), "done": [], "version": 1})
+    stale = logged_in(world.alice, "nl").post(
+        url, {"day": day.isoformat(), "done": [], "version": 1}
+    )
     assert stale.status_code == 409
-    future = _client(world.alice, "nl").post(
+    future = logged_in(world.alice, "nl").post(
         url, {"day": (day + dt.timedelta(days=40)).isoformat(), "done": []}
     )
     assert future.status_code == 400
@@ -114,10 +112,12 @@ def test_the_trajectory_page_shows_fidelity_over_time(world):
     items = list(version.items.all())
     url = reverse("casework:contact_new", args=[world.trajectory_a.pk])
     earlier = (timezone.localdate() - dt.timedelta(days=14)).isoformat()
-    _client(world.alice).post(url, _contact(date=earlier, **{"fidelity-done": [items[0].pk]}))
-    _client(world.alice).post(url, _contact(**{"fidelity-all": "on"}))
+    logged_in(world.alice, "en").post(
+        url, _contact(date=earlier, **{"fidelity-done": [items[0].pk]})
+    )
+    logged_in(world.alice, "en").post(url, _contact(**{"fidelity-all": "on"}))
     page = (
-        _client(world.carol)
+        logged_in(world.carol, "en")
         .get(reverse("casework:trajectory", args=[world.trajectory_a.pk]))
         .content.decode()
     )

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tests.methods.factories import described_method
+from tests.web import logged_in
 from werkplaats.casework.models import Method, Trajectory, WorkingPrinciple
 from werkplaats.casework.services import trajectory_update
 from werkplaats.core.models import AccessLog
 from werkplaats.methods.models import MethodOwner, MethodVersion
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
 
 
 def _form(**overrides):
@@ -39,7 +33,7 @@ def _form(**overrides):
 
 def test_a_researcher_describes_a_method_with_its_fidelity_items(world):
     principle = WorkingPrinciple.objects.get(code="strengths-based")
-    response = _client(world.rita).post(
+    response = logged_in(world.rita, "en").post(
         reverse("methods:new"),
         _form(principles=[principle.pk], organisations=[world.org_a.pk], owners=[world.alice.pk]),
     )
@@ -56,14 +50,18 @@ def test_a_researcher_describes_a_method_with_its_fidelity_items(world):
     assert list(version.organisations.all()) == [world.org_a]
     assert MethodOwner.objects.filter(method=method, user=world.alice).exists()
     assert AccessLog.objects.filter(object_type="casework.method", action="create").exists()
-    page = _client(world.otto).get(reverse("methods:detail", args=[method.pk])).content.decode()
+    page = (
+        logged_in(world.otto, "en")
+        .get(reverse("methods:detail", args=[method.pk]))
+        .content.decode()
+    )
     assert "Netwerk betrokken" in page and "well described" in page
 
 
 def test_a_method_owner_changes_the_method_and_a_new_version_is_kept(world):
     v1 = described_method(world.rita, owners=[world.alice])
     method = v1.method
-    response = _client(world.alice).post(
+    response = logged_in(world.alice, "en").post(
         reverse("methods:edit", args=[method.pk]),
         _form(version=1, fidelity_items="Doel besproken\nNetwerk betrokken\nEvaluatie"),
     )
@@ -77,20 +75,22 @@ def test_a_method_owner_changes_the_method_and_a_new_version_is_kept(world):
         "Netwerk betrokken",
         "Afspraak vastgelegd",
     ]
-    old = _client(world.carol).get(reverse("methods:detail", args=[method.pk]) + "?version=1")
+    old = logged_in(world.carol, "en").get(
+        reverse("methods:detail", args=[method.pk]) + "?version=1"
+    )
     assert "Afspraak vastgelegd" in old.content.decode()
 
 
 def test_a_stale_save_is_refused_with_409_in_both_languages(world):
     method = described_method(world.rita, owners=[world.alice]).method
     assert (
-        _client(world.rita)
+        logged_in(world.rita, "en")
         .post(reverse("methods:edit", args=[method.pk]), _form(version=1, owners=[world.alice.pk]))
         .status_code
         == 302
     )
     for language, text in (("en", "Someone else saved"), ("nl", "Iemand anders heeft")):
-        response = _client(world.alice, language).post(
+        response = logged_in(world.alice, language).post(
             reverse("methods:edit", args=[method.pk]), _form(version=1, name="Anders")
         )
         assert response.status_code == 409
@@ -102,12 +102,12 @@ def test_a_stale_save_is_refused_with_409_in_both_languages(world):
 def test_a_professional_who_does_not_own_the_method_may_not_change_it(world):
     method = described_method(world.rita, owners=[world.alice]).method
     assert (
-        _client(world.bob)
+        logged_in(world.bob, "en")
         .post(reverse("methods:edit", args=[method.pk]), _form(version=1))
         .status_code
         == 403
     )
-    assert _client(world.bob).get(reverse("methods:new")).status_code == 403
+    assert logged_in(world.bob, "en").get(reverse("methods:new")).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_a_professional_who_does_not_own_the_method_may_not_change_it(world):
     ],
 )
 def test_bad_links_and_too_many_items_are_refused_plainly(world, language, expected):
-    response = _client(world.rita, language).post(
+    response = logged_in(world.rita, language).post(
         reverse("methods:new"),
         _form(links="example dot org", fidelity_items="\n".join(f"punt {i}" for i in range(13))),
     )
@@ -149,12 +149,12 @@ def test_a_trajectory_records_the_version_it_followed(world):
     )
     # a later version does not change what the running trajectory followed
     assert Trajectory.objects.get(pk=trajectory.pk).method_version == 1
-    page = _client(world.alice).get(reverse("casework:trajectory", args=[trajectory.pk]))
+    page = logged_in(world.alice, "en").get(reverse("casework:trajectory", args=[trajectory.pk]))
     assert "version 1" in page.content.decode()
 
 
 def test_the_library_lists_methods_for_every_staff_role_in_dutch(world):
     described_method(world.rita, evidence_status="well_founded")
-    page = _client(world.paula, "nl").get(reverse("methods:library")).content.decode()
+    page = logged_in(world.paula, "nl").get(reverse("methods:library")).content.decode()
     assert "Methodiekenbibliotheek" in page
     assert "Sterk in de wijk" in page and "goed onderbouwd" in page

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,7 +79,7 @@ def _cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _probe(env: dict[str, str]) -> dict[str, object]:
+def _probe(env: dict[str, str]) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120
     )

@@ -3,12 +3,11 @@ the mail folder in the demo, and the pages to opt out and to see one's tasks."""
 
 from __future__ import annotations
 
-import email
-
 import pytest
 from django.urls import reverse
 
 from tests.partnership.factories import UserFactory
+from tests.text import mails_in
 from werkplaats.operations import messages
 from werkplaats.operations.mail_backend import FolderEmailBackend
 from werkplaats.operations.models import MessageLog, OptOut, TaskRun
@@ -21,9 +20,8 @@ def test_each_message_is_one_file_in_the_mail_folder(tmp_path, settings):
     settings.EMAIL_FILE_PATH = str(tmp_path)
     messages.send_email(kind="test", to="a@example.org", subject="Eén", body="hallo")
     messages.send_email(kind="test", to="b@example.org", subject="Twee", body="hoi")
-    files = sorted(tmp_path.glob("*.eml"))
-    assert len(files) == 2
-    parsed = [email.message_from_bytes(f.read_bytes()) for f in files]
+    parsed = mails_in(tmp_path)
+    assert len(parsed) == 2
     assert sorted(m["To"] for m in parsed) == ["a@example.org", "b@example.org"]
     assert FolderEmailBackend(folder=str(tmp_path)).send_messages([]) == 0
 

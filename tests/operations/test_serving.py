@@ -42,3 +42,34 @@ def test_production_collects_hashed_compressed_files(tmp_path):
     assert hashed != "werkplaats.css" and hashed.endswith(".css")
     assert (tmp_path / "static" / (hashed + ".gz")).exists()
     assert (tmp_path / "static" / (hashed + ".br")).exists()
+
+
+def test_a_server_error_reaches_the_error_log_with_its_traceback(world, settings, monkeypatch):
+    import io
+    import logging
+
+    from django.test import Client
+
+    from werkplaats.portal import views
+
+    settings.DEBUG = False
+    handler = next(
+        h for h in logging.getLogger("django.request").handlers if hasattr(h, "setStream")
+    )
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(views, "render", broken)
+    browser = Client(raise_request_exception=False)
+    browser.force_login(world.alice)
+    try:
+        response = browser.get("/")
+    finally:
+        handler.setStream(previous)
+    assert response.status_code == 500
+    assert "database is locked" not in response.content.decode()  # the user sees no detail
+    logged = stream.getvalue()
+    assert "Internal Server Error: /" in logged and "RuntimeError: database is locked" in logged

@@ -1,5 +1,6 @@
 import factory
 
+from tests.factory_base import ModelFactory
 from werkplaats.partnership.models import (
     Membership,
     Municipality,
@@ -11,14 +12,14 @@ from werkplaats.partnership.models import (
 )
 
 
-class MunicipalityFactory(factory.django.DjangoModelFactory):
+class MunicipalityFactory(ModelFactory[Municipality]):
     class Meta:
         model = Municipality
 
     name = factory.Sequence(lambda n: f"Gemeente {n}")
 
 
-class NeighbourhoodFactory(factory.django.DjangoModelFactory):
+class NeighbourhoodFactory(ModelFactory[Neighbourhood]):
     class Meta:
         model = Neighbourhood
 
@@ -26,7 +27,7 @@ class NeighbourhoodFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Wijk {n}")
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(ModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
@@ -34,7 +35,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = StakeholderKind.PRACTICE
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(ModelFactory[Team]):
     class Meta:
         model = Team
 
@@ -42,7 +43,13 @@ class TeamFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Team {n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+def _save_with_password(user: User, create: bool, extracted: object, **kwargs: object) -> None:
+    """Save once, after the password is set (factory_boy's own save is skipped)."""
+    if create:
+        user.save()
+
+
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -52,13 +59,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = "Jansen"
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
-        if create:
-            obj.save()
+    _save = factory.PostGeneration(_save_with_password)
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory[Membership]):
     class Meta:
         model = Membership
 

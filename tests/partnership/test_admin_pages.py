@@ -3,26 +3,25 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from tests.text import found
 from werkplaats.core.models import AccessLog
 from werkplaats.partnership.models import Invitation, Membership, Team, User
 
 pytestmark = pytest.mark.django_db
 
 
-def _admin(world):  # type: ignore[no-untyped-def]
+def _admin(world):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(world.erin)
     return client
 
 
-def _invite(world, **extra):  # type: ignore[no-untyped-def]
+def _invite(world, **extra):
     data = {"username": "sam", "first_name": "Sam", "last_name": "Jansen", "role": "professional"}
     data.update(team=str(world.team_a.pk))
     data.update(extra)
@@ -31,10 +30,10 @@ def _invite(world, **extra):  # type: ignore[no-untyped-def]
     )
 
 
-def test_an_invited_person_sets_a_password_once_and_logs_in(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_invited_person_sets_a_password_once_and_logs_in(world) -> None:
     response = _invite(world)
     assert response.status_code == 200
-    url = re.search(r'value="(http[^"]+/invitation/[^"]+/)"', response.content.decode()).group(1)
+    url = found(r'value="(http[^"]+/invitation/[^"]+/)"', response.content.decode())
     sam = User.objects.get(username="sam")
     assert not sam.has_usable_password()
     assert Membership.objects.get(user=sam).team == world.team_a
@@ -51,14 +50,14 @@ def test_an_invited_person_sets_a_password_once_and_logs_in(world) -> None:  # t
     assert Client().get(path).status_code == 410  # spent
 
 
-def test_an_invitation_is_mailed_to_an_address(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_invitation_is_mailed_to_an_address(world) -> None:
     response = _invite(world, email="sam@example.org")
     assert b"was mailed to sam@example.org" in response.content
     assert mail.outbox[0].to == ["sam@example.org"] and "/invitation/" in mail.outbox[0].body
     assert b"/invitation/" not in response.content
 
 
-def test_the_invite_form_says_what_to_fix(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_invite_form_says_what_to_fix(world) -> None:
     response = _invite(world, username="alice")
     assert response.status_code == 400 and "is taken; choose another" in response.content.decode()
     response = _invite(world, team="")
@@ -70,12 +69,12 @@ def test_the_invite_form_says_what_to_fix(world) -> None:  # type: ignore[no-unt
     assert response.status_code == 400 and "no spaces" in response.content.decode()
 
 
-def test_an_admin_cannot_put_someone_in_another_organisations_team(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_cannot_put_someone_in_another_organisations_team(world) -> None:
     response = _invite(world, team=str(world.team_b.pk))
     assert response.status_code == 400 and not User.objects.filter(username="sam").exists()
 
 
-def test_role_team_and_deactivation_with_a_version_check(world) -> None:  # type: ignore[no-untyped-def]
+def test_role_team_and_deactivation_with_a_version_check(world) -> None:
     membership = Membership.objects.get(user=world.alice)
     url = reverse("partnership:member", kwargs={"pk": world.org_a.pk, "member": membership.pk})
     admin = _admin(world)
@@ -93,7 +92,7 @@ def test_role_team_and_deactivation_with_a_version_check(world) -> None:  # type
     assert AccessLog.objects.filter(object_type="partnership.user", detail="deactivated").exists()
 
 
-def test_an_admin_cannot_deactivate_themselves(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_cannot_deactivate_themselves(world) -> None:
     membership = Membership.objects.get(user=world.erin)
     url = reverse("partnership:member", kwargs={"pk": world.org_a.pk, "member": membership.pk})
     response = _admin(world).post(url, {"version": membership.version, "role": "org_admin"})
@@ -102,13 +101,13 @@ def test_an_admin_cannot_deactivate_themselves(world) -> None:  # type: ignore[n
     assert world.erin.is_active
 
 
-def test_clients_are_not_editable_by_the_admin(world) -> None:  # type: ignore[no-untyped-def]
+def test_clients_are_not_editable_by_the_admin(world) -> None:
     membership = Membership.objects.get(user=world.klaas)
     url = reverse("partnership:member", kwargs={"pk": world.org_a.pk, "member": membership.pk})
     assert _admin(world).get(url).status_code == 404
 
 
-def test_teams_are_created_renamed_and_given_neighbourhoods(world) -> None:  # type: ignore[no-untyped-def]
+def test_teams_are_created_renamed_and_given_neighbourhoods(world) -> None:
     admin = _admin(world)
     new = reverse("partnership:team_new", kwargs={"pk": world.org_a.pk})
     assert admin.post(new, {"name": "Team A"}).status_code == 400  # taken
@@ -126,7 +125,7 @@ def test_teams_are_created_renamed_and_given_neighbourhoods(world) -> None:  # t
     assert stale.status_code == 409
 
 
-def test_a_new_invitation_replaces_the_old_link(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_invitation_replaces_the_old_link(world) -> None:
     _invite(world)
     sam = Membership.objects.get(user__username="sam")
     url = reverse("partnership:member_reinvite", kwargs={"pk": world.org_a.pk, "member": sam.pk})

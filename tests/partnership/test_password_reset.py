@@ -4,9 +4,7 @@ English (docs/security.md)."""
 
 from __future__ import annotations
 
-import email
 import re
-from email.policy import default as email_policy
 
 import pytest
 from django.db import connection
@@ -15,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.personas import PASSWORD
+from tests.text import found, mails_in
 from werkplaats.operations.models import MessageLog
 from werkplaats.partnership import password_reset
 
@@ -26,13 +25,6 @@ def mail_dir(settings, tmp_path):
     settings.EMAIL_BACKEND = "werkplaats.operations.mail_backend.FolderEmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
     return tmp_path
-
-
-def _mails(folder):
-    return [
-        email.message_from_bytes(f.read_bytes(), policy=email_policy)
-        for f in sorted(folder.glob("*.eml"))
-    ]
 
 
 def _ask(address, *, language="nl", ip="198.51.100.7"):
@@ -49,10 +41,10 @@ def test_a_known_address_gets_a_one_time_link_that_sets_a_new_password(world, ma
     world.alice.email = "alice@example.org"
     world.alice.save()
     assert _ask("Alice@Example.org").status_code == 200
-    (mail,) = _mails(mail_dir)
+    (mail,) = mails_in(mail_dir)
     assert mail["To"] == "alice@example.org"
     assert "wachtwoord" in mail["Subject"].lower()
-    link = re.search(r"http\S+/invitation/\S+/", mail.get_content()).group(0)
+    link = found(r"http\S+/invitation/\S+/", mail.get_content(), group=0)
     path = link.split("127.0.0.1:8000", 1)[-1]
     client = Client()
     response = client.post(
@@ -78,7 +70,7 @@ def test_the_mail_is_in_english_for_an_english_page(world, mail_dir):
     world.bob.email = "bob@example.org"
     world.bob.save()
     _ask("bob@example.org", language="en")
-    (mail,) = _mails(mail_dir)
+    (mail,) = mails_in(mail_dir)
     assert mail["Subject"] == "Reset your Werkplaats password"
     assert "it works once" in mail.get_content()
 
@@ -88,7 +80,7 @@ def test_a_newer_link_replaces_the_older_one(world, mail_dir):
     world.alice.save()
     _ask("alice@example.org")
     _ask("alice@example.org")
-    links = [re.search(r"/invitation/\S+/", m.get_content()).group(0) for m in _mails(mail_dir)]
+    links = [found(r"/invitation/\S+/", m.get_content(), group=0) for m in mails_in(mail_dir)]
     assert sorted(Client().get(link).status_code for link in links) == [200, 410]
 
 
@@ -122,7 +114,7 @@ def test_an_unknown_address_gets_no_mail_and_a_network_member_none_either(world,
     world.nina.save()
     _ask("nobody@example.org")
     _ask("nina@example.org")
-    assert _mails(mail_dir) == []
+    assert mails_in(mail_dir) == []
 
 
 def test_reset_mails_are_throttled_per_address_and_per_client(world, mail_dir, settings):
@@ -130,12 +122,12 @@ def test_reset_mails_are_throttled_per_address_and_per_client(world, mail_dir, s
     world.alice.save()
     for n in range(6):
         assert _ask("alice@example.org", ip=f"198.51.100.{n}").status_code == 200
-    assert len(_mails(mail_dir)) == 3  # at most three mails an hour per address
+    assert len(mails_in(mail_dir)) == 3  # at most three mails an hour per address
     for n in range(10):
         _ask(f"x{n}@example.org", ip="203.0.113.9")
     response = _ask("alice@example.org", ip="203.0.113.9")
     assert response.status_code == 429
-    assert len(_mails(mail_dir)) == 3
+    assert len(mails_in(mail_dir)) == 3
 
 
 def test_the_login_page_links_to_the_reset_and_the_form_explains_a_bad_address(world):

@@ -16,7 +16,7 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def required(settings):  # type: ignore[no-untyped-def]
+def required(settings):
     settings.SECOND_FACTOR_REQUIRED = True
     settings.SECOND_FACTOR_DEMO_EXEMPT = False
     return settings
@@ -36,7 +36,7 @@ def _code(device: TOTPDevice, drift: int = 0) -> str:
     return f"{value:06d}"
 
 
-def _set_up(client: Client, user) -> tuple[TOTPDevice, list[str]]:  # type: ignore[no-untyped-def]
+def _set_up(client: Client, user) -> tuple[TOTPDevice, list[str]]:
     page = client.get(reverse("second_factor_setup"))
     assert page.status_code == 200 and "<svg" in page.content.decode()
     device = TOTPDevice.objects.get(user=user, confirmed=False)

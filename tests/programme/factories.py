@@ -1,14 +1,24 @@
 import datetime as dt
+from collections.abc import Iterable
 
 import factory
 from django.utils import timezone
 
 from tests.casework.factories import ClientFactory
+from tests.factory_base import ModelFactory
 from tests.partnership.factories import UserFactory
 from werkplaats.programme.models import Consent, Study, SubTheme
 
 
-class StudyFactory(factory.django.DjangoModelFactory):
+def _place_on_subthemes(
+    study: Study, create: bool, extracted: Iterable[SubTheme] | None, **kwargs: object
+) -> None:
+    """A study sits on the sub-themes given, or on 1.2 when none are."""
+    if create:
+        study.subthemes.set(extracted or SubTheme.objects.filter(code="1.2"))
+
+
+class StudyFactory(ModelFactory[Study]):
     class Meta:
         model = Study
         skip_postgeneration_save = True
@@ -21,13 +31,10 @@ class StudyFactory(factory.django.DjangoModelFactory):
     participation = "coproducing"
     phase = "data_collection"
 
-    @factory.post_generation
-    def subthemes(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
-        if create:
-            obj.subthemes.set(extracted or SubTheme.objects.filter(code="1.2"))
+    subthemes = factory.PostGeneration(_place_on_subthemes)
 
 
-class ConsentFactory(factory.django.DjangoModelFactory):
+class ConsentFactory(ModelFactory[Consent]):
     class Meta:
         model = Consent
 

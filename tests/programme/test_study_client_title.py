@@ -6,22 +6,16 @@ from typing import Any
 
 import pytest
 from django.template import Context, Template
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from tests.programme.test_study_form import _post
+from tests.web import logged_in
 from werkplaats.programme.models import Study
 
 pytestmark = pytest.mark.django_db
 
 RESEARCH_TITLE = "Empowerment in trajecten van kwetsbare burgers"
-
-
-def _as(user: Any, language: str = "nl") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
 
 
 def test_the_client_reads_the_plain_title_on_their_page_and_when_stopping(world: Any) -> None:
@@ -31,7 +25,7 @@ def test_the_client_reads_the_plain_title_on_their_page_and_when_stopping(world:
     study.client_title_en = "Research into what helps"
     study.save()
     for language, plain in (("nl", "Onderzoek naar wat helpt"), ("en", "Research into what helps")):
-        client = _as(world.klaas, language)
+        client = logged_in(world.klaas, language)
         page = client.get(reverse("casework:me")).content.decode()
         assert plain in page and RESEARCH_TITLE not in page
         stop = client.get(reverse("programme:consent_withdraw", args=[world.consent_a.pk]))
@@ -59,7 +53,7 @@ def test_without_a_plain_title_the_research_title_stays_and_english_falls_back_t
 
 
 def test_a_researcher_sets_the_plain_title_in_the_study_form(world: Any) -> None:
-    response = _as(world.ruben).post(
+    response = logged_in(world.ruben, "nl").post(
         reverse("programme:study_new"),
         _post(world, client_title_nl="Wat helpt buren?", client_title_en="What helps neighbours?"),
     )
@@ -69,5 +63,9 @@ def test_a_researcher_sets_the_plain_title_in_the_study_form(world: Any) -> None
         "Wat helpt buren?",
         "What helps neighbours?",
     )
-    form = _as(world.ruben).get(reverse("programme:study_edit", args=[study.pk])).content.decode()
+    form = (
+        logged_in(world.ruben, "nl")
+        .get(reverse("programme:study_edit", args=[study.pk]))
+        .content.decode()
+    )
     assert 'value="Wat helpt buren?"' in form

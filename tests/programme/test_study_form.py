@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from tests.web import logged_in
 from werkplaats.core.models import AccessLog
 from werkplaats.programme.models import ConsentText, Study
 
@@ -35,14 +35,8 @@ def _post(world: Any, **changes: Any) -> dict[str, Any]:
     return data
 
 
-def _client(user: Any, language: str = "nl") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
-
-
 def test_a_researcher_creates_a_study_with_everything_setup_can_set(world: Any) -> None:
-    response = _client(world.ruben).post(
+    response = logged_in(world.ruben, "nl").post(
         reverse("programme:study_new"), _post(world, foci=["F1"], end="2026-12-31")
     )
     study = Study.objects.get(slug="buren-als-bondgenoot")
@@ -66,7 +60,7 @@ def test_a_researcher_creates_a_study_with_everything_setup_can_set(world: Any) 
 
 
 def test_the_form_refuses_what_the_setup_file_refuses_naming_each_field(world: Any) -> None:
-    response = _client(world.rita).post(
+    response = logged_in(world.rita, "nl").post(
         reverse("programme:study_new"),
         _post(
             world,
@@ -87,7 +81,7 @@ def test_the_form_refuses_what_the_setup_file_refuses_naming_each_field(world: A
 
 
 def test_references_and_dates_are_checked_like_in_a_setup_file(world: Any) -> None:
-    response = _client(world.rita, "en").post(
+    response = logged_in(world.rita, "en").post(
         reverse("programme:study_new"),
         _post(world, researchers=["rita", "alice"], end="2024-06-01"),
     )
@@ -103,7 +97,7 @@ def test_references_and_dates_are_checked_like_in_a_setup_file(world: Any) -> No
 
 
 def test_a_slug_of_another_study_is_refused(world: Any) -> None:
-    response = _client(world.rita, "en").post(
+    response = logged_in(world.rita, "en").post(
         reverse("programme:study_new"), _post(world, slug=world.study_s.slug)
     )
     assert response.status_code == 400
@@ -113,7 +107,7 @@ def test_a_slug_of_another_study_is_refused(world: Any) -> None:
 def test_editing_a_study_makes_a_new_consent_version_and_refuses_a_stale_save(
     world: Any,
 ) -> None:
-    client = _client(world.rita)
+    client = logged_in(world.rita, "nl")
     url = reverse("programme:study_edit", kwargs={"pk": world.study_s.pk})
     form = client.get(url).context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None}
@@ -138,6 +132,26 @@ def test_editing_a_study_makes_a_new_consent_version_and_refuses_a_stale_save(
 
 def test_only_the_studys_researchers_edit_it(world: Any) -> None:
     url = reverse("programme:study_edit", kwargs={"pk": world.study_s.pk})
-    assert _client(world.ruben).get(url).status_code == 404
-    assert _client(world.alice).get(url).status_code == 403
-    assert _client(world.alice).get(reverse("programme:study_new")).status_code == 403
+    assert logged_in(world.ruben, "nl").get(url).status_code == 404
+    assert logged_in(world.alice, "nl").get(url).status_code == 403
+    assert logged_in(world.alice, "nl").get(reverse("programme:study_new")).status_code == 403
+
+
+def test_the_form_offers_the_researchers_organisations_and_themes_as_they_are_now(
+    world: Any,
+) -> None:
+    from tests.partnership.factories import MembershipFactory, OrganisationFactory
+    from werkplaats.programme.forms import StudyForm
+
+    def offered(field: str) -> set[str]:
+        return {str(value) for value, _label in StudyForm().fields[field].widget.choices}
+
+    before = offered("researchers")
+    assert "rita" in before and "Welzijn A" in offered("organisations")
+    assert "1.2" in offered("sub_themes") and "F1" in offered("foci")
+    newcomer = MembershipFactory(role="researcher", user__username="rosa").user
+    OrganisationFactory(name="Hogeschool Nieuw")
+    assert offered("researchers") == before | {newcomer.username}
+    assert "Hogeschool Nieuw" in offered("organisations")
+    page = logged_in(world.ruben, "nl").get(reverse("programme:study_new")).content.decode()
+    assert 'value="rosa"' in page and "Hogeschool Nieuw" in page

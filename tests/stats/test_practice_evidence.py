@@ -10,7 +10,7 @@ from werkplaats.stats.practice_evidence import practice_evidence
 
 def _rows(spec: list[tuple[str, str, float | None, float, int]]) -> pd.DataFrame:
     """(group, arm, fidelity, change, how many clients) -> one row per client."""
-    out = []
+    out: list[tuple[str, str, str, float | None, float]] = []
     for group, arm, fidelity, change, n in spec:
         for _i in range(n):
             out.append((f"c{len(out)}", group, arm, fidelity, change))
@@ -66,3 +66,70 @@ def test_each_client_counts_once():
     rows.loc[1, "client"] = rows.loc[0, "client"]
     with pytest.raises(ValueError, match="one row per client"):
         practice_evidence(rows)
+
+
+def _random_rows(seed: int) -> pd.DataFrame:
+    """Random groups x arms with small and large cells; changes in [-21, 21]."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    spec = []
+    for g in ("frail", "household", "young", "debt")[: int(rng.integers(2, 5))]:
+        for arm, fidelity in (
+            ("method", 0.9),
+            ("method", 0.5),
+            ("method", None),
+            ("without", None),
+        ):
+            n = int(rng.choice([0, 1, 2, 4, 8, 12, 15, 25, 40]))
+            for value in rng.integers(-21, 22, size=n):
+                spec.append((g, arm, fidelity, float(value), 1))
+    return _rows(spec)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_attack_cannot_recover_a_hidden_mean_of_the_method_page(seed: int) -> None:
+    """As for team and organisation feedback: a mean only where 10 or more clients
+    contribute, and an attacker who knows every exact count and every published mean
+    (so every published sum, margins included) cannot pin a hidden mean to within one
+    point by linear programming; the difference with the method is only published where
+    both of its means are."""
+    import numpy as np
+
+    from werkplaats.stats.practice_evidence import arm_of
+    from werkplaats.stats.sdc import TOTAL, attack
+
+    rows = _random_rows(seed)
+    if rows.empty:
+        return
+    e = practice_evidence(rows, value_range=(-21, 21))
+    r = rows.assign(
+        column=[arm_of(a, f) for a, f in zip(rows["arm"], rows["fidelity"], strict=True)]
+    )
+    index, columns = e.means.index, e.means.columns
+    sizes, sums = (
+        r.pivot_table(
+            index="group",
+            columns="column",
+            values="change",
+            aggfunc=how,
+            margins=True,
+            margins_name=TOTAL,
+        )
+        .reindex(index=index, columns=columns)
+        .fillna(0)
+        .to_numpy(float)
+        for how in ("count", "sum")
+    )
+    hidden = e.means.isna().to_numpy() | (e.means.to_numpy() == None)  # noqa: E711
+    assert not (~hidden & (sizes < 10)).any(), "a mean of fewer than 10 clients was shown"
+    unknown = hidden & (sizes > 0)
+    bounds = {
+        (int(i), int(j)): (-21 * sizes[i, j], 21 * sizes[i, j]) for i, j in np.argwhere(unknown)
+    }
+    for (i, j), (lo, hi) in attack(sums, unknown, bounds).items():
+        assert lo - 1e-6 <= sums[i, j] <= hi + 1e-6
+        assert (hi - lo) / sizes[i, j] >= 1.0, f"mean {(i, j)} pinned to [{lo}, {hi}]"
+    for g in e.difference.index:
+        if e.difference.loc[g, "method"] is not None:
+            assert e.means.loc[g, "without"] is not None

@@ -52,7 +52,7 @@ def test_reliability_refuses_what_it_cannot_compute() -> None:
     constant[:, 1] = 3
     with pytest.raises(ValueError, match="item 2"):
         cronbach_alpha(constant)
-    with_missing = [[1, None, 2], [2, 3, 3], [3, 3, 4], [4, 5, 4]]
+    with_missing: list[list[float | None]] = [[1, None, 2], [2, 3, 3], [3, 3, 4], [4, 5, 4]]
     assert cronbach_alpha(with_missing).n == 3
 
 

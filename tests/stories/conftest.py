@@ -7,6 +7,6 @@ from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
-def _english_messages():  # type: ignore[no-untyped-def]
+def _english_messages():
     with translation.override("en"):
         yield

@@ -3,6 +3,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
+from tests.factory_base import ModelFactory
 from tests.partnership.factories import UserFactory
 from tests.programme.factories import StudyFactory
 from werkplaats.stories.models import Code, Codebook, CodingRound, SharedVersion, Source
@@ -14,7 +15,7 @@ STORY = (
 )
 
 
-class SourceFactory(factory.django.DjangoModelFactory):
+class SourceFactory(ModelFactory[Source]):
     class Meta:
         model = Source
 
@@ -27,7 +28,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
 
 
-class SharedVersionFactory(factory.django.DjangoModelFactory):
+class SharedVersionFactory(ModelFactory[SharedVersion]):
     class Meta:
         model = SharedVersion
 
@@ -38,7 +39,7 @@ class SharedVersionFactory(factory.django.DjangoModelFactory):
     reviewed_at = factory.LazyFunction(timezone.now)
 
 
-class CodebookFactory(factory.django.DjangoModelFactory):
+class CodebookFactory(ModelFactory[Codebook]):
     class Meta:
         model = Codebook
 
@@ -46,7 +47,7 @@ class CodebookFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
 
 
-class CodeFactory(factory.django.DjangoModelFactory):
+class CodeFactory(ModelFactory[Code]):
     class Meta:
         model = Code
 
@@ -54,7 +55,7 @@ class CodeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"code {n}")
 
 
-class CodingRoundFactory(factory.django.DjangoModelFactory):
+class CodingRoundFactory(ModelFactory[CodingRound]):
     class Meta:
         model = CodingRound
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.stories.factories import CodeFactory
+from tests.web import logged_in
 from werkplaats.stories import comparison, selectors, services
 from werkplaats.stories.models import CoderAssignment, Segment
 from werkplaats.stories.unitising import split_units
@@ -17,13 +18,7 @@ from werkplaats.stories.unitising import split_units
 pytestmark = pytest.mark.django_db
 
 
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _assignment(world, user):  # type: ignore[no-untyped-def]
+def _assignment(world, user):
     return CoderAssignment.objects.get(round=world.round_a, coder=user)
 
 
@@ -89,14 +84,14 @@ def test_a_code_from_another_codebook_is_refused(world):
 
 def test_a_correction_through_the_page_marks_changed_segments(world):
     url = reverse("stories:document_edit", kwargs={"pk": world.shared_a.pk})
-    rita = _login(world.rita)
+    rita = logged_in(world.rita)
     new_text = "Nieuw begin. " + world.shared_a.text
     assert rita.post(url, {"text": new_text, "version": world.shared_a.version}).status_code == 302
     stale = rita.post(url, {"text": "x", "version": world.shared_a.version})
     assert stale.status_code == 409
     world.segment_a.refresh_from_db()
     assert world.segment_a.is_stale
-    page = _login(world.eva).get(
+    page = logged_in(world.eva).get(
         reverse("stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk})
     )
     assert "De tekst is hier veranderd" in page.content.decode()
@@ -106,11 +101,11 @@ def test_a_memo_on_a_segment(world):
     url = reverse(
         "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
     )
-    _login(world.eva).post(
+    logged_in(world.eva).post(
         url, {"action": "segment_memo", "segment": world.segment_a.pk, "memo-memo": "Twijfel."}
     )
     assert world.segment_a.memos.get().text == "Twijfel."
-    klaas = _login(world.klaas).post(
+    klaas = logged_in(world.klaas).post(
         url, {"action": "segment_memo", "segment": world.segment_a.pk, "memo-memo": "x"}
     )
     assert klaas.status_code == 404
@@ -131,7 +126,7 @@ def test_coding_through_the_screen_by_ticking_sentences_and_by_selection(world):
     url = reverse(
         "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
     )
-    klaas = _login(world.klaas)
+    klaas = logged_in(world.klaas)
     assert klaas.post(url, {"code": world.code_a.pk, "units": ["0", "2"]}).status_code == 302
     assert (
         klaas.post(
@@ -156,18 +151,22 @@ def test_blind_mode_hides_other_coders_until_everyone_is_done(world):
     url = reverse(
         "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
     )
-    page = _login(world.klaas).get(url)
+    page = logged_in(world.klaas).get(url)
     assert world.segment_a not in list(page.context["segments"])
     visible = selectors.visible_segments(world.round_a, world.shared_a, world.klaas)
     assert list(visible) == []
-    compare = _login(world.klaas).get(reverse("stories:compare", kwargs={"pk": world.round_a.pk}))
+    compare = logged_in(world.klaas).get(
+        reverse("stories:compare", kwargs={"pk": world.round_a.pk})
+    )
     assert compare.context["waiting"]
     for user in (world.rita, world.eva, world.klaas):
-        _login(user).post(reverse("stories:round_done", kwargs={"pk": world.round_a.pk}))
+        logged_in(user).post(reverse("stories:round_done", kwargs={"pk": world.round_a.pk}))
     assert list(selectors.visible_segments(world.round_a, world.shared_a, world.klaas)) == [
         world.segment_a
     ]
-    compare = _login(world.klaas).get(reverse("stories:compare", kwargs={"pk": world.round_a.pk}))
+    compare = logged_in(world.klaas).get(
+        reverse("stories:compare", kwargs={"pk": world.round_a.pk})
+    )
     assert "waiting" not in compare.context
     assert compare.context["result"].overall is not None
 
@@ -226,7 +225,7 @@ def test_a_round_refuses_coders_without_a_coding_role(world):
 
 
 def test_memos_on_codes_documents_and_sources(world):
-    rita = _login(world.rita)
+    rita = logged_in(world.rita)
     rita.post(
         reverse("stories:codebook", kwargs={"pk": world.codebook_a.pk}),
         {"memo_on": world.code_a.pk, "memo-memo": "Let op: ook familie?"},
@@ -235,10 +234,10 @@ def test_memos_on_codes_documents_and_sources(world):
     url = reverse(
         "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
     )
-    _login(world.eva).post(url, {"action": "memo", "memo-memo": "Raakt me."})
+    logged_in(world.eva).post(url, {"action": "memo", "memo-memo": "Raakt me."})
     assert world.shared_a.memos.get().author == world.eva
     # Blind: Klaas does not see Eva's memo yet.
-    assert "Raakt me." not in _login(world.klaas).get(url).content.decode()
+    assert "Raakt me." not in logged_in(world.klaas).get(url).content.decode()
     rita.post(
         reverse("stories:source", kwargs={"pk": world.source_a.pk}), {"memo": "Mooi verhaal."}
     )
@@ -253,7 +252,7 @@ def test_codebook_hierarchy_cannot_loop(world):
 
 
 def test_researcher_creates_a_codebook_code_and_round_through_the_pages(world):
-    rita = _login(world.rita)
+    rita = logged_in(world.rita)
     rita.post(reverse("stories:codebooks"), {"title": "Nieuw", "studies": [world.study_s.pk]})
     from werkplaats.stories.models import Codebook, CodingRound
 
@@ -266,7 +265,8 @@ def test_researcher_creates_a_codebook_code_and_round_through_the_pages(world):
         reverse("stories:codebook", kwargs={"pk": book.pk}),
         {"name": "Sub", "colour": "#00aa00", "parent": book.codes.get(name="Thema").pk},
     )
-    assert book.codes.get(name="Sub").parent.name == "Thema"
+    parent = book.codes.get(name="Sub").parent
+    assert parent is not None and parent.name == "Thema"
     response = rita.post(
         reverse("stories:round_new", kwargs={"pk": world.study_s.pk}),
         {
@@ -285,7 +285,6 @@ def test_researcher_creates_a_codebook_code_and_round_through_the_pages(world):
 def test_the_coder_list_shows_only_people_who_agreed_by_display_name(world):
     """Not every client account by username: the study's researchers and those who said
     yes on their co-coding page, by the name they go by."""
-    from django.test import Client
 
     world.eva.last_name = "de Vries"
     world.eva.save()

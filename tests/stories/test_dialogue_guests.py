@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from tests.web import logged_in
 from werkplaats.core.models import AccessLog
 from werkplaats.stories import services
 from werkplaats.stories.models import Interpretation
@@ -17,18 +17,12 @@ from werkplaats.stories.models import Interpretation
 pytestmark = pytest.mark.django_db
 
 
-def _login(user, language: str = "nl") -> Client:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
-
-
-def _url(world) -> str:  # type: ignore[no-untyped-def]
+def _url(world) -> str:
     return reverse("stories:dialogue", kwargs={"pk": world.dialogue_a.pk})
 
 
 def test_an_uninvited_educator_gets_no_access_and_an_invited_one_does(world):
-    otto = _login(world.otto)
+    otto = logged_in(world.otto, "nl")
     assert otto.get(_url(world)).status_code == 404
     services.dialogue_invite(session=world.dialogue_a, user=world.rita, guest=world.otto)
     response = otto.get(_url(world))
@@ -45,12 +39,12 @@ def test_an_uninvited_educator_gets_no_access_and_an_invited_one_does(world):
 
 def test_other_roles_stay_out(world):
     for user in (world.alice, world.klaas, world.paula, world.nina):
-        assert _login(user).get(_url(world)).status_code == 403
-    assert _login(world.ruben).get(_url(world)).status_code == 404
+        assert logged_in(user, "nl").get(_url(world)).status_code == 403
+    assert logged_in(world.ruben, "nl").get(_url(world)).status_code == 404
 
 
 def test_an_invited_expert_adds_interpretations_kept_with_author_and_time(world):
-    eva = _login(world.eva)
+    eva = logged_in(world.eva, "nl")
     response = eva.post(
         _url(world),
         {"interpret": "1", "finding": world.finding_a.pk, "text": "Buren zijn ook mantelzorgers."},
@@ -71,7 +65,7 @@ def test_an_invited_expert_adds_interpretations_kept_with_author_and_time(world)
 
 
 def test_an_empty_or_foreign_interpretation_is_refused_with_a_message(world):
-    eva = _login(world.eva)
+    eva = logged_in(world.eva, "nl")
     response = eva.post(_url(world), {"interpret": "1", "text": "   "})
     assert response.status_code == 400
     assert "Dit veld is verplicht" in response.content.decode()
@@ -84,11 +78,11 @@ def test_an_empty_or_foreign_interpretation_is_refused_with_a_message(world):
 
 
 def test_only_the_study_researcher_invites_and_only_experts_and_educators(world):
-    eva = _login(world.eva)
+    eva = logged_in(world.eva, "nl")
     assert eva.post(_url(world), {"invite": "1", "guest": world.otto.pk}).status_code == 403
     with translation.override("en"), pytest.raises(ValidationError, match="Only experience"):
         services.dialogue_invite(session=world.dialogue_a, user=world.rita, guest=world.alice)
-    rita = _login(world.rita, "en")
+    rita = logged_in(world.rita, "en")
     page = rita.get(_url(world)).content.decode()
     assert "Invited experience experts and educators" in page
     assert rita.post(_url(world), {"invite": "1", "guest": world.otto.pk}).status_code == 302
@@ -99,10 +93,10 @@ def test_only_the_study_researcher_invites_and_only_experts_and_educators(world)
 
 
 def test_the_home_page_links_to_rounds_and_sessions(world):
-    page = _login(world.eva).get(reverse("home")).content.decode()
+    page = logged_in(world.eva, "nl").get(reverse("home")).content.decode()
     assert reverse("stories:round", kwargs={"pk": world.round_a.pk}) in page
     assert _url(world) in page
     assert "Je dialoogsessies" in page
-    otto_page = _login(world.otto, "en").get(reverse("home")).content.decode()
+    otto_page = logged_in(world.otto, "en").get(reverse("home")).content.decode()
     assert "You have not been invited to a dialogue session yet." in otto_page
     assert _url(world) not in otto_page

@@ -9,21 +9,16 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from lxml import etree
 
+from tests.stories.qdpx import import_page_post, unzipped, zipped
+from tests.web import logged_in
 from werkplaats.stories import exchange
 from werkplaats.stories.models import Codebook, CodingRound, Segment, SharedVersion, Source
 
 pytestmark = pytest.mark.django_db
 SCHEMAS = Path(__file__).resolve().parents[2] / "src/werkplaats/stories/refi_qda/schemas"
-
-
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _validate(xml: bytes, schema: str) -> None:
@@ -32,7 +27,7 @@ def _validate(xml: bytes, schema: str) -> None:
 
 
 def test_codebook_export_download_validates(world):
-    response = _login(world.rita).get(
+    response = logged_in(world.rita).get(
         reverse("stories:codebook_export", kwargs={"pk": world.codebook_a.pk})
     )
     assert response["Content-Disposition"].endswith('.qdc"')
@@ -40,7 +35,7 @@ def test_codebook_export_download_validates(world):
 
 
 def test_round_export_is_a_qdpx_that_validates_and_names_no_coder(world):
-    response = _login(world.rita).get(
+    response = logged_in(world.rita).get(
         reverse("stories:round_export", kwargs={"pk": world.round_a.pk})
     )
     archive = zipfile.ZipFile(io.BytesIO(response.content))
@@ -52,16 +47,17 @@ def test_round_export_is_a_qdpx_that_validates_and_names_no_coder(world):
 
 def test_round_trip_export_then_import_keeps_codes_and_offsets(world):
     data = exchange.round_export(world.round_a, world.rita)
-    imported = exchange.project_import(user=world.rita, study=world.study_s, data=data)
+    imported = exchange.project_import(user=world.rita, study=world.study_s, data=data).coding_round
     segment = Segment.objects.get(round=imported)
     assert (segment.start, segment.end, segment.snippet) == (0, 30, world.segment_a.snippet)
-    assert segment.code.parent.name == "Netwerk" and segment.code.parent.is_group
+    parent = segment.code.parent
+    assert parent is not None and parent.name == "Netwerk" and parent.is_group
     assert imported.assignments.filter(done_at__isnull=True).count() == 0
 
 
 def test_codebook_import_through_the_page(world):
     qdc = exchange.codebook_export(world.codebook_a, world.rita)
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         reverse("stories:codebook_import"),
         {
             "title": "Uit ATLAS.ti",
@@ -84,14 +80,6 @@ def _counts() -> tuple[int, ...]:
     )
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def _bad_projects() -> list[bytes]:
     code, source = uuid.uuid4(), uuid.uuid4()
     outside = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p">
@@ -102,26 +90,17 @@ def _bad_projects() -> list[bytes]:
 </TextSource></Sources></Project>""".encode()
     return [
         b"not a zip at all",
-        _zip({"project.qde": outside}),
-        _zip({"project.qde": b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'a'>]><Project/>"}),
-        _zip({"project.qde": b"\x00" * 100}),
-        _zip({"project.qde": b"<" + b"A" * 3_000_000}),
+        zipped({"project.qde": outside}),
+        zipped({"project.qde": b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'a'>]><Project/>"}),
+        zipped({"project.qde": b"\x00" * 100}),
+        zipped({"project.qde": b"<" + b"A" * 3_000_000}),
     ]
 
 
 @pytest.mark.parametrize("index", range(5))
 def test_a_bad_project_is_refused_with_a_message_and_leaves_nothing(world, index):
     before = _counts()
-    response = _login(world.rita).post(
-        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {
-            "upload": SimpleUploadedFile("p.qdpx", _bad_projects()[index]),
-            "kind": "interview",
-            "offsets": "auto",
-            "consent": "on",
-            "anonymised": "on",
-        },
-    )
+    response = import_page_post(world.rita, world.study_s, _bad_projects()[index])
     assert response.status_code == 200
     assert response.context["form"].errors["upload"]
     assert _counts() == before
@@ -133,7 +112,7 @@ def test_a_project_that_fails_half_way_leaves_nothing(world, monkeypatch):
     data = exchange.round_export(world.round_a, world.rita)
     before = _counts()
 
-    def explode(**kwargs):  # type: ignore[no-untyped-def]
+    def explode(**kwargs):
         raise RuntimeError("crash mid-import")
 
     monkeypatch.setattr(services, "segment_add", explode)
@@ -144,16 +123,7 @@ def test_a_project_that_fails_half_way_leaves_nothing(world, monkeypatch):
 
 def test_import_page_creates_a_round(world):
     data = exchange.round_export(world.round_a, world.rita)
-    response = _login(world.rita).post(
-        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {
-            "upload": SimpleUploadedFile("p.qdpx", data),
-            "kind": "interview",
-            "offsets": "auto",
-            "consent": "on",
-            "anonymised": "on",
-        },
-    )
+    response = import_page_post(world.rita, world.study_s, data)
     assert response.status_code == 200  # the import's loss report, with a link to the round
     assert CodingRound.objects.filter(study=world.study_s).count() == 2
     assert "Het project is ingelezen." in response.content.decode()
@@ -161,8 +131,7 @@ def test_import_page_creates_a_round(world):
 
 def test_the_import_shows_a_loss_report_of_every_part_not_kept(world):
     data = exchange.round_export(world.round_a, world.rita)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        files = {name: archive.read(name) for name in archive.namelist()}
+    files = unzipped(data)
     extra = (
         f'<Sources><PDFSource guid="{uuid.uuid4()}" name="scan.pdf" path="internal://x.pdf">'
         f'<PDFSelection guid="{uuid.uuid4()}" page="1" firstX="0" firstY="0" secondX="1" '
@@ -176,16 +145,7 @@ def test_the_import_shows_a_loss_report_of_every_part_not_kept(world):
         f'<Links><Link guid="{uuid.uuid4()}" name="a-b"/></Links></Project>',
     )
     files["project.qde"] = qde.encode()
-    response = _login(world.rita).post(
-        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {
-            "upload": SimpleUploadedFile("p.qdpx", _zip(files)),
-            "kind": "interview",
-            "offsets": "auto",
-            "consent": "on",
-            "anonymised": "on",
-        },
-    )
+    response = import_page_post(world.rita, world.study_s, zipped(files))
     page = response.content.decode()
     assert response.status_code == 200
     assert "PDFSource scan.pdf" in page
@@ -195,16 +155,7 @@ def test_the_import_shows_a_loss_report_of_every_part_not_kept(world):
 
 
 def test_a_refused_file_is_explained_in_dutch(world):
-    response = _login(world.rita).post(
-        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {
-            "upload": SimpleUploadedFile("p.qdpx", _bad_projects()[1]),
-            "kind": "interview",
-            "offsets": "auto",
-            "consent": "on",
-            "anonymised": "on",
-        },
-    )
+    response = import_page_post(world.rita, world.study_s, _bad_projects()[1])
     assert "valt buiten de tekst" in response.content.decode()
 
 
@@ -220,6 +171,8 @@ def test_long_names_from_other_tools_are_shortened_not_refused(world):
         selections=[refi_qda.Selection(str(uuid.uuid4()), 0, 4, [code.guid])],
     )
     data = refi_qda.write_qdpx(refi_qda.Project(name="p" * 300, codes=[code], sources=[source]))
-    coding_round = exchange.project_import(user=world.rita, study=world.study_s, data=data)
+    coding_round = exchange.project_import(
+        user=world.rita, study=world.study_s, data=data
+    ).coding_round
     assert coding_round.documents.get().title == "n" * 120
     assert coding_round.segments.get().snippet == "Een "

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.web import logged_in
 from werkplaats.casework.models import TargetGroup
 from werkplaats.portal.selectors import programme_map
 from werkplaats.stories import selectors, services
@@ -16,7 +17,7 @@ from werkplaats.stories.models import JointDisplayCell, MemberCheckResponse, Sou
 pytestmark = pytest.mark.django_db
 
 
-def _case_url(study, trajectory) -> str:  # type: ignore[no-untyped-def]
+def _case_url(study, trajectory) -> str:
     from werkplaats.core.pseudonyms import study_case_key
 
     return reverse(
@@ -40,7 +41,7 @@ def test_the_case_address_is_study_scoped_and_carries_no_trajectory_id(world):
     )
     assert str(world.trajectory_a.pk) not in key_first.split("-")[1]
     assert key_first.split("-")[1] != key_second.split("-")[1]
-    rita = _login(world.rita)
+    rita = logged_in(world.rita)
     assert rita.get(first).status_code == 200 and rita.get(second).status_code == 200
     # The raw id is no address at all, and one study's key does not open the other's page.
     raw = f"/stories/studies/{world.study_s.pk}/cases/{world.trajectory_a.pk}/"
@@ -49,14 +50,8 @@ def test_the_case_address_is_study_scoped_and_carries_no_trajectory_id(world):
     assert rita.get(crossed).status_code == 404
 
 
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_joint_display_puts_frequency_quotes_and_gas_change_per_group_side_by_side(world):
-    group = TargetGroup.objects.first()
+    group = TargetGroup.objects.earliest("code")
     world.trajectory_a.target_groups.add(group)
     groups, cells = selectors.joint_display(world.round_a)
     assert groups == [group.code]
@@ -70,7 +65,7 @@ def test_joint_display_puts_frequency_quotes_and_gas_change_per_group_side_by_si
 
 def test_researchers_judge_the_relation_with_a_meta_inference(world):
     url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
-    rita = _login(world.rita)
+    rita = logged_in(world.rita)
     post = {
         "theme": world.theme_a.pk,
         "group": "",
@@ -95,7 +90,7 @@ def test_two_first_saves_of_one_joint_cell_give_a_conflict_not_a_crash(world, mo
     url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
     full_clean = JointDisplayCell.full_clean
 
-    def someone_else_first(cell, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def someone_else_first(cell, *args, **kwargs):
         full_clean(cell, *args, **kwargs)
         if cell.pk is None and not JointDisplayCell.objects.exists():
             JointDisplayCell.objects.bulk_create(
@@ -114,7 +109,7 @@ def test_two_first_saves_of_one_joint_cell_give_a_conflict_not_a_crash(world, mo
 
     monkeypatch.setattr(JointDisplayCell, "full_clean", someone_else_first)
     post = {"theme": world.theme_a.pk, "group": "", "version": 0}
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         url, {**post, "relation": "confirms", "meta_inference": "Tweede."}
     )
     # A conflict, as for any edit of a judgement changed since it was read. (The other
@@ -125,14 +120,14 @@ def test_two_first_saves_of_one_joint_cell_give_a_conflict_not_a_crash(world, mo
 def test_the_joint_display_says_its_figure_is_a_stand_in(world):
     world.trajectory_a.target_groups.add(TargetGroup.objects.first())
     url = reverse("stories:joint_display", kwargs={"pk": world.round_a.pk})
-    page = _login(world.rita).get(url).content.decode()
+    page = logged_in(world.rita).get(url).content.decode()
     assert "Vervangend cijfer: gemiddelde verandering in GAS T-score" in page
     assert "vervangend cijfer</small>" in page  # next to the figure itself
 
 
 def test_case_view_shows_fragments_next_to_goals_and_network(world):
     url = _case_url(world.study_s, world.trajectory_a)
-    page = _login(world.alice).get(url).content.decode()
+    page = logged_in(world.alice).get(url).content.decode()
     assert world.segment_a.snippet in page
     assert world.goal_a.text in page
     assert "<svg" in page and "Dochter" in page  # the lead professional sees the care view
@@ -142,7 +137,7 @@ def test_case_view_for_researchers_is_pseudonymised(world):
     from werkplaats.core.pseudonyms import study_pseudonym
 
     url = _case_url(world.study_s, world.trajectory_a)
-    page = _login(world.rita).get(url).content.decode()
+    page = logged_in(world.rita).get(url).content.decode()
     assert world.segment_a.snippet in page
     assert study_pseudonym(world.study_s.pk, world.client_a.pk) in page
     assert world.client_a.pseudonym not in page
@@ -159,7 +154,7 @@ def test_case_view_for_researchers_is_pseudonymised(world):
 def test_case_view_refuses_a_trajectory_of_a_client_outside_the_study(world):
     url = _case_url(world.study_s, world.trajectory_a)
     world.consent_a.delete()
-    assert _login(world.rita).get(url).status_code == 404
+    assert logged_in(world.rita).get(url).status_code == 404
 
 
 def test_case_view_needs_the_clients_study_consent(world):
@@ -167,11 +162,11 @@ def test_case_view_needs_the_clients_study_consent(world):
 
     programme_services.consent_withdraw(consent=world.consent_a, user=world.klaas)
     url = _case_url(world.study_s, world.trajectory_a)
-    assert _login(world.rita).get(url).status_code == 404
+    assert logged_in(world.rita).get(url).status_code == 404
 
 
 def test_findings_dialogue_and_discussed_with_clients(world):
-    rita = _login(world.rita)
+    rita = logged_in(world.rita)
     rita.post(
         reverse("stories:findings", kwargs={"pk": world.study_s.pk}),
         {"statement": "Ontmoeting werkt.", "quotes": [world.segment_a.pk]},
@@ -221,9 +216,10 @@ def test_member_check_through_a_one_time_link_becomes_new_data(world):
     assert "Buren helpen u weer naar buiten." in anonymous.get(url).content.decode()
     anonymous.post(url, {"agreement": "partly", "comment": "Mijn zoon helpt ook."})
     response = MemberCheckResponse.objects.get(member_check=world.check_a)
-    assert response.source.kind == Source.Kind.MEMBER_CHECK
-    assert "Mijn zoon helpt ook." in response.source.text
-    assert response.source.study == world.study_s and response.source.has_research_consent
+    source = response.source
+    assert source is not None and source.kind == Source.Kind.MEMBER_CHECK
+    assert "Mijn zoon helpt ook." in source.text
+    assert source.study == world.study_s and source.has_research_consent
     assert response.member_check.finding == world.finding_a
     # One time only.
     again = anonymous.get(url)
@@ -232,7 +228,7 @@ def test_member_check_through_a_one_time_link_becomes_new_data(world):
 
 
 def test_member_check_on_the_clients_own_page(world):
-    klaas = _login(world.klaas)
+    klaas = logged_in(world.klaas)
     assert klaas.get(reverse("stories:mine")).context["checks"][0] == world.check_a
     url = reverse("stories:member_check_respond", kwargs={"pk": world.check_a.pk})
     klaas.post(url, {"agreement": "yes", "comment": ""})
@@ -241,7 +237,7 @@ def test_member_check_on_the_clients_own_page(world):
 
 
 def test_a_finding_shows_a_one_time_link_once(world):
-    rita = _login(world.rita)
+    rita = logged_in(world.rita)
     response = rita.post(
         reverse("stories:finding", kwargs={"pk": world.finding_a.pk}),
         {"synthesis": "Samen sterk.", "one_time_link": "on"},
@@ -273,7 +269,7 @@ def test_stakeholder_kinds_per_phase_feed_the_programme_map(world):
     # (researcher, experience expert, client) in the analysis phase.
     assert row.phase_kinds[world.study_s.phase] == {"client_org", "practice"}
     assert row.phase_kinds["analysis"] == {"knowledge", "client_org"}
-    page = _login(world.otto).get(reverse("programme:map")).content.decode()
+    page = logged_in(world.otto).get(reverse("programme:map")).content.decode()
     assert "Who took part, per phase" in page or "Wie deed mee, per fase" in page
 
 
@@ -302,7 +298,7 @@ def test_a_member_check_answer_is_refused_once_study_consent_is_withdrawn(world)
     with pytest.raises(ValidationError, match="consent for this study no longer stands"):
         services.member_check_respond(check=world.check_a, agreement="yes", comment="")
     url = reverse("stories:member_check_respond", kwargs={"pk": world.check_a.pk})
-    page = _login(world.klaas).post(url, {"agreement": "yes", "comment": "Klopt."})
+    page = logged_in(world.klaas).post(url, {"agreement": "yes", "comment": "Klopt."})
     assert "Uw toestemming voor dit onderzoek geldt niet meer" in page.content.decode()
     assert Source.objects.count() == sources_before
     assert not MemberCheckResponse.objects.filter(member_check=world.check_a).exists()
@@ -311,7 +307,7 @@ def test_a_member_check_answer_is_refused_once_study_consent_is_withdrawn(world)
 def test_the_lead_professional_sees_the_case_only_under_studies_the_client_consented_to(world):
     from tests.programme.factories import StudyFactory
 
-    alice = _login(world.alice)
+    alice = logged_in(world.alice)
     other = StudyFactory(title="Studie zonder toestemming")
     url = _case_url(other, world.trajectory_a)
     assert alice.get(url).status_code == 404
@@ -325,7 +321,7 @@ def test_the_member_check_client_list_shows_study_pseudonyms_only(world):
     from werkplaats.stories.models import MemberCheck
 
     url = reverse("stories:finding", kwargs={"pk": world.finding_a.pk})
-    rita = _login(world.rita)
+    rita = logged_in(world.rita)
     page = rita.get(url).content.decode()
     key = study_pseudonym(world.study_s.pk, world.client_a.pk)
     assert key in page

@@ -3,16 +3,16 @@ export validates against the schema."""
 
 from __future__ import annotations
 
-import io
 import uuid
-import zipfile
 from pathlib import Path
 
 import pytest
+from django.db.models import Q
 from lxml import etree
 
+from tests.stories.qdpx import import_page_post, unzipped, zipped
 from werkplaats.stories import exchange, refi_qda
-from werkplaats.stories.models import Segment
+from werkplaats.stories.models import CodingRound, Segment
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ PROJECT_NS = "urn:QDA-XML:project:1.0"
 
 
 def _qde(data: bytes) -> etree._Element:
-    xml = zipfile.ZipFile(io.BytesIO(data)).read("project.qde")
+    xml = unzipped(data)["project.qde"]
     xsd = etree.XMLSchema(etree.parse(str(SCHEMAS / "Project.xsd")))
     root = etree.fromstring(xml)
     assert xsd.validate(root), xsd.error_log
@@ -54,7 +54,7 @@ def _coded_project() -> bytes:
     return refi_qda.write_qdpx(project)
 
 
-def _coders(coding_round) -> set[tuple[str, str, int, int]]:  # type: ignore[no-untyped-def]
+def _coders(coding_round: CodingRound) -> set[tuple[str, str, int, int]]:
     return {
         (s.coder.username, s.external_coder, s.start, s.end)
         for s in Segment.objects.filter(round=coding_round).select_related("coder")
@@ -63,7 +63,7 @@ def _coders(coding_round) -> set[tuple[str, str, int, int]]:  # type: ignore[no-
 
 def test_coders_map_to_researchers_by_name_else_stay_named_external_coders(world):
     first = exchange.project_import(user=world.rita, study=world.study_s, data=_coded_project())
-    coders = _coders(first)
+    coders = _coders(first.coding_round)
     assert ("rita", "", 0, 22) in coders  # RITA is rita's username
     assert ("rita", "", 41, 56) in coders  # Rita is rita's display name
     assert ("rita", "Anna de Vries", 0, 22) in coders  # kept by name, not merged into rita
@@ -74,7 +74,7 @@ def test_coders_map_to_researchers_by_name_else_stay_named_external_coders(world
 
 def test_external_coders_travel_back_as_users_and_creating_users(world):
     first = exchange.project_import(user=world.rita, study=world.study_s, data=_coded_project())
-    exported = exchange.round_export(first, world.rita)
+    exported = exchange.round_export(first.coding_round, world.rita)
     root = _qde(exported)
     users = {u.get("name"): u.get("guid") for u in root.iter(f"{{{PROJECT_NS}}}User")}
     assert "Anna de Vries" in users
@@ -82,27 +82,14 @@ def test_external_coders_travel_back_as_users_and_creating_users(world):
     assert users["Anna de Vries"] in creators
     assert creators <= set(users.values())  # every creatingUser is a User of the file
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
-    assert _coders(second) == _coders(first)  # rita back as rita, the others by name
+    assert _coders(second.coding_round) == _coders(
+        first.coding_round
+    )  # rita back as rita, the others by name
     assert "Anna de Vries" in second.unmatched_coders
 
 
 def test_the_import_page_names_external_coders_as_kept_not_lost(world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.test import Client
-    from django.urls import reverse
-
-    client = Client()
-    client.force_login(world.rita)
-    response = client.post(
-        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {
-            "upload": SimpleUploadedFile("p.qdpx", _coded_project()),
-            "kind": "interview",
-            "offsets": "auto",
-            "consent": "on",
-            "anonymised": "on",
-        },
-    )
+    response = import_page_post(world.rita, world.study_s, _coded_project())
     page = response.content.decode()
     assert response.status_code == 200
     assert "externe codeerders" in page and "Anna de Vries" in page
@@ -133,7 +120,7 @@ def _noted_project() -> bytes:
     return refi_qda.write_qdpx(project)
 
 
-def _memos(coding_round) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _memos(coding_round: CodingRound) -> set[tuple[str, str]]:
     from werkplaats.stories.models import Memo
 
     found = set()
@@ -146,9 +133,7 @@ def _memos(coding_round) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def
     return found
 
 
-def models_q(coding_round):  # type: ignore[no-untyped-def]
-    from django.db.models import Q
-
+def models_q(coding_round: CodingRound) -> Q:
     return (
         Q(code__codebook=coding_round.codebook)
         | Q(document__in=coding_round.documents.all())
@@ -159,7 +144,7 @@ def models_q(coding_round):  # type: ignore[no-untyped-def]
 
 def test_notes_travel_both_ways_as_research_memos(world):
     first = exchange.project_import(user=world.rita, study=world.study_s, data=_noted_project())
-    memos = _memos(first)
+    memos = _memos(first.coding_round)
     assert memos == {
         ("code", "Steun: ook praktische hulp."),
         ("document", "Interview in de tuin."),
@@ -167,15 +152,15 @@ def test_notes_travel_both_ways_as_research_memos(world):
         ("round", "Eerste ronde, open codering."),
         ("round", "Los memo."),
     }
-    exported = exchange.round_export(first, world.rita)
+    exported = exchange.round_export(first.coding_round, world.rita)
     root = _qde(exported)
     code = next(root.iter(f"{{{PROJECT_NS}}}Code"))
     assert code.find(f"{{{PROJECT_NS}}}NoteRef") is not None
     assert len(root.findall(f"{{{PROJECT_NS}}}NoteRef")) == 2  # the two round memos
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
     # segment memos leave as the selection's description and come back as the segment's memo
-    assert _memos(second) == memos - {("segment", "Sleutelzin.")}
-    assert Segment.objects.get(round=second).memo == "Sleutelzin."
+    assert _memos(second.coding_round) == memos - {("segment", "Sleutelzin.")}
+    assert Segment.objects.get(round=second.coding_round).memo == "Sleutelzin."
 
 
 def test_care_memos_never_leave(world):
@@ -183,10 +168,11 @@ def test_care_memos_never_leave(world):
     from werkplaats.stories.models import Memo
 
     first = exchange.project_import(user=world.rita, study=world.study_s, data=_noted_project())
-    services.memo_add(user=world.rita, text="Zorgmemo", context=Memo.Context.CARE, round=first)
-    assert b"Zorgmemo" not in zipfile.ZipFile(
-        io.BytesIO(exchange.round_export(first, world.rita))
-    ).read("project.qde")
+    services.memo_add(
+        user=world.rita, text="Zorgmemo", context=Memo.Context.CARE, round=first.coding_round
+    )
+    exported = unzipped(exchange.round_export(first.coding_round, world.rita))
+    assert b"Zorgmemo" not in exported["project.qde"]
 
 
 def test_code_and_source_sets_travel_both_ways(world):
@@ -206,18 +192,12 @@ def test_code_and_source_sets_travel_both_ways(world):
     qde = refi_qda.write_project_xml(project)
     # a member the round cannot hold (a note) is reported, not silently dropped
     qde = qde.replace(b"</Set>", f'<MemberNote targetGUID="{note.guid}"/></Set>'.encode(), 1)
-    data = refi_qda.write_qdpx(project)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        files = {n: archive.read(n) for n in archive.namelist()}
+    files = unzipped(refi_qda.write_qdpx(project))
     files["project.qde"] = qde
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    first = exchange.project_import(user=world.rita, study=world.study_s, data=buffer.getvalue())
+    first = exchange.project_import(user=world.rita, study=world.study_s, data=zipped(files))
     assert ("SetMembers", 1) in first.ignored
 
-    def content(coding_round) -> list[tuple[str, str, list[str], list[str]]]:  # type: ignore[no-untyped-def]
+    def content(coding_round: CodingRound) -> list[tuple[str, str, list[str], list[str]]]:
         return [
             (
                 s.name,
@@ -228,14 +208,14 @@ def test_code_and_source_sets_travel_both_ways(world):
             for s in CodingSet.objects.filter(round=coding_round).order_by("name")
         ]
 
-    assert content(first) == [
+    assert content(first.coding_round) == [
         ("Hulp", "Alles over hulp", ["Steun", "Zorg"], []),
         ("Jongeren", "", [], ["Interview 2"]),
     ]
-    exported = exchange.round_export(first, world.rita)
+    exported = exchange.round_export(first.coding_round, world.rita)
     _qde(exported)  # validates, Sets included
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
-    assert content(second) == content(first)
+    assert content(second.coding_round) == content(first.coding_round)
     assert not [part for part, _ in second.ignored if part == "SetMembers"]
 
 
@@ -260,7 +240,7 @@ def test_links_between_codes_selections_and_sources_travel_both_ways(world):
     )
     assert ("Links", 1) in first.ignored
 
-    def content(coding_round) -> list[tuple[str, str, str, str]]:  # type: ignore[no-untyped-def]
+    def content(coding_round: CodingRound) -> list[tuple[str, str, str, str]]:
         segment = Segment.objects.get(round=coding_round)
         document = coding_round.documents.get()
         names = {
@@ -273,21 +253,18 @@ def test_links_between_codes_selections_and_sources_travel_both_ways(world):
             for link in CodingLink.objects.filter(round=coding_round)
         )
 
-    assert content(first) == [
+    assert content(first.coding_round) == [
         ("bron", "Bidirectional", "source Interview 1", "Steun"),
         ("hangt samen", "Associative", "Steun", "Zorg"),
         ("illustreert", "OneWay", "segment Mijn buren helpen mij.", "Zorg"),
     ]
-    exported = exchange.round_export(first, world.rita)
+    exported = exchange.round_export(first.coding_round, world.rita)
     _qde(exported)  # validates, Links included
     second = exchange.project_import(user=world.rita, study=world.study_s, data=exported)
-    assert content(second) == content(first)
+    assert content(second.coding_round) == content(first.coding_round)
 
 
 def test_media_selections_are_kept_as_references_with_a_loss_note(world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.test import Client
-    from django.urls import reverse
 
     from werkplaats.stories.models import MediaReference
 
@@ -303,22 +280,8 @@ def test_media_selections_are_kept_as_references_with_a_loss_note(world):
         f'<AudioSelection guid="{g()}" begin="1500" end="4200"/></AudioSource>'
     )
     qde = qde.replace(b"</Sources>", media.encode() + b"</Sources>", 1)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("project.qde", qde)
-        archive.writestr(f"sources/{source.guid}.txt", source.text.encode())
-    client = Client()
-    client.force_login(world.rita)
-    response = client.post(
-        reverse("stories:project_import", kwargs={"pk": world.study_s.pk}),
-        {
-            "upload": SimpleUploadedFile("p.qdpx", buffer.getvalue()),
-            "kind": "interview",
-            "offsets": "auto",
-            "consent": "on",
-            "anonymised": "on",
-        },
-    )
+    data = zipped({"project.qde": qde, f"sources/{source.guid}.txt": source.text.encode()})
+    response = import_page_post(world.rita, world.study_s, data)
     page = response.content.decode()
     assert "bewaard als verwijzing" in page and "scan.pdf" in page
     refs = {
@@ -367,8 +330,8 @@ def test_codings_of_one_selection_by_two_coders_keep_both_coders(world):
     data = refi_qda.write_qdpx(
         refi_qda.Project(name="Buren", users=users, codes=[code], sources=[source])
     )
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    root = etree.fromstring(archive.read("project.qde"))
+    files = unzipped(data)
+    root = etree.fromstring(files["project.qde"])
     coding = root.find(f".//{{{PROJECT_NS}}}Coding")
     assert coding is not None
     second = etree.SubElement(
@@ -378,10 +341,6 @@ def test_codings_of_one_selection_by_two_coders_keep_both_coders(world):
         creatingUser=users[1].guid,
     )
     etree.SubElement(second, f"{{{PROJECT_NS}}}CodeRef", targetGUID=code.guid)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as rewritten:
-        for name in archive.namelist():
-            body = archive.read(name)
-            rewritten.writestr(name, etree.tostring(root) if name == "project.qde" else body)
-    imported = exchange.project_import(user=world.rita, study=world.study_s, data=out.getvalue())
-    assert _coders(imported) == {("rita", "", 0, 22), ("rita", "Anna de Vries", 0, 22)}
+    files["project.qde"] = etree.tostring(root)
+    imported = exchange.project_import(user=world.rita, study=world.study_s, data=zipped(files))
+    assert _coders(imported.coding_round) == {("rita", "", 0, 22), ("rita", "Anna de Vries", 0, 22)}

@@ -7,21 +7,15 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
+from tests.web import logged_in
 from werkplaats.stories import access
 from werkplaats.stories.extract import extract_text
 from werkplaats.stories.models import Segment, SharedVersion, Source
 from werkplaats.stories.refi_qda import RefiQdaError
 
 pytestmark = pytest.mark.django_db
-
-
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _docx(paragraphs: list[str]) -> bytes:
@@ -104,7 +98,7 @@ def test_docx_with_entity_expansion_is_refused():
 
 
 def test_a_researcher_adds_a_pasted_story_with_consent(world):
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         reverse("stories:source_new"),
         {
             "kind": "interview",
@@ -123,7 +117,7 @@ def test_a_researcher_adds_a_pasted_story_with_consent(world):
 
 def test_a_professional_imports_a_docx_reflection_for_their_trajectory(world):
     upload = SimpleUploadedFile("reflectie.docx", _docx(["Vandaag ging het goed."]))
-    response = _login(world.alice).post(
+    response = logged_in(world.alice).post(
         reverse("stories:source_new"),
         {
             "kind": "reflection",
@@ -141,7 +135,7 @@ def test_a_professional_imports_a_docx_reflection_for_their_trajectory(world):
 
 def test_a_broken_upload_is_refused_and_leaves_nothing(world):
     before = Source.objects.count()
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         reverse("stories:source_new"),
         {
             "kind": "interview",
@@ -158,7 +152,7 @@ def test_a_broken_upload_is_refused_and_leaves_nothing(world):
 
 
 def test_msc_story_needs_domain_and_reason(world):
-    response = _login(world.rita).post(
+    response = logged_in(world.rita).post(
         reverse("stories:source_new"),
         {
             "kind": "msc",
@@ -170,7 +164,7 @@ def test_msc_story_needs_domain_and_reason(world):
         },
     )
     assert response.status_code == 200 and not Source.objects.filter(title="MSC").exists()
-    _login(world.rita).post(
+    logged_in(world.rita).post(
         reverse("stories:source_new"),
         {
             "kind": "msc",
@@ -220,7 +214,7 @@ def test_without_research_consent_other_researchers_do_not_see_a_source(world):
 
 
 def test_the_teller_sees_and_withdraws_their_story(world):
-    klaas = _login(world.klaas)
+    klaas = logged_in(world.klaas)
     page = klaas.get(reverse("stories:mine"))
     assert "koffieochtend" in page.content.decode()
     response = klaas.post(reverse("stories:story_withdraw", kwargs={"pk": world.source_a.pk}))
@@ -231,19 +225,21 @@ def test_the_teller_sees_and_withdraws_their_story(world):
     assert not Segment.objects.filter(document__source=world.source_a).exists()
     # Research stops; the professional's record stays.
     assert (
-        _login(world.rita)
+        logged_in(world.rita)
         .get(reverse("stories:source", kwargs={"pk": world.source_a.pk}))
         .status_code
         == 404
     )
     assert (
-        _login(world.alice)
+        logged_in(world.alice)
         .get(reverse("stories:source", kwargs={"pk": world.source_a.pk}))
         .status_code
         == 200
     )
     assert (
-        _login(world.eva).get(reverse("stories:round", kwargs={"pk": world.round_a.pk})).status_code
+        logged_in(world.eva)
+        .get(reverse("stories:round", kwargs={"pk": world.round_a.pk}))
+        .status_code
         == 200
     )
 
@@ -255,13 +251,13 @@ def test_a_withdrawn_source_cannot_be_opened_in_the_coding_screen(world):
         "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
     )
     services.story_withdraw(source=world.source_a, user=world.klaas)
-    assert _login(world.eva).get(url).status_code == 404
+    assert logged_in(world.eva).get(url).status_code == 404
 
 
 def test_reading_a_source_is_logged(world):
     from werkplaats.core.models import AccessLog
 
-    _login(world.rita).get(reverse("stories:source", kwargs={"pk": world.source_a.pk}))
+    logged_in(world.rita).get(reverse("stories:source", kwargs={"pk": world.source_a.pk}))
     assert AccessLog.objects.filter(
         object_type="stories.source", object_id=str(world.source_a.pk), user=world.rita
     ).exists()
@@ -283,32 +279,32 @@ def test_withdrawing_study_consent_stops_research_use_of_the_clients_stories(wor
     code_url = reverse(
         "stories:code_document", kwargs={"pk": world.round_a.pk, "doc": world.shared_a.pk}
     )
-    assert _login(world.rita).get(source_url).status_code == 200
+    assert logged_in(world.rita).get(source_url).status_code == 200
     assert world.shared_a.text.encode() in _export_sources(exchange, world)
     world.finding_a.quotes.add(world.segment_a)
     finding_url = reverse("stories:finding", kwargs={"pk": world.finding_a.pk})
-    assert world.segment_a.snippet in _login(world.rita).get(finding_url).content.decode()
+    assert world.segment_a.snippet in logged_in(world.rita).get(finding_url).content.decode()
 
     programme_services.consent_withdraw(consent=world.consent_a, user=world.klaas)
 
-    rita = _login(world.rita)
+    rita = logged_in(world.rita)
     assert rita.get(source_url).status_code == 404
     assert world.source_a not in access.visible_sources(world.rita)
     assert "koffieochtend" not in rita.get(reverse("stories:index")).content.decode()
     assert world.shared_a.text.encode() not in _export_sources(exchange, world)
     assert list(selectors.round_documents(world.round_a)) == []
-    assert _login(world.eva).get(code_url).status_code == 404
+    assert logged_in(world.eva).get(code_url).status_code == 404
     assert (
         rita.get(reverse("stories:document_edit", kwargs={"pk": world.shared_a.pk})).status_code
         == 404
     )
     assert world.segment_a.snippet not in rita.get(finding_url).content.decode()
     # The story itself stays under the care rules: the professional and the teller.
-    assert _login(world.alice).get(source_url).status_code == 200
-    assert _login(world.klaas).get(source_url).status_code == 200
+    assert logged_in(world.alice).get(source_url).status_code == 200
+    assert logged_in(world.klaas).get(source_url).status_code == 200
 
 
-def _export_sources(exchange, world) -> bytes:  # type: ignore[no-untyped-def]
+def _export_sources(exchange, world) -> bytes:
     archive = zipfile.ZipFile(io.BytesIO(exchange.round_export(world.round_a, world.rita)))
     return b"".join(archive.read(n) for n in archive.namelist())
 
@@ -317,8 +313,8 @@ def test_source_memos_are_kept_apart_by_route(world):
     from werkplaats.stories.models import Memo
 
     url = reverse("stories:source", kwargs={"pk": world.source_a.pk})
-    _login(world.alice).post(url, {"memo": "Zorgnotitie van Alice."})
-    _login(world.rita).post(url, {"memo": "Onderzoeksmemo van Rita."})
+    logged_in(world.alice).post(url, {"memo": "Zorgnotitie van Alice."})
+    logged_in(world.rita).post(url, {"memo": "Onderzoeksmemo van Rita."})
     assert Memo.objects.get(text="Zorgnotitie van Alice.").context == "care"
     assert Memo.objects.get(text="Onderzoeksmemo van Rita.").context == "research"
     for user, seen, unseen in (
@@ -326,14 +322,14 @@ def test_source_memos_are_kept_apart_by_route(world):
         (world.alice, "Zorgnotitie van Alice.", "Onderzoeksmemo van Rita."),
         (world.klaas, "Zorgnotitie van Alice.", "Onderzoeksmemo van Rita."),
     ):
-        page = _login(user).get(url).content.decode()
+        page = logged_in(user).get(url).content.decode()
         assert seen in page and unseen not in page, user
 
 
 def test_the_tellers_reads_of_their_own_stories_are_logged(world):
     from werkplaats.core.models import AccessLog
 
-    klaas = _login(world.klaas)
+    klaas = logged_in(world.klaas)
     klaas.get(reverse("stories:mine"))
     own = AccessLog.objects.filter(user=world.klaas, action="view")
     assert own.filter(object_type="stories.source", object_id=str(world.source_a.pk)).exists()

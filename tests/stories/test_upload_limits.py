@@ -48,7 +48,7 @@ def test_a_pdf_of_100000_pages_is_refused_before_the_parser_sees_it(monkeypatch)
     data = _empty_pages_pdf(100_000)
     assert pdf_page_count(data) == 100_000
 
-    def no_parsing(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def no_parsing(*args, **kwargs):
         raise AssertionError("the PDF was parsed")
 
     monkeypatch.setattr(pypdf, "PdfReader", no_parsing)
@@ -86,7 +86,7 @@ def test_the_childs_refusals_come_back_with_their_message():
         sandbox.run_limited("x.exe", b"MZ")
 
 
-def _upload(client: Client, world, name: str, data: bytes):  # type: ignore[no-untyped-def]
+def _upload(client: Client, world, name: str, data: bytes):
     return client.post(
         reverse("stories:source_new"),
         {

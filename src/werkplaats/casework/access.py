@@ -5,6 +5,8 @@
 - a client: only their own record, through their own pages;
 - a team's dilemmas without case details (``team_dilemmas``): the manager of that team only,
   because the professional's weighing is free text that can still identify;
+- dilemmas and working principles across teams (``practice_figures_reader``): researchers
+  and educators, as disclosure-controlled counts and shares only;
 - every other role: no case content at all (403).
 """
 
@@ -14,7 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from werkplaats.casework.models import Client, ClientIdentity, Dilemma, Goal, Trajectory
+from werkplaats.casework.models import (
+    Client,
+    ClientIdentity,
+    Contact,
+    Dilemma,
+    Goal,
+    Trajectory,
+)
 from werkplaats.core.audit import log_access, log_list_access
 from werkplaats.partnership.access import access_team_by_id, managed_team_ids, require_role
 from werkplaats.partnership.models import Role, Team, User
@@ -195,3 +204,15 @@ def team_dilemmas(user: User, team_id: int) -> tuple[Team, QuerySet[Dilemma]]:
     clients = set(dilemmas.values_list("trajectory__client_id", flat=True))
     log_list_access(user, Dilemma, DELIBERATION, clients=sorted(clients))
     return team, dilemmas
+
+
+FIGURE_READERS = (Role.RESEARCHER, Role.EDUCATOR)
+PRACTICE_FIGURES = "figures across teams (aggregates, disclosure-controlled)"
+
+
+def practice_figures_reader(user: User, what: type[Dilemma] | type[Contact]) -> None:
+    """Dilemmas and working principles across teams, as protected aggregates: researchers,
+    and educators (teaching and the professional body). No case content reaches them; the
+    read is logged, naming no client."""
+    require_role(user, *FIGURE_READERS)
+    log_list_access(user, what, PRACTICE_FIGURES, clients=[])

@@ -15,6 +15,8 @@ urlpatterns = [
     path("trajectories/<int:pk>/invite-client/", views.client_invite, name="client_invite"),
     path("teams/<int:pk>/dilemmas/", views.team_dilemmas, name="team_dilemmas"),
     path("teams/<int:pk>/dilemmas/print/", views.team_dilemmas_print, name="team_dilemmas_print"),
+    path("dilemmas/across-teams/", views.dilemmas_across_teams, name="dilemmas_across_teams"),
+    path("working-principles/", views.working_principles, name="working_principles"),
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/score/", views.goal_score, name="goal_score"),
 ]

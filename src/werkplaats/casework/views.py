@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from werkplaats.casework import access, dilemmas, services
+from werkplaats.casework import access, dilemmas, practice_figures, services
 from werkplaats.casework.forms import (
     ClientInviteForm,
     DilemmaForm,
@@ -28,7 +28,7 @@ from werkplaats.casework.forms import (
     TrajectoryForm,
     TransitionForm,
 )
-from werkplaats.casework.models import Trajectory
+from werkplaats.casework.models import Contact, Dilemma, Trajectory, WorkingPrinciple
 from werkplaats.core.forms import add_refusal
 from werkplaats.core.versioning import save_form
 from werkplaats.partnership.http import AuthenticatedHttpRequest
@@ -296,3 +296,28 @@ def team_dilemmas_print(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     rows = dilemmas.dilemma_rows(found)
     context = {"team": team, "rows": rows, "counts": dilemmas.tension_counts(rows)}
     return render(request, "casework/team_dilemmas_print.html", context)
+
+
+@login_required
+def dilemmas_across_teams(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Dilemmas by kind of tension per team, organisation or year: protected counts."""
+    access.practice_figures_reader(request.user, Dilemma)
+    by = request.GET.get("by", "team")
+    if by not in practice_figures.GROUPINGS:
+        by = "team"
+    clients, deliberated = practice_figures.dilemma_tables(by)
+    groupings = [("team", _("team")), ("organisation", _("organisation")), ("year", _("year"))]
+    context = {"by": by, "groupings": groupings, "clients": clients, "deliberated": deliberated}
+    return render(request, "casework/dilemmas_across_teams.html", context)
+
+
+@login_required
+def working_principles(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Competence figures: how often each team used a working principle, per year."""
+    access.practice_figures_reader(request.user, Contact)
+    principles = list(WorkingPrinciple.objects.all())
+    chosen = next((p for p in principles if p.code == request.GET.get("principle")), None)
+    chosen = chosen or (principles[0] if principles else None)
+    figures = practice_figures.principle_figures(chosen) if chosen else None
+    context = {"principles": principles, "chosen": chosen, "figures": figures}
+    return render(request, "casework/working_principles.html", context)

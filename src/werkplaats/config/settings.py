@@ -337,6 +337,10 @@ WEB_SERVER = {
     "timeout": env_int("WERKPLAATS_WEB_TIMEOUT", 120),
     "graceful_timeout": env_int("WERKPLAATS_WEB_GRACEFUL_TIMEOUT", 30),
     "max_requests": env_int("WERKPLAATS_WEB_MAX_REQUESTS", 2000),
+    # The addresses of the reverse proxies whose X-Forwarded-Proto (and the other
+    # scheme headers) gunicorn believes. None by default: gunicorn's own default trusts
+    # 127.0.0.1, so any process on the machine could claim a request came over HTTPS.
+    "trusted_proxies": env_list("WERKPLAATS_TRUSTED_PROXIES", []),
 }
 
 # Behind a reverse proxy: the header that says the original request was HTTPS, and the
@@ -359,5 +363,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"axes": {"handlers": ["console"], "level": "WARNING"}},
+    "loggers": {
+        "axes": {"handlers": ["console"], "level": "WARNING"},
+        # A server error (500) goes with its traceback to the server's error log
+        # (gunicorn's stderr, the journal under systemd). Outside debug Django would only
+        # mail it to ADMINS, of which there are none, so the error left no trace.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }

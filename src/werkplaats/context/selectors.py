@@ -16,12 +16,14 @@ from werkplaats.core.i18n import current_language
 from werkplaats.instruments.models import Instrument, InstrumentVersion
 from werkplaats.stats.definition import pick_text
 from werkplaats.stats.scoring import score
-from werkplaats.stats.sdc import disclose
+from werkplaats.stats.sdc import COLLEAGUE_THRESHOLD, unit_beside_whole
 
 # A unit's mean is shown only when this many colleagues answered: fewer would let a
-# colleague's own answers be read off the team's profile. (The catalogue, which leaves
-# the workplace only through a study's disclosure-controlled report, takes every value.)
-MIN_RESPONDENTS = 5
+# colleague's own answers be read off the team's profile (the reason for 5, not the 10
+# clients of the client figures, is at ``stats.sdc.COLLEAGUE_THRESHOLD``). The catalogue,
+# which leaves the workplace only through a study's disclosure-controlled report, takes
+# every value.
+MIN_RESPONDENTS = COLLEAGUE_THRESHOLD
 UNITS = ("team", "organisation")
 
 
@@ -155,19 +157,9 @@ def profile(unit: str, unit_id: int) -> Profile:
         cells = []
         for s, _label in scales:
             scores = per_scale[s]
-            own, n = scores.get((unit_id, year), (None, 0))
-            everyone = [(v, k) for (u, y), (v, k) in scores.items() if y == year]
-            total_n = sum(k for _v, k in everyone)
-            workplace = sum(v * k for v, k in everyone) / total_n if total_n else None
-            cells.append(
-                {
-                    "own": disclose(own, n, MIN_RESPONDENTS),
-                    "n": n,
-                    # the rest must be large enough too, or the others' mean follows
-                    "workplace": disclose(workplace, total_n, MIN_RESPONDENTS)
-                    if total_n - n >= MIN_RESPONDENTS
-                    else None,
-                }
-            )
+            n = scores.get((unit_id, year), (0.0, 0))[1]
+            that_year = {u: value for (u, y), value in scores.items() if y == year}
+            own, workplace = unit_beside_whole(unit_id, that_year, MIN_RESPONDENTS)
+            cells.append({"own": own, "n": n, "workplace": workplace})
         p.rows.append({"year": year, "cells": cells})
     return p

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from werkplaats.core.models import AccessLog, AccessLogClient, AccessLogHead
@@ -202,13 +202,33 @@ def record(
         )
         entry.hash = _digest(entry, client_ids)
         entry.save()
-        AccessLogClient.objects.bulk_create(
-            [AccessLogClient(entry=entry, client_id=c) for c in client_ids], batch_size=2000
-        )
+        _write_clients(entry.pk, client_ids)
         head.seq = entry.seq
         head.hash = entry.hash
         head.save(update_fields=["seq", "hash"])
     return entry
+
+
+def _write_clients(entry_id: int, client_ids: list[int]) -> None:
+    """One row per client, written without a model object per row.
+
+    A study's report names every consenting client, thousands of rows for one read;
+    ``bulk_create`` spent 1.4 s of the report page building and compiling them (20,000
+    clients). PostgreSQL takes the rows by COPY, SQLite from one JSON array (``json_each``).
+    """
+    if not client_ids:
+        return
+    table = connection.ops.quote_name(AccessLogClient._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} (entry_id, client_id) FROM STDIN") as copy:
+                for client_id in client_ids:
+                    copy.write_row((entry_id, client_id))
+        else:
+            cursor.execute(
+                f"INSERT INTO {table} (entry_id, client_id) SELECT %s, value FROM json_each(%s)",
+                [entry_id, json.dumps(client_ids)],
+            )
 
 
 def log_access(
@@ -307,9 +327,15 @@ def verify(batch_size: int = 2000) -> list[Problem]:
     return problems
 
 
-def accesses_of_client(client_id: int, *, exclude_user_id: int | None = None) -> list[AccessLog]:
-    """Every entry that touched this client's data, newest first (for 'who looked')."""
+def accesses_of_client(
+    client_id: int, *, exclude_user_id: int | None = None, limit: int = 1000
+) -> list[AccessLog]:
+    """The newest ``limit`` entries that touched this client's data (for 'who looked')."""
     entries = AccessLog.objects.filter(clients__client_id=client_id).order_by("-seq")
     if exclude_user_id is not None:
         entries = entries.exclude(actor_id=exclude_user_id)
-    return list(entries[:1000])
+    return list(
+        entries.only(
+            "seq", "at", "actor_name", "actor_role", "actor_organisation", "action", "object_type"
+        )[:limit]
+    )

@@ -84,6 +84,7 @@ from werkplaats.programme.models import (
     SubTheme,
     unique_study_slug,
 )
+from werkplaats.stories.models import SessionDilemma, SharedDilemma
 
 CHUNK = 2000  # clients per chunk; part of the seed's meaning, so never change it lightly
 BATCH = 2000  # rows per bulk_create batch (the partnership, studies)
@@ -312,6 +313,8 @@ _WIPE: list[Model] = [
     Contact.principles.through,
     Contact.actors.through,
     Contact,
+    SessionDilemma,
+    SharedDilemma,
     Dilemma,
     Consent,
     Trajectory.target_groups.through,

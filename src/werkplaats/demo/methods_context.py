@@ -1,7 +1,9 @@
 """The demo's methods library and context: each demo method described (version 1, with
 fidelity items), fidelity recorded in the contacts of trajectories that follow a method
 per contact, a strengths-based organisation scan per team and year answered by the
-team's professionals and managers, and municipality characteristics per year.
+team's professionals and managers, municipality characteristics per year, and a few
+dilemmas of each kind anonymised by their lead professional and marked as teaching
+material (the educator's page).
 
 Deterministic for a seed (its own generator, rows in primary-key order). Descriptive
 only: no effect of fidelity or context is planted, so the demo's documented truth
@@ -10,11 +12,12 @@ only: no effect of fidelity or context is planted, so the demo's documented trut
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import numpy as np
 
-from werkplaats.casework.models import Contact, Method, Trajectory
+from werkplaats.casework.models import Contact, Dilemma, Method, Trajectory
 from werkplaats.context.models import ContextInformant, ContextResponse, MunicipalityYear
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.methods.models import (
@@ -27,6 +30,8 @@ from werkplaats.methods.models import (
     MethodVersion,
 )
 from werkplaats.partnership.models import Membership, Municipality, Role, Team, User
+from werkplaats.stories.anonymise import apply_masks, propose_masks
+from werkplaats.stories.models import SharedDilemma
 
 BATCH = 2000
 
@@ -69,6 +74,36 @@ def add_methods_and_context(seed: int) -> None:
     _fidelity(rng)
     _context_scans(rng)
     _municipality_years(rng)
+    _teaching_dilemmas()
+
+
+TEACHING_PER_TENSION = 3
+
+
+def _teaching_dilemmas() -> None:
+    """The first dilemmas of each kind, anonymised as the share page would propose (the
+    demo's texts name no one) and marked as teaching material by their lead professional."""
+    rows = []
+    for tension in Dilemma.Tension.values:
+        found = Dilemma.objects.filter(tension=tension).select_related("trajectory")
+        for d in found.order_by("pk")[:TEACHING_PER_TENSION]:
+            texts = {
+                name: apply_masks(getattr(d, name), propose_masks(getattr(d, name)))
+                for name in ("values_at_stake", "options_weighed", "choice", "reasons")
+            }
+            rows.append(
+                SharedDilemma(
+                    dilemma=d,
+                    tension=d.tension,
+                    month=d.date.strftime("%Y-%m"),
+                    deliberated=d.moral_case_deliberation,
+                    teaching=True,
+                    reviewed_by_id=d.trajectory.lead_professional_id,
+                    reviewed_at=datetime.combine(d.date, time(12), tzinfo=UTC),
+                    **texts,
+                )
+            )
+    SharedDilemma.objects.bulk_create(rows)
 
 
 def _describe_methods() -> None:

@@ -4,7 +4,9 @@ Only clients whose consent for the study stands *now* are in it; every key that 
 to a person is a keyed hash per study (clients through
 :func:`werkplaats.core.pseudonyms.study_pseudonym`, professionals likewise), so the same
 client has unrelated keys in two studies. No names, no dates of birth, no calendar dates:
-time is counted in years since the trajectory started.
+time is counted in years since the trajectory started; where another planned study shares
+clients, in whole months, with per-client values coarsened and a client's series of an
+outcome in one study's data only (:mod:`werkplaats.insight.linkage`).
 
 * :func:`catalogue` lists the variables a plan can use (name, level, type, description,
   how it is computed, how many clients have it; the definitions are in
@@ -34,6 +36,7 @@ from werkplaats.casework.models import (
 )
 from werkplaats.context import selectors as context_selectors
 from werkplaats.core.pseudonyms import study_pseudonym
+from werkplaats.insight import linkage
 from werkplaats.insight.outcomes import (
     consenting_trajectories,
     gas_clients,
@@ -339,6 +342,9 @@ class StudyData:
 
     rows: pd.DataFrame  # one row per measurement: keys, wave, time, informant, score, variables
     info: OutcomeInfo
+    # clients whose series of this outcome is in an earlier study's data (insight.linkage)
+    withheld_clients: int = 0
+    withheld_for: tuple[str, ...] = ()
 
 
 def study_data(study: Study, plan: Plan) -> StudyData:
@@ -364,11 +370,24 @@ def study_data(study: Study, plan: Plan) -> StudyData:
     ]
     if t.empty or m.empty:
         return StudyData(pd.DataFrame(columns=cols), info)
+    guard = linkage.protection(study, plan, consenting_trajectories)
+    left_out = t[
+        t["trajectory_id"].isin(guard.withheld) & t["trajectory_id"].isin(m["trajectory_id"])
+    ]
+    m = m[~m["trajectory_id"].isin(guard.withheld)]
     f = m.merge(t, on="trajectory_id", how="inner")
-    f["time"] = (pd.to_datetime(f["wave_date"]) - pd.to_datetime(f["start"])).dt.days / 365.25
+    since = linkage.months_since_start if guard.coarsen else linkage.years_since_start
+    f["time"] = since(f["wave_date"], f["start"])
     f["score"] = f["score"].astype(float)
+    if guard.coarsen:
+        f = linkage.coarsen(f, {v.name: v for v in definitions()})
     f = f.sort_values(["trajectory", "wave_date", "informant"]).reset_index(drop=True)
-    return StudyData(f[cols], info)
+    return StudyData(
+        f[cols],
+        info,
+        withheld_clients=int(left_out["client"].nunique()),
+        withheld_for=tuple(s.title for s in guard.withheld_for),
+    )
 
 
 def item_answers(study: Study, plan: Plan) -> pd.DataFrame:
@@ -402,6 +421,9 @@ def item_answers(study: Study, plan: Plan) -> pd.DataFrame:
     )
     if a.empty:
         return pd.DataFrame(columns=cols)
+    guard = linkage.protection(study, plan, consenting_trajectories)
+    a = a[~a["trajectory_id"].isin(guard.withheld)]
     a = a.merge(traj[["trajectory_id", "client", "trajectory", "start"]], on="trajectory_id")
-    a["time"] = (pd.to_datetime(a["wave_date"]) - pd.to_datetime(a["start"])).dt.days / 365.25
+    since = linkage.months_since_start if guard.coarsen else linkage.years_since_start
+    a["time"] = since(a["wave_date"], a["start"])
     return a[cols]

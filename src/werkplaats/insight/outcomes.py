@@ -31,10 +31,11 @@ from werkplaats.core.bulk import optimize
 from werkplaats.insight.models import StoredScore
 from werkplaats.insight.plan import Outcome, OutcomeInfo, OutcomeOption
 from werkplaats.instruments.models import InstrumentVersion
+from werkplaats.measurements.gas import goal_records_by_trajectory
 from werkplaats.measurements.models import Answer, Assessment
 from werkplaats.programme.models import Consent, Study
 from werkplaats.stats.definition import Scale, instance_key
-from werkplaats.stats.gas import gas_t_score
+from werkplaats.stats.gas import gas_at
 from werkplaats.stats.scoring import score
 
 
@@ -240,26 +241,17 @@ def outcome_info(study: Study, outcome: Outcome, version_ids: list[int]) -> Outc
 
 
 def _gas_rows(study: Study) -> pd.DataFrame:
-    """The GAS T-score of every trajectory at every date a goal was scored: each goal's
-    latest level on or before that date."""
-    rows = list(
-        GoalScore.objects.filter(goal__trajectory__in=consenting_trajectories(study))
-        .values_list("goal__trajectory_id", "goal_id", "goal__weight", "date", "level")
-        .order_by("goal__trajectory_id", "date", "goal_id")
-    )
+    """The GAS T-score of every trajectory at every date a goal was scored, by the rule
+    the trajectory page shows (``stats.gas.gas_at``): the goals set by that date, each at
+    its latest level on or before it (a goal not scored yet at its starting level); a
+    goal added later does not change an earlier T-score."""
     out = []
-    by_traj: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for tid, gid, weight, day, level in rows:
-        by_traj[tid].append((day, gid, weight, level))
-    for tid, scores in by_traj.items():
-        latest: dict[int, tuple[int, int]] = {}
-        for i, (day, gid, weight, level) in enumerate(scores):
-            latest[gid] = (level, weight)
-            if i + 1 < len(scores) and scores[i + 1][0] == day:
-                continue
-            levels = [lv for lv, _w in latest.values()]
-            weights = [w for _lv, w in latest.values()]
-            out.append((tid, day.isoformat(), day, "professional", gas_t_score(levels, weights)))
+    records = goal_records_by_trajectory(consenting_trajectories(study))
+    for tid, goals in records.items():
+        for day in sorted({d for g in goals for d, _level in g.scores}):
+            moment = gas_at(goals, day)
+            if moment is not None:
+                out.append((tid, day.isoformat(), day, "professional", moment.t_score))
     return pd.DataFrame(out, columns=["trajectory_id", "wave", "wave_date", "informant", "score"])
 
 

@@ -37,6 +37,7 @@ from werkplaats.insight.dataset import (
 )
 from werkplaats.insight.exports import FORMATS, write_export
 from werkplaats.insight.joint import model_summary
+from werkplaats.insight.linkage import AGE_STEP, OTHER_STEP, SHARE_STEP
 from werkplaats.insight.models import AnalysisPlan, ModelCase, ReportRun
 from werkplaats.insight.plan import OutcomeInfo
 from werkplaats.insight.report_figures import report_figures
@@ -213,7 +214,22 @@ def build_report(study: Study, *, n_boot: int = 500) -> Report:
         "measurements": len(frame),
         "clients": results.n_clients,
         "data_read_at": read_at.isoformat(),
+        "linkage": {  # insight.linkage: what keeps this study's data from another's
+            "time": "whole months since the trajectory started",
+            "rounded": {"share": SHARE_STEP, "age_at_start": AGE_STEP, "other": OTHER_STEP},
+            "withheld_clients": data.withheld_clients,
+            "withheld_for": list(data.withheld_for),
+        },
     }
+    if data.withheld_clients:
+        warnings.append(
+            _(
+                "%(n)d clients are left out: their scores on this measure are in the data of "
+                "%(studies)s, which started earlier. A client's scores on one measure go to "
+                "one study only, so that two studies' data cannot be joined."
+            )
+            % {"n": data.withheld_clients, "studies": ", ".join(data.withheld_for)}
+        )
     report = Report(
         study,
         frame,

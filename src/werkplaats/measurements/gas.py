@@ -1,5 +1,5 @@
 """The GAS T-scores of a trajectory over time: one computation (``stats.gas.gas_at``) for
-the trajectory header and the chart.
+the trajectory header, the chart and the analysis data (``insight.outcomes``).
 
 A T-score at a moment counts the goals set by then, each at its latest score by then; at
 intake, the goals set during the intake (until the next wave opens) at their starting
@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from werkplaats.casework.models import GoalScore, Trajectory
+from werkplaats.casework.models import Goal, GoalScore, Trajectory
 from werkplaats.measurements.schedule import LEAD_DAYS, plan_waves
 from werkplaats.stats.gas import GasMoment, GoalRecord, gas_at
 
@@ -29,19 +29,34 @@ class GasPoint:
     moment: GasMoment
 
 
-def goal_records(trajectory: Trajectory) -> list[GoalRecord]:
-    goals = trajectory.goals.prefetch_related(
+def _record(goal: Goal) -> GoalRecord:
+    return GoalRecord(
+        goal.created,
+        goal.baseline,
+        float(goal.weight),
+        tuple((s.date, s.level) for s in goal.scores.all()),
+    )
+
+
+def _scored_goals(goals: QuerySet[Goal]) -> QuerySet[Goal]:
+    return goals.prefetch_related(
         Prefetch("scores", queryset=GoalScore.objects.order_by("date", "pk"))
     )
-    return [
-        GoalRecord(
-            g.created,
-            g.baseline,
-            float(g.weight),
-            tuple((s.date, s.level) for s in g.scores.all()),
-        )
-        for g in goals
-    ]
+
+
+def goal_records(trajectory: Trajectory) -> list[GoalRecord]:
+    return [_record(g) for g in _scored_goals(trajectory.goals.all())]
+
+
+def goal_records_by_trajectory(trajectories: QuerySet[Trajectory]) -> dict[int, list[GoalRecord]]:
+    """The goals of many trajectories at once (two queries), for the analysis data."""
+    out: dict[int, list[GoalRecord]] = {}
+    goals = Goal.objects.filter(trajectory__in=trajectories).order_by(
+        "trajectory_id", "created", "pk"
+    )
+    for goal in _scored_goals(goals):
+        out.setdefault(goal.trajectory_id, []).append(_record(goal))
+    return out
 
 
 def gas_points(trajectory: Trajectory, today: dt.date, fields: dict[str, int]) -> list[GasPoint]:

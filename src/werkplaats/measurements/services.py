@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Method, Trajectory
 from werkplaats.core.audit import log_access
+from werkplaats.core.bulk import insert_rows, reserve_ids
 from werkplaats.core.i18n import current_language
 from werkplaats.core.one_time import expiry, make_token
 from werkplaats.core.versioning import save_versioned
@@ -456,31 +456,30 @@ def assessments_record_bulk(
             )
         )
         answer_rows.append(rows)
-    created = Assessment.objects.bulk_create(assessments, batch_size=500)
-    if any(a.pk is None for a in created):  # backends without RETURNING: fetch the keys
-        keys = Q(pk__in=[])
-        for a in assessments:
-            keys |= Q(
-                trajectory=a.trajectory, instrument=a.instrument, informant=a.informant, wave=a.wave
-            )
-        by_key = {
-            (a.trajectory_id, a.instrument_id, a.informant, a.wave): a
-            for a in Assessment.objects.filter(keys)
-        }
-        created = [
-            by_key[(a.trajectory_id, a.instrument_id, a.informant, a.wave)] for a in assessments
-        ]
-    Answer.objects.bulk_create(
+    # Written with core.bulk (COPY on PostgreSQL, keys reserved beforehand): an import of
+    # ten thousand records is then a few statements, not a model instance per answer.
+    ids = reserve_ids(Assessment, len(assessments))
+    columns = "trajectory instrument version informant wave wave_date status completed_at"
+    insert_rows(
+        Assessment,
+        [*columns.split(), "created_by", "started_at"],
         (
-            Answer(
-                assessment=a,
-                item_id=split_key(key)[0],
-                instance=split_key(key)[1],
-                value=value,
-            )
-            for a, rows in zip(created, answer_rows, strict=True)
+            (a.trajectory_id, a.instrument_id, a.version_id, a.informant, a.wave)
+            + (a.wave_date, a.status, a.completed_at, a.created_by_id, now)
+            for a in assessments
+        ),
+        ids=ids,
+    )
+    for a, pk in zip(assessments, ids, strict=True):
+        a.pk, a.started_at = pk, now
+        a._state.adding = False
+    insert_rows(
+        Answer,
+        ["assessment", "item_id", "instance", "value"],
+        (
+            (pk, *split_key(key), value)
+            for pk, rows in zip(ids, answer_rows, strict=True)
             for key, value in rows
         ),
-        batch_size=2000,
     )
-    return created
+    return assessments

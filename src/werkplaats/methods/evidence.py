@@ -1,9 +1,9 @@
 """Practice-based evidence on a method's page: the workplace's own data, shaped for
 :func:`werkplaats.stats.practice_evidence.practice_evidence`.
 
-For each of the method's measures (the primary scale of each instrument in its default
-measurement plan, answered by the client where the plan asks the client), one row per
-client: their latest trajectory with at least two scores, in a target group where the
+For each of the method's measures (the primary scale of each instrument in its
+measurement plans: the default and each organisation's own; answered by the client
+where a plan asks the client), one row per client: their latest trajectory with at least two scores, in a target group where the
 method is used; whether it followed the method; its mean fidelity (share of checklist
 items done over its fidelity records); and the change from first to last score, signed
 so that positive is better. Aggregates over all of the workplace's trajectories, like
@@ -24,7 +24,7 @@ from werkplaats.insight.dataset import scores_for
 from werkplaats.insight.feedback import main_groups
 from werkplaats.insight.models import AnalysisPlan
 from werkplaats.instruments.models import InstrumentVersion
-from werkplaats.measurements.models import MethodSchedule, planned_entries
+from werkplaats.measurements.models import MethodSchedule, OrganisationSchedule, planned_entries
 from werkplaats.methods.models import FidelityAnswer
 from werkplaats.stats.definition import pick_text
 from werkplaats.stats.practice_evidence import ARMS, HIGH_FIDELITY, practice_evidence
@@ -41,11 +41,27 @@ class MeasureEvidence:
     clients: int = 0
 
 
+def planned_measures(method: Method) -> list[dict[str, Any]]:
+    """The instruments the method's trajectories are measured with, over the plans in
+    force: the method's default and every organisation's own plan for it (the evidence
+    spans organisations). Each instrument once, in the order first planned; a client
+    informant where any plan asks the client."""
+    schedules: list[MethodSchedule | OrganisationSchedule | None] = [
+        MethodSchedule.objects.filter(method=method).first(),
+        *OrganisationSchedule.objects.filter(method=method).order_by("organisation_id"),
+    ]
+    merged: dict[str, list[str]] = {}
+    for schedule in schedules:
+        for entry in planned_entries(schedule):
+            informants = merged.setdefault(entry["instrument"], [])
+            informants.extend(i for i in entry.get("informants") or [] if i not in informants)
+    return [{"instrument": k, "informants": v} for k, v in merged.items()]
+
+
 def measures(method: Method) -> list[tuple[str, str, str, str, str, tuple[float, float]]]:
     """(instrument, scale, informant, label, higher_is, change range) per planned instrument."""
     out = []
-    schedule = MethodSchedule.objects.filter(method=method).first()
-    for entry in planned_entries(schedule):
+    for entry in planned_measures(method):
         version = (
             InstrumentVersion.objects.filter(instrument__slug=entry["instrument"])
             .order_by("-pk")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from werkplaats.casework import access as case_access
 from werkplaats.core.forms import add_refusal
 from werkplaats.core.versioning import save_form
-from werkplaats.measurements.models import MethodSchedule, planned_entries
+from werkplaats.measurements.models import MethodSchedule, OrganisationSchedule, planned_entries
 from werkplaats.methods import access, evidence, selectors, services
 from werkplaats.methods.forms import FidelityPeriodForm, MethodForm, owner_candidates
 from werkplaats.methods.models import FidelityMode, FidelityRecord
@@ -42,6 +42,17 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if number and version is None:
         raise Http404
     schedule = MethodSchedule.objects.filter(method=method).first()
+    # the plan the reader's own organisation(s) set for this method, which their
+    # trajectories follow instead of the default
+    own_plans = [
+        (s.organisation, planned_entries(s))
+        for s in OrganisationSchedule.objects.filter(
+            method=method, organisation__memberships__user=request.user
+        )
+        .select_related("organisation")
+        .distinct()
+        .order_by("organisation__name")
+    ]
     return render(
         request,
         "methods/detail.html",
@@ -52,6 +63,7 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "owners": [o.user for o in method.owners.select_related("user")],
             "planned": planned_entries(schedule),
             "has_schedule": schedule is not None,
+            "own_plans": own_plans,
             "can_edit": access.can_edit(request.user, method),
             "evidence": evidence.method_evidence(method),
             "high_fidelity": evidence.HIGH_FIDELITY_PERCENT,

@@ -61,6 +61,10 @@ def server_options(bind: str | None = None) -> dict[str, Any]:
         # gunicorn's control socket sits at one fixed path per user: two servers on one
         # machine would fight over it, and systemd restarts need no socket.
         "control_socket_disable": True,
+        # Which peers may tell gunicorn the request was HTTPS (X-Forwarded-Proto and the
+        # like): only the proxies configured, none by default (gunicorn itself would
+        # trust 127.0.0.1). Django's own SECURE_PROXY_SSL_HEADER is set apart.
+        "forwarded_allow_ips": ",".join(conf["trusted_proxies"]),
     }
 
 

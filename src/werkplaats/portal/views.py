@@ -36,7 +36,7 @@ from werkplaats.partnership.models import Membership, Role, StakeholderKind, Use
 from werkplaats.portal import selectors
 from werkplaats.portal.caseload import worklist_context
 from werkplaats.portal.own_data import own_data, readable
-from werkplaats.portal.who_looked import who_looked
+from werkplaats.portal.who_looked import by_day, who_looked
 from werkplaats.programme import services as programme_services
 from werkplaats.stories import access as story_access
 
@@ -137,7 +137,7 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
             "network_change": case_selectors.network_change(waves),
             "consents": consents,
             "who_may_see": _who_may_see(trajectories),
-            "who_looked": who_looked(client)[:50],
+            "who_looked": who_looked(client, limit=50),
             "charts": score_charts(current, timezone.localdate(), informant="client"),
         },
     )
@@ -146,7 +146,7 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _my_data_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     client = case_access.own_client_record(request.user)
     context = readable(client, current_language())
-    context["who_looked"] = who_looked(client)
+    context["who_looked"] = by_day(who_looked(client))
     return context
 
 

@@ -29,6 +29,30 @@ FIELD_OF_KEY = {
 }
 
 
+def _researcher_choices() -> list[tuple[str, str]]:
+    researchers = (
+        User.objects.filter(memberships__role=Role.RESEARCHER, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+    return [
+        (u.username, f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username)
+        for u in researchers
+    ]
+
+
+def _organisation_choices() -> list[tuple[str, str]]:
+    return [(o.name, o.name) for o in Organisation.objects.order_by("name")]
+
+
+def _sub_theme_choices() -> list[tuple[str, str]]:
+    return [(s.code, f"{s.code} {s.name}") for s in SubTheme.objects.order_by("code")]
+
+
+def _focus_choices() -> list[tuple[str, str]]:
+    return [(f.code, f"{f.code} {f.name}") for f in Focus.objects.order_by("position")]
+
+
 class _Choices(forms.MultipleChoiceField):
     """Offers the choices, but leaves deciding what is acceptable to the shared checks."""
 
@@ -86,15 +110,29 @@ class StudyForm(forms.Form):
         help_text=_("Leave empty while the end is not known."),
     )
     researchers = _Choices(
-        label=_("Researchers"), required=False, widget=forms.CheckboxSelectMultiple
+        choices=_researcher_choices,
+        label=_("Researchers"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     organisations = _Choices(
-        label=_("Organisations taking part"), required=False, widget=forms.CheckboxSelectMultiple
+        choices=_organisation_choices,
+        label=_("Organisations taking part"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     sub_themes = _Choices(
-        label=_("Sub-themes addressed"), required=False, widget=forms.CheckboxSelectMultiple
+        choices=_sub_theme_choices,
+        label=_("Sub-themes addressed"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
-    foci = _Choices(label=_("Foci"), required=False, widget=forms.CheckboxSelectMultiple)
+    foci = _Choices(
+        choices=_focus_choices,
+        label=_("Foci"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     consent_nl = forms.CharField(
         label=_("Consent text (Dutch)"),
         required=False,
@@ -107,27 +145,6 @@ class StudyForm(forms.Form):
     consent_en = forms.CharField(
         label=_("Consent text (English)"), required=False, widget=forms.Textarea
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        researchers = (
-            User.objects.filter(memberships__role=Role.RESEARCHER, is_active=True)
-            .distinct()
-            .order_by("username")
-        )
-        self.fields["researchers"].choices = [  # type: ignore[attr-defined]
-            (u.username, f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username)
-            for u in researchers
-        ]
-        self.fields["organisations"].choices = [  # type: ignore[attr-defined]
-            (o.name, o.name) for o in Organisation.objects.order_by("name")
-        ]
-        self.fields["sub_themes"].choices = [  # type: ignore[attr-defined]
-            (s.code, f"{s.code} {s.name}") for s in SubTheme.objects.order_by("code")
-        ]
-        self.fields["foci"].choices = [  # type: ignore[attr-defined]
-            (f.code, f"{f.code} {f.name}") for f in Focus.objects.order_by("position")
-        ]
 
     def entry(self, study: Study | None) -> dict[str, Any]:
         """The study as a ``studies:`` item of a setup file."""

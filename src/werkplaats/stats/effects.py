@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 
@@ -103,7 +104,7 @@ def paired_effect(before: Sequence[float], after: Sequence[float], level: float 
     return Effect("d_z", d, lo / math.sqrt(n), hi / math.sqrt(n), n, mean, level)
 
 
-def group_effect(treated: Sequence[float], control: Sequence[float], level: float = 0.95) -> Effect:
+def group_effect(treated: ArrayLike, control: ArrayLike, level: float = 0.95) -> Effect:
     """Hedges' g for two independent groups (pooled SD, small-sample correction J).
 
     The interval is the exact noncentral-t interval for the population standardised

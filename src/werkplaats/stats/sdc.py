@@ -37,10 +37,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.optimize import linprog
 
 TOTAL = "total"
@@ -48,7 +51,7 @@ THRESHOLD = 10  # fewer clients than this: the cell is suppressed
 BASE = 5  # published counts are rounded to a multiple of this
 
 
-def round_to_base(values: float | np.ndarray, base: int = BASE) -> np.ndarray:
+def round_to_base(values: ArrayLike, base: int = BASE) -> np.ndarray:
     """Round counts half up to a multiple of ``base`` (12.5 → 15, not banker's 10)."""
     return (np.floor(np.asarray(values, dtype=float) / base + 0.5) * base).astype(int)
 
@@ -282,3 +285,44 @@ def disclose_count(clients: int, threshold: int = THRESHOLD, base: int = BASE) -
     if clients < threshold:
         return None
     return int(round_to_base(clients, base))
+
+
+# People answering a context scan about their own team or organisation are colleagues,
+# not clients, and they answer about the workplace, not about themselves or a client.
+# Staff surveys commonly report a group's mean from five respondents; ten would hide the
+# profile of most neighbourhood teams (8-12 people) for good. The client rules above
+# (``THRESHOLD``) are untouched by this: it is used for colleagues' answers only.
+COLLEAGUE_THRESHOLD = 5
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def unit_beside_whole(
+    own: K, units: Mapping[K, tuple[float, int]], threshold: int = COLLEAGUE_THRESHOLD
+) -> tuple[float | None, float | None]:
+    """One unit's mean beside the mean of the whole, from ``units`` ({unit: (mean, n)}).
+
+    The unit's mean is shown when ``threshold`` respondents or more answered. The whole's
+    mean is taken over the units whose own mean is shown, and only when another such unit
+    exists: a hidden unit never enters it, so it cannot be worked out by subtracting the
+    shown units from the whole.
+
+    Examples
+    --------
+    >>> units = {"a": (4.0, 6), "b": (2.0, 6), "c": (1.0, 2)}
+    >>> unit_beside_whole("a", units)
+    (4.0, 3.0)
+    >>> unit_beside_whole("c", units)
+    (None, 3.0)
+    >>> unit_beside_whole("a", {"a": (4.0, 6), "c": (1.0, 2)})
+    (4.0, None)
+    """
+    shown = {u: (m, n) for u, (m, n) in units.items() if n >= threshold}
+    mean, n = units.get(own, (float("nan"), 0))
+    own_mean = float(mean) if own in shown else None
+    others = [u for u in shown if u != own]
+    if not others:
+        return own_mean, None
+    total = sum(k for _m, k in shown.values())
+    return own_mean, float(sum(m * k for m, k in shown.values()) / total)

@@ -9,7 +9,11 @@
 - a coder (researcher, experience expert, client, educator or student): only the
   anonymised versions in the rounds they are assigned to, while consent stands;
 - an experience expert or educator invited to a dialogue session: that session, the
-  findings on its table (with their anonymised quotes), and adding an interpretation;
+  findings on its table (with their anonymised quotes), the dilemmas linked to it
+  (anonymised), and adding an interpretation;
+- a dilemma's lead professional and its team's manager: anonymising it, proposing it for
+  a dialogue session of a study their organisation takes part in, marking it as teaching
+  material; the session's researchers link or decline it; educators read teaching material;
 - every other role: nothing here (403).
 """
 
@@ -23,7 +27,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from werkplaats.core.audit import log_access
+from werkplaats.casework.models import Dilemma
+from werkplaats.core.audit import log_access, log_list_access
 from werkplaats.core.pseudonyms import study_case_key
 from werkplaats.partnership.access import require_role
 from werkplaats.partnership.models import Role, User
@@ -37,6 +42,8 @@ from werkplaats.stories.models import (
     Finding,
     MemberCheck,
     Memo,
+    SessionDilemma,
+    SharedDilemma,
     SharedVersion,
     Source,
 )
@@ -337,3 +344,57 @@ def access_own_member_check(user: User, check_id: int) -> MemberCheck:
 def require_authenticated(user: User) -> None:
     if not user.is_authenticated:
         raise PermissionDenied
+
+
+# Dilemmas beyond their team (stories.models.dilemmas): the lead professional and the
+# team's manager, who may read the original, anonymise it and propose it; the session's
+# researchers link it; whoever sees the session sees what was linked; educators read
+# what was marked as teaching material.
+SHARE_DILEMMA = "to anonymise and share"
+
+
+def access_dilemma_to_share(user: User, dilemma_id: int) -> Dilemma:
+    """A dilemma the user may read (their own trajectory's, or their team's as manager),
+    to anonymise it and propose it; the read is logged."""
+    from werkplaats.casework.access import visible_trajectories
+
+    require_role(user, Role.PROFESSIONAL, Role.TEAM_MANAGER)
+    dilemma = get_object_or_404(
+        Dilemma.objects.filter(trajectory__in=visible_trajectories(user)).select_related(
+            "trajectory__client__neighbourhood__municipality",
+            "trajectory__lead_professional",
+            "recorded_by",
+        ),
+        pk=dilemma_id,
+    )
+    log_access(user, "view", dilemma, SHARE_DILEMMA)
+    return dilemma
+
+
+def sessions_to_propose(user: User) -> QuerySet[DialogueSession]:
+    """Dialogue sessions a dilemma can be proposed for: those of studies the user's own
+    organisation takes part in (a practice organisation proposes to its own studies)."""
+    organisations = user.memberships.values("organisation_id")
+    return (
+        DialogueSession.objects.filter(study__participations__organisation__in=organisations)
+        .select_related("study")
+        .distinct()
+        .order_by("-held_on", "-pk")
+    )
+
+
+def access_session_dilemma(user: User, session: DialogueSession, link_id: int) -> SessionDilemma:
+    """A dilemma proposed for ``session``, for a researcher on its study to decide on."""
+    if not is_dialogue_researcher(user, session):
+        raise PermissionDenied
+    return get_object_or_404(SessionDilemma, pk=link_id, session=session)
+
+
+def teaching_dilemmas(user: User) -> QuerySet[SharedDilemma]:
+    """Anonymised dilemmas their makers marked as teaching material: for educators. The
+    read is logged with the clients behind them, though the texts are anonymised."""
+    require_role(user, Role.EDUCATOR)
+    found = SharedDilemma.objects.filter(teaching=True)
+    clients = sorted(set(found.values_list("dilemma__trajectory__client_id", flat=True)))
+    log_list_access(user, SharedDilemma, "teaching material", clients=clients)
+    return found

@@ -9,6 +9,7 @@ docs/stories.md.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,6 +53,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (DATE, re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
     (DATE, re.compile(rf"\b\d{{1,2}}\s+{MONTHS}(?:\s+\d{{4}})?", re.IGNORECASE)),
     (DATE, re.compile(rf"\b{MONTHS}\s+\d{{4}}\b", re.IGNORECASE)),
+    (DATE, re.compile(r"\b\d{1,2}[-/.](?:19|20)\d{2}\b")),  # month and year: 04-2019
+    # a year on its own ("in 2019", "sinds 1998"): a date that identifies as well as a
+    # full one; numbers in 1900-2099 that are a price or an amount are unticked by hand
+    (DATE, re.compile(r"(?<![\d,.])\b(?:19|20)\d{2}\b(?![,.]\d)")),
     (PLACE, re.compile(r"\b\d{4}\s?[A-Z]{2}\b")),  # Dutch postcode
     (PLACE, re.compile(rf"\b{STREET}(?:\s+\d+[a-zA-Z]?)?")),
     (CONTACT, re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")),
@@ -67,6 +72,13 @@ class Mask:
     end: int
     kind: str
     text: str
+
+    @property
+    def key(self) -> str:
+        """The proposal's identity: where it sits in the original, which never changes.
+        A proposal found again (after adding terms, on another preview) has the same key,
+        so a reviewer's tick or untick stays with it and never moves to another word."""
+        return f"{self.start}-{self.end}"
 
 
 def _word_matches(text: str, words: Iterable[str], kind: str) -> list[Mask]:
@@ -99,6 +111,8 @@ def propose_masks(
 
     >>> [m.text for m in propose_masks("Mevrouw Jansen woont sinds 3 maart 2021 in Utrecht.")]
     ['Jansen', '3 maart 2021', 'Utrecht']
+    >>> [(m.text, m.kind, m.key) for m in propose_masks("Sinds 2019 gaat het beter.")]
+    [('2019', 'date', '6-10')]
     """
     found: list[Mask] = []
     for kind, pattern in PATTERNS:
@@ -144,3 +158,9 @@ def apply_masks(text: str, masks: Iterable[Mask]) -> str:
         position = mask.end
     parts.append(text[position:])
     return "".join(parts)
+
+
+def preview_digest(title: str, text: str) -> str:
+    """A fingerprint of a preview (title and text): approval names the preview it
+    approves, and nothing else is stored."""
+    return hashlib.sha256(f"{title}\0{text}".encode()).hexdigest()

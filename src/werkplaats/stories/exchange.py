@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -212,6 +213,17 @@ def round_export(coding_round: CodingRound, user: User) -> bytes:
     return refi_qda.write_qdpx(round_to_project(coding_round), created=timezone.now())
 
 
+@dataclass(frozen=True)
+class ProjectImport:
+    """What a REFI-QDA import made, and what of the project it could not keep."""
+
+    coding_round: CodingRound
+    missing_sources: list[str]  # sources whose text is not in the file
+    media_sources: list[tuple[str, str, int]]  # (name, kind, selections) kept as references
+    ignored: list[tuple[str, int]]  # (part of the project, how many) not kept
+    unmatched_coders: list[str]  # coders kept by name: no researcher on the study matches
+
+
 @transaction.atomic
 def project_import(
     *,
@@ -220,21 +232,23 @@ def project_import(
     data: bytes,
     kind: str = Source.Kind.INTERVIEW,
     offsets: refi_qda.parser.Offsets = "auto",
-) -> CodingRound:
+) -> ProjectImport:
     """A .qdpx from another tool becomes sources (consent and anonymisation confirmed by the
     importing researcher), a codebook and a finished coding round. Coders whose REFI-QDA
     name matches the username of a researcher on the study keep their coding; all other
     coding is attributed to the importer."""
     project = refi_qda.read_qdpx(data, offsets=offsets)  # raises RefiQdaError before any write
     coding_round = _project_store(user=user, study=study, project=project, kind=kind)
-    coding_round.missing_sources = project.missing_sources  # type: ignore[attr-defined]
-    coding_round.media_sources = project.media_sources  # type: ignore[attr-defined]
-    coding_round.ignored = project.ignored  # type: ignore[attr-defined]
     names = _researchers_by_name(study)
-    coding_round.unmatched_coders = [  # type: ignore[attr-defined]
-        u.name or u.guid for u in project.users if (u.name or "").strip().lower() not in names
-    ]
-    return coding_round
+    return ProjectImport(
+        coding_round=coding_round,
+        missing_sources=project.missing_sources,
+        media_sources=project.media_sources,
+        ignored=project.ignored,
+        unmatched_coders=[
+            u.name or u.guid for u in project.users if (u.name or "").strip().lower() not in names
+        ],
+    )
 
 
 def _researchers_by_name(study: Study) -> dict[str, User]:

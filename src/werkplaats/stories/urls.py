@@ -1,6 +1,6 @@
 from django.urls import path
 
-from werkplaats.stories.views import coding, sources, synthesis
+from werkplaats.stories.views import coding, dilemmas, sources, synthesis
 
 app_name = "stories"
 
@@ -30,6 +30,8 @@ urlpatterns = [
     path("stories/rounds/<int:pk>/joint-display/", synthesis.joint_display, name="joint_display"),
     path("stories/findings/<int:pk>/", synthesis.finding_detail, name="finding"),
     path("stories/dialogues/<int:pk>/", synthesis.dialogue_detail, name="dialogue"),
+    path("stories/dilemmas/<int:pk>/share/", dilemmas.dilemma_share, name="dilemma_share"),
+    path("stories/teaching/", dilemmas.teaching, name="teaching"),
     path("stories/check/<str:token>/", synthesis.member_check_link, name="member_check_link"),
     path("me/stories/", sources.my_stories, name="mine"),
     path("stories/co-coding/", coding.co_coding, name="co_coding"),

@@ -87,6 +87,23 @@ def make_design(kind: str, rng: np.random.Generator):
             ReBlock(rater, np.ones((n, 1)), 7),
             ReBlock(prof, np.ones((n, 1)), 5),
         ]
+    elif kind == "crossed_scalar":
+        # Scalar terms crossed with a scalar first term (InstEval's shape): the
+        # fill of the dense remainder goes through the fixed plan.
+        a = rng.integers(0, 30, n)
+        blocks = [
+            ReBlock(a, np.ones((n, 1)), 30),
+            ReBlock(rng.integers(0, 12, n), np.ones((n, 1)), 12),
+            ReBlock(rng.integers(0, 5, n), x[:, None], 5),
+        ]
+    elif kind == "nested_then_crossed":
+        # A nested term eliminated in batches, then a crossed scalar term in the plan.
+        a = rng.integers(0, 40, n)
+        blocks = [
+            ReBlock(a, np.ones((n, 1)), 40),
+            ReBlock(a // 5, np.ones((n, 1)), 8),
+            ReBlock(rng.integers(0, 7, n), np.ones((n, 1)), 7),
+        ]
     else:  # single term
         g = rng.integers(0, 20, n)
         blocks = [ReBlock(g, np.column_stack([np.ones(n), x]), 20)]
@@ -100,7 +117,9 @@ def make_design(kind: str, rng: np.random.Generator):
     return blocks, X, y
 
 
-@pytest.mark.parametrize("kind", ["nested", "crossed", "mixed", "single"])
+@pytest.mark.parametrize(
+    "kind", ["nested", "crossed", "mixed", "single", "crossed_scalar", "nested_then_crossed"]
+)
 @pytest.mark.parametrize("reml", [True, False])
 def test_objective_solution_and_condvar_match_dense(kind: str, reml: bool) -> None:
     rng = np.random.default_rng(42)
@@ -139,3 +158,34 @@ def test_zero_theta_gives_ordinary_least_squares() -> None:
     ols = np.linalg.lstsq(X, y, rcond=None)[0]
     assert_allclose(beta, ols, rtol=1e-10)
     assert_allclose(f.pwrss, np.sum((y - X @ ols) ** 2), rtol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["crossed_scalar", "nested_then_crossed"])
+def test_fill_plan_equals_sparse_products(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixed fill plan of a crossed remainder gives the factorisation of the sparse products."""
+    import werkplaats.stats.multilevel.first_term as first_term
+
+    rng = np.random.default_rng(7)
+    blocks, X, y = make_design(kind, rng)
+    planned = Engine(blocks, X, y)
+    assert planned.plan_keys, "the design should use the fill plan"
+    monkeypatch.setattr(first_term, "FILL_PLAN_MAX", 0)
+    products = Engine(blocks, X, y)
+    assert not products.plan_keys
+    for _ in range(3):
+        theta = rng.uniform(0.05, 2.0, planned.n_theta)
+        for reml in (True, False):
+            assert_allclose(
+                planned.objective(theta, reml), products.objective(theta, reml), rtol=1e-12
+            )
+    # Reweighting (a GLMM's PIRLS step) refreshes the plan's values.
+    sw = rng.uniform(0.3, 1.5, y.size)
+    F = np.column_stack([X * sw[:, None], sw * y])
+    planned.reweight(sw, F)
+    products.reweight(sw, F)
+    weighted = Engine(
+        [ReBlock(b.codes, b.Z * sw[:, None], b.q) for b in blocks], F[:, :-1], F[:, -1]
+    )
+    theta = rng.uniform(0.05, 2.0, planned.n_theta)
+    assert_allclose(planned.objective(theta, True), weighted.objective(theta, True), rtol=1e-12)
+    assert_allclose(planned.objective(theta, True), products.objective(theta, True), rtol=1e-12)

@@ -50,8 +50,30 @@ def test_few_clusters_are_named() -> None:
         MultilevelWarning, match=r"time:policy rests on \d+ levels of team \(fewer than 20\)"
     ):
         m = fit_lmm("y ~ time * policy + (time | client) + (1 | team)", d)
+    assert m.clusters is not None
     row = m.clusters.set_index("term").loc["time:policy"]
     assert row["grouping"] == "team" and row["clusters"] == d["team"].nunique()
     assert pd.isna(m.clusters.set_index("term").loc["time", "clusters"])
     s = m.satterthwaite()
     assert s.loc["policy", "df"] < 20 < s.loc["time", "df"]  # policy varies between teams only
+
+
+def test_clusters_of_an_interaction_grouping() -> None:
+    """A predictor constant within a:b (not within a or b alone) rests on the a:b cells."""
+    rng = np.random.default_rng(3)
+    n = 1200
+    d = pd.DataFrame({"a": rng.integers(0, 6, n), "b": rng.choice(["p", "q", "r"], n)})
+    cell = d["a"].astype(str) + ":" + d["b"]
+    cells = sorted(cell.unique())
+    d["z"] = cell.map(dict(zip(cells, rng.normal(size=len(cells)))))
+    d["w"] = d["a"].map(dict(enumerate(rng.normal(size=6))))
+    d["x"] = rng.normal(size=n)
+    d["y"] = d["z"] + d["x"] + rng.normal(size=n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MultilevelWarning)
+        m = fit_lmm("y ~ x + z + w + (1 | a) + (1 | a:b)", d)
+    assert m.clusters is not None
+    got = m.clusters.set_index("term")
+    assert got.loc["z", "grouping"] == "a:b" and got.loc["z", "clusters"] == len(cells) == 18
+    assert got.loc["w", "grouping"] == "a" and got.loc["w", "clusters"] == 6
+    assert got.loc["x", "grouping"] == "" and pd.isna(got.loc["x", "clusters"])

@@ -35,6 +35,7 @@ from werkplaats.measurements.models import (
     Informant,
     MeasurementPlan,
     MethodSchedule,
+    OrganisationSchedule,
 )
 from werkplaats.measurements.schedule import is_known_wave
 from werkplaats.partnership.models import Neighbourhood, Organisation, Role, User
@@ -143,6 +144,13 @@ class Importer:
             s.method_id: (s.intake, s.interval_months, s.closure, s.follow_up_months)
             for s in MethodSchedule.objects.all()
         }
+        # the organisation's own plan for a method replaces the method's default
+        self.schedules.update(
+            {
+                s.method_id: (s.intake, s.interval_months, s.closure, s.follow_up_months)
+                for s in OrganisationSchedule.objects.filter(organisation=org)
+            }
+        )
         self.known: dict[tuple[str, str], tuple[int, dt.datetime]] = {}
         for kind, digest, client_id, trajectory_id, at in HistoryKey.objects.filter(
             organisation=org

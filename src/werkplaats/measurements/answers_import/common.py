@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from werkplaats.casework import bulk as casework_bulk
 from werkplaats.casework.models import Client, Trajectory
 from werkplaats.instruments.formats import N_, Loss, loss
 from werkplaats.instruments.models import InstrumentVersion
@@ -25,7 +25,6 @@ from werkplaats.stats.scoring import completeness
 
 MAX_RECORD_BYTES = 50 * 1024 * 1024
 MAX_RECORD_ROWS = 200_000
-ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REDCAP_OWN = {
     "redcap_event_name",
     "redcap_repeat_instrument",
@@ -77,18 +76,6 @@ def _reason(exc: AnswerError) -> str:
     }.get(exc.code, N_("%(value)s is not accepted"))
 
 
-def _pseudonyms(n: int) -> list[str]:
-    taken = set(Client.objects.values_list("pseudonym", flat=True))
-    out: list[str] = []
-    while len(out) < n:
-        code = "".join(secrets.choice(ALPHABET) for _ in range(8))
-        pseudonym = f"{code[:4]}-{code[4:]}"
-        if pseudonym not in taken:
-            taken.add(pseudonym)
-            out.append(pseudonym)
-    return out
-
-
 def _team_and_lead(organisation: Organisation, team: Team | None) -> tuple[Team, User]:
     team = team or organisation.teams.order_by("pk").first()
     if team is None:
@@ -127,16 +114,34 @@ def _write(
     study: Study | None = None,
 ) -> None:
     team, lead = _team_and_lead(organisation, team)
-    records = list(dict.fromkeys(p.record for p in pending))
-    clients = Client.objects.bulk_create(Client(pseudonym=p) for p in _pseudonyms(len(records)))
+    first: dict[str, dt.date] = {}  # record -> its first wave date, in the order met
+    for p in pending:
+        if p.record not in first or p.wave_date < first[p.record]:
+            first[p.record] = p.wave_date
+    # Clients and trajectories through casework's bulk services (the rules of the
+    # one-by-one services, a few statements for any number of records).
+    client_ids = casework_bulk.clients_create_bulk(
+        [casework_bulk.ClientValues(None, "", None)] * len(first)
+    )
+    trajectory_ids = casework_bulk.trajectories_create_bulk(
+        [
+            casework_bulk.TrajectoryValues(
+                client_id, lead.pk, team.pk, day, None, Trajectory.Status.OPEN, None
+            )
+            for client_id, day in zip(client_ids, first.values(), strict=True)
+        ]
+    )
+    pseudonyms = dict(
+        Client.objects.filter(pk__gte=min(client_ids, default=0))
+        .filter(pk__lte=max(client_ids, default=0))
+        .values_list("pk", "pseudonym")
+    )
     trajectories: dict[str, Trajectory] = {}
-    for record, client in zip(records, clients, strict=True):
-        first = min(p.wave_date for p in pending if p.record == record)
-        trajectory = Trajectory(client=client, lead_professional=lead, team=team, start=first)
-        trajectory.full_clean()
-        trajectory.save()
-        trajectories[record] = trajectory
-        report.records[record] = client.pseudonym
+    for (record, day), client_id, pk in zip(first.items(), client_ids, trajectory_ids, strict=True):
+        trajectories[record] = Trajectory(
+            pk=pk, client_id=client_id, lead_professional=lead, team=team, start=day
+        )
+        report.records[record] = pseudonyms[client_id]
     made = assessments_record_bulk(
         [
             AssessmentRecord(
@@ -154,7 +159,7 @@ def _write(
         versions={p.version.instrument_id: p.version for p in pending},
     )
     report.created = {
-        "clients": len(clients),
+        "clients": len(client_ids),
         "trajectories": len(trajectories),
         "assessments": len(made),
     }
@@ -164,8 +169,8 @@ def _write(
         # team's lead professional), who states the source project holds that consent
         now = timezone.now()
         recorder = (user or lead).pk
-        consents_write_bulk([ConsentValues(c.pk, study.pk, now, None, recorder) for c in clients])
-        report.created["consents"] = len(clients)
+        consents_write_bulk([ConsentValues(c, study.pk, now, None, recorder) for c in client_ids])
+        report.created["consents"] = len(client_ids)
 
 
 def _commit(

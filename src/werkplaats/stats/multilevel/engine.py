@@ -115,9 +115,9 @@ class Engine(FirstTerm):
                 self._pair_inv[(j, i)] = inv.reshape(-1)
                 self.pairs[(j, i)] = (cols, indptr, np.ones((uniq.size, bj.d, bi.d)))
         self.n_batched = self._symbolic()
+        self.sparse = sum(b.q * b.d for b in blocks[self.n_batched :]) > SPARSE_MIN
         self._setup_first()
         self._numeric([b.Z for b in blocks], F)
-        self.sparse = sum(b.q * b.d for b in blocks[self.n_batched :]) > SPARSE_MIN
         self._order: np.ndarray | None = None
 
     # ------------------------------------------------------------------
@@ -180,6 +180,7 @@ class Engine(FirstTerm):
             j: np.ascontiguousarray(self.pairs[(j, 0)][2].transpose(1, 2, 0))
             for j in range(1, self.K)
         }
+        self._fill_plan_values()
 
     def reweight(self, sqrtw: np.ndarray, F: np.ndarray) -> None:
         """Refill the cross-products for rows weighted by ``sqrtw**2`` and new columns ``F``.
@@ -206,7 +207,7 @@ class Engine(FirstTerm):
         lam = self.lambdas(theta)
         K, m, p = self.K, self.n_batched, self.p
         FF = self.FF.copy()
-        logdet_re, e_upd, fill, kept = self._eliminate_first(lam, FF, keep)
+        logdet_re, e_upd, fill, kept, dinv0 = self._eliminate_first(lam, FF, keep)
         keep_dinv, keep_e, keep_b = [], [], []
         if kept is not None:
             keep_dinv.append(kept[0])
@@ -227,8 +228,10 @@ class Engine(FirstTerm):
                 Dk = L.T @ self.A[k] @ L + np.eye(L.shape[0])
                 Ek = L.T @ self.E0[k]
             Ek = Ek - e_upd[k]
-            fk = fill[(k, k)]
-            if not isinstance(fk, tuple):
+            fk = fill.get((k, k))
+            if fk is None:  # in the fill plan, applied to the dense remainder below
+                pass
+            elif not isinstance(fk, tuple):
                 if k < m:
                     Dk = Dk - _extract_diag_blocks(fk, bk.q, bk.d)
                 else:
@@ -271,7 +274,10 @@ class Engine(FirstTerm):
             else:
                 sd = Lj.T @ data @ Li
                 Bji = sp.bsr_matrix((sd, cols, indptr), shape=(bj.q * bj.d, bi.q * bi.d)).tocsr()
-            fji = fill[(j, i)]
+            fji = fill.get((j, i))
+            if fji is None:  # in the fill plan
+                B[(j, i)] = Bji
+                continue
             if not isinstance(fji, tuple):
                 B[(j, i)] = (Bji - fji).tocsr()
                 continue
@@ -332,20 +338,25 @@ class Engine(FirstTerm):
         dims = [self.blocks[j].q * self.blocks[j].d for j in range(m, K)]
         n_re = int(sum(dims))
         T = n_re + p + 1
-        M = np.zeros((T, T))
+        # Fortran order: LAPACK factorises it in place, without a transposed copy.
+        M = np.zeros((T, T), order="F")
         offs = np.concatenate([[0], np.cumsum(dims)]).astype(int)
         for idx, j in enumerate(range(m, K)):
             o = offs[idx]
             bj = self.blocks[j]
-            blk = scipy.linalg.block_diag(*D[j]) if bj.d > 1 else np.diag(D[j][:, 0, 0])
+            blk = M[o : o + dims[idx], o : o + dims[idx]]
+            if bj.d > 1:
+                blk[...] = scipy.linalg.block_diag(*D[j])
+            else:  # a diagonal: no dense temporary of the block's size
+                blk[np.diag_indices(dims[idx])] = D[j][:, 0, 0]
             if j in dense_upd:
-                blk = blk - dense_upd[j]
-            M[o : o + dims[idx], o : o + dims[idx]] = blk
+                blk -= dense_upd[j]
             for idx2, i in enumerate(range(m, j)):
                 o2 = offs[idx2]
                 M[o : o + dims[idx], o2 : o2 + dims[idx2]] = B[(j, i)].toarray()
             M[n_re:, o : o + dims[idx]] = E[j].reshape(dims[idx], p + 1).T
         M[n_re:, n_re:] = FF
+        self._apply_fill_plan(M, lam, dinv0)
         c, info = scipy.linalg.lapack.dpotrf(M, lower=1, clean=1, overwrite_a=1)
         if info != 0:
             return None

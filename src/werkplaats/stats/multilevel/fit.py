@@ -52,16 +52,25 @@ def cluster_counts(
     within the finest groups).
     """
     groups = sorted({t.group: len(t.levels) for t in terms}.items(), key=lambda kv: kv[1])
-    codes = {}
+    # Level codes of each grouping factor (an interaction a:b by its pairs of
+    # codes): vectorised, since a row-wise string join took seconds at 70,000 rows.
+    codes: dict[tuple[str, ...], np.ndarray] = {}
     for g, _q in groups:
-        key = frame[list(g)].astype(str).agg(":".join, axis=1) if len(g) > 1 else frame[g[0]]
-        codes[g] = pd.factorize(key)[0]
+        key = np.zeros(len(frame), dtype=np.int64)
+        for v in g:
+            c = pd.factorize(frame[v])[0].astype(np.int64)
+            key = pd.factorize(key * (int(c.max()) + 1) + c)[0].astype(np.int64)
+        codes[g] = key
     constant: dict[tuple[str, tuple[str, ...]], bool] = {}
+    first_row: dict[tuple[str, ...], np.ndarray] = {}
 
     def is_constant(v: str, g: tuple[str, ...]) -> bool:
         if (v, g) not in constant:
             vals = pd.factorize(frame[v])[0]
-            constant[(v, g)] = bool((pd.Series(vals).groupby(codes[g]).nunique() <= 1).all())
+            # Constant within every level: the first value seen of each level everywhere.
+            if g not in first_row:
+                first_row[g] = np.unique(codes[g], return_index=True)[1]
+            constant[(v, g)] = bool(np.array_equal(vals, vals[first_row[g]][codes[g]]))
         return constant[(v, g)]
 
     rows = []
@@ -329,6 +338,12 @@ def fit_lmm(
 
 
 # ----------------------------------------------------------------------
+# Final trust-region radius of the optimiser in theta.  The quadratic model has
+# converged well before the radius gets there: on InstEval and the growth design
+# 1e-6 gives the same criterion (to 1e-13 relative) and theta (to 1e-6) as 1e-8,
+# with a quarter to a third fewer evaluations (81 against 107, 107 against 153).
+THETA_RADIUS_FINAL = 1e-6
+
 # Warm start from a subsample when the largest factor has at least this many
 # levels: the criterion of a large data set is steep, and most evaluations
 # of a cold start are spent walking from theta = 1 to the optimum.
@@ -388,9 +403,11 @@ def _optimize(
     def fun(th: np.ndarray) -> float:
         return engine.objective(th, reml)
 
-    res = minimize_bounded(fun, x0, lower, maxfev=maxfev, radius_init=radius)
+    res = minimize_bounded(
+        fun, x0, lower, maxfev=maxfev, radius_init=radius, radius_final=THETA_RADIUS_FINAL
+    )
     theta = res.x
-    grad, hdiag = _gradient(fun, theta, lower)
+    grad, hdiag = _gradient(fun, theta, lower, f0=res.fun)
     scaled = np.where(
         hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad)
     )
@@ -407,7 +424,11 @@ def _optimize(
 
 
 def _gradient(
-    fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, h: float = 1e-4
+    fun: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    lower: np.ndarray,
+    h: float = 1e-4,
+    f0: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Finite-difference gradient and diagonal of the Hessian.
 
@@ -417,7 +438,8 @@ def _gradient(
     """
     g = np.zeros_like(x)
     hd = np.zeros_like(x)
-    f0 = fun(x)
+    if f0 is None:  # the optimiser's value at x, when given, saves an evaluation
+        f0 = fun(x)
     for i in range(x.size):
         e = np.zeros_like(x)
         step = h * max(1.0, abs(x[i]))

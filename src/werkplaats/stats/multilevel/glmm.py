@@ -218,7 +218,8 @@ def _result(
         cv = [(1.0 / st.diag)[:, None, None]]
     else:
         eng = prob.full if nagq == 0 else prob.reonly
-        cv = eng.cond_var_u(st.factor) if (eng is not None and st.factor is not None) else None
+        fct = prob.engine_factor(theta, st, nagq == 0)
+        cv = eng.cond_var_u(fct) if (eng is not None and fct is not None) else None
     ranef_condvar = None
     if cv is None:
         messages.append(

@@ -29,6 +29,7 @@ import scipy.special
 
 from .engine import Engine, Factorization, ReBlock
 from .families import Family
+from .pirls_schur import SchurSystem
 
 __all__ = ["GlmmProblem", "PirlsState", "gauss_hermite"]
 
@@ -93,6 +94,11 @@ class GlmmProblem:
         # (the u-only system of the Laplace approximation with beta given).
         self.full = Engine(blocks, X, y)
         self.reonly = None if self.scalar else Engine(blocks, np.zeros((self.n, 0)), y)
+        # The common designs (one large term, small scalar terms) take a direct
+        # two-part elimination per step (pirls_schur.py); the engine factorises
+        # the final state for the conditional variances.
+        schur = None if self.scalar or not SchurSystem.eligible(blocks) else SchurSystem(blocks, X)
+        self.schur = schur if schur is not None and schur.ok else None
         self.lower = self.full.lower
         self.n_theta = self.full.n_theta
         self._u_start: list[np.ndarray] | None = None
@@ -178,7 +184,15 @@ class GlmmProblem:
             w = self.wt * me * me / fam.variance(mu)
             sw = np.sqrt(w)
             z = eta - self.offset + (self.y - mu) / me  # working response (without offset)
-            if joint:
+            if self.schur is not None:
+                tgt = z if beta_cur is None or joint else z - self.X @ beta_cur
+                sol = self.schur.solve(lam, w, tgt, joint)
+                if sol is None:
+                    raise np.linalg.LinAlgError("the penalised system is not positive definite")
+                unew = sol.u
+                bnew = sol.beta if sol.beta is not None else beta_cur
+                assert bnew is not None
+            elif joint:
                 self.full.reweight(sw, np.column_stack([self.X * sw[:, None], sw * z]))
                 fct, bnew, unew = self.full.solve(theta)
             elif self.scalar:
@@ -230,6 +244,14 @@ class GlmmProblem:
             zc = blk.Z[:, 0]
             diag = 1.0 + t * t * np.bincount(blk.codes, weights=w * zc * zc, minlength=blk.q)
             logdet = float(np.sum(np.log(diag)))
+        elif self.schur is not None:
+            target = z_at = eta - self.offset + (self.y - mu) / me
+            if not joint:
+                target = z_at - self.X @ beta_cur
+            sol = self.schur.solve(lam, w, target, joint)
+            if sol is None:
+                raise np.linalg.LinAlgError("the penalised system is not positive definite")
+            logdet = sol.logdet
         else:
             sw = np.sqrt(w)
             z = eta - self.offset + (self.y - mu) / me
@@ -247,6 +269,22 @@ class GlmmProblem:
         if joint:
             self._beta_start = beta_cur.copy()
         return PirlsState(u, beta_cur, eta, mu, logdet, pdev + logdet, fct, diag, it, converged)
+
+    def engine_factor(self, theta: np.ndarray, st: PirlsState, joint: bool) -> Factorization | None:
+        """The engine's factorisation at a state (for the conditional variances)."""
+        if st.factor is not None or self.scalar:
+            return st.factor
+        fam = self.family
+        me = fam.mu_eta(st.eta)
+        w = self.wt * me * me / fam.variance(st.mu)
+        sw = np.sqrt(w)
+        z = st.eta - self.offset + (self.y - st.mu) / me
+        if joint:
+            self.full.reweight(sw, np.column_stack([self.X * sw[:, None], sw * z]))
+            return self.full.factor(theta, keep=True)
+        assert self.reonly is not None
+        self.reonly.reweight(sw, (sw * (z - self.X @ st.beta))[:, None])
+        return self.reonly.factor(theta, keep=True)
 
     def _scalar_solve(
         self, theta: np.ndarray, w: np.ndarray, target: np.ndarray

@@ -80,20 +80,39 @@ class SourceForm(forms.Form):
 
 
 class AnonymiseForm(forms.Form):
+    """The reviewer's choice among the proposals. Each proposal's checkbox is named by its
+    stable key (``Mask.key``, its place in the original), so adding terms or previewing
+    again never moves a tick to another word. ``shown`` carries the keys the reviewer
+    saw: a proposal they saw keeps their choice; a new one (found by an added term) starts
+    ticked, as every proposal does."""
+
     title = forms.CharField(label=_("Neutral title for the shared version"), max_length=120)
     extra_terms = forms.CharField(
         label=_("Also mask these words (one per line)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+    shown = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, proposals: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *args: Any, proposals: list[Any], **kwargs: Any) -> None:
+        keys = " ".join(m.key for m in proposals)
+        if data is not None:
+            seen = set(str(data.get("shown", "")).split())
+            data = data.copy()
+            for mask in proposals:
+                if mask.key not in seen:
+                    data[f"mask_{mask.key}"] = "on"
+            data["shown"] = keys  # what this page shows, for the next post
+        super().__init__(data, *args, **kwargs)
+        self.initial.setdefault("shown", keys)
         self.proposals = proposals
-        for i, mask in enumerate(proposals):
-            self.fields[f"mask_{i}"] = forms.BooleanField(
+        for mask in proposals:
+            self.fields[f"mask_{mask.key}"] = forms.BooleanField(
                 label=mask.text, required=False, initial=True
             )
+
+    def field_for(self, mask: Any) -> forms.BoundField:
+        return self[f"mask_{mask.key}"]
 
     def extra(self) -> list[str]:
         return [
@@ -103,7 +122,7 @@ class AnonymiseForm(forms.Form):
     def chosen(self) -> list[Any]:
         if not self.is_bound:
             return list(self.proposals)
-        return [m for i, m in enumerate(self.proposals) if self.cleaned_data.get(f"mask_{i}")]
+        return [m for m in self.proposals if self.cleaned_data.get(f"mask_{m.key}")]
 
 
 class DocumentForm(forms.Form):

@@ -21,6 +21,7 @@ from werkplaats.stories.models.dialogue import (
     MemberCheck,
     MemberCheckResponse,
 )
+from werkplaats.stories.models.dilemmas import SessionDilemma, SharedDilemma
 from werkplaats.stories.models.sources import SharedVersion, Source
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "MemberCheckResponse",
     "Memo",
     "Segment",
+    "SessionDilemma",
+    "SharedDilemma",
     "SharedVersion",
     "Source",
 ]

@@ -118,12 +118,22 @@ def story_withdraw(*, source: Source, user: User) -> Source:
 
 @transaction.atomic
 def shared_version_create(
-    *, source: Source, user: User, masks: Sequence[Mask], title: str
+    *,
+    source: Source,
+    user: User,
+    masks: Sequence[Mask],
+    title: str,
+    expected_text: str | None = None,
 ) -> SharedVersion:
-    """Store the reviewed, anonymised text apart from the original."""
+    """Store the reviewed, anonymised text apart from the original; with
+    ``expected_text`` (the preview the reviewer approved) only if it is exactly that."""
     if not source.has_research_consent:
         raise ValidationError(_("Only sources with research consent can be shared."))
     text = apply_masks(source.text, masks)
+    if expected_text is not None and text != expected_text:
+        raise ValidationError(
+            _("The text to share is not the one previewed; show the preview again and check it.")
+        )
     document = SharedVersion(
         source=source,
         title=title,

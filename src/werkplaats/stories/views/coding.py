@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -290,10 +288,10 @@ IGNORED = {
 }
 
 
-def _import_losses(coding_round: Any) -> list[str]:
+def _import_losses(imported: exchange.ProjectImport) -> list[str]:
     """The loss report of a REFI-QDA import: every part of the project not kept."""
     lines = []
-    for name in getattr(coding_round, "missing_sources", []):
+    for name in imported.missing_sources:
         lines.append(
             _(
                 "The text of source %(name)s is not in the file: the source and its codings "
@@ -301,7 +299,7 @@ def _import_losses(coding_round: Any) -> list[str]:
             )
             % {"name": name[:80]}
         )
-    for name, kind, count in getattr(coding_round, "media_sources", []):
+    for name, kind, count in imported.media_sources:
         lines.append(
             _(
                 "%(kind)s %(name)s was not imported: Werkplaats holds text sources only. "
@@ -309,7 +307,7 @@ def _import_losses(coding_round: Any) -> list[str]:
             )
             % {"kind": kind, "name": name[:80], "count": count}
         )
-    for part, count in getattr(coding_round, "ignored", []):
+    for part, count in imported.ignored:
         lines.append(_(IGNORED[part]) % {"count": count})
     return lines
 
@@ -322,7 +320,7 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            coding_round = exchange.project_import(
+            imported = exchange.project_import(
                 user=request.user,
                 study=study,
                 data=data["upload"].read(),
@@ -339,12 +337,10 @@ def project_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "stories/import_report.html",
                 {
                     "study": study,
-                    "coding_round": coding_round,
-                    "lines": _import_losses(coding_round),
+                    "coding_round": imported.coding_round,
+                    "lines": _import_losses(imported),
                     # kept, not lost: named on the page so the importer knows who they are
-                    "external_coders": [
-                        n[:80] for n in getattr(coding_round, "unmatched_coders", [])
-                    ],
+                    "external_coders": [n[:80] for n in imported.unmatched_coders],
                 },
             )
     return render(

@@ -22,7 +22,7 @@ from werkplaats.partnership.access import require_role
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.partnership.models import Role, User
 from werkplaats.stories import access, forms, selectors, services
-from werkplaats.stories.anonymise import propose_masks
+from werkplaats.stories.anonymise import apply_masks, preview_digest, propose_masks
 from werkplaats.stories.import_slots import ImportsBusy, import_slot
 from werkplaats.stories.models import Memo, Source
 from werkplaats.stories.refi_qda import RefiQdaError
@@ -173,13 +173,25 @@ def source_anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         proposals=proposals,
         initial={"title": f"{source.get_kind_display()} {source.pk}"},
     )
-    preview = None
+    preview = digest = None
+    changed = False
     if request.method == "POST" and form.is_valid():
         chosen = form.chosen()
-        if "approve" in request.POST:
+        title = form.cleaned_data["title"]
+        preview = apply_masks(source.text, chosen)
+        digest = preview_digest(title, preview)
+        # Only what was shown is stored: an approval names the preview it saw, and when
+        # the ticks, the added terms or the title changed since, the new preview is shown
+        # to approve instead.
+        changed = "approve" in request.POST and request.POST.get("previewed") != digest
+        if "approve" in request.POST and not changed:
             try:
                 services.shared_version_create(
-                    source=source, user=request.user, masks=chosen, title=form.cleaned_data["title"]
+                    source=source,
+                    user=request.user,
+                    masks=chosen,
+                    title=title,
+                    expected_text=preview,
                 )
             except ValidationError as exc:
                 form_errors(form, exc)
@@ -188,9 +200,6 @@ def source_anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
                     request, _("The anonymised version was stored; the original stays as it was.")
                 )
                 return redirect("stories:source", pk=pk)
-        from werkplaats.stories.anonymise import apply_masks
-
-        preview = apply_masks(source.text, chosen)
     return render(
         request,
         "stories/anonymise.html",
@@ -198,11 +207,14 @@ def source_anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "source": source,
             "form": form,
             "preview": preview,
+            "preview_title": form.cleaned_data.get("title") if preview is not None else None,
+            "digest": digest,
+            "changed_since_preview": changed,
             "proposals": [
-                (form[f"mask_{i}"], m, MASK_KINDS.get(m.kind, m.kind))
-                for i, m in enumerate(proposals)
+                (form.field_for(m), m, MASK_KINDS.get(m.kind, m.kind)) for m in proposals
             ],
         },
+        status=409 if changed else 200,
     )
 
 

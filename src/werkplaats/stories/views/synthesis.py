@@ -16,7 +16,8 @@ from werkplaats.core.audit import log_access
 from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stories import access, forms, selectors, services
-from werkplaats.stories.models import JointDisplayCell, Segment, Source
+from werkplaats.stories.models import JointDisplayCell, Segment, SessionDilemma, Source
+from werkplaats.stories.services import dilemmas as dilemma_services
 from werkplaats.stories.views.common import form_errors
 
 
@@ -174,6 +175,17 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.POST if "interpret" in request.POST else None, session=session
     )
     status = 200
+    if request.method == "POST" and "decide" in request.POST:
+        link = access.access_session_dilemma(request.user, session, _int(request.POST.get("link")))
+        accept = request.POST["decide"] == "link"
+        dilemma_services.dilemma_decide(link=link, user=request.user, accept=accept)
+        messages.success(
+            request,
+            _("The dilemma is on the session's table.")
+            if accept
+            else _("The dilemma is not on the session's table."),
+        )
+        return redirect("stories:dialogue", pk=pk)
     if request.method == "POST":
         if "invite" in request.POST:
             if not is_researcher:
@@ -198,6 +210,7 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return redirect("stories:dialogue", pk=pk)
         status = 400
     added = session.added_interpretations.select_related("author")
+    links = session.dilemma_links.select_related("shared")
     return render(
         request,
         "stories/dialogue.html",
@@ -218,9 +231,21 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "invited": session.invitations.select_related("user") if is_researcher else (),
             "invite_form": invite_form if is_researcher else None,
             "form": form,
+            "linked_dilemmas": [x for x in links if x.status == SessionDilemma.Status.LINKED],
+            "proposed_dilemmas": [x for x in links if x.status != SessionDilemma.Status.LINKED]
+            if is_researcher
+            else (),
         },
         status=status,
     )
+
+
+def _int(value: str | None) -> int:
+    """A posted id; a missing or malformed one finds nothing (404)."""
+    try:
+        return int(value or "")
+    except ValueError:
+        raise Http404 from None
 
 
 @login_required

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""The professional's working pages at scale: the home page (worklist) and the caseload.
+
+    .venv/bin/python bench/caseload.py --sqlite /tmp/copy-of-demo20k.sqlite3
+    .venv/bin/python bench/caseload.py --postgres copy_of_demo20k
+    .venv/bin/python bench/caseload.py --sqlite X.sqlite3 --postgres Y --repeat 5
+
+Reads a demo workplace built with the demo's development keys (``werkplaats demo --clients
+20000 --no-serve``); the pages write access-log entries, so give a copy, never the shared
+original. Each database is read in its own child process with production settings
+(debug off) and Django's test client (no HTTP server, no second factor; the static files collected
+first, as ``werkplaats serve`` does): the time is the
+view's own, from request to rendered page.
+
+Per user and page it prints the first request after the cache was emptied (the
+not-on-track reference of the organisation is then recomputed), the median of
+``--repeat`` warm requests, the number of SQL queries of a warm request, and the rows on
+the page. The users: the demo's ``professional`` (own caseload) and ``teammanager`` (a
+team's). The load average is printed before and after: other work on the machine
+changes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PG = "postgres://postgres@127.0.0.1:5432/"
+PAGES = [
+    ("home (worklist)", "/"),
+    ("home, overdue only", "/?when=overdue"),
+    ("caseload", "/caseload/"),
+    ("caseload, page 2", "/caseload/?page=2"),
+    ("caseload, closed", "/caseload/?status=closed"),
+    ("caseload, pseudonym search", "/caseload/?q=A"),
+    ("caseload, name search", "/caseload/?q=de"),
+]
+USERS = ["professional", "teammanager"]
+
+
+def child(repeat: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from werkplaats.casework.access import visible_trajectories
+    from werkplaats.partnership.models import User
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # as `werkplaats serve`
+    out = []
+    for username in USERS:
+        user = User.objects.get(username=username)
+        reach = visible_trajectories(user).count()
+        browser = Client(HTTP_HOST="localhost")
+        browser.force_login(user)
+        for _label, url in PAGES:  # imports and first-use work out of the figures
+            browser.get(url)
+        for label, url in PAGES:
+            cache.clear()
+            began = time.perf_counter()
+            response = browser.get(url)
+            cold = time.perf_counter() - began
+            if response.status_code != 200:
+                raise SystemExit(f"{username} {url}: {response.status_code}")
+            warm = []
+            for _ in range(repeat):
+                began = time.perf_counter()
+                with CaptureQueriesContext(connection) as queries:
+                    browser.get(url)
+                warm.append(time.perf_counter() - began)
+            rows = response.content.count(b'<tr class="row-') + response.content.count(
+                b"<tr data-pseudonym="
+            )
+            out.append(
+                {
+                    "user": username,
+                    "reach": reach,
+                    "page": label,
+                    "cold": cold,
+                    "warm": statistics.median(warm),
+                    "queries": len(queries),
+                    "bytes": len(response.content),
+                    "rows": rows,
+                }
+            )
+    print(json.dumps(out))
+
+
+def run(db: str, target: str, repeat: int) -> list[dict[str, object]]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "werkplaats.config.settings",
+        "WERKPLAATS_DEBUG": "0",
+        "WERKPLAATS_SECRET_KEY": "bench-" + "x" * 40,
+        # the demo's development keys, so that names can be read
+        "WERKPLAATS_FIELD_KEY": "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
+        "WERKPLAATS_PSEUDONYM_KEY": "dev-only-pseudonym-key-not-for-real-data",
+        "WERKPLAATS_ALLOWED_HOSTS": "localhost",
+        "WERKPLAATS_SECOND_FACTOR": "0",
+        "WERKPLAATS_SSL_REDIRECT": "0",
+    }
+    env.pop("DATABASE_URL", None)
+    if db == "sqlite":
+        env["WERKPLAATS_SQLITE_PATH"] = target
+        env["WERKPLAATS_DATA_DIR"] = os.path.dirname(target)
+    else:
+        env["DATABASE_URL"] = PG + target
+    with tempfile.TemporaryDirectory() as static:
+        env["WERKPLAATS_STATIC_ROOT"] = static
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--repeat", str(repeat)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    if done.returncode:
+        print(done.stdout, done.stderr, file=sys.stderr)
+        raise SystemExit(done.returncode)
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sqlite", help="path of a copy of the demo's SQLite database")
+    parser.add_argument("--postgres", help="name of a copy of the demo's PostgreSQL database")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.repeat)
+        return 0
+    runs = [("sqlite", args.sqlite), ("postgresql", args.postgres)]
+    runs = [(db, target) for db, target in runs if target]
+    if not runs:
+        parser.error("give --sqlite PATH and/or --postgres NAME")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"{'database':<11} {'user':<12} {'reach':>6} {'page':<27} {'cold ms':>8} "
+        f"{'warm ms':>8} {'queries':>7} {'rows':>5}"
+    )
+    for db, target in runs:
+        for r in run(db, str(target), args.repeat):
+            print(
+                f"{db:<11} {r['user']:<12} {r['reach']:>6} {r['page']:<27} "
+                f"{1000 * float(r['cold']):>8.0f} {1000 * float(r['warm']):>8.0f} "  # type: ignore[arg-type]
+                f"{r['queries']:>7} {r['rows']:>5}",
+                flush=True,
+            )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

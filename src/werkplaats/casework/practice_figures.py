@@ -1,0 +1,139 @@
+"""Figures across teams, for researchers and for educators and the professional body:
+dilemmas by kind of tension, and working principles per team over time.
+
+Only aggregates leave here, under the disclosure rules of ``stats.sdc``:
+
+- dilemmas: per kind of tension and per team, organisation or year, the number of
+  *distinct clients* with such a dilemma; the table with its margins goes through
+  ``protect_table`` (cells under 10 suppressed, complementary suppression checked by the
+  LP attack, counts rounded to 5). No dilemma text, date, client or professional.
+- working principles: per team and year, the share of the team's contacts in which a
+  principle was used, shown only where at least 10 distinct clients had contacts that
+  year (``disclose``). The workplace's share per year is taken over the shown team-years
+  only, so a hidden team-year never enters a published figure and cannot be worked out
+  by subtraction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from werkplaats.casework.models import Contact, Dilemma, WorkingPrinciple
+from werkplaats.partnership.models import Team
+from werkplaats.stats.sdc import THRESHOLD, disclose, protect_table
+
+GROUPINGS = ("team", "organisation", "year")
+
+
+def _team_labels() -> dict[int, str]:
+    """Team names with their organisation (two organisations may both have a 'Team Noord')."""
+    return {
+        t.pk: f"{t.name} ({t.organisation.name})"
+        for t in Team.objects.select_related("organisation")
+    }
+
+
+@dataclass
+class CountTable:
+    """A protected table: row labels, column labels, cells (None where suppressed)."""
+
+    columns: list[str]
+    rows: list[tuple[str, list[int | None]]] = field(default_factory=list)
+
+
+def _protected(counts: dict[tuple[str, str], int], rows: list[str], columns: list[str]):  # type: ignore[no-untyped-def]
+    frame = pd.DataFrame(
+        [[counts.get((r, c), 0) for c in columns] for r in rows], index=rows, columns=columns
+    )
+    return protect_table(frame).published
+
+
+def dilemma_tables(by: str) -> tuple[CountTable, CountTable]:
+    """Clients with a dilemma of each kind, and clients with one that was deliberated,
+    per team, organisation or year; suppressed, complemented and rounded."""
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}")
+    key = {
+        "team": "trajectory__team_id",
+        "organisation": "trajectory__team__organisation__name",
+        "year": "date__year",
+    }[by]
+    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    deliberated: dict[tuple[str, str], set[int]] = defaultdict(set)
+    names = _team_labels() if by == "team" else {}
+    for tension, unit, client, held in Dilemma.objects.values_list(
+        "tension", key, "trajectory__client_id", "moral_case_deliberation"
+    ):
+        label = names.get(unit, str(unit))
+        seen[(tension, label)].add(client)
+        if held:
+            deliberated[(tension, label)].add(client)
+    labels = dict(Dilemma.Tension.choices)
+    tensions = [t for t in Dilemma.Tension.values if any(k[0] == t for k in seen)]
+    units = sorted({u for _t, u in seen})
+    out = []
+    for sets in (seen, deliberated):
+        counts = {k: len(v) for k, v in sets.items()}
+        if not units:
+            out.append(CountTable([]))
+            continue
+        published = _protected(counts, tensions, units)
+        table = CountTable([*units, _("total")])
+        for index, row in published.iterrows():
+            label = _("total") if index == "total" else str(labels[str(index)])
+            table.rows.append((label, list(row)))
+        out.append(table)
+    return out[0], out[1]
+
+
+@dataclass
+class PrincipleFigures:
+    """For one working principle: per team, the share (%) of contacts per year."""
+
+    principle: WorkingPrinciple
+    years: list[int]
+    teams: list[tuple[str, list[float | None]]]
+    workplace: list[float | None]
+
+
+def principle_figures(principle: WorkingPrinciple) -> PrincipleFigures:
+    """The share of each team's contacts in which ``principle`` was used, per year."""
+    contacts: dict[tuple[str, int], int] = defaultdict(int)
+    used: dict[tuple[str, int], int] = defaultdict(int)
+    clients: dict[tuple[str, int], set[int]] = defaultdict(set)
+    with_principle = set(Contact.objects.filter(principles=principle).values_list("pk", flat=True))
+    names = _team_labels()
+    for pk, team_id, year, client in Contact.objects.values_list(
+        "pk", "trajectory__team_id", "date__year", "trajectory__client_id"
+    ):
+        team = names[team_id]
+        contacts[(team, year)] += 1
+        clients[(team, year)].add(client)
+        used[(team, year)] += pk in with_principle
+    years = sorted({y for _t, y in contacts})
+    teams = sorted({t for t, _y in contacts})
+    shown: set[tuple[str, int]] = set()
+    rows = []
+    for team in teams:
+        cells: list[float | None] = []
+        for year in years:
+            k = (team, year)
+            share = 100 * used[k] / contacts[k] if contacts[k] else None
+            value = disclose(share, len(clients[k]), THRESHOLD)
+            if value is not None:
+                shown.add(k)
+            cells.append(None if value is None else round(value, 0))
+        rows.append((team, cells))
+    workplace: list[float | None] = []
+    for year in years:
+        keys = [k for k in shown if k[1] == year]
+        total = sum(contacts[k] for k in keys)
+        # at least two shown teams, or the workplace share is one team's own
+        workplace.append(
+            round(100 * sum(used[k] for k in keys) / total, 0) if len(keys) >= 2 else None
+        )
+    return PrincipleFigures(principle, years, rows, workplace)

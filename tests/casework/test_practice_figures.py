@@ -1,0 +1,145 @@
+"""Dilemmas and working principles across teams: protected counts and shares for
+researchers and educators, never a dilemma's text or a small group."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from tests.casework.factories import ContactFactory, TrajectoryFactory
+from tests.partnership.factories import TeamFactory
+from tests.web import logged_in
+from werkplaats.casework.models import Dilemma, WorkingPrinciple
+from werkplaats.casework.practice_figures import dilemma_tables, principle_figures
+from werkplaats.core.models import AccessLog
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Mevrouw Jansen wilde niet naar de dagbesteding"
+
+
+def _dilemmas(team, clients, tension, *, per_client=1, deliberated=False, year=2025):
+    for _i in range(clients):
+        trajectory = TrajectoryFactory(team=team)
+        for k in range(per_client):
+            Dilemma.objects.create(
+                trajectory=trajectory,
+                date=dt.date(year, 3, 1 + k),
+                tension=tension,
+                description=SECRET,
+                values_at_stake="autonomie",
+                options_weighed="a of b",
+                choice="a",
+                reasons="omdat",
+                moral_case_deliberation=deliberated,
+                recorded_by=trajectory.lead_professional,
+            )
+
+
+def test_dilemma_counts_are_distinct_clients_suppressed_and_rounded(world):
+    # clients with a dilemma of each kind, per team (A, B, C):
+    #   autonomy/protection  12   3  20    (team A's 12 have three each: 36 dilemmas)
+    #   support/control      25  11  14
+    team_c = TeamFactory(organisation=world.org_a, name="Team C")
+    _dilemmas(world.team_a, 12, "autonomy_protection", per_client=3, deliberated=True)
+    _dilemmas(world.team_b, 3, "autonomy_protection")
+    _dilemmas(team_c, 20, "autonomy_protection")
+    _dilemmas(world.team_a, 25, "support_control")
+    _dilemmas(world.team_b, 11, "support_control")
+    _dilemmas(team_c, 14, "support_control")
+    with translation.override("en"):
+        clients, deliberated = dilemma_tables("team")
+    cells = dict(clients.rows)
+    a, b, c = (
+        clients.columns.index(name)
+        for name in ("Team A (Welzijn A)", "Team B (Welzijn B)", "Team C (Welzijn A)")
+    )
+    autonomy, support = cells["autonomy vs protection"], cells["support vs control"]
+    assert autonomy[a] == 10  # 12 clients (not 36 dilemmas), rounded to 5
+    assert autonomy[b] is None  # 3 clients: suppressed
+    # B's column total (14) and the row total (35) would give the 3 away: partners hidden
+    assert autonomy[c] is None and support[b] is None
+    assert autonomy[-1] == 35 and cells["total"][b] == 15
+    assert all(v is None or v % 5 == 0 for _label, values in clients.rows for v in values)
+    # deliberations: only team A's 12 clients, alone in the table: too few for its margins
+    assert dict(deliberated.rows)["autonomy vs protection"][a] in (None, 10)
+
+
+def test_dilemma_counts_per_year_and_organisation(world):
+    _dilemmas(world.team_a, 10, "wish_policy", year=2024)
+    _dilemmas(world.team_a, 15, "wish_policy", year=2025)
+    with translation.override("en"):
+        by_year = dict(dilemma_tables("year")[0].rows)["client's wish vs policy"]
+    assert by_year[:2] == [10, 15]
+    by_org = dilemma_tables("organisation")[0]
+    assert by_org.columns[:1] == ["Welzijn A"]
+    with pytest.raises(ValueError):
+        dilemma_tables("client")
+
+
+@pytest.mark.parametrize("persona", ["rita", "otto"])
+def test_researchers_and_educators_see_counts_but_never_a_dilemmas_text(world, persona):
+    _dilemmas(world.team_a, 12, "autonomy_protection")
+    for language, title in (("en", "Dilemmas across teams"), ("nl", "Dilemma's over teams heen")):
+        page = logged_in(getattr(world, persona), language).get(
+            reverse("casework:dilemmas_across_teams") + "?by=organisation"
+        )
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert title in html
+        assert SECRET not in html and "omdat" not in html
+        assert world.identity_a.name not in html
+    logged = AccessLog.objects.filter(
+        actor_id=getattr(world, persona).pk, detail__contains="aggregates"
+    )
+    assert logged.count() == 2 and not logged.filter(clients__isnull=False).exists()
+
+
+@pytest.mark.parametrize("persona", ["alice", "carol", "erin", "paula", "eva", "klaas"])
+def test_other_roles_are_refused_the_figures_across_teams(world, persona):
+    client = logged_in(getattr(world, persona), "en")
+    assert client.get(reverse("casework:dilemmas_across_teams")).status_code == 403
+    assert client.get(reverse("casework:working_principles")).status_code == 403
+
+
+def test_working_principle_shares_hide_small_team_years_and_leave_them_out_of_the_workplace(
+    world,
+):
+    outreach = WorkingPrinciple.objects.get(code="outreach")
+    team_c = TeamFactory(organisation=world.org_a, name="Team C")
+
+    def contacts(team, clients, with_principle):
+        for i in range(clients):
+            contact = ContactFactory(trajectory=TrajectoryFactory(team=team))
+            if i < with_principle:
+                contact.principles.add(outreach)
+
+    contacts(world.team_a, 9, 4)  # with Klaas's contact: 4 of 10, 40 %
+    contacts(world.team_b, 5, 5)  # 5 clients: hidden
+    contacts(team_c, 10, 6)  # 60 %
+    figures = principle_figures(outreach)
+    shares = dict(figures.teams)
+    assert figures.years == [2025]
+    assert shares["Team A (Welzijn A)"] == [40]
+    assert shares["Team B (Welzijn B)"] == [None]
+    assert shares["Team C (Welzijn A)"] == [60]
+    # (4 + 6) / 20: team B's five contacts, all with outreach, are left out
+    assert figures.workplace == [50]
+    page = logged_in(world.otto, "nl").get(
+        reverse("casework:working_principles") + "?principle=outreach"
+    )
+    assert page.status_code == 200
+    assert "Werkprincipes per team" in page.content.decode()
+
+
+def test_the_home_page_links_researchers_and_educators_to_the_figures(world):
+    across = reverse("casework:dilemmas_across_teams")
+    teaching = reverse("stories:teaching")
+    educator = logged_in(world.otto, "en").get(reverse("home")).content.decode()
+    assert across in educator and teaching in educator
+    researcher = logged_in(world.rita, "en").get(reverse("home")).content.decode()
+    assert across in researcher and teaching not in researcher
+    assert across not in logged_in(world.alice, "en").get(reverse("home")).content.decode()

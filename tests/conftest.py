@@ -17,6 +17,19 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _caches(settings, tmp_path):
+    """Each test its own caches: the shared (file) cache in the test's own folder."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+            "TIMEOUT": None,
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _reports_dir(settings, tmp_path_factory):
     settings.REPORTS_DIR = tmp_path_factory.getbasetemp() / "reports"
 

@@ -7,13 +7,14 @@ import datetime as dt
 from typing import Any
 
 from tests.browser.conftest import log_in
+from tests.casework.factories import DilemmaFactory
 from werkplaats.casework.models import Dilemma
 
 
 def test_a_team_manager_prepares_a_deliberation(
     page: Any, world: Any, live_server: Any, live_url: Any
 ) -> None:
-    Dilemma.objects.create(
+    DilemmaFactory(
         trajectory=world.trajectory_a,
         date=dt.date(2026, 3, 17),
         tension=Dilemma.Tension.CONFIDENTIALITY_SAFETY,

@@ -8,6 +8,7 @@ from werkplaats.casework.models import (
     Client,
     ClientIdentity,
     Contact,
+    Dilemma,
     Goal,
     GoalScore,
     NetworkMember,
@@ -98,3 +99,20 @@ class NetworkMemberFactory(ModelFactory[NetworkMember]):
     formal = False
     closeness = 2
     support_given = ["practical"]
+
+
+class DilemmaFactory(ModelFactory[Dilemma]):
+    """A dilemma weighed in practice: walking home alone at night, autonomy or protection."""
+
+    class Meta:
+        model = Dilemma
+
+    trajectory = factory.SubFactory(TrajectoryFactory)
+    date = dt.date(2026, 3, 17)
+    tension = Dilemma.Tension.AUTONOMY_PROTECTION
+    description = "Klaas wilde 's nachts alleen naar huis lopen"
+    values_at_stake = "zelfbeschikking; veiligheid"
+    options_weighed = "meelopen of laten gaan"
+    choice = "laten gaan met telefoonafspraak"
+    reasons = "vertrouwen opbouwen"
+    recorded_by = factory.LazyAttribute(lambda o: o.trajectory.lead_professional)

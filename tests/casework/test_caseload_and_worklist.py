@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -170,3 +171,48 @@ def test_the_worklist_reads_a_fixed_number_of_queries_whatever_the_caseload(worl
         more, more_items = _home_queries(client, user)
         assert more_items > few_items  # the new trajectories are work too
         assert more == few
+
+
+def test_the_caseload_reads_the_reference_the_worker_keeps_and_never_computes_it_then(
+    world: Any, monkeypatch: Any
+) -> None:
+    from werkplaats.insight.tasks import refresh_on_track_references
+
+    t = world.trajectory_a
+    measurement_services.assessments_record_bulk(
+        [
+            measurement_services.AssessmentRecord(
+                t, "pearlin-mastery", "client", wave, day, answers
+            )
+            for wave, day, answers in (
+                ("intake", dt.date(2025, 1, 15), MID),
+                ("m03", dt.date(2025, 4, 15), LOW),
+            )
+        ]
+    )
+    computed: list[int] = []
+    real = signals._changes
+
+    def counting(trajectories: Any, info: Any) -> Any:
+        computed.append(1)
+        return real(trajectories, info)
+
+    client = logged_in(world.alice, "en")
+    organisation_id = world.team_a.organisation_id
+    [measure] = signals._measures(organisation_id)  # none chosen: its Pearlin answers
+    shared, key = caches["shared"], signals._key(organisation_id, measure)
+    with _at(TODAY):
+        assert refresh_on_track_references.call_local() >= 1  # the worker's hourly work
+        monkeypatch.setattr(signals, "_changes", counting)
+        assert client.get(reverse("casework:caseload")).status_code == 200
+        own = len(computed)  # the page's own clients only, not the reference
+        assert own == 1
+        # Two hours on and the worker has not run: the page still uses the kept reference.
+        kept_at, frame = shared.get(key)
+        shared.set(key, (kept_at - 7200, frame), None)
+        client.get(reverse("casework:caseload"))
+        assert len(computed) == 2 * own
+        # A reference older than a day (no worker running): the page computes it itself.
+        shared.set(key, (kept_at - signals.STALE_SECONDS - 1, frame), None)
+        client.get(reverse("casework:caseload"))
+        assert len(computed) == 3 * own + 1

@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tests.casework.factories import ContactFactory, TrajectoryFactory
+from tests.casework.factories import ContactFactory, DilemmaFactory, TrajectoryFactory
 from tests.partnership.factories import TeamFactory
 from tests.web import logged_in
-from werkplaats.casework.models import Dilemma, WorkingPrinciple
-from werkplaats.casework.practice_figures import dilemma_tables, principle_figures
+from werkplaats.casework.models import WorkingPrinciple
+from werkplaats.casework.practice_figures import dilemma_table, principle_figures
 from werkplaats.core.models import AccessLog
 
 pytestmark = pytest.mark.django_db
@@ -22,62 +22,72 @@ SECRET = "Mevrouw Jansen wilde niet naar de dagbesteding"
 
 
 def _dilemmas(team, clients, tension, *, per_client=1, deliberated=False, year=2025):
+    """``clients`` new clients in ``team``, each with ``per_client`` dilemmas of ``tension``;
+    ``deliberated`` is one flag for all, or one per dilemma of a client."""
+    flags = deliberated if isinstance(deliberated, tuple) else (deliberated,)
     for _i in range(clients):
         trajectory = TrajectoryFactory(team=team)
         for k in range(per_client):
-            Dilemma.objects.create(
+            DilemmaFactory(
                 trajectory=trajectory,
                 date=dt.date(year, 3, 1 + k),
                 tension=tension,
                 description=SECRET,
                 values_at_stake="autonomie",
-                options_weighed="a of b",
-                choice="a",
                 reasons="omdat",
-                moral_case_deliberation=deliberated,
-                recorded_by=trajectory.lead_professional,
+                moral_case_deliberation=flags[k % len(flags)],
             )
 
 
 def test_dilemma_counts_are_distinct_clients_suppressed_and_rounded(world):
-    # clients with a dilemma of each kind, per team (A, B, C):
-    #   autonomy/protection  12   3  20    (team A's 12 have three each: 36 dilemmas)
-    #   support/control      25  11  14
+    # clients per team (A, B, C), by kind and by whether a deliberation was held:
+    #   autonomy/protection, deliberated      12   0  20   (A's 12 have three each)
+    #   autonomy/protection, not deliberated  15   3  20
+    #   support/control, not deliberated      25  11  14
     team_c = TeamFactory(organisation=world.org_a, name="Team C")
     _dilemmas(world.team_a, 12, "autonomy_protection", per_client=3, deliberated=True)
+    _dilemmas(world.team_a, 15, "autonomy_protection")
     _dilemmas(world.team_b, 3, "autonomy_protection")
+    _dilemmas(team_c, 20, "autonomy_protection", deliberated=True)
     _dilemmas(team_c, 20, "autonomy_protection")
     _dilemmas(world.team_a, 25, "support_control")
     _dilemmas(world.team_b, 11, "support_control")
     _dilemmas(team_c, 14, "support_control")
     with translation.override("en"):
-        clients, deliberated = dilemma_tables("team")
-    cells = dict(clients.rows)
+        table = dilemma_table("team")
+    cells = dict(table.rows)
     a, b, c = (
-        clients.columns.index(name)
+        table.columns.index(name)
         for name in ("Team A (Welzijn A)", "Team B (Welzijn B)", "Team C (Welzijn A)")
     )
-    autonomy, support = cells["autonomy vs protection"], cells["support vs control"]
-    assert autonomy[a] == 10  # 12 clients (not 36 dilemmas), rounded to 5
-    assert autonomy[b] is None  # 3 clients: suppressed
-    # B's column total (14) and the row total (35) would give the 3 away: partners hidden
-    assert autonomy[c] is None and support[b] is None
-    assert autonomy[-1] == 35 and cells["total"][b] == 15
-    assert all(v is None or v % 5 == 0 for _label, values in clients.rows for v in values)
-    # deliberations: only team A's 12 clients, alone in the table: too few for its margins
-    assert dict(deliberated.rows)["autonomy vs protection"][a] in (None, 10)
+    held = cells["autonomy vs protection: deliberated"]
+    not_held = cells["autonomy vs protection: not deliberated"]
+    support = cells["support vs control: not deliberated"]
+    assert "support vs control: deliberated" not in cells  # nobody: no row
+    assert held[-1] == 30  # 12 + 20 clients, rounded (36 + 20 dilemmas would give 55)
+    assert not_held[b] is None  # 3 clients: suppressed
+    assert [held[b], support[b], cells["total"][b]] == [None, None, None]  # its partners
+    assert not_held[c] == 20 and support[a] == 25 and cells["total"][-1] == 120
+    assert all(v is None or v % 5 == 0 for _label, values in table.rows for v in values)
 
 
 def test_dilemma_counts_per_year_and_organisation(world):
-    _dilemmas(world.team_a, 10, "wish_policy", year=2024)
+    # 2024: ten clients with one deliberated and one other dilemma each (counted once, as
+    # deliberated), twelve with one not deliberated; 2025: ten deliberated, fifteen not
+    _dilemmas(world.team_a, 10, "wish_policy", per_client=2, deliberated=(True, False), year=2024)
+    _dilemmas(world.team_a, 12, "wish_policy", year=2024)
+    _dilemmas(world.team_a, 10, "wish_policy", deliberated=True, year=2025)
     _dilemmas(world.team_a, 15, "wish_policy", year=2025)
     with translation.override("en"):
-        by_year = dict(dilemma_tables("year")[0].rows)["client's wish vs policy"]
-    assert by_year[:2] == [10, 15]
-    by_org = dilemma_tables("organisation")[0]
-    assert by_org.columns[:1] == ["Welzijn A"]
+        by_year = dilemma_table("year")
+    rows = dict(by_year.rows)
+    assert by_year.columns == ["2024", "2025", "total"]
+    assert rows["client's wish vs policy: deliberated"] == [10, 10, 20]
+    # 12 rounded to 10; counting the ten twice would have made it 22, shown as 20
+    assert rows["client's wish vs policy: not deliberated"] == [10, 15, 25]
+    assert dilemma_table("organisation").columns[:1] == ["Welzijn A"]
     with pytest.raises(ValueError):
-        dilemma_tables("client")
+        dilemma_table("client")
 
 
 @pytest.mark.parametrize("persona", ["rita", "otto"])

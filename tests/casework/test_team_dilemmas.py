@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.casework.factories import DilemmaFactory
 from werkplaats.casework.models import Dilemma
 from werkplaats.core.models import AccessLog
 
@@ -20,18 +21,15 @@ WHAT_HAPPENED = "Klaas wilde 's nachts alleen naar huis lopen"
 @pytest.fixture
 def dilemmas(world):
     common = {"recorded_by": world.alice, "description": WHAT_HAPPENED}
-    first = Dilemma.objects.create(
+    first = DilemmaFactory(
         trajectory=world.trajectory_a,
         date=datetime.date(2026, 3, 17),
         tension=Dilemma.Tension.AUTONOMY_PROTECTION,
         values_at_stake="zelfbeschikking; veiligheid",
-        options_weighed="meelopen of laten gaan",
-        choice="laten gaan met telefoonafspraak",
-        reasons="vertrouwen opbouwen",
         moral_case_deliberation=True,
         **common,
     )
-    second = Dilemma.objects.create(
+    second = DilemmaFactory(
         trajectory=world.trajectory_a,
         date=datetime.date(2026, 4, 2),
         tension=Dilemma.Tension.AUTONOMY_PROTECTION,
@@ -41,7 +39,7 @@ def dilemmas(world):
         reasons="r",
         **common,
     )
-    other_team = Dilemma.objects.create(
+    other_team = DilemmaFactory(
         trajectory=world.trajectory_b,
         date=datetime.date(2026, 3, 5),
         tension=Dilemma.Tension.SUPPORT_CONTROL,
@@ -104,6 +102,8 @@ def test_the_read_is_logged_with_the_clients(world, dilemmas):
 def test_csv_export_has_no_case_details_and_is_safe(world, dilemmas):
     response = _get(world, "carol", download="csv")
     assert response["Content-Type"] == "text/csv"
+    expected = f'attachment; filename="dilemmas_team_{world.team_a.pk}.csv"'
+    assert response["Content-Disposition"] == expected
     text = response.content.decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "nummer" and len(rows) == 3

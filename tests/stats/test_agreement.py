@@ -8,6 +8,8 @@ pe = 0.50, kappa = 0.40).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -79,6 +81,19 @@ def test_percent_agreement_over_pairs_with_three_coders():
 def test_undefined_cases_raise_a_clear_error(func):
     with pytest.raises(ValueError):
         func()
+
+
+@pytest.mark.parametrize("level", ["interval", "ratio"])
+def test_levels_that_subtract_values_name_a_value_that_is_no_number(level):
+    data: list[list[Hashable]] = [[1, 2, (3, 4)], [1, 2, (3, 4)], [2, 2, 1]]
+    with pytest.raises(ValueError, match=rf"The {level} level needs numbers; \(3, 4\)"):
+        krippendorff_alpha(data, level=level)
+    # numbers written as text are numbers
+    as_text = [["1", "2", "3"], ["1", "2", "4"], ["2", "2", "1"]]
+    as_numbers = [[1, 2, 3], [1, 2, 4], [2, 2, 1]]
+    assert krippendorff_alpha(as_text, level=level) == pytest.approx(
+        krippendorff_alpha(as_numbers, level=level)
+    )
 
 
 @given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from("abc")), min_size=2, max_size=40))

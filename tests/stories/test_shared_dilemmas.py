@@ -10,9 +10,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from tests.casework.factories import DilemmaFactory
 from tests.programme.factories import StudyFactory
 from tests.web import logged_in
-from werkplaats.casework.models import Dilemma
 from werkplaats.core.models import AccessLog
 from werkplaats.programme.models import StudyParticipation
 from werkplaats.stories import services
@@ -27,15 +27,10 @@ WHAT_HAPPENED = "Hij wilde 's nachts alleen naar huis lopen, langs de Dorpsstraa
 @pytest.fixture
 def dilemma(world):
     StudyParticipation.objects.create(study=world.study_s, organisation=world.org_a)
-    return Dilemma.objects.create(
+    return DilemmaFactory(
         trajectory=world.trajectory_a,
-        date=dt.date(2026, 3, 17),
-        tension=Dilemma.Tension.AUTONOMY_PROTECTION,
         description=WHAT_HAPPENED,
         values_at_stake="Klaas Bakker wil zelf beslissen; zijn Dochter is bang",
-        options_weighed="meelopen of laten gaan",
-        choice="laten gaan met telefoonafspraak",
-        reasons="vertrouwen opbouwen",
         moral_case_deliberation=True,
         recorded_by=world.alice,
     )

@@ -3,8 +3,9 @@ dilemmas by kind of tension, and working principles per team over time.
 
 Only aggregates leave here, under the disclosure rules of ``stats.sdc``:
 
-- dilemmas: per kind of tension and per team, organisation or year, the number of
-  *distinct clients* with such a dilemma; the table with its margins goes through
+- dilemmas: per kind of tension (split by whether a moral case deliberation was held) and
+  per team, organisation or year, the number of *distinct clients* with such a dilemma;
+  the one table with its margins goes through
   ``protect_table`` (cells under 10 suppressed, complementary suppression checked by the
   LP attack, counts rounded to 5). No dilemma text, date, client or professional.
 - working principles: per team and year, the share of the team's contacts in which a
@@ -45,16 +46,24 @@ class CountTable:
     rows: list[tuple[str, list[int | None]]] = field(default_factory=list)
 
 
-def _protected(counts: dict[tuple[str, str], int], rows: list[str], columns: list[str]):  # type: ignore[no-untyped-def]
+def _protected(
+    counts: dict[tuple[str, str], int], rows: list[str], columns: list[str]
+) -> pd.DataFrame:
     frame = pd.DataFrame(
         [[counts.get((r, c), 0) for c in columns] for r in rows], index=rows, columns=columns
     )
     return protect_table(frame).published
 
 
-def dilemma_tables(by: str) -> tuple[CountTable, CountTable]:
-    """Clients with a dilemma of each kind, and clients with one that was deliberated,
-    per team, organisation or year; suppressed, complemented and rounded."""
+def dilemma_table(by: str) -> CountTable:
+    """Clients with a dilemma of each kind per team, organisation or year, split by whether
+    a moral case deliberation was held about one of them; suppressed, complemented, rounded.
+
+    The split is one table of disjoint groups (a client with several dilemmas of a kind in
+    a unit counts once, under "deliberated" if any was), so the disclosure rules see every
+    relation between the published cells. Two tables — all clients, and those deliberated
+    — would each pass the rules while their difference gave away a small group.
+    """
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}")
     key = {
@@ -62,32 +71,37 @@ def dilemma_tables(by: str) -> tuple[CountTable, CountTable]:
         "organisation": "trajectory__team__organisation__name",
         "year": "date__year",
     }[by]
-    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
-    deliberated: dict[tuple[str, str], set[int]] = defaultdict(set)
+    held_by: dict[tuple[str, str, int], bool] = defaultdict(bool)
     names = _team_labels() if by == "team" else {}
     for tension, unit, client, held in Dilemma.objects.values_list(
         "tension", key, "trajectory__client_id", "moral_case_deliberation"
     ):
-        label = names.get(unit, str(unit))
-        seen[(tension, label)].add(client)
-        if held:
-            deliberated[(tension, label)].add(client)
+        cell = (tension, names.get(unit, str(unit)), client)
+        held_by[cell] = held_by[cell] or held
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for (tension, unit, _client), held in held_by.items():
+        counts[(f"{tension}:{'yes' if held else 'no'}", unit)] += 1
     labels = dict(Dilemma.Tension.choices)
-    tensions = [t for t in Dilemma.Tension.values if any(k[0] == t for k in seen)]
-    units = sorted({u for _t, u in seen})
-    out = []
-    for sets in (seen, deliberated):
-        counts = {k: len(v) for k, v in sets.items()}
-        if not units:
-            out.append(CountTable([]))
-            continue
-        published = _protected(counts, tensions, units)
-        table = CountTable([*units, _("total")])
-        for index, row in published.iterrows():
-            label = _("total") if index == "total" else str(labels[str(index)])
-            table.rows.append((label, list(row)))
-        out.append(table)
-    return out[0], out[1]
+    rows = [
+        f"{t}:{held}"
+        for t in Dilemma.Tension.values
+        for held in ("yes", "no")
+        if any(k[0] == f"{t}:{held}" for k in counts)
+    ]
+    units = sorted({u for _r, u in counts})
+    if not units:
+        return CountTable([])
+    table = CountTable([*units, _("total")])
+    for index, row in _protected(counts, rows, units).iterrows():
+        if index == "total":
+            label = _("total")
+        else:
+            tension, held = str(index).split(":")
+            label = f"{labels[tension]}: " + (
+                _("deliberated") if held == "yes" else _("not deliberated")
+            )
+        table.rows.append((label, list(row)))
+    return table
 
 
 @dataclass

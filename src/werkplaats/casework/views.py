@@ -29,6 +29,7 @@ from werkplaats.casework.forms import (
     TransitionForm,
 )
 from werkplaats.casework.models import Contact, Dilemma, Trajectory, WorkingPrinciple
+from werkplaats.core.downloads import attachment
 from werkplaats.core.forms import add_refusal
 from werkplaats.core.versioning import save_form
 from werkplaats.partnership.http import AuthenticatedHttpRequest
@@ -282,9 +283,7 @@ def team_dilemmas(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     team, found = access.team_dilemmas(request.user, pk)
     rows = dilemmas.dilemma_rows(found)
     if request.GET.get("download") == "csv":
-        response = HttpResponse(dilemmas.dilemmas_csv(rows), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="dilemmas_team_{team.pk}.csv"'
-        return response
+        return attachment(dilemmas.dilemmas_csv(rows), f"dilemmas_team_{team.pk}.csv", "text/csv")
     context = {"team": team, "rows": rows, "counts": dilemmas.tension_counts(rows)}
     return render(request, "casework/team_dilemmas.html", context)
 
@@ -305,9 +304,9 @@ def dilemmas_across_teams(request: AuthenticatedHttpRequest) -> HttpResponse:
     by = request.GET.get("by", "team")
     if by not in practice_figures.GROUPINGS:
         by = "team"
-    clients, deliberated = practice_figures.dilemma_tables(by)
+    table = practice_figures.dilemma_table(by)
     groupings = [("team", _("team")), ("organisation", _("organisation")), ("year", _("year"))]
-    context = {"by": by, "groupings": groupings, "clients": clients, "deliberated": deliberated}
+    context = {"by": by, "groupings": groupings, "table": table}
     return render(request, "casework/dilemmas_across_teams.html", context)
 
 

@@ -195,6 +195,20 @@ HUEY: dict[str, Any] = {
     },
 }
 
+# Caches: "default" lives in each process's memory; "shared" is a folder every process of
+# the installation reads (web servers and the worker), for figures that are slow to make and
+# that the worker keeps fresh, such as the caseload's not-on-track reference
+# (insight.on_track). Files, so that it needs no server and survives a restart.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("WERKPLAATS_CACHE_DIR", str(DATA_DIR / "cache")),
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "partnership.User"
 

@@ -8,16 +8,23 @@ since their first measurement, signed by the scale's direction so that positive 
 comparable clients' change (same organisation, same main target group, same time band).
 A trajectory is not on track when it is behind on any of those measures, on track when it
 is on track on at least one and behind on none. The organisation's reference is computed
-with one query per table and kept for an hour, so a page of the caseload costs a few
-queries whatever the number of clients.
+with one query per table, so a page of the caseload costs a few queries whatever the
+number of clients.
+
+Computing a reference means reading every measurement of the organisation, so no page
+waits for it: it lives in the shared cache (a folder all web servers and the worker read)
+and the worker renews every organisation's, per measure, each hour
+(``insight.on_track_references``). A page uses a reference up to a day old; only when
+there is none, or an older one (no worker running), does the page compute it itself.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import pandas as pd
-from django.core.cache import cache
+from django.core.cache import caches
 
 from werkplaats.casework.models import Trajectory
 from werkplaats.insight.feedback import main_groups
@@ -26,7 +33,8 @@ from werkplaats.insight.outcomes import scores_for
 from werkplaats.partnership.models import Organisation
 from werkplaats.stats.progress import on_track_table
 
-CACHE_SECONDS = 3600
+FRESH_SECONDS = 3600  # the worker renews each reference this often
+STALE_SECONDS = 24 * 3600  # a page uses a reference at most this old
 DAYS_PER_MONTH = 30.44
 
 
@@ -55,22 +63,42 @@ def _changes(trajectories: Iterable[Trajectory] | object, info: MeasureInfo) -> 
     )
 
 
-def _reference(organisation_id: int, info: MeasureInfo) -> pd.DataFrame:
-    key = (
+def _key(organisation_id: int, info: MeasureInfo) -> str:
+    return (
         f"insight:on-track-reference:{organisation_id}:"
         f"{info.instrument}:{info.scale}:{info.informant}"
     )
-    found = cache.get(key)
-    if found is None:
-        found = _changes(Trajectory.objects.filter(team__organisation_id=organisation_id), info)
-        cache.set(key, found, CACHE_SECONDS)
-    return found
 
 
 def _measures(organisation_id: int) -> list[MeasureInfo]:
     """The organisation's measures that the client answers (the signal is the client's)."""
     organisation = Organisation.objects.get(pk=organisation_id)
     return [m for m in organisation_measures(organisation) if m.informant == "client"]
+
+
+def refresh_reference(organisation_id: int, info: MeasureInfo) -> pd.DataFrame:
+    """Compute the organisation's reference on ``info`` now and keep it in the shared
+    cache."""
+    found = _changes(Trajectory.objects.filter(team__organisation_id=organisation_id), info)
+    caches["shared"].set(_key(organisation_id, info), (time.time(), found), None)
+    return found
+
+
+def refresh_references() -> int:
+    """Renew the reference of every organisation with trajectories, on each of its
+    measures (the worker's hourly work); return how many organisations."""
+    ids = sorted(set(Trajectory.objects.values_list("team__organisation_id", flat=True)))
+    for organisation_id in ids:
+        for info in _measures(organisation_id):
+            refresh_reference(organisation_id, info)
+    return len(ids)
+
+
+def _reference(organisation_id: int, info: MeasureInfo) -> pd.DataFrame:
+    kept = caches["shared"].get(_key(organisation_id, info))
+    if kept is not None and time.time() - kept[0] < STALE_SECONDS:
+        return kept[1]
+    return refresh_reference(organisation_id, info)
 
 
 def not_on_track(trajectories: list[Trajectory]) -> dict[int, bool | None]:

@@ -9,6 +9,9 @@ whoever started it. A report that cannot be made (no data, ...) fails at once; o
 failures are tried twice more, a minute apart.
 
 ``import_history_in_background`` queues a history import (``import history --background``).
+
+Each hour the worker renews the caseload's not-on-track references (``insight.on_track``),
+so that no page has to compute one.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from werkplaats.insight import on_track
 from werkplaats.insight.history import HistoryImportError, import_history
 from werkplaats.insight.models import ReportRun
 from werkplaats.insight.report import ReportError, write_report
 from werkplaats.operations.models import TaskRun
-from werkplaats.operations.queue import TaskError, background
+from werkplaats.operations.queue import TaskError, background, crontab, scheduled
 from werkplaats.partnership.models import User
 from werkplaats.programme.models import Study
 
@@ -121,3 +125,9 @@ def latest_build(study: Any) -> TaskRun | None:
     return (
         TaskRun.objects.filter(kind=KIND, object_key=object_key(study.pk)).order_by("-pk").first()
     )
+
+
+@scheduled(crontab(minute="17"), name="insight.on_track_references")
+def refresh_on_track_references() -> int:
+    """Renew every organisation's not-on-track reference in the shared cache."""
+    return on_track.refresh_references()

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
 from werkplaats.casework.models import Goal, GoalScore, Trajectory
 from werkplaats.core.i18n import current_language
@@ -73,14 +73,18 @@ class Preloaded:
                 "pk", "organisation_id"
             )
         )
+        # Only what the wave states need: a caseload of hundreds of trajectories has
+        # thousands of goals and scores, and their texts are not read here.
         goals: dict[int, list[Goal]] = defaultdict(list)
-        for goal in Goal.objects.filter(trajectory__in=trajectories):
+        for goal in Goal.objects.filter(trajectory__in=trajectories).only("trajectory_id"):
             goals[goal.trajectory_id].append(goal)
         scores: dict[int, list[GoalScore]] = defaultdict(list)
-        for score_row in GoalScore.objects.filter(goal__trajectory__in=trajectories).select_related(
-            "goal"
+        for score_row in (
+            GoalScore.objects.filter(goal__trajectory__in=trajectories)
+            .only("goal_id", "date", "level")
+            .annotate(trajectory_key=F("goal__trajectory_id"))
         ):
-            scores[score_row.goal.trajectory_id].append(score_row)
+            scores[score_row.trajectory_key].append(score_row)
         return cls(
             plans={p.trajectory_id: p for p in plans},
             schedules={

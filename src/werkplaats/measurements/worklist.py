@@ -48,7 +48,10 @@ class WorkItem:
 
 def _load(trajectories: list[Trajectory], today: dt.date) -> dict[int, list[WaveRow]]:
     assessments: dict[int, list[Assessment]] = defaultdict(list)
-    for a in Assessment.objects.filter(trajectory__in=trajectories):
+    # the fields a wave's state needs (the worklist and the caseload show no more)
+    for a in Assessment.objects.filter(trajectory__in=trajectories).only(
+        "trajectory_id", "instrument_id", "informant", "wave", "status"
+    ):
         assessments[a.trajectory_id].append(a)
     preloaded = Preloaded.load(trajectories)
     return {

@@ -34,7 +34,7 @@ Krippendorff's (2011) example: four coders, twelve units, missing values.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from itertools import permutations
 from typing import Literal, cast
 
@@ -220,15 +220,27 @@ def _sort_key(value: Value) -> tuple[int, object]:
     return (0, value) if isinstance(value, int | float) else (1, str(value))
 
 
-def _delta(level: Level, values: list[Value], marginals: list[float]):  # type: ignore[no-untyped-def]
+def _number(value: Value, level: Level) -> float:
+    """A value as a number, for the interval and ratio levels (which subtract values)."""
+    if isinstance(value, int | float | str):
+        return float(value)
+    raise ValueError(f"The {level} level needs numbers; {value!r} is not one.")
+
+
+def _delta(
+    level: Level, values: list[Value], marginals: list[float]
+) -> Callable[[int, int], float]:
+    """The squared difference between the values at indices c and k, at this level."""
     if level == "nominal":
         return lambda c, k: 0.0 if c == k else 1.0
     if level == "interval":
-        return lambda c, k: (float(values[c]) - float(values[k])) ** 2  # type: ignore[arg-type]
+        numbers = [_number(v, level) for v in values]
+        return lambda c, k: (numbers[c] - numbers[k]) ** 2
     if level == "ratio":
+        numbers = [_number(v, level) for v in values]
 
         def ratio(c: int, k: int) -> float:
-            a, b = float(values[c]), float(values[k])  # type: ignore[arg-type]
+            a, b = numbers[c], numbers[k]
             return 0.0 if a + b == 0 else ((a - b) / (a + b)) ** 2
 
         return ratio
@@ -295,4 +307,4 @@ def krippendorff_alpha(
     ) / (n - 1)
     if expected == 0:
         raise ValueError("All values are the same; alpha is undefined (there is no variation).")
-    return cast("float", 1.0 - observed / expected)
+    return 1.0 - observed / expected

@@ -27,7 +27,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from werkplaats.casework.models import Dilemma
+from werkplaats.casework.models import Dilemma, Trajectory
 from werkplaats.core.audit import log_access, log_list_access
 from werkplaats.core.pseudonyms import study_case_key
 from werkplaats.partnership.access import require_role
@@ -259,15 +259,13 @@ def access_assignment(
     return assignment, document
 
 
-def access_trajectory_case(user: User, study_id: int, case_key: str):  # type: ignore[no-untyped-def]
+def access_trajectory_case(user: User, study_id: int, case_key: str) -> tuple[Study, Trajectory]:
     """Stories next to a trajectory, within one study: its lead professional, or a
     researcher on the study; either way only while the client's consent for that study
     stands (the page shows the client's place in the study).
 
     The trajectory is named by its study-scoped key (``study_case_key``), never by its
     id, so the same trajectory has unrelated addresses in two studies."""
-    from werkplaats.casework.models import Trajectory
-
     require_role(user, Role.RESEARCHER, Role.PROFESSIONAL)
     condition = Q(pk__in=[])
     if user.has_role(Role.PROFESSIONAL):

@@ -20,7 +20,7 @@ from .pirls import GlmmProblem, PirlsState
 # coordinates, where one unit is about one standard error, the estimates are
 # then within about 1e-5 standard errors of the optimum.
 NEWTON_TOL = 1e-11
-STAGE1_RADIUS = 1e-2
+STAGE1_RADIUS = 0.1
 STAGE1_MAXFEV = 10000
 # Step of the central differences of the gradient for the Hessian (lme4's deriv12 step).
 HESS_STEP = 1e-4
@@ -65,11 +65,12 @@ def _optimize(
     lower_t = prob.lower
     x0 = np.where(np.isfinite(lower_t), 1.0, 0.0)
 
-    def dev0(th: np.ndarray) -> float:
-        return prob.pirls(th, None).objective
-
     # With the exact gradient in stage 2, stage 1 only provides its start.
     quick = nagq == 1 and has_gradient(prob)
+
+    def dev0(th: np.ndarray) -> float:
+        return prob.pirls(th, None, loose=quick).objective
+
     final1 = 1e-8 if nagq == 0 else STAGE1_RADIUS if quick else 1e-7
     r1 = minimize_bounded(
         dev0,

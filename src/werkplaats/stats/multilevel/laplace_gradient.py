@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.linalg
 
+from .pirls_schur import _gsum, bmv, rowdot
+
 if TYPE_CHECKING:
     from .pirls import GlmmProblem, PirlsState
     from .pirls_schur import SchurSystem
@@ -51,8 +53,8 @@ def _leverages(sy: SchurSystem) -> tuple[np.ndarray, np.ndarray, list[np.ndarray
     n, d0, q0, R = sy.n, sy.d0, sy.q0, sy.R
     v = f.v0
     Dc = f.Dinv[c0]
-    Dv = np.einsum("nst,nt->ns", Dc, v)
-    h = np.einsum("ns,ns->n", v, Dv)
+    Dv = bmv(Dc, v)
+    h = rowdot(v, Dv)
     cols = [sy.offs[k] + b.codes for k, b in enumerate(sy.rest)]
     Cx = np.zeros((n, d0))
     xk: list[np.ndarray] = [np.zeros(n) for _ in sy.rest]
@@ -82,7 +84,7 @@ def _leverages(sy: SchurSystem) -> tuple[np.ndarray, np.ndarray, list[np.ndarray
         for k in range(len(sy.rest)):
             sel = match & (rp_term == k)
             own[sel] = f.a[k][rp_row[sel]]
-        yv = own - np.einsum("es,es->e", v[rp_row], f.GC[rp_pair])
+        yv = own - rowdot(v[rp_row], f.GC[rp_pair])
         xr = np.bincount(e1, weights=Sinv[pr[e1], pr[e2]] * yv[e2], minlength=E)
         h += np.bincount(rp_row, weights=yv * xr, minlength=n)
         for s in range(d0):
@@ -91,7 +93,7 @@ def _leverages(sy: SchurSystem) -> tuple[np.ndarray, np.ndarray, list[np.ndarray
             xk[k] = np.bincount(
                 rp_row, weights=np.where(match & (rp_term == k), xr, 0.0), minlength=n
             )
-    x0 = np.einsum("nst,nt->ns", Dc, v - Cx)
+    x0 = bmv(Dc, v - Cx)
     return h, x0, xk
 
 
@@ -110,10 +112,10 @@ def laplace_gradient(
     H = h * wprime
     c0 = sy.blocks[0].codes
     cols = [sy.offs[k] + b.codes for k, b in enumerate(sy.rest)]
-    b0 = np.asarray(sy.P0 @ (f.v0 * H[:, None]))
-    bR = np.concatenate([np.asarray(P @ (H * a)) for P, a in zip(sy.Pk, f.a)])
+    b0 = _gsum(c0, sy.q0, [f.v0[:, s] * H for s in range(sy.d0)])
+    bR = np.concatenate([_gsum(b.codes, b.q, [H * a])[:, 0] for b, a in zip(sy.rest, f.a)])
     s0, sR = sy.msolve(b0, bR)
-    zls = np.einsum("ns,ns->n", f.v0, s0[c0])
+    zls = rowdot(f.v0, s0[c0])
     for k in range(len(sy.rest)):
         zls += f.a[k] * sR[cols[k]]
     dH = 2.0 * r + H

@@ -9,9 +9,9 @@ professionals, teams, crossed or nested).  For those the penalised system
 is solved here by eliminating the large term's diagonal blocks (one d0 x d0
 block per level, inverted in a batch) and factorising the Schur complement of
 the rest, a dense matrix of the small terms' levels (and X), with LAPACK.
-Everything that depends on the rows is one sparse-times-dense product per
-step with index structures found once, so a step costs a few passes over the
-data instead of the engine's many small operations; the result (conditional
+Everything that depends on the rows is a few ``bincount`` passes per step
+with index structures found once, instead of the engine's many small
+operations; the result (conditional
 modes, log|L|^2) is the same to rounding.  ``SchurSystem.eligible`` says when
 the design fits; otherwise :class:`.engine.Engine` is used.
 """
@@ -36,10 +36,42 @@ REST_MAX = 1500
 TRIPLES_MAX = 4_000_000
 
 
+def _gsum(codes: np.ndarray, q: int, rows: list[np.ndarray]) -> np.ndarray:
+    """Sums by group (``codes`` in 0..q-1) of several vectors: ``rows`` are (n,) or
+    (m, n) arrays; returns (q x total m).
+
+    One ``bincount`` per vector: stacking the vectors as columns of an (n x m) array
+    for one sparse product is a strided copy that cost more than the sums
+    themselves at 200,000 rows.
+    """
+    vecs = [v for r in rows for v in ([r] if r.ndim == 1 else list(r))]
+    out = np.empty((q, len(vecs)))
+    for j, v in enumerate(vecs):
+        out[:, j] = np.bincount(codes, weights=v, minlength=q)
+    return out
+
+
 def _indicator(codes: np.ndarray, m: int) -> sp.csr_matrix:
     """The (m x n) 0/1 matrix that sums rows by code."""
     n = codes.size
     return sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(m, n))
+
+
+def bmv(M: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Batched matrix-vector products M[i] @ x[i] for small d (a loop over d, not einsum,
+    whose per-element overhead dominates for d = 1 or 2)."""
+    out: np.ndarray = M[:, :, 0] * x[:, 0:1]
+    for t in range(1, M.shape[2]):
+        out = out + M[:, :, t] * x[:, t : t + 1]
+    return out
+
+
+def rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise dot products of two (m, d) arrays for small d."""
+    out: np.ndarray = a[:, 0] * b[:, 0]
+    for t in range(1, a.shape[1]):
+        out = out + a[:, t] * b[:, t]
+    return out
 
 
 @dataclass
@@ -87,16 +119,16 @@ class SchurSystem:
         self.rest = blocks[1:]
         self.offs = np.concatenate([[0], np.cumsum([b.q for b in self.rest])]).astype(np.int64)
         self.R = int(self.offs[-1])
-        self.P0 = _indicator(b0.codes, self.q0)
-        self.Pk = [_indicator(b.codes, b.q) for b in self.rest]
+        self.XT = np.ascontiguousarray(X.T)
         # Pairs (level of term 0, level of a small term) that share rows.
-        pair_a, pair_r, self.Ppair = [], [], []
+        pair_a, pair_r = [], []
+        self.pair_of_row: list[np.ndarray] = []
         for k, b in enumerate(self.rest):
             key = b0.codes * np.int64(b.q) + b.codes
             uniq, inv = np.unique(key, return_inverse=True)
             pair_a.append(uniq // b.q)
             pair_r.append(self.offs[k] + uniq % b.q)
-            self.Ppair.append(_indicator(inv.reshape(-1), uniq.size))
+            self.pair_of_row.append(inv.reshape(-1))
         self.pair_start = [0, *np.cumsum([x.size for x in pair_a]).tolist()]
         self.pa = np.concatenate(pair_a)
         self.pr = np.concatenate(pair_r)
@@ -150,8 +182,8 @@ class SchurSystem:
         cols = [wv[:, s] * v0[:, t] for s in range(d0) for t in range(s, d0)]
         cols += [wv[:, s] * target for s in range(d0)]
         if with_x:
-            cols += [wv[:, s : s + 1] * self.X for s in range(d0)]
-        sums = np.asarray(self.P0 @ np.column_stack(cols))
+            cols += [self.XT * wv[:, s] for s in range(d0)]
+        sums = _gsum(b0.codes, q0, cols)
         D = np.empty((q0, d0, d0))
         c = 0
         for s in range(d0):
@@ -173,15 +205,15 @@ class SchurSystem:
         for k, blk in enumerate(self.rest):
             wa = w * a[k]
             o, qk = int(self.offs[k]), blk.q
-            colk = [wa * a[k], wa * target] + ([wa[:, None] * self.X] if with_x else [])
-            sk = np.asarray(self.Pk[k] @ np.column_stack(colk))
+            colk = [wa * a[k], wa * target] + ([self.XT * wa] if with_x else [])
+            sk = _gsum(blk.codes, qk, colk)
             idx = np.arange(o, o + qk)
             S[idx, idx] = sk[:, 0]
             rhs[o : o + qk] = sk[:, 1]
             if with_x:
                 S[o : o + qk, R:] = sk[:, 2:]
             lo, hi = self.pair_start[k], self.pair_start[k + 1]
-            C[lo:hi] = np.asarray(self.Ppair[k] @ (wv * a[k][:, None]))
+            C[lo:hi] = _gsum(self.pair_of_row[k], hi - lo, [wv[:, s] * a[k] for s in range(d0)])
         for k, l_, flat in self.rr:
             vals = np.bincount(flat, weights=w * a[k] * a[l_], minlength=R * R).reshape(R, R)
             S[:R, :R] += vals + vals.T
@@ -190,8 +222,8 @@ class SchurSystem:
             S[R:, R:] = self.X.T @ (self.X * w[:, None])
             rhs[R:] = self.X.T @ (w * target)
         # Eliminate term 0: S -= C' D^-1 C, rhs -= C' D^-1 rhs0.
-        g0 = np.einsum("qst,qt->qs", Dinv, rhs0)
-        GX = np.einsum("qst,qtj->qsj", Dinv, CX) if with_x else CX
+        g0 = bmv(Dinv, rhs0)
+        GX = np.matmul(Dinv, CX) if with_x else CX
         if self.dense:
             Cd = np.zeros((q0, R, d0))
             Cd[self.pa, self.pr] = C
@@ -203,16 +235,16 @@ class SchurSystem:
             if with_x:
                 S[:R, R:] -= Cf.T @ GX.reshape(q0 * d0, pe)
         else:
-            GC = np.einsum("qst,qt->qs", Dinv[self.pa], C) if d0 > 1 else C * Dinv[self.pa, 0]
-            fill = np.einsum("ts,ts->t", C[self.ta], GC[self.tb])
+            GC = bmv(Dinv[self.pa], C) if d0 > 1 else C * Dinv[self.pa, 0]
+            fill = rowdot(C[self.ta], GC[self.tb])
             S[:R, :R] -= np.bincount(self.tflat, weights=fill, minlength=R * R).reshape(R, R)
-            rhs[:R] -= self.Rind @ np.einsum("ts,ts->t", C, g0[self.pa])
+            rhs[:R] -= self.Rind @ rowdot(C, g0[self.pa])
             if with_x:
-                S[:R, R:] -= self.Rind @ np.einsum("ts,tsj->tj", C, GX[self.pa])
+                S[:R, R:] -= self.Rind @ sum(C[:, s, None] * GX[self.pa, s] for s in range(d0))
         if with_x:
-            S[R:, R:] -= np.einsum("qsj,qsk->jk", CX, GX)
+            S[R:, R:] -= CX.reshape(-1, pe).T @ GX.reshape(-1, pe)
             S[R:, :R] = S[:R, R:].T
-            rhs[R:] -= np.einsum("qsj,qs->j", CX, g0)
+            rhs[R:] -= CX.reshape(-1, pe).T @ g0.reshape(-1)
         try:
             cf, info = scipy.linalg.lapack.dpotrf(S, lower=1, clean=1, overwrite_a=1)
         except ValueError:
@@ -231,9 +263,9 @@ class SchurSystem:
             cx = (Cf @ xr).reshape(q0, d0)
         else:
             cx = np.column_stack([self.Aind @ (C[:, s] * xr[self.pr]) for s in range(d0)])
-        u0 = g0 - np.einsum("qst,qt->qs", Dinv, cx)
+        u0 = g0 - bmv(Dinv, cx)
         if with_x and beta is not None:
-            u0 -= np.einsum("qsj,j->qs", GX, beta)
+            u0 -= GX @ beta
         nr = len(self.rest)
         u = [u0] + [xr[int(self.offs[k]) : int(self.offs[k + 1])][:, None] for k in range(nr)]
         if not with_x:
@@ -268,14 +300,14 @@ class SchurSystem:
         """M^-1 [b0; bR] with the last factorisation (b0: (q0, d0), bR: (R,))."""
         f = self.state
         q0, d0 = self.q0, self.d0
-        g0 = np.einsum("qst,qt->qs", f.Dinv, b0)
+        g0 = bmv(f.Dinv, b0)
         if f.Cf is not None:
             r = bR - f.Cf.T @ g0.reshape(-1)
         else:
-            r = bR - self.Rind @ np.einsum("ts,ts->t", f.C, g0[self.pa])
+            r = bR - self.Rind @ rowdot(f.C, g0[self.pa])
         xr = scipy.linalg.cho_solve((f.cf, True), r, check_finite=False)
         if f.Cf is not None:
             t = (f.Cf @ xr).reshape(q0, d0)
         else:
             t = np.column_stack([self.Aind @ (f.C[:, s] * xr[self.pr]) for s in range(d0)])
-        return g0 - np.einsum("qst,qt->qs", f.Dinv, t), xr
+        return g0 - bmv(f.Dinv, t), xr

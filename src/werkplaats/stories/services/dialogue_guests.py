@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from werkplaats.core.audit import log_access
@@ -15,7 +16,7 @@ GUEST_ROLES = (Role.EXPERIENCE_EXPERT, Role.EDUCATOR)
 MAX_INTERPRETATION = 2000
 
 
-def invitable_users(session: DialogueSession):  # type: ignore[no-untyped-def]
+def invitable_users(session: DialogueSession) -> QuerySet[User]:
     """Experience experts and educators not yet invited to the session."""
     return (
         User.objects.filter(memberships__role__in=GUEST_ROLES, is_active=True)

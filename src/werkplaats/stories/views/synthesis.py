@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,8 +15,15 @@ from django.views.decorators.http import require_http_methods
 from werkplaats.core.audit import log_access
 from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.partnership.http import AuthenticatedHttpRequest
+from werkplaats.partnership.models import User
 from werkplaats.stories import access, forms, selectors, services
-from werkplaats.stories.models import JointDisplayCell, Segment, SessionDilemma, Source
+from werkplaats.stories.models import (
+    JointDisplayCell,
+    MemberCheck,
+    Segment,
+    SessionDilemma,
+    Source,
+)
 from werkplaats.stories.services import dilemmas as dilemma_services
 from werkplaats.stories.views.common import form_errors
 
@@ -256,7 +263,7 @@ def member_check_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
-def member_check_link(request, token: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def member_check_link(request: HttpRequest, token: str) -> HttpResponse:
     """A one-time link: no login; once answered or expired it shows a plain message."""
     check = services.member_check_by_token(token)
     if check is None:
@@ -265,7 +272,7 @@ def member_check_link(request, token: str) -> HttpResponse:  # type: ignore[no-u
     return _respond(request, check, user)
 
 
-def _respond(request, check, user) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _respond(request: HttpRequest, check: MemberCheck, user: User | None) -> HttpResponse:
     form = forms.MemberCheckResponseForm(request.POST or None)
     if check.answered:
         return render(request, "stories/member_check.html", {"check": check, "answered": True})

@@ -119,3 +119,23 @@ def test_the_command_stores_every_scale_of_every_completed_assessment(world) -> 
     out = StringIO()
     call_command("store_scores", stdout=out)
     assert "Scored 0 assessments" in out.getvalue()
+
+
+def test_an_informant_is_selected_by_the_database(world) -> None:
+    _record(world.trajectory_a, LONELY)
+    assessments_record_bulk(
+        [
+            AssessmentRecord(
+                trajectory=world.trajectory_a,
+                instrument="dejong-gierveld-6",
+                informant="professional",
+                wave="intake",
+                wave_date=world.trajectory_a.start,
+                answers=NOT,
+            )
+        ]
+    )
+    both = outcomes.scores_for([world.trajectory_a], "dejong-gierveld-6", "total")
+    assert sorted(both["informant"]) == ["client", "professional"]
+    client = outcomes.scores_for([world.trajectory_a], "dejong-gierveld-6", "total", "client")
+    assert list(client["informant"]) == ["client"] and list(client["score"]) == [6.0]

@@ -71,7 +71,7 @@ def case_model(request: AuthenticatedHttpRequest, study: int, case: str) -> Http
     points: list[tuple[float, float]] = []
     outcome = plan_row.plan.outcome if plan_row else None
     if outcome is not None and not outcome.is_gas:
-        s = scores_for([trajectory], outcome.instrument, outcome.scale)
+        s = scores_for([trajectory], outcome.instrument, outcome.scale, outcome.informant)
         s = s[(s["informant"] == outcome.informant) & s["score"].notna()]
         points = sorted(
             ((d - trajectory.start).days / DAYS_PER_YEAR, float(v))

@@ -111,7 +111,7 @@ class MeasureProgress:
 
 
 def _own_scores(trajectories: Any, info: MeasureInfo) -> pd.DataFrame:
-    s = scores_for(trajectories, info.instrument, info.scale)
+    s = scores_for(trajectories, info.instrument, info.scale, info.informant)
     return s[(s["informant"] == info.informant) & s["score"].notna()].sort_values(
         ["trajectory_id", "wave_date"]
     )

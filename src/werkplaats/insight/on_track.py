@@ -41,7 +41,7 @@ DAYS_PER_MONTH = 30.44
 def _changes(trajectories: Iterable[Trajectory] | object, info: MeasureInfo) -> pd.DataFrame:
     """Per score on ``info``: trajectory, group, months since the start, change since the
     first score (positive is better, whatever the scale's direction)."""
-    s = scores_for(trajectories, info.instrument, info.scale)
+    s = scores_for(trajectories, info.instrument, info.scale, info.informant)
     s = s[(s["informant"] == info.informant) & s["score"].notna()] if len(s) else s
     if s.empty:
         return pd.DataFrame(columns=["trajectory_id", "group", "months", "change"])

@@ -150,8 +150,11 @@ def store_scores(assessments: Any, scale: str) -> int:
     return len(missing)
 
 
-def scores_for(trajectories: Any, instrument: str, scale: str) -> pd.DataFrame:
-    """Completed assessments of ``trajectories`` with their scale score, one row each.
+def scores_for(
+    trajectories: Any, instrument: str, scale: str, informant: str | None = None
+) -> pd.DataFrame:
+    """Completed assessments of ``trajectories`` with their scale score, one row each
+    (``informant``: only that informant's, selected by the database).
 
     Scores are read from :class:`~werkplaats.insight.models.StoredScore`; what is not
     stored yet is scored first (:func:`store_scores`), so the result is always that of
@@ -162,6 +165,8 @@ def scores_for(trajectories: Any, instrument: str, scale: str) -> pd.DataFrame:
         instrument__slug=instrument,
         status=Assessment.Status.COMPLETE,
     )
+    if informant is not None:
+        assessments = assessments.filter(informant=informant)
     store_scores(assessments, scale)
     rows = list(
         StoredScore.objects.filter(

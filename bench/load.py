@@ -74,7 +74,13 @@ GIVEN: dict[str, str] = {}
 
 
 def environment(db: str, clients: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WERKPLAATS_")}
+    # The web server's own settings (WERKPLAATS_WEB_WORKERS, _THREADS, ...) may be tried
+    # from the caller's environment; nothing else of the caller's configuration leaks in.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("WERKPLAATS_") or k.startswith("WERKPLAATS_WEB_")
+    }
     env.pop("DATABASE_URL", None)
     env.update(
         DJANGO_SETTINGS_MODULE="werkplaats.config.settings",

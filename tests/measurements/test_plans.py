@@ -11,13 +11,27 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.casework.factories import GoalScoreFactory, TrajectoryFactory
-from werkplaats.casework.models import Method
+from werkplaats.casework.models import Method, Trajectory
 from werkplaats.measurements import charts, selectors, services
 from werkplaats.measurements.models import MeasurementPlan, MethodSchedule
 from werkplaats.measurements.schedule import add_months, plan_waves, wave_state
 
 MAX = {"m1": 1, "m2": 1, "m3": 1, "m4": 4, "m5": 1, "m6": 4, "m7": 1}
 LOW = {"m1": 4, "m2": 4, "m3": 4, "m4": 1, "m5": 4, "m6": 1, "m7": 4}
+
+
+def _intake_by_client_and_professional(t: Trajectory) -> None:
+    """At intake the client answers the Pearlin scale low, the professional the highest."""
+    services.assessments_record_bulk(
+        [
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "client", "intake", dt.date(2025, 1, 15), LOW
+            ),
+            services.AssessmentRecord(
+                t, "pearlin-mastery", "professional", "intake", dt.date(2025, 1, 15), MAX
+            ),
+        ]
+    )
 
 
 def test_waves_intake_every_three_months_closure_and_follow_up() -> None:
@@ -327,16 +341,7 @@ def test_a_team_manager_changes_the_plan_of_their_own_organisation_only(world) -
 
 def test_the_client_sees_only_their_own_answers_over_time(world) -> None:
     t = world.trajectory_a
-    services.assessments_record_bulk(
-        [
-            services.AssessmentRecord(
-                t, "pearlin-mastery", "client", "intake", dt.date(2025, 1, 15), LOW
-            ),
-            services.AssessmentRecord(
-                t, "pearlin-mastery", "professional", "intake", dt.date(2025, 1, 15), MAX
-            ),
-        ]
-    )
+    _intake_by_client_and_professional(t)
     client = Client()
     client.force_login(world.klaas)
     body = client.get(reverse("casework:me")).content.decode()
@@ -423,16 +428,7 @@ def test_score_charts_in_the_active_language_and_per_informant(world) -> None:
     from django.utils import translation
 
     t = world.trajectory_a
-    services.assessments_record_bulk(
-        [
-            services.AssessmentRecord(
-                t, "pearlin-mastery", "client", "intake", dt.date(2025, 1, 15), LOW
-            ),
-            services.AssessmentRecord(
-                t, "pearlin-mastery", "professional", "intake", dt.date(2025, 1, 15), MAX
-            ),
-        ]
-    )
+    _intake_by_client_and_professional(t)
     today = dt.date(2025, 2, 1)
     every = charts.score_charts(t, today)
     pearlin = next(entry for entry, _svg in every if entry.instrument.slug == "pearlin-mastery")

@@ -26,6 +26,17 @@ def test_each_message_is_one_file_in_the_mail_folder(tmp_path, settings):
     assert FolderEmailBackend(folder=str(tmp_path)).send_messages([]) == 0
 
 
+def test_the_folder_lists_messages_in_the_order_they_were_sent(tmp_path, settings):
+    # Many within one second: the names still sort in sending order (a random part alone
+    # shuffled them, and a reader taking "the first invitation" got any of them).
+    settings.EMAIL_BACKEND = "werkplaats.operations.mail_backend.FolderEmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    sent = [f"n{i:02d}@example.org" for i in range(40)]
+    for address in sent:
+        messages.send_email(kind="test", to=address, subject="S", body="b")
+    assert [m["To"] for m in mails_in(tmp_path)] == sent
+
+
 def test_the_log_names_who_what_and_where_but_not_the_body(mailoutbox):
     user = UserFactory(email="p@example.org")
     entry = messages.send_email(

@@ -3,10 +3,14 @@ narrow their choices per request."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
 
 
 def add_refusal(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -34,3 +38,16 @@ def choice(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     if not isinstance(field, forms.ChoiceField):
         raise TypeError(f"{name} is not a choice field")
     return field
+
+
+class LabelledChoiceField(forms.ModelChoiceField[M]):
+    """A model choice field whose options read ``label_of(obj)`` rather than ``str(obj)``."""
+
+    def __init__(
+        self, queryset: QuerySet[M], *, label_of: Callable[[M], str], **kwargs: Any
+    ) -> None:
+        super().__init__(queryset, **kwargs)
+        self.label_of = label_of
+
+    def label_from_instance(self, obj: M) -> str:
+        return self.label_of(obj)

@@ -52,9 +52,9 @@ class AnswerChecker:
         try:
             return self._memo[key]
         except KeyError:
-            pass
+            remember = True
         except TypeError:  # an unhashable value: checked every time
-            key = None  # type: ignore[assignment]
+            remember = False
         try:
             result: tuple[Any, AnswerError | None] = (
                 check_answer(self.definition, item_id, value),
@@ -62,7 +62,7 @@ class AnswerChecker:
             )
         except AnswerError as exc:
             result = (None, exc)
-        if key is not None:
+        if remember:
             self._memo[key] = result
         return result
 

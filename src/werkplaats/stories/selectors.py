@@ -120,8 +120,8 @@ def round_comparison(coding_round: CodingRound) -> comparison.Comparison:
 
 def _source_group(source: Source) -> list[str]:
     trajectory = source.trajectory
-    if trajectory is None and source.teller_client_id:
-        trajectory = source.teller_client.trajectories.order_by("-start").first()  # type: ignore[union-attr]
+    if trajectory is None and source.teller_client is not None:
+        trajectory = source.teller_client.trajectories.order_by("-start").first()
     if trajectory is None:
         return [NO_GROUP]
     groups = [g.code for g in trajectory.target_groups.all()]

@@ -68,6 +68,15 @@ def make_design(kind: str, rng: np.random.Generator):
             ReBlock(g2, np.column_stack([np.ones(n), x]), 8),
             ReBlock(g3, np.ones((n, 1)), 2),
         ]
+    elif kind == "nested_scalar":
+        # The growth design's shape: (time | client) + (1 | professional) + (1 | team);
+        # the fill of B(team, professional) is summed into its own pattern.
+        g1 = rng.integers(0, 40, n)
+        blocks = [
+            ReBlock(g1, np.column_stack([np.ones(n), x]), 40),
+            ReBlock(g1 // 5, np.ones((n, 1)), 8),
+            ReBlock(g1 // 20, np.ones((n, 1)), 2),
+        ]
     elif kind == "crossed":
         a = rng.integers(0, 30, n)
         b = rng.integers(0, 12, n)
@@ -118,7 +127,16 @@ def make_design(kind: str, rng: np.random.Generator):
 
 
 @pytest.mark.parametrize(
-    "kind", ["nested", "crossed", "mixed", "single", "crossed_scalar", "nested_then_crossed"]
+    "kind",
+    [
+        "nested",
+        "nested_scalar",
+        "crossed",
+        "mixed",
+        "single",
+        "crossed_scalar",
+        "nested_then_crossed",
+    ],
 )
 @pytest.mark.parametrize("reml", [True, False])
 def test_objective_solution_and_condvar_match_dense(kind: str, reml: bool) -> None:
@@ -189,3 +207,10 @@ def test_fill_plan_equals_sparse_products(kind: str, monkeypatch: pytest.MonkeyP
     theta = rng.uniform(0.05, 2.0, planned.n_theta)
     assert_allclose(planned.objective(theta, True), weighted.objective(theta, True), rtol=1e-12)
     assert_allclose(planned.objective(theta, True), products.objective(theta, True), rtol=1e-12)
+
+
+def test_nested_fill_is_summed_into_its_own_pattern() -> None:
+    """The professional-team fill of a nested design goes straight into B(team, professional)."""
+    blocks, X, y = make_design("nested_scalar", np.random.default_rng(5))
+    eng = Engine(blocks, X, y)
+    assert eng.n_batched == 3 and (2, 1) in eng._fill_slot

@@ -63,14 +63,15 @@ def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+def _as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 # Dates stay text here: the schema checks them (2023-02-30 is named as a wrong date, with
 # its line, instead of stopping the reader).
-_Loader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
-)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 
 
 def _dates_as_text(value: Any) -> Any:

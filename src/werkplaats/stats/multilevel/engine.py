@@ -117,10 +117,41 @@ class Engine(FirstTerm):
         self.n_batched = self._symbolic()
         self.sparse = sum(b.q * b.d for b in blocks[self.n_batched :]) > SPARSE_MIN
         self._setup_first()
+        self._setup_fill_slots()
         self._numeric([b.Z for b in blocks], F)
         self._order: np.ndarray | None = None
 
     # ------------------------------------------------------------------
+    def _setup_fill_slots(self) -> None:
+        """For scalar terms j > i >= 1: the slot in B(j, i)'s pattern of each fill product.
+
+        Eliminating the first term adds products to B(j, i); in a nested design
+        they all fall on level pairs that already share rows (a professional and
+        the team of the professional's clients), so they can be summed straight
+        into B(j, i)'s values with one ``bincount`` at each evaluation, instead of
+        building and adding a second sparse matrix.  Where a product falls outside
+        the pattern, the pair keeps the general path.
+        """
+        self._fill_slot: dict[tuple[int, int], np.ndarray] = {}
+        for (j, i), (cols, indptr, _data) in self.pairs.items():
+            if i == 0 or (j, i) in self.plan_keys:
+                continue
+            if self.blocks[j].d != 1 or self.blocks[i].d != 1:
+                continue
+            tri = self.triples.get((j, i))
+            if tri is None or cols.size == 0:
+                continue
+            pa, pb = tri
+            ra = self.first_rows[j] if pa is None else self.first_rows[j][pa]
+            rb = self.first_rows[i] if pb is None else self.first_rows[i][pb]
+            qi = np.int64(self.blocks[i].q)
+            rows = np.repeat(np.arange(self.blocks[j].q, dtype=np.int64), np.diff(indptr))
+            keys = rows * qi + cols  # ascending: the pairs come from np.unique
+            want = ra * qi + rb
+            slot = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+            if np.array_equal(keys[slot], want):
+                self._fill_slot[(j, i)] = slot
+
     def _symbolic(self) -> int:
         """Number of leading terms that stay block-diagonal during elimination.
 
@@ -268,9 +299,14 @@ class Engine(FirstTerm):
             Lj, Li = lam[j], lam[i]
             bj, bi = self.blocks[j], self.blocks[i]
             if Lj.shape[0] == 1 and Li.shape[0] == 1:
-                Bji = sp.csr_matrix(
-                    (data[:, 0, 0] * (Lj[0, 0] * Li[0, 0]), cols, indptr), shape=(bj.q, bi.q)
-                )
+                vals_ji = data[:, 0, 0] * (Lj[0, 0] * Li[0, 0])
+                slot = self._fill_slot.get((j, i))
+                fji = fill.get((j, i))
+                if slot is not None and isinstance(fji, tuple):
+                    vals_ji -= np.bincount(slot, weights=fji[2][0, 0], minlength=cols.size)
+                    B[(j, i)] = sp.csr_matrix((vals_ji, cols, indptr), shape=(bj.q, bi.q))
+                    continue
+                Bji = sp.csr_matrix((vals_ji, cols, indptr), shape=(bj.q, bi.q))
             else:
                 sd = Lj.T @ data @ Li
                 Bji = sp.bsr_matrix((sd, cols, indptr), shape=(bj.q * bj.d, bi.q * bi.d)).tocsr()

@@ -256,12 +256,22 @@ class FirstTerm:
             D0[i, i] += 1.0
         Dinv, logdet = _cm_inv_logdet(D0)
         # E0s = L0' Z0'F  (d0, p+1, q0)
+        # In place, without a temporary per term: these (p+1) x q0 arrays are
+        # most of an evaluation's memory traffic.
         E0s = np.empty_like(self.E00)
+        tmp = np.empty_like(self.E00[0])
         for i in range(d0):
-            E0s[i] = sum(L0[j, i] * self.E00[j] for j in range(i, d0))
+            np.multiply(self.E00[i], L0[i, i], out=E0s[i])
+            for j in range(i + 1, d0):
+                if L0[j, i] != 0.0:
+                    np.multiply(self.E00[j], L0[j, i], out=tmp)
+                    E0s[i] += tmp
         W = np.empty_like(E0s)
         for i in range(d0):
-            W[i] = sum(Dinv[i, j][None, :] * E0s[j] for j in range(d0))
+            np.multiply(E0s[0], Dinv[i, 0], out=W[i])
+            for j in range(1, d0):
+                np.multiply(E0s[j], Dinv[i, j], out=tmp)
+                W[i] += tmp
         for i in range(d0):
             FF -= E0s[i] @ W[i].T
         Bd: dict[int, np.ndarray] = {}

@@ -71,10 +71,10 @@ class CodeForm(forms.Form):
         model_choice(self, "parent").queryset = codebook.codes.all()
 
 
-class CoderChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class CoderChoiceField(forms.ModelMultipleChoiceField[User]):
     """Coders by the name they go by, never by username (a client's username is theirs)."""
 
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: User) -> str:
         return display_name(obj)
 
 

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from werkplaats.core.forms import model_choice
+from werkplaats.core.forms import LabelledChoiceField, model_choice
 from werkplaats.stories.models import DialogueSession
 
 
@@ -32,12 +32,12 @@ class SharedDilemmaForm(forms.Form):
 
 
 class ProposeDilemmaForm(forms.Form):
-    session = forms.ModelChoiceField(
-        label=_("Propose for the dialogue session"), queryset=DialogueSession.objects.none()
+    session = LabelledChoiceField(
+        label=_("Propose for the dialogue session"),
+        queryset=DialogueSession.objects.none(),
+        label_of=lambda s: f"{s.held_on:%Y-%m-%d} {s.title} ({s.study.title})",
     )
 
     def __init__(self, *args: Any, sessions: QuerySet[DialogueSession], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = model_choice(self, "session")
-        field.queryset = sessions
-        field.label_from_instance = lambda s: f"{s.held_on:%Y-%m-%d} {s.title} ({s.study.title})"  # type: ignore[method-assign,assignment]
+        model_choice(self, "session").queryset = sessions

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from werkplaats.casework.models import Client
-from werkplaats.core.forms import model_choice
+from werkplaats.core.forms import LabelledChoiceField, model_choice
 from werkplaats.core.pseudonyms import study_pseudonym
 from werkplaats.partnership.models import Role, User
 from werkplaats.programme.access import consenting_clients
@@ -157,26 +157,26 @@ class MemberCheckResponseForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    guest = forms.ModelChoiceField(
-        label=_("Invite an experience expert or educator"), queryset=User.objects.none()
+    guest = LabelledChoiceField(
+        label=_("Invite an experience expert or educator"),
+        queryset=User.objects.none(),
+        label_of=lambda u: u.get_full_name() or u.username,
     )
 
     def __init__(self, *args: Any, session: Any, **kwargs: Any) -> None:
         from werkplaats.stories.services.dialogue_guests import invitable_users
 
         super().__init__(*args, **kwargs)
-        field = self.fields["guest"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = invitable_users(session)
-        field.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[method-assign,assignment]
+        model_choice(self, "guest").queryset = invitable_users(session)
 
 
 class InterpretationForm(forms.Form):
-    finding = forms.ModelChoiceField(
+    finding = LabelledChoiceField(
         label=_("About"),
         queryset=Finding.objects.none(),
         required=False,
         empty_label=_("the session as a whole"),
+        label_of=lambda f: f.statement[:80],
     )
     text = forms.CharField(
         label=_("Your interpretation"),
@@ -186,7 +186,4 @@ class InterpretationForm(forms.Form):
 
     def __init__(self, *args: Any, session: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["finding"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = session.findings.all()
-        field.label_from_instance = lambda f: f.statement[:80]  # type: ignore[method-assign,assignment]
+        model_choice(self, "finding").queryset = session.findings.all()

@@ -15,8 +15,9 @@ view's own, from request to rendered page.
 Per user and page it prints the first request after both caches were emptied (the
 organisation's not-on-track reference is then computed by the page, as happens only when
 no worker has run for a day), the median of
-``--repeat`` warm requests, the number of SQL queries of a warm request, and the rows on
-the page; then the time the worker takes to renew every organisation's reference. The
+``--repeat`` warm requests and their median CPU time (this process's: the view and
+SQLite's work; PostgreSQL's server work is not in it), the number of SQL queries of a
+warm request, and the rows on the page; then the time the worker takes to renew every organisation's reference. The
 users: the demo's ``professional`` (own caseload) and ``teammanager`` (a
 team's). The load average is printed before and after: other work on the machine
 changes the figures.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,12 +79,15 @@ def child(repeat: int) -> None:
             cold = time.perf_counter() - began
             if response.status_code != 200:
                 raise SystemExit(f"{username} {url}: {response.status_code}")
-            warm = []
+            warm, cpu = [], []
             for _ in range(repeat):
                 began = time.perf_counter()
+                before = resource.getrusage(resource.RUSAGE_SELF)
                 with CaptureQueriesContext(connection) as queries:
                     browser.get(url)
                 warm.append(time.perf_counter() - began)
+                after = resource.getrusage(resource.RUSAGE_SELF)
+                cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             rows = response.content.count(b'<tr class="row-') + response.content.count(
                 b"<tr data-pseudonym="
             )
@@ -93,6 +98,7 @@ def child(repeat: int) -> None:
                     "page": label,
                     "cold": cold,
                     "warm": statistics.median(warm),
+                    "cpu": statistics.median(cpu),
                     "queries": len(queries),
                     "bytes": len(response.content),
                     "rows": rows,
@@ -155,14 +161,14 @@ def main() -> int:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"{'database':<11} {'user':<12} {'reach':>6} {'page':<27} {'cold ms':>8} "
-        f"{'warm ms':>8} {'queries':>7} {'rows':>5}"
+        f"{'warm ms':>8} {'CPU ms':>7} {'queries':>7} {'rows':>5}"
     )
     for db, target in runs:
         result = run(db, str(target), args.repeat)
         for r in result["pages"]:
             print(
                 f"{db:<11} {r['user']:<12} {r['reach']:>6} {r['page']:<27} "
-                f"{1000 * float(r['cold']):>8.0f} {1000 * float(r['warm']):>8.0f} "
+                f"{1000 * float(r['cold']):>8.0f} {1000 * float(r['warm']):>8.0f} {1000 * float(r['cpu']):>7.0f} "
                 f"{r['queries']:>7} {r['rows']:>5}",
                 flush=True,
             )

@@ -3,9 +3,14 @@
 
     .venv/bin/python bench/study_report.py                 # 1,500 clients
     .venv/bin/python bench/study_report.py 1500 200000
+    .venv/bin/python bench/study_report.py 200000 --sqlite /tmp/200k.sqlite3 --build-only
+    .venv/bin/python bench/study_report.py 200000 --sqlite /tmp/200k.sqlite3   # measure it
 
 Each size runs in its own process against a fresh temporary SQLite file: migrate, build
-the demo (not counted), then time, for the cohort study "Wat werkt voor wie?":
+the demo (not counted), then time, for the cohort study "Wat werkt voor wie?". With
+``--sqlite FILE`` (one size) the demo is built once into FILE (``--build-only``) or read
+from a copy of FILE, so a large demo is built once for several measurements; the copy is
+migrated to this tree's schema first (not counted). Then:
 
 * ``data``: the plan's analysis data (``dataset.study_data``) alone;
 * ``report``: ``werkplaats report study ID`` (data, analyses as the study's plan says, the
@@ -24,6 +29,7 @@ import base64
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +37,7 @@ import time
 from pathlib import Path
 
 
-def child(clients: int, seed: int, out: str) -> None:
+def child(clients: int, seed: int, out: str, *, build: bool = True, only: bool = False) -> None:
     import django
     from django.core.management import call_command
 
@@ -46,8 +52,12 @@ def child(clients: int, seed: int, out: str) -> None:
     from werkplaats.programme.models import Study
 
     began = time.perf_counter()
-    build_demo(clients, seed=seed, identities=False)
+    if build:
+        build_demo(clients, seed=seed, identities=False)
     built = time.perf_counter() - began
+    if only:
+        print(json.dumps({"clients": clients, "build": built}))
+        return
     study = Study.objects.get(title__startswith="Wat werkt")
     researcher = study.researchers.order_by("username").first()
 
@@ -91,12 +101,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1500])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sqlite", help="build the demo into FILE once, or measure a copy of it")
+    parser.add_argument("--build-only", action="store_true", help="with --sqlite: build only")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--prebuilt", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.sizes[0], args.seed, args.out)
+        child(args.sizes[0], args.seed, args.out, build=not args.prebuilt, only=args.build_only)
         return 0
+    if args.sqlite and len(args.sizes) != 1:
+        parser.error("--sqlite takes one size")
     static = tempfile.TemporaryDirectory()
     print(f"uptime: {_uptime()}")
     print(
@@ -113,9 +128,14 @@ def main() -> int:
                 "WERKPLAATS_DEBUG": "0",
                 "WERKPLAATS_ALLOWED_HOSTS": "localhost",
                 "WERKPLAATS_SECRET_KEY": "bench-" + "x" * 40,
-                "WERKPLAATS_FIELD_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+                # fixed: a demo built once (--sqlite) is read again with the same key
+                "WERKPLAATS_FIELD_KEY": base64.urlsafe_b64encode(b"f" * 32).decode(),
                 "WERKPLAATS_PSEUDONYM_KEY": "bench-pseudonyms-" + "y" * 32,
-                "WERKPLAATS_SQLITE_PATH": str(Path(tmp) / "bench.sqlite3"),
+                "WERKPLAATS_SQLITE_PATH": str(
+                    Path(args.sqlite).resolve()
+                    if args.sqlite and args.build_only
+                    else Path(tmp) / "bench.sqlite3"
+                ),
                 "WERKPLAATS_DATA_DIR": tmp,
                 # the page is requested as a server outside debug would answer it: over
                 # HTTPS, with hashed static files; the test client has no second factor
@@ -138,13 +158,22 @@ def main() -> int:
                 "--out",
                 str(Path(tmp) / "reports"),
             ]
+            if args.sqlite and args.build_only:
+                command.append("--build-only")
+            elif args.sqlite:
+                shutil.copyfile(args.sqlite, Path(tmp) / "bench.sqlite3")
+                command.append("--prebuilt")
             done = subprocess.run(command, env=env, capture_output=True, text=True)
             if done.returncode:
                 print(done.stdout, done.stderr, file=sys.stderr)
                 return done.returncode
             r = json.loads(done.stdout.strip().splitlines()[-1])
+            if args.build_only:
+                print(f"# demo of {size:,} clients built into {args.sqlite} in {r['build']:.0f} s")
+                continue
+            built = "prebuilt" if args.sqlite else f"{r['build']:.1f}"
             print(
-                f"{r['clients']:>9,} {r['rows']:>13,} {r['build']:>8.1f} {r['frame']:>10.1f} "
+                f"{r['clients']:>9,} {r['rows']:>13,} {built:>8} {r['frame']:>10.1f} "
                 f"{r['report']:>9.1f} {r['page']:>8.2f} {r['again']:>8.2f} "
                 f"{r['pdf_kib']:>8.0f} {r['peak_mib']:>9.0f} {_load():>9}",
                 flush=True,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.cache import cache
+
 from tests.browser.conftest import log_in
 from werkplaats.casework.models import Dilemma
 from werkplaats.programme.models import StudyParticipation
@@ -87,6 +89,7 @@ def test_a_dilemma_goes_anonymised_from_the_trajectory_to_the_session_table(
         assert detail not in main
     assert page.locator("#proposed-dilemmas").count() == 0
 
+    cache.clear()  # the figures across teams are kept five minutes
     _switch(page, live_server, "otto")
     page.get_by_role("link", name="Lesmateriaal").click()
     assert "[NAAM 1] wil zelf beslissen" in page.locator("main").inner_text()

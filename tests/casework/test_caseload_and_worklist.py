@@ -129,7 +129,7 @@ def test_the_caseload_shows_the_next_wave_and_the_signal_with_few_queries(
     peers = pd.DataFrame(
         {"group": ["?"] * 40, "months": [3.0] * 40, "change": [2 + i % 9 for i in range(40)]}
     )
-    monkeypatch.setattr(signals, "_reference", lambda organisation_id: peers)
+    monkeypatch.setattr(signals, "_reference", lambda organisation_id, measure: peers)
     client = logged_in(world.alice, "en")
     with _at(dt.date(2025, 5, 1)):
         response = client.get(reverse("casework:caseload"))
@@ -193,12 +193,14 @@ def test_the_caseload_reads_the_reference_the_worker_keeps_and_never_computes_it
     computed: list[int] = []
     real = signals._changes
 
-    def counting(trajectories: Any) -> Any:
+    def counting(trajectories: Any, info: Any) -> Any:
         computed.append(1)
-        return real(trajectories)
+        return real(trajectories, info)
 
     client = logged_in(world.alice, "en")
-    shared, key = caches["shared"], signals._key(world.team_a.organisation_id)
+    organisation_id = world.team_a.organisation_id
+    [measure] = signals._measures(organisation_id)  # none chosen: its Pearlin answers
+    shared, key = caches["shared"], signals._key(organisation_id, measure)
     with _at(TODAY):
         assert refresh_on_track_references.call_local() >= 1  # the worker's hourly work
         monkeypatch.setattr(signals, "_changes", counting)

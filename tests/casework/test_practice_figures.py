@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import translation
 
@@ -19,6 +20,16 @@ from werkplaats.core.models import AccessLog
 pytestmark = pytest.mark.django_db
 
 SECRET = "Mevrouw Jansen wilde niet naar de dagbesteding"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The protected dilemma table is kept five minutes; each test counts its own."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _dilemmas(team, clients, tension, *, per_client=1, deliberated=False, year=2025):
@@ -69,6 +80,17 @@ def test_dilemma_counts_are_distinct_clients_suppressed_and_rounded(world):
     assert [held[b], support[b], cells["total"][b]] == [None, None, None]  # its partners
     assert not_held[c] == 20 and support[a] == 25 and cells["total"][-1] == 120
     assert all(v is None or v % 5 == 0 for _label, values in table.rows for v in values)
+
+
+def test_the_protected_table_is_kept_five_minutes(world):
+    _dilemmas(world.team_a, 12, "wish_policy")
+    with translation.override("en"):
+        first = dict(dilemma_table("team").rows)
+        _dilemmas(world.team_a, 12, "wish_policy")
+        assert dict(dilemma_table("team").rows) == first  # from the cache
+        with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=301)):
+            again = dict(dilemma_table("team").rows)
+    assert again["client's wish vs policy: not deliberated"][0] == 25
 
 
 def test_dilemma_counts_per_year_and_organisation(world):

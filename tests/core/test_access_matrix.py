@@ -300,6 +300,12 @@ MATRIX = [
     Row("insight:organisation", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
     Row("insight:measures", lambda w: {"pk": w.org_a.pk}, {"erin": 200, "frank": 404}),
     Row("insight:municipality", expect={"paula": 200}),
+    Row("insight:joint_display", lambda w: {"pk": w.round_a.pk}, STUDY_RESEARCH),
+    Row(
+        "insight:case_model",
+        lambda w: {"study": w.study_s.pk, "case": study_case_key(w.study_s.pk, w.trajectory_a.pk)},
+        {"rita": 200, "ruben": 404, "alice": 200, "bob": 404},
+    ),
     Row("methods:library", expect=STAFF),
     Row("methods:detail", lambda w: {"pk": _described_method(w)}, STAFF),
     Row("methods:new", lambda w: _alice_owns_a_method(w), METHOD_CREATORS),

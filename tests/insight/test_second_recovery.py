@@ -27,6 +27,7 @@ from werkplaats.partnership.models import Membership, Organisation, Role, Team, 
 from werkplaats.programme.models import Study, StudyParticipation
 
 REFERENCE = Path(__file__).parent / "reference" / "second_recovery_lme4.csv"
+CASE_FITS = Path(__file__).parent / "reference" / "case_fits_lme4.csv"
 ORG = "Wijkteams Veerkracht"
 PLAN = """\
 format: werkplaats.plan/1
@@ -173,3 +174,32 @@ def test_the_estimates_equal_lme4_on_the_exported_data(built) -> None:
     assert set(ours.index) == set(ref.index)
     assert_allclose(ours.loc[ref.index, "estimate"], ref["estimate"], rtol=1e-4, atol=1e-6)
     assert_allclose(ours.loc[ref.index, "std_error"], ref["std_error"], rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.django_db
+def test_the_joint_displays_fitted_lines_equal_lme4s(built) -> None:
+    """Each client's stored line (least squares through the model's fitted values) equals
+    the line through lme4's fitted() on the same export and formula; the group figures
+    are their means."""
+    from werkplaats.insight.joint import NO_GROUP
+    from werkplaats.insight.models import ModelCase, ReportRun
+
+    folder, _written, _slug = built
+    run = ReportRun.objects.get(path=str(folder))
+    ours = pd.DataFrame(
+        list(
+            ModelCase.objects.filter(run=run).values("client", "intercept", "slope", "measurements")
+        )
+    ).set_index("client")
+    reference = pd.read_csv(CASE_FITS).set_index("client")
+    assert set(ours.index) == set(reference.index)
+    ours = ours.loc[reference.index]
+    assert list(ours["measurements"]) == list(reference["n"])
+    assert_allclose(ours["slope"], reference["slope"], rtol=1e-4, atol=1e-5)
+    assert_allclose(ours["intercept"], reference["intercept"], rtol=1e-4, atol=1e-5)
+    # this workplace records no target groups: one group of every client
+    groups = run.model_groups["groups"]
+    assert list(groups) == [NO_GROUP]
+    assert groups[NO_GROUP]["n"] == len(reference)
+    assert groups[NO_GROUP]["slope"] == pytest.approx(reference["slope"].mean(), rel=1e-4)
+    assert groups[NO_GROUP]["low"] == pytest.approx(reference["slope"].quantile(0.25), rel=1e-4)

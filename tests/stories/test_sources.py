@@ -152,31 +152,19 @@ def test_a_broken_upload_is_refused_and_leaves_nothing(world):
 
 
 def test_msc_story_needs_domain_and_reason(world):
-    response = logged_in(world.rita).post(
-        reverse("stories:source_new"),
-        {
-            "kind": "msc",
-            "title": "MSC",
-            "text": "Verhaal",
-            "teller_role": "client",
-            "language": "nl",
-            "study": world.study_s.pk,
-        },
-    )
+    rita = logged_in(world.rita)
+    story = {
+        "kind": "msc",
+        "title": "MSC",
+        "text": "Verhaal",
+        "teller_role": "client",
+        "language": "nl",
+        "study": world.study_s.pk,
+    }
+    response = rita.post(reverse("stories:source_new"), story)
     assert response.status_code == 200 and not Source.objects.filter(title="MSC").exists()
-    logged_in(world.rita).post(
-        reverse("stories:source_new"),
-        {
-            "kind": "msc",
-            "title": "MSC",
-            "text": "Verhaal",
-            "teller_role": "client",
-            "language": "nl",
-            "study": world.study_s.pk,
-            "msc_domain": "meedoen",
-            "msc_reason": "Raakte de groep",
-        },
-    )
+    why = {"msc_domain": "meedoen", "msc_reason": "Raakte de groep"}
+    rita.post(reverse("stories:source_new"), {**story, **why})
     assert Source.objects.get(title="MSC").msc_domain == "meedoen"
 
 

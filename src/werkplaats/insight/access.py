@@ -50,8 +50,13 @@ def access_cmo_by_id(user: User, cmo_id: int) -> CmoConfiguration:
     return cmo
 
 
-def access_progress(user: User, trajectory_id: int) -> Trajectory:
-    return access_trajectory_by_id(user, trajectory_id)
+def access_progress(user: User, trajectory_id: int, *, download: str | None = None) -> Trajectory:
+    """The trajectory's progress for those who may read it; a download is logged as an
+    export besides the read."""
+    trajectory = access_trajectory_by_id(user, trajectory_id)
+    if download:
+        log_access(user, "export", trajectory, f"progress {download}")
+    return trajectory
 
 
 def access_own_progress(user: User) -> Client:

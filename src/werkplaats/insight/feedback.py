@@ -115,7 +115,7 @@ def client_progress(trajectories: QuerySet[Trajectory]) -> dict[str, Any]:
     another scale speaks of better and worse and "x of y points": its bands ("Matig
     eenzaam") are labels for professionals, not words a client should read about themselves."""
     info = _client_info(trajectories)
-    own = scores_for(trajectories, info.instrument, info.scale)
+    own = scores_for(trajectories, info.instrument, info.scale, "client")
     own = own[own["informant"] == "client"].dropna(subset=["score"]).sort_values("wave_date")
     grip = (info.instrument, info.scale) == OUTCOME
     if own.empty:
@@ -218,10 +218,10 @@ def municipality_table(municipality: Any, info: Any = None) -> MunicipalityTable
     per_trajectory = pd.DataFrame(
         rows, columns=["trajectory_id", "client_id", "neighbourhood", "start"]
     )
-    groups: dict[int, str] = {}
-    for t in trajectories.prefetch_related("target_groups"):
-        groups[t.pk] = _target_group(t)
-    per_trajectory["target_group"] = per_trajectory["trajectory_id"].map(groups)
+    groups = main_groups(trajectories)  # one query, not one object per trajectory
+    per_trajectory["target_group"] = per_trajectory["trajectory_id"].map(
+        lambda t: groups.get(t, "?")
+    )
     frame = (
         per_trajectory.sort_values(["client_id", "start", "trajectory_id"])
         .groupby("client_id", as_index=False)
@@ -232,7 +232,7 @@ def municipality_table(municipality: Any, info: Any = None) -> MunicipalityTable
         if len(frame)
         else (pd.DataFrame([[0]], index=["—"], columns=["—"]))
     )
-    s = scores_for(trajectories, info.instrument, info.scale)
+    s = scores_for(trajectories, info.instrument, info.scale, info.informant)
     s = s[s["informant"] == info.informant].dropna(subset=["score"]).sort_values("wave_date")
     client_of = dict(zip(per_trajectory["trajectory_id"], per_trajectory["client_id"], strict=True))
     s = s.assign(client_id=s["trajectory_id"].map(client_of))
@@ -385,7 +385,7 @@ def unit_outcomes(
     for instrument, scale, informant, chosen in measures_of(organisation):
         label, higher_is = _scale_info(instrument, scale)
         m = MeasureFeedback(instrument, scale, informant, label, higher_is, chosen)
-        s = scores_for(org_trajectories, instrument, scale)
+        s = scores_for(org_trajectories, instrument, scale, informant)
         s = s[(s["informant"] == informant) & s["score"].notna()]
         if s.empty:
             out.append(m)

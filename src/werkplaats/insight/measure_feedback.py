@@ -111,7 +111,7 @@ class MeasureProgress:
 
 
 def _own_scores(trajectories: Any, info: MeasureInfo) -> pd.DataFrame:
-    s = scores_for(trajectories, info.instrument, info.scale)
+    s = scores_for(trajectories, info.instrument, info.scale, info.informant)
     return s[(s["informant"] == info.informant) & s["score"].notna()].sort_values(
         ["trajectory_id", "wave_date"]
     )
@@ -240,4 +240,55 @@ def municipality_csv(tables: list[Any]) -> str:
                         "" if mean is None else round(float(mean), 1),
                     ]
                 )
+    return buf.getvalue()
+
+
+def progress_csv(trajectory: Trajectory, measures: list[MeasureProgress]) -> str:
+    """The professional's progress page as CSV: one row per score on each measure, with
+    the change since the start (and signed so that positive is better) and the signal."""
+    import csv
+    import io
+
+    from werkplaats.core.tabular import safe_cell
+
+    signal = {True: "on track", False: "not on track", None: "cannot say"}
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(
+        [
+            "client",
+            "instrument",
+            "scale",
+            "informant",
+            "higher_is",
+            "wave",
+            "date",
+            "score",
+            "change_since_start",
+            "better_since_start",
+            "signal",
+            "comparable_median_change",
+            "comparable_lower_quartile_change",
+        ]
+    )
+    for m in measures:
+        median, low = (m.expected[1], m.expected[0]) if m.expected else ("", "")
+        for pt in m.points:
+            w.writerow(
+                [
+                    safe_cell(trajectory.client.pseudonym),
+                    m.info.instrument,
+                    m.info.scale,
+                    m.info.informant,
+                    m.info.higher_is,
+                    safe_cell(pt["wave"]),
+                    pt["date"].isoformat(),
+                    pt["score"],
+                    pt["change"],
+                    pt["better"],
+                    signal[m.signal],
+                    median,
+                    low,
+                ]
+            )
     return buf.getvalue()

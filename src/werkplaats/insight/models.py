@@ -94,6 +94,8 @@ class ReportRun(models.Model):
     data_date = models.DateTimeField(_("data read at"), null=True, blank=True)
     html = models.TextField(_("report body"), blank=True)
     evidence = models.JSONField(_("estimates for CMO configurations"), default=dict, blank=True)
+    # per target group: the fitted growth model's mean growth per year (insight.joint)
+    model_groups = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -214,3 +216,50 @@ class HistoryKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.digest[:8]}"
+
+
+class StoredScore(models.Model):
+    """One scale score of one completed assessment, kept so that feedback pages and reports
+    read scores instead of scoring every assessment's answers on every request.
+
+    Filled when scores are first read (:func:`werkplaats.insight.outcomes.store_scores`)
+    and by ``werkplaats manage store_scores``. ``completed_at`` is the assessment's
+    completion time when it was scored: an assessment completed again (a bulk import that
+    replaces its answers) no longer matches and is scored anew. ``value`` is empty where
+    the scale cannot be scored (too few answers, or not on the assessment's version).
+    """
+
+    assessment = models.ForeignKey(
+        "measurements.Assessment", on_delete=models.CASCADE, related_name="+"
+    )
+    scale = models.CharField(max_length=100)
+    value = models.FloatField(null=True, blank=True)
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "scale"], name="storedscore_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scale} of assessment {self.assessment_id}: {self.value}"
+
+
+class ModelCase(models.Model):
+    """One client's line of fitted values in a report run's growth model: intercept and
+    growth per year (``insight.joint``), for the case page beside the client's stories."""
+
+    run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="cases")
+    client = models.CharField(max_length=40)  # the study's key for the client
+    intercept = models.FloatField()
+    slope = models.FloatField()
+    measurements = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "client"], name="modelcase_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.client} in run {self.run_id}"
+
+    def at(self, years: float) -> float:
+        return self.intercept + self.slope * years

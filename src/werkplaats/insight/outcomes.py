@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -27,12 +27,14 @@ from werkplaats.casework.models import (
     GoalScore,
     Trajectory,
 )
+from werkplaats.core.bulk import optimize
+from werkplaats.insight.models import StoredScore
 from werkplaats.insight.plan import Outcome, OutcomeInfo, OutcomeOption
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.gas import goal_records_by_trajectory
 from werkplaats.measurements.models import Answer, Assessment
 from werkplaats.programme.models import Consent, Study
-from werkplaats.stats.definition import Scale
+from werkplaats.stats.definition import Scale, instance_key
 from werkplaats.stats.gas import gas_at
 from werkplaats.stats.scoring import score
 
@@ -79,56 +81,126 @@ def gas_clients(study: Study) -> int:
     )
 
 
-def scores_for(trajectories: Any, instrument: str, scale: str) -> pd.DataFrame:
-    """Completed assessments of ``trajectories`` with their scale score, one row each.
+SCORE_CHUNK = 5000  # assessments scored and stored per round (bounded memory at any size)
+ANALYZE_AFTER = 10_000  # a fill this large refreshes the table's planner statistics
 
-    Each version's definition is parsed once (a dict of versions, not one object per
-    row), and each distinct answer pattern is scored once.
+
+def store_scores(assessments: Any, scale: str) -> int:
+    """Score and store every completed assessment of ``assessments`` that has no stored
+    score on ``scale`` from its latest completion; returns how many were scored.
+
+    Every scale of the assessment's version is stored in the same pass (a page asks for
+    the other scales of the same instrument next), and ``scale`` also where the version
+    has no such scale (empty value), so it is not looked for again. Each version's
+    definition is parsed once and each distinct answer pattern is scored once.
     """
+    current = StoredScore.objects.filter(
+        assessment=OuterRef("pk"), scale=scale, completed_at=OuterRef("completed_at")
+    )
+    missing = list(
+        assessments.filter(status=Assessment.Status.COMPLETE)
+        .filter(~Exists(current))
+        .values_list("pk", "version_id", "completed_at")
+        .order_by("pk")
+    )
+    if not missing:
+        return 0
+    versions = InstrumentVersion.objects.filter(pk__in={vid for _a, vid, _c in missing})
+    definitions = {v.pk: v.parsed for v in versions}
+    cache: dict[tuple[int, str], dict[str, float | None]] = {}
+    for k in range(0, len(missing), SCORE_CHUNK):
+        chunk = missing[k : k + SCORE_CHUNK]
+        answers: dict[int, dict[str, Any]] = defaultdict(dict)
+        # The stored JSON text of each answer, decoded once per distinct text (answers
+        # repeat a handful of option codes) instead of once per row by the JSONField.
+        decoded: dict[str, Any] = {}
+        for aid, item, instance, text in (
+            Answer.objects.filter(assessment_id__in=[a for a, _v, _c in chunk])
+            .annotate(text=Cast("value", models.TextField()))
+            .values_list("assessment_id", "item_id", "instance", "text")
+            .iterator(chunk_size=20000)
+        ):
+            if text not in decoded:
+                decoded[text] = json.loads(text)
+            answers[aid][instance_key(item, instance)] = decoded[text]
+        rows = []
+        for aid, vid, completed in chunk:
+            given = answers.get(aid, {})
+            # answers are JSON (a list for a checkbox item): the pattern's key is its text
+            key = (vid, json.dumps(given, sort_keys=True, default=str))
+            if key not in cache:
+                cache[key] = {
+                    name: result.value for name, result in score(definitions[vid], given).items()
+                }
+            values = {scale: None, **cache[key]}
+            rows += [
+                StoredScore(assessment_id=aid, scale=name, value=value, completed_at=completed)
+                for name, value in values.items()
+            ]
+        StoredScore.objects.bulk_create(
+            rows,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["assessment", "scale"],
+            update_fields=["value", "completed_at"],
+        )
+    if len(missing) >= ANALYZE_AFTER:
+        # the planner must know the table grew, or it joins a large table as if small
+        optimize([StoredScore])
+    return len(missing)
+
+
+def scores_for(
+    trajectories: Any, instrument: str, scale: str, informant: str | None = None
+) -> pd.DataFrame:
+    """Completed assessments of ``trajectories`` with their scale score, one row each
+    (``informant``: only that informant's, selected by the database).
+
+    Scores are read from :class:`~werkplaats.insight.models.StoredScore`; what is not
+    stored yet is scored first (:func:`store_scores`), so the result is always that of
+    scoring the answers.
+    """
+    assessments = Assessment.objects.filter(
+        trajectory__in=trajectories,
+        instrument__slug=instrument,
+        status=Assessment.Status.COMPLETE,
+    )
+    if informant is not None:
+        assessments = assessments.filter(informant=informant)
+    store_scores(assessments, scale)
     rows = list(
-        Assessment.objects.filter(
-            trajectory__in=trajectories,
-            instrument__slug=instrument,
-            status=Assessment.Status.COMPLETE,
-        ).values_list("pk", "trajectory_id", "wave", "wave_date", "informant", "version_id")
+        StoredScore.objects.filter(
+            scale=scale,
+            assessment__in=assessments,
+            completed_at=F("assessment__completed_at"),
+        ).values_list(
+            "assessment_id",
+            "assessment__trajectory_id",
+            "assessment__wave",
+            "assessment__wave_date",
+            "assessment__informant",
+            "assessment__version_id",
+            "value",
+        )
     )
     a = pd.DataFrame(
         rows,
-        columns=["assessment_id", "trajectory_id", "wave", "wave_date", "informant", "version_id"],
+        columns=[
+            "assessment_id",
+            "trajectory_id",
+            "wave",
+            "wave_date",
+            "informant",
+            "version_id",
+            "score",
+        ],
     )
     if a.empty:
         return a.assign(score=pd.Series(dtype=float), version="", instrument=instrument)
-    answers: dict[int, dict[str, Any]] = defaultdict(dict)
-    # The stored JSON text of each answer, decoded once per distinct text (answers repeat
-    # a handful of option codes) instead of once per row by the JSONField converter.
-    decoded: dict[str, Any] = {}
-    for aid, item, text in (
-        Answer.objects.filter(
-            assessment__trajectory__in=trajectories,
-            assessment__instrument__slug=instrument,
-            assessment__status=Assessment.Status.COMPLETE,
-        )
-        .annotate(text=Cast("value", models.TextField()))
-        .values_list("assessment_id", "item_id", "text")
-        .iterator(chunk_size=20000)
-    ):
-        if text not in decoded:
-            decoded[text] = json.loads(text)
-        answers[aid][item] = decoded[text]
-    versions = {v.pk: v for v in InstrumentVersion.objects.filter(pk__in=set(a["version_id"]))}
-    labels = {pk: f"{v.label} ({v.short_hash})" for pk, v in versions.items()}
-    definitions = {pk: v.parsed for pk, v in versions.items()}
-    cache: dict[tuple[int, str], float | None] = {}
-    values = []
-    for aid, vid in zip(a["assessment_id"], a["version_id"], strict=True):
-        given = answers.get(aid, {})
-        # answers are JSON (a list for a checkbox item): the pattern's key is its JSON text
-        key = (vid, json.dumps(given, sort_keys=True, default=str))
-        if key not in cache:
-            scored = score(definitions[vid], given)
-            cache[key] = scored[scale].value if scale in scored else None
-        values.append(cache[key])
-    a["score"] = values
+    a = a.sort_values("assessment_id", ignore_index=True)
+    a["score"] = a["score"].astype(float)
+    versions = InstrumentVersion.objects.filter(pk__in=set(a["version_id"]))
+    labels = {v.pk: f"{v.label} ({v.short_hash})" for v in versions}
     a["version"] = a["version_id"].map(labels)
     a["instrument"] = instrument
     return a

@@ -33,10 +33,12 @@ from werkplaats.insight.dataset import (
     gas_last_per_trajectory,
     item_answers,
     study_data,
+    trajectory_frame,
 )
 from werkplaats.insight.exports import FORMATS, write_export
+from werkplaats.insight.joint import model_summary
 from werkplaats.insight.linkage import AGE_STEP, OTHER_STEP, SHARE_STEP
-from werkplaats.insight.models import AnalysisPlan, ReportRun
+from werkplaats.insight.models import AnalysisPlan, ModelCase, ReportRun
 from werkplaats.insight.plan import OutcomeInfo
 from werkplaats.insight.report_figures import report_figures
 from werkplaats.insight.report_text import (
@@ -80,6 +82,8 @@ class Report:
     items: pd.DataFrame | None = None
     labels: dict[str, str] = field(default_factory=dict)
     value_labels: dict[str, dict[int | float, str]] = field(default_factory=dict)
+    model_groups: dict[str, Any] = field(default_factory=dict)
+    model_lines: pd.DataFrame | None = None
 
     def context(self) -> dict[str, Any]:
         r = self.results
@@ -245,8 +249,19 @@ def build_report(study: Study, *, n_boot: int = 500) -> Report:
     report.items = item_answers(study, plan)
     report.labels = column_labels(plan, results.centres, variables, info)
     report.value_labels = value_labels(results.centres, kinds)
+    report.model_groups, report.model_lines = model_summary(results, _client_codes(study))
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _client_codes(study: Study) -> dict[str, set[str]]:
+    """The target group codes of each consenting client's trajectories (study key)."""
+    t = trajectory_frame(study)
+    codes: dict[str, set[str]] = {}
+    if len(t):
+        for client, groups in zip(t["client"], t["codes"], strict=True):
+            codes.setdefault(str(client), set()).update(groups)
+    return codes
 
 
 def render_html(report: Report) -> str:
@@ -324,7 +339,7 @@ def write_report(
 
 def store_run(report: Report, *, user: Any = None, path: str = "", digest: str = "") -> ReportRun:
     """Keep the run: who, when, which plan, the data's hash and the rendered body."""
-    return ReportRun.objects.create(
+    run = ReportRun.objects.create(
         study=report.study,
         created_by=user if getattr(user, "is_authenticated", False) else None,
         clients=report.results.n_clients,
@@ -337,7 +352,28 @@ def store_run(report: Report, *, user: Any = None, path: str = "", digest: str =
         data_date=dt.datetime.fromisoformat(report.specification["data_read_at"]),
         html=render_body(report),
         evidence=_json_safe(report.results.evidence),
+        model_groups=_json_safe(report.model_groups),
     )
+    # the pages show the latest run's fitted lines only: earlier runs' are not kept
+    ModelCase.objects.filter(run__study=report.study).exclude(run=run).delete()
+    lines = report.model_lines
+    if lines is not None and len(lines):
+        ModelCase.objects.bulk_create(
+            [
+                ModelCase(
+                    run=run,
+                    client=str(client),
+                    intercept=float(a),
+                    slope=float(b),
+                    measurements=int(n),
+                )
+                for client, a, b, n in zip(
+                    lines.index, lines["intercept"], lines["slope"], lines["n"], strict=True
+                )
+            ],
+            batch_size=5000,
+        )
+    return run
 
 
 def _json_safe(value: Any) -> Any:

@@ -5,6 +5,7 @@ from werkplaats.core.lazy_views import lazy_view
 # The views import the statistics core (numpy, pandas, scipy): they are imported on their
 # first request, not with the URL map (core.lazy_views).
 _VIEWS = "werkplaats.insight.views."
+_JOINT = "werkplaats.insight.joint_views."
 
 app_name = "insight"
 
@@ -36,6 +37,16 @@ urlpatterns = [
         name="measures",
     ),
     path("municipality/outcomes/", lazy_view(_VIEWS + "municipality"), name="municipality"),
+    path(
+        "rounds/<int:pk>/joint-display/",
+        lazy_view(_JOINT + "joint_display"),
+        name="joint_display",
+    ),
+    path(
+        "studies/<int:study>/cases/<str:case>/model/",
+        lazy_view(_JOINT + "case_model"),
+        name="case_model",
+    ),
 ]
 
 # Mounted by config/urls.py at the site's root in the ``casework`` namespace, where the

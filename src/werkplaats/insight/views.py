@@ -307,11 +307,41 @@ def cmo_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "insight/cmo_form.html", {"form": form, "study": cmo.study})
 
 
+def _download(body: bytes | str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _pdf(template: str, context: dict[str, Any], request: Any, filename: str) -> HttpResponse:
+    """The page's print template as a PDF; a plain 503 where WeasyPrint cannot run."""
+    html = render_to_string(template, context, request=request)
+    try:
+        pdf = render_pdf(html)
+    except ReportError as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    return _download(pdf, "application/pdf", filename)
+
+
 @login_required
 def progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    trajectory = access.access_progress(request.user, pk)
-    data = feedback.professional_progress(trajectory, timezone.localdate())
-    return render(request, "insight/progress.html", {"p": data, "trajectory": trajectory})
+    """The professional's progress page; ``?download=csv`` or ``pdf`` for a download."""
+    download = request.GET.get("download")
+    download = download if download in ("csv", "pdf") else None
+    trajectory = access.access_progress(request.user, pk, download=download)
+    today = timezone.localdate()
+    data = feedback.professional_progress(trajectory, today)
+    context = {"p": data, "trajectory": trajectory, "today": today}
+    filename = f"progress-{slugify(trajectory.client.pseudonym) or trajectory.pk}"
+    if download == "csv":
+        return _download(
+            measure_feedback.progress_csv(trajectory, data.measures),
+            "text/csv; charset=utf-8",
+            f"{filename}.csv",
+        )
+    if download == "pdf":
+        return _pdf("insight/progress_print.html", context, request, f"{filename}.pdf")
+    return render(request, "insight/progress.html", context)
 
 
 @login_required
@@ -346,20 +376,15 @@ def _unit_page(
     download = request.GET.get("download")
     filename = slugify(name) or "feedback"
     if download == "csv":
-        response = HttpResponse(
-            feedback.outcomes_csv(name, outcomes), content_type="text/csv; charset=utf-8"
+        return _download(
+            feedback.outcomes_csv(name, outcomes),
+            "text/csv; charset=utf-8",
+            f"{filename}-feedback.csv",
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}-feedback.csv"'
-        return response
     if download == "pdf":
-        html = render_to_string("insight/unit_feedback_print.html", context, request=request)
-        try:
-            pdf = render_pdf(html)
-        except ReportError as exc:
-            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}-feedback.pdf"'
-        return response
+        return _pdf(
+            "insight/unit_feedback_print.html", context, request, f"{filename}-feedback.pdf"
+        )
     return render(request, "insight/unit_feedback.html", context)
 
 
@@ -417,10 +442,16 @@ def municipality(request: AuthenticatedHttpRequest) -> HttpResponse:
         for m in access.municipalities_for(request.user)
         for table in feedback.municipality_tables(m)
     ]
-    if request.GET.get("download") == "csv":
-        response = HttpResponse(
-            measure_feedback.municipality_csv(tables), content_type="text/csv; charset=utf-8"
+    download = request.GET.get("download")
+    if download == "csv":
+        return _download(
+            measure_feedback.municipality_csv(tables),
+            "text/csv; charset=utf-8",
+            "municipality-outcomes.csv",
         )
-        response["Content-Disposition"] = 'attachment; filename="municipality-outcomes.csv"'
-        return response
-    return render(request, "insight/municipality.html", {"tables": tables})
+    context = {"tables": tables, "today": timezone.localdate()}
+    if download == "pdf":
+        return _pdf(
+            "insight/municipality_print.html", context, request, "municipality-outcomes.pdf"
+        )
+    return render(request, "insight/municipality.html", context)

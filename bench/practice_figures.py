@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""The figures across teams at scale: dilemmas by kind per team, organisation and year,
+and working principles per team over time (casework.practice_figures).
+
+    .venv/bin/python bench/practice_figures.py --sqlite /tmp/copy-of-demo20k.sqlite3
+    .venv/bin/python bench/practice_figures.py --sqlite X.sqlite3 --postgres Y --repeat 5
+
+Reads a demo workplace built with the demo's development keys; the pages write
+access-log entries, so give a copy, never the shared original. Each database is read in
+its own child process with production settings (debug off) and Django's test client (no
+HTTP server, no second factor): the time is the view's own, from request to rendered
+page, as the demo's educator (``docent``) sees it. Per page: the first request, the median
+of ``--repeat`` more, the number of SQL queries, and the peak of Python memory
+(tracemalloc) during one request. The rows the figures rest on are counted beside them.
+The load average is printed before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PG = "postgres://postgres@127.0.0.1:5432/"
+PAGES = [
+    ("dilemmas per team", "/dilemmas/across-teams/?by=team"),
+    ("dilemmas per organisation", "/dilemmas/across-teams/?by=organisation"),
+    ("dilemmas per year", "/dilemmas/across-teams/?by=year"),
+    ("principles: outreach", "/working-principles/?principle=outreach"),
+    ("principles: strengths-based", "/working-principles/?principle=strengths-based"),
+]
+USER = "docent"
+
+
+def child(repeat: int) -> None:
+    import tracemalloc
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from werkplaats.casework.models import Contact, Dilemma
+    from werkplaats.partnership.models import User
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # as `werkplaats serve`
+    user = User.objects.get(username=USER)
+    browser = Client(HTTP_HOST="localhost")
+    browser.force_login(user)
+    rows = {"dilemmas": Dilemma.objects.count(), "contacts": Contact.objects.count()}
+    out = []
+    for label, url in PAGES:
+        began = time.perf_counter()
+        response = browser.get(url)
+        first = time.perf_counter() - began
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: {response.status_code}")
+        warm = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                browser.get(url)
+            warm.append(time.perf_counter() - began)
+        tracemalloc.start()
+        browser.get(url)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        out.append(
+            {
+                "page": label,
+                "first": first,
+                "warm": statistics.median(warm),
+                "queries": len(queries),
+                "peak_mb": peak / 2**20,
+                "rows": rows["dilemmas"] if "dilemmas" in label else rows["contacts"],
+            }
+        )
+    print(json.dumps(out))
+
+
+def run(db: str, target: str, repeat: int) -> list[dict[str, object]]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "werkplaats.config.settings",
+        "WERKPLAATS_DEBUG": "0",
+        "WERKPLAATS_SECRET_KEY": "bench-" + "x" * 40,
+        # the demo's development keys, so that names can be read
+        "WERKPLAATS_FIELD_KEY": "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
+        "WERKPLAATS_PSEUDONYM_KEY": "dev-only-pseudonym-key-not-for-real-data",
+        "WERKPLAATS_ALLOWED_HOSTS": "localhost",
+        "WERKPLAATS_SECOND_FACTOR": "0",
+        "WERKPLAATS_SSL_REDIRECT": "0",
+    }
+    env.pop("DATABASE_URL", None)
+    if db == "sqlite":
+        env["WERKPLAATS_SQLITE_PATH"] = target
+        env["WERKPLAATS_DATA_DIR"] = os.path.dirname(target)
+    else:
+        env["DATABASE_URL"] = PG + target
+    with tempfile.TemporaryDirectory() as static:
+        env["WERKPLAATS_STATIC_ROOT"] = static
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--repeat", str(repeat)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    if done.returncode:
+        print(done.stdout, done.stderr, file=sys.stderr)
+        raise SystemExit(done.returncode)
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sqlite", help="path of a copy of the demo's SQLite database")
+    parser.add_argument("--postgres", help="name of a copy of the demo's PostgreSQL database")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.repeat)
+        return 0
+    runs = [("sqlite", args.sqlite), ("postgresql", args.postgres)]
+    runs = [(db, target) for db, target in runs if target]
+    if not runs:
+        parser.error("give --sqlite PATH and/or --postgres NAME")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"{'database':<11} {'page':<28} {'rows read':>9} {'first ms':>8} {'warm ms':>8} "
+        f"{'queries':>7} {'peak MB':>7}"
+    )
+    for db, target in runs:
+        for r in run(db, str(target), args.repeat):
+            print(
+                f"{db:<11} {r['page']:<28} {r['rows']:>9} "
+                f"{1000 * float(r['first']):>8.0f} {1000 * float(r['warm']):>8.0f} "  # type: ignore[arg-type]
+                f"{r['queries']:>7} {float(r['peak_mb']):>7.1f}",  # type: ignore[arg-type]
+                flush=True,
+            )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

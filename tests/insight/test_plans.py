@@ -220,9 +220,11 @@ def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) ->
     stale = c.post(url, {**form, "client": ["age_at_start"], "save": "1"})
     assert stale.status_code == 409
     assert AnalysisPlan.objects.filter(study=world.study_s).count() == 1
-    assert c.get(f"/insight/studies/{world.study_s.pk}/plan.yaml").content.startswith(
-        b"format: werkplaats.plan/1"
-    )
+    plan_file = c.get(f"/insight/studies/{world.study_s.pk}/plan.yaml")
+    assert plan_file.content.startswith(b"format: werkplaats.plan/1")
+    version = AnalysisPlan.objects.get(study=world.study_s).version
+    expected = f'attachment; filename="study-{world.study_s.pk}-plan-v{version}.yaml"'
+    assert plan_file["Content-Disposition"] == expected
 
 
 def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from werkplaats.core.downloads import attachment
 from werkplaats.insight import access, feedback, measure_feedback, selectors, services, tasks
 from werkplaats.insight.exports import FORMATS, export_bytes
 from werkplaats.insight.forms import CmoForm, MeasuresForm, PlanForm, plan_initial
@@ -91,9 +92,7 @@ def study_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         pdf = render_pdf(html)
     except ReportError as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-report.pdf"'
-    return response
+    return attachment(pdf, f"study-{study.pk}-report.pdf", "application/pdf")
 
 
 @login_required
@@ -106,11 +105,8 @@ def study_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpRe
     except ReportError as exc:
         return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
     name, mime = FORMATS[fmt]
-    response = HttpResponse(
-        export_bytes(frame, fmt, labels=labels, values=values), content_type=mime
-    )
-    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-{name}"'
-    return response
+    body = export_bytes(frame, fmt, labels=labels, values=values)
+    return attachment(body, f"study-{study.pk}-{name}", mime)
 
 
 MIN_GROUPS = 5
@@ -255,11 +251,11 @@ def plan_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     current = selectors.current_plan(study)
     if current is None:
         raise Http404
-    response = HttpResponse(current.plan.to_yaml(), content_type="application/yaml; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="study-{study.pk}-plan-v{current.version}.yaml"'
+    return attachment(
+        current.plan.to_yaml(),
+        f"study-{study.pk}-plan-v{current.version}.yaml",
+        "application/yaml; charset=utf-8",
     )
-    return response
 
 
 def _cmo_form(request: AuthenticatedHttpRequest, study, instance=None):  # type: ignore[no-untyped-def]
@@ -307,12 +303,6 @@ def cmo_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "insight/cmo_form.html", {"form": form, "study": cmo.study})
 
 
-def _download(body: bytes | str, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _pdf(template: str, context: dict[str, Any], request: Any, filename: str) -> HttpResponse:
     """The page's print template as a PDF; a plain 503 where WeasyPrint cannot run."""
     html = render_to_string(template, context, request=request)
@@ -320,7 +310,7 @@ def _pdf(template: str, context: dict[str, Any], request: Any, filename: str) ->
         pdf = render_pdf(html)
     except ReportError as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
-    return _download(pdf, "application/pdf", filename)
+    return attachment(pdf, filename, "application/pdf")
 
 
 @login_required
@@ -334,10 +324,10 @@ def progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = {"p": data, "trajectory": trajectory, "today": today}
     filename = f"progress-{slugify(trajectory.client.pseudonym) or trajectory.pk}"
     if download == "csv":
-        return _download(
+        return attachment(
             measure_feedback.progress_csv(trajectory, data.measures),
-            "text/csv; charset=utf-8",
             f"{filename}.csv",
+            "text/csv; charset=utf-8",
         )
     if download == "pdf":
         return _pdf("insight/progress_print.html", context, request, f"{filename}.pdf")
@@ -376,10 +366,10 @@ def _unit_page(
     download = request.GET.get("download")
     filename = slugify(name) or "feedback"
     if download == "csv":
-        return _download(
+        return attachment(
             feedback.outcomes_csv(name, outcomes),
-            "text/csv; charset=utf-8",
             f"{filename}-feedback.csv",
+            "text/csv; charset=utf-8",
         )
     if download == "pdf":
         return _pdf(
@@ -444,10 +434,10 @@ def municipality(request: AuthenticatedHttpRequest) -> HttpResponse:
     ]
     download = request.GET.get("download")
     if download == "csv":
-        return _download(
+        return attachment(
             measure_feedback.municipality_csv(tables),
-            "text/csv; charset=utf-8",
             "municipality-outcomes.csv",
+            "text/csv; charset=utf-8",
         )
     context = {"tables": tables, "today": timezone.localdate()}
     if download == "pdf":

@@ -21,12 +21,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
-PG = "postgres://postgres@127.0.0.1:5432/"
+from _demo_copy import copy_arguments, databases, run_child
+
 PAGES = [
     ("dilemmas per team", "/dilemmas/across-teams/?by=team"),
     ("dilemmas per organisation", "/dilemmas/across-teams/?by=organisation"),
@@ -87,52 +86,17 @@ def child(repeat: int) -> None:
 
 
 def run(db: str, target: str, repeat: int) -> list[dict[str, object]]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "werkplaats.config.settings",
-        "WERKPLAATS_DEBUG": "0",
-        "WERKPLAATS_SECRET_KEY": "bench-" + "x" * 40,
-        # the demo's development keys, so that names can be read
-        "WERKPLAATS_FIELD_KEY": "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
-        "WERKPLAATS_PSEUDONYM_KEY": "dev-only-pseudonym-key-not-for-real-data",
-        "WERKPLAATS_ALLOWED_HOSTS": "localhost",
-        "WERKPLAATS_SECOND_FACTOR": "0",
-        "WERKPLAATS_SSL_REDIRECT": "0",
-    }
-    env.pop("DATABASE_URL", None)
-    if db == "sqlite":
-        env["WERKPLAATS_SQLITE_PATH"] = target
-        env["WERKPLAATS_DATA_DIR"] = os.path.dirname(target)
-    else:
-        env["DATABASE_URL"] = PG + target
-    with tempfile.TemporaryDirectory() as static:
-        env["WERKPLAATS_STATIC_ROOT"] = static
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", "--repeat", str(repeat)],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-    if done.returncode:
-        print(done.stdout, done.stderr, file=sys.stderr)
-        raise SystemExit(done.returncode)
-    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+    return list(run_child(__file__, db, target, repeat))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sqlite", help="path of a copy of the demo's SQLite database")
-    parser.add_argument("--postgres", help="name of a copy of the demo's PostgreSQL database")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    copy_arguments(parser)
     args = parser.parse_args()
     if args.child:
         child(args.repeat)
         return 0
-    runs = [("sqlite", args.sqlite), ("postgresql", args.postgres)]
-    runs = [(db, target) for db, target in runs if target]
-    if not runs:
-        parser.error("give --sqlite PATH and/or --postgres NAME")
+    runs = databases(args, parser)
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"{'database':<11} {'page':<28} {'rows read':>9} {'first ms':>8} {'warm ms':>8} "

@@ -13,19 +13,25 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 PG = "postgres://postgres@127.0.0.1:5432/"
 
 
-def copy_arguments(parser: argparse.ArgumentParser) -> None:
+def command_line(
+    doc: str | None, child: Callable[[int], None]
+) -> tuple[int, list[tuple[str, str]]]:
+    """The parent's repeat count and databases; as ``--child``, run ``child`` and exit."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--sqlite", help="path of a copy of the demo's SQLite database")
     parser.add_argument("--postgres", help="name of a copy of the demo's PostgreSQL database")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-
-
-def databases(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[tuple[str, str]]:
+    args = parser.parse_args()
+    if args.child:
+        child(args.repeat)
+        raise SystemExit(0)
     runs = [
         (db, str(target))
         for db, target in (("sqlite", args.sqlite), ("postgresql", args.postgres))
@@ -33,7 +39,8 @@ def databases(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list
     ]
     if not runs:
         parser.error("give --sqlite PATH and/or --postgres NAME")
-    return runs
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return args.repeat, runs
 
 
 def run_child(script: str, db: str, target: str, repeat: int) -> Any:

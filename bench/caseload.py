@@ -25,7 +25,6 @@ changes the figures.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -34,7 +33,7 @@ import sys
 import time
 from typing import Any
 
-from _demo_copy import copy_arguments, databases, run_child
+from _demo_copy import command_line, run_child
 
 PAGES = [
     ("home (worklist)", "/"),
@@ -115,20 +114,13 @@ def run(db: str, target: str, repeat: int) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    copy_arguments(parser)
-    args = parser.parse_args()
-    if args.child:
-        child(args.repeat)
-        return 0
-    runs = databases(args, parser)
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    repeat, runs = command_line(__doc__, child)
     print(
         f"{'database':<11} {'user':<12} {'reach':>6} {'page':<27} {'cold ms':>8} "
         f"{'warm ms':>8} {'CPU ms':>7} {'queries':>7} {'rows':>5}"
     )
     for db, target in runs:
-        result = run(db, str(target), args.repeat)
+        result = run(db, target, repeat)
         for r in result["pages"]:
             print(
                 f"{db:<11} {r['user']:<12} {r['reach']:>6} {r['page']:<27} "

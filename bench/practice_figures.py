@@ -17,14 +17,13 @@ The load average is printed before and after.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import sys
 import time
 
-from _demo_copy import copy_arguments, databases, run_child
+from _demo_copy import command_line, run_child
 
 PAGES = [
     ("dilemmas per team", "/dilemmas/across-teams/?by=team"),
@@ -90,20 +89,13 @@ def run(db: str, target: str, repeat: int) -> list[dict[str, object]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    copy_arguments(parser)
-    args = parser.parse_args()
-    if args.child:
-        child(args.repeat)
-        return 0
-    runs = databases(args, parser)
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    repeat, runs = command_line(__doc__, child)
     print(
         f"{'database':<11} {'page':<28} {'rows read':>9} {'first ms':>8} {'warm ms':>8} "
         f"{'queries':>7} {'peak MB':>7}"
     )
     for db, target in runs:
-        for r in run(db, str(target), args.repeat):
+        for r in run(db, target, repeat):
             print(
                 f"{db:<11} {r['page']:<28} {r['rows']:>9} "
                 f"{1000 * float(r['first']):>8.0f} {1000 * float(r['warm']):>8.0f} "  # type: ignore[arg-type]

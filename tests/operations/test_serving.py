@@ -72,3 +72,20 @@ def test_a_server_error_reaches_the_error_log_with_its_traceback(world, settings
     assert "database is locked" not in response.content.decode()  # the user sees no detail
     logged = stream.getvalue()
     assert "Internal Server Error: /" in logged and "RuntimeError: database is locked" in logged
+
+
+def test_the_server_leaves_what_it_loaded_out_of_the_garbage_collector():
+    """The master loads the application and freezes its objects before the workers fork,
+    so a worker's full collection does not walk Django and the apps on every pass."""
+    import gc
+
+    from werkplaats.operations import web
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    server = web.WerkplaatsServer.__new__(web.WerkplaatsServer)  # no gunicorn arguments
+    try:
+        assert callable(server.load())
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

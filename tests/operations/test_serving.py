@@ -89,3 +89,18 @@ def test_the_server_leaves_what_it_loaded_out_of_the_garbage_collector():
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_the_server_runs_one_request_per_process_by_default_threads_if_asked(settings):
+    """The default (bench/README.md: lowest p95 at 20 users on two cores) is gunicorn's
+    sync worker, 2 x cores + 1 processes; threads per process switch to gthread."""
+    from werkplaats.operations.web import server_options
+
+    assert settings.WEB_SERVER["threads"] == 1
+    assert settings.WEB_SERVER["workers"] == 2 * (os.cpu_count() or 1) + 1
+    default = server_options()
+    assert default["worker_class"] == "sync" and default["threads"] == 1
+    settings.WEB_SERVER = {**settings.WEB_SERVER, "workers": 3, "threads": 4}
+    threaded = server_options("127.0.0.1:9999")
+    assert threaded["worker_class"] == "gthread" and threaded["workers"] == 3
+    assert threaded["bind"] == ["127.0.0.1:9999"]

@@ -48,6 +48,13 @@ class FirstTerm:
     plan_pos: np.ndarray
     dense_offsets: dict[int, int]
     dense_order: int
+    first_nested: bool
+    first_starts: dict[int, np.ndarray]
+    first_gather: dict[int, np.ndarray | None]
+    first_pair_of: dict[int, np.ndarray]
+    first_level_of: dict[int, np.ndarray]
+    first_raw: dict[int, np.ndarray]
+    _first_alias_map: dict[int, int]
 
     def _setup_first(self) -> None:
         """Index structures for eliminating the first (largest) term.

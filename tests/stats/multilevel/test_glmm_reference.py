@@ -122,9 +122,7 @@ def test_agrees_with_glmer(key: str, reference: dict) -> None:
     crossed = key.startswith("verbagg")
     assert_allclose(m.se.to_numpy(), values(r["se"]), rtol=1e-3 if crossed else 1e-4)
     assert_allclose(np.sqrt(np.diag(m.vcov_rx)), values(r["se_rx"]), rtol=1e-4)
-    assert_allclose(
-        m.zvalue.to_numpy(), values(r["zvalue"]), rtol=1e-3 if crossed else 1e-4
-    )
+    assert_allclose(m.zvalue.to_numpy(), values(r["zvalue"]), rtol=1e-3 if crossed else 1e-4)
     assert_allclose(m.theta, values(r["theta"]), rtol=1e-4)
     vc = r["varcorr"]
     assert list(m.varcorr["grp"]) == list(np.atleast_1d(vc["grp"]))
@@ -181,7 +179,7 @@ def test_warm_start_from_a_subsample_agrees_with_glmer(
     m = fit_glmm(formula, dataset(data), family="binomial", **kw)
     r = reference["binary_growth"]
     assert m.optimizer["warm_start"] and m.optimizer["stage1_nfev"] == 0
-    assert m.optimizer["warm_start_nfev"] > 0
+    assert m.optimizer["warm_start_nfev"] != 0
     assert_allclose(m.objective, r["objective"], rtol=1e-6)
     assert m.objective <= r["objective"] + 1e-6 * abs(r["objective"])
     assert_allclose(m.fixef.to_numpy(), values(r["fixef"]), rtol=1e-4)

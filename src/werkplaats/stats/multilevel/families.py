@@ -58,9 +58,9 @@ class Family:
     def mu_eta2(self, eta: np.ndarray, mu_eta: np.ndarray) -> np.ndarray:
         """Second derivative of the inverse link, given its first (``mu_eta``)."""
         if self.link == "logit":
-            return cast("np.ndarray", mu_eta * (1.0 - 2.0 * self.linkinv(eta)))
+            return mu_eta * (1.0 - 2.0 * self.linkinv(eta))
         if self.link == "probit":
-            return -eta * mu_eta
+            return cast("np.ndarray", -eta * mu_eta)
         if self.link == "cloglog":
             return cast("np.ndarray", mu_eta * (1.0 - np.exp(np.minimum(eta, 700.0))))
         return mu_eta  # log

@@ -11,9 +11,9 @@ from typing import Any, cast
 import numpy as np
 import scipy.linalg
 
+from .blocks import ReBlock
 from .laplace_gradient import has_gradient, laplace_gradient
 from .optimize import minimize_bounded
-from .blocks import ReBlock
 from .pirls import GlmmProblem, PirlsState
 
 # Stage 2 with the exact gradient stops when the predicted decrease of the
@@ -191,6 +191,8 @@ def _warm_start(prob: GlmmProblem, maxfev: int) -> tuple[np.ndarray, np.ndarray,
 
 def _value_grad(prob: GlmmProblem, x: np.ndarray, nt: int) -> tuple[float, np.ndarray]:
     st = prob.pirls(x[:nt], x[nt:])
+    if not st.converged:  # no conditional mode found: a point the line search must avoid
+        return np.inf, np.full(x.size, np.nan)
     return st.objective, laplace_gradient(prob, x[:nt], x[nt:], st)
 
 

@@ -246,12 +246,16 @@ def outcome_info(study: Study, outcome: Outcome, version_ids: list[int]) -> Outc
 
 
 def _gas_rows(study: Study) -> pd.DataFrame:
+    return gas_rows(consenting_trajectories(study))
+
+
+def gas_rows(trajectories: Any) -> pd.DataFrame:
     """The GAS T-score of every trajectory at every date a goal was scored, by the rule
     the trajectory page shows (``stats.gas.gas_at``): the goals set by that date, each at
     its latest level on or before it (a goal not scored yet at its starting level); a
     goal added later does not change an earlier T-score."""
     out = []
-    records = goal_records_by_trajectory(consenting_trajectories(study))
+    records = goal_records_by_trajectory(trajectories)
     for tid, goals in records.items():
         for day in sorted({d for g in goals for d, _level in g.scores}):
             moment = gas_at(goals, day)

@@ -13,11 +13,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from werkplaats.casework.models import Trajectory
 from werkplaats.core.audit import log_access
 from werkplaats.core.pseudonyms import study_case_key, study_pseudonym
 from werkplaats.insight import selectors, svg
 from werkplaats.insight.models import ModelCase
-from werkplaats.casework.models import Trajectory
 from werkplaats.insight.outcomes import gas_rows, scores_for
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stories import access as story_access

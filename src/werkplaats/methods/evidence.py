@@ -20,9 +20,9 @@ from django.db.models import Count, Q
 
 from werkplaats.casework.models import Method, TargetGroup, Trajectory
 from werkplaats.core.i18n import current_language
-from werkplaats.insight.outcomes import scores_for
 from werkplaats.insight.feedback import main_groups
 from werkplaats.insight.models import AnalysisPlan
+from werkplaats.insight.outcomes import scores_for
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import MethodSchedule, OrganisationSchedule, planned_entries
 from werkplaats.methods.models import FidelityAnswer

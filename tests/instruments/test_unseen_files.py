@@ -51,3 +51,128 @@ def test_the_canonical_not_before_a_parenthesis_reads_back() -> None:
     assert (
         expressions.parse("not ([a] = 1) or [b] = 2").kind == "op"
     )  # (not a=1) or b=2
+
+
+# ---------------------------------------------------------------- XLSForm
+
+
+def test_an_excel_97_2003_xlsform_is_read() -> None:
+    """``.xls`` (OLE2) workbooks, still common among ODK forms, were not recognised."""
+    content = (FILES / "xlsform_legacy.xls").read_bytes()
+    assert formats.detect("form.xls", content) == "xlsform-xlsx"
+    assert formats.detect("", content) == "xlsform-xlsx"
+    result = _read(content, None, "form.xls")
+    items = _items(result)
+    assert result.definitions[0]["id"] == "steun_buurt"
+    # pyxform's aliases: int, string, trigger, "select one from", "list name"
+    assert items["leeftijd"]["type"] == "integer"
+    assert items["woonplaats"]["type"] == "text"
+    assert [o["value"] for o in items["steun"]["options"]] == ["ja", "nee"]
+    assert items["hulpvormen"]["type"] == "multiple"
+    assert items["hulpvormen"]["constraint"].startswith("not (")
+    assert items["gelezen"]["appearance"] == "acknowledge"
+    assert not [
+        x for x in _losses(result) if "asked as text" in x or "not in the choices" in x
+    ]
+
+
+ALIASES = b"""survey,type,name,label
+,int,kinderen,Hoeveel kinderen wonen bij u?
+,string,naam,Uw voornaam
+,q date,datum,Datum van het gesprek
+,add decimal prompt,gewicht,Gewicht in kg
+,q note,uitleg,Lees dit eerst
+,uri:deviceid,apparaat,
+,select one from jn,contact,Had u contact?
+choices,list name,name,label
+,jn,1,Ja
+,jn,0,Nee
+"""
+
+
+def test_pyxform_type_aliases_keep_their_type() -> None:
+    result = _read(ALIASES, "xlsform-csv")
+    items = _items(result)
+    assert items["kinderen"]["type"] == "integer"
+    assert items["naam"]["type"] == "text"
+    assert items["datum"]["type"] == "date"
+    assert items["gewicht"]["type"] == "decimal"
+    assert items["uitleg"]["type"] == "display"
+    assert [o["value"] for o in items["contact"]["options"]] == [1, 0]
+    assert "apparaat" not in items  # device metadata, reported
+    assert any("apparaat" in x and "metadata" in x for x in _losses(result))
+    assert not [x for x in _losses(result) if "asked as text" in x]
+
+
+OR_OTHER = b"""survey,type,name,label::Nederlands (nl),label::English (en)
+,select_one vervoer or_other,vervoer,Hoe komt u hier?,How do you get here?
+choices,list_name,name,label::Nederlands (nl),label::English (en)
+,vervoer,fiets,Fiets,Bike
+,vervoer,bus,Bus,Bus
+"""
+
+
+def test_or_other_asks_the_text_question_only_after_other() -> None:
+    """pyxform writes the added question's condition as ``selected(../vervoer, 'other')``;
+    the relative path was not translated, so the question was always asked."""
+    result = _read(OR_OTHER, "xlsform-csv")
+    items = _items(result)
+    assert [o["value"] for o in items["vervoer"]["options"]][-1] == "other"
+    assert items["vervoer_other"]["relevant"] == 'selected([vervoer], "other")'
+    assert "verbatim" not in items["vervoer_other"]
+
+
+TABLE_LIST = b"""survey,type,name,label,hint,appearance
+,begin_group,stemming,Hoe voelde u zich deze week?,Kies per regel,table-list
+,select_one schaal,rustig,Rustig,,
+,select_one schaal,somber,Somber,,
+,end_group,,,,
+choices,list_name,name,label,image
+,schaal,1,Nooit,nooit.png
+,schaal,2,Soms,soms.png
+,schaal,3,Vaak,vaak.png
+"""
+
+
+def test_a_table_list_group_asks_no_extra_question_and_reports_media_once() -> None:
+    """pyxform adds a header row (``reserved_name_for_field_list_labels_N``) to a
+    table-list group; it was imported as a question of its own."""
+    result = _read(TABLE_LIST, "xlsform-csv")
+    items = _items(result)
+    assert list(items) == ["rustig", "somber"]
+    assert result.definitions[0]["groups"] == [
+        {
+            "id": "stemming",
+            "label": {"nl": "Hoe voelde u zich deze week?"},
+            "appearance": "table-list",
+        }
+    ]
+    assert "appearance" not in items["rustig"]
+    assert any("stemming" in x and "hint of a group" in x for x in _losses(result))
+    media = [x for x in _losses(result) if "images or sounds" in x]
+    assert len(media) == 2  # once per question, not once per choice
+
+
+LOOP = b"""survey,type,name,label::Nederlands (nl)
+,begin loop over hulp,per_hulp,
+,integer,uren,Hoeveel uur per week krijgt u %(label)s?
+,end loop,,
+choices,list_name,name,label::Nederlands (nl)
+,hulp,thuiszorg,thuiszorg
+,hulp,mantelzorg,mantelzorg
+"""
+
+
+def test_a_loop_over_a_list_is_asked_per_choice_and_reported() -> None:
+    """``begin loop over LIST`` was read as one text question without a label, and the
+    questions inside the loop were lost without a word."""
+    result = _read(LOOP, "xlsform-csv")
+    items = _items(result)
+    assert list(items) == ["uren_thuiszorg", "uren_mantelzorg"]
+    assert items["uren_thuiszorg"]["type"] == "integer"
+    assert (
+        items["uren_mantelzorg"]["text"]["nl"]
+        == "Hoeveel uur per week krijgt u mantelzorg?"
+    )
+    assert items["uren_thuiszorg"]["group"] == "per_hulp_thuiszorg"
+    assert any("per_hulp" in x and "loop" in x for x in _losses(result))

@@ -23,6 +23,7 @@ from werkplaats.instruments.formats.common import (
     MAX_COLUMNS,
     MAX_ROWS,
     N_,
+    OLE2,
     ExportResult,
     FormatError,
     ImportResult,
@@ -59,8 +60,8 @@ __all__ = [
 def detect(filename: str, content: bytes) -> str:
     """Guess the format from the file name and the first bytes."""
     name = filename.lower()
-    if name.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        return "xlsform-xlsx"
+    if name.endswith((".xlsx", ".xls")) or content[:4] in (b"PK\x03\x04", OLE2[:4]):
+        return "xlsform-xlsx"  # the reader tells the old .xls (OLE2) from .xlsx by its bytes
     if name.endswith((".yaml", ".yml")):
         return "yaml"
     head = content[:4096].decode("utf-8-sig", errors="replace").lstrip()

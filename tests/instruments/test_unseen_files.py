@@ -7,9 +7,11 @@ or named in the loss report, never dropped silently, never a traceback.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 
 from werkplaats.instruments import formats
 from werkplaats.stats import expressions
@@ -176,3 +178,81 @@ def test_a_loop_over_a_list_is_asked_per_choice_and_reported() -> None:
     )
     assert items["uren_thuiszorg"]["group"] == "per_hulp_thuiszorg"
     assert any("per_hulp" in x and "loop" in x for x in _losses(result))
+
+
+# ---------------------------------------------------------------- FHIR
+
+
+def _questionnaire(*items: dict[str, Any]) -> bytes:
+    return json.dumps(
+        {
+            "resourceType": "Questionnaire",
+            "id": "q",
+            "status": "active",
+            "item": list(items),
+        }
+    ).encode()
+
+
+def test_fhir_r5_coding_items_are_choices() -> None:
+    """R5 replaced ``choice``/``open-choice`` by ``coding`` with ``answerConstraint``; such
+    items were asked as free text, their options dropped."""
+    content = _questionnaire(
+        {
+            "linkId": "vervoer",
+            "text": "Hoe komt u hier?",
+            "type": "coding",
+            "answerConstraint": "optionsOnly",
+            "answerOption": [
+                {"valueCoding": {"code": "fiets", "display": "Fiets"}},
+                {"valueCoding": {"code": "bus", "display": "Bus"}},
+            ],
+        },
+        {
+            "linkId": "klachten",
+            "text": "Welke klachten heeft u?",
+            "type": "coding",
+            "repeats": True,
+            "answerConstraint": "optionsOrString",
+            "answerOption": [
+                {"valueCoding": {"code": "pijn", "display": "Pijn"}},
+                {"valueCoding": {"code": "moe", "display": "Moe"}},
+            ],
+        },
+    )
+    result = _read(content)
+    items = _items(result)
+    assert items["vervoer"]["type"] == "choice"
+    assert [o["value"] for o in items["vervoer"]["options"]] == ["fiets", "bus"]
+    assert items["klachten"]["type"] == "multiple"
+    assert [x for x in _losses(result) if x.startswith("klachten") and "free-text" in x]
+    assert not [x for x in _losses(result) if "asked as text" in x]
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "values"),
+    [
+        ("integer", "valueInteger", [0, 1, 2]),
+        ("string", "valueString", ["thuis", "werk", "elders"]),
+        ("date", "valueDate", ["2025-01-01", "2025-07-01", "2026-01-01"]),
+        ("time", "valueTime", ["09:00:00", "13:00:00", "17:00:00"]),
+    ],
+)
+def test_a_fhir_question_of_another_type_with_answer_options_is_a_choice(
+    kind: str, key: str, values: list[Any]
+) -> None:
+    """An integer, string, date or time question may list its answers (``answerOption``);
+    it was imported as a free question and its options were lost without a word."""
+    result = _read(
+        _questionnaire(
+            {
+                "linkId": "keuze",
+                "text": "Kies er een",
+                "type": kind,
+                "answerOption": [{key: v} for v in values],
+            }
+        )
+    )
+    item = _items(result)["keuze"]
+    assert item["type"] == "choice"
+    assert [o["value"] for o in item["options"]] == values

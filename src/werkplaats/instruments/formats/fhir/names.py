@@ -52,6 +52,7 @@ TYPES = {
     "time": "time",
     "choice": "choice",
     "open-choice": "choice",
+    "coding": "choice",  # FHIR R5: choice and open-choice became coding + answerConstraint
     "boolean": "yesno",
     "display": "display",
     "attachment": "file",

@@ -179,6 +179,15 @@ class _Reader:
     ) -> None:
         mapped = TYPES.get(str(kind))
         item: dict[str, Any] = {"id": link}
+        listed = (isinstance(raw.get("answerOption"), list) and raw["answerOption"]) or (
+            isinstance(raw.get("answerValueSet"), str) and raw["answerValueSet"]
+        )
+        if listed and mapped in ("text", "long_text", "integer", "date", "time", "datetime"):
+            mapped = "choice"  # a string, integer, date or time question answered from a list
+        if raw.get("answerConstraint") in ("optionsOrString", "optionsOrType"):
+            self.losses.append(  # FHIR R5's open-choice
+                loss(link, N_("free-text answers of an open-choice item are not kept"))
+            )
         if mapped is None:
             self.losses.append(loss(link, N_("type %(kind)s is asked as text"), kind=repr(kind)))
             mapped = "text"

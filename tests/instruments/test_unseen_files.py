@@ -20,9 +20,7 @@ from werkplaats.stats.definition import parse_definition
 FILES = Path(__file__).parent / "files"
 
 
-def _read(
-    content: bytes, fmt: str | None = None, filename: str = ""
-) -> formats.ImportResult:
+def _read(content: bytes, fmt: str | None = None, filename: str = "") -> formats.ImportResult:
     result = formats.read(content, fmt, filename, "nl")
     for data in result.definitions:
         parse_definition(data)  # what the import then checks; raises on a wrong mapping
@@ -44,15 +42,44 @@ def test_the_canonical_not_before_a_parenthesis_reads_back() -> None:
     """The writer gives ``not (a and b)``; the reader took ``not (`` for a function call
     outside the canonical list, so an XLSForm constraint ``not(... and ...)`` was
     translated on import and then refused by the definition check."""
-    tree = expressions.translate(
-        "not(selected(., 'geen') and count-selected(.) > 1)", "xlsform"
-    )
+    tree = expressions.translate("not(selected(., 'geen') and count-selected(.) > 1)", "xlsform")
     assert tree == 'not (selected(., "geen") and count(.) > 1)'
     node = expressions.parse(tree)
     assert node.kind == "not"
-    assert (
-        expressions.parse("not ([a] = 1) or [b] = 2").kind == "op"
-    )  # (not a=1) or b=2
+    assert expressions.parse("not ([a] = 1) or [b] = 2").kind == "op"  # (not a=1) or b=2
+
+
+# ---------------------------------------------------------------- REDCap
+
+DICTIONARY = [
+    ["Variable / Field Name", "Form Name", "Field Type", "Field Label",
+     "Choices, Calculations, OR Slider Labels"],
+    ["record_id", "intake", "text", "Record ID", ""],
+    ["steun", "intake", "radio", "Krijgt u steun?", "1, Ja\n0, Nee\n-1, Weet ik niet"],
+]  # fmt: skip
+
+
+def test_redcap_choices_one_per_line_are_separate_choices() -> None:
+    """Choices typed one per line (as in REDCap's designer) became one choice whose label
+    held the others."""
+    content = "\n".join(",".join(f'"{c}"' for c in row) for row in DICTIONARY).encode()
+    options = _items(_read(content, None, "dictionary.csv"))["steun"]["options"]
+    assert [(o["value"], o["label"]["nl"]) for o in options] == [
+        (1, "Ja"),
+        (0, "Nee"),
+        (-1, "Weet ik niet"),
+    ]
+
+
+def test_a_utf16_tab_separated_dictionary_is_recognised() -> None:
+    """Excel's "Unicode text" is UTF-16 with tabs; the reader took it, the format
+    detection did not."""
+    text = "\r\n".join("\t".join(row).replace("\n", " | ") for row in DICTIONARY) + "\r\n"
+    content = text.encode("utf-16")
+    assert formats.detect("dictionary.txt", content) == "redcap"
+    assert formats.detect("", content) == "redcap"
+    options = _items(_read(content, None, "dictionary.txt"))["steun"]["options"]
+    assert [o["value"] for o in options] == [1, 0, -1]
 
 
 # ---------------------------------------------------------------- XLSForm
@@ -73,9 +100,7 @@ def test_an_excel_97_2003_xlsform_is_read() -> None:
     assert items["hulpvormen"]["type"] == "multiple"
     assert items["hulpvormen"]["constraint"].startswith("not (")
     assert items["gelezen"]["appearance"] == "acknowledge"
-    assert not [
-        x for x in _losses(result) if "asked as text" in x or "not in the choices" in x
-    ]
+    assert not [x for x in _losses(result) if "asked as text" in x or "not in the choices" in x]
 
 
 ALIASES = b"""survey,type,name,label
@@ -172,10 +197,7 @@ def test_a_loop_over_a_list_is_asked_per_choice_and_reported() -> None:
     items = _items(result)
     assert list(items) == ["uren_thuiszorg", "uren_mantelzorg"]
     assert items["uren_thuiszorg"]["type"] == "integer"
-    assert (
-        items["uren_mantelzorg"]["text"]["nl"]
-        == "Hoeveel uur per week krijgt u mantelzorg?"
-    )
+    assert items["uren_mantelzorg"]["text"]["nl"] == "Hoeveel uur per week krijgt u mantelzorg?"
     assert items["uren_thuiszorg"]["group"] == "per_hulp_thuiszorg"
     assert any("per_hulp" in x and "loop" in x for x in _losses(result))
 
@@ -185,12 +207,7 @@ def test_a_loop_over_a_list_is_asked_per_choice_and_reported() -> None:
 
 def _questionnaire(*items: dict[str, Any]) -> bytes:
     return json.dumps(
-        {
-            "resourceType": "Questionnaire",
-            "id": "q",
-            "status": "active",
-            "item": list(items),
-        }
+        {"resourceType": "Questionnaire", "id": "q", "status": "active", "item": list(items)}
     ).encode()
 
 

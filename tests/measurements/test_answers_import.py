@@ -297,3 +297,27 @@ def test_a_failure_while_writing_leaves_nothing_behind(world, monkeypatch) -> No
     assert (Client.objects.count(), Trajectory.objects.count(), Assessment.objects.count()) == (
         counts
     )
+
+
+def test_the_werkplaats_command_takes_options_first(world, capsys) -> None:
+    """``werkplaats import redcap --dictionary D --records R ...`` as the docs write it was
+    refused by the argument parser before it reached the import."""
+    from werkplaats import cli
+
+    code = cli.main(
+        [
+            "import",
+            "redcap",
+            "--dictionary",
+            str(FILES / "redcap_dictionary.csv"),
+            "--records",
+            str(FILES / "redcap_records.csv"),
+            "--events",
+            str(FILES / "redcap_events.csv"),
+            "--organisation",
+            world.trajectory_a.team.organisation.name,
+            "--dry-run",
+        ]
+    )
+    assert code == 0
+    assert "Would import: 2 clients" in capsys.readouterr().out

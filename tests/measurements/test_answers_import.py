@@ -299,6 +299,26 @@ def test_a_failure_while_writing_leaves_nothing_behind(world, monkeypatch) -> No
     )
 
 
+def test_columns_of_fields_that_take_no_answers_are_named_as_such(world) -> None:
+    """A calc or file field's column was reported as 'not a field of the dictionary'."""
+    lines = RECORDS.decode().splitlines()
+    records = "\n".join([lines[0] + ",bmi,consent_form"] + [r + ",," for r in lines[1:]])
+    report = redcap_import(
+        dictionary=DICTIONARY,
+        records=records.encode(),
+        events=EVENTS,
+        organisation=world.trajectory_a.team.organisation,
+        dry_run=True,
+    )
+    notes = [n.text("en") for n in report.notes]
+    assert (
+        "bmi: a field of the dictionary that takes no answers in Werkplaats (calculated); its column is not read"
+        in notes
+    )
+    assert any(n.startswith("consent_form: a field of the dictionary") for n in notes)
+    assert not [n for n in notes if "not a field of the dictionary" in n]
+
+
 def test_the_werkplaats_command_takes_options_first(world, capsys) -> None:
     """``werkplaats import redcap --dictionary D --records R ...`` as the docs write it was
     refused by the argument parser before it reached the import."""

@@ -295,16 +295,17 @@ class _Reader:
         for column in columns:
             code = str(column["name"]).strip()
             texts = column.get("label")
-            group = {
+            group_id = f"{name}_{code}"
+            group: dict[str, Any] = {
                 "type": "group",
-                "name": f"{name}_{code}",
+                "name": group_id,
                 "label": texts or code,
                 "children": [
                     _for_choice(c, code, texts, self.rows) for c in child.get("children") or []
                 ],
             }
-            self.rows.setdefault(group["name"], row or 0)
-            self.group(group, "group", group["name"], parent, row)
+            self.rows.setdefault(group_id, row or 0)
+            self.group(group, "group", group_id, parent, row)
 
     def group(
         self, child: dict[str, Any], kind: str, name: str, parent: str | None, row: int | None

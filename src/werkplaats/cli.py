@@ -292,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from werkplaats.config.env import ConfigurationError
+
     parser = build_parser()
     # A command that passes its arguments on (``rest``) gets them all, also when the first
     # is an option: argparse's REMAINDER leaves a leading option out (``werkplaats import
@@ -301,7 +303,12 @@ def main(argv: list[str] | None = None) -> int:
         args.rest = [*extra, *args.rest]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigurationError as error:
+        # A missing or malformed setting: say which, in both languages, without a traceback.
+        print(f"werkplaats: {error.english}\nwerkplaats: {error.dutch}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -340,6 +340,8 @@ def test_a_plan_file_with_a_byte_order_mark_or_in_another_encoding(world, tmp_pa
     out = io.StringIO()
     call_command("plan", "set", world.study_s.slug, str(path), stdout=out)
     assert "Stored plan version 1" in out.getvalue()
-    path.write_bytes(json.dumps({**PLAN, "title": "Groei in één jaar"}).encode("cp1252"))
+    path.write_bytes(
+        json.dumps({**PLAN, "title": "Groei in één jaar"}, ensure_ascii=False).encode("cp1252")
+    )
     with pytest.raises(CommandError, match=r"is not UTF-8 text \(byte 0xe9"):
         call_command("plan", "set", world.study_s.slug, str(path))

@@ -203,6 +203,9 @@ def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) ->
     page = c.get(url).content.decode()
     assert "pearlin-mastery|mastery|client" in page
     assert 'value="is_frail_elderly"' in page
+    # the team's edit counter (core.models.VersionedModel) is no context moderator; the
+    # form once offered it as "team: version"
+    assert 'value="team_version"' not in page
     # a random effect needs five levels: the persona world has one professional in the study
     assert "a random effect needs 5" in page or "willekeurig effect" in page
     form = {

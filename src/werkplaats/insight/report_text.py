@@ -17,6 +17,7 @@ from werkplaats.insight.dataset import (
 )
 from werkplaats.insight.models import AnalysisPlan
 from werkplaats.insight.plan import OutcomeInfo, Plan
+from werkplaats.measurements.charts import informant_label
 
 
 def term_label(term: str, words: dict[str, str] | None = None) -> str:
@@ -210,7 +211,7 @@ def methods_lines(
                 else _(", not pre-registered")
             ),
             "scale": scale_axis(info),
-            "informant": r.plan.outcome.informant,
+            "informant": informant_label(r.plan.outcome.informant),
             "direction": _("better") if info.higher_is == "better" else _("worse"),
         },
         _(

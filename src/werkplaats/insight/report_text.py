@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from werkplaats.insight.analysis import Results, significant
 from werkplaats.insight.dataset import (
@@ -97,7 +98,11 @@ def summary_lines(
     lines: list[str] = []
     warnings: list[str] = []
     lines.append(
-        _("%(clients)s clients who gave consent took part, with %(n)s measurements.")
+        ngettext(
+            "%(clients)s client who gave consent took part, with %(n)s measurements.",
+            "%(clients)s clients who gave consent took part, with %(n)s measurements.",
+            r.n_clients,
+        )
         % {"clients": r.n_clients, "n": r.n_measurements}
     )
     if r.change.ok:

@@ -46,6 +46,16 @@ class Instrument(models.Model):
         return pick(self.title_nl, self.title_en)
 
 
+# What each licence code of the definition format means, in a few words for staff lists;
+# the questionnaire itself explains it to clients (measurements.views.answering).
+LICENCE_LABELS = {
+    "public-domain": _("public domain"),
+    "free-with-attribution": _("free, with attribution"),
+    "bring-your-own-licence": _("the organisation's own licence"),
+    "free-method": _("free method"),
+}
+
+
 class InstrumentVersion(models.Model):
     """One exact definition. Never changed after it is stored: answers point to it."""
 
@@ -98,6 +108,11 @@ class InstrumentVersion(models.Model):
                 name="instrumentversion_unique_own_content",
             ),
         ]
+
+    @property
+    def licence_label(self) -> str:
+        """The licence in the page's language; an unknown code as it is written."""
+        return str(LICENCE_LABELS.get(self.licence_code, self.licence_code))
 
     def __str__(self) -> str:
         return f"{self.instrument.slug} {self.label} ({self.content_hash[:8]})"

@@ -329,3 +329,19 @@ def test_a_build_under_way_is_shown_and_a_failed_one_says_why(world) -> None:
     )
     page = c.get(url).content.decode()
     assert "The study has no analysis plan yet." in page and 'http-equiv="refresh"' not in page
+
+
+def test_a_plan_file_with_a_byte_order_mark_or_in_another_encoding(world, tmp_path: Path) -> None:
+    """A plan saved by Windows Notepad (BOM) was refused as not a plan; one in Windows-1252
+    stopped the command with a UnicodeDecodeError traceback."""
+    _measure(world)
+    path = tmp_path / "plan.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(PLAN).encode())
+    out = io.StringIO()
+    call_command("plan", "set", world.study_s.slug, str(path), stdout=out)
+    assert "Stored plan version 1" in out.getvalue()
+    path.write_bytes(
+        json.dumps({**PLAN, "title": "Groei in één jaar"}, ensure_ascii=False).encode("cp1252")
+    )
+    with pytest.raises(CommandError, match=r"is not UTF-8 text \(byte 0xe9"):
+        call_command("plan", "set", world.study_s.slug, str(path))

@@ -180,6 +180,13 @@ def write(definition: Definition, fmt: str, language: str = "nl") -> ExportResul
     _reader, writer, needs_items = _entry(fmt)
     if needs_items and not definition.items:
         raise FormatError(
-            f"{definition.id} is scored from other data and has no items; {fmt} cannot hold it"
+            loss(
+                "",
+                N_(
+                    "%(instrument)s is scored from other data and has no items; %(format)s cannot hold it"
+                ),
+                instrument=definition.id,
+                format=fmt,
+            )
         )
     return writer(definition, fmt, language)

@@ -109,11 +109,6 @@ class InstrumentVersion(models.Model):
             ),
         ]
 
-    @property
-    def licence_label(self) -> str:
-        """The licence in the page's language; an unknown code as it is written."""
-        return str(LICENCE_LABELS.get(self.licence_code, self.licence_code))
-
     def __str__(self) -> str:
         return f"{self.instrument.slug} {self.label} ({self.content_hash[:8]})"
 
@@ -122,6 +117,11 @@ class InstrumentVersion(models.Model):
         if self.pk is not None:
             raise ValueError("An instrument version is immutable; import a new version instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def licence_label(self) -> str:
+        """The licence in the page's language; an unknown code as it is written."""
+        return str(LICENCE_LABELS.get(self.licence_code, self.licence_code))
 
     @cached_property
     def parsed(self) -> Definition:

@@ -4,7 +4,7 @@
     python3 run.py demo      # build the demo workplace and serve it at http://127.0.0.1:8000
     python3 run.py test      # run the whole test suite (SQLite)
     python3 run.py test --postgres   # the suite against PostgreSQL at 127.0.0.1:5432
-    python3 run.py check     # lint and format (ruff), types (mypy: src and tests), import contracts
+    python3 run.py check     # lint and format (ruff), types (mypy: src, tests and bench), import contracts
     python3 run.py <werkplaats subcommand ...>
 
 The first call creates ``.venv`` and installs the pinned versions from
@@ -92,7 +92,7 @@ def run_checks() -> int:
     checks = [
         ("ruff check", [str(BIN / "ruff"), "check", "src", "tests", "bench"], {}),
         ("ruff format", [str(BIN / "ruff"), "format", "--check", "src", "tests", "bench"], {}),
-        ("mypy", [str(BIN / "mypy"), "src", "tests"], {"WERKPLAATS_DEBUG": "1"}),
+        ("mypy", [str(BIN / "mypy"), "src", "tests", "bench"], {"WERKPLAATS_DEBUG": "1"}),
         ("import-linter", [str(BIN / "lint-imports"), "--no-cache", "--no-logo"], {}),
     ]
     failed = []

@@ -23,7 +23,7 @@ import re
 import statistics
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -207,10 +207,10 @@ def main() -> int:
             )
         if args.top:
             counts = Counter(shape(q[0]) for q in recorder.queries)
-            spent: Counter[str] = Counter()
+            spent: dict[str, float] = defaultdict(float)
             for sql, seconds in recorder.queries:
                 spent[shape(sql)] += seconds
-            for sql, seconds in spent.most_common(args.top):
+            for sql, seconds in sorted(spent.items(), key=lambda kv: -kv[1])[: args.top]:
                 print(f"    {counts[sql]:>5}× {seconds:7.3f} s  {sql[:220]}")
     return 0
 

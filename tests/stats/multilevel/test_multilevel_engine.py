@@ -214,3 +214,49 @@ def test_nested_fill_is_summed_into_its_own_pattern() -> None:
     blocks, X, y = make_design("nested_scalar", np.random.default_rng(5))
     eng = Engine(blocks, X, y)
     assert eng.n_batched == 3 and (2, 1) in eng._fill_slot
+
+
+@pytest.mark.parametrize("kind", ["nested", "nested_scalar", "single", "shuffled"])
+def test_nested_first_term_path_equals_general_path(kind: str) -> None:
+    """The nested elimination of the first term (growth designs) gives the general path's numbers.
+
+    "shuffled" numbers the professionals out of their teams' order, so the
+    professionals' first-term levels are not adjacent and are gathered.
+    """
+    rng = np.random.default_rng(11)
+    blocks, X, y = make_design("nested_scalar" if kind == "shuffled" else kind, rng)
+    if kind == "shuffled":
+        relabel = rng.permutation(blocks[1].q)
+        blocks[1] = ReBlock(relabel[blocks[1].codes], blocks[1].Z, blocks[1].q)
+    eng = Engine(blocks, X, y)
+    assert eng.first_nested
+    if kind == "shuffled":
+        assert eng.first_gather[1] is not None
+    for _ in range(3):
+        theta = rng.uniform(0.05, 1.5, eng.n_theta)
+        theta[~np.isfinite(eng.lower)] = rng.normal(0, 0.5, int(np.sum(~np.isfinite(eng.lower))))
+        lam = eng.lambdas(theta)
+        ff_nested, ff_general = eng.FF.copy(), eng.FF.copy()
+        nested = eng._eliminate_first_nested(lam, ff_nested)
+        eng.first_nested = False
+        general = eng._eliminate_first(lam, ff_general, False)
+        eng.first_nested = True
+        assert_allclose(nested[0], general[0], rtol=1e-13)
+        assert_allclose(ff_nested, ff_general, rtol=1e-12, atol=1e-12)
+        assert nested[1].keys() == general[1].keys()
+        for j in general[1]:
+            assert_allclose(nested[1][j], general[1][j], rtol=1e-11, atol=1e-12)
+        assert nested[2].keys() == general[2].keys()
+        for key, (ra, rb, vals) in general[2].items():
+            assert_allclose(nested[2][key][0], ra)
+            assert_allclose(nested[2][key][1], rb)
+            assert_allclose(nested[2][key][2], vals, rtol=1e-11, atol=1e-14)
+        for reml in (True, False):
+            obj, *_ = dense_reference(blocks, X, y, theta, reml)
+            assert_allclose(eng.objective(theta, reml), obj, rtol=1e-10)
+
+
+def test_crossed_first_term_keeps_the_general_path() -> None:
+    for kind in ("crossed", "mixed", "crossed_scalar", "nested_then_crossed"):
+        blocks, X, y = make_design(kind, np.random.default_rng(2))
+        assert not Engine(blocks, X, y).first_nested

@@ -34,9 +34,13 @@ def cond_var_u(
     out: list[np.ndarray] = [np.empty(0)] * K
     # Covariance of the dense remainder's RE coordinates.
     if n_re:
-        Lr = c[:n_re, :n_re]
-        Linv = scipy.linalg.solve_triangular(Lr, np.eye(n_re), lower=True)
-        Sigma = Linv.T @ Linv
+        # (Lr Lr')^-1 by LAPACK's dpotri (a third of the work of L^-1 by a
+        # triangular solve against the identity and the product L^-T L^-1).
+        inv, info = scipy.linalg.lapack.dpotri(c[:n_re, :n_re], lower=1)
+        if info != 0:
+            raise np.linalg.LinAlgError("the random-effects factor is singular")
+        Sigma = np.tril(inv)
+        Sigma += np.tril(Sigma, -1).T
     else:
         Sigma = np.zeros((0, 0))
     order = list(range(m, K))  # terms covered by Sigma, in coordinate order

@@ -44,6 +44,13 @@ def _label(v: object) -> str:
     return str(v)
 
 
+def _labels(values: object) -> list[str]:
+    """``_label`` of each value; strings (the usual level values) without a Python call per value."""
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return [str(v) for v in values]  # type: ignore[attr-defined]
+    return [_label(v) for v in values]  # type: ignore[attr-defined]
+
+
 def variable_info(name: str, s: pd.Series) -> VariableInfo:
     """Describe a column: numeric, or factor with the levels present.
 
@@ -62,7 +69,7 @@ def variable_info(name: str, s: pd.Series) -> VariableInfo:
             levels = tuple(sorted(uniq))
         except TypeError:  # mixed types: order by text
             levels = tuple(sorted(uniq, key=str))
-    return VariableInfo(name, True, levels, tuple(_label(v) for v in levels))
+    return VariableInfo(name, True, levels, tuple(_labels(levels)))
 
 
 @dataclass(frozen=True)
@@ -175,7 +182,7 @@ def group_codes(data: pd.DataFrame, group: tuple[str, ...]) -> tuple[np.ndarray,
     """
     if len(group) == 1:
         codes, uniques = pd.factorize(data[group[0]], sort=True)
-        return codes.astype(np.int64), [_label(u) for u in uniques]
+        return codes.astype(np.int64), _labels(uniques)
     parts = [pd.factorize(data[g], sort=True) for g in group]
     key = np.zeros(len(data), dtype=np.int64)
     for codes, uniques in parts:

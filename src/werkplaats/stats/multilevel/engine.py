@@ -212,6 +212,7 @@ class Engine(FirstTerm):
             for j in range(1, self.K)
         }
         self._fill_plan_values()
+        self._first_alias_map = self._first_alias()
 
     def reweight(self, sqrtw: np.ndarray, F: np.ndarray) -> None:
         """Refill the cross-products for rows weighted by ``sqrtw**2`` and new columns ``F``.

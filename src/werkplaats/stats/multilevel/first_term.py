@@ -48,6 +48,13 @@ class FirstTerm:
     plan_pos: np.ndarray
     dense_offsets: dict[int, int]
     dense_order: int
+    first_nested: bool
+    first_starts: dict[int, np.ndarray]
+    first_gather: dict[int, np.ndarray | None]
+    first_pair_of: dict[int, np.ndarray]
+    first_level_of: dict[int, np.ndarray]
+    first_raw: dict[int, np.ndarray]
+    _first_alias_map: dict[int, int]
 
     def _setup_first(self) -> None:
         """Index structures for eliminating the first (largest) term.
@@ -121,6 +128,24 @@ class FirstTerm:
                     None if np.array_equal(pa, ar) else pa,
                     None if np.array_equal(pb, ar) else pb,
                 )
+        # Every later term nests the first (growth: a client has one professional
+        # and one team): then B(j, 0) has one entry per first-term level, in the
+        # order of j's levels, and the nested path below applies.
+        self.first_nested = all(
+            bool(np.all(counts[j] == 1)) and bool(np.all(np.diff(self.pairs[(j, 0)][1]) > 0))
+            for j in range(1, self.K)
+        )
+        # Per later term j: where its levels' first-term levels start in the pair
+        # order, the first-term level of each pair (None: the identity), the pair
+        # of each first-term level and the level of j of each first-term level.
+        self.first_starts = {j: self.pairs[(j, 0)][1][:-1] for j in range(1, self.K)}
+        self.first_gather = {
+            j: None if self.first_identity[j] else self.pairs[(j, 0)][0] for j in range(1, self.K)
+        }
+        self.first_pair_of = order if self.first_nested else {}
+        self.first_level_of = (
+            {j: self.first_rows[j][order[j]] for j in range(1, self.K)} if self.first_nested else {}
+        )
         self._setup_fill_plan(order, starts, counts)
 
     def _setup_fill_plan(
@@ -248,6 +273,8 @@ class FirstTerm:
         self, lam: list[np.ndarray], FF: np.ndarray, keep: bool
     ) -> tuple[float, Any, dict[tuple[int, int], Any], tuple[Any, ...] | None, np.ndarray]:
         """Eliminate term 0; returns its pieces, the updates of later blocks and 1/D0 (scalar term 0)."""
+        if self.first_nested and not keep:
+            return self._eliminate_first_nested(lam, FF)
         b0 = self.blocks[0]
         q0, d0, p1 = b0.q, b0.d, self.p + 1
         L0 = lam[0]
@@ -341,3 +368,127 @@ class FirstTerm:
                 Bcsr,
             )
         return logdet, e_upd, fill, kept, Dinv[0, 0]
+
+    def _first_alias(self) -> dict[int, int]:
+        """For each later term j, the first term i <= j whose B(i, 0) cross-products equal B(j, 0)'s.
+
+        In the growth design Z'Z_0 per client is the same for the professional and
+        the team (both intercepts), so the products with it are formed once.
+        """
+        alias: dict[int, int] = {}
+        self.first_raw: dict[int, np.ndarray] = {}
+        if not self.first_nested:
+            return alias
+        for j in range(1, self.K):
+            # Z_j'Z_0 of each first-term level, in the first term's level order.
+            raw = self.first_data[j]
+            self.first_raw[j] = raw if self.first_identity[j] else raw[:, :, self.first_pair_of[j]]
+            alias[j] = j
+            for i in range(1, j):
+                if alias[i] == i and self.first_raw[i].shape == self.first_raw[j].shape:
+                    if np.array_equal(self.first_raw[i], self.first_raw[j]):
+                        alias[j] = i
+                        break
+        return alias
+
+    def _eliminate_first_nested(
+        self, lam: list[np.ndarray], FF: np.ndarray
+    ) -> tuple[float, Any, dict[tuple[int, int], Any], None, np.ndarray]:
+        """``_eliminate_first`` when every later term nests the first one (no factor kept).
+
+        With M_c = L0 D_c^-1 L0' (d0 x d0 per level c) and the raw cross-products
+        Z_j'Z_0 and Z_0'[X y] of level c:
+
+            [X y] update        sum_c E_c' M_c E_c
+            update of B(j, F)   Lj' sum_{c in level r of j} raw_jc M_c E_c
+            fill of (a, b)      La' raw_ac M_c raw_bc' Lb      (one per level c)
+
+        so nothing is scaled by Lambda before the products: the (p+1)-column
+        arrays are passed over once to form Y_c = M_c E_c, the sums over the
+        levels of a nesting term are segment sums (its levels' first-term levels
+        are adjacent, or made so by one gather), and products shared by terms
+        with equal cross-products
+        are formed once.  The same quantities as the general path, in fewer
+        passes over the first term's arrays.
+        """
+        b0 = self.blocks[0]
+        q0, d0, p1 = b0.q, b0.d, self.p + 1
+        L0 = lam[0]
+        D0 = _cm_LtAL(L0, self.A0)
+        for i in range(d0):
+            D0[i, i] += 1.0
+        Dinv, logdet = _cm_inv_logdet(D0)
+        # M = L0 Dinv L0' (symmetric; entries M[i][m] for m >= i, mirrored).
+        T = [
+            [sum(Dinv[j, k] * float(L0[i, j]) for j in range(i + 1)) for k in range(d0)]
+            for i in range(d0)
+        ]
+        M: list[list[Any]] = [[None] * d0 for _ in range(d0)]
+        for i in range(d0):
+            for m in range(i, d0):
+                M[i][m] = sum(T[i][k] * float(L0[m, k]) for k in range(m + 1))
+                M[m][i] = M[i][m]
+        # Y_c = M_c E_c, component-major (d0, p+1, q0); FF -= sum_s E[s] Y[s]'.
+        E00 = self.E00
+        Y = np.empty_like(E00)
+        tmp = np.empty_like(E00[0]) if d0 > 1 else None
+        for s in range(d0):
+            np.multiply(E00[0], M[s][0], out=Y[s])
+            for t in range(1, d0):
+                np.multiply(E00[t], M[s][t], out=tmp)
+                Y[s] += tmp
+            FF -= E00[s] @ Y[s].T
+        alias = self._first_alias_map
+        P: dict[int, np.ndarray] = {}
+        e_upd: dict[int, np.ndarray] = {}
+        for j in range(1, self.K):
+            Lj = lam[j]
+            dj = Lj.shape[0]
+            r = alias[j]
+            if r not in P:
+                raw = self.first_raw[r]
+                Pr = np.empty((dj, p1, q0))
+                for s in range(dj):
+                    np.multiply(Y[0], raw[s, 0], out=Pr[s])
+                    for t in range(1, d0):
+                        Pr[s] += Y[t] * raw[s, t]
+                P[r] = Pr
+            gather = self.first_gather[j]
+            Pj = P[r] if gather is None else P[r][:, :, gather]  # in the order of j's levels
+            agg = np.add.reduceat(Pj, self.first_starts[j], axis=2)  # (dj, p+1, q_j)
+            if dj == 1:
+                e_upd[j] = (agg[0].T * float(Lj[0, 0]))[:, None, :]
+            else:
+                e_upd[j] = np.einsum("rs,rpq->qsp", Lj, agg)
+        # Fill La' raw_a M raw_b' Lb per first-term level, shared by equal raws.
+        R: dict[int, list[list[np.ndarray]]] = {}
+        V: dict[tuple[int, int], list[list[np.ndarray]]] = {}
+        fill: dict[tuple[int, int], object] = {}
+        for a, b in self.triples:
+            if (a, b) in self.plan_keys:
+                continue
+            ra, rb = alias[a], alias[b]
+            raw_a, raw_b = self.first_raw[ra], self.first_raw[rb]
+            da, db = raw_a.shape[0], raw_b.shape[0]
+            if ra not in R:
+                R[ra] = [
+                    [sum(raw_a[s, u] * M[u][v] for u in range(d0)) for v in range(d0)]
+                    for s in range(da)
+                ]
+            if (ra, rb) not in V:
+                V[(ra, rb)] = [
+                    [sum(R[ra][s][v] * raw_b[t, v] for v in range(d0)) for t in range(db)]
+                    for s in range(da)
+                ]
+            Vr = V[(ra, rb)]
+            La, Lb = lam[a], lam[b]
+            vals = np.empty((da, db, q0))
+            for s in range(da):
+                for t in range(db):
+                    vals[s, t] = sum(
+                        Vr[s2][t2] * float(La[s2, s] * Lb[t2, t])
+                        for s2 in range(s, da)
+                        for t2 in range(t, db)
+                    )
+            fill[(a, b)] = (self.first_level_of[a], self.first_level_of[b], vals)
+        return logdet, e_upd, fill, None, Dinv[0, 0]

@@ -133,7 +133,10 @@ def build_design(f: Formula, frame: pd.DataFrame, *, residual_variance: bool = T
     n = len(frame)
     used = list(f.variables)
     messages: list[str] = []
-    variables = {v: variable_info(v, frame[v]) for v in used if v != f.response}
+    # Only the variables of model-matrix terms: a grouping factor's levels (tens of
+    # thousands of clients) are described by group_codes below.
+    in_terms = set(f.fixed_variables) | {v for rt in f.random for t in rt.terms for v in t}
+    variables = {v: variable_info(v, frame[v]) for v in used if v != f.response and v in in_terms}
     fixed_spec = ModelMatrixSpec.create(
         f.terms, f.intercept, {v: variables[v] for v in f.fixed_variables}
     )

@@ -15,6 +15,11 @@ from werkplaats.stories.services import dilemmas as dilemma_services
 ANONYMISED = "[NAAM 1] liep elke ochtend naar het buurthuis en kreeg zo weer moed."
 
 
+# Recording a consent writes its PDF; on a loaded machine that takes longer than
+# Playwright's default 15 s.
+SLOW = 120_000
+
+
 def _switch(page: Any, live_server: Any, username: str) -> None:
     page.context.clear_cookies()
     log_in(page, live_server, username)
@@ -24,6 +29,8 @@ def test_a_consented_anonymised_story_reaches_the_educator_until_the_client_with
     page: Any, world: Any, live_server: Any, live_url: Any
 ) -> None:
     SharedVersion.objects.filter(pk=world.shared_a.pk).update(text=ANONYMISED)
+    page.set_default_timeout(SLOW)
+    page.set_default_navigation_timeout(SLOW)
     # Alice records Klaas's consent for teaching from his trajectory page
     log_in(page, live_server, "alice")
     page.goto(live_url("casework:trajectory", pk=world.trajectory_a.pk))
@@ -93,6 +100,8 @@ def test_a_sessions_researcher_marks_a_dilemma_on_the_table_as_teaching_material
         shared=shared, session=world.dialogue_a, user=world.alice
     )
     dilemma_services.dilemma_decide(link=link, user=world.rita, accept=True)
+    page.set_default_timeout(SLOW)
+    page.set_default_navigation_timeout(SLOW)
 
     log_in(page, live_server, "otto")
     page.goto(live_url("stories:teaching"))

@@ -5,6 +5,8 @@
     .venv/bin/python bench/study_report.py 1500 200000
     .venv/bin/python bench/study_report.py 200000 --sqlite /tmp/200k.sqlite3 --build-only
     .venv/bin/python bench/study_report.py 200000 --sqlite /tmp/200k.sqlite3   # measure it
+    .venv/bin/python bench/study_report.py 20000 --sqlite /tmp/20k.sqlite3 \
+        --src before=/tmp/before/src --src after=src      # another tree's code, side by side
 
 Each size runs in its own process against a fresh temporary SQLite file: migrate, build
 the demo (not counted), then time, for the cohort study "Wat werkt voor wie?". With
@@ -19,7 +21,9 @@ migrated to this tree's schema first (not counted). Then:
 * ``page``: the report page requested through Django's test client as its researcher,
   after the report was built (it shows the latest stored run).
 
-Peak memory is ``ru_maxrss`` of the process (the demo build included).
+Peak memory is ``ru_maxrss`` of the process (the demo build included). With ``--src
+NAME=DIR`` (with ``--sqlite``; repeatable) each measurement runs the ``werkplaats`` package
+under DIR against its own fresh copy of FILE, one row per NAME.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ def child(clients: int, seed: int, out: str, *, build: bool = True, only: bool =
     call_command("migrate", verbosity=0)
     from django.test import Client
 
+    import werkplaats
     from werkplaats.demo.generator import build_demo
     from werkplaats.insight.dataset import study_data
     from werkplaats.insight.report import write_report
@@ -92,6 +97,7 @@ def child(clients: int, seed: int, out: str, *, build: bool = True, only: bool =
                 "report": report_s,
                 "pdf_kib": (folder / "report.pdf").stat().st_size / 1024,
                 "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "code": werkplaats.__file__,
             }
         )
     )
@@ -103,6 +109,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sqlite", help="build the demo into FILE once, or measure a copy of it")
     parser.add_argument("--build-only", action="store_true", help="with --sqlite: build only")
+    parser.add_argument(
+        "--src", action="append", default=[], help="NAME=DIR: measure the code under DIR"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--prebuilt", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -112,15 +121,20 @@ def main() -> int:
         return 0
     if args.sqlite and len(args.sizes) != 1:
         parser.error("--sqlite takes one size")
+    if args.src and (not args.sqlite or args.build_only):
+        parser.error("--src measures a demo built before: give --sqlite FILE")
+    here = Path(__file__).resolve().parent.parent / "src"
+    sources = [s.split("=", 1) for s in args.src] or [["now", str(here)]]
     static = tempfile.TemporaryDirectory()
     print(f"uptime: {_uptime()}")
     print(
-        f"{'clients':>9} {'measurements':>13} {'build s':>8} {'data set s':>10} "
+        f"{'code':<8} {'clients':>9} {'measurements':>13} {'build s':>8} {'data set s':>10} "
         f"{'report s':>9} {'page s':>8} {'again s':>8} {'PDF KiB':>8} {'peak MiB':>9} "
         f"{'load 1/5':>9}",
         flush=True,
     )
-    for n, size in enumerate(args.sizes):
+    runs = [(size, label, src) for size in args.sizes for label, src in sources]
+    for n, (size, label, src) in enumerate(runs):
         with tempfile.TemporaryDirectory() as tmp:
             env = {
                 **os.environ,
@@ -141,6 +155,7 @@ def main() -> int:
                 # HTTPS, with hashed static files; the test client has no second factor
                 "WERKPLAATS_STATIC_ROOT": static.name,
                 "WERKPLAATS_SECOND_FACTOR": "0",
+                "PYTHONPATH": str(Path(src).resolve()),
             }
             if n == 0:
                 subprocess.run(
@@ -168,12 +183,15 @@ def main() -> int:
                 print(done.stdout, done.stderr, file=sys.stderr)
                 return done.returncode
             r = json.loads(done.stdout.strip().splitlines()[-1])
+            if "code" in r and not r["code"].startswith(str(Path(src).resolve())):
+                print(f"{label}: imported {r['code']}, not under {src}", file=sys.stderr)
+                return 1
             if args.build_only:
                 print(f"# demo of {size:,} clients built into {args.sqlite} in {r['build']:.0f} s")
                 continue
             built = "prebuilt" if args.sqlite else f"{r['build']:.1f}"
             print(
-                f"{r['clients']:>9,} {r['rows']:>13,} {built:>8} {r['frame']:>10.1f} "
+                f"{label:<8} {r['clients']:>9,} {r['rows']:>13,} {built:>8} {r['frame']:>10.1f} "
                 f"{r['report']:>9.1f} {r['page']:>8.2f} {r['again']:>8.2f} "
                 f"{r['pdf_kib']:>8.0f} {r['peak_mib']:>9.0f} {_load():>9}",
                 flush=True,

@@ -292,8 +292,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from werkplaats.config.env import ConfigurationError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigurationError as error:
+        # A missing or malformed setting: say which, in both languages, without a traceback.
+        print(f"werkplaats: {error.english}\nwerkplaats: {error.dutch}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

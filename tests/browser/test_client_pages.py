@@ -2,8 +2,9 @@
 
 At 320 px (a small phone) and 1280 px: axe-core finds no violation, no page scrolls
 sideways (WCAG 1.4.10), and the text a reader sees holds no jargon or codes (instrument
-names, item counts, score ranges, wave codes, "betrouwbare verandering", band labels). The
-counts are printed, so a run shows how many pages it saw.
+names, item counts, score ranges, wave codes, "betrouwbare verandering", band labels) and
+addresses the reader with "u", never "je". The counts are printed, so a run shows how many
+pages it saw.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ JARGON = re.compile(
     r"|betrouwbare verandering|reliable change|eenzaam\b|\bwave\b|\bmeting\b",
     re.IGNORECASE,
 )
+# Clients and network members are addressed with "u" (docs/glossary.md, "How the Dutch
+# reads"); staff pages say "je". A "je" on a client's page is a staff sentence reused.
+INFORMAL = re.compile(r"\b(je|jij|jou|jouw|jezelf)\b", re.IGNORECASE)
 
 
 def _client_pages(world: Any, live_url: Any) -> list[tuple[str, str]]:
@@ -76,6 +80,8 @@ def _check(page: Any, pages: list[tuple[str, str]]) -> list[str]:
                 seen = page.evaluate("(document.querySelector('main') || document.body).innerText")
                 for found in sorted({m.group(0) for m in JARGON.finditer(seen)}):
                     problems.append(f"{name}: a reader sees the jargon or code '{found}'")
+                for found in sorted({m.group(0) for m in INFORMAL.finditer(seen)}):
+                    problems.append(f"{name}: a reader is addressed with '{found}', not 'u'")
     print(f"checked {len(pages)} pages at {len(WIDTHS)} widths: {len(problems)} problems")
     return problems
 

@@ -71,6 +71,40 @@ def test_an_entry_for_thousands_of_clients_keeps_every_one_and_verifies(world):
     assert verify() == []
 
 
+def test_a_long_client_list_is_written_once_and_later_entries_refer_to_it(world):
+    """A study report page names every consenting client on every view: the list is
+    written once; a later entry with the same clients points at it (no rows of its own),
+    still names them (hash, who-looked, verify), and a changed list is written anew."""
+    from werkplaats.core.audit import SHARED_LIST, accesses_of_client
+
+    ids = [world.client_a.pk, *range(10**6, 10**6 + SHARED_LIST)]
+    first = record(world.rita, "view", "programme.study", "1", clients=ids)
+    again = record(world.rita, "view", "programme.study", "1", clients=reversed(ids))
+    assert first.clients_as is None and first.clients.count() == len(ids)
+    assert again.clients_as == first and again.clients.count() == 0
+    assert again.client_ids() == sorted(ids) and again.client_count == len(ids)
+    assert AccessLogClient.objects.filter(client_id=10**6).count() == 1  # written once
+    seen = {e.seq for e in accesses_of_client(world.client_a.pk)}
+    assert {first.seq, again.seq} <= seen
+    assert verify() == []
+    other = record(world.rita, "view", "programme.study", "1", clients=ids[:-1])
+    assert other.clients_as is None and other.clients.count() == len(ids) - 1
+    short = record(world.rita, "view", "programme.study", "1", clients=[world.client_a.pk])
+    again_short = record(world.rita, "view", "programme.study", "1", clients=[world.client_a.pk])
+    assert short.clients.count() == again_short.clients.count() == 1  # short lists as ever
+    assert verify() == []
+    # a row taken out of the shared list is found in every entry that names it
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM core_accesslogclient WHERE entry_id = %s AND client_id = %s",
+            [first.pk, 10**6],
+        )
+    broken = {p.seq for p in verify()}
+    assert {first.seq, again.seq} <= broken and other.seq not in broken
+
+
 def test_a_refused_attempt_is_logged(world):
     response = _login(world.bob).get(
         reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk})

@@ -65,3 +65,23 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(settings, db):
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 20000
+
+
+def test_the_command_line_names_a_missing_key_in_both_languages_without_a_traceback():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WERKPLAATS_", "DJANGO_"))}
+    env["WERKPLAATS_DEBUG"] = "0"
+    done = subprocess.run(
+        [sys.executable, "-m", "werkplaats.cli", "manage", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "Set the environment variable WERKPLAATS_SECRET_KEY" in done.stderr
+    assert "Geef de omgevingsvariabele WERKPLAATS_SECRET_KEY een waarde" in done.stderr

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from werkplaats.casework.models import Client, ClientIdentity, Contact, Trajectory
 from werkplaats.demo.generator import DatabaseNotEmpty, build_demo, delete_demo, demo_digest
@@ -216,3 +217,32 @@ def test_the_demo_gives_educators_teaching_material():
     for tension in {s.tension for s in shared}:
         of_kind = [s.choice for s in shared if s.tension == tension]
         assert len(set(of_kind)) == len(of_kind), tension
+
+
+def test_replace_also_clears_what_people_made_by_hand_in_the_demo():
+    """Stories rows made in the browser on a demo study must not block a rebuild."""
+    from tests.stories.factories import CodingRoundFactory, SourceFactory
+    from werkplaats.programme.models import Study
+    from werkplaats.stories.models import CodingRound, DialogueSession, Finding, Source
+
+    build_demo(SMALL, seed=1)
+    study = Study.objects.order_by("pk").first()
+    assert study is not None
+    researcher = User.objects.get(username="onderzoeker")
+    round_ = CodingRoundFactory(study=study, created_by=researcher, codebook__owner=researcher)
+    SourceFactory(study=study, created_by=researcher)
+    session = DialogueSession.objects.create(
+        study=study,
+        title="Dialoog",
+        phase="analysis",
+        held_on=timezone.localdate(),
+        created_by=researcher,
+    )
+    Finding.objects.create(study=study, statement="Bevinding", created_by=researcher)
+    assert session.pk and round_.pk
+
+    build_demo(SMALL, seed=2, replace=True)
+
+    assert Client.objects.count() == SMALL
+    assert not DialogueSession.objects.exists() and not Finding.objects.exists()
+    assert not CodingRound.objects.exists() and not Source.objects.exists()

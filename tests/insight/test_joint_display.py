@@ -3,6 +3,8 @@ stored report run (no stand-in figure); the story's trajectory links to its case
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -74,3 +76,74 @@ def test_the_case_page_shows_the_scores_beside_the_fitted_line(world) -> None:
     assert world.client_a.pseudonym not in page  # the researcher sees the study's key only
     stories = c.get(f"/stories/studies/{world.study_s.pk}/cases/{case}/").content.decode()
     assert f"/insight/studies/{world.study_s.pk}/cases/{case}/model/" in stories
+
+
+def _goals(world) -> list[float]:
+    """Two goals set at the start (level -1 at the start); the first scored 0 after 30
+    days, both scored after 120 days (+1 and 0). The T-scores by Kiresuk and Sherman's
+    formula, equal weights, rho 0.3: 50 + 10 * sum(x) / sqrt(0.7 * 2 + 0.3 * 2 ** 2)."""
+    from werkplaats.casework.models import Goal, GoalScore
+
+    t = world.trajectory_a
+    t.goals.all().delete()
+    goals = [
+        Goal.objects.create(
+            trajectory=t,
+            text=f"Secret goal text {k}",
+            level_minus2="-2",
+            level_minus1="-1",
+            level_0="0",
+            level_plus1="+1",
+            level_plus2="+2",
+            baseline=-1,
+            created=t.start,
+        )
+        for k in range(2)
+    ]
+    for goal, day, level in ((goals[0], 30, 0), (goals[0], 120, 1), (goals[1], 120, 0)):
+        GoalScore.objects.create(
+            goal=goal, date=t.start + dt.timedelta(days=day), level=level, recorded_by=world.alice
+        )
+    root = (0.7 * 2 + 0.3 * 4) ** 0.5
+    return [50 + 10 * (0 - 1) / root, 50 + 10 * (1 + 0) / root]  # 43.80, 56.20
+
+
+def test_the_case_page_shows_the_goal_attainment_beside_the_plans_outcome(world) -> None:
+    _measure(world)
+    _run(world)  # the plan's outcome is the Pearlin Mastery Scale
+    expected = _goals(world)
+    case = study_case_key(world.study_s.pk, world.trajectory_a.pk)
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    c.force_login(world.rita)
+    response = c.get(f"/insight/studies/{world.study_s.pk}/cases/{case}/model/")
+    assert [v for _t, v, _f in response.context["rows"]] == [20.0, 22.0]  # the outcome
+    gas = response.context["gas"]
+    assert [t for t, _v in gas] == pytest.approx([30 / 365.25, 120 / 365.25])
+    assert [v for _t, v in gas] == pytest.approx(expected)
+    page = response.content.decode()
+    assert 'class="gas-scores"' in page and "43.8" in page and "56.2" in page
+    assert page.count("<svg") == 2  # the fitted line, and the goal attainment beside it
+    # as the rest of the page: the study's key, years since the start, no goal texts or dates
+    assert "Secret goal text" not in page
+    assert (world.trajectory_a.start + dt.timedelta(days=30)).isoformat() not in page
+    assert world.client_a.pseudonym not in page
+
+
+def test_with_goal_attainment_as_the_outcome_the_fitted_line_runs_through_the_t_scores(
+    world,
+) -> None:
+    run = _run(world)
+    run.plan = _plan(world, outcome="gas_t")
+    run.save()
+    expected = _goals(world)
+    case = study_case_key(world.study_s.pk, world.trajectory_a.pk)
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    c.force_login(world.rita)
+    response = c.get(f"/insight/studies/{world.study_s.pk}/cases/{case}/model/")
+    rows = response.context["rows"]
+    assert [v for _t, v, _f in rows] == pytest.approx(expected)
+    for t, _v, fitted in rows:
+        assert fitted == pytest.approx(20.0 + 4.0 * t)
+    assert response.context["gas"] == []  # not shown twice
+    page = response.content.decode()
+    assert "goal attainment (GAS T-score)" in page and "Secret goal text" not in page

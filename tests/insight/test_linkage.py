@@ -181,6 +181,8 @@ def test_the_later_study_leaves_out_the_shared_series_and_says_so(studies) -> No
     assert any(w.startswith(left_out) and a.title in w for w in report.warnings)
     assert report.specification["linkage"]["withheld_clients"] == data.withheld_clients
     assert report.specification["linkage"]["count_bands"][-1] == {"from": 6, "value": 7.5}
+    assert report.specification["linkage"]["coarsened"] is True
+    assert "whole months" in report.specification["linkage"]["time"]
     # the earlier study keeps them
     data_a = study_data(a, AnalysisPlan.objects.filter(study=a).latest("version").plan)
     assert data_a.withheld_clients == 0
@@ -194,6 +196,11 @@ def test_values_are_exact_until_another_planned_study_shares_clients(studies) ->
     alone = study_data(a, plan).rows
     months = alone["time"] * 12
     assert not (months - months.round()).abs().lt(1e-9).all()  # exact days
+    from werkplaats.insight.report import build_report
+
+    linked = build_report(a, n_boot=5).specification["linkage"]  # and says so
+    assert linked["coarsened"] is False and "whole months" not in linked["time"]
+    assert "exact" in linked["time"] and linked["rounded"] == {} and linked["count_bands"] == []
     _set_plan(b, GOALS)
     shared = study_data(a, plan).rows
     months = shared["time"] * 12

@@ -117,3 +117,61 @@ def test_the_municipality_table_follows_the_measure_with_better_positive(world) 
     assert centrum and centrum[0]["mean_change"] == "4.0" and centrum[0]["scale"] == "total"
     # what the page hides, the file leaves empty
     assert all(r["mean_change"] == "" for r in rows if r["clients"] == "")
+
+
+def test_each_clients_first_and_last_score_come_from_the_database_as_from_the_rows(world):
+    """``first_and_last`` (window functions in SQL) summarises exactly the rows that
+    ``scores_for`` returns: per client over all their trajectories, by wave date, only the
+    measure's informant, unscorable answers left out, a stale stored score scored anew."""
+    from werkplaats.casework.models import Trajectory
+    from werkplaats.insight.models import StoredScore
+    from werkplaats.insight.outcomes import first_and_last, scores_for
+
+    t1 = world.trajectory_a
+    _loneliness(t1, LONELY, LESS, NOT)  # 6, 2, 0
+    t2 = TrajectoryFactory(
+        client=world.client_a,
+        lead_professional=world.alice,
+        team=world.team_a,
+        start=t1.start + dt.timedelta(days=400),
+    )
+    _loneliness(t2, LESS, LONELY)  # 2, 6: the client's last score is 6
+    answered_over_waves(t1, NOT, LONELY, instrument="dejong-gierveld-6", informant="professional")
+    other = TrajectoryFactory(
+        client=ClientFactory(neighbourhood=world.hood_a),
+        lead_professional=world.alice,
+        team=world.team_a,
+    )
+    _loneliness(other, LESS, {"lone3": 3})  # the second cannot be scored
+    trajectories = Trajectory.objects.filter(pk__in=[t1.pk, t2.pk, other.pk])
+    ends = first_and_last(trajectories, "dejong-gierveld-6", "total", "client")
+    assert ends.loc[world.client_a.pk].to_dict() == {
+        "first": 6.0,
+        "last": 6.0,
+        "n": 5,
+        "low": 0.0,
+        "high": 6.0,
+    }
+    assert ends.loc[other.client_id, ["first", "last", "n"]].tolist() == [2.0, 2.0, 1]
+    # a stored score that no longer matches its assessment's completion is scored anew
+    stale = StoredScore.objects.filter(
+        assessment__trajectory=t2, assessment__wave_date=t2.start + dt.timedelta(days=91)
+    ).get(scale="total")
+    StoredScore.objects.filter(pk=stale.pk).update(
+        value=99.0, completed_at=stale.completed_at - dt.timedelta(days=1)
+    )
+    assert (
+        first_and_last(trajectories, "dejong-gierveld-6", "total", "client").loc[
+            world.client_a.pk, "last"
+        ]
+        == 6.0
+    )
+    # the same as from every row
+    s = scores_for(trajectories, "dejong-gierveld-6", "total", "client").dropna(subset=["score"])
+    client_of = dict(trajectories.values_list("pk", "client_id"))
+    s = s.assign(client_id=s["trajectory_id"].map(client_of))
+    rows = s.sort_values(["wave_date", "assessment_id"]).groupby("client_id")["score"]
+    expected = rows.agg(["first", "last", "size", "min", "max"])
+    expected.columns = ["first", "last", "n", "low", "high"]
+    got = first_and_last(trajectories, "dejong-gierveld-6", "total", "client").sort_index()
+    assert got.to_dict("index") == expected.sort_index().to_dict("index")

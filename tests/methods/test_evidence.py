@@ -133,3 +133,35 @@ def test_the_evidence_page_links_to_the_study_that_estimates_it_and_hides_small_
     assert reverse("insight:study", args=[world.study_s.pk]) in html
     assert "Waarneming, geen effect." in html
     assert "9.00" not in html  # the three household clients' change is nowhere
+
+
+def test_the_evidence_reads_only_the_measures_informant(world):
+    """The method's measure is the client's Pearlin score: the professional's assessments
+    of the same instrument are neither read nor scored (the database selects the
+    informant), and they change nothing in the table."""
+    from werkplaats.insight.models import StoredScore
+
+    method = _plant(world)
+    version = InstrumentVersion.objects.filter(instrument__slug="pearlin-mastery").latest("pk")
+    theirs = []
+    for a in Assessment.objects.filter(informant="client", wave="m03")[:5]:
+        b = Assessment.objects.create(
+            trajectory=a.trajectory,
+            instrument=version.instrument,
+            version=version,
+            informant="professional",
+            wave="m06",
+            wave_date=a.wave_date + dt.timedelta(days=91),
+            status=Assessment.Status.COMPLETE,
+            completed_at=timezone.now(),
+        )
+        Answer.objects.bulk_create(
+            [Answer(assessment=b, item_id=k, value=v) for k, v in _answers(28).items()]
+        )
+        theirs.append(b.pk)
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(world.otto)
+    html = page.get(reverse("methods:detail", args=[method.pk])).content.decode()
+    assert "4.00 <small>(n 10)</small>" in html  # the professionals' 28s are not in it
+    assert StoredScore.objects.filter(assessment__informant="client").exists()
+    assert not StoredScore.objects.filter(assessment_id__in=theirs).exists()

@@ -7,7 +7,16 @@ from urllib.parse import unquote, urlsplit
 
 
 class ConfigurationError(RuntimeError):
-    """A setting is missing or malformed; the message says which and how to fix it."""
+    """A setting is missing or malformed; the message says which and how to fix it.
+
+    Settings are read before Django's translations exist, so each message is given in
+    English and in Dutch; ``str()`` holds both, one per line.
+    """
+
+    def __init__(self, english: str, dutch: str) -> None:
+        super().__init__(f"{english}\n{dutch}")
+        self.english = english
+        self.dutch = dutch
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -18,7 +27,10 @@ def env_str(name: str, default: str | None = None) -> str:
     value = os.environ.get(name)
     if value is None:
         if default is None:
-            raise ConfigurationError(f"Set the environment variable {name}.")
+            raise ConfigurationError(
+                f"Set the environment variable {name} (docs/configuration.md).",
+                f"Geef de omgevingsvariabele {name} een waarde (docs/configuration.md).",
+            )
         return default
     return value
 
@@ -32,7 +44,10 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
+    raise ConfigurationError(
+        f"{name} must be true or false, not {value!r}.",
+        f"{name} moet true of false zijn, niet {value!r}.",
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -42,7 +57,10 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ConfigurationError(f"{name} must be a whole number, not {value!r}.") from None
+        raise ConfigurationError(
+            f"{name} must be a whole number, not {value!r}.",
+            f"{name} moet een geheel getal zijn, niet {value!r}.",
+        ) from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -58,11 +76,16 @@ def database_from_url(url: str) -> dict[str, object]:
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ConfigurationError(
             f"DATABASE_URL must start with postgres:// (got {parts.scheme or 'nothing'}://); "
-            "leave it unset to use the embedded SQLite database."
+            "leave it unset to use the embedded SQLite database.",
+            f"DATABASE_URL moet met postgres:// beginnen (niet {parts.scheme or 'niets'}://); "
+            "laat hem leeg voor de ingebouwde SQLite-database.",
         )
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ConfigurationError("DATABASE_URL names no database: add /NAME at the end.")
+        raise ConfigurationError(
+            "DATABASE_URL names no database: add /NAME at the end.",
+            "DATABASE_URL noemt geen database: zet /NAAM aan het eind.",
+        )
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,

@@ -61,9 +61,15 @@ AUDIT_KEY = env_str("WERKPLAATS_AUDIT_KEY", "") or "audit-chain:" + PSEUDONYM_KE
 CLIENT_IP_HEADER = env_str("WERKPLAATS_CLIENT_IP_HEADER", "")
 PROXY_COUNT = env_int("WERKPLAATS_PROXY_COUNT", 1)
 if len(PSEUDONYM_KEY) < 32:
-    raise ConfigurationError("WERKPLAATS_PSEUDONYM_KEY must be at least 32 characters long.")
+    raise ConfigurationError(
+        "WERKPLAATS_PSEUDONYM_KEY must be at least 32 characters long.",
+        "WERKPLAATS_PSEUDONYM_KEY moet minstens 32 tekens lang zijn.",
+    )
 if len(SECRET_KEY) < 32:
-    raise ConfigurationError("WERKPLAATS_SECRET_KEY must be at least 32 characters long.")
+    raise ConfigurationError(
+        "WERKPLAATS_SECRET_KEY must be at least 32 characters long.",
+        "WERKPLAATS_SECRET_KEY moet minstens 32 tekens lang zijn.",
+    )
 
 ALLOWED_HOSTS = env_list("WERKPLAATS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 

@@ -92,6 +92,16 @@ class AccessLog(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # A long list of clients (a study report names every consenting client) is written
+    # once: ``client_set`` is the SHA-256 of the sorted ids, and a later entry naming the
+    # same clients points at the entry that holds their rows (``clients_as``) instead of
+    # writing them again. The entry's hash covers the client ids either way.
+    client_set = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True
+    )
+    clients_as = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+"
+    )
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -109,6 +119,14 @@ class AccessLog(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise TypeError("The access log is append-only.")
+
+    def client_ids(self) -> list[int]:
+        """The clients this entry names, sorted: its own rows, or those of the entry
+        that holds the same list (``clients_as``)."""
+        holder = self.clients_as_id or self.pk
+        return sorted(
+            AccessLogClient.objects.filter(entry_id=holder).values_list("client_id", flat=True)
+        )
 
 
 class AccessLogClient(models.Model):

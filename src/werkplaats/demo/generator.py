@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 import numpy as np
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, reset_queries, transaction
+from django.db.models import ProtectedError
 
 from werkplaats.casework.models import (
     ActorKind,
@@ -334,14 +336,72 @@ _WIPE: list[Model] = [
 ]
 
 
+def _wipe_tables() -> list[Model]:
+    """``_WIPE`` and every model whose rows point at a wiped row, by a chain of foreign keys.
+
+    What people make by hand in a demo database (a dialogue session or a coding round on a
+    demo study, a story) would otherwise keep a row that points at a deleted study, and the
+    rebuild would fail at commit. The foreign keys are checked at commit on both databases,
+    so the order of the deletes within the transaction does not matter.
+    """
+    wiped = list(_WIPE)
+    seen = set(wiped)
+    grown = True
+    while grown:
+        grown = False
+        for model in apps.get_models(include_auto_created=True):
+            if model in seen:
+                continue
+            if any(
+                field.concrete and field.is_relation and field.related_model in seen
+                for field in model._meta.get_fields()
+                if field.many_to_one or field.one_to_one
+            ):
+                wiped.append(model)
+                seen.add(model)
+                grown = True
+    return wiped
+
+
+def _delete_made_by(users: models.QuerySet[User]) -> None:
+    """Delete what the demo's personas made that protects them from deletion (a codebook).
+
+    A row that protects another is deleted in an earlier pass; a pass that deletes nothing
+    while rows remain is a cycle, and the error says which.
+    """
+    pending = [
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.is_relation
+        and field.related_model is User
+        and getattr(field.remote_field, "on_delete", None) is models.PROTECT
+    ]
+    while pending:
+        left: list[tuple[Model, str]] = []
+        error: ProtectedError | None = None
+        for model, name in pending:
+            try:
+                with transaction.atomic():
+                    model._default_manager.filter(**{f"{name}__in": users}).delete()
+            except ProtectedError as protected:
+                left.append((model, name))
+                error = protected
+        if error is not None and len(left) == len(pending):
+            raise error
+        pending = left
+
+
 def delete_demo(stdout: Writer | None = None) -> None:
     """Delete the demo's rows: all casework, studies, consents and partnership rows."""
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for model in _WIPE:
+            for model in _wipe_tables():
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
         Method.objects.filter(name__in=[m for m, _d in names.METHODS]).delete()
-        User.objects.filter(email__endswith="@" + EMAIL_DOMAIN).delete()
+        demo_users = User.objects.filter(email__endswith="@" + EMAIL_DOMAIN)
+        _delete_made_by(demo_users)
+        demo_users.delete()
         Organisation.objects.all().delete()
         Neighbourhood.objects.all().delete()
         Municipality.objects.all().delete()

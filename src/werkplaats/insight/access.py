@@ -22,8 +22,8 @@ from werkplaats.partnership.access import (
     require_role,
 )
 from werkplaats.partnership.models import Municipality, Organisation, Role, Team, User
-from werkplaats.programme.access import access_study_data_by_id, consenting_clients
-from werkplaats.programme.models import Study
+from werkplaats.programme.access import access_study_data_by_id
+from werkplaats.programme.models import Consent, Study
 
 
 def access_study_report(
@@ -36,7 +36,8 @@ def access_study_report(
         action,
         study,
         what,
-        clients=consenting_clients(study).values_list("pk", flat=True),
+        # the consents' client ids, without reading the clients (156,727 at 200,000)
+        clients=Consent.objects.standing(study).values_list("client_id", flat=True),
         on_behalf_of=f"study: {study.title}",
     )
     return study

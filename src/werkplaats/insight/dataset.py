@@ -347,6 +347,8 @@ class StudyData:
     withheld_for: tuple[str, ...] = ()
     # variables the plan keeps exact although another planned study shares clients
     linkable_on: tuple[str, ...] = ()
+    # another planned study shares clients: time in whole months, per-client values coarse
+    coarsened: bool = False
 
 
 def study_data(study: Study, plan: Plan) -> StudyData:
@@ -390,6 +392,7 @@ def study_data(study: Study, plan: Plan) -> StudyData:
         withheld_clients=int(left_out["client"].nunique()),
         withheld_for=tuple(s.title for s in guard.withheld_for),
         linkable_on=plan.exact if guard.coarsen else (),
+        coarsened=guard.coarsen,
     )
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import TargetGroup, Trajectory
 from werkplaats.insight import svg
-from werkplaats.insight.outcomes import scores_for
+from werkplaats.insight.outcomes import first_and_last, scores_for
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.stats.progress import on_track_table
 from werkplaats.stats.sdc import (
@@ -232,12 +232,9 @@ def municipality_table(municipality: Any, info: Any = None) -> MunicipalityTable
         if len(frame)
         else (pd.DataFrame([[0]], index=["—"], columns=["—"]))
     )
-    s = scores_for(trajectories, info.instrument, info.scale, info.informant)
-    s = s[s["informant"] == info.informant].dropna(subset=["score"]).sort_values("wave_date")
-    client_of = dict(zip(per_trajectory["trajectory_id"], per_trajectory["client_id"], strict=True))
-    s = s.assign(client_id=s["trajectory_id"].map(client_of))
-    change = s.groupby("client_id")["score"].agg(["first", "last", "size"])
-    change = change[change["size"] >= 2]
+    # each client's first and last score, by the database: one row per client
+    ends = first_and_last(trajectories, info.instrument, info.scale, info.informant)
+    change = ends[ends["n"] >= 2]
     frame["change"] = frame["client_id"].map((change["last"] - change["first"]) * info.sign)
     means, contributors = (
         (
@@ -258,8 +255,8 @@ def municipality_table(municipality: Any, info: Any = None) -> MunicipalityTable
     span = (
         (info.high - info.low)
         if info.low is not None and info.high is not None
-        else float(s["score"].max() - s["score"].min())
-        if len(s)
+        else float(ends["high"].max() - ends["low"].min())
+        if len(ends)
         else 1.0
     )
     shown = protect_means(means, protected, contributors, value_range=(-span, span))

@@ -4,7 +4,8 @@
 * :func:`outcome_options` lists what a study's data hold as outcomes (instrument, scale,
   informant) with the number of clients.
 * :func:`scores_for` scores completed assessments on one scale (the feedback pages use
-  it too); :func:`outcome_info` gives the scale's label, range, direction and norms.
+  it too); :func:`first_and_last` gives each client's first and last score, computed by
+  the database; :func:`outcome_info` gives the scale's label, range, direction and norms.
 * :func:`measurements` gives the outcome's scores, one row per completed measurement by
   any informant (the agreement analysis needs them all), or the GAS T-score at every date
   a goal was scored.
@@ -206,6 +207,64 @@ def scores_for(
     return a
 
 
+def first_and_last(trajectories: Any, instrument: str, scale: str, informant: str) -> pd.DataFrame:
+    """Per client of ``trajectories``: the first and last score on ``scale`` by
+    ``informant`` (by wave date, then assessment), their number and the lowest and highest
+    score; one row per client, computed by the database (window functions over the stored
+    scores, all over one window so that the rows are sorted once), so a page that needs
+    only each client's change reads one row per client instead of every score. What is
+    not stored yet is scored first, as in :func:`scores_for`, whose rows this summarises
+    exactly.
+    """
+    from django.db.models import Max, Min, Window
+    from django.db.models.expressions import RowRange
+    from django.db.models.functions import FirstValue, LastValue, RowNumber
+
+    assessments = Assessment.objects.filter(
+        trajectory__in=trajectories,
+        instrument__slug=instrument,
+        status=Assessment.Status.COMPLETE,
+        informant=informant,
+    )
+    store_scores(assessments, scale)
+    client = F("assessment__trajectory__client_id")
+
+    def over(expression: Any) -> Window:
+        return Window(
+            expression,
+            partition_by=[client],
+            order_by=[F("assessment__wave_date").asc(), F("assessment_id").asc()],
+            frame=RowRange(start=None, end=None),
+        )
+
+    rows = list(
+        StoredScore.objects.filter(
+            scale=scale,
+            value__isnull=False,
+            assessment__trajectory__in=trajectories,
+            assessment__instrument__slug=instrument,
+            assessment__status=Assessment.Status.COMPLETE,
+            assessment__informant=informant,
+            completed_at=F("assessment__completed_at"),
+        )
+        .annotate(
+            client_id=client,
+            row=over(RowNumber()),
+            first=over(FirstValue("value")),
+            last=over(LastValue("value")),
+            n=over(Count("pk")),
+            low=over(Min("value")),
+            high=over(Max("value")),
+        )
+        .filter(row=1)
+        .values_list("client_id", "first", "last", "n", "low", "high")
+    )
+    frame = pd.DataFrame(rows, columns=["client_id", "first", "last", "n", "low", "high"])
+    return frame.astype(
+        {"first": float, "last": float, "n": int, "low": float, "high": float}
+    ).set_index("client_id")
+
+
 def outcome_info(study: Study, outcome: Outcome, version_ids: list[int]) -> OutcomeInfo:
     """Label, range, direction and norms of the outcome scale (of its most used version)."""
     if outcome.is_gas:
@@ -246,12 +305,16 @@ def outcome_info(study: Study, outcome: Outcome, version_ids: list[int]) -> Outc
 
 
 def _gas_rows(study: Study) -> pd.DataFrame:
+    return gas_rows(consenting_trajectories(study))
+
+
+def gas_rows(trajectories: Any) -> pd.DataFrame:
     """The GAS T-score of every trajectory at every date a goal was scored, by the rule
     the trajectory page shows (``stats.gas.gas_at``): the goals set by that date, each at
     its latest level on or before it (a goal not scored yet at its starting level); a
     goal added later does not change an earlier T-score."""
     out = []
-    records = goal_records_by_trajectory(consenting_trajectories(study))
+    records = goal_records_by_trajectory(trajectories)
     for tid, goals in records.items():
         for day in sorted({d for g in goals for d, _level in g.scores}):
             moment = gas_at(goals, day)

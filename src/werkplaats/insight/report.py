@@ -215,9 +215,23 @@ def build_report(study: Study, *, n_boot: int = 500) -> Report:
         "clients": results.n_clients,
         "data_read_at": read_at.isoformat(),
         "linkage": {  # insight.linkage: what keeps this study's data from another's
-            "time": "whole months since the trajectory started",
-            "rounded": {"share": SHARE_STEP, "age_at_start": AGE_STEP, "other": OTHER_STEP},
-            "count_bands": [{"from": low, "value": value} for low, value in COUNT_BANDS],
+            # coarsened only when another study with a plan shares clients with this one
+            "coarsened": data.coarsened,
+            "time": (
+                "years since the trajectory started, in whole months"
+                if data.coarsened
+                else "years since the trajectory started, exact (days / 365.25)"
+            ),
+            "rounded": (
+                {"share": SHARE_STEP, "age_at_start": AGE_STEP, "other": OTHER_STEP}
+                if data.coarsened
+                else {}
+            ),
+            "count_bands": (
+                [{"from": low, "value": value} for low, value in COUNT_BANDS]
+                if data.coarsened
+                else []
+            ),
             "withheld_clients": data.withheld_clients,
             "withheld_for": list(data.withheld_for),
             "exact": list(data.linkable_on),  # kept exact: the export is linkable on them

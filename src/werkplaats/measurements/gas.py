@@ -49,13 +49,30 @@ def goal_records(trajectory: Trajectory) -> list[GoalRecord]:
 
 
 def goal_records_by_trajectory(trajectories: QuerySet[Trajectory]) -> dict[int, list[GoalRecord]]:
-    """The goals of many trajectories at once (two queries), for the analysis data."""
+    """The goals of many trajectories at once (two queries, each joined to the
+    trajectories in the database), for the analysis data.
+
+    Not a prefetch: that passes every goal's id as a parameter, more than SQLite takes
+    at 200,000 clients ("too many SQL variables"), and makes a model object per row.
+    """
+    scores: dict[int, list[tuple[dt.date, int]]] = {}
+    for goal_id, day, level in (
+        GoalScore.objects.filter(goal__trajectory__in=trajectories)
+        .order_by("date", "pk")
+        .values_list("goal_id", "date", "level")
+        .iterator(chunk_size=20000)
+    ):
+        scores.setdefault(goal_id, []).append((day, level))
     out: dict[int, list[GoalRecord]] = {}
-    goals = Goal.objects.filter(trajectory__in=trajectories).order_by(
-        "trajectory_id", "created", "pk"
-    )
-    for goal in _scored_goals(goals):
-        out.setdefault(goal.trajectory_id, []).append(_record(goal))
+    for goal_id, trajectory_id, created, baseline, weight in (
+        Goal.objects.filter(trajectory__in=trajectories)
+        .order_by("trajectory_id", "created", "pk")
+        .values_list("pk", "trajectory_id", "created", "baseline", "weight")
+        .iterator(chunk_size=20000)
+    ):
+        out.setdefault(trajectory_id, []).append(
+            GoalRecord(created, baseline, float(weight), tuple(scores.get(goal_id, ())))
+        )
     return out
 
 

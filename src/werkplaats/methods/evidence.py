@@ -20,9 +20,9 @@ from django.db.models import Count, Q
 
 from werkplaats.casework.models import Method, TargetGroup, Trajectory
 from werkplaats.core.i18n import current_language
-from werkplaats.insight.dataset import scores_for
 from werkplaats.insight.feedback import main_groups
 from werkplaats.insight.models import AnalysisPlan
+from werkplaats.insight.outcomes import scores_for
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.models import MethodSchedule, OrganisationSchedule, planned_entries
 from werkplaats.methods.models import FidelityAnswer
@@ -115,8 +115,8 @@ def client_rows(
     if not used_in:
         return pd.DataFrame(columns=cols)
     candidates = Trajectory.objects.filter(pk__in=[t for t, g in groups.items() if g in used_in])
-    s = scores_for(candidates, instrument, scale)
-    s = s[(s["informant"] == informant) & s["score"].notna()]
+    s = scores_for(candidates, instrument, scale, informant)  # only the measure's informant
+    s = s[s["score"].notna()]
     if s.empty:
         return pd.DataFrame(columns=cols)
     s = s.sort_values(["trajectory_id", "wave_date", "assessment_id"])

@@ -260,3 +260,32 @@ def test_crossed_first_term_keeps_the_general_path() -> None:
     for kind in ("crossed", "mixed", "crossed_scalar", "nested_then_crossed"):
         blocks, X, y = make_design(kind, np.random.default_rng(2))
         assert not Engine(blocks, X, y).first_nested
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_scalar_chain_after_first_term_equals_general_path(shuffled: bool) -> None:
+    """Professionals in teams eliminated by bincounts give the sparse products' objective."""
+    rng = np.random.default_rng(13)
+    blocks, X, y = make_design("nested_scalar", rng)
+    if shuffled:
+        relabel = rng.permutation(blocks[1].q)
+        blocks[1] = ReBlock(relabel[blocks[1].codes], blocks[1].Z, blocks[1].q)
+    eng = Engine(blocks, X, y)
+    assert eng._chain is not None
+    chain = eng._chain
+    for _ in range(3):
+        theta = rng.uniform(0.05, 1.5, eng.n_theta)
+        theta[~np.isfinite(eng.lower)] = rng.normal(0, 0.5, int(np.sum(~np.isfinite(eng.lower))))
+        for reml in (True, False):
+            with_chain = eng.objective(theta, reml)
+            eng._chain = None
+            general = eng.objective(theta, reml)
+            eng._chain = chain
+            assert_allclose(with_chain, general, rtol=1e-13)
+            assert_allclose(with_chain, dense_reference(blocks, X, y, theta, reml)[0], rtol=1e-10)
+
+
+def test_scalar_chain_needs_scalar_nested_terms() -> None:
+    for kind in ("nested", "crossed", "mixed", "single", "crossed_scalar", "nested_then_crossed"):
+        blocks, X, y = make_design(kind, np.random.default_rng(2))
+        assert Engine(blocks, X, y)._chain is None

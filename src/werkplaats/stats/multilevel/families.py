@@ -55,6 +55,16 @@ class Family:
             return cast("np.ndarray", np.maximum(np.exp(eta) * np.exp(-np.exp(eta)), EPS))
         return cast("np.ndarray", np.maximum(np.exp(eta), EPS))
 
+    def mu_eta2(self, eta: np.ndarray, mu_eta: np.ndarray) -> np.ndarray:
+        """Second derivative of the inverse link, given its first (``mu_eta``)."""
+        if self.link == "logit":
+            return mu_eta * (1.0 - 2.0 * self.linkinv(eta))
+        if self.link == "probit":
+            return cast("np.ndarray", -eta * mu_eta)
+        if self.link == "cloglog":
+            return cast("np.ndarray", mu_eta * (1.0 - np.exp(np.minimum(eta, 700.0))))
+        return mu_eta  # log
+
     def linkfun(self, mu: np.ndarray) -> np.ndarray:
         if self.link == "logit":
             return np.log(mu / (1.0 - mu))
@@ -69,6 +79,16 @@ class Family:
         if self.name == "binomial":
             return mu * (1.0 - mu)
         return mu
+
+    def variance_deriv(self, mu: np.ndarray) -> np.ndarray:
+        """Derivative of the variance function."""
+        if self.name == "binomial":
+            return 1.0 - 2.0 * mu
+        return np.ones_like(mu)
+
+    @property
+    def canonical(self) -> bool:
+        return (self.name, self.link) in {("binomial", "logit"), ("poisson", "log")}
 
     def dev_resids(self, y: np.ndarray, mu: np.ndarray, wt: np.ndarray) -> np.ndarray:
         """Squared deviance residuals (R's ``dev.resids``)."""

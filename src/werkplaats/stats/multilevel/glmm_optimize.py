@@ -11,6 +11,7 @@ from typing import Any, cast
 import numpy as np
 import scipy.linalg
 
+from .blocks import ReBlock
 from .laplace_gradient import has_gradient, laplace_gradient
 from .optimize import minimize_bounded
 from .pirls import GlmmProblem, PirlsState
@@ -24,6 +25,12 @@ STAGE1_RADIUS = 0.1
 STAGE1_MAXFEV = 10000
 # Step of the central differences of the gradient for the Hessian (lme4's deriv12 step).
 HESS_STEP = 1e-4
+# With the exact gradient, data whose largest factor has at least this many levels
+# start stage 2 from a fit on a subsample of those levels (WARM_FRACTION of them, at
+# least WARM_MIN_LEVELS) instead of running stage 1 on all the data.
+WARM_LEVELS = 10000
+WARM_FRACTION = 0.05
+WARM_MIN_LEVELS = 2000
 
 
 def _deriv12(
@@ -60,13 +67,28 @@ def _deriv12(
 
 
 def _optimize(
-    prob: GlmmProblem, nagq: int, maxfev: int
+    prob: GlmmProblem, nagq: int, maxfev: int, final_hessian: bool = True
 ) -> tuple[np.ndarray, np.ndarray, PirlsState, dict[str, Any]]:
     lower_t = prob.lower
     x0 = np.where(np.isfinite(lower_t), 1.0, 0.0)
 
     # With the exact gradient in stage 2, stage 1 only provides its start.
     quick = nagq == 1 and has_gradient(prob)
+    if quick and prob.blocks[0].q >= WARM_LEVELS:
+        warm = _warm_start(prob, maxfev)
+        if warm is not None:
+            theta, beta, sub_nfev = warm
+            st = prob.pirls(theta, beta)
+            scale = np.sqrt(np.diag(_vcov_rx(prob, theta, st)))
+            scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+            lower = np.concatenate([lower_t, np.full(beta.size, -np.inf)])
+            info0: dict[str, Any] = {
+                "stage1_nfev": 0,
+                "stage1_success": True,
+                "warm_start": True,
+                "warm_start_nfev": sub_nfev,
+            }
+            return _stage2_gradient(prob, theta, beta, scale, lower, maxfev, info0)
 
     def dev0(th: np.ndarray) -> float:
         return prob.pirls(th, None, loose=quick).objective
@@ -84,7 +106,11 @@ def _optimize(
     st = prob.pirls(theta, None)
     beta = st.beta.copy()
     nt = theta.size
-    info: dict[str, object] = {"stage1_nfev": r1.nfev, "stage1_success": r1.success}
+    info: dict[str, object] = {
+        "stage1_nfev": r1.nfev,
+        "stage1_success": r1.success,
+        "warm_start": False,
+    }
     if nagq == 0:
         g, H = _deriv12(dev0, theta, lower_t)
         info.update(nfev=r1.nfev, success=r1.success, message=r1.message, gradient=g, hessian=H)
@@ -96,7 +122,7 @@ def _optimize(
     scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
     lower = np.concatenate([lower_t, np.full(beta.size, -np.inf)])
     if nagq == 1 and has_gradient(prob):
-        return _stage2_gradient(prob, theta, beta, scale, lower, maxfev, info)
+        return _stage2_gradient(prob, theta, beta, scale, lower, maxfev, info, final_hessian)
 
     def dev(x: np.ndarray) -> float:
         return prob.deviance(x[:nt], x[nt:], nagq)
@@ -123,8 +149,50 @@ def _optimize(
     return theta, beta, st, info
 
 
+def _warm_start(prob: GlmmProblem, maxfev: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(theta, beta) of the Laplace fit on a random subsample of the largest factor's levels.
+
+    theta are ratios of standard deviations and beta the fixed effects, which a
+    subsample of the top-level units estimates without bias; stage 2 on all the
+    data then starts close to its optimum, and stage 1 (the nAGQ = 0 fit, most
+    of the time of a large fit) runs on the subsample only.  ``None`` when the
+    subsample does not give the same design (a term with too few levels, the
+    terms in another order, rank-deficient X) or its fit fails.
+    """
+    b0 = prob.blocks[0]
+    rng = np.random.default_rng(12345)  # fixed: fits are reproducible
+    frac = max(WARM_FRACTION, WARM_MIN_LEVELS / b0.q)
+    rows = (rng.random(b0.q) < frac)[b0.codes]
+    blocks = []
+    for b in prob.blocks:
+        levels, codes = np.unique(b.codes[rows], return_inverse=True)
+        if levels.size < 2 or levels.size * b.d >= rows.sum():
+            return None
+        blocks.append(ReBlock(codes.reshape(-1).astype(np.int64), b.Z[rows], int(levels.size)))
+    # The engine orders terms by their number of levels: theta's order must stay.
+    if any(blocks[k].q < blocks[k + 1].q for k in range(len(blocks) - 1)):
+        return None
+    Xs = prob.X[rows]
+    if np.linalg.matrix_rank(Xs) < prob.p:
+        return None
+    sub = GlmmProblem(
+        prob.family, blocks, Xs, prob.y[rows], prob.trials[rows], prob.pw[rows], prob.offset[rows]
+    )
+    if not has_gradient(sub):
+        return None
+    try:
+        theta, beta, _, info = _optimize(sub, 1, maxfev, final_hessian=False)
+    except np.linalg.LinAlgError:
+        return None
+    if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(beta))):
+        return None
+    return theta, beta, int(info["nfev"])
+
+
 def _value_grad(prob: GlmmProblem, x: np.ndarray, nt: int) -> tuple[float, np.ndarray]:
     st = prob.pirls(x[:nt], x[nt:])
+    if not st.converged:  # no conditional mode found: a point the line search must avoid
+        return np.inf, np.full(x.size, np.nan)
     return st.objective, laplace_gradient(prob, x[:nt], x[nt:], st)
 
 
@@ -159,6 +227,7 @@ def _stage2_gradient(
     lower: np.ndarray,
     maxfev: int,
     info: dict[str, Any],
+    final_hessian: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, PirlsState, dict[str, Any]]:
     """Stage 2 by a projected quasi-Newton method on the exact gradient.
 
@@ -228,8 +297,12 @@ def _stage2_gradient(
     def grad_x(xx: np.ndarray) -> np.ndarray:
         return _value_grad(prob, xx, nt)[1]
 
-    gx = grad_x(x)
-    Hx = _fd_hessian(grad_x, x, gx, lower, HESS_STEP, central=True)
+    if final_hessian:
+        gx = grad_x(x)
+        Hx = _fd_hessian(grad_x, x, gx, lower, HESS_STEP, central=True)
+    else:  # only a start is wanted: the quasi-Newton matrix, in the unscaled coordinates
+        gx = g / mult
+        Hx = H / np.outer(mult, mult)
     info.update(
         nfev=int(info["stage1_nfev"]) + nfev,
         success=success,

@@ -185,6 +185,7 @@ class GlmmProblem:
         fct = None
         diag = None
         converged = False
+        flat, last_moved = 0, np.inf
         it = 0
         while it < PIRLS_MAXIT:
             it += 1
@@ -228,6 +229,12 @@ class GlmmProblem:
                 if pdev_c <= pdev + 1e-10 * abs(pdev) or step < 1e-4 or not np.isfinite(pdev):
                     break
                 step /= 2.0
+            if np.isfinite(pdev) and not pdev_c <= pdev + 1e-10 * abs(pdev):
+                # Step halving found no decrease: the iteration cannot make progress
+                # (at extreme theta or beta the clamped means make the deviance flat
+                # where the working weights say otherwise).  Stop here, not converged,
+                # instead of accepting an increase and going on to the step limit.
+                break
             change = abs(pdev - pdev_c) if np.isfinite(pdev) else np.inf
             moved = max(
                 (float(np.max(np.abs(a - b))) for a, b in zip(u, uc) if a.size), default=0.0
@@ -239,6 +246,15 @@ class GlmmProblem:
             beta_cur, u, eta, mu, pdev = bc, uc, eta_c, mu_c, pdev_c
             tol, stp = (LOOSE_TOL, LOOSE_STEP) if loose else (PIRLS_TOL, PIRLS_STEP)
             if change < tol * (abs(pdev) + 0.1) and moved < stp:
+                converged = True
+                break
+            # At the rounding floor: the penalised deviance no longer changes at all and
+            # the steps stop shrinking (an ill-conditioned system at an extreme theta
+            # moves the modes by rounding noise, ~1e-7, forever).  A linearly converging
+            # iteration (probit, cloglog) still shrinks its steps and goes on.
+            flat = flat + 1 if change <= 1e-14 * abs(pdev) and moved >= 0.5 * last_moved else 0
+            last_moved = moved
+            if flat >= 3:
                 converged = True
                 break
         # log|L|^2 with the working weights at the conditional mode itself (the
@@ -273,10 +289,11 @@ class GlmmProblem:
                 fct = self.reonly.factor(theta, keep=True)
             assert fct is not None
             logdet = fct.logdet_re
-        self._u_start = [x.copy() for x in u]
         assert beta_cur is not None
-        if joint:
-            self._beta_start = beta_cur.copy()
+        if converged:  # the next call starts here; never from a failed iteration's modes
+            self._u_start = [x.copy() for x in u]
+            if joint:
+                self._beta_start = beta_cur.copy()
         return PirlsState(u, beta_cur, eta, mu, logdet, pdev + logdet, fct, diag, it, converged)
 
     def engine_factor(self, theta: np.ndarray, st: PirlsState, joint: bool) -> Factorization | None:

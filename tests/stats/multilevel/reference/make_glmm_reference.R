@@ -86,6 +86,14 @@ add("grouseticks", TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | INDEX) + (1 | LOC
 add("verbagg", r2 ~ Anger + Gender + btype + situ + (1 | id) + (1 | item), VerbAgg, binomial)
 add("verbagg_nagq0", r2 ~ Anger + Gender + btype + situ + (1 | id) + (1 | item), VerbAgg, binomial, nAGQ = 0)
 add("binary_growth", attained ~ time * x + (time | client) + (1 | professional), growth, binomial)
+# Non-canonical links on the designs of the fast path (one large term, small scalar terms).
+add("verbagg_probit", r2 ~ Anger + Gender + btype + situ + (1 | id) + (1 | item), VerbAgg,
+    binomial(link = "probit"))
+add("verbagg_cloglog", r2 ~ Anger + Gender + btype + situ + (1 | id) + (1 | item), VerbAgg,
+    binomial(link = "cloglog"))
+# (with (time | client) the probit fit is singular: a correlation of 1)
+add("binary_growth_probit", attained ~ time * x + (1 | client) + (1 | professional), growth,
+    binomial(link = "probit"))
 
 ref$meta <- list(lme4 = as.character(packageVersion("lme4")), R = R.version.string,
                  control = "nloptwrap, xtol_abs=1e-12, ftol_abs=1e-14, xtol_rel=1e-12, tolPwrss=1e-13")

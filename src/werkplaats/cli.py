@@ -294,7 +294,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from werkplaats.config.env import ConfigurationError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # A command that passes its arguments on (``rest``) gets them all, also when the first
+    # is an option: argparse's REMAINDER leaves a leading option out (``werkplaats import
+    # redcap --dictionary D.csv ...`` was refused as an unrecognised argument).
+    args, extra = parser.parse_known_args(argv)
+    if extra and hasattr(args, "rest"):
+        args.rest = [*extra, *args.rest]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.func(args) or 0)
     except ConfigurationError as error:

@@ -50,3 +50,25 @@ def test_a_professional_logs_in_and_sees_the_caseload(
     log_in(page, live_server, "alice")
     page.goto(live_url("casework:caseload"))
     assert page.get_by_text(world.trajectory_a.client.pseudonym).count() >= 1
+
+
+def test_the_professional_makes_the_link_and_the_box_selects_it_for_copying(
+    page: Any, world: Any, live_server: Any, live_url: Any
+) -> None:
+    """The page that shows the new link once had an ``onfocus`` attribute, which the
+    Content Security Policy blocks (the ``page`` fixture fails on the violation)."""
+    log_in(page, live_server, "alice")
+    page.goto(live_url("measurements:trajectory", pk=world.trajectory_a.pk))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Een link maken").first.click()
+    box = page.get_by_role("textbox", name="Link")
+    url = box.input_value()
+    assert "/q/" in url
+    box.focus()
+    assert (
+        page.evaluate(
+            "window.getSelection().toString() || document.activeElement.value.substring(document.activeElement.selectionStart, document.activeElement.selectionEnd)"
+        )
+        == url
+    )
+    assert Assessment.objects.filter(informant="network_member").count() == 1

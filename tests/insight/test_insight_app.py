@@ -174,6 +174,9 @@ def test_the_client_sees_words_with_every_score(world) -> None:
     text = c.get("/insight/me/progress/").content.decode()
     assert "<svg" in text
     assert "28" in text and ("grip" in text)
+    # one series, one legend entry: the picture once had a grey swatch without a label
+    figure = text[text.index("<svg") : text.index("</svg>")]
+    assert 'fill="#bbb"' not in figure
 
 
 def test_the_professional_sees_overdue_waves_and_alliance(world) -> None:

@@ -203,6 +203,9 @@ def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) ->
     page = c.get(url).content.decode()
     assert "pearlin-mastery|mastery|client" in page
     assert 'value="is_frail_elderly"' in page
+    # the team's edit counter (core.models.VersionedModel) is no context moderator; the
+    # form once offered it as "team: version"
+    assert 'value="team_version"' not in page
     # a random effect needs five levels: the persona world has one professional in the study
     assert "a random effect needs 5" in page or "willekeurig effect" in page
     form = {
@@ -286,6 +289,23 @@ def test_the_report_page_shows_the_latest_stored_run_and_builds_a_new_one(
     assert run.plan is not None and run.plan.version == 1 and run.html
     page = c.get(url).content.decode()
     assert "score ~ time * (age_at_start_c)" in page
+    # Built in Dutch: the informant in the reader's words (the methods once said
+    # "beantwoord door client"), and "Made on ... UTC" in UTC (it once showed Amsterdam's
+    # time, an hour off in winter).
+    import datetime as dt
+
+    from tests.web import logged_in
+
+    dutch = logged_in(world.rita, "nl")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dutch.post(f"/insight/studies/{world.study_s.pk}/report/build/").status_code == 302
+    dutch_page = dutch.get(url).content.decode()
+    assert "beantwoord door cliënt; hoger is beter" in dutch_page
+    made = re.search(r"Gemaakt op (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", dutch_page)
+    assert made is not None
+    stamp = dt.datetime.strptime(made.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=dt.UTC)
+    newest = ReportRun.objects.filter(study=world.study_s).latest("pk")
+    assert abs(stamp - newest.created_at) < dt.timedelta(minutes=2)
     assert timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M") in page
     c.post(
         f"/insight/studies/{world.study_s.pk}/plan/",
@@ -329,3 +349,19 @@ def test_a_build_under_way_is_shown_and_a_failed_one_says_why(world) -> None:
     )
     page = c.get(url).content.decode()
     assert "The study has no analysis plan yet." in page and 'http-equiv="refresh"' not in page
+
+
+def test_a_plan_file_with_a_byte_order_mark_or_in_another_encoding(world, tmp_path: Path) -> None:
+    """A plan saved by Windows Notepad (BOM) was refused as not a plan; one in Windows-1252
+    stopped the command with a UnicodeDecodeError traceback."""
+    _measure(world)
+    path = tmp_path / "plan.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(PLAN).encode())
+    out = io.StringIO()
+    call_command("plan", "set", world.study_s.slug, str(path), stdout=out)
+    assert "Stored plan version 1" in out.getvalue()
+    path.write_bytes(
+        json.dumps({**PLAN, "title": "Groei in één jaar"}, ensure_ascii=False).encode("cp1252")
+    )
+    with pytest.raises(CommandError, match=r"is not UTF-8 text \(byte 0xe9"):
+        call_command("plan", "set", world.study_s.slug, str(path))

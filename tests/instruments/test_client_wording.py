@@ -106,3 +106,21 @@ def test_the_professional_reads_the_instruments_own_name(world) -> None:
     browser.force_login(world.alice)
     body = browser.get(reverse("measurements:fill", args=[assessment.pk])).content.decode()
     assert "Regie over het eigen leven (Pearlin Mastery Scale)" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("nl", "vrij, met bronvermelding"), ("en", "free, with attribution")],
+)
+def test_the_library_names_each_licence_in_words_not_its_code(language, shown) -> None:
+    from tests.partnership.factories import MembershipFactory
+    from tests.web import logged_in
+
+    version = InstrumentVersion.objects.filter(licence_code="free-with-attribution").first()
+    assert version is not None  # the shipped library holds such an instrument
+    professional = MembershipFactory(role="professional").user
+    page = logged_in(professional, language).get(reverse("instruments:library"))
+    text = page.content.decode()
+    assert page.status_code == 200 and shown in text
+    assert "free-with-attribution" not in text

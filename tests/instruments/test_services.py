@@ -156,6 +156,25 @@ def test_export_view_returns_the_file(world) -> None:
     assert response.status_code == 400
 
 
+def test_an_instrument_without_items_says_in_dutch_which_formats_cannot_hold_it(world) -> None:
+    """The version page and the export of goal attainment scaling (scored from the goals,
+    no items) once said in English, on a Dutch page, that REDCap and XLSForm cannot hold it."""
+    version = InstrumentVersion.objects.get(instrument__slug="goal-attainment")
+    client = Client()
+    client.force_login(world.alice)
+    page = client.get(reverse("instruments:version", args=[version.pk])).content.decode()
+    assert "goal-attainment wordt uit andere gegevens gescoord en heeft geen items; redcap" in page
+    assert "cannot hold it" not in page
+    response = client.get(reverse("instruments:export", args=[version.pk]), {"format": "redcap"})
+    assert response.status_code == 400
+    assert "wordt uit andere gegevens gescoord" in response.content.decode()
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(reverse("instruments:version", args=[version.pk])).content.decode()
+    assert (
+        "goal-attainment is scored from other data and has no items; redcap cannot hold it" in page
+    )
+
+
 def test_command_line_import_and_export(db, tmp_path, capsys) -> None:
     target = tmp_path / "pearlin.xlsx"
     call_command(

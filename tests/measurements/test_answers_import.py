@@ -297,3 +297,99 @@ def test_a_failure_while_writing_leaves_nothing_behind(world, monkeypatch) -> No
     assert (Client.objects.count(), Trajectory.objects.count(), Assessment.objects.count()) == (
         counts
     )
+
+
+def test_columns_of_fields_that_take_no_answers_are_named_as_such(world) -> None:
+    """A calc or file field's column was reported as 'not a field of the dictionary'."""
+    lines = RECORDS.decode().splitlines()
+    records = "\n".join([lines[0] + ",bmi,consent_form"] + [r + ",," for r in lines[1:]])
+    report = redcap_import(
+        dictionary=DICTIONARY,
+        records=records.encode(),
+        events=EVENTS,
+        organisation=world.trajectory_a.team.organisation,
+        dry_run=True,
+    )
+    notes = [n.text("en") for n in report.notes]
+    assert (
+        "bmi: a field of the dictionary that takes no answers in Werkplaats (calculated); its column is not read"
+        in notes
+    )
+    assert any(n.startswith("consent_form: a field of the dictionary") for n in notes)
+    # (ae_desc belongs to a form the dictionary does not have)
+    assert not [n for n in notes if "not a field of the dictionary" in n and "ae_desc" not in n]
+
+
+def test_the_werkplaats_command_takes_options_first(world, capsys) -> None:
+    """``werkplaats import redcap --dictionary D --records R ...`` as the docs write it was
+    refused by the argument parser before it reached the import."""
+    from werkplaats import cli
+
+    code = cli.main(
+        [
+            "import",
+            "redcap",
+            "--dictionary",
+            str(FILES / "redcap_dictionary.csv"),
+            "--records",
+            str(FILES / "redcap_records.csv"),
+            "--events",
+            str(FILES / "redcap_events.csv"),
+            "--organisation",
+            world.trajectory_a.team.organisation.name,
+            "--dry-run",
+        ]
+    )
+    assert code == 0
+    assert "Would import: 2 clients" in capsys.readouterr().out
+
+
+def _fhir_questionnaire(identifier: str, link: str) -> bytes:
+    return json.dumps(
+        {
+            "resourceType": "Questionnaire",
+            "id": identifier,
+            "status": "active",
+            "item": [{"linkId": link, "text": "Hoe gaat het?", "type": "string"}],
+        }
+    ).encode()
+
+
+def _fhir_response(questionnaire: str | None, link: str, subject: str) -> tuple[str, bytes]:
+    response: dict[str, object] = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "subject": {"identifier": {"value": subject}},
+        "item": [{"linkId": link, "answer": [{"valueString": "goed"}]}],
+    }
+    if questionnaire is not None:
+        response["questionnaire"] = questionnaire
+    return f"{subject}.json", json.dumps(response).encode()
+
+
+def test_fhir_responses_find_their_own_questionnaire_and_its_renamed_link_ids(world) -> None:
+    """Seen with LHC-Forms' examples: linkIds such as ``/44250-9``, which the
+    Questionnaire's import keeps as ``44250-9``, were unknown to the answers import; a
+    reference ``Questionnaire/<id>`` matched every imported questionnaire (the latest
+    won); a response naming no questionnaire matched any without a URL of its own."""
+    from werkplaats.instruments import services
+
+    organisation = world.trajectory_a.team.organisation
+    for identifier, link in (("stemming", "/44250-9"), ("later-geimporteerd", "q1")):
+        services.definitions_import(
+            content=_fhir_questionnaire(identifier, link),
+            filename=f"{identifier}.json",
+            organisation=organisation,
+        )
+    report = fhir_import(
+        files=[_fhir_response("Questionnaire/stemming", "/44250-9", "P-1")],
+        organisation=organisation,
+    )
+    assessment = Assessment.objects.get(trajectory__client__pseudonym=report.records["P-1"])
+    assert assessment.instrument.slug == "stemming"
+    assert assessment.answer_map() == {"44250-9": "goed"}
+    with pytest.raises(AnswersImportError) as exc:
+        fhir_import(files=[_fhir_response(None, "q1", "P-2")], organisation=organisation)
+    assert [r.text("en") for r in exc.value.report.rejected] == [
+        "P-2.json#1: the questionnaire None has not been imported"
+    ]

@@ -260,6 +260,28 @@ def test_the_measurements_page_starts_assessments_per_informant(world) -> None:
     assert response.status_code == 302 and "/assessments/" in response["Location"]
 
 
+def test_a_questionnaire_opened_for_the_client_says_so_and_is_not_offered_again(world) -> None:
+    """Once opened for the client, the row still offered "Open for the client" and said
+    "started" while nobody had answered, so a professional could not tell it was done."""
+    import re
+
+    client = Client()
+    client.force_login(world.alice)
+    url = reverse("measurements:trajectory", args=[world.trajectory_a.pk])
+    page = client.get(url).content.decode()
+    offered = page.count("Klaarzetten voor de cliënt")
+    assert offered >= 1 and "klaargezet voor de cliënt" not in page
+    form = page[: page.index("Klaarzetten voor de cliënt")]
+    form = form[form.rindex("<form") :]
+    data = dict(re.findall(r'name="(instrument|informant|wave|wave_date)" value="([^"]*)"', form))
+    assert data["informant"] == "client"
+    start = reverse("measurements:assessment_start", args=[world.trajectory_a.pk])
+    assert client.post(start, data).status_code == 302
+    page = client.get(url).content.decode()
+    assert page.count("Klaarzetten voor de cliënt") == offered - 1
+    assert "(klaargezet voor de cliënt)" in page
+
+
 def test_answers_export_for_a_trajectory(world) -> None:
     services.assessment_record(
         trajectory=world.trajectory_a,

@@ -18,6 +18,16 @@ def test_the_development_server_path_serves_the_stylesheet(client):
     assert b"".join(response.streaming_content)
 
 
+@pytest.mark.django_db
+def test_every_page_names_an_icon_that_is_served(client):
+    """Without one, browsers ask /favicon.ico on every page and log a 404."""
+    page = client.get("/login/").content.decode()
+    assert 'rel="icon"' in page and "favicon.svg" in page
+    response = client.get("/static/favicon.svg")
+    assert response.status_code == 200
+    assert b"<svg" in b"".join(response.streaming_content)
+
+
 def test_production_collects_hashed_compressed_files(tmp_path):
     env = {
         **os.environ,

@@ -37,6 +37,20 @@ def test_map_page_lists_gaps_in_english(world):
     assert "Studie S" in html
 
 
+def test_the_map_links_a_study_only_for_those_who_may_open_it(world):
+    """A client reads the map but not a study's page: the map once linked the study
+    anyway, and the client who followed the link got 403."""
+    link = reverse("programme:study", args=[world.study_s.pk])
+    client = Client()
+    client.force_login(world.klaas)
+    html = client.get(reverse("programme:map")).content.decode()
+    assert "Studie S" in html and f'href="{link}"' not in html
+    assert client.get(link).status_code == 403
+    client.force_login(world.eva)
+    html = client.get(reverse("programme:map")).content.decode()
+    assert f'href="{link}"' in html and client.get(link).status_code == 200
+
+
 def test_consent_for_a_study_must_name_the_study(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         Consent.objects.create(

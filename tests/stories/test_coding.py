@@ -318,3 +318,20 @@ def test_a_round_cannot_be_made_with_someone_who_did_not_agree(world):
             documents=[world.shared_a],
             coders=[world.kim],
         )
+
+
+def test_a_new_round_says_what_comes_first_while_there_is_nothing_to_choose(world):
+    """In a new workplace the form once showed an empty codebook list and an empty box of
+    sources, without a word on why."""
+    from werkplaats.stories.models import Codebook, CodingRound, SharedVersion
+
+    url = reverse("stories:round_new", kwargs={"pk": world.study_s.pk})
+    html = logged_in(world.rita).get(url).content.decode()
+    assert "Er is nog geen codeboek" not in html
+    assert "nog geen bron om te coderen" not in html
+    CodingRound.objects.all().delete()
+    Codebook.objects.all().delete()
+    SharedVersion.objects.all().delete()
+    html = logged_in(world.rita).get(url).content.decode()
+    assert "Er is nog geen codeboek: maak of importeer er een onder Verhalen, Codeboeken." in html
+    assert "Dit onderzoek heeft nog geen bron om te coderen" in html

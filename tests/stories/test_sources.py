@@ -330,3 +330,13 @@ def test_the_tellers_reads_of_their_own_stories_are_logged(world):
         object_id=str(world.source_a.pk),
         detail="own story",
     ).exists()
+
+
+def test_the_stories_page_says_what_a_source_is_while_there_are_none(world) -> None:
+    """In a new workplace the page once showed only a heading and a button."""
+    assert access.visible_sources(world.alice).exists()
+    page = logged_in(world.alice).get(reverse("stories:index")).content.decode()
+    assert "Nog geen bronnen" not in page
+    Source.objects.all().delete()
+    page = logged_in(world.alice).get(reverse("stories:index")).content.decode()
+    assert "Nog geen bronnen. Een bron is een verhaal in iemands eigen woorden" in page

@@ -132,7 +132,8 @@ def per_trajectory(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 def _change(traj: pd.DataFrame, info: OutcomeInfo) -> Section:
     if len(traj) < 3:
         return Section(
-            message=_("Only %(n)s trajectories with two or more scores."), params={"n": len(traj)}
+            message=_("Too few trajectories with two or more scores: %(n)s."),
+            params={"n": len(traj)},
         )
     try:
         effect = paired_effect(traj["before"], traj["after"])
@@ -190,7 +191,8 @@ def _agreement(frame: pd.DataFrame, info: OutcomeInfo) -> Section:
     pairs = wide[["client", "professional"]].dropna().reset_index()
     if len(pairs) < 10:
         return Section(
-            message=_("Only %(n)s waves with both informants; 10 needed."), params={"n": len(pairs)}
+            message=_("Too few waves with both informants: %(n)s; 10 needed."),
+            params={"n": len(pairs)},
         )
     groups = frame.drop_duplicates("trajectory").set_index("trajectory")["target_group"]
     pairs["target_group"] = pairs["trajectory"].map(groups)
@@ -213,15 +215,13 @@ def _agreement(frame: pd.DataFrame, info: OutcomeInfo) -> Section:
 def too_few_section(exc: TooFewError) -> Section:
     """The statistics core's refusal in the reader's language."""
     msgid = {
-        "clients": _("Only %(n)s clients with scores; a growth model needs at least %(min)s."),
-        "repeated": _(
-            "Only %(n)s clients were measured twice or more; growth needs at least %(min)s."
-        ),
+        "clients": _("Clients with scores: %(n)s; a growth model needs at least %(min)s."),
+        "repeated": _("Clients measured twice or more: %(n)s; growth needs at least %(min)s."),
         "effects": _(
             "%(k)s fixed effects for %(n)s clients with repeated scores; use fewer "
             "moderators or gather more data (about 5 clients per effect)."
         ),
-        "groups": _("Only %(n)s levels of %(group)s; a random effect needs %(min)s."),
+        "groups": _("Levels of %(group)s: %(n)s; a random effect needs at least %(min)s."),
     }.get(exc.code)
     if msgid is None:
         return Section(message=str(exc))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from werkplaats.insight.analysis import Results, significant
 from werkplaats.insight.dataset import (
@@ -17,6 +18,7 @@ from werkplaats.insight.dataset import (
 )
 from werkplaats.insight.models import AnalysisPlan
 from werkplaats.insight.plan import OutcomeInfo, Plan
+from werkplaats.measurements.charts import informant_label
 
 
 def term_label(term: str, words: dict[str, str] | None = None) -> str:
@@ -96,7 +98,11 @@ def summary_lines(
     lines: list[str] = []
     warnings: list[str] = []
     lines.append(
-        _("%(clients)s clients who gave consent took part, with %(n)s measurements.")
+        ngettext(
+            "%(clients)s client who gave consent took part, with %(n)s measurements.",
+            "%(clients)s clients who gave consent took part, with %(n)s measurements.",
+            r.n_clients,
+        )
         % {"clients": r.n_clients, "n": r.n_measurements}
     )
     if r.change.ok:
@@ -210,7 +216,7 @@ def methods_lines(
                 else _(", not pre-registered")
             ),
             "scale": scale_axis(info),
-            "informant": r.plan.outcome.informant,
+            "informant": informant_label(r.plan.outcome.informant),
             "direction": _("better") if info.higher_is == "better" else _("worse"),
         },
         _(

@@ -146,15 +146,22 @@ def scatter_limits(
 def bars(
     rows: Sequence[tuple[str, float, float, bool]], title: str, a_label: str, b_label: str
 ) -> str:
-    """Paired horizontal bars per group (shares 0–1): (label, a, b, warn)."""
+    """Paired horizontal bars per group (shares 0–1): (label, a, b, warn).
+
+    Without ``a_label`` there is one series (b): no grey bars and no empty legend entry."""
     width, left, row_h = 640, 200, 26
     height = 40 + row_h * len(rows)
     x = _scale(0, max([1e-9] + [max(r[1], r[2]) for r in rows]), left, width - 60)
+    b_at = left + 200 if a_label else left
     body = [
-        f'<rect x="{left}" y="6" width="10" height="8" fill="#bbb"/>'
-        f'<text x="{left + 14}" y="14">{escape(a_label)}</text>'
-        f'<rect x="{left + 200}" y="6" width="10" height="8" fill="{PALETTE[0]}"/>'
-        f'<text x="{left + 214}" y="14">{escape(b_label)}</text>'
+        (
+            f'<rect x="{left}" y="6" width="10" height="8" fill="#bbb"/>'
+            f'<text x="{left + 14}" y="14">{escape(a_label)}</text>'
+            if a_label
+            else ""
+        )
+        + f'<rect x="{b_at}" y="6" width="10" height="8" fill="{PALETTE[0]}"/>'
+        f'<text x="{b_at + 14}" y="14">{escape(b_label)}</text>'
     ]
     for k, (label, a, b, warn) in enumerate(rows):
         y0 = 24 + k * row_h
@@ -164,9 +171,10 @@ def bars(
             f'<text x="{left - 8}" y="{y0 + 14}" text-anchor="end"{style}>'
             f"{mark}{escape(label)}</text>"
         )
-        body.append(
-            f'<rect x="{left}" y="{y0 + 2}" width="{x(a) - left:.1f}" height="9" fill="#bbb"/>'
-        )
+        if a_label:
+            body.append(
+                f'<rect x="{left}" y="{y0 + 2}" width="{x(a) - left:.1f}" height="9" fill="#bbb"/>'
+            )
         body.append(
             f'<rect x="{left}" y="{y0 + 11}" width="{x(b) - left:.1f}" height="9" '
             f'fill="{PALETTE[0]}"/>'

@@ -77,7 +77,9 @@ def characteristics() -> list[tuple[type[models.Model], str, str, str]]:
         (Municipality, "municipality"),
     ):
         for f in model._meta.get_fields():
-            if isinstance(f, kinds) and not f.primary_key and not f.is_relation:
+            # editable: a characteristic someone records, not the version counter of
+            # an edit (core.models.VersionedModel, which teams are)
+            if isinstance(f, kinds) and f.editable and not f.primary_key and not f.is_relation:
                 out.append((model, prefix, f.name, str(f.verbose_name)))
     return out
 

@@ -46,6 +46,16 @@ class Instrument(models.Model):
         return pick(self.title_nl, self.title_en)
 
 
+# What each licence code of the definition format means, in a few words for staff lists;
+# the questionnaire itself explains it to clients (measurements.views.answering).
+LICENCE_LABELS = {
+    "public-domain": _("public domain"),
+    "free-with-attribution": _("free, with attribution"),
+    "bring-your-own-licence": _("the organisation's own licence"),
+    "free-method": _("free method"),
+}
+
+
 class InstrumentVersion(models.Model):
     """One exact definition. Never changed after it is stored: answers point to it."""
 
@@ -107,6 +117,11 @@ class InstrumentVersion(models.Model):
         if self.pk is not None:
             raise ValueError("An instrument version is immutable; import a new version instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def licence_label(self) -> str:
+        """The licence in the page's language; an unknown code as it is written."""
+        return str(LICENCE_LABELS.get(self.licence_code, self.licence_code))
 
     @cached_property
     def parsed(self) -> Definition:

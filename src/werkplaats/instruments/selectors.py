@@ -31,5 +31,5 @@ def export_losses(definition: Definition) -> dict[str, list[formats.Loss]]:
         try:
             out[fmt] = formats.write(definition, fmt).losses
         except formats.FormatError as exc:
-            out[fmt] = [formats.Loss("", str(exc))]
+            out[fmt] = exc.reasons
     return out

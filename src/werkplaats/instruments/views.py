@@ -62,7 +62,11 @@ def version_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         result = formats.write(version.parsed, fmt, request.GET.get("language", current_language()))
     except formats.FormatError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "\n".join(exc.lines(current_language())),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     response = attachment(result.content, result.filename, result.media_type)
     response["X-Werkplaats-Losses"] = str(len(result.losses))
     return response

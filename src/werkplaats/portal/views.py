@@ -37,6 +37,7 @@ from werkplaats.portal import selectors
 from werkplaats.portal.caseload import worklist_context
 from werkplaats.portal.own_data import own_data, readable
 from werkplaats.portal.who_looked import by_day, who_looked
+from werkplaats.programme import access as programme_access
 from werkplaats.programme import services as programme_services
 from werkplaats.stories import access as story_access
 
@@ -196,7 +197,12 @@ def programme_map(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/programme_map.html",
-        {"angles": selectors.programme_map(), "kinds": StakeholderKind.choices},
+        {
+            "angles": selectors.programme_map(),
+            "kinds": StakeholderKind.choices,
+            # A client reads the map too, but not a study's page: no link that answers 403.
+            "link_studies": request.user.has_role(*programme_access.STUDY_READERS),
+        },
     )
 
 

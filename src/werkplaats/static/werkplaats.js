@@ -15,6 +15,15 @@
   });
 })();
 
+/* A link to pass on (a one-time questionnaire link, an invitation) sits in a read-only
+   box marked data-select-on-focus: focusing it selects the whole link, ready to copy. */
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("[data-select-on-focus]"), function (el) {
+    el.addEventListener("focus", function () { el.select(); });
+  });
+})();
+
 /* The warning before the idle timeout, on pages with a form (partnership/session_warning.py).
    The server says how many seconds the session has left; shortly before the end a warning
    with "Stay logged in" appears, which sends one request (so the page and what was typed

@@ -23,6 +23,7 @@ from werkplaats.instruments.formats.common import (
     MAX_COLUMNS,
     MAX_ROWS,
     N_,
+    OLE2,
     ExportResult,
     FormatError,
     ImportResult,
@@ -59,17 +60,20 @@ __all__ = [
 def detect(filename: str, content: bytes) -> str:
     """Guess the format from the file name and the first bytes."""
     name = filename.lower()
-    if name.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        return "xlsform-xlsx"
+    if name.endswith((".xlsx", ".xls")) or content[:4] in (b"PK\x03\x04", OLE2[:4]):
+        return "xlsform-xlsx"  # the reader tells the old .xls (OLE2) from .xlsx by its bytes
     if name.endswith((".yaml", ".yml")):
         return "yaml"
-    head = content[:4096].decode("utf-8-sig", errors="replace").lstrip()
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16, as Excel saves "Unicode text"
+        head = content[:8192].decode("utf-16", errors="replace").lstrip()
+    else:
+        head = content[:4096].decode("utf-8-sig", errors="replace").lstrip()
     if name.endswith(".json") or head.startswith("{"):
         if '"resourceType"' in head:
             return "fhir"
         return "json"
     first = head.splitlines()[0].lower() if head else ""
-    if name.endswith(".csv") or "," in first:
+    if name.endswith((".csv", ".txt", ".tsv")) or "," in first or "\t" in first:
         if "variable / field name" in first or "field type" in first:
             return "redcap"
         if first.startswith(("survey", '"survey"')):
@@ -176,6 +180,13 @@ def write(definition: Definition, fmt: str, language: str = "nl") -> ExportResul
     _reader, writer, needs_items = _entry(fmt)
     if needs_items and not definition.items:
         raise FormatError(
-            f"{definition.id} is scored from other data and has no items; {fmt} cannot hold it"
+            loss(
+                "",
+                N_(
+                    "%(instrument)s is scored from other data and has no items; %(format)s cannot hold it"
+                ),
+                instrument=definition.id,
+                format=fmt,
+            )
         )
     return writer(definition, fmt, language)

@@ -20,6 +20,8 @@ MAX_ROWS = (
     5000  # filled rows per sheet or dictionary: far above any questionnaire, far below a bomb
 )
 MAX_COLUMNS = 200
+#: the first bytes of an Excel 97-2003 workbook (.xls), which pyxform reads through xlrd
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale"

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from werkplaats.instruments import formats
 from werkplaats.instruments.formats import N_
-from werkplaats.instruments.formats.fhir import canonical_url
+from werkplaats.instruments.formats.fhir import canonical_url, link_name
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.answers_import.common import (
     AnswersReport,
@@ -124,6 +124,8 @@ def _responses(data: Any) -> list[dict[str, Any]]:
 def _version_for(reference: str, versions: list[InstrumentVersion]) -> InstrumentVersion | None:
     url, _sep, label = reference.partition("|")
     url = url.strip()
+    if not url:
+        return None  # else it would match any version without a URL of its own
     tail = url.rstrip("/").rsplit("/", 1)[-1]
     matches = []
     for version in versions:
@@ -133,7 +135,8 @@ def _version_for(reference: str, versions: list[InstrumentVersion]) -> Instrumen
             settings.get("url", ""),
             version.instrument.slug,
         }
-        if url in own or tail == version.instrument.slug or f"Questionnaire/{tail}" == url:
+        # a URL or a reference ``Questionnaire/<id>`` ends in the instrument's id
+        if url in own or tail == version.instrument.slug:
             if not label or label == version.label:
                 matches.append(version)
     return max(matches, key=lambda v: (v.created, v.pk)) if matches else None
@@ -165,6 +168,8 @@ def _fhir_answers(
         if not isinstance(raw, dict):
             continue
         link = str(raw.get("linkId") or "")
+        if link not in ids and link_name(link) in ids:
+            link = link_name(link)  # the Questionnaire's import renamed it (``/44250-9``)
         if link not in ids and not link.endswith("-help"):
             unknown.append(link)
             continue

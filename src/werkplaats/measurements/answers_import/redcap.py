@@ -189,11 +189,14 @@ def _columns(
     out: dict[str, dict[str, tuple[str, str | None]]] = defaultdict(dict)
     owners: dict[str, tuple[str, Any]] = {}
     record_fields = set()
+    declared: dict[str, str] = {}  # fields without answers (calc, file, sql) -> their type
     for form, version in forms.items():
         definition = version.parsed
         record_fields.add((definition.data.get("record_field") or {}).get("id", ""))
         for item in definition.answerable_items:
             owners[field_name(item.id)] = (form, item)
+        for item in definition.items:
+            declared.setdefault(field_name(item.id), item.type)
     for column in header[1:]:
         if column in REDCAP_OWN or column in record_fields:
             continue
@@ -224,6 +227,17 @@ def _columns(
         elif column in owners:
             form, item = owners[column]
             out[form][column] = (item.id, None)
+        elif column in declared:
+            report.notes.append(
+                loss(
+                    column,
+                    N_(
+                        "a field of the dictionary that takes no answers in Werkplaats "
+                        "(%(type)s); its column is not read"
+                    ),
+                    type=declared[column],
+                )
+            )
         elif column.endswith("_complete"):
             report.notes.append(
                 loss(column, N_("the status of a form that is not in the dictionary; not read"))

@@ -113,7 +113,10 @@ class _Parser:
 
     def not_(self) -> Node:
         kind, value = self.peek()
-        if kind == "name" and value.lower() == "not" and self.peek(1)[1] != "(":
+        # ``not (a and b)`` is the canonical form's prefix ``not`` before a parenthesis (the
+        # writer's output); only XLSForm and REDCap read ``not(...)`` as a function call
+        prefix = self.dialect == "werkplaats" or self.peek(1)[1] != "("
+        if kind == "name" and value.lower() == "not" and prefix:
             self.pos += 1
             return Node("not", None, (self.nested(self.not_),))
         return self.cmp()

@@ -107,10 +107,21 @@ class RoundForm(forms.Form):
     def __init__(self, *args: Any, user: User, study: Study, codebooks: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice(self, "codebook").queryset = codebooks
-        model_choice(self, "documents").queryset = SharedVersion.objects.filter(
+        documents = SharedVersion.objects.filter(
             source__study=study, source__in=Source.objects.research_usable()
         )
+        model_choice(self, "documents").queryset = documents
         model_choice(self, "coders").queryset = possible_coders(study)
+        # A new workplace has neither yet: say what comes first instead of an empty list.
+        if not codebooks.exists():
+            self.fields["codebook"].help_text = _(
+                "There is no codebook yet: make one or import one under Stories, Codebooks."
+            )
+        if not documents.exists():
+            self.fields["documents"].help_text = _(
+                "This study has no source to code yet: a source of the study, anonymised, "
+                "whose teller gave consent for research."
+            )
 
 
 class ProjectImportForm(forms.Form):

@@ -71,11 +71,20 @@ class Command(BaseCommand):
             raise CommandError(_("plan set needs a plan file: werkplaats plan set STUDY FILE"))
         path = Path(options["file"])
         try:
-            text = path.read_text(encoding="utf-8")
+            # utf-8-sig: a plan saved by Windows Notepad starts with a byte order mark
+            text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise CommandError(
                 _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}
             ) from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(
+                _(
+                    "%(path)s is not UTF-8 text (byte 0x%(byte)s at position %(position)s); "
+                    "save it as UTF-8 and try again"
+                )
+                % {"path": path, "byte": f"{exc.object[exc.start]:02x}", "position": exc.start}
+            ) from None
         try:
             plan = services.parse_plan_text(text)
             row = services.plan_set(study=study, plan=plan, user=None)

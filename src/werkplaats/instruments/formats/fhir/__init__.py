@@ -14,7 +14,12 @@ Werkplaats extension, which other FHIR tools ignore; the loss report says so.
 
 from __future__ import annotations
 
-from werkplaats.instruments.formats.fhir.names import TRANSLATION, WERKPLAATS, canonical_url
+from werkplaats.instruments.formats.fhir.names import (
+    TRANSLATION,
+    WERKPLAATS,
+    canonical_url,
+    link_name,
+)
 from werkplaats.instruments.formats.fhir.reader import read
 from werkplaats.instruments.formats.fhir.responses import bundle, questionnaire_response
 from werkplaats.instruments.formats.fhir.writer import write
@@ -24,6 +29,7 @@ __all__ = [
     "WERKPLAATS",
     "bundle",
     "canonical_url",
+    "link_name",
     "questionnaire_response",
     "read",
     "write",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 ITEM_WEIGHT = "http://hl7.org/fhir/StructureDefinition/itemWeight"
@@ -52,6 +54,7 @@ TYPES = {
     "time": "time",
     "choice": "choice",
     "open-choice": "choice",
+    "coding": "choice",  # FHIR R5: choice and open-choice became coding + answerConstraint
     "boolean": "yesno",
     "display": "display",
     "attachment": "file",
@@ -60,6 +63,16 @@ TYPES = {
     "reference": "text",
 }
 MAX_DEPTH = 30
+LINK = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,99}")
+
+
+def link_name(link: str) -> str:
+    """A linkId as an item id: ``/44250-9`` -> ``44250-9``, ``a b`` -> ``a_b``. The answers
+    import maps a response's linkIds the same way."""
+    name = link.strip()
+    if LINK.fullmatch(name):
+        return name
+    return re.sub(r"[^A-Za-z0-9_./-]", "_", name)[:100].lstrip(".-/") or "item"
 
 
 def canonical_url(instrument_id: str) -> str:

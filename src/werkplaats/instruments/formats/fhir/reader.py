@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,12 +27,14 @@ from werkplaats.instruments.formats.fhir.names import (
     ITEM_CARRIED,
     ITEM_CONTROL,
     ITEM_WEIGHT,
+    LINK,
     MAX_DEPTH,
     MAX_VALUE,
     MIN_VALUE,
     ORDINAL,
     TYPES,
     WERKPLAATS,
+    link_name,
 )
 from werkplaats.instruments.formats.fhir.values import (
     _concepts,
@@ -103,8 +104,8 @@ class _Reader:
             )
             return None
         name = link.strip()
-        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,99}", name):
-            name = re.sub(r"[^A-Za-z0-9_./-]", "_", name)[:100].lstrip(".-/") or "item"
+        if not LINK.fullmatch(name):
+            name = link_name(name)
             base, k = name, 2
             while name in self.used:
                 name, k = f"{base[:95]}_{k}", k + 1
@@ -179,6 +180,15 @@ class _Reader:
     ) -> None:
         mapped = TYPES.get(str(kind))
         item: dict[str, Any] = {"id": link}
+        listed = (isinstance(raw.get("answerOption"), list) and raw["answerOption"]) or (
+            isinstance(raw.get("answerValueSet"), str) and raw["answerValueSet"]
+        )
+        if listed and mapped in ("text", "long_text", "integer", "date", "time", "datetime"):
+            mapped = "choice"  # a string, integer, date or time question answered from a list
+        if raw.get("answerConstraint") in ("optionsOrString", "optionsOrType"):
+            self.losses.append(  # FHIR R5's open-choice
+                loss(link, N_("free-text answers of an open-choice item are not kept"))
+            )
         if mapped is None:
             self.losses.append(loss(link, N_("type %(kind)s is asked as text"), kind=repr(kind)))
             mapped = "text"

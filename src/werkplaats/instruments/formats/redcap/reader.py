@@ -143,7 +143,9 @@ def _choices(
 ) -> list[dict[str, Any]]:
     options: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for part in text.split("|"):
+    # " | " between choices, as REDCap exports them; one choice per line, as they are typed
+    # in REDCap's designer and kept in some hand-made dictionaries
+    for part in re.split(r"\||\r\n|\n|\r", text):
         if not part.strip():
             continue
         code, sep, label = part.partition(",")

@@ -170,7 +170,9 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
                     loss(item.id, N_("a yes/no item with its own codes is written as radio"))
                 )
             row[CHOICES] = " | ".join(
-                f"{o.value}, {pick_text(o.label, language, first)}" for o in item.options
+                # a line break would end the choice in REDCap (and in our reader)
+                f"{o.value}, {' '.join(pick_text(o.label, language, first).split())}"
+                for o in item.options
             )
             if any(
                 o.score is not None and str(o.score) != str(o.value) for o in item.options

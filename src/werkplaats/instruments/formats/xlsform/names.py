@@ -46,3 +46,46 @@ META_TYPES = {
     "start-geopoint",
 }
 TRUE = ("yes", "true", "true()", "1")
+
+
+def base_type(kind: str) -> str:
+    """The type one of pyxform's aliases stands for: ``int`` and ``add integer prompt`` are
+    ``integer``, ``string`` is ``text``, ``datetime`` is ``dateTime``, ``trigger`` is
+    ``acknowledge``, ``q picture`` a file, ``q note`` a note; other types stay as they are."""
+    if kind in TYPES or kind in FILE_TYPES or kind in META_TYPES or "select" in kind:
+        return kind
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+    entry = QUESTION_TYPE_DICT.get(kind) or {}
+    tag = (entry.get("control") or {}).get("tag")
+    bind = entry.get("bind") or {}
+    if tag == "upload":
+        return "file"
+    if tag == "trigger":
+        return "acknowledge"
+    if tag == "input" and bind.get("readonly"):
+        return "note"
+    if tag == "input":
+        return INPUT_TYPES.get(str(bind.get("type")), kind)
+    return kind
+
+
+#: pyxform's bind type of an input question -> the XLSForm type it is
+INPUT_TYPES = {
+    "string": "text",
+    "int": "integer",
+    "decimal": "decimal",
+    "date": "date",
+    "dateTime": "dateTime",
+    "time": "time",
+}
+
+
+def is_metadata(kind: str) -> bool:
+    """Whether the type is filled in by the device (start, deviceid, ``uri:deviceid``…)."""
+    if kind in META_TYPES:
+        return True
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+    entry = QUESTION_TYPE_DICT.get(kind) or {}
+    return bool((entry.get("bind") or {}).get("jr:preload"))

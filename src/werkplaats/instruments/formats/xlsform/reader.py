@@ -13,6 +13,7 @@ from werkplaats.instruments.formats.common import (
     MAX_ROWS,
     N_,
     NESTED_REPEAT,
+    OLE2,
     FormatError,
     ImportResult,
     Loss,
@@ -31,11 +32,12 @@ from werkplaats.instruments.formats.common import (
 from werkplaats.instruments.formats.recode import apply_recode, parse_recode_term, split_top
 from werkplaats.instruments.formats.xlsform.names import (
     FILE_TYPES,
-    META_TYPES,
     REF,
     REVERSED,
     TRUE,
     TYPES,
+    base_type,
+    is_metadata,
 )
 
 # ---------------------------------------------------------------- reading
@@ -49,8 +51,12 @@ def read(content: bytes, fmt: str, language: str = "nl") -> ImportResult:
     if fmt == "xlsform-csv":
         # the encoding and a cut-off cell or row are told apart before pyxform reads it
         read_csv(decode_text(content, N_("the XLSForm")), N_("the XLSForm"), 3 * MAX_ROWS)
+    if fmt == "xlsform-csv":
+        file_type = ".csv"
+    else:  # an Excel 97-2003 workbook (.xls) is read by xlrd, a newer one by openpyxl
+        file_type = ".xls" if content.startswith(OLE2) else ".xlsx"
     try:
-        workbook = get_xlsform(content, file_type=".csv" if fmt == "xlsform-csv" else ".xlsx")
+        workbook = get_xlsform(content, file_type=file_type)
     except (PyXFormError, Exception) as exc:  # pyxform and openpyxl raise many kinds
         raise damaged(
             N_(
@@ -78,11 +84,16 @@ def read(content: bytes, fmt: str, language: str = "nl") -> ImportResult:
     losses: list[Loss] = []
     survey = [dict(r) for r in workbook.survey]
     rows_of = {id(r): n for n, r in enumerate(survey, start=2)}
-    lists = {str(c.get("list_name") or "").strip() for c in workbook.choices or []}
+    # the list's column is ``list_name`` or, in older forms, ``list name``
+    lists = {
+        str(c.get("list_name") or c.get("list name") or "").strip() for c in workbook.choices or []
+    }
     for row in survey:
         kind = str(row.get("type") or "").strip()
         match = re.match(
-            r"^(select_one|select_multiple|select one|select all that apply|rank)\s+(\S+)", kind
+            r"^(select_one|select_multiple|select one|select all that apply|select multiple|rank)"
+            r"(?:\s+from)?\s+(\S+)",
+            kind,
         )
         if (
             match
@@ -161,6 +172,76 @@ def _lang_texts(value: Any, default: str, languages: list[str]) -> dict[str, str
     return out
 
 
+def _table_list(group: dict[str, Any]) -> dict[str, Any]:
+    """A ``table-list`` group as it was written: pyxform turns it into a ``field-list``,
+    moves its label into a note of its own (``generated_table_list_label_N``), adds a header
+    row of the choices and marks each question ``list-nolabel``."""
+    children = list(group.get("children") or [])
+    first = str(children[0].get("name") or "") if children else ""
+    appearance = str((group.get("control") or {}).get("appearance") or "")
+    if not first.startswith("generated_table_list_label_"):
+        return group
+    note = children.pop(0)
+    rest = [w for w in appearance.split() if w != "field-list"]
+    out = {**group, "control": {**group["control"], "appearance": " ".join(["table-list", *rest])}}
+    for key in ("label", "hint"):
+        if note.get(key):
+            out[key] = note[key]
+    out["children"] = [
+        {**c, "control": {k: v for k, v in c["control"].items() if k != "appearance"}}
+        if (c.get("control") or {}).get("appearance") == "list-nolabel"
+        else c
+        for c in children
+    ]
+    return out
+
+
+def _bind(child: dict[str, Any]) -> dict[str, Any]:
+    """The question's bind with XPath's relative references (``../name``, which pyxform
+    writes for the text question of ``or_other``) as XLSForm's ``${name}``."""
+    return {
+        key: re.sub(r"(?<![\w.}])(?:\.\./)+([A-Za-z_][A-Za-z0-9_.-]*)", r"${\1}", value)
+        if isinstance(value, str)
+        else value
+        for key, value in (child.get("bind") or {}).items()
+    }
+
+
+def _for_choice(
+    child: dict[str, Any], code: str, texts: Any, rows: dict[str, int]
+) -> dict[str, Any]:
+    """A question (or group) of a loop as asked for one choice: renamed, labels filled in."""
+
+    def choice_label(language: str) -> str:
+        if isinstance(texts, dict) and texts:
+            return str(texts.get(language) or next(iter(texts.values())))
+        return str(texts or code)
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("%(label)s", choice_label(""))
+        if isinstance(value, dict):
+            return {
+                language: text.replace("%(label)s", choice_label(language))
+                if isinstance(text, str)
+                else text
+                for language, text in value.items()
+            }
+        return value
+
+    copy = dict(child)
+    name = str(child.get("name") or "")
+    copy["name"] = f"{name}_{code}"
+    if name in rows:
+        rows.setdefault(copy["name"], rows[name])
+    for key in ("label", "hint"):
+        if key in copy:
+            copy[key] = fill(copy[key])
+    if copy.get("children"):
+        copy["children"] = [_for_choice(c, code, texts, rows) for c in copy["children"]]
+    return copy
+
+
 class _Reader:
     def __init__(self, result: dict[str, Any], rows: dict[str, int], language: str) -> None:
         self.result = result
@@ -182,6 +263,11 @@ class _Reader:
             kind = str(child.get("type", ""))
             name = str(child.get("name", ""))
             row = self.rows.get(name)
+            if name.startswith("reserved_name_for_field_list_labels_"):
+                continue  # pyxform's own header row of a table-list group, not in the source
+            if kind == "loop":
+                self.loop(child, name, parent, row)
+                continue
             if kind in ("group", "repeat"):
                 if name == "meta" and (child.get("control") or {}).get("bodyless"):
                     continue  # pyxform's own instanceID group, not in the source
@@ -189,13 +275,48 @@ class _Reader:
                 continue
             self.item(child, kind, name, parent, row)
 
+    def loop(self, child: dict[str, Any], name: str, parent: str | None, row: int | None) -> None:
+        """``begin loop over LIST``: the questions once per choice of the list, as pyxform
+        asks them, each choice a group ``<loop>_<choice>`` and each question
+        ``<question>_<choice>``, ``%(label)s`` in a label being the choice's label."""
+        columns = [c for c in child.get("columns") or [] if str(c.get("name") or "").strip()]
+        self.losses.append(
+            loss(
+                name,
+                N_(
+                    "a loop over a choice list is asked as one group per choice (%(count)s), "
+                    "its questions named <question>_<choice>; references between them are "
+                    "not renamed"
+                ),
+                row,
+                count=len(columns),
+            )
+        )
+        for column in columns:
+            code = str(column["name"]).strip()
+            texts = column.get("label")
+            group_id = f"{name}_{code}"
+            group: dict[str, Any] = {
+                "type": "group",
+                "name": group_id,
+                "label": texts or code,
+                "children": [
+                    _for_choice(c, code, texts, self.rows) for c in child.get("children") or []
+                ],
+            }
+            self.rows.setdefault(group_id, row or 0)
+            self.group(group, "group", group_id, parent, row)
+
     def group(
         self, child: dict[str, Any], kind: str, name: str, parent: str | None, row: int | None
     ) -> None:
         group: dict[str, Any] = {"id": name}
+        child = _table_list(child)
         label = self.texts(child.get("label"))
         if label:
             group["label"] = label
+        if self.texts(child.get("hint")):
+            self.losses.append(loss(name, N_("the hint of a group is left out"), row))
         if kind == "repeat":
             group["repeat"] = True  # asked as often as the person needs
             if child.get("control", {}).get("jr:count") or child.get("repeat_count"):
@@ -207,7 +328,7 @@ class _Reader:
         appearance = (child.get("control") or {}).get("appearance")
         if appearance:
             group["appearance"] = str(appearance)[:100]
-        bind = child.get("bind") or {}
+        bind = _bind(child)
         translate_expression(
             str(bind.get("relevant") or ""),
             "xlsform",
@@ -223,8 +344,9 @@ class _Reader:
     def item(
         self, child: dict[str, Any], kind: str, name: str, parent: str | None, row: int | None
     ) -> None:
-        bind = child.get("bind") or {}
-        if kind in META_TYPES or (kind == "calculate" and bind.get("jr:preload")):
+        bind = _bind(child)
+        kind = base_type(kind)
+        if is_metadata(kind) or bind.get("jr:preload"):
             self.losses.append(
                 loss(
                     name,
@@ -273,7 +395,7 @@ class _Reader:
         if hint:
             item["note"] = hint
         if mapped in ("choice", "multiple") and "options" not in item:
-            options, seen = [], set()
+            options, seen, media_reported = [], set(), False
             for choice in child.get("choices") or []:
                 code = option_code(str(choice.get("name", "")))
                 if str(code) in seen or str(code) == "":
@@ -299,7 +421,8 @@ class _Reader:
                 }
                 if extra:
                     option["filter"] = extra
-                if choice.get("media"):
+                if choice.get("media") and not media_reported:
+                    media_reported = True
                     self.losses.append(
                         loss(name, N_("images or sounds of the choices are left out"), row)
                     )

@@ -35,6 +35,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from werkplaats.partnership.models import User
 
 PG = "postgres://postgres@127.0.0.1:5432/"
 HERE = Path(__file__).resolve().parent.parent
@@ -53,7 +57,7 @@ def child_build(clients: int, seed: int) -> None:
     print(json.dumps({"seconds": time.perf_counter() - began, "rows": counts["rows"]}))
 
 
-def _targets() -> list[tuple[str, str, object]]:
+def _targets() -> list[tuple[str, str, User]]:
     """(page, url, user) for the four pages."""
     from django.db.models import Count
 
@@ -61,6 +65,8 @@ def _targets() -> list[tuple[str, str, object]]:
     from werkplaats.partnership.models import Membership, Role, Team
 
     team = Team.objects.annotate(n=Count("trajectories")).order_by("-n", "pk").first()
+    if team is None:
+        raise SystemExit("The database has no team.")
     manager = Membership.objects.filter(role=Role.TEAM_MANAGER, team=team).first()
     admin = Membership.objects.filter(role=Role.ORG_ADMIN, organisation=team.organisation).first()
     trajectory = (
@@ -70,6 +76,8 @@ def _targets() -> list[tuple[str, str, object]]:
         .first()
     )
     policy = Membership.objects.filter(role=Role.POLICY_MAKER).order_by("pk").first()
+    if manager is None or admin is None or trajectory is None or policy is None:
+        raise SystemExit("The database lacks a team manager, an admin or a policy maker.")
     return [
         ("team", f"/insight/teams/{team.pk}/feedback/", manager.user),
         ("organisation", f"/insight/organisations/{team.organisation_id}/feedback/", admin.user),

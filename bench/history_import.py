@@ -130,7 +130,9 @@ def child_duckdb(directory: str) -> None:
     rows = 0
     for path in sorted(Path(directory).glob("*.csv")):
         con.execute(f"CREATE TABLE {path.stem} AS SELECT * FROM read_csv('{path}', header = true)")
-        rows += con.execute(f"SELECT count(*) FROM {path.stem}").fetchone()[0]
+        counted = con.execute(f"SELECT count(*) FROM {path.stem}").fetchone()
+        assert counted is not None
+        rows += counted[0]
     seconds = time.perf_counter() - began
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - cpu0.ru_utime - cpu0.ru_stime

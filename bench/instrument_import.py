@@ -126,10 +126,15 @@ def definitions(fields: int) -> list[tuple[str, float, float, str]]:
             f"{len(result.losses)} losses",
         )
     )
-    seconds, peak, definition = measure(lambda: parse_definition(result.definitions[0]))
+    first: dict[str, Any] = result.definitions[0]
+    seconds, peak, definition = measure(lambda: parse_definition(first))
     rows.append(("check the definition", seconds, peak, f"{len(definition.items)} items"))
     for fmt in ("redcap", "xlsform-xlsx", "fhir"):
-        seconds, peak, out = measure(lambda fmt=fmt: formats.write(definition, fmt, "en"))
+
+        def write(fmt: str = fmt) -> Any:
+            return formats.write(definition, fmt, "en")
+
+        seconds, peak, out = measure(write)
         rows.append(
             (
                 f"write {fmt}",
@@ -138,9 +143,11 @@ def definitions(fields: int) -> list[tuple[str, float, float, str]]:
                 f"{len(out.content) // 1024} KiB, {len(out.losses)} losses",
             )
         )
-        seconds, peak, back = measure(
-            lambda fmt=fmt, out=out: formats.read(out.content, fmt, language="en")
-        )
+
+        def read(fmt: str = fmt, content: bytes = out.content) -> Any:
+            return formats.read(content, fmt, language="en")
+
+        seconds, peak, back = measure(read)
         items = sum(len(d["items"]) for d in back.definitions)
         rows.append((f"read {fmt} back", seconds, peak, f"{items} items"))
     return rows

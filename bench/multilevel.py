@@ -87,12 +87,13 @@ writeLines(toJSON(out, digits = NA, auto_unbox = TRUE), args[5])
 def child_engine(data: str, formula: str, factors: list[str], out: str, family: str) -> None:
     import pandas as pd
 
-    from werkplaats.stats.multilevel import fit_glmm, fit_lmm
+    from werkplaats.stats.multilevel import GlmmResult, LmmResult, fit_glmm, fit_lmm
 
     d = pd.read_csv(data)
     for v in factors:
         d[v] = d[v].astype(str).astype("category")
     t0, c0 = time.perf_counter(), time.process_time()
+    m: GlmmResult | LmmResult
     if family == "binomial":
         m = fit_glmm(formula, d, family="binomial")
         npar = len(m.fixef) + len(m.theta)
@@ -180,7 +181,7 @@ def run_child(cmd: list[str], timeout: float) -> tuple[dict | None, float, str]:
     return json.loads(Path(out).read_text()), mem, "ok"
 
 
-def rel_diff(res: dict, ref: dict | None, fixed_only: bool = False) -> float | None:
+def rel_diff(res: dict | None, ref: dict | None, fixed_only: bool = False) -> float | None:
     if ref is None or res is None:
         return None
     diffs = []

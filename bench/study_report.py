@@ -65,9 +65,12 @@ def child(clients: int, seed: int, out: str, *, build: bool = True, only: bool =
         return
     study = Study.objects.get(title__startswith="Wat werkt")
     researcher = study.researchers.order_by("username").first()
+    plan_row = current_plan(study)
+    if researcher is None or plan_row is None:
+        raise SystemExit(f"The study {study.title!r} has no researcher or no analysis plan.")
 
     began = time.perf_counter()
-    rows = len(study_data(study, current_plan(study).plan).rows)
+    rows = len(study_data(study, plan_row.plan).rows)
     frame_s = time.perf_counter() - began
 
     began = time.perf_counter()

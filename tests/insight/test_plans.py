@@ -202,6 +202,9 @@ def test_the_plan_form_offers_what_the_data_hold_and_shows_the_formula(world) ->
     url = f"/insight/studies/{world.study_s.pk}/plan/"
     page = c.get(url).content.decode()
     assert "pearlin-mastery|mastery|client" in page
+    # who answered, in the page's language: a walk through a new workplace found the codes
+    dutch = c.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "pearlin-mastery · mastery · cliënt (" in dutch, "the informant as a code"
     assert 'value="is_frail_elderly"' in page
     # the team's edit counter (core.models.VersionedModel) is no context moderator; the
     # form once offered it as "team: version"

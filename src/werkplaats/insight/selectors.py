@@ -17,7 +17,7 @@ from werkplaats.insight.outcomes import consenting_trajectories, gas_clients, ou
 from werkplaats.insight.plan import CatalogueEntry, InstrumentScales, OutcomeOption
 from werkplaats.insight.variables import age_band
 from werkplaats.instruments.models import InstrumentVersion
-from werkplaats.measurements.models import Assessment
+from werkplaats.measurements.models import Assessment, Informant
 from werkplaats.programme.models import Consent, Study
 from werkplaats.stats.definition import parse_definition
 from werkplaats.stats.sdc import disclose, disclose_count
@@ -298,6 +298,11 @@ class MeasureOption:
     answered: int  # completed assessments in the organisation
 
 
+def informant_label(code: str) -> str:
+    """Who answered, in the page's language ("netwerklid", not ``network_member``)."""
+    return str(Informant(code).label) if code in Informant.values else code
+
+
 def measure_options(organisation: Any) -> list[MeasureOption]:
     """Every scale × informant of the instruments the workplace holds, with how often the
     organisation's clients answered it (answered first)."""
@@ -317,7 +322,9 @@ def measure_options(organisation: Any) -> list[MeasureOption]:
                 n = counts.get((slug, informant), 0)
                 options.append(
                     MeasureOption(
-                        f"{slug}|{scale}|{informant}", f"{slug} · {scale} · {informant} ({n})", n
+                        f"{slug}|{scale}|{informant}",
+                        f"{slug} · {scale} · {informant_label(informant)} ({n})",
+                        n,
                     )
                 )
     options.sort(key=lambda o: (-o.answered, o.key))

@@ -120,7 +120,7 @@ def _plan_form(
     outcomes = [
         (
             f"{o.instrument}|{o.scale}|{o.informant}",
-            f"{o.instrument} · {o.scale} · {o.informant} ({o.clients})",
+            f"{o.instrument} · {o.scale} · {selectors.informant_label(o.informant)} ({o.clients})",
         )
         for o in ctx.outcomes
         if o.clients > 0

@@ -32,7 +32,17 @@ redirect to the login page is an error, never a fast success.
 client), to show the professional's and client's pages without the aggregate pages beside
 them.
 
-It prints p50/p95/max per page and run, and per run: requests per second, errors by kind,
+The load model: with ``--think 0`` (the default) each user asks for the next page the
+moment the last one arrived, which saturates the server (20 users clicking without pause
+are far more than 20 people at work). ``--think 5`` lets each user read a page for a
+while before the next click: exponentially distributed, mean 5 s, seeded per user, so a
+run repeats. ``--think 0,5`` makes both runs of every configuration; the tables label
+each row "saturation" or "think 5 s". ``--web 2x4,3x4,4x2,5x1`` runs the production
+server once per gunicorn setting (workers x threads) to compare them.
+
+It prints p50/p95/max per page and run, and per run: requests per second, the server's
+CPU milliseconds per request and its memory (PSS of the server's processes at the end; on
+PostgreSQL without the database's own processes), errors by kind,
 the contacts posted (302) against the contacts found in the database afterwards, server
 errors (5xx) and how often "database is locked" reached a user (in a page, or as a server
 error in the server's log). Only 127.0.0.1 is contacted, on ports 8120-8129; every loop
@@ -160,10 +170,13 @@ def _migrate(env: dict[str, str]) -> None:
     )
 
 
-def start_server(run: str, clients: int, port: int) -> tuple[subprocess.Popen[bytes], float, float]:
-    """Start the server; return it, seconds until it answered, and the first request's seconds."""
+def start_server(
+    run: str, clients: int, port: int, web: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], float, float]:
+    """Start the server (``web``: gunicorn's workers and threads, when not the settings');
+    return it, seconds until it answered, and the first request's seconds."""
     kind, db = run.split("-")
-    env = environment(db, clients)
+    env = {**environment(db, clients), **(web or {})}
     if kind == "prod":
         cmd = [str(BIN / "werkplaats"), "serve", "--no-migrate", "--port", str(port)]
     else:
@@ -188,6 +201,48 @@ def start_server(run: str, clients: int, port: int) -> tuple[subprocess.Popen[by
             time.sleep(0.2)
     proc.terminate()
     raise RuntimeError(f"{run}: the server did not answer on port {port}")
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (gunicorn's master and its workers), from /proc."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children[ppid].append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def server_usage(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) and memory (PSS, MiB) of the server's processes.
+
+    The workers are read while they run (a process's own counters, not its children's,
+    so nothing is counted twice). PostgreSQL's backends are not in the tree: on PostgreSQL
+    this is the application's share only.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu = 0.0
+    memory = 0.0
+    for member in _tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            rollup = Path(f"/proc/{member}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        cpu += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        # Proportional set size: the workers share the preloaded application's pages,
+        # which a sum of resident sizes would count once per worker.
+        found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
+        memory += int(found.group(1)) / 1024 if found else 0.0
+    return cpu, memory
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -373,7 +428,12 @@ MARKERS = {
 }
 
 
-def run_users(port: int, users: int, seconds: float, paths: Paths, mix: str = "full") -> Result:
+def run_users(
+    port: int, users: int, seconds: float, paths: Paths, mix: str = "full", think: float = 0.0
+) -> Result:
+    """The users' loops. ``think`` > 0: after each page a user reads for a while before the
+    next click, exponentially distributed with that mean in seconds (seeded per user);
+    0: the next request leaves the moment the last answer arrived (saturation)."""
     others = (
         ["client", "onderzoeker", "beleidsmaker", "beleidsmaker"] if mix == "full" else ["client"]
     )
@@ -409,8 +469,53 @@ def run_users(port: int, users: int, seconds: float, paths: Paths, mix: str = "f
         t = rng.choice(paths.trajectories)
         return [("home", "/"), ("caseload", "/caseload/"), ("trajectory", t), ("contact post", t)]
 
+    def visit(session: Session, page: str, path: str) -> None:
+        began = time.perf_counter()
+        if page == "contact post":
+            form_path = path + "contacts/new/"
+            status, html, _h = session.request("GET", form_path)
+            if status != 200 or not session.logged_in(html):
+                record(page, began, f"form answered {status}", html, status)
+                return
+            form = Fields()
+            form.feed(html)
+            body = dict(form.values)
+            for name, values in form.radios.items():
+                body.setdefault(name, values[:1])
+            body.update(
+                date=[time.strftime("%Y-%m-%d")],
+                duration_minutes=["30"],
+                note=[MARK],
+            )
+            status, text, headers = session.request("POST", form_path, body)
+            ok = status == 302 and headers.get("location", "").rstrip("/").endswith(
+                path.rstrip("/")
+            )
+            record(
+                page,
+                began,
+                "" if ok else f"post answered {status} {headers.get('location', '')}",
+                text,
+                status,
+            )
+            if ok:
+                with lock:
+                    result.posted += 1
+        else:
+            status, text, headers = session.request("GET", path)
+            if status != 200:
+                error = f"{status} {headers.get('location', '')}".strip()
+            elif not session.logged_in(text):
+                error = "not the page (logged out)"
+            elif MARKERS[page] not in text:
+                error = "not the page (marker missing)"
+            else:
+                error = ""
+            record(page, began, error, text, status)
+
     def loop(role: str, seed: int) -> None:
         rng = random.Random(seed)
+        reading = random.Random(10_000 + seed)  # the pauses do not change the pages chosen
         session = Session(port, role)
         why = session.login()
         with lock:
@@ -423,48 +528,10 @@ def run_users(port: int, users: int, seconds: float, paths: Paths, mix: str = "f
             return
         while time.monotonic() < deadline[0]:
             page, path = rng.choice(pages_of(role, rng))
-            began = time.perf_counter()
-            if page == "contact post":
-                form_path = path + "contacts/new/"
-                status, html, _h = session.request("GET", form_path)
-                if status != 200 or not session.logged_in(html):
-                    record(page, began, f"form answered {status}", html, status)
-                    continue
-                form = Fields()
-                form.feed(html)
-                body = dict(form.values)
-                for name, values in form.radios.items():
-                    body.setdefault(name, values[:1])
-                body.update(
-                    date=[time.strftime("%Y-%m-%d")],
-                    duration_minutes=["30"],
-                    note=[MARK],
-                )
-                status, text, headers = session.request("POST", form_path, body)
-                ok = status == 302 and headers.get("location", "").rstrip("/").endswith(
-                    path.rstrip("/")
-                )
-                record(
-                    page,
-                    began,
-                    "" if ok else f"post answered {status} {headers.get('location', '')}",
-                    text,
-                    status,
-                )
-                if ok:
-                    with lock:
-                        result.posted += 1
-            else:
-                status, text, headers = session.request("GET", path)
-                if status != 200:
-                    error = f"{status} {headers.get('location', '')}".strip()
-                elif not session.logged_in(text):
-                    error = "not the page (logged out)"
-                elif MARKERS[page] not in text:
-                    error = "not the page (marker missing)"
-                else:
-                    error = ""
-                record(page, began, error, text, status)
+            visit(session, page, path)
+            if think > 0:
+                left = deadline[0] - time.monotonic()
+                time.sleep(max(0.0, min(reading.expovariate(1 / think), left)))
 
     threads = [threading.Thread(target=loop, args=(role, n)) for n, role in enumerate(roles)]
     for t in threads:
@@ -479,8 +546,35 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+@dataclass
+class Config:
+    run: str  # prod-postgres, ...
+    web: str  # "3x4" (gunicorn workers x threads), "" for the settings' default, "runserver"
+    think: float  # mean seconds a user reads a page; 0: no pause (saturation)
+
+    @property
+    def load_model(self) -> str:
+        return f"think {self.think:g} s" if self.think else "saturation"
+
+
+def configurations(runs: list[str], webs: list[str], thinks: list[float]) -> list[Config]:
+    found = []
+    for run in runs:
+        for web in webs if run.startswith("prod") else ["runserver"]:
+            for think in thinks:
+                found.append(Config(run, web, think))
+    return found
+
+
+def web_setting(web: str) -> dict[str, str]:
+    if web in ("", "runserver"):
+        return {}
+    workers, _x, threads = web.partition("x")
+    return {"WERKPLAATS_WEB_WORKERS": workers, "WERKPLAATS_WEB_THREADS": threads}
 
 
 def main() -> int:
@@ -489,6 +583,18 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=150)
     parser.add_argument("--runs", default="prod-postgres,prod-sqlite,dev-sqlite,dev-postgres")
+    parser.add_argument(
+        "--web",
+        default="",
+        help="gunicorn workers x threads to compare for the prod runs, e.g. 2x4,3x4,4x2,5x1 "
+        "(default: the settings', WERKPLAATS_WEB_WORKERS/_THREADS)",
+    )
+    parser.add_argument(
+        "--think",
+        default="0",
+        help="mean reading time in seconds between a user's pages (exponential, seeded), "
+        "one run per value: 0,5 gives a saturation run and a run with 5 s of reading",
+    )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--sqlite", help="use this SQLite database (a copy: it is written to)")
     parser.add_argument("--postgres-db", help="use this PostgreSQL database (a copy)")
@@ -501,6 +607,10 @@ def main() -> int:
     runs = [r for r in args.runs.split(",") if r]
     if unknown := [r for r in runs if r not in RUNS]:
         parser.error(f"unknown runs {unknown}; choose from {', '.join(RUNS)}")
+    webs = [w for w in args.web.split(",") if w] or [""]
+    if bad := [w for w in webs if not re.fullmatch(r"\d+x\d+", w) and w]:
+        parser.error(f"--web takes workers x threads, as 3x4: not {bad}")
+    thinks = [float(t) for t in args.think.split(",") if t]
     for db in dict.fromkeys(r.split("-")[1] for r in runs):
         build(db, args.clients, args.rebuild)
     print(
@@ -511,58 +621,74 @@ def main() -> int:
     rows = []
     summaries = []
     totals = []
-    for n, run in enumerate(runs):
+    for n, config in enumerate(configurations(runs, webs, thinks)):
+        run = config.run
         db = run.split("-")[1]
         port = PORTS[n % len(PORTS)]
         before = contacts_in_database(db, args.clients)
-        load_before = uptime()
-        proc, start_s, first_s = start_server(run, args.clients, port)
+        load_before = load_average()
+        proc, start_s, first_s = start_server(run, args.clients, port, web_setting(config.web))
         try:
             paths = discover(port)
-            result = run_users(port, args.users, args.seconds, paths, args.mix)
-            elapsed = float(args.seconds)  # the measured window, after every login
+            cpu_before, _memory = server_usage(proc.pid)
+            result = run_users(port, args.users, args.seconds, paths, args.mix, config.think)
+            cpu_after, memory = server_usage(proc.pid)
         finally:
             stop(proc)
+        load_after = load_average()
         found = contacts_in_database(db, args.clients) - before
         total = sum(len(v) for v in result.times.values())
         # A lock error that became a 500 shows no detail to the user; the server's log has it.
         log_text = (OUT / f"server-{run}.log").read_text(errors="replace")
         locked_in_log = log_text.count("database is locked")
+        server = config.web or ("runserver" if run.startswith("dev") else "gunicorn default")
+        label = (run, server, config.load_model)
         totals.append(
             (
-                run,
+                *label,
                 total / float(args.seconds),
+                (cpu_after - cpu_before) / max(total, 1) * 1000,
+                memory,
                 result.server_errors,
                 result.locked + locked_in_log,
                 result.posted,
                 found,
                 sum(result.errors.values()),
+                f"{load_before} → {load_after}",
             )
         )
         for page in sorted(result.times):
             v = result.times[page]
             errors = sum(c for k, c in result.errors.items() if k.startswith(page + ":"))
-            rows.append((run, page, len(v), statistics.median(v), pct(v, 0.95), max(v), errors))
+            rows.append((*label, page, len(v), statistics.median(v), pct(v, 0.95), max(v), errors))
         summaries.append(
-            f"{run}: started in {start_s:.1f} s, first page {first_s:.2f} s; {result.logins} of "
-            f"{args.users} users logged in; {total} requests in {elapsed:.0f} s "
-            f"({total / elapsed:.1f}/s); contacts posted {result.posted}, found afterwards "
+            f"{run} ({server}, {config.load_model}): started in {start_s:.1f} s, first page "
+            f"{first_s:.2f} s; {result.logins} of {args.users} users logged in; {total} "
+            f"requests in {args.seconds:.0f} s ({total / args.seconds:.1f}/s); server CPU "
+            f"{cpu_after - cpu_before:.0f} s; contacts posted {result.posted}, found afterwards "
             f"{found}; 'database is locked' in a page {result.locked} times, in the server log "
             f"{locked_in_log} times; server errors {result.server_errors}; errors "
-            f"{dict(result.errors) or 0}\n    load before: {load_before}\n    load after:  {uptime()}"
+            f"{dict(result.errors) or 0}\n    load before: {load_before}, after: {load_after}"
         )
         print(summaries[-1], flush=True)
     print()
-    print(f"{'run':<14} {'page':<16} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'errors':>7}")
-    for run, page, n, p50, p95, mx, err in rows:
-        print(f"{run:<14} {page:<16} {n:>6} {p50:>7.3f} {p95:>7.3f} {mx:>7.2f} {err:>7}")
+    head = f"{'run':<14} {'server':<16} {'load model':<12}"
+    print(f"{head} {'page':<16} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'errors':>7}")
+    for run, server, model, page, n, p50, p95, mx, err in rows:
+        print(
+            f"{run:<14} {server:<16} {model:<12} {page:<16} {n:>6} {p50:>7.3f} {p95:>7.3f} "
+            f"{mx:>7.2f} {err:>7}"
+        )
     print()
     print(
-        f"{'run':<14} {'req/s':>6} {'5xx':>5} {'locked':>7} {'contacts posted':>16} "
-        f"{'found':>6} {'errors':>7}"
+        f"{head} {'req/s':>6} {'CPU ms/req':>10} {'PSS MiB':>8} {'5xx':>5} {'locked':>7} "
+        f"{'posted':>7} {'found':>6} {'errors':>7}  load (1, 5, 15 min) before → after"
     )
-    for run, rate, five, locked, posted, found, errors in totals:
-        print(f"{run:<14} {rate:>6.1f} {five:>5} {locked:>7} {posted:>16} {found:>6} {errors:>7}")
+    for run, server, model, rate, cpu, mem, five, locked, posted, found, errors, load in totals:
+        print(
+            f"{run:<14} {server:<16} {model:<12} {rate:>6.1f} {cpu:>10.0f} {mem:>8.0f} "
+            f"{five:>5} {locked:>7} {posted:>7} {found:>6} {errors:>7}  {load}"
+        )
     print()
     for line in summaries:
         print(line)

@@ -36,6 +36,33 @@ def test_an_entry_says_who_for_whom_which_client_where_and_the_outcome(world):
     assert list(entry.clients.values_list("client_id", flat=True)) == [world.client_a.pk]
 
 
+def test_a_page_that_logs_twice_reads_the_actor_once_and_names_them_in_both(world):
+    """The trajectory page logs the trajectory and the client's name: the actor's
+    memberships (role, organisation) are read once for the request, not once per entry."""
+    from django.test.utils import CaptureQueriesContext
+
+    browser = _login(world.alice)
+    url = reverse("casework:trajectory", kwargs={"pk": world.trajectory_a.pk})
+    before = AccessLog.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get(url).status_code == 200
+    entries = list(AccessLog.objects.order_by("seq")[before:])
+    assert len(entries) >= 2
+    assert {(e.actor_name, e.actor_role, e.actor_organisation) for e in entries} == {
+        (entries[0].actor_name, "professional", entries[0].actor_organisation)
+    }
+    assert world.org_a.name in entries[0].actor_organisation
+    # the actor's memberships with their organisation and team, in role order (_actor_fields)
+    memberships = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "partnership_membership"')
+        and '"partnership_organisation"."name"' in q["sql"]
+        and 'ORDER BY "partnership_membership"."role"' in q["sql"]
+    ]
+    assert len(memberships) == 1
+
+
 def test_a_list_names_every_client_in_it(world):
     _login(world.alice).get(reverse("casework:caseload"))
     entry = _newest(user=world.alice, object_type="casework.trajectory", object_id="list")

@@ -40,6 +40,31 @@ def test_the_organisation_chooses_its_outcome_measures(world) -> None:
     assert rows[0]["scale"] == "mastery" and rows[0]["n"] == "" and rows[0]["value"] == ""
 
 
+def test_the_most_answered_questionnaire_is_counted_once_an_hour_a_choice_at_once(
+    world,
+) -> None:
+    """With no measure chosen, the most answered questionnaire is counted once and kept
+    an hour (the caseload asks on every page); a measure chosen applies at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from werkplaats.insight.feedback import measures_of
+
+    _measure(world)
+    first = measures_of(world.org_a)
+    assert first == [("pearlin-mastery", "mastery", "client", False)]
+    with CaptureQueriesContext(connection) as kept:
+        assert measures_of(world.org_a) == first
+    assert len(kept.captured_queries) == 1  # the chosen measures only: none, so the kept one
+    OutcomeMeasure.objects.create(
+        organisation=world.org_a,
+        instrument="pearlin-mastery",
+        scale="mastery",
+        informant="professional",
+    )
+    assert measures_of(world.org_a) == [("pearlin-mastery", "mastery", "professional", True)]
+
+
 def test_the_team_page_downloads_as_pdf(world) -> None:
     try:
         import weasyprint  # noqa: F401

@@ -82,3 +82,35 @@ def test_a_server_error_reaches_the_error_log_with_its_traceback(world, settings
     assert "database is locked" not in response.content.decode()  # the user sees no detail
     logged = stream.getvalue()
     assert "Internal Server Error: /" in logged and "RuntimeError: database is locked" in logged
+
+
+def test_the_server_leaves_what_it_loaded_out_of_the_garbage_collector():
+    """The master loads the application and freezes its objects before the workers fork,
+    so a worker's full collection does not walk Django and the apps on every pass."""
+    import gc
+
+    from werkplaats.operations import web
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    server = web.WerkplaatsServer.__new__(web.WerkplaatsServer)  # no gunicorn arguments
+    try:
+        assert callable(server.load())
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+
+
+def test_the_server_runs_one_request_per_process_by_default_threads_if_asked(settings):
+    """The default (bench/README.md: lowest p95 at 20 users on two cores) is gunicorn's
+    sync worker, 2 x cores + 1 processes; threads per process switch to gthread."""
+    from werkplaats.operations.web import server_options
+
+    assert settings.WEB_SERVER["threads"] == 1
+    assert settings.WEB_SERVER["workers"] == 2 * (os.cpu_count() or 1) + 1
+    default = server_options()
+    assert default["worker_class"] == "sync" and default["threads"] == 1
+    settings.WEB_SERVER = {**settings.WEB_SERVER, "workers": 3, "threads": 4}
+    threaded = server_options("127.0.0.1:9999")
+    assert threaded["worker_class"] == "gthread" and threaded["workers"] == 3
+    assert threaded["bind"] == ["127.0.0.1:9999"]

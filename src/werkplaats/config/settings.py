@@ -7,6 +7,7 @@ demo; without it, the secret key and the field-encryption key must be set.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -349,11 +350,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_MANIFEST_STRICT = False  # a file missing from the manifest is served unhashed
 WHITENOISE_MAX_AGE = 0 if DEBUG else 3600  # unhashed names; hashed ones get a year
 
-# The production web server (`werkplaats serve`, gunicorn).
+# The production web server (`werkplaats serve`, gunicorn). By default one request per
+# process (gunicorn's sync worker), two processes per core and one more: at 20 users on
+# two cores that kept p95 lowest on PostgreSQL and SQLite alike, where threads let the
+# requests of one process wait on each other for the interpreter lock and a user's
+# keep-alive connection stays with one busy process (bench/README.md, docs/deploy.md).
 WEB_SERVER = {
     "bind": env_str("WERKPLAATS_BIND", "127.0.0.1:8000"),
-    "workers": env_int("WERKPLAATS_WEB_WORKERS", 3),
-    "threads": env_int("WERKPLAATS_WEB_THREADS", 4),
+    "workers": env_int("WERKPLAATS_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1),
+    "threads": env_int("WERKPLAATS_WEB_THREADS", 1),
     "timeout": env_int("WERKPLAATS_WEB_TIMEOUT", 120),
     "graceful_timeout": env_int("WERKPLAATS_WEB_GRACEFUL_TIMEOUT", 30),
     "max_requests": env_int("WERKPLAATS_WEB_MAX_REQUESTS", 2000),

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
@@ -36,6 +36,10 @@ class _Where:
     ip: str | None
     session: str
     method: str
+    # The actor's fields per user id, read once per request: a page that logs two or
+    # three entries (the trajectory page, a contact saved) asked for the same memberships
+    # each time.
+    actors: dict[int, dict[str, Any]] = field(default_factory=dict, compare=False)
 
 
 _where: contextvars.ContextVar[_Where | None] = contextvars.ContextVar("audit_where", default=None)
@@ -86,7 +90,15 @@ class AuditMiddleware:
 
     def process_view(self, request: HttpRequest, *args: object) -> None:
         # The session is known only after the session middleware ran.
-        _where.set(_Where(client_ip(request), _session_hash(request), request.method or "GET"))
+        before = _where.get()
+        _where.set(
+            _Where(
+                client_ip(request),
+                _session_hash(request),
+                request.method or "GET",
+                before.actors if before is not None else {},
+            )
+        )
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if isinstance(exception, PermissionDenied | Http404):
@@ -183,7 +195,12 @@ def record(
         action = AccessLog.Action.VIEW
         detail = f"edit form {detail}".strip()
     client_ids = sorted({int(c) for c in clients})
-    fields = _actor_fields(actor)
+    if actor is None:
+        fields = _actor_fields(None)
+    else:
+        if actor.pk not in where.actors:
+            where.actors[actor.pk] = _actor_fields(actor)
+        fields = where.actors[actor.pk]
     with transaction.atomic():
         head, _created = AccessLogHead.objects.select_for_update().get_or_create(pk=1)
         entry = AccessLog(

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 
 from werkplaats.casework.models import Goal, GoalScore, Trajectory
 from werkplaats.core.i18n import current_language
@@ -51,8 +51,8 @@ class Preloaded:
     own_schedules: dict[tuple[int, int], OrganisationSchedule]
     team_organisations: dict[int, int]
     instruments: dict[str, Instrument]
-    goals: dict[int, list[Goal]]
-    scores: dict[int, list[GoalScore]]
+    goals: dict[int, list[int]]  # per trajectory: its goals' ids
+    scores: dict[int, list[tuple[int, dt.date]]]  # per trajectory: (goal id, date) scored
 
     def schedule_for(self, trajectory: Trajectory) -> MethodSchedule | OrganisationSchedule | None:
         """The organisation's own plan for the trajectory's method, else the method's."""
@@ -73,18 +73,19 @@ class Preloaded:
                 "pk", "organisation_id"
             )
         )
-        # Only what the wave states need: a caseload of hundreds of trajectories has
-        # thousands of goals and scores, and their texts are not read here.
-        goals: dict[int, list[Goal]] = defaultdict(list)
-        for goal in Goal.objects.filter(trajectory__in=trajectories).only("trajectory_id"):
-            goals[goal.trajectory_id].append(goal)
-        scores: dict[int, list[GoalScore]] = defaultdict(list)
-        for score_row in (
-            GoalScore.objects.filter(goal__trajectory__in=trajectories)
-            .only("goal_id", "date", "level")
-            .annotate(trajectory_key=F("goal__trajectory_id"))
+        # Only what the wave states need, as plain values: a team manager's worklist has
+        # hundreds of trajectories with thousands of goals and scores, and a model object
+        # per row was a third of its time.
+        goals: dict[int, list[int]] = defaultdict(list)
+        for goal_id, trajectory_id in Goal.objects.filter(trajectory__in=trajectories).values_list(
+            "pk", "trajectory_id"
         ):
-            scores[score_row.trajectory_key].append(score_row)
+            goals[trajectory_id].append(goal_id)
+        scores: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
+        for goal_id, date, trajectory_id in GoalScore.objects.filter(
+            goal__trajectory__in=trajectories
+        ).values_list("goal_id", "date", "goal__trajectory_id"):
+            scores[trajectory_id].append((goal_id, date))
         return cls(
             plans={p.trajectory_id: p for p in plans},
             schedules={
@@ -150,15 +151,18 @@ class WaveRow:
         return self.instrument.slug == GAS
 
 
-def _gas_done(goals: list[Goal], scores: list[GoalScore], wave: Wave, later: Wave | None) -> bool:
-    """Goals count as scored for a wave when each has a score in that wave's window
-    (from two weeks before it until the next wave opens); at intake the baselines count."""
+def _gas_done(
+    goals: list[int], scores: list[tuple[int, dt.date]], wave: Wave, later: Wave | None
+) -> bool:
+    """Goals (their ids) count as scored for a wave when each has a score (goal id, date)
+    in that wave's window (from two weeks before it until the next wave opens); at intake
+    the baselines count."""
     if wave.key == "intake":
         return bool(goals)
     start = wave.due - dt.timedelta(days=LEAD_DAYS)
     end = later.due - dt.timedelta(days=LEAD_DAYS) if later is not None else dt.date.max
-    scored = {s.goal_id for s in scores if start <= s.date < end}
-    return bool(goals) and all(g.pk in scored for g in goals)
+    scored = {goal_id for goal_id, date in scores if start <= date < end}
+    return bool(goals) and all(goal_id in scored for goal_id in goals)
 
 
 def _waves(trajectory: Trajectory, fields: dict[str, int], today: dt.date) -> list[Wave]:
@@ -185,13 +189,15 @@ def wave_rows(
     if assessments is None:
         assessments = trajectory.assessments.all()
     by_key = {(a.instrument_id, a.informant, a.wave): a for a in assessments}
-    goals: list[Goal] = []
-    scores: list[GoalScore] = []
+    goals: list[int] = []
+    scores: list[tuple[int, dt.date]] = []
     if preloaded is not None:
         goals, scores = preloaded.goals[trajectory.pk], preloaded.scores[trajectory.pk]
     elif any(i.slug == GAS for i, _inf in view.planned):
-        goals = list(trajectory.goals.all())
-        scores = list(GoalScore.objects.filter(goal__trajectory=trajectory))
+        goals = list(trajectory.goals.values_list("pk", flat=True))
+        scores = list(
+            GoalScore.objects.filter(goal__trajectory=trajectory).values_list("goal_id", "date")
+        )
     rows = []
     for index, wave in enumerate(waves):
         # An overdue wave is "missed" once the next wave is open: there is no point in

@@ -103,6 +103,8 @@ MATRIX = [
         method="post",
     ),
     Row("programme:study_consent_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_MANAGE),
+    # the client's consent for teaching, recorded with them as a study consent is
+    Row("programme:teaching_consent_new", lambda w: {"pk": w.trajectory_a.pk}, CASE_MANAGE),
     Row(
         "programme:consent_document",
         lambda w: {"pk": _with_document(w.consent_a)},
@@ -217,6 +219,14 @@ MATRIX = [
     ),
     Row("stories:source_anonymise", lambda w: {"pk": w.source_a.pk}, STUDY_RESEARCH),
     Row("stories:document_edit", lambda w: {"pk": w.shared_a.pk}, STUDY_RESEARCH),
+    # a researcher on the study offers an anonymised story as teaching material (or takes
+    # it off: the POST without teaching=yes)
+    Row(
+        "stories:document_teaching",
+        lambda w: {"pk": w.shared_a.pk},
+        {"rita": 302, "ruben": 404},
+        method="post",
+    ),
     Row(
         "stories:co_coding",
         expect={p: 200 for p in ("rita", "ruben", "eva", "otto", "klaas", "kim")},

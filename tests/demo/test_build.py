@@ -208,6 +208,15 @@ def test_the_demo_gives_educators_teaching_material():
     first = shared.order_by("pk").first()
     assert first is not None
     assert page.status_code == 200 and escape(first.choice) in page.content.decode()
+    # the page does not read the same case over and over: the demo tells several cases
+    # per kind of tension, and the teaching dilemmas of one kind tell different ones
+    from werkplaats.casework.models import Dilemma
+
+    told = set(Dilemma.objects.values_list("tension", "choice"))
+    assert len(told) > len({t for t, _c in told})  # one case per kind before
+    for tension in {s.tension for s in shared}:
+        of_kind = [s.choice for s in shared if s.tension == tension]
+        assert len(set(of_kind)) == len(of_kind), tension
 
 
 def test_replace_also_clears_what_people_made_by_hand_in_the_demo():

@@ -907,7 +907,7 @@ class _Builder:
         self._goals(rng, idx, traj_pk, prof_user)
         self._contacts(rng, idx, traj_pk, prof_user)
         self._networks(rng, idx, traj_pk)
-        self._dilemmas(rng, idx, traj_pk, prof_user)
+        self._dilemmas(rng, idx, traj_pk, prof_user, chunk)
         self._consents(rng, idx, client_pk, prof_user)
         self._measurements(chunk, idx, traj_pk, prof_user)
 
@@ -1264,9 +1264,18 @@ class _Builder:
         self._insert(Answer, ["assessment", "item_id", "value", "answered_at"], answers)
 
     def _dilemmas(
-        self, rng: np.random.Generator, idx: np.ndarray, traj_pk: list[int], prof_user: list[int]
+        self,
+        rng: np.random.Generator,
+        idx: np.ndarray,
+        traj_pk: list[int],
+        prof_user: list[int],
+        chunk: int,
     ) -> None:
+        """Dilemmas for some trajectories. Which of its kind's cases a dilemma tells is
+        drawn from a ``random.Random`` seeded with (seed, chunk), apart from the numpy
+        stream, so the other tables stay as they were."""
         w = self.w
+        texts = random.Random(f"werkplaats-demo-dilemmas-{w.seed}-{chunk}")
         m = len(idx)
         tg = w.target_group[idx]
         p = np.where(tg == TARGET_GROUPS.index("multi-problem-household"), 0.15, 0.06)
@@ -1281,7 +1290,8 @@ class _Builder:
                 tension = "autonomy_protection"
             else:
                 tension = tensions[int(rng.integers(0, len(tensions)))]
-            description, values, options, choice, reasons = names.DILEMMAS[tension]
+            cases = names.DILEMMAS[tension]
+            description, values, options, choice, reasons = cases[texts.randrange(len(cases))]
             rows.append(
                 (
                     traj_pk[j],

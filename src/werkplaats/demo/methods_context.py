@@ -81,12 +81,18 @@ TEACHING_PER_TENSION = 3
 
 
 def _teaching_dilemmas() -> None:
-    """The first dilemmas of each kind, anonymised as the share page would propose (the
-    demo's texts name no one) and marked as teaching material by their lead professional."""
+    """For each kind, the first dilemmas that tell different cases, anonymised as the share
+    page would propose (the demo's texts name no one) and marked as teaching material by
+    their lead professional."""
     rows = []
     for tension in Dilemma.Tension.values:
         found = Dilemma.objects.filter(tension=tension).select_related("trajectory")
-        for d in found.order_by("pk")[:TEACHING_PER_TENSION]:
+        chosen: dict[str, Dilemma] = {}
+        for d in found.order_by("pk").iterator(chunk_size=200):
+            chosen.setdefault(d.description, d)
+            if len(chosen) == TEACHING_PER_TENSION:
+                break
+        for d in chosen.values():
             texts = {
                 name: apply_masks(getattr(d, name), propose_masks(getattr(d, name)))
                 for name in ("values_at_stake", "options_weighed", "choice", "reasons")
@@ -98,6 +104,7 @@ def _teaching_dilemmas() -> None:
                     month=d.date.strftime("%Y-%m"),
                     deliberated=d.moral_case_deliberation,
                     teaching=True,
+                    teaching_by_id=d.trajectory.lead_professional_id,
                     reviewed_by_id=d.trajectory.lead_professional_id,
                     reviewed_at=datetime.combine(d.date, time(12), tzinfo=UTC),
                     **texts,

@@ -161,9 +161,9 @@ def unique_study_slug(title: str) -> str:
 class ConsentText(models.Model):
     """A version of the text a client is shown before consenting; never changed once used.
 
-    Care consent texts belong to an organisation (its first version is the built-in text
-    unless the organisation set its own); study consent texts belong to a study. A new
-    wording is a new version.
+    Care and teaching consent texts belong to an organisation (its first version is the
+    built-in text unless the organisation set its own); study consent texts belong to a
+    study. A new wording is a new version.
     """
 
     purpose = models.CharField(
@@ -172,6 +172,7 @@ class ConsentText(models.Model):
         choices=[
             ("care", _("care and support")),
             ("study", _("research study")),
+            ("teaching", _("teaching")),
         ],
     )
     study = models.ForeignKey(
@@ -200,6 +201,11 @@ class ConsentText(models.Model):
                 condition=models.Q(purpose="care"),
                 name="consent_text_care_version_unique",
             ),
+            models.UniqueConstraint(
+                fields=["organisation", "version"],
+                condition=models.Q(purpose="teaching"),
+                name="consent_text_teaching_version_unique",
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(purpose="study")
@@ -207,7 +213,7 @@ class ConsentText(models.Model):
                     & models.Q(organisation__isnull=True)
                 )
                 | (
-                    models.Q(purpose="care")
+                    models.Q(purpose__in=["care", "teaching"])
                     & models.Q(study__isnull=True)
                     & models.Q(organisation__isnull=False)
                 ),
@@ -246,13 +252,21 @@ class ConsentQuerySet(models.QuerySet["Consent"]):
         """
         return self.filter(study=study, purpose=Consent.Purpose.STUDY, withdrawn_at__isnull=True)
 
+    def teaching_standing(self) -> ConsentQuerySet:
+        """The teaching consents that stand now: anonymised material from the client (their
+        stories) may be offered to educators while one of these exists for them. This is
+        the one place that rule is written; withdrawing takes the material off at once."""
+        return self.filter(purpose=Consent.Purpose.TEACHING, withdrawn_at__isnull=True)
+
 
 class Consent(models.Model):
-    """A client's consent for one purpose: care, or one named study."""
+    """A client's consent for one purpose: care, one named study, or teaching (their
+    anonymised stories used by educators to teach students)."""
 
     class Purpose(models.TextChoices):
         CARE = "care", _("care and support")
         STUDY = "study", _("research study")
+        TEACHING = "teaching", _("teaching")
 
     client = models.ForeignKey("casework.Client", on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
@@ -284,7 +298,7 @@ class Consent(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(purpose="study") & models.Q(study__isnull=False))
-                | (models.Q(purpose="care") & models.Q(study__isnull=True)),
+                | (models.Q(purpose__in=["care", "teaching"]) & models.Q(study__isnull=True)),
                 name="consent_study_iff_purpose_study",
             ),
             models.CheckConstraint(
@@ -302,10 +316,23 @@ class Consent(models.Model):
     def is_active(self) -> bool:
         return self.withdrawn_at is None
 
+    @property
+    def is_teaching(self) -> bool:
+        return self.purpose == Consent.Purpose.TEACHING
+
+    @property
+    def client_can_withdraw(self) -> bool:
+        """The client withdraws a study or teaching consent on their own page; care is
+        talked through with the social worker first."""
+        return self.purpose in (Consent.Purpose.STUDY, Consent.Purpose.TEACHING)
+
     def renewable(self) -> bool:
-        """A withdrawn study consent that the client has not given again since."""
-        if self.study_id is None or self.withdrawn_at is None:
+        """A withdrawn study or teaching consent that the client has not given again since."""
+        if not self.client_can_withdraw or self.withdrawn_at is None:
             return False
-        return not Consent.objects.filter(
-            client_id=self.client_id, study_id=self.study_id, withdrawn_at__isnull=True
-        ).exists()
+        again = Consent.objects.filter(
+            client_id=self.client_id, purpose=self.purpose, withdrawn_at__isnull=True
+        )
+        if self.study_id is not None:
+            again = again.filter(study_id=self.study_id)
+        return not again.exists()

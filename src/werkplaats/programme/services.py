@@ -24,8 +24,17 @@ from werkplaats.programme.setup_file.studies import apply_study, check_study
 
 
 @transaction.atomic
-def consent_give(*, client: Client, user: User, study: Study | None = None) -> Consent:
-    purpose = Consent.Purpose.STUDY if study else Consent.Purpose.CARE
+def consent_give(
+    *, client: Client, user: User, study: Study | None = None, teaching: bool = False
+) -> Consent:
+    """A consent given again (the client on their own page) or recorded without a text."""
+    if teaching and study is not None:
+        raise ValueError("a teaching consent names no study")
+    purpose = (
+        Consent.Purpose.TEACHING
+        if teaching
+        else (Consent.Purpose.STUDY if study else Consent.Purpose.CARE)
+    )
     if Consent.objects.filter(
         client=client, study=study, purpose=purpose, withdrawn_at__isnull=True
     ).exists():
@@ -50,6 +59,14 @@ def consent_withdraw(*, consent: Consent, user: User) -> Consent:
     return locked
 
 
+def _text_purpose(study: Study | None, teaching: bool) -> str:
+    if teaching:
+        if study is not None:
+            raise ValueError("a teaching consent text belongs to an organisation")
+        return "teaching"
+    return "study" if study is not None else "care"
+
+
 @transaction.atomic
 def consent_text_set(
     *,
@@ -57,10 +74,12 @@ def consent_text_set(
     text_en: str = "",
     study: Study | None = None,
     organisation: Organisation | None = None,
+    teaching: bool = False,
 ) -> ConsentText:
     """The current consent text; a changed wording becomes a new version (old ones stay,
-    because consents point at the version the client was shown)."""
-    purpose = "study" if study is not None else "care"
+    because consents point at the version the client was shown). An organisation's text
+    is for care, or with ``teaching`` for teaching."""
+    purpose = _text_purpose(study, teaching)
     latest = (
         ConsentText.objects.select_for_update()
         .filter(purpose=purpose, study=study, organisation=organisation)
@@ -83,10 +102,12 @@ def consent_text_set(
 
 
 def current_consent_text(
-    *, study: Study | None = None, organisation: Organisation | None = None
+    *, study: Study | None = None, organisation: Organisation | None = None, teaching: bool = False
 ) -> ConsentText | None:
     return (
-        ConsentText.objects.filter(study=study, organisation=organisation)
+        ConsentText.objects.filter(
+            purpose=_text_purpose(study, teaching), study=study, organisation=organisation
+        )
         .order_by("-version")
         .first()
     )
@@ -189,6 +210,36 @@ def care_consent_text(organisation: Organisation) -> ConsentText:
     return consent_text_set(organisation=organisation, text_nl=text_nl, text_en=text_en)
 
 
+def _default_teaching_text(organisation: Organisation) -> tuple[str, str]:
+    """The built-in teaching consent text (plain words, B1), in both languages."""
+    texts = []
+    for language in ("nl", "en"):
+        with translation.override(language):
+            texts.append(
+                _(
+                    "Students learn to become social workers. They learn from real stories. "
+                    "I agree that %(organisation)s may use my stories in their lessons.\n\n"
+                    "Before a story is used, a researcher takes out my name, the names of "
+                    "the people around me, places and dates. Students never see who I am.\n\n"
+                    "Saying no changes nothing about my help and support. I can stop at any "
+                    "time on my own page. Then my stories are taken out of the lessons at once."
+                )
+                % {"organisation": organisation.name}
+            )
+    return texts[0], texts[1]
+
+
+def teaching_consent_text(organisation: Organisation) -> ConsentText:
+    """The organisation's current teaching consent text (the built-in one when it set none)."""
+    current = current_consent_text(organisation=organisation, teaching=True)
+    if current is not None:
+        return current
+    text_nl, text_en = _default_teaching_text(organisation)
+    return consent_text_set(
+        organisation=organisation, text_nl=text_nl, text_en=text_en, teaching=True
+    )
+
+
 def _check_shown(shown: ConsentText, current: ConsentText | None) -> None:
     if current is None or shown.pk != current.pk:
         raise ValidationError(
@@ -251,6 +302,35 @@ def study_consent_record(
     consent.document = consent_pdf(consent)
     consent.save(update_fields=["document"])
     log_access(user, "create", consent, f"study consent, text version {shown.version}")
+    return consent
+
+
+@transaction.atomic
+def teaching_consent_record(
+    *, client: Client, user: User, shown: ConsentText, language: str
+) -> Consent:
+    """The client's consent that their anonymised stories may be used in teaching, as
+    agreed in front of the professional: with the text's version and language, and a PDF
+    of what was agreed, like a study consent."""
+    organisation = shown.organisation
+    if shown.purpose != "teaching" or organisation is None:
+        raise ValidationError(_("This is not a teaching consent text."))
+    _check_shown(shown, current_consent_text(organisation=organisation, teaching=True))
+    if Consent.objects.teaching_standing().filter(client=client).exists():
+        raise ValidationError(_("This consent has already been given."), code="duplicate")
+    consent = Consent(
+        client=client,
+        purpose=Consent.Purpose.TEACHING,
+        given_at=timezone.now(),
+        recorded_by=user,
+        text=shown,
+        language=language,
+    )
+    consent.full_clean()
+    consent.save()
+    consent.document = consent_pdf(consent)
+    consent.save(update_fields=["document"])
+    log_access(user, "create", consent, f"teaching consent, text version {shown.version}")
     return consent
 
 

@@ -151,35 +151,53 @@ def consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(
-            request,
-            _(
-                "You no longer take part in the study “%(study)s”. From now on your "
-                "answers and stories are not used for it. You can say yes again below."
+        if consent.is_teaching:
+            messages.success(
+                request,
+                _(
+                    "Your stories are no longer used in teaching. They were taken out of the "
+                    "lessons now. You can say yes again below."
+                ),
             )
-            % {"study": consent.study.title if consent.study else ""},
-        )
+        else:
+            messages.success(
+                request,
+                _(
+                    "You no longer take part in the study “%(study)s”. From now on your "
+                    "answers and stories are not used for it. You can say yes again below."
+                )
+                % {"study": consent.study.title if consent.study else ""},
+            )
     return redirect(reverse("casework:me") + "#result")
 
 
 @login_required
 @require_POST
 def consent_renew(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A client who withdrew says yes again to the same study: a new consent from now."""
+    """A client who withdrew says yes again to the same study, or to teaching: a new
+    consent from now."""
     consent = access.access_own_consent_by_id(request.user, pk)
-    if consent.study is None or consent.withdrawn_at is None:
+    if not consent.client_can_withdraw or consent.withdrawn_at is None:
         messages.error(request, _("This consent has not been withdrawn."))
         return redirect(reverse("casework:me") + "#result")
     try:
-        services.consent_give(client=consent.client, user=request.user, study=consent.study)
+        services.consent_give(
+            client=consent.client,
+            user=request.user,
+            study=consent.study,
+            teaching=consent.is_teaching,
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(
-            request,
-            _("You take part in the study “%(study)s” again, from today.")
-            % {"study": consent.study.title},
-        )
+        if consent.is_teaching:
+            messages.success(request, _("Your stories may be used in teaching again, from today."))
+        else:
+            messages.success(
+                request,
+                _("You take part in the study “%(study)s” again, from today.")
+                % {"study": consent.study.title if consent.study else ""},
+            )
     return redirect(reverse("casework:me") + "#result")
 
 
@@ -247,6 +265,61 @@ def study_consent_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "wording": shown.text_in(language) if shown else "",
             "language": language,
             "already": study is not None and study.pk in given,
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def teaching_consent_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record, with the client, their consent that their anonymised stories may be used in
+    teaching: the organisation's teaching text in the client's language, stored with its
+    version and a PDF, as for a study."""
+    trajectory = case_access.access_trajectory_to_manage(request.user, pk)
+    shown = services.teaching_consent_text(trajectory.team.organisation)
+    data = request.POST if request.method == "POST" else request.GET
+    asked = str(data.get("language", ""))
+    language = asked if asked in ("nl", "en") else current_language()
+    already = Consent.objects.teaching_standing().filter(client=trajectory.client).exists()
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if request.POST.get("consent_text") != str(shown.pk):
+            errors.append(
+                _(
+                    "The consent text was changed while this page was open. Nothing was "
+                    "saved: read the new text below with the client and ask again."
+                )
+            )
+        elif request.POST.get("agree") != "yes":
+            errors.append(
+                _("Tick the box only when the client agrees; without it nothing is recorded.")
+            )
+        else:
+            try:
+                services.teaching_consent_record(
+                    client=trajectory.client, user=request.user, shown=shown, language=language
+                )
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("The consent for teaching is recorded, with the text the client agreed to."),
+                )
+                return redirect("casework:trajectory", pk=trajectory.pk)
+    return render(
+        request,
+        "programme/teaching_consent_new.html",
+        {
+            "trajectory": trajectory,
+            "shown": shown,
+            "wording": shown.text_in(language),
+            "language": language,
+            "already": already,
             "errors": errors,
         },
         status=status,

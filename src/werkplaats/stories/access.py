@@ -13,7 +13,12 @@
   (anonymised), and adding an interpretation;
 - a dilemma's lead professional and its team's manager: anonymising it, proposing it for
   a dialogue session of a study their organisation takes part in, marking it as teaching
-  material; the session's researchers link or decline it; educators read teaching material;
+  material; the session's researchers link or decline it, and mark a linked one as
+  teaching material;
+- a researcher on a study: offering an anonymised version of one of its stories as
+  teaching material, when the teller is a client whose teaching consent stands;
+- educators: the teaching material (dilemmas, and stories while the teller's teaching
+  consent stands);
 - every other role: nothing here (403).
 """
 
@@ -33,7 +38,7 @@ from werkplaats.core.pseudonyms import study_case_key
 from werkplaats.partnership.access import require_role
 from werkplaats.partnership.models import Role, User
 from werkplaats.programme.access import consenting_clients
-from werkplaats.programme.models import Study
+from werkplaats.programme.models import Consent, Study
 from werkplaats.stories.models import (
     Codebook,
     CoderAssignment,
@@ -158,8 +163,11 @@ def access_source_for_research(user: User, source_id: int) -> Source:
     return source
 
 
-def access_document_for_research(user: User, document_id: int) -> SharedVersion:
-    """An anonymised version, to correct: researchers on its source's study, consent standing."""
+def access_document_for_research(
+    user: User, document_id: int, purpose: str = "to correct"
+) -> SharedVersion:
+    """An anonymised version, to correct or to offer as teaching material: researchers on
+    its source's study, consent standing."""
     require_role(user, Role.RESEARCHER)
     document = get_object_or_404(
         SharedVersion.objects.filter(
@@ -168,7 +176,7 @@ def access_document_for_research(user: User, document_id: int) -> SharedVersion:
         ).distinct(),
         pk=document_id,
     )
-    log_access(user, "view", document, "to correct")
+    log_access(user, "view", document, purpose)
     return document
 
 
@@ -388,11 +396,45 @@ def access_session_dilemma(user: User, session: DialogueSession, link_id: int) -
     return get_object_or_404(SessionDilemma, pk=link_id, session=session)
 
 
-def teaching_dilemmas(user: User) -> QuerySet[SharedDilemma]:
-    """Anonymised dilemmas their makers marked as teaching material: for educators. The
-    read is logged with the clients behind them, though the texts are anonymised."""
+def access_linked_dilemma_for_teaching(
+    user: User, session: DialogueSession, link_id: int
+) -> SessionDilemma:
+    """A dilemma on ``session``'s table (linked), for a researcher on its study to mark
+    as teaching material or take off it."""
+    link = access_session_dilemma(user, session, link_id)
+    if link.status != SessionDilemma.Status.LINKED:
+        raise Http404
+    return link
+
+
+def offered_stories() -> QuerySet[SharedVersion]:
+    """Anonymised stories offered as teaching material that educators may read now: the
+    story is not withdrawn and its teller, a client, has a teaching consent that stands.
+    Checked at every read, so a withdrawn consent takes the story off at once."""
+    return SharedVersion.objects.filter(
+        teaching_at__isnull=False,
+        source__withdrawn_at__isnull=True,
+        source__teller_client__in=Consent.objects.teaching_standing().values("client_id"),
+    )
+
+
+@dataclass(frozen=True)
+class TeachingMaterial:
+    dilemmas: list[SharedDilemma]
+    stories: list[SharedVersion]
+
+
+def teaching_material(user: User) -> TeachingMaterial:
+    """For educators: anonymised dilemmas marked as teaching material (by their makers or
+    a session's researcher) and anonymised stories offered while the teller's teaching
+    consent stands. The read is logged with the clients behind them, though the texts
+    are anonymised."""
     require_role(user, Role.EDUCATOR)
-    found = SharedDilemma.objects.filter(teaching=True)
-    clients = sorted(set(found.values_list("dilemma__trajectory__client_id", flat=True)))
-    log_list_access(user, SharedDilemma, "teaching material", clients=clients)
-    return found
+    dilemmas = list(
+        SharedDilemma.objects.filter(teaching=True).select_related("dilemma__trajectory")
+    )
+    stories = list(offered_stories().select_related("source").order_by("-teaching_at", "-pk"))
+    clients = {d.dilemma.trajectory.client_id for d in dilemmas}
+    clients |= {s.source.teller_client_id for s in stories if s.source.teller_client_id}
+    log_list_access(user, SharedDilemma, "teaching material", clients=sorted(clients))
+    return TeachingMaterial(dilemmas, stories)

@@ -11,6 +11,11 @@ urlpatterns = [
     path("stories/sources/<int:pk>/consent/", sources.source_consent, name="source_consent"),
     path("stories/sources/<int:pk>/anonymise/", sources.source_anonymise, name="source_anonymise"),
     path("stories/documents/<int:pk>/edit/", sources.document_edit, name="document_edit"),
+    path(
+        "stories/documents/<int:pk>/teaching/",
+        sources.document_teaching,
+        name="document_teaching",
+    ),
     path("stories/codebooks/", coding.codebooks, name="codebooks"),
     path("stories/codebooks/import/", coding.codebook_import, name="codebook_import"),
     path("stories/codebooks/<int:pk>/", coding.codebook_detail, name="codebook"),

@@ -30,6 +30,11 @@ class SharedDilemma(VersionedModel):
     choice = models.TextField(_("choice made"))
     reasons = models.TextField(_("reasons"))
     teaching = models.BooleanField(_("teaching material"), default=False)
+    # Who marked it as teaching material: its maker, or a researcher of a dialogue
+    # session it is on the table of.
+    teaching_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -120,9 +120,20 @@ class Source(models.Model):
     def has_research_consent(self) -> bool:
         return self.research_consent_at is not None and self.withdrawn_at is None
 
+    def teaching_consent_stands(self) -> bool:
+        """Told by a client whose consent for teaching stands now (and not withdrawn)."""
+        from werkplaats.programme.models import Consent
+
+        return (
+            self.teller_client_id is not None
+            and self.withdrawn_at is None
+            and Consent.objects.teaching_standing().filter(client_id=self.teller_client_id).exists()
+        )
+
 
 class SharedVersion(VersionedModel):
-    """The anonymised text of a source, reviewed by a person; what co-coders work on."""
+    """The anonymised text of a source, reviewed by a person; what co-coders work on, and,
+    for a story whose teller gave consent for teaching, what educators may read."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="shared_versions")
     title = models.CharField(_("neutral title"), max_length=120)
@@ -133,6 +144,12 @@ class SharedVersion(VersionedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(_("reviewed at"))
+    # Offered as teaching material by a researcher on the study; educators see it only
+    # while the teller's teaching consent stands (stories.access.teaching_stories).
+    teaching_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    teaching_at = models.DateTimeField(_("offered as teaching material at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("anonymised version")

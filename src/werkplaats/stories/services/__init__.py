@@ -25,6 +25,7 @@ from werkplaats.stories.services.sources import (
     shared_version_create,
     source_create,
     source_record_consent,
+    story_teaching_set,
     story_withdraw,
 )
 from werkplaats.stories.services.synthesis import (
@@ -64,5 +65,6 @@ __all__ = [
     "shared_version_create",
     "source_create",
     "source_record_consent",
+    "story_teaching_set",
     "story_withdraw",
 ]

@@ -7,6 +7,7 @@ from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,16 +75,24 @@ def shared_dilemma_save(
         if len(value) > MAX_TEXT:
             raise ValidationError({name: _("Keep it to %(n)d characters.") % {"n": MAX_TEXT}})
     fields = {name: texts[name].strip() for name in TEXTS}  # type: ignore[literal-required]
+    shared = SharedDilemma.objects.filter(dilemma=dilemma).first()
+    teaching = bool(texts["teaching"])
+    if not teaching:
+        marked_by: User | None = None
+    elif shared is not None and shared.teaching:
+        marked_by = shared.teaching_by  # it stays marked by whoever marked it
+    else:
+        marked_by = user
     common = {
         **fields,
-        "teaching": bool(texts["teaching"]),
+        "teaching": teaching,
+        "teaching_by": marked_by,
         "tension": dilemma.tension,
         "month": dilemma.date.strftime("%Y-%m"),
         "deliberated": dilemma.moral_case_deliberation,
         "reviewed_by": user,
         "reviewed_at": timezone.now(),
     }
-    shared = SharedDilemma.objects.filter(dilemma=dilemma).first()
     if shared is None:
         if expected_version is not None:
             raise ValidationError(_("This anonymised version was removed; reload the page."))
@@ -110,6 +119,30 @@ def dilemma_propose(
     link = SessionDilemma.objects.create(session=session, shared=shared, proposed_by=user)
     log_access(user, "change", shared.dilemma, "proposed for a dialogue session")
     return link
+
+
+@transaction.atomic
+def dilemma_teaching_set(*, link: SessionDilemma, user: User, teaching: bool) -> SharedDilemma:
+    """A researcher of the session marks the anonymised dilemma on its table as teaching
+    material, or takes it off; the caller checked that (access_linked_dilemma_for_teaching).
+
+    The dilemma carries the professional's anonymised weighing, not the client's words,
+    so, as when its maker marks it, no consent of the client is asked. The version goes
+    up, so a maker's correction opened before this is refused (409) rather than
+    silently undoing the mark.
+    """
+    shared = link.shared
+    SharedDilemma.objects.filter(pk=shared.pk).update(
+        teaching=teaching, teaching_by=user if teaching else None, version=F("version") + 1
+    )
+    shared.refresh_from_db()
+    log_access(
+        user,
+        "change",
+        shared.dilemma,
+        "marked as teaching material" if teaching else "taken off the teaching material",
+    )
+    return shared
 
 
 @transaction.atomic

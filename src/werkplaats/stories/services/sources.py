@@ -158,3 +158,42 @@ def shared_version_correct(
     save_versioned(document, expected_version, ["text"])
     log_access(user, "change", document, "text corrected")
     return document
+
+
+@transaction.atomic
+def story_teaching_set(*, document: SharedVersion, user: User, teaching: bool) -> SharedVersion:
+    """Offer an anonymised story as teaching material, or take it off; the caller checked
+    that the user is a researcher on its study (stories.access.access_document_for_research).
+
+    Only a story told by a client whose teaching consent stands can be offered. Educators
+    see it only while that consent stands (``access.offered_stories`` checks at each read),
+    so a consent withdrawn later takes it off at once without a write here.
+    """
+    locked = SharedVersion.objects.select_for_update().select_related("source").get(pk=document.pk)
+    source = locked.source
+    if teaching:
+        if source.teller_client_id is None:
+            raise ValidationError(
+                _(
+                    "Only a story told by a client can be teaching material: a client "
+                    "gives consent for teaching, and this story's teller is not one."
+                )
+            )
+        if not source.teaching_consent_stands():
+            raise ValidationError(
+                _(
+                    "The teller has not given consent for teaching, or withdrew it: this "
+                    "story cannot be teaching material. Their professional can ask them."
+                )
+            )
+        locked.teaching_by, locked.teaching_at = user, timezone.now()
+    else:
+        locked.teaching_by, locked.teaching_at = None, None
+    locked.save(update_fields=["teaching_by", "teaching_at"])
+    log_access(
+        user,
+        "change",
+        source,
+        "offered as teaching material" if teaching else "taken off the teaching material",
+    )
+    return locked

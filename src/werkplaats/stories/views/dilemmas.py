@@ -1,5 +1,5 @@
 """Dilemmas beyond their team: the page to anonymise and share one, and the educators'
-teaching material. The session's side (linking, showing) is on the dialogue page."""
+teaching material (dilemmas and stories). The session's side (linking, showing) is on the dialogue page."""
 
 from __future__ import annotations
 
@@ -96,6 +96,9 @@ def dilemma_share(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def teaching(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Anonymised dilemmas marked as teaching material, by kind of tension."""
-    found = access.teaching_dilemmas(request.user)
-    return render(request, "stories/teaching.html", {"dilemmas": found})
+    """Teaching material for educators: anonymised dilemmas by kind of tension, and
+    anonymised stories whose tellers gave consent for teaching."""
+    found = access.teaching_material(request.user)
+    return render(
+        request, "stories/teaching.html", {"dilemmas": found.dilemmas, "stories": found.stories}
+    )

@@ -124,6 +124,7 @@ def source_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "memo_context": Memo.Context(may.memo_context).label,
             "memo_form": memo_form,
             "shared_versions": source.shared_versions.all() if may.can_see_shared_versions else [],
+            "teaching_consent": may.can_see_shared_versions and source.teaching_consent_stands(),
             "can_share": may.can_share,
             "can_record_consent": may.can_record_consent,
             "is_teller": may.is_teller,
@@ -247,6 +248,29 @@ def document_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {"form": form, "title": _("Correct the anonymised text")},
         status=status,
     )
+
+
+@login_required
+@require_POST
+def document_teaching(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A researcher on the study offers an anonymised story as teaching material (only
+    when its teller, a client, gave consent for teaching), or takes it off."""
+    document = access.access_document_for_research(
+        request.user, pk, "to offer as teaching material"
+    )
+    teaching = request.POST.get("teaching") == "yes"
+    try:
+        services.story_teaching_set(document=document, user=request.user, teaching=teaching)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The anonymised story is offered to educators as teaching material.")
+            if teaching
+            else _("The anonymised story is no longer teaching material."),
+        )
+    return redirect("stories:source", pk=document.source_id)
 
 
 @login_required

@@ -193,6 +193,19 @@ def dialogue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else _("The dilemma is not on the session's table."),
         )
         return redirect("stories:dialogue", pk=pk)
+    if request.method == "POST" and "teaching" in request.POST:
+        link = access.access_linked_dilemma_for_teaching(
+            request.user, session, _int(request.POST.get("link"))
+        )
+        teaching = request.POST["teaching"] == "yes"
+        dilemma_services.dilemma_teaching_set(link=link, user=request.user, teaching=teaching)
+        messages.success(
+            request,
+            _("The dilemma is teaching material: educators can read it.")
+            if teaching
+            else _("The dilemma is no longer teaching material."),
+        )
+        return redirect("stories:dialogue", pk=pk)
     if request.method == "POST":
         if "invite" in request.POST:
             if not is_researcher:

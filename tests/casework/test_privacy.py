@@ -175,3 +175,24 @@ def test_own_data_download_holds_contacts_dilemmas_and_questionnaires(world):
     assert traj["contacts"][0]["alliance"]["alliance_trust"] == 5
     assert traj["dilemmas"][0]["tension"] == "autonomy_protection"
     assert "questionnaires" in traj and isinstance(data["stories"], list)
+
+
+def test_a_client_cannot_withdraw_care_consent_by_posting_the_form(world):
+    """The page says care is stopped with the social worker; a post must not do it."""
+    from django.utils import timezone
+
+    from werkplaats.programme.models import Consent
+
+    care = Consent.objects.create(
+        client=world.client_a,
+        purpose=Consent.Purpose.CARE,
+        given_at=timezone.now(),
+        recorded_by=world.alice,
+    )
+    klaas = Client(HTTP_ACCEPT_LANGUAGE="en")
+    klaas.force_login(world.klaas)
+    url = reverse("programme:consent_withdraw", kwargs={"pk": care.pk})
+    page = klaas.post(url, follow=True).content.decode()
+    care.refresh_from_db()
+    assert care.withdrawn_at is None
+    assert "stopped together with your social worker" in page

@@ -146,6 +146,14 @@ def consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if request.method == "GET":
         log_access(request.user, "view", consent)
         return render(request, "programme/consent_withdraw.html", {"consent": consent})
+    if not consent.client_can_withdraw:
+        # Care is stopped together with the social worker (the page says so); a posted
+        # form must not do what the page does not offer.
+        messages.error(
+            request,
+            _("Consent for care is stopped together with your social worker, not here."),
+        )
+        return redirect(reverse("casework:me") + "#result")
     try:
         services.consent_withdraw(consent=consent, user=request.user)
     except ValidationError as exc:

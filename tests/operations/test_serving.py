@@ -114,3 +114,15 @@ def test_the_server_runs_one_request_per_process_by_default_threads_if_asked(set
     threaded = server_options("127.0.0.1:9999")
     assert threaded["worker_class"] == "gthread" and threaded["workers"] == 3
     assert threaded["bind"] == ["127.0.0.1:9999"]
+
+
+def test_the_production_server_imports_every_lazy_view_before_the_workers_fork():
+    """A worker (also one restarted after max_requests) forks with the statistics pages
+    loaded, instead of paying seconds of imports on its first statistics request."""
+    from werkplaats.core import lazy_views
+    from werkplaats.operations.web import warm_up
+
+    warm_up()
+    assert len(lazy_views._TARGETS) >= 10  # the insight pages are mounted lazily
+    unloaded = [dotted for dotted, target in lazy_views._TARGETS.items() if not target]
+    assert not unloaded

@@ -1,10 +1,11 @@
 """Views imported on their first request instead of with the URL map.
 
-The statistics pages (insight) pull in numpy, pandas and scipy, which take seconds to
-import. Mounted through :func:`lazy_view`, they are imported when one of them is first
-asked for: a server starts at once, and the professional's and client's pages, which
-need none of it, never wait for those libraries (bench/load.py prints the start and
-first-request times).
+The statistics pages (insight) pull in their report, figure and export modules on top of
+numpy, pandas and scipy, which take seconds to import. Mounted through :func:`lazy_view`,
+they are imported when one of them is first asked for, so the development server and the
+tests start at once. The production server calls :func:`load_all` in its master process
+before the workers fork (``operations.web.warm_up``): every worker, also one gunicorn
+starts anew after ``max_requests``, then has them without paying on a request.
 """
 
 from __future__ import annotations
@@ -16,9 +17,20 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
 
+_TARGETS: dict[str, list[Callable[..., HttpResponse]]] = {}
+
+
+def load_all() -> int:
+    """Import every lazily mounted view now; return how many there are."""
+    for dotted, target in _TARGETS.items():
+        if not target:
+            target.append(import_string(dotted))
+    return len(_TARGETS)
+
+
 def lazy_view(dotted: str) -> Callable[..., HttpResponse]:
     """A view that imports ``dotted`` (``package.module.function``) when first called."""
-    target: list[Callable[..., HttpResponse]] = []
+    target = _TARGETS.setdefault(dotted, [])
 
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not target:

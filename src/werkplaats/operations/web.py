@@ -28,13 +28,16 @@ class WerkplaatsServer(BaseApplication):  # type: ignore[misc]
 
 
 def warm_up() -> None:
-    """Import the URL map and the views now, once, before the workers fork, instead of in
-    the first request. The statistics pages are mounted lazily (core.lazy_views): numpy,
-    pandas and scipy are imported by the first statistics request, so neither the start nor
-    the professional's and client's first pages wait for them."""
+    """Import the URL map and every view now, once, before the workers fork, instead of in
+    a worker's first request. That includes the statistics pages the URL map mounts lazily
+    (core.lazy_views) and numpy, pandas and scipy under them: a worker gunicorn starts anew
+    after ``max_requests`` forks from this process and so has them too."""
     from django.urls import get_resolver
 
+    from werkplaats.core.lazy_views import load_all
+
     get_resolver().url_patterns  # noqa: B018
+    load_all()
 
 
 def freeze_loaded_objects() -> None:

@@ -16,7 +16,6 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
-
 _TARGETS: dict[str, list[Callable[..., HttpResponse]]] = {}
 
 

@@ -128,7 +128,9 @@ def main() -> int:
         parser.error("--src measures a demo built before: give --sqlite FILE")
     here = Path(__file__).resolve().parent.parent / "src"
     sources = [s.split("=", 1) for s in args.src] or [["now", str(here)]]
-    static = tempfile.TemporaryDirectory()
+    # One static root per code tree: each tree collects its own files (a newer tree may
+    # have a file the older one lacks, and the manifest storage refuses a missing file).
+    statics = {label: tempfile.TemporaryDirectory() for label, _src in sources}
     print(f"uptime: {_uptime()}")
     print(
         f"{'code':<8} {'clients':>9} {'measurements':>13} {'build s':>8} {'data set s':>10} "
@@ -137,7 +139,7 @@ def main() -> int:
         flush=True,
     )
     runs = [(size, label, src) for size in args.sizes for label, src in sources]
-    for n, (size, label, src) in enumerate(runs):
+    for size, label, src in runs:
         with tempfile.TemporaryDirectory() as tmp:
             env = {
                 **os.environ,
@@ -156,11 +158,11 @@ def main() -> int:
                 "WERKPLAATS_DATA_DIR": tmp,
                 # the page is requested as a server outside debug would answer it: over
                 # HTTPS, with hashed static files; the test client has no second factor
-                "WERKPLAATS_STATIC_ROOT": static.name,
+                "WERKPLAATS_STATIC_ROOT": statics[label].name,
                 "WERKPLAATS_SECOND_FACTOR": "0",
                 "PYTHONPATH": str(Path(src).resolve()),
             }
-            if n == 0:
+            if not any(Path(statics[label].name).iterdir()):
                 subprocess.run(
                     [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v0"],
                     env=env,
@@ -200,7 +202,8 @@ def main() -> int:
                 flush=True,
             )
     print(f"uptime: {_uptime()}")
-    static.cleanup()
+    for static in statics.values():
+        static.cleanup()
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,22 +183,29 @@ def consents_write_bulk(consents: Sequence[ConsentValues]) -> tuple[int, int]:
     return len(fresh), len(updates)
 
 
-def _default_care_text(organisation: Organisation) -> tuple[str, str]:
-    """The built-in care consent text, in both languages, naming the organisation."""
+def _in_both_languages(text: Callable[[], str]) -> tuple[str, str]:
+    """``text()`` in Dutch and in English."""
     texts = []
     for language in ("nl", "en"):
         with translation.override(language):
-            texts.append(
-                _(
-                    "I agree that %(organisation)s records my details and what we do together, "
-                    "to give me the help and support I asked for. My name and contact details "
-                    "are stored encrypted and seen only by the professionals who support me "
-                    "and their team manager. I can see my own data and withdraw this consent "
-                    "at any time."
-                )
-                % {"organisation": organisation.name}
-            )
+            texts.append(text())
     return texts[0], texts[1]
+
+
+def _default_care_text(organisation: Organisation) -> tuple[str, str]:
+    """The built-in care consent text, in both languages, naming the organisation."""
+    return _in_both_languages(
+        lambda: (
+            _(
+                "I agree that %(organisation)s records my details and what we do together, "
+                "to give me the help and support I asked for. My name and contact details "
+                "are stored encrypted and seen only by the professionals who support me "
+                "and their team manager. I can see my own data and withdraw this consent "
+                "at any time."
+            )
+            % {"organisation": organisation.name}
+        )
+    )
 
 
 def care_consent_text(organisation: Organisation) -> ConsentText:
@@ -212,21 +219,19 @@ def care_consent_text(organisation: Organisation) -> ConsentText:
 
 def _default_teaching_text(organisation: Organisation) -> tuple[str, str]:
     """The built-in teaching consent text (plain words, B1), in both languages."""
-    texts = []
-    for language in ("nl", "en"):
-        with translation.override(language):
-            texts.append(
-                _(
-                    "Students learn to become social workers. They learn from real stories. "
-                    "I agree that %(organisation)s may use my stories in their lessons.\n\n"
-                    "Before a story is used, a researcher takes out my name, the names of "
-                    "the people around me, places and dates. Students never see who I am.\n\n"
-                    "Saying no changes nothing about my help and support. I can stop at any "
-                    "time on my own page. Then my stories are taken out of the lessons at once."
-                )
-                % {"organisation": organisation.name}
+    return _in_both_languages(
+        lambda: (
+            _(
+                "Students learn to become social workers. They learn from real stories. "
+                "I agree that %(organisation)s may use my stories in their lessons.\n\n"
+                "Before a story is used, a researcher takes out my name, the names of "
+                "the people around me, places and dates. Students never see who I am.\n\n"
+                "Saying no changes nothing about my help and support. I can stop at any "
+                "time on my own page. Then my stories are taken out of the lessons at once."
             )
-    return texts[0], texts[1]
+            % {"organisation": organisation.name}
+        )
+    )
 
 
 def teaching_consent_text(organisation: Organisation) -> ConsentText:

@@ -20,7 +20,7 @@ from werkplaats.core.versioning import ConcurrentEditError
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.programme import access, services
 from werkplaats.programme.forms import FIELD_OF_KEY, StudyForm, study_initial
-from werkplaats.programme.models import Consent, Study
+from werkplaats.programme.models import Consent, ConsentText, Study
 
 
 @login_required
@@ -209,6 +209,21 @@ def consent_renew(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("casework:me") + "#result")
 
 
+def _agreement_errors(request: AuthenticatedHttpRequest, shown: ConsentText) -> list[str]:
+    """Why a posted consent form records nothing: the text changed since the page showed
+    it, or the client's agreement was not ticked."""
+    if request.POST.get("consent_text") != str(shown.pk):
+        return [
+            _(
+                "The consent text was changed while this page was open. Nothing was "
+                "saved: read the new text below with the client and ask again."
+            )
+        ]
+    if request.POST.get("agree") != "yes":
+        return [_("Tick the box only when the client agrees; without it nothing is recorded.")]
+    return []
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def study_consent_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -233,18 +248,9 @@ def study_consent_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         status = 400
         if study is None or shown is None:
             errors.append(_("Choose one of the studies listed."))
-        elif request.POST.get("consent_text") != str(shown.pk):
-            errors.append(
-                _(
-                    "The consent text was changed while this page was open. Nothing was "
-                    "saved: read the new text below with the client and ask again."
-                )
-            )
-        elif request.POST.get("agree") != "yes":
-            errors.append(
-                _("Tick the box only when the client agrees; without it nothing is recorded.")
-            )
         else:
+            errors = _agreement_errors(request, shown)
+        if not errors and study is not None and shown is not None:
             try:
                 services.study_consent_record(
                     client=trajectory.client,
@@ -295,18 +301,8 @@ def teaching_consent_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     status = 200
     if request.method == "POST":
         status = 400
-        if request.POST.get("consent_text") != str(shown.pk):
-            errors.append(
-                _(
-                    "The consent text was changed while this page was open. Nothing was "
-                    "saved: read the new text below with the client and ask again."
-                )
-            )
-        elif request.POST.get("agree") != "yes":
-            errors.append(
-                _("Tick the box only when the client agrees; without it nothing is recorded.")
-            )
-        else:
+        errors = _agreement_errors(request, shown)
+        if not errors:
             try:
                 services.teaching_consent_record(
                     client=trajectory.client, user=request.user, shown=shown, language=language

@@ -40,7 +40,9 @@ def test_a_client_adds_a_second_household_member(
     with page.expect_response(lambda r: "/answer/" in r.url):
         page.fill('input[name="member_age#2"]', "9")
         page.locator('input[name="member_age#2"]').blur()
-    assert page.locator('[id="q-at_school#2"]').is_visible()
+    # the page applies the branching after it has read the answer's reply, a moment after
+    # the response arrives: wait for it (up to 5 s) instead of looking once
+    page.locator('[id="q-at_school#2"]').wait_for(state="visible", timeout=5000)
     answers = assessment.answer_map()
     assert answers["member_name"] == "Anna" and answers["member_name#2"] == "Bo"
     assert answers["member_age#2"] == 9

@@ -45,7 +45,7 @@ from werkplaats.casework.models import (
 from werkplaats.context.models import ContextResponse
 from werkplaats.core.bulk import optimize
 from werkplaats.core.crypto import EncryptedTextField
-from werkplaats.demo import names
+from werkplaats.demo import dilemma_cases, names
 from werkplaats.demo.links import address_network_members
 from werkplaats.demo.methods_context import add_methods_and_context
 from werkplaats.demo.personas import EMAIL_DOMAIN, PASSWORD, PERSONAS, persona_table
@@ -1280,7 +1280,7 @@ class _Builder:
         tg = w.target_group[idx]
         p = np.where(tg == TARGET_GROUPS.index("multi-problem-household"), 0.15, 0.06)
         has = np.nonzero(rng.random(m) < p)[0]
-        tensions = list(names.DILEMMAS)
+        tensions = list(dilemma_cases.DILEMMAS)
         rows = []
         for j in has:
             i = idx[j]
@@ -1290,7 +1290,7 @@ class _Builder:
                 tension = "autonomy_protection"
             else:
                 tension = tensions[int(rng.integers(0, len(tensions)))]
-            cases = names.DILEMMAS[tension]
+            cases = dilemma_cases.DILEMMAS[tension]
             description, values, options, choice, reasons = cases[texts.randrange(len(cases))]
             rows.append(
                 (

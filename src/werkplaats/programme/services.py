@@ -302,12 +302,7 @@ def study_consent_record(
         text=shown,
         language=language,
     )
-    consent.full_clean()
-    consent.save()
-    consent.document = consent_pdf(consent)
-    consent.save(update_fields=["document"])
-    log_access(user, "create", consent, f"study consent, text version {shown.version}")
-    return consent
+    return _store_agreed(consent, user, shown)
 
 
 @transaction.atomic
@@ -331,11 +326,17 @@ def teaching_consent_record(
         text=shown,
         language=language,
     )
+    return _store_agreed(consent, user, shown)
+
+
+def _store_agreed(consent: Consent, user: User, shown: ConsentText) -> Consent:
+    """Store a consent agreed in front of the professional, with a PDF of exactly what was
+    agreed, and log it with the text's version."""
     consent.full_clean()
     consent.save()
     consent.document = consent_pdf(consent)
     consent.save(update_fields=["document"])
-    log_access(user, "create", consent, f"teaching consent, text version {shown.version}")
+    log_access(user, "create", consent, f"{consent.purpose} consent, text version {shown.version}")
     return consent
 
 

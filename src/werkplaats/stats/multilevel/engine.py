@@ -444,6 +444,17 @@ class Engine(FirstTerm, NestedChain):
         f = self.factor(theta, keep=True)
         if f is None:
             raise np.linalg.LinAlgError("the penalised system is not positive definite")
+        beta, u = self.solution(f)
+        u0 = np.empty_like(u[0])
+        u0[self.perm0] = u[0]
+        u[0] = u0
+        return f, beta, u
+
+    def solution(self, f: Factorization) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(beta, u per term as (q, d)) from a factorisation made with ``keep=True``.
+
+        The first term's levels are in the engine's order (``perm0[new] = old``).
+        """
         n_re, p, m = f.n_dense_re, self.p, self.n_batched
         if f.sparse is not None:
             W, cS = f.sparse
@@ -469,10 +480,7 @@ class Engine(FirstTerm, NestedChain):
                 rf = rf - Bjk.T @ u[j].reshape(-1)
             r = rf.reshape(bk.q, bk.d)
             u[k] = np.einsum("qij,qj->qi", f.dinv[k], r)
-        u0 = np.empty_like(u[0])
-        u0[self.perm0] = u[0]
-        u[0] = u0
-        return f, beta, u
+        return beta, u
 
     def cond_var_u(
         self, f: Factorization, max_dim: int = 6000, chunk: int = 4096

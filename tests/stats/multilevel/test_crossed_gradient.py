@@ -147,3 +147,18 @@ def test_other_structures_are_not_taken() -> None:
     assert CrossedGradient.build(Engine(slopes, X, y)) is None
     single = [ReBlock(g1, np.ones((n, 1)), 40)]
     assert CrossedGradient.build(Engine(single, X, y)) is None
+
+
+@pytest.mark.parametrize("design", ["small", "insteval_like"])
+def test_conditional_variances_from_the_plan_equal_the_general_path(design: str) -> None:
+    """The first term's conditional variances from the fill plan's matrix, against the pairs loop."""
+    eng = small_crossed() if design == "small" else engine_for(INSTEVAL_LIKE, ratings(6))
+    assert eng.crossed_gradient() is not None
+    theta = np.array([0.7, 0.4, 1.3])
+    f, _beta, _u = eng.solve(theta)
+    fast = eng.cond_var_u(f)
+    eng._crossed = [None]  # the general path
+    general = eng.cond_var_u(f)
+    assert fast is not None and general is not None
+    for a, b in zip(fast, general):
+        assert_allclose(a, b, rtol=1e-11, atol=0)

@@ -50,14 +50,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.linalg
-import scipy.sparse as sp
 
 from .blocks import Factorization
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["CrossedGradient", "crossed_gradient", "first_term_quadratic"]
+__all__ = ["CrossedGradient", "crossed_gradient"]
 
 
 @dataclass
@@ -76,7 +75,6 @@ class CrossedGradient:
     slot_twice: np.ndarray
     offsets: list[int]
     sizes: list[int]
-    plan_T: sp.csr_matrix
 
     @classmethod
     def build(cls, engine: Engine) -> CrossedGradient | None:
@@ -99,7 +97,6 @@ class CrossedGradient:
             slot_twice=np.where(row == col, 1.0, 2.0),
             offsets=[engine.dense_offsets[j] for j in range(1, K)],
             sizes=[engine.blocks[j].q for j in range(1, K)],
-            plan_T=engine.plan_S.T.tocsr(),
         )
 
     def inverse(self, f: Factorization, with_x: bool) -> np.ndarray:
@@ -122,11 +119,14 @@ class CrossedGradient:
         """
         eng = self.engine
         N = Rinv.shape[0]
-        flat = Rinv.reshape(-1, order="F")
-        w = flat[self.slot_col * N + self.slot_row]
+        w = Rinv[self.slot_row, self.slot_col]  # the lower triangle
         w *= self.slot_twice
         w *= scale[eng.plan_block_a] * scale[eng.plan_block_b] * lam0**2
-        quad = self.plan_T @ w
+        # S' w; S is read at each call: a GLMM's reweighting refills its values.
+        S = eng.plan_S
+        if S is None:
+            raise RuntimeError("the engine has no fill plan")
+        quad = S.T @ w
         if with_x:
             p, n_re = eng.p, f.n_dense_re
             # c_g's fixed-effect part: lambda_0 Z_0'X of level g (kept by factor()).
@@ -172,13 +172,5 @@ def crossed_gradient(
     engine: Engine, theta: np.ndarray, reml: bool
 ) -> tuple[float, np.ndarray] | None:
     """Criterion and gradient at ``theta`` on the crossed path; ``None`` where it does not apply."""
-    cg = CrossedGradient.build(engine)
+    cg = engine.crossed_gradient()
     return None if cg is None else cg(theta, reml)
-
-
-def first_term_quadratic(engine: Engine, f: Factorization, theta: np.ndarray) -> np.ndarray | None:
-    """c_g' Omega_R^-1 c_g per first-term level (ML's R, no X), or ``None`` off the crossed path."""
-    cg = CrossedGradient.build(engine)
-    if cg is None:
-        return None
-    return cg.first_term_quadratic(f, float(theta[0]), theta, cg.inverse(f, False), False)

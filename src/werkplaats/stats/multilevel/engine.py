@@ -45,6 +45,7 @@ from .blocks import (
     _lower_index,
 )
 from .condvar import cond_var_u
+from .crossed_gradient import CrossedGradient
 from .first_term import FirstTerm
 from .nested_chain import NestedChain
 from .sparse_remainder import factor_sparse
@@ -122,6 +123,7 @@ class Engine(FirstTerm, NestedChain):
         self._chain = self._setup_chain()
         self._numeric([b.Z for b in blocks], F)
         self._order: np.ndarray | None = None
+        self._crossed: list[CrossedGradient | None] = []
 
     # ------------------------------------------------------------------
     def _setup_fill_slots(self) -> None:
@@ -417,6 +419,7 @@ class Engine(FirstTerm, NestedChain):
             c if keep else None,
             n_re,
             rx=c[n_re : n_re + p, n_re : n_re + p],
+            theta=theta,
         )
 
     def objective(self, theta: np.ndarray, reml: bool) -> float:
@@ -481,6 +484,12 @@ class Engine(FirstTerm, NestedChain):
             r = rf.reshape(bk.q, bk.d)
             u[k] = np.einsum("qij,qj->qi", f.dinv[k], r)
         return beta, u
+
+    def crossed_gradient(self) -> CrossedGradient | None:
+        """The exact gradient of the crossed path (built once), or ``None`` for other structures."""
+        if not self._crossed:
+            self._crossed.append(CrossedGradient.build(self))
+        return self._crossed[0]
 
     def cond_var_u(
         self, f: Factorization, max_dim: int = 6000, chunk: int = 4096

@@ -210,14 +210,18 @@ def fit_lmm(
     X, names, keep, dropped = design.X, design.names, design.keep, design.dropped
     fixed_spec, terms, blocks = design.fixed_spec, design.terms, design.blocks
     p = X.shape[1]
-    engine = Engine(blocks, X, y)
-
     # One BLAS thread: each evaluation does many small or mid-sized dense operations,
     # where a second thread gains little and, on a loaded machine, oversubscription
-    # made InstEval six times slower (42.7 s against 7.4 s, measured).
+    # made InstEval six times slower (42.7 s against 7.4 s, measured).  The final
+    # solution and the conditional variances too: outside the limit their LAPACK
+    # calls (dpotrf, dpotri of InstEval's 1,159-column remainder) ran on two threads
+    # that spun waiting under load (InstEval at load 10: 4.9 s of CPU time for them
+    # against 0.35 s on one thread).
     with threadpool_limits(limits=1, user_api="blas"):
+        engine = Engine(blocks, X, y)
         theta, opt_info = _optimize(engine, reml, maxfev, X, y)
-    fct, beta, u = engine.solve(theta)
+        fct, beta, u = engine.solve(theta)
+        cv = engine.cond_var_u(fct)
     objective = engine.criterion(fct, reml)
     sigma2 = fct.pwrss / (n - p if reml else n)
     sigma = math.sqrt(sigma2)
@@ -240,7 +244,6 @@ def fit_lmm(
             b, index=pd.Index(t.levels, name=t.group_label), columns=list(t.names)
         )
         fitted = fitted + np.sum(blk.Z * b[blk.codes], axis=1)
-    cv = engine.cond_var_u(fct)
     ranef_condvar: dict[str, np.ndarray] | None = None
     if cv is None:
         messages.append(

@@ -56,7 +56,7 @@ from .blocks import Factorization
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["CrossedGradient", "crossed_gradient"]
+__all__ = ["CrossedGradient", "applies", "crossed_objective_gradient"]
 
 
 @dataclass
@@ -168,9 +168,16 @@ class CrossedGradient:
         return value, grad
 
 
-def crossed_gradient(
+def applies(engine: Engine) -> bool:
+    """True when the crossed path's gradient applies to ``engine``'s structure."""
+    return engine.crossed_gradient() is not None
+
+
+def crossed_objective_gradient(
     engine: Engine, theta: np.ndarray, reml: bool
-) -> tuple[float, np.ndarray] | None:
-    """Criterion and gradient at ``theta`` on the crossed path; ``None`` where it does not apply."""
+) -> tuple[float, np.ndarray]:
+    """Criterion and exact gradient at ``theta`` on the crossed path (see :func:`applies`)."""
     cg = engine.crossed_gradient()
-    return None if cg is None else cg(theta, reml)
+    if cg is None:
+        raise ValueError("the crossed gradient does not apply to this engine's structure")
+    return cg(theta, reml)

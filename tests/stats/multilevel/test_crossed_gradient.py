@@ -153,7 +153,7 @@ def test_other_structures_are_not_taken() -> None:
 def test_conditional_variances_from_the_plan_equal_the_general_path(design: str) -> None:
     """The first term's conditional variances from the fill plan's matrix, against the pairs loop."""
     eng = small_crossed() if design == "small" else engine_for(INSTEVAL_LIKE, ratings(6))
-    assert eng.crossed_gradient() is not None
+    assert eng.crossed_gradient_plan() is not None
     theta = np.array([0.7, 0.4, 1.3])
     f, _beta, _u = eng.solve(theta)
     fast = eng.cond_var_u(f)

@@ -55,7 +55,7 @@ def cond_var_u(
             out[j] = sub[idx[:, :, None], idx[:, None, :]]
             o += sz
 
-    cg = self.crossed_gradient()
+    cg = self.crossed_gradient_plan()
     for k in range(m - 1, -1, -1):
         bk = self.blocks[k]
         Dinv = f.dinv[k]

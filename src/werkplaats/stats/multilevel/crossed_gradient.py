@@ -170,14 +170,14 @@ class CrossedGradient:
 
 def applies(engine: Engine) -> bool:
     """True when the crossed path's gradient applies to ``engine``'s structure."""
-    return engine.crossed_gradient() is not None
+    return engine.crossed_gradient_plan() is not None
 
 
 def crossed_objective_gradient(
     engine: Engine, theta: np.ndarray, reml: bool
 ) -> tuple[float, np.ndarray]:
     """Criterion and exact gradient at ``theta`` on the crossed path (see :func:`applies`)."""
-    cg = engine.crossed_gradient()
+    cg = engine.crossed_gradient_plan()
     if cg is None:
         raise ValueError("the crossed gradient does not apply to this engine's structure")
     return cg(theta, reml)

@@ -34,6 +34,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
+from . import crossed_gradient
 from .blocks import (
     SPARSE_MIN,
     Factorization,
@@ -124,6 +125,7 @@ class Engine(FirstTerm, NestedChain):
         self._numeric([b.Z for b in blocks], F)
         self._order: np.ndarray | None = None
         self._crossed: list[CrossedGradient | None] = []
+        self._gradient_path = self._setup_gradient()
 
     # ------------------------------------------------------------------
     def _setup_fill_slots(self) -> None:
@@ -429,6 +431,30 @@ class Engine(FirstTerm, NestedChain):
             return np.inf
         return self.criterion(f, reml)
 
+    def has_gradient(self) -> bool:
+        """True when :meth:`objective_gradient` gives the exact gradient for this structure."""
+        return self._gradient_path is not None
+
+    def objective_gradient(self, theta: np.ndarray, reml: bool) -> tuple[float, np.ndarray] | None:
+        """The criterion of :meth:`objective` and its exact gradient in theta, or ``None``.
+
+        ``None`` when no path of this structure has an analytic gradient; the
+        optimiser then uses the criterion alone (``fit.py``).  Dispatches on
+        ``_gradient_path``, decided once in ``_setup_gradient``:
+
+        * ``"crossed"``: a scalar first term and scalar crossed terms in the dense
+          remainder (InstEval; crossed_gradient.py).
+        """
+        if self._gradient_path == "crossed":
+            return crossed_gradient.crossed_objective_gradient(self, theta, reml)
+        return None
+
+    def _setup_gradient(self) -> str | None:
+        """The path whose analytic gradient applies to this structure (see objective_gradient)."""
+        if crossed_gradient.applies(self):
+            return "crossed"
+        return None
+
     def criterion(self, f: Factorization, reml: bool) -> float:
         n, p = self.n, self.p
         if f.pwrss <= 0:
@@ -469,7 +495,10 @@ class Engine(FirstTerm, NestedChain):
                 raise RuntimeError("factorisation kept no dense factor")
             # BLAS's dtrsv on the factor in place (solve_triangular copies and checks
             # the whole factor first: 5-15 ms against 2 ms for InstEval's 1,159 columns).
-            x = scipy.linalg.blas.dtrsv(c[:-1, :-1], c[-1, :-1], lower=1, trans=1)
+            if c.shape[0] > 1:
+                x = scipy.linalg.blas.dtrsv(c[:-1, :-1], c[-1, :-1], lower=1, trans=1)
+            else:  # nothing but y in the remainder
+                x = np.zeros(0)
             beta = x[n_re:]
         u: list[np.ndarray] = [np.empty(0)] * self.K
         off = 0
@@ -487,7 +516,7 @@ class Engine(FirstTerm, NestedChain):
             u[k] = np.einsum("qij,qj->qi", f.dinv[k], r)
         return beta, u
 
-    def crossed_gradient(self) -> CrossedGradient | None:
+    def crossed_gradient_plan(self) -> CrossedGradient | None:
         """The exact gradient of the crossed path (built once), or ``None`` for other structures."""
         if not self._crossed:
             self._crossed.append(CrossedGradient.build(self))

@@ -388,29 +388,118 @@ def _warm_start(engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool) -> np.
     return res.x if np.isfinite(res.fun) else None
 
 
+# Crossed path: warm start from a subsample of the crossed term's levels when the
+# dense remainder has at least this many columns (each evaluation is a dense
+# Cholesky factorisation of it, and the subsample's is far smaller).
+CROSSED_WARM_START_COLUMNS = 500
+# The fraction of the crossed term's levels kept (at least about 200 levels).
+CROSSED_WARM_START_FRACTION = 0.2
+# The subsample fit only provides a start: it stops at this relative change.
+WARM_START_FTOL = 1e-9
+
+
+def _warm_start_crossed(
+    engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Theta and the inverse Hessian's diagonal fitted on a fifth of the crossed term's levels.
+
+    InstEval: 220 of the 1,128 lecturers (14,725 of 73,421 ratings), whose
+    remainder of about 250 columns factorises some 80 times faster.  The
+    subsample's curvature is scaled to all data by the share of rows, and scales
+    the first steps of the fit on all data (9 evaluations from there instead of
+    25 from theta = 1).  ``None`` when the subsample cannot be fitted.
+    """
+    from .optimize import minimize_gradient
+
+    b1 = engine.blocks[1]
+    frac = max(CROSSED_WARM_START_FRACTION, 200 / b1.q)
+    if frac >= 0.5:
+        return None
+    rng = np.random.default_rng(12345)  # fixed: fits are reproducible
+    rows = (rng.random(b1.q) < frac)[b1.codes]
+    sub = []
+    for b in engine.blocks:
+        levels, codes = np.unique(b.codes[rows], return_inverse=True)
+        if levels.size < 2 or levels.size * b.d >= rows.sum():
+            return None
+        sub.append(ReBlock(codes.astype(np.int64), b.Z[rows], int(levels.size)))
+    if [b.q for b in sub] != sorted((b.q for b in sub), reverse=True):
+        return None  # the order of the terms changed
+    Xs = X[rows]
+    if np.linalg.matrix_rank(Xs) < X.shape[1]:
+        return None
+    eng = Engine(sub, Xs, y[rows])
+    if not eng.has_gradient():
+        return None
+    res = minimize_gradient(
+        lambda th: _value_grad(eng, th, reml),
+        np.where(np.isfinite(eng.lower), 1.0, 0.0),
+        eng.lower,
+        ftol=WARM_START_FTOL,
+        step_init=0.2,
+    )
+    if not np.isfinite(res.fun):
+        return None
+    hinv = res.hess_inv_diag
+    if hinv is not None:
+        hinv = hinv * (float(rows.sum()) / y.size)
+        if not np.all(np.isfinite(hinv) & (hinv > 0)):
+            hinv = None
+    return res.x, hinv
+
+
+def _value_grad(engine: Engine, theta: np.ndarray, reml: bool) -> tuple[float, np.ndarray]:
+    out = engine.objective_gradient(theta, reml)
+    if out is None:  # callers check has_gradient() first
+        raise RuntimeError("no analytic gradient for this structure")
+    return out
+
+
 def _optimize(
     engine: Engine, reml: bool, maxfev: int, X: np.ndarray, y: np.ndarray
 ) -> tuple[np.ndarray, dict[str, object]]:
-    """Minimise the profiled criterion over theta within its bounds."""
-    from .optimize import minimize_bounded
+    """Minimise the profiled criterion over theta within its bounds.
+
+    With the exact gradient (``Engine.has_gradient``) by L-BFGS-B, otherwise by
+    COBYQA from the criterion alone.
+    """
+    from .optimize import minimize_bounded, minimize_gradient
 
     lower = engine.lower
     x0 = np.where(np.isfinite(lower), 1.0, 0.0)
     radius = 0.2
     warm = None
-    if engine.blocks[0].q >= WARM_START_LEVELS:
-        warm = _warm_start(engine, X, y, reml)
-        if warm is not None:
-            x0, radius = np.maximum(warm, lower), 0.01
 
     def fun(th: np.ndarray) -> float:
         return engine.objective(th, reml)
 
-    res = minimize_bounded(
-        fun, x0, lower, maxfev=maxfev, radius_init=radius, radius_final=THETA_RADIUS_FINAL
-    )
-    theta = res.x
-    grad, hdiag = _gradient(fun, theta, lower, f0=res.fun)
+    if engine.has_gradient():
+        step: float | np.ndarray = radius
+        if engine.dense_order >= CROSSED_WARM_START_COLUMNS:
+            ws = _warm_start_crossed(engine, X, y, reml)
+            if ws is not None:
+                warm = ws[0]
+                x0 = np.maximum(ws[0], lower)
+                step = np.sqrt(ws[1]) if ws[1] is not None else 0.01
+
+        def fun_grad(th: np.ndarray) -> tuple[float, np.ndarray]:
+            return _value_grad(engine, th, reml)
+
+        res = minimize_gradient(fun_grad, x0, lower, maxfev=maxfev, step_init=step)
+        theta = res.x
+        grad, hdiag = _gradient_exact(fun_grad, theta, lower, g0=res.grad)
+        method = "L-BFGS-B (exact gradient)"
+    else:
+        if engine.blocks[0].q >= WARM_START_LEVELS:
+            warm = _warm_start(engine, X, y, reml)
+            if warm is not None:
+                x0, radius = np.maximum(warm, lower), 0.01
+        res = minimize_bounded(
+            fun, x0, lower, maxfev=maxfev, radius_init=radius, radius_final=THETA_RADIUS_FINAL
+        )
+        theta = res.x
+        grad, hdiag = _gradient(fun, theta, lower, f0=res.fun)
+        method = "COBYQA"
     scaled = np.where(
         hdiag > 0, np.abs(grad) / np.sqrt(np.where(hdiag > 0, hdiag, 1.0)), np.abs(grad)
     )
@@ -423,6 +512,7 @@ def _optimize(
         "max_scaled_grad": float(np.max(scaled)) if grad.size else 0.0,
         "gradient": grad,
         "warm_start": warm is not None,
+        "method": method,
     }
 
 
@@ -454,4 +544,29 @@ def _gradient(
             fp, fm = fun(x + e), fun(x - e)
             g[i] = (fp - fm) / (2 * step)
             hd[i] = (fp - 2 * f0 + fm) / step**2
+    return g, hd
+
+
+def _gradient_exact(
+    fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x: np.ndarray,
+    lower: np.ndarray,
+    h: float = 1e-4,
+    g0: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_gradient`` from the exact gradient: the diagonal of the Hessian by forward
+    differences of it (len(x) evaluations, one more without the optimiser's
+    gradient ``g0`` at x), the same rule at an active bound."""
+    if g0 is None or not np.all(np.isfinite(g0)):
+        g0 = fun_grad(x)[1]
+    g = np.array(g0, dtype=float)
+    hd = np.zeros_like(x)
+    for i in range(x.size):
+        step = h * max(1.0, abs(x[i]))
+        if np.isfinite(lower[i]) and x[i] - step < lower[i]:
+            g[i] = min(g[i], 0.0)  # a positive slope at the bound is optimal
+            continue
+        e = np.zeros_like(x)
+        e[i] = step
+        hd[i] = (fun_grad(x + e)[1][i] - g0[i]) / step
     return g, hd

@@ -353,13 +353,17 @@ WARM_START_LEVELS = 20000
 WARM_START_FTOL = 1e-9
 
 
-def _warm_start(engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool) -> np.ndarray | None:
+def _warm_start(
+    engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool
+) -> tuple[np.ndarray, np.ndarray | None] | None:
     """Theta fitted on a random 5% of the levels of the largest factor.
 
     The relative covariance parameters are ratios of standard deviations,
     which a subsample of the top-level units estimates without bias; the
-    fit on all data then starts close to its optimum.  Returns ``None``
-    when the subsample cannot be fitted (too few levels, rank-deficient X).
+    fit on all data then starts close to its optimum.  Returns θ and, with the
+    exact gradient, the quasi-Newton estimate of the diagonal of the inverse
+    Hessian scaled to all data (or ``None``); ``None`` when the subsample cannot
+    be fitted (too few levels, rank-deficient X).
     """
     from .optimize import minimize_bounded, minimize_gradient
 
@@ -384,13 +388,25 @@ def _warm_start(engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool) -> np.
     x0 = np.where(np.isfinite(eng.lower), 1.0, 0.0)
     if eng.has_gradient():
         res = minimize_gradient(
-            lambda th: _value_grad(eng, th, reml), x0, eng.lower, ftol=WARM_START_FTOL
+            lambda th: _value_grad(eng, th, reml),
+            x0,
+            eng.lower,
+            ftol=WARM_START_FTOL,
+            step_init=0.2,
         )
     else:
         res = minimize_bounded(
             lambda th: eng.objective(th, reml), x0, eng.lower, radius_init=0.2, radius_final=1e-4
         )
-    return res.x if np.isfinite(res.fun) else None
+    if not np.isfinite(res.fun):
+        return None
+    hinv = res.hess_inv_diag
+    if hinv is not None:
+        # The criterion's curvature grows with the data: about the ratio of levels.
+        hinv = hinv * (eng.blocks[0].q / b0.q)
+        if not np.all(np.isfinite(hinv) & (hinv > 0)):
+            hinv = None
+    return res.x, hinv
 
 
 def _value_grad(engine: Engine, theta: np.ndarray, reml: bool) -> tuple[float, np.ndarray]:
@@ -415,10 +431,13 @@ def _optimize(
     x0 = np.where(np.isfinite(lower), 1.0, 0.0)
     radius = 0.2
     warm = None
+    step: float | np.ndarray = radius
     if engine.blocks[0].q >= WARM_START_LEVELS:
         warm = _warm_start(engine, X, y, reml)
         if warm is not None:
-            x0, radius = np.maximum(warm, lower), 0.01
+            x0, radius = np.maximum(warm[0], lower), 0.01
+            # With the exact gradient: steps scaled by the standard errors.
+            step = np.sqrt(warm[1]) if warm[1] is not None else radius
 
     def fun(th: np.ndarray) -> float:
         return engine.objective(th, reml)
@@ -428,7 +447,7 @@ def _optimize(
         def fun_grad(th: np.ndarray) -> tuple[float, np.ndarray]:
             return _value_grad(engine, th, reml)
 
-        res = minimize_gradient(fun_grad, x0, lower, maxfev=maxfev)
+        res = minimize_gradient(fun_grad, x0, lower, maxfev=maxfev, step_init=step)
         theta = res.x
         grad, hdiag = _gradient_exact(fun_grad, theta, lower)
         method = "L-BFGS-B (exact gradient)"

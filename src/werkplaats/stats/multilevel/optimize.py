@@ -40,6 +40,7 @@ class OptimResult:
     nfev: int
     success: bool
     message: str
+    hess_inv_diag: np.ndarray | None = None
 
 
 def minimize_bounded(
@@ -116,14 +117,7 @@ def minimize_bounded(
     fx = float(fun(x))
     if best[0] < fx:
         fx, x = best
-    success, message = bool(res.success), str(res.message)
-    if not success and message.startswith("ABNORMAL"):
-        # The line search found no lower value along the quasi-Newton direction:
-        # at the optimum this is the criterion's rounding noise (the caller's
-        # convergence check on the scaled gradient tells it from a real failure).
-        success = True
-        message = "converged (no lower value along the search direction)"
-    return OptimResult(x, fx, nfev, success, message)
+    return OptimResult(x, fx, nfev, bool(res.success), str(res.message))
 
 
 def minimize_gradient(
@@ -132,6 +126,7 @@ def minimize_gradient(
     lower: np.ndarray,
     maxfev: int = 5000,
     ftol: float = LBFGS_FTOL,
+    step_init: float | np.ndarray = 1.0,
 ) -> OptimResult:
     """Minimise ``fun_grad``'s value subject to ``x >= lower``, with its exact gradient.
 
@@ -150,6 +145,13 @@ def minimize_gradient(
     probed a step ``BOUND_PROBE`` inside; where that is lower, the search
     starts again from there (at most ``BOUND_RESTARTS`` times).
 
+    L-BFGS-B's first step has length 1; the search runs in x / ``step_init``,
+    so that it has length ``step_init`` (from a warm start, a long first step
+    only overshoots).  A vector ``step_init`` also scales the variables against
+    each other: about their standard errors (the square root of the inverse
+    Hessian's diagonal) makes the problem well conditioned.  The result's
+    ``hess_inv_diag`` is L-BFGS-B's estimate of that diagonal, in x.
+
     Examples
     --------
     >>> fg = lambda x: ((x[0] - 2) ** 2 + (x[1] + 1) ** 2, np.array([2 * (x[0] - 2), 2 * (x[1] + 1)]))
@@ -162,6 +164,7 @@ def minimize_gradient(
     [1.0]
     """
     x0 = np.asarray(x0, dtype=float)
+    step_init = np.broadcast_to(np.asarray(step_init, dtype=float), x0.shape)
     nfev = 0
     best = (np.inf, x0.copy())
 
@@ -177,13 +180,19 @@ def minimize_gradient(
             best = (v, x.copy())
         return v, np.asarray(g, dtype=float)
 
-    bounds = [(float(lo) if np.isfinite(lo) else None, None) for lo in lower]
+    def fg_scaled(y: np.ndarray) -> tuple[float, np.ndarray]:
+        v, g = fg(y * step_init)
+        return v, g * step_init
+
+    bounds = [
+        (float(lo / st) if np.isfinite(lo) else None, None) for lo, st in zip(lower, step_init)
+    ]
     bounded = np.isfinite(lower)
     x = np.maximum(x0, lower)
     for _ in range(BOUND_RESTARTS + 1):
         res = scipy.optimize.minimize(
-            fg,
-            x,
+            fg_scaled,
+            x / step_init,
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
@@ -214,4 +223,7 @@ def minimize_gradient(
         # convergence check on the scaled gradient tells it from a real failure).
         success = True
         message = "converged (no lower value along the search direction)"
-    return OptimResult(x, fx, nfev, success, message)
+    hinv = None
+    if hasattr(res, "hess_inv") and hasattr(res.hess_inv, "todense"):
+        hinv = np.diag(res.hess_inv.todense()) * step_init**2
+    return OptimResult(x, fx, nfev, success, message, hinv)

@@ -449,7 +449,7 @@ def _optimize(
 
         res = minimize_gradient(fun_grad, x0, lower, maxfev=maxfev, step_init=step)
         theta = res.x
-        grad, hdiag = _gradient_exact(fun_grad, theta, lower)
+        grad, hdiag = _gradient_exact(fun_grad, theta, lower, g0=res.grad)
         method = "L-BFGS-B (exact gradient)"
     else:
         res = minimize_bounded(
@@ -510,10 +510,13 @@ def _gradient_exact(
     x: np.ndarray,
     lower: np.ndarray,
     h: float = 1e-4,
+    g0: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``_gradient`` from the exact gradient: the diagonal of the Hessian by forward
-    differences of it (1 + len(x) evaluations), the same rule at an active bound."""
-    _f0, g0 = fun_grad(x)
+    differences of it (len(x) evaluations, one more without the optimiser's
+    gradient ``g0`` at x), the same rule at an active bound."""
+    if g0 is None or not np.all(np.isfinite(g0)):
+        g0 = fun_grad(x)[1]
     g = np.array(g0, dtype=float)
     hd = np.zeros_like(x)
     for i in range(x.size):

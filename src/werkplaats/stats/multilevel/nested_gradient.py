@@ -145,28 +145,31 @@ def nested_objective_gradient(
     bv = [sum(float(L0[s, t]) * u0[t] for t in range(s + 1)) for s in range(d0)]  # L0 u
     ze = [v[s] - sum(A0[s, t] * bv[t] for t in range(d0)) for s in range(d0)]
 
-    # Q_g = W_g Sigma_g W_g', W_g = [Z_g'Z_j lambda_j ..., Z_g'X]: Y_s = Sigma W_s' first.
-    Wc = {j: [raw[j][s] * float(lam[j][0, 0]) for s in range(d0)] for j in later}
-    sig = {(a, b): _entry(a, b, anc0, Zs, Za) for a in later for b in later if b <= a}
-    zxg = {a: Zx[a][anc0[a]].T for a in later} if with_x else {}  # (p, q0)
+    # Q_g = W_g Sigma_g W_g' with W_g = [Z_g'Z_j lambda_j ..., Z_g'X]: the lambdas are
+    # folded into the (level-sized) Sigma entries before they are gathered, the
+    # X-X part (Sigma constant) is one BLAS product per column of the first term.
+    lamv = {j: float(lam[j][0, 0]) for j in later}
+    sig = {(a, b): _entry(a, b, anc0, Zs, Za, lamv[a] * lamv[b]) for a in later for b in later}
+    SR = {(a, t): sum(sig[(a, b)] * raw[b][t] for b in later) for a in later for t in range(d0)}
+    EX = E00[:, :p, :]  # Z_g'X: (d0, p, q0)
+    if with_x:
+        zxe = {}
+        for a in later:
+            zxg = (np.ascontiguousarray(Zx[a].T) * lamv[a])[:, anc0[a]]  # (p, q0)
+            for t in range(d0):
+                zxe[(a, t)] = np.einsum("pq,pq->q", zxg, EX[t])
+        XX = [Zxx @ EX[t] for t in range(d0)]
     Q: list[list[Any]] = [[None] * d0 for _ in range(d0)]
     for s in range(d0):
-        Yc = {}
-        for b in later:
-            acc = sum(sig[(max(a, b), min(a, b))] * Wc[a][s] for a in later)
-            if with_x:
-                acc = acc + np.einsum("pq,pq->q", zxg[b], E00[s, :p])
-            Yc[b] = acc
-        Yx = Zxx @ E00[s, :p] if with_x else None
-        if with_x:
-            for a in later:
-                Yx = Yx + zxg[a] * Wc[a][s]
         for t in range(s, d0):
-            qst = sum(Wc[b][t] * Yc[b] for b in later)
+            qst = np.zeros(q0)
+            for a in later:
+                qst += raw[a][s] * SR[(a, t)]
+                if with_x:
+                    qst += raw[a][s] * zxe[(a, t)]
+                    qst += raw[a][t] * zxe[(a, s)]
             if with_x:
-                qst = qst + np.einsum("pq,pq->q", E00[t, :p], Yx)
-            if isinstance(qst, int):  # no rest at all
-                qst = np.zeros(q0)
+                qst += np.einsum("pq,pq->q", EX[s], XX[t])
             Q[s][t] = Q[t][s] = qst
     # T_g = D_g^-1 L0' [A_g - Q_g (I - M_g A_g)]; only sum_g T_g is needed.
     Nm = [
@@ -210,12 +213,17 @@ def _entry(
     anc: dict[int, np.ndarray],
     Zs: dict[int, np.ndarray],
     Za: dict[tuple[int, int], np.ndarray],
+    scale: float = 1.0,
 ) -> np.ndarray:
-    """Z(a's level, b's level) of each level whose ancestors are ``anc`` (gathered)."""
+    """``scale`` Z(a's level, b's level) of each level whose ancestors are ``anc`` (gathered)."""
     if a == b:
-        return Zs[a][anc[a]]
-    lo, hi = min(a, b), max(a, b)
-    return Za[(hi, lo)][anc[lo]]
+        src = Zs[a]
+        at = anc[a]
+    else:
+        lo, hi = min(a, b), max(a, b)
+        src = Za[(hi, lo)]
+        at = anc[lo]
+    return (src * scale)[at] if scale != 1.0 else src[at]
 
 
 def _takahashi(

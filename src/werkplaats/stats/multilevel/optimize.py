@@ -41,6 +41,7 @@ class OptimResult:
     success: bool
     message: str
     hess_inv_diag: np.ndarray | None = None
+    grad: np.ndarray | None = None  # at x, where the method has it
 
 
 def minimize_bounded(
@@ -167,18 +168,20 @@ def minimize_gradient(
     step_init = np.broadcast_to(np.asarray(step_init, dtype=float), x0.shape)
     nfev = 0
     best = (np.inf, x0.copy())
+    best_grad = np.full(x0.size, np.nan)
 
     def fg(x: np.ndarray) -> tuple[float, np.ndarray]:
-        nonlocal nfev, best
+        nonlocal nfev, best, best_grad
         nfev += 1
         x = np.maximum(x, lower)
         v, g = fun_grad(x)
         v = float(v)
         if not np.isfinite(v) or not np.all(np.isfinite(g)):
             return 1e300, np.zeros_like(x)
+        g = np.asarray(g, dtype=float)
         if v < best[0]:
-            best = (v, x.copy())
-        return v, np.asarray(g, dtype=float)
+            best, best_grad = (v, x.copy()), g
+        return v, g
 
     def fg_scaled(y: np.ndarray) -> tuple[float, np.ndarray]:
         v, g = fg(y * step_init)
@@ -226,4 +229,4 @@ def minimize_gradient(
     hinv = None
     if hasattr(res, "hess_inv") and hasattr(res.hess_inv, "todense"):
         hinv = np.diag(res.hess_inv.todense()) * step_init**2
-    return OptimResult(x, fx, nfev, success, message, hinv)
+    return OptimResult(x, fx, nfev, success, message, hinv, best_grad)

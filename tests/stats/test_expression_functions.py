@@ -74,7 +74,9 @@ def test_the_power_is_a_function_in_the_other_dialects() -> None:
     ],
 )
 def test_functions_give_what_redcap_and_odk_give(text: str, expected: float) -> None:
-    dialect = "redcap" if text.startswith(("mod", "roundup", "rounddown", "median")) else "werkplaats"
+    dialect = (
+        "redcap" if text.startswith(("mod", "roundup", "rounddown", "median")) else "werkplaats"
+    )
     if text.startswith(("int", "floor", "ceiling")):
         dialect = "xlsform"
     assert value(text.replace("[missing]", "[m]"), dialect) == pytest.approx(expected)

@@ -81,7 +81,9 @@ def _write_call(node: Node, dialect: str) -> str:
     parts = [_write(a, dialect) for a in args]
     if dialect == "redcap":
         if name == "pow":
-            base, exponent = (p if a.kind in ("num", "ref") else f"({p})" for a, p in zip(args, parts))
+            base, exponent = (
+                p if a.kind in ("num", "ref") else f"({p})" for a, p in zip(args, parts)
+            )
             return f"{base}^{exponent}"
         if name == "int":
             return f"rounddown({parts[0]}, 0)"

@@ -228,8 +228,9 @@ class _Evaluator:
                 return None
             return _round(number, int(digits), name)
         if name in MATHS:
-            numbers = [_number(v) for v in values]
-            if any(n is None for n in numbers):
+            maybe = [_number(v) for v in values]
+            numbers = [n for n in maybe if n is not None]
+            if len(numbers) < len(maybe):
                 return None
             try:
                 result = MATHS[name](*numbers)

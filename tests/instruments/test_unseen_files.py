@@ -318,7 +318,7 @@ def test_redcap_date_bounds_in_the_fields_own_order_become_iso() -> None:
     assert any("vaag" in text and "01-02-2020" in text for text in _losses(result))
     assert not [t for t in _losses(result) if "bezoek" in t or "geboren" in t]
     definition = parse_definition(result.definitions[0])
-    from werkplaats.stats.definition.answers import AnswerError, check_answer
+    from werkplaats.stats.definition import AnswerError, check_answer
 
     assert check_answer(definition, "bezoek", "2025-05-05") == "2025-05-05"
     with pytest.raises(AnswerError, match="too_high"):
@@ -332,7 +332,7 @@ def test_a_minimum_of_today_is_checked_on_the_day_of_the_answer() -> None:
     """``today`` as a bound was compared as the word: every date was "before" it."""
     import datetime as dt
 
-    from werkplaats.stats.definition.answers import AnswerError, check_answer
+    from werkplaats.stats.definition import AnswerError, check_answer
 
     definition = parse_definition(
         _read(
@@ -347,7 +347,7 @@ def test_a_minimum_of_today_is_checked_on_the_day_of_the_answer() -> None:
 
 def test_a_stored_date_bound_that_is_not_iso_refuses_no_answer() -> None:
     """A definition stored before the reader converted such bounds keeps working."""
-    from werkplaats.stats.definition.answers import check_answer
+    from werkplaats.stats.definition import check_answer
 
     data = _read(_dictionary_with_bounds(("d", "date_ymd", "2020-01-01", "")), None, "d.csv")
     raw = data.definitions[0]

@@ -223,7 +223,8 @@ def _entry(
         lo, hi = min(a, b), max(a, b)
         src = Za[(hi, lo)]
         at = anc[lo]
-    return (src * scale)[at] if scale != 1.0 else src[at]
+    out: np.ndarray = (src * scale)[at] if scale != 1.0 else src[at]
+    return out
 
 
 def _takahashi(

@@ -159,7 +159,9 @@ def minimize_gradient(
     >>> r = minimize_gradient(fg, np.array([1.0, 1.0]), np.array([0.0, 0.0]))
     >>> np.round(r.x, 6).tolist(), r.success
     ([2.0, 0.0], True)
-    >>> # x = 0 is a stationary point (a maximum in x[0]) of this even function:
+
+    x = 0 is a stationary point (a maximum) of this even function, and is left:
+
     >>> fg = lambda x: ((x[0] ** 2 - 1) ** 2, np.array([4 * x[0] * (x[0] ** 2 - 1)]))
     >>> np.round(minimize_gradient(fg, np.array([0.0]), np.array([0.0])).x, 6).tolist()
     [1.0]

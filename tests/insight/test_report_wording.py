@@ -52,7 +52,11 @@ def test_a_refusal_for_one_client_does_not_say_one_clients():
     ("language", "row", "expected"),
     [
         ("nl", {"group": "?", "dimension": "target_group"}, "onbekend <small>(doelgroep)</small>"),
-        ("en", {"group": "?", "dimension": "target_group"}, "unknown <small>(target group)</small>"),
+        (
+            "en",
+            {"group": "?", "dimension": "target_group"},
+            "unknown <small>(target group)</small>",
+        ),
         ("nl", {"group": "65+", "dimension": "age_band"}, "65+ <small>(leeftijdsgroep)</small>"),
         ("nl", {"group": "Noord", "dimension": "neighbourhood"}, "Noord <small>(wijk)</small>"),
         ("nl", {"group": "Arabisch", "dimension": "language"}, "Arabisch <small>(taal)</small>"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,3 +164,37 @@ def test_conditional_variances_from_the_plan_equal_the_general_path(design: str)
     assert fast is not None and general is not None
     for a, b in zip(fast, general):
         assert_allclose(a, b, rtol=1e-11, atol=0)
+
+
+def test_engine_dispatches_to_the_crossed_path() -> None:
+    eng = small_crossed()
+    assert eng.has_gradient()
+    theta = np.array([0.5, 0.9, 0.2])
+    out = eng.objective_gradient(theta, True)
+    assert out is not None
+    assert out[0] == pytest.approx(eng.objective(theta, True), rel=1e-12)
+    assert_allclose(out[1], central_differences(eng, theta, True), rtol=1e-5)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_fit_with_crossed_gradient_equals_fit_without(
+    reml: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """L-BFGS-B on the exact gradient (from the lecturers' warm start) and COBYQA reach the same optimum."""
+    from werkplaats.stats.multilevel import fit_lmm
+
+    d = ratings(8, students=1200, lecturers=520, per_student=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few clusters for service1
+        grad_fit = fit_lmm(INSTEVAL_LIKE, d, reml=reml)
+        monkeypatch.setattr(Engine, "_setup_gradient", lambda self: None)
+        plain_fit = fit_lmm(INSTEVAL_LIKE, d, reml=reml)
+    assert grad_fit.optimizer["method"] == "L-BFGS-B (exact gradient)"
+    assert grad_fit.optimizer["warm_start"]
+    assert plain_fit.optimizer["method"] == "COBYQA"
+    assert grad_fit.objective <= plain_fit.objective + 1e-9 * abs(plain_fit.objective)
+    assert_allclose(grad_fit.objective, plain_fit.objective, rtol=1e-10)
+    assert_allclose(grad_fit.fixef, plain_fit.fixef, rtol=1e-5)
+    assert_allclose(grad_fit.varcorr["vcov"], plain_fit.varcorr["vcov"], rtol=1e-3)
+    assert grad_fit.converged
+    assert grad_fit.optimizer["nfev"] < plain_fit.optimizer["nfev"] / 2

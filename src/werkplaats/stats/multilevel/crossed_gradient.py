@@ -108,7 +108,7 @@ class CrossedGradient:
         inv, info = scipy.linalg.lapack.dpotri(c[:N, :N], lower=1)
         if info != 0:
             raise np.linalg.LinAlgError("the remainder's factor is singular")
-        return inv
+        return np.asarray(inv)
 
     def first_term_quadratic(
         self, f: Factorization, lam0: float, scale: np.ndarray, Rinv: np.ndarray, with_x: bool

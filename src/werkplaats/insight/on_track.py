@@ -75,8 +75,7 @@ def _changes(trajectories: Iterable[Trajectory] | object, info: MeasureInfo) -> 
 
 def _key(organisation_id: int, info: MeasureInfo) -> str:
     return (
-        f"insight:on-track-table:{organisation_id}:"
-        f"{info.instrument}:{info.scale}:{info.informant}"
+        f"insight:on-track-table:{organisation_id}:{info.instrument}:{info.scale}:{info.informant}"
     )
 
 
@@ -109,7 +108,8 @@ def refresh_references() -> int:
 def _reference(organisation_id: int, info: MeasureInfo) -> ReferenceTable:
     kept = caches["shared"].get(_key(organisation_id, info))
     if kept is not None and time.time() - kept[0] < STALE_SECONDS:
-        return kept[1]
+        table: ReferenceTable = kept[1]
+        return table
     return refresh_reference(organisation_id, info)
 
 
@@ -133,7 +133,8 @@ def _own_changes(
         assessment__in=assessments,
         completed_at=F("assessment__completed_at"),
     ).values_list("assessment__trajectory_id", "assessment__wave_date", "assessment_id", "value"):
-        scores.setdefault(trajectory_id, []).append((day, assessment_id, value))
+        if value is not None:  # never, by the filter; it tells the type checker
+            scores.setdefault(trajectory_id, []).append((day, assessment_id, value))
     starts = {t.pk: t.start for t in trajectories}
     found = {}
     for trajectory_id, rows in scores.items():

@@ -174,6 +174,7 @@ class AssessmentState(NamedTuple):
     """What a wave's state needs of an assessment, read as plain values for many
     trajectories at once (the worklist and the caseload), instead of a model object each."""
 
+    pk: int
     instrument_id: int
     informant: str
     wave: str
@@ -443,8 +444,7 @@ def _gas_scores(
         return None
     moments = course.points if course is not None else gas_points(trajectory, today, view.fields)
     points = [
-        Point(p.wave, p.date, p.moment.t_score, scale.band_for(p.moment.t_score))
-        for p in moments
+        Point(p.wave, p.date, p.moment.t_score, scale.band_for(p.moment.t_score)) for p in moments
     ]
     if not points:
         return None

@@ -58,10 +58,12 @@ def _load(trajectories: list[Trajectory], today: dt.date) -> dict[int, list[Wave
     assessments: dict[int, list[AssessmentState]] = defaultdict(list)
     # the fields a wave's state needs (the worklist and the caseload show no more)
     ids = [t.pk for t in trajectories]
-    for trajectory_id, *state in Assessment.objects.filter(trajectory_id__in=ids).values_list(
-        "trajectory_id", "instrument_id", "informant", "wave", "status"
-    ):
-        assessments[trajectory_id].append(AssessmentState(*state))
+    for trajectory_id, pk, instrument_id, informant, wave, status in Assessment.objects.filter(
+        trajectory_id__in=ids
+    ).values_list("trajectory_id", "pk", "instrument_id", "informant", "wave", "status"):
+        assessments[trajectory_id].append(
+            AssessmentState(pk, instrument_id, informant, wave, status)
+        )
     preloaded = Preloaded.load(trajectories)
     return {
         t.pk: wave_rows(

@@ -114,8 +114,6 @@ def on_track_table(
     table = reference_table(reference, quantile)
     values = [
         signal(table, str(group), float(months), float(change), min_n)
-        for group, months, change in zip(
-            rows["group"], rows["months"], rows["change"], strict=True
-        )
+        for group, months, change in zip(rows["group"], rows["months"], rows["change"], strict=True)
     ]
     return pd.Series(values, index=rows.index, dtype=object)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.cache import caches
 from django.db import models
@@ -171,8 +171,9 @@ def kept(
     """
     full = f"data:{key}:{versions(tables)}"
     shared = caches["shared"]
-    value = shared.get(full, _MISSING)
-    if value is _MISSING:
-        value = compute()
-        shared.set(full, value, seconds)
-    return value  # type: ignore[return-value]
+    found = shared.get(full, _MISSING)
+    if found is not _MISSING:
+        return cast(T, found)
+    value = compute()
+    shared.set(full, value, seconds)
+    return value

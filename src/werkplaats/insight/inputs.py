@@ -1,7 +1,7 @@
 """The tables each kept figure of the policy pages reads (``core.data_versions``): a write
 to any of them makes the page compute its figures again.
 
-The municipality's outcomes (``feedback.municipality_tables``) read the trajectories of the
+The municipality's outcomes (``municipality.municipality_tables``) read the trajectories of the
 municipality's clients (their neighbourhood, start and target groups), the completed
 questionnaires of those trajectories (their stored scores follow from the questionnaire and
 its completion time: ``outcomes.store_scores``), the outcome measures the organisations

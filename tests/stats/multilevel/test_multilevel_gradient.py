@@ -152,3 +152,37 @@ def test_fit_leaves_a_bound_that_is_not_a_minimum() -> None:
     assert m.optimizer["method"] == "L-BFGS-B (exact gradient)"
     assert np.all(m.theta > 0.05)
     assert not m.singular
+
+
+def test_newton_start_reaches_the_same_optimum_in_fewer_evaluations() -> None:
+    """From a start near the optimum, the search in Newton-scaled coordinates."""
+    from werkplaats.stats.multilevel.optimize import minimize_gradient
+
+    blocks, X, y = nested_design("four_levels", np.random.default_rng(9))
+    eng = Engine(blocks, X, y)
+
+    def fg(th: np.ndarray) -> tuple[float, np.ndarray]:
+        out = eng.objective_gradient(th, True)
+        assert out is not None
+        return out
+
+    x0 = np.where(np.isfinite(eng.lower), 1.0, 0.0)
+    ref = minimize_gradient(fg, x0, eng.lower, step_init=0.2)
+    start = np.maximum(ref.x * 1.05, eng.lower)
+    plain = minimize_gradient(fg, start, eng.lower, step_init=0.01)
+    newton = minimize_gradient(fg, start, eng.lower, step_init=0.01, newton_start=True)
+    assert newton.success
+    assert_allclose(newton.fun, ref.fun, rtol=1e-11)
+    assert_allclose(newton.x, ref.x, rtol=1e-4, atol=1e-5)
+    assert newton.nfev <= plain.nfev
+
+
+def test_newton_start_hands_over_to_the_bounded_search_at_a_bound() -> None:
+    from werkplaats.stats.multilevel.optimize import minimize_gradient
+
+    def fg(x: np.ndarray) -> tuple[float, np.ndarray]:  # minimum at x0 = -1, outside
+        return float((x[0] + 1) ** 2 + (x[1] - 2) ** 2), np.array([2 * (x[0] + 1), 2 * (x[1] - 2)])
+
+    r = minimize_gradient(fg, np.array([0.5, 1.5]), np.array([0.0, -np.inf]), newton_start=True)
+    assert_allclose(r.x, [0.0, 2.0], atol=1e-7)
+    assert r.success

@@ -516,7 +516,9 @@ def _optimize(
         def fun_grad(th: np.ndarray) -> tuple[float, np.ndarray]:
             return _value_grad(engine, th, reml)
 
-        res = minimize_gradient(fun_grad, x0, lower, maxfev=maxfev, step_init=step)
+        res = minimize_gradient(
+            fun_grad, x0, lower, maxfev=maxfev, step_init=step, newton_start=warm is not None
+        )
         theta = res.x
         grad, hdiag = _gradient_exact(fun_grad, theta, lower, g0=res.grad)
         method = "L-BFGS-B (exact gradient)"

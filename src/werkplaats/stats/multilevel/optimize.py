@@ -31,6 +31,13 @@ LBFGS_MAXCOR = 20
 BOUND_TINY = 1e-10
 BOUND_PROBE = 1e-2
 BOUND_RESTARTS = 5
+# Newton start: step of the forward differences of the gradient, and how far
+# inside its bounds every variable must be for it (else the bounded search).
+NEWTON_STEP = 1e-4
+NEWTON_MARGIN = 1e-3
+# ... and the largest predicted decrease g'H^-1 g (in units of the criterion,
+# -2 log-likelihood) at which its result is taken as the optimum.
+NEWTON_DECREMENT = 1e-6
 
 
 @dataclass
@@ -128,6 +135,7 @@ def minimize_gradient(
     maxfev: int = 5000,
     ftol: float = LBFGS_FTOL,
     step_init: float | np.ndarray = 1.0,
+    newton_start: bool = False,
 ) -> OptimResult:
     """Minimise ``fun_grad``'s value subject to ``x >= lower``, with its exact gradient.
 
@@ -152,6 +160,14 @@ def minimize_gradient(
     each other: about their standard errors (the square root of the inverse
     Hessian's diagonal) makes the problem well conditioned.  The result's
     ``hess_inv_diag`` is L-BFGS-B's estimate of that diagonal, in x.
+
+    ``newton_start`` (for a start near the optimum and inside the bounds, as a
+    warm start's): the Hessian at the start is formed by forward differences
+    of the gradient (one evaluation per variable) and the search runs in the
+    coordinates y with x = x0 + C y, C C' its inverse, where the criterion is
+    nearly a unit quadratic: 6 + 6 evaluations instead of about 20 on the
+    growth design.  Points outside the bounds count as infinitely high there;
+    where that search ends near a bound the bounded one takes over.
 
     Examples
     --------
@@ -194,6 +210,17 @@ def minimize_gradient(
     ]
     bounded = np.isfinite(lower)
     x = np.maximum(x0, lower)
+    if newton_start and np.all(~bounded | (x - lower > NEWTON_MARGIN)):
+        C = _newton_phase(fg, x, lower, maxfev, ftol)
+        fx, x = best
+        # Accepted where the predicted decrease g'H^-1 g at the best point is
+        # negligible and it lies inside the bounds; else the bounded search.
+        if (
+            C is not None
+            and np.all(~bounded | (x - lower > NEWTON_MARGIN))
+            and float(np.sum((C.T @ best_grad) ** 2)) < NEWTON_DECREMENT
+        ):
+            return OptimResult(x, fx, nfev, True, "converged (Newton start)", None, best_grad)
     for _ in range(BOUND_RESTARTS + 1):
         res = scipy.optimize.minimize(
             fg_scaled,
@@ -232,3 +259,44 @@ def minimize_gradient(
     if hasattr(res, "hess_inv") and hasattr(res.hess_inv, "todense"):
         hinv = np.diag(res.hess_inv.todense()) * step_init**2
     return OptimResult(x, fx, nfev, success, message, hinv, best_grad)
+
+
+def _newton_phase(
+    fg: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x: np.ndarray,
+    lower: np.ndarray,
+    maxfev: int,
+    ftol: float,
+) -> np.ndarray | None:
+    """L-BFGS-B in coordinates where the Hessian at ``x`` is the identity (see
+    minimize_gradient); returns the scaling C (None where H is not positive definite)."""
+    _v0, g0 = fg(x)
+    H = np.zeros((x.size, x.size))
+    for i in range(x.size):
+        step = NEWTON_STEP * max(1.0, abs(x[i]))
+        xp = x.copy()
+        xp[i] += step
+        H[:, i] = (fg(xp)[1] - g0) / step
+    H = (H + H.T) / 2.0
+    try:
+        C = np.linalg.cholesky(np.linalg.inv(H))
+    except np.linalg.LinAlgError:
+        return None  # not positive definite here: the bounded search alone
+    if not np.all(np.isfinite(C)):
+        return None
+
+    def fgy(yv: np.ndarray) -> tuple[float, np.ndarray]:
+        xx = x + C @ yv
+        if np.any(xx < lower):
+            return 1e300, np.zeros_like(yv)
+        v, g = fg(xx)
+        return v, C.T @ g
+
+    scipy.optimize.minimize(
+        fgy,
+        np.zeros(x.size),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxfun": maxfev, "maxiter": maxfev, "ftol": ftol, "gtol": LBFGS_GTOL},
+    )
+    return C

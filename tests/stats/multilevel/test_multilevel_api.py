@@ -297,7 +297,7 @@ def test_sparse_crossed_remainder_equals_the_dense_one(monkeypatch: pytest.Monke
 
 def test_warm_start_reaches_the_same_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
     """Large designs start from a subsample fit; the optimum must not change."""
-    import werkplaats.stats.multilevel.fit as model
+    import werkplaats.stats.multilevel.fit_optimize as model
 
     d = simulate_growth(100000, seed=5)
     warm = fit_lmm(GROWTH, d)

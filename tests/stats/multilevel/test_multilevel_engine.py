@@ -181,13 +181,13 @@ def test_zero_theta_gives_ordinary_least_squares() -> None:
 @pytest.mark.parametrize("kind", ["crossed_scalar", "nested_then_crossed"])
 def test_fill_plan_equals_sparse_products(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fixed fill plan of a crossed remainder gives the factorisation of the sparse products."""
-    import werkplaats.stats.multilevel.first_term as first_term
+    import werkplaats.stats.multilevel.fill_plan as fill_plan
 
     rng = np.random.default_rng(7)
     blocks, X, y = make_design(kind, rng)
     planned = Engine(blocks, X, y)
     assert planned.plan_keys, "the design should use the fill plan"
-    monkeypatch.setattr(first_term, "FILL_PLAN_MAX", 0)
+    monkeypatch.setattr(fill_plan, "FILL_PLAN_MAX", 0)
     products = Engine(blocks, X, y)
     assert not products.plan_keys
     for _ in range(3):

@@ -34,7 +34,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from . import crossed_gradient, nested_gradient
+from .backsolve import back_substitute
 from .blocks import (
     SPARSE_MIN,
     Factorization,
@@ -48,13 +48,14 @@ from .blocks import (
 from .condvar import cond_var_u
 from .crossed_gradient import CrossedGradient
 from .first_term import FirstTerm
+from .gradient_paths import GradientPaths
 from .nested_chain import NestedChain
 from .sparse_remainder import factor_sparse
 
 __all__ = ["ReBlock", "Engine", "Factorization"]
 
 
-class Engine(FirstTerm, NestedChain):
+class Engine(FirstTerm, NestedChain, GradientPaths):
     """Profiled deviance of a linear mixed model for fixed data.
 
     Parameters
@@ -124,7 +125,7 @@ class Engine(FirstTerm, NestedChain):
         self._chain = self._setup_chain()
         self._numeric([b.Z for b in blocks], F)
         self._order: np.ndarray | None = None
-        self._crossed: list[CrossedGradient | None] = []
+        self._crossed: list[CrossedGradient | None] = []  # built on first use
         self._gradient_path = self._setup_gradient()
 
     # ------------------------------------------------------------------
@@ -442,42 +443,6 @@ class Engine(FirstTerm, NestedChain):
             return np.inf
         return self.criterion(f, reml)
 
-    def has_gradient(self) -> bool:
-        """True when :meth:`objective_gradient` gives the exact gradient for this structure."""
-        return self._gradient_path is not None
-
-    def objective_gradient(self, theta: np.ndarray, reml: bool) -> tuple[float, np.ndarray] | None:
-        """The criterion of :meth:`objective` and its exact gradient in theta, or ``None``.
-
-        ``None`` when no path of this structure has an analytic gradient; the
-        optimiser then uses the criterion alone (``fit.py``).  Dispatches on
-        ``_gradient_path``, decided once in ``_setup_gradient``:
-
-        * ``"nested"``: a first term nested in every later term, which form a scalar
-          nested chain (the growth design; nested_gradient.py).
-        * ``"crossed"``: a scalar first term and scalar crossed terms in the dense
-          remainder, filled by the fill plan (InstEval; crossed_gradient.py).
-
-        A path plugs in with a module of its own holding ``applies(engine) -> bool``
-        and a function ``(engine, theta, reml) -> (criterion, gradient)`` (the
-        criterion equal to :meth:`objective`'s; ``(inf, nan...)`` where the
-        factorisation fails), one test in ``_setup_gradient`` and one branch here.
-        """
-        path = self._gradient_path
-        if path == "nested":
-            return nested_gradient.nested_objective_gradient(self, theta, reml)
-        if path == "crossed":
-            return crossed_gradient.crossed_objective_gradient(self, theta, reml)
-        return None
-
-    def _setup_gradient(self) -> str | None:
-        """The path whose analytic gradient applies to this structure (see objective_gradient)."""
-        if nested_gradient.applies(self):
-            return "nested"
-        if crossed_gradient.applies(self):
-            return "crossed"
-        return None
-
     def criterion(self, f: Factorization, reml: bool) -> float:
         n, p = self.n, self.p
         if f.pwrss <= 0:
@@ -507,43 +472,7 @@ class Engine(FirstTerm, NestedChain):
 
         The first term's levels are in the engine's order (``perm0[new] = old``).
         """
-        n_re, p, m = f.n_dense_re, self.p, self.n_batched
-        if f.sparse is not None:
-            W, cS = f.sparse
-            beta = scipy.linalg.solve_triangular(cS[:p, :p], cS[p, :p], lower=True, trans="T")
-            x = W[:, p] - W[:, :p] @ beta
-        else:
-            c = f.dense_factor
-            if c is None:  # keep=True always stores it; guard for type checkers
-                raise RuntimeError("factorisation kept no dense factor")
-            # BLAS's dtrsv on the factor in place (solve_triangular copies and checks
-            # the whole factor first: 5-15 ms against 2 ms for InstEval's 1,159 columns).
-            if c.shape[0] > 1:
-                x = scipy.linalg.blas.dtrsv(c[:-1, :-1], c[-1, :-1], lower=1, trans=1)
-            else:  # nothing but y in the remainder
-                x = np.zeros(0)
-            beta = x[n_re:]
-        u: list[np.ndarray] = [np.empty(0)] * self.K
-        off = 0
-        for j in range(m, self.K):
-            bj = self.blocks[j]
-            u[j] = x[off : off + bj.q * bj.d].reshape(bj.q, bj.d)
-            off += bj.q * bj.d
-        for k in range(m - 1, -1, -1):
-            bk = self.blocks[k]
-            r = f.e[k][:, :, p] - f.e[k][:, :, :p] @ beta
-            rf = r.reshape(-1)
-            for j, Bjk in f.b[k].items():
-                rf = rf - Bjk.T @ u[j].reshape(-1)
-            r = rf.reshape(bk.q, bk.d)
-            u[k] = np.einsum("qij,qj->qi", f.dinv[k], r)
-        return beta, u
-
-    def crossed_gradient_plan(self) -> CrossedGradient | None:
-        """The exact gradient of the crossed path (built once), or ``None`` for other structures."""
-        if not self._crossed:
-            self._crossed.append(CrossedGradient.build(self))
-        return self._crossed[0]
+        return back_substitute(self, f)
 
     def cond_var_u(
         self, f: Factorization, max_dim: int = 6000, chunk: int = 4096

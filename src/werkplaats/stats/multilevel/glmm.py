@@ -162,30 +162,33 @@ def fit_glmm(
         )
     prob = GlmmProblem(fam, blocks, X, y, trials, pw, offs)
 
+    # One BLAS thread for the fit and for the work after it (the Hessian's and the
+    # conditional variances' factorisations): two threads spin against each other and
+    # against other work on a loaded machine, as the linear models' did.
     with threadpool_limits(limits=1, user_api="blas"):
         theta, beta, st, info = _optimize(prob, nagq, maxfev)
-    return _result(
-        prob,
-        fam,
-        formula.strip(),
-        nagq,
-        theta,
-        beta,
-        st,
-        info,
-        design,
-        frame,
-        n_dropped,
-        messages,
-        w_all is not None,
-        off_all is not None,
-        data_name,
-        names,
-        terms,
-        p,
-        n,
-        yname,
-    )
+        return _result(
+            prob,
+            fam,
+            formula.strip(),
+            nagq,
+            theta,
+            beta,
+            st,
+            info,
+            design,
+            frame,
+            n_dropped,
+            messages,
+            w_all is not None,
+            off_all is not None,
+            data_name,
+            names,
+            terms,
+            p,
+            n,
+            yname,
+        )
 
 
 def _result(

@@ -10,7 +10,8 @@ from django.test import Client
 from tests.casework.factories import ClientFactory, TrajectoryFactory
 from tests.measurements.factories import answered_over_waves
 from werkplaats.casework.models import TargetGroup
-from werkplaats.insight.feedback import municipality_table, unit_outcomes
+from werkplaats.insight.feedback import unit_outcomes
+from werkplaats.insight.municipality import municipality_table
 from werkplaats.insight.selectors import unit_feedback
 
 pytestmark = pytest.mark.django_db

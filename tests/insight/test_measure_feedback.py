@@ -12,8 +12,9 @@ from django.utils import translation
 from tests.casework.factories import ClientFactory, TrajectoryFactory
 from tests.measurements.factories import answered_over_waves
 from werkplaats.casework.models import TargetGroup
-from werkplaats.insight.feedback import client_progress, municipality_tables, professional_progress
+from werkplaats.insight.feedback import client_progress, professional_progress
 from werkplaats.insight.models import OutcomeMeasure
+from werkplaats.insight.municipality import municipality_tables
 
 pytestmark = pytest.mark.django_db
 

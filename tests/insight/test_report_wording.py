@@ -46,3 +46,25 @@ def test_a_refusal_for_one_client_does_not_say_one_clients():
         message = analysis.too_few_section(error).text(translation.gettext)
     assert "1 cliënten" not in message
     assert "Cliënten met scores: 1" in message and "20" in message
+
+
+@pytest.mark.parametrize(
+    ("language", "row", "expected"),
+    [
+        ("nl", {"group": "?", "dimension": "target_group"}, "onbekend <small>(doelgroep)</small>"),
+        (
+            "en",
+            {"group": "?", "dimension": "target_group"},
+            "unknown <small>(target group)</small>",
+        ),
+        ("nl", {"group": "65+", "dimension": "age_band"}, "65+ <small>(leeftijdsgroep)</small>"),
+        ("nl", {"group": "Noord", "dimension": "neighbourhood"}, "Noord <small>(wijk)</small>"),
+        ("nl", {"group": "Arabisch", "dimension": "language"}, "Arabisch <small>(taal)</small>"),
+    ],
+)
+def test_the_voices_table_names_its_groups_in_words(language, row, expected):
+    """The table showed "? (target_group)": the missing-value code and a column name."""
+    from django.template.loader import render_to_string
+
+    with translation.override(language):
+        assert render_to_string("insight/_voice_group.html", {"row": row}) == expected

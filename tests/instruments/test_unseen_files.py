@@ -273,3 +273,85 @@ def test_a_fhir_question_of_another_type_with_answer_options_is_a_choice(
     item = _items(result)["keuze"]
     assert item["type"] == "choice"
     assert [o["value"] for o in item["options"]] == values
+
+
+# ---------------------------------------------------------------- date bounds
+
+
+def _dictionary_with_bounds(*rows: tuple[str, str, str, str]) -> bytes:
+    header = [
+        "Variable / Field Name", "Form Name", "Field Type", "Field Label",
+        "Choices, Calculations, OR Slider Labels", "Text Validation Type OR Show Slider Number",
+        "Text Validation Min", "Text Validation Max",
+    ]  # fmt: skip
+    lines = [header, ["record_id", "intake", "text", "Record ID", "", "", "", ""]]
+    lines += [
+        [name, "intake", "text", name, "", vtype, low, high] for name, vtype, low, high in rows
+    ]
+    return "\n".join(",".join(f'"{c}"' for c in row) for row in lines).encode()
+
+
+def test_redcap_date_bounds_in_the_fields_own_order_become_iso() -> None:
+    """A ``date_dmy`` bound written ``31-12-2030`` was compared as text with the ISO
+    answer, so every date in 2025 counted as after it and was refused."""
+    result = _read(
+        _dictionary_with_bounds(
+            ("bezoek", "date_dmy", "01-02-2020", "31-12-2030"),
+            ("geboren", "date_mdy", "12-31-1900", "today"),
+            ("start", "datetime_dmy", "01-02-2020 08:30", ""),
+            ("iso", "date_dmy", "2020-02-01", ""),
+            ("vaag", "date_ymd", "01-02-2020", ""),
+        ),
+        None,
+        "dictionary.csv",
+    )
+    items = _items(result)
+    assert items["bezoek"]["validation"] == {
+        "type": "date_dmy", "min": "2020-02-01", "max": "2030-12-31"
+    }  # fmt: skip
+    assert items["geboren"]["validation"]["min"] == "1900-12-31"
+    assert items["geboren"]["validation"]["max"] == "today"
+    assert items["start"]["validation"]["min"] == "2020-02-01 08:30"
+    assert items["iso"]["validation"]["min"] == "2020-02-01"
+    assert "min" not in items["vaag"]["validation"]  # d-m-y in a y-m-d field: which is it?
+    assert items["vaag"]["verbatim"]["validation_min"] == "01-02-2020"
+    assert any("vaag" in text and "01-02-2020" in text for text in _losses(result))
+    assert not [t for t in _losses(result) if "bezoek" in t or "geboren" in t]
+    definition = parse_definition(result.definitions[0])
+    from werkplaats.stats.definition import AnswerError, check_answer
+
+    assert check_answer(definition, "bezoek", "2025-05-05") == "2025-05-05"
+    with pytest.raises(AnswerError, match="too_high"):
+        check_answer(definition, "bezoek", "2031-01-01")
+    assert check_answer(definition, "geboren", "1950-01-01") == "1950-01-01"
+    with pytest.raises(AnswerError, match="too_high"):
+        check_answer(definition, "geboren", "2999-01-01")  # after today
+
+
+def test_a_minimum_of_today_is_checked_on_the_day_of_the_answer() -> None:
+    """``today`` as a bound was compared as the word: every date was "before" it."""
+    import datetime as dt
+
+    from werkplaats.stats.definition import AnswerError, check_answer
+
+    definition = parse_definition(
+        _read(
+            _dictionary_with_bounds(("afspraak", "date_ymd", "today", "")), None, "d.csv"
+        ).definitions[0]
+    )
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    assert check_answer(definition, "afspraak", tomorrow) == tomorrow
+    with pytest.raises(AnswerError, match="too_low"):
+        check_answer(definition, "afspraak", "2000-01-01")
+
+
+def test_a_stored_date_bound_that_is_not_iso_refuses_no_answer() -> None:
+    """A definition stored before the reader converted such bounds keeps working."""
+    from werkplaats.stats.definition import check_answer
+
+    data = _read(_dictionary_with_bounds(("d", "date_ymd", "2020-01-01", "")), None, "d.csv")
+    raw = data.definitions[0]
+    item = next(i for i in raw["items"] if i["id"] == "d")
+    item["validation"]["max"] = "01-01-2020"
+    definition = parse_definition(raw)
+    assert check_answer(definition, "d", "2025-05-05") == "2025-05-05"

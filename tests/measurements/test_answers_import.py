@@ -159,6 +159,58 @@ def test_fhir_responses_against_an_imported_questionnaire(world) -> None:
     assert any("nonsense" in t for t in texts)
 
 
+def test_fhir_xml_questionnaire_and_responses(world) -> None:
+    """The same questionnaire and response in FHIR's XML form import as from JSON."""
+    from tests.instruments.test_fhir_xml import to_xml
+    from werkplaats.instruments import services
+
+    organisation = world.trajectory_a.team.organisation
+    questionnaire = json.loads((FILES / "fhir_questionnaire.json").read_text())
+    services.definitions_import(
+        content=to_xml(questionnaire).encode(), filename="q.xml", organisation=organisation
+    )
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": "http://example.org/fhir/Questionnaire/health-check|2.1",
+        "status": "completed",
+        "subject": {"identifier": {"value": "P-8"}},
+        "authored": "2024-06-01T10:00:00Z",
+        "item": [
+            {
+                "linkId": "H1",
+                "item": [
+                    {"linkId": "H1/T1/Q1", "answer": [{"valueDate": "1970-01-01"}]},
+                    {"linkId": "smoker", "answer": [{"valueBoolean": False}]},
+                ],
+            },
+            {
+                "linkId": "phq",
+                "item": [
+                    {"linkId": "phq1", "answer": [{"valueCoding": {"code": "LA6569-3"}}]},
+                    {"linkId": "phq2", "answer": [{"valueCoding": {"code": "LA6568-5"}}]},
+                ],
+            },
+        ],
+    }
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": response}]}
+    report = fhir_import(files=[("r.xml", to_xml(bundle).encode())], organisation=organisation)
+    assessment = Assessment.objects.get(trajectory__client__pseudonym=report.records["P-8"])
+    answers = assessment.answer_map()
+    assert answers["H1/T1/Q1"] == "1970-01-01"
+    assert answers["phq1"] == "LA6569-3"
+    assert assessment.complete
+    response["subject"] = {"identifier": {"value": "P-9"}}
+    as_json = fhir_import(
+        files=[("r.json", json.dumps(bundle).encode())], organisation=organisation
+    )
+    twin = Assessment.objects.get(trajectory__client__pseudonym=as_json.records["P-9"])
+    assert twin.answer_map() == answers
+    broken = to_xml(bundle).replace("</Bundle>", "").encode()
+    with pytest.raises(AnswersImportError) as exc:
+        fhir_import(files=[("b.xml", broken)], organisation=organisation)
+    assert "not valid XML" in exc.value.report.rejected[0].text("en")
+
+
 def test_the_import_page_for_researchers_and_organisation_admins(world) -> None:
     import io
 

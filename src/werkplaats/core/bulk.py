@@ -24,6 +24,8 @@ from typing import Any, cast
 from django.db import connection, models
 from django.utils import timezone
 
+from werkplaats.core import data_versions
+
 EXECUTEMANY_ROWS = 20_000
 _SIMPLE = (
     models.AutoField,
@@ -139,6 +141,7 @@ def insert_rows(
                 for values in prepared():
                     copy.write_row(values)
                     count += 1
+            data_versions.written(model)  # COPY does not pass Django's execute wrappers
             return count
         sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"
         batch: list[tuple[Any, ...]] = []

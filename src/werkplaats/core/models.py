@@ -152,3 +152,20 @@ class AccessLogHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seq} {self.hash}"
+
+
+class DataVersion(models.Model):
+    """How often a table was written to (core.data_versions): a figure computed from some
+    tables is kept under the sum of their versions, which every write moves on.
+
+    A table has one row per writer that held one at the same time (PostgreSQL takes an
+    unlocked row or adds one, so a long import never makes other writers wait); its version
+    is the sum over its rows. The row ``*`` holds a random number from the migration that
+    made the table, so two databases never share a kept figure.
+    """
+
+    table_name = models.CharField(max_length=100, db_index=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.table_name}: {self.version}"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from werkplaats.casework.models import Trajectory
+from werkplaats.core.data_versions import kept
+from werkplaats.insight import inputs
 from werkplaats.partnership.access import policy_municipality_ids
 from werkplaats.partnership.http import AuthenticatedHttpRequest
 from werkplaats.stats.sdc import THRESHOLD, round_to_base
@@ -15,7 +19,18 @@ from werkplaats.stats.sdc import THRESHOLD, round_to_base
 
 @login_required
 def figures(request: AuthenticatedHttpRequest) -> HttpResponse:
-    municipality_ids = policy_municipality_ids(request.user)
+    municipality_ids = sorted(i for i in policy_municipality_ids(request.user) if i is not None)
+    # kept until a trajectory, client, neighbourhood or municipality is written to, for
+    # exactly the municipalities this policy maker may see
+    rows = kept(
+        f"insight:figures:{','.join(map(str, municipality_ids))}",
+        inputs.policy_figures(),
+        lambda: _rows(municipality_ids),
+    )
+    return render(request, "insight/figures.html", {"rows": rows, "min_cell": THRESHOLD})
+
+
+def _rows(municipality_ids: list[int]) -> list[dict[str, Any]]:
     counts = (
         Trajectory.objects.filter(
             status=Trajectory.Status.OPEN,
@@ -25,7 +40,7 @@ def figures(request: AuthenticatedHttpRequest) -> HttpResponse:
         .annotate(n=Count("client", distinct=True))
         .order_by("client__neighbourhood__municipality__name", "client__neighbourhood__name")
     )
-    rows = [
+    return [
         {
             "municipality": row["client__neighbourhood__municipality__name"],
             "neighbourhood": row["client__neighbourhood__name"],
@@ -36,4 +51,3 @@ def figures(request: AuthenticatedHttpRequest) -> HttpResponse:
         }
         for row in counts
     ]
-    return render(request, "insight/figures.html", {"rows": rows, "min_cell": THRESHOLD})

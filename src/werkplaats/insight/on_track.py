@@ -14,24 +14,34 @@ number of clients.
 Computing a reference means reading every measurement of the organisation, so no page
 waits for it: it lives in the shared cache (a folder all web servers and the worker read)
 and the worker renews every organisation's, per measure, each hour
-(``insight.on_track_references``). A page uses a reference up to a day old; only when
-there is none, or an older one (no worker running), does the page compute it itself.
+(``insight.on_track_references``). What is kept is the reference reduced to what a
+signal needs (``stats.progress.reference_table``: per target group and time band the 25th
+percentile and the number of clients), a few dozen numbers a page reads at once. A page
+uses a reference up to a day old; only when there is none, or an older one (no worker
+running), does the page compute it itself.
+
+The page's own clients are read as plain rows (their stored scores, in one query per
+measure), not as a data frame: a page of the caseload has at most fifty.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterable
 
 import pandas as pd
 from django.core.cache import caches
+from django.db.models import F
 
 from werkplaats.casework.models import Trajectory
 from werkplaats.insight.feedback import main_groups
 from werkplaats.insight.measure_feedback import MeasureInfo, organisation_measures
-from werkplaats.insight.outcomes import scores_for
+from werkplaats.insight.models import StoredScore
+from werkplaats.insight.outcomes import scores_for, store_scores
+from werkplaats.measurements.models import Assessment
 from werkplaats.partnership.models import Organisation
-from werkplaats.stats.progress import on_track_table
+from werkplaats.stats.progress import ReferenceTable, reference_table, signal
 
 FRESH_SECONDS = 3600  # the worker renews each reference this often
 STALE_SECONDS = 24 * 3600  # a page uses a reference at most this old
@@ -65,8 +75,7 @@ def _changes(trajectories: Iterable[Trajectory] | object, info: MeasureInfo) -> 
 
 def _key(organisation_id: int, info: MeasureInfo) -> str:
     return (
-        f"insight:on-track-reference:{organisation_id}:"
-        f"{info.instrument}:{info.scale}:{info.informant}"
+        f"insight:on-track-table:{organisation_id}:{info.instrument}:{info.scale}:{info.informant}"
     )
 
 
@@ -76,10 +85,12 @@ def _measures(organisation_id: int) -> list[MeasureInfo]:
     return [m for m in organisation_measures(organisation) if m.informant == "client"]
 
 
-def refresh_reference(organisation_id: int, info: MeasureInfo) -> pd.DataFrame:
+def refresh_reference(organisation_id: int, info: MeasureInfo) -> ReferenceTable:
     """Compute the organisation's reference on ``info`` now and keep it in the shared
     cache."""
-    found = _changes(Trajectory.objects.filter(team__organisation_id=organisation_id), info)
+    found = reference_table(
+        _changes(Trajectory.objects.filter(team__organisation_id=organisation_id), info)
+    )
     caches["shared"].set(_key(organisation_id, info), (time.time(), found), None)
     return found
 
@@ -94,37 +105,72 @@ def refresh_references() -> int:
     return len(ids)
 
 
-def _reference(organisation_id: int, info: MeasureInfo) -> pd.DataFrame:
+def _reference(organisation_id: int, info: MeasureInfo) -> ReferenceTable:
     kept = caches["shared"].get(_key(organisation_id, info))
     if kept is not None and time.time() - kept[0] < STALE_SECONDS:
-        return kept[1]
+        table: ReferenceTable = kept[1]
+        return table
     return refresh_reference(organisation_id, info)
+
+
+def _own_changes(
+    trajectories: list[Trajectory], info: MeasureInfo, groups: dict[int, str]
+) -> dict[int, tuple[str, float, float]]:
+    """Per trajectory with at least two scores on ``info``: (group, months since the
+    start at the last score, change from the first score to the last, positive is
+    better) — the last row of :func:`_changes` for each trajectory, as plain values."""
+    assessments = Assessment.objects.filter(
+        trajectory__in=trajectories,
+        instrument__slug=info.instrument,
+        status=Assessment.Status.COMPLETE,
+        informant=info.informant,
+    )
+    store_scores(assessments, info.scale)  # what is not stored yet is scored first
+    scores: dict[int, list[tuple[dt.date, int, float]]] = {}
+    for trajectory_id, day, assessment_id, value in StoredScore.objects.filter(
+        scale=info.scale,
+        value__isnull=False,
+        assessment__in=assessments,
+        completed_at=F("assessment__completed_at"),
+    ).values_list("assessment__trajectory_id", "assessment__wave_date", "assessment_id", "value"):
+        if value is not None:  # never, by the filter; it tells the type checker
+            scores.setdefault(trajectory_id, []).append((day, assessment_id, value))
+    starts = {t.pk: t.start for t in trajectories}
+    found = {}
+    for trajectory_id, rows in scores.items():
+        if len(rows) < 2:
+            continue
+        rows.sort(key=lambda row: (row[0], row[1]))  # by wave date, then as recorded
+        (_first_day, _a, first), (last_day, _b, last) = rows[0], rows[-1]
+        months = (last_day - starts[trajectory_id]).days / DAYS_PER_MONTH
+        found[trajectory_id] = (
+            groups.get(trajectory_id, "?"),
+            months,
+            (last - first) * info.sign,
+        )
+    return found
 
 
 def not_on_track(trajectories: list[Trajectory]) -> dict[int, bool | None]:
     """For each trajectory: True on track, False not on track, None cannot say (fewer
     than two measurements, or fewer than 20 comparable clients, on every measure)."""
     result: dict[int, bool | None] = {t.pk: None for t in trajectories}
-    by_org: dict[int, list[int]] = {}
+    by_org: dict[int, list[Trajectory]] = {}
     for t in trajectories:
-        by_org.setdefault(t.team.organisation_id, []).append(t.pk)
-    for organisation_id, ids in by_org.items():
+        by_org.setdefault(t.team.organisation_id, []).append(t)
+    groups: dict[int, str] | None = None
+    for organisation_id, own in by_org.items():
         for info in _measures(organisation_id):
-            own = _changes(Trajectory.objects.filter(pk__in=ids), info)
-            if own.empty:
+            if groups is None:
+                groups = main_groups(Trajectory.objects.filter(pk__in=list(result)))
+            changes = _own_changes(own, info, groups)
+            if not changes:
                 continue
-            last = own.groupby("trajectory_id").agg(
-                n=("change", "size"),
-                group=("group", "last"),
-                months=("months", "last"),
-                change=("change", "last"),
-            )
-            last = last[last["n"] >= 2]
-            reference = _reference(organisation_id, info)
-            for tid, signal in on_track_table(reference, last).items():
-                if signal is None:
+            table = _reference(organisation_id, info)
+            for tid, (group, months, change) in changes.items():
+                found = signal(table, group, months, change)
+                if found is None:
                     continue
-                before = result[int(tid)]
                 # behind on one measure is behind; on track needs no measure behind
-                result[int(tid)] = False if before is False else bool(signal)
+                result[tid] = False if result[tid] is False else found
     return result

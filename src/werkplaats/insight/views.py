@@ -18,7 +18,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from werkplaats.core.downloads import attachment
-from werkplaats.insight import access, feedback, measure_feedback, selectors, services, tasks
+from werkplaats.insight import (
+    access,
+    feedback,
+    measure_feedback,
+    selectors,
+    services,
+    tasks,
+)
+from werkplaats.insight import (
+    municipality as municipality_outcomes,
+)
 from werkplaats.insight.exports import FORMATS, export_bytes
 from werkplaats.insight.forms import CmoForm, MeasuresForm, PlanForm, plan_initial
 from werkplaats.insight.models import AnalysisPlan, CmoConfiguration
@@ -430,7 +440,7 @@ def municipality(request: AuthenticatedHttpRequest) -> HttpResponse:
     tables = [
         table
         for m in access.municipalities_for(request.user)
-        for table in feedback.municipality_tables(m)
+        for table in municipality_outcomes.municipality_tables(m)
     ]
     download = request.GET.get("download")
     if download == "csv":

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from werkplaats.casework.models import Trajectory
 from werkplaats.core.i18n import current_language
-from werkplaats.measurements.selectors import InstrumentScores, instrument_scores
+from werkplaats.measurements.selectors import GasCourse, InstrumentScores, instrument_scores
 from werkplaats.stats.definition import pick_text
 
 # Informants at the same wave sit a few pixels apart, so equal scores stay visible.
@@ -155,18 +155,25 @@ def scores_svg(
 
 
 def score_charts(
-    trajectory: Trajectory | None, today: dt.date, *, informant: str | None = None
+    trajectory: Trajectory | None,
+    today: dt.date,
+    *,
+    informant: str | None = None,
+    course: GasCourse | None = None,
 ) -> list[tuple[InstrumentScores, SafeString]]:
     """Scores per instrument over the waves, each with its chart in the active language.
 
     With ``informant`` (the client's own page) only that informant's series is kept, and
-    instruments they do not answer are left out.
+    instruments they do not answer are left out (the GAS T-scores are the professional's,
+    so they are not computed for another informant). ``course``: the GAS T-scores when the
+    page has computed them for its header.
     """
     if trajectory is None:
         return []
     language = current_language()
     charts = []
-    for entry in instrument_scores(trajectory, today):
+    with_gas = informant in (None, "professional")
+    for entry in instrument_scores(trajectory, today, course, with_gas=with_gas):
         if informant is not None:
             if informant not in entry.series:
                 continue

@@ -9,6 +9,7 @@ level. Adding a goal later never changes an earlier T-score.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -48,6 +49,12 @@ def goal_records(trajectory: Trajectory) -> list[GoalRecord]:
     return [_record(g) for g in _scored_goals(trajectory.goals.all())]
 
 
+def records_of(goals: Iterable[Goal]) -> list[GoalRecord]:
+    """The records of goals read with their scores in date order (as
+    ``casework.selectors.goal_rows`` reads them), without reading them again."""
+    return [_record(g) for g in goals]
+
+
 def goal_records_by_trajectory(trajectories: QuerySet[Trajectory]) -> dict[int, list[GoalRecord]]:
     """The goals of many trajectories at once (two queries, each joined to the
     trajectories in the database), for the analysis data.
@@ -76,13 +83,20 @@ def goal_records_by_trajectory(trajectories: QuerySet[Trajectory]) -> dict[int, 
     return out
 
 
-def gas_points(trajectory: Trajectory, today: dt.date, fields: dict[str, int]) -> list[GasPoint]:
+def gas_points(
+    trajectory: Trajectory,
+    today: dt.date,
+    fields: dict[str, int],
+    goals: list[GoalRecord] | None = None,
+) -> list[GasPoint]:
     """The T-score at every wave whose window has opened, and now when that differs.
 
     A wave's T-score is as of the last day of its window (the day before the next wave
-    opens, or today); the intake's uses the starting levels.
+    opens, or today); the intake's uses the starting levels. ``goals``: the trajectory's
+    goal records when the caller has them (``records_of``).
     """
-    goals = goal_records(trajectory)
+    if goals is None:
+        goals = goal_records(trajectory)
     if not goals:
         return []
     waves = plan_waves(

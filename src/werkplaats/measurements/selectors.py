@@ -4,16 +4,18 @@ and the scores over waves per instrument and informant."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from werkplaats.casework.models import Goal, GoalScore, Trajectory
 from werkplaats.core.i18n import current_language
-from werkplaats.instruments.models import Instrument
-from werkplaats.measurements.gas import GasSummary, gas_points
+from werkplaats.instruments.models import Instrument, InstrumentVersion
+from werkplaats.measurements.gas import GasPoint, GasSummary, gas_points
 from werkplaats.measurements.models import (
     Assessment,
     MeasurementPlan,
@@ -27,6 +29,7 @@ from werkplaats.measurements.schedule import LEAD_DAYS, Wave, plan_waves, wave_s
 from werkplaats.partnership.models import Team, User
 from werkplaats.stats.change import ReliableChange, reliable_change
 from werkplaats.stats.definition import Band, Definition, Scale
+from werkplaats.stats.gas import GoalRecord
 from werkplaats.stats.scoring import score
 
 GAS = "goal-attainment"
@@ -53,6 +56,8 @@ class Preloaded:
     instruments: dict[str, Instrument]
     goals: dict[int, list[int]]  # per trajectory: its goals' ids
     scores: dict[int, list[tuple[int, dt.date]]]  # per trajectory: (goal id, date) scored
+    # per plan: its (instrument, informant) pairs, in the plan's order (slug, informant)
+    planned: dict[int, list[tuple[Instrument, str]]] = field(default_factory=dict)
 
     def schedule_for(self, trajectory: Trajectory) -> MethodSchedule | OrganisationSchedule | None:
         """The organisation's own plan for the trajectory's method, else the method's."""
@@ -64,30 +69,41 @@ class Preloaded:
 
     @classmethod
     def load(cls, trajectories: list[Trajectory]) -> Preloaded:
-        plans = MeasurementPlan.objects.filter(trajectory__in=trajectories).prefetch_related(
-            Prefetch("planned", queryset=PlannedInstrument.objects.select_related("instrument"))
-        )
+        # Ids, not the model objects: a filter normalises every object it is given, once
+        # per query.
+        ids = [t.pk for t in trajectories]
+        plans = {p.pk: p for p in MeasurementPlan.objects.filter(trajectory_id__in=ids)}
         method_ids = {t.method_id for t in trajectories if t.method_id is not None}
         team_organisations = dict(
             Team.objects.filter(pk__in={t.team_id for t in trajectories}).values_list(
                 "pk", "organisation_id"
             )
         )
+        instruments = {i.pk: i for i in Instrument.objects.all()}
+        # The plans' instruments as plain values, each instrument the one object read
+        # above (a prefetch made a row object and an instrument object per planned pair).
+        planned: dict[int, list[tuple[Instrument, str]]] = defaultdict(list)
+        for plan_id, instrument_id, informant in (
+            PlannedInstrument.objects.filter(plan_id__in=list(plans))
+            .order_by("instrument__slug", "informant")
+            .values_list("plan_id", "instrument_id", "informant")
+        ):
+            planned[plan_id].append((instruments[instrument_id], informant))
         # Only what the wave states need, as plain values: a team manager's worklist has
         # hundreds of trajectories with thousands of goals and scores, and a model object
         # per row was a third of its time.
         goals: dict[int, list[int]] = defaultdict(list)
-        for goal_id, trajectory_id in Goal.objects.filter(trajectory__in=trajectories).values_list(
+        for goal_id, trajectory_id in Goal.objects.filter(trajectory_id__in=ids).values_list(
             "pk", "trajectory_id"
         ):
             goals[trajectory_id].append(goal_id)
         scores: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
         for goal_id, date, trajectory_id in GoalScore.objects.filter(
-            goal__trajectory__in=trajectories
+            goal__trajectory_id__in=ids
         ).values_list("goal_id", "date", "goal__trajectory_id"):
             scores[trajectory_id].append((goal_id, date))
         return cls(
-            plans={p.trajectory_id: p for p in plans},
+            plans={p.trajectory_id: p for p in plans.values()},
             schedules={
                 s.method_id: s for s in MethodSchedule.objects.filter(method_id__in=method_ids)
             },
@@ -98,10 +114,23 @@ class Preloaded:
                 )
             },
             team_organisations=team_organisations,
-            instruments={i.slug: i for i in Instrument.objects.all()},
+            instruments={i.slug: i for i in instruments.values()},
             goals=goals,
             scores=scores,
+            planned=planned,
         )
+
+
+@functools.cache
+def _plan_defaults() -> tuple[tuple[str, int], ...]:
+    plan = MeasurementPlan()
+    return tuple((f, getattr(plan, f)) for f in SCHEDULE_FIELDS)
+
+
+def _default_fields() -> dict[str, int]:
+    """The schedule of a trajectory without a plan or a method schedule: the model's
+    defaults (read once, not by building a plan object per trajectory)."""
+    return dict(_plan_defaults())
 
 
 def plan_view(trajectory: Trajectory, preloaded: Preloaded | None = None) -> PlanView:
@@ -110,18 +139,22 @@ def plan_view(trajectory: Trajectory, preloaded: Preloaded | None = None) -> Pla
     else:
         plan = MeasurementPlan.objects.filter(trajectory=trajectory).first()
     if plan is not None:
-        planned = plan.planned.all() if preloaded else plan.planned.select_related("instrument")
-        return PlanView(
-            plan,
-            {f: getattr(plan, f) for f in SCHEDULE_FIELDS},
-            [(p.instrument, p.informant) for p in planned],
+        pairs = (
+            preloaded.planned.get(plan.pk, [])
+            if preloaded is not None
+            else [(p.instrument, p.informant) for p in plan.planned.select_related("instrument")]
         )
+        return PlanView(plan, {f: getattr(plan, f) for f in SCHEDULE_FIELDS}, pairs)
     schedule: MethodSchedule | OrganisationSchedule | None
     if preloaded is not None:
         schedule = preloaded.schedule_for(trajectory)
     else:
         schedule = schedule_for(trajectory.method_id, trajectory.team.organisation_id)
-    base = schedule if schedule is not None else MeasurementPlan()
+    fields = (
+        {f: getattr(schedule, f) for f in SCHEDULE_FIELDS}
+        if schedule is not None
+        else _default_fields()
+    )
     entries = planned_entries(schedule)
     if preloaded is not None:
         instruments = preloaded.instruments
@@ -134,7 +167,22 @@ def plan_view(trajectory: Trajectory, preloaded: Preloaded | None = None) -> Pla
         if e["instrument"] in instruments
         for informant in e["informants"]
     ]
-    return PlanView(None, {f: getattr(base, f) for f in SCHEDULE_FIELDS}, planned_pairs)
+    return PlanView(None, fields, planned_pairs)
+
+
+class AssessmentState(NamedTuple):
+    """What a wave's state needs of an assessment, read as plain values for many
+    trajectories at once (the worklist and the caseload), instead of a model object each."""
+
+    pk: int
+    instrument_id: int
+    informant: str
+    wave: str
+    status: str
+
+    @property
+    def complete(self) -> bool:
+        return self.status == Assessment.Status.COMPLETE
 
 
 @dataclass
@@ -144,7 +192,7 @@ class WaveRow:
     instrument: Instrument
     informant: str
     state: str
-    assessment: Assessment | None = None
+    assessment: Assessment | AssessmentState | None = None
 
     @property
     def is_gas(self) -> bool:
@@ -181,10 +229,17 @@ def wave_rows(
     trajectory: Trajectory,
     view: PlanView,
     today: dt.date,
-    assessments: Iterable[Assessment] | None = None,
+    assessments: Iterable[Assessment | AssessmentState] | None = None,
     preloaded: Preloaded | None = None,
+    *,
+    open_only: bool = False,
 ) -> list[WaveRow]:
-    """Every planned (wave × instrument × informant) with its state."""
+    """Every planned (wave × instrument × informant) with its state.
+
+    ``open_only`` leaves out the waves the next one has superseded (their state can only
+    be done or missed): what the worklist and the caseload's next wave look at, a wave or
+    two of each trajectory instead of every wave since the start.
+    """
     waves = _waves(trajectory, view.fields, today)
     if assessments is None:
         assessments = trajectory.assessments.all()
@@ -204,6 +259,8 @@ def wave_rows(
         # asking for the intake questionnaire when the three-month one is due.
         later = waves[index + 1] if index + 1 < len(waves) else None
         superseded = later is not None and today >= later.due - dt.timedelta(days=LEAD_DAYS)
+        if open_only and superseded:
+            continue
         for instrument, informant in view.planned:
             assessment = by_key.get((instrument.pk, informant, wave.key))
             if instrument.slug == GAS:
@@ -310,18 +367,44 @@ def _with_change(points: list[Point], scale: Scale) -> list[Point]:
     return points
 
 
-def instrument_scores(trajectory: Trajectory, today: dt.date) -> list[InstrumentScores]:
-    """Primary-scale scores per instrument and informant over the waves, with reliable change."""
+@dataclass(frozen=True)
+class GasCourse:
+    """The trajectory's plan and its GAS T-scores over time, computed once for the page's
+    header and its GAS chart."""
+
+    view: PlanView
+    points: list[GasPoint]
+
+
+def gas_course(
+    trajectory: Trajectory, today: dt.date, goals: list[GoalRecord] | None = None
+) -> GasCourse:
+    """``goals``: the trajectory's goals when the page has read them already."""
+    view = plan_view(trajectory)
+    return GasCourse(view, gas_points(trajectory, today, view.fields, goals))
+
+
+def instrument_scores(
+    trajectory: Trajectory,
+    today: dt.date,
+    course: GasCourse | None = None,
+    *,
+    with_gas: bool = True,
+) -> list[InstrumentScores]:
+    """Primary-scale scores per instrument and informant over the waves, with reliable
+    change; with ``with_gas`` the GAS T-scores too (``course``, when the page has it)."""
     out: dict[int, InstrumentScores] = {}
-    assessments = (
+    assessments = list(
         trajectory.assessments.filter(status="complete")
-        .select_related("instrument", "version")
+        .select_related("instrument")
         .prefetch_related("answers")
         .order_by("wave_date", "pk")
     )
+    # One object per version, not one per assessment: each reads its definition's JSON.
+    versions = InstrumentVersion.objects.in_bulk({a.version_id for a in assessments})
     points: dict[int, dict[str, list[Point]]] = defaultdict(lambda: defaultdict(list))
     for a in assessments:
-        definition = a.version.parsed
+        definition = versions[a.version_id].parsed
         if a.instrument_id not in out:
             primary = definition.primary_scale
             if primary is None:
@@ -337,16 +420,18 @@ def instrument_scores(trajectory: Trajectory, today: dt.date) -> list[Instrument
     for instrument_id, by_informant in points.items():
         entry = out[instrument_id]
         entry.series = {inf: _with_change(ps, entry.scale) for inf, ps in by_informant.items()}
-    gas = _gas_scores(trajectory, today)
+    gas = _gas_scores(trajectory, today, course) if with_gas else None
     found = [s for s in out.values() if s.series]
     if gas is not None:
         found.append(gas)
     return sorted(found, key=lambda s: s.instrument.slug)
 
 
-def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | None:
+def _gas_scores(
+    trajectory: Trajectory, today: dt.date, course: GasCourse | None = None
+) -> InstrumentScores | None:
     """The GAS chart: the same moments as the trajectory header (``measurements.gas``)."""
-    view = plan_view(trajectory)
+    view = course.view if course is not None else plan_view(trajectory)
     if not any(i.slug == GAS for i, _inf in view.planned):
         return None
     instrument = next(i for i, _inf in view.planned if i.slug == GAS)
@@ -357,15 +442,19 @@ def _gas_scores(trajectory: Trajectory, today: dt.date) -> InstrumentScores | No
     scale = definition.primary_scale
     if scale is None:
         return None
+    moments = course.points if course is not None else gas_points(trajectory, today, view.fields)
     points = [
-        Point(p.wave, p.date, p.moment.t_score, scale.band_for(p.moment.t_score))
-        for p in gas_points(trajectory, today, view.fields)
+        Point(p.wave, p.date, p.moment.t_score, scale.band_for(p.moment.t_score)) for p in moments
     ]
     if not points:
         return None
     return InstrumentScores(instrument, definition, scale, {"professional": points})
 
 
-def gas_summary(trajectory: Trajectory, today: dt.date) -> GasSummary:
+def gas_summary(
+    trajectory: Trajectory, today: dt.date, course: GasCourse | None = None
+) -> GasSummary:
     """The GAS T-scores over time for the header: the same points as the GAS chart."""
-    return GasSummary(gas_points(trajectory, today, plan_view(trajectory).fields))
+    if course is None:
+        course = gas_course(trajectory, today)
+    return GasSummary(course.points)

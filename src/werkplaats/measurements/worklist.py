@@ -17,7 +17,13 @@ from django.db.models import Q, QuerySet
 from werkplaats.casework.models import Trajectory
 from werkplaats.measurements.models import Assessment
 from werkplaats.measurements.schedule import Wave
-from werkplaats.measurements.selectors import Preloaded, WaveRow, plan_view, wave_rows
+from werkplaats.measurements.selectors import (
+    AssessmentState,
+    Preloaded,
+    WaveRow,
+    plan_view,
+    wave_rows,
+)
 
 QUESTIONNAIRES = "questionnaires"
 GOALS = "goals"
@@ -47,15 +53,22 @@ class WorkItem:
 
 
 def _load(trajectories: list[Trajectory], today: dt.date) -> dict[int, list[WaveRow]]:
-    assessments: dict[int, list[Assessment]] = defaultdict(list)
+    """The waves that are not superseded yet, per trajectory: the only ones that can be
+    due, overdue or upcoming (the others are done or missed)."""
+    assessments: dict[int, list[AssessmentState]] = defaultdict(list)
     # the fields a wave's state needs (the worklist and the caseload show no more)
-    for a in Assessment.objects.filter(trajectory__in=trajectories).only(
-        "trajectory_id", "instrument_id", "informant", "wave", "status"
-    ):
-        assessments[a.trajectory_id].append(a)
+    ids = [t.pk for t in trajectories]
+    for trajectory_id, pk, instrument_id, informant, wave, status in Assessment.objects.filter(
+        trajectory_id__in=ids
+    ).values_list("trajectory_id", "pk", "instrument_id", "informant", "wave", "status"):
+        assessments[trajectory_id].append(
+            AssessmentState(pk, instrument_id, informant, wave, status)
+        )
     preloaded = Preloaded.load(trajectories)
     return {
-        t.pk: wave_rows(t, plan_view(t, preloaded), today, assessments[t.pk], preloaded)
+        t.pk: wave_rows(
+            t, plan_view(t, preloaded), today, assessments[t.pk], preloaded, open_only=True
+        )
         for t in trajectories
     }
 

@@ -28,6 +28,7 @@ from werkplaats.core.forms import add_refusal
 from werkplaats.core.i18n import current_language
 from werkplaats.measurements import selectors as measurement_selectors
 from werkplaats.measurements.charts import score_charts
+from werkplaats.measurements.gas import records_of
 from werkplaats.methods import selectors as method_selectors
 from werkplaats.methods import services as method_services
 from werkplaats.partnership.access import managed_team_ids
@@ -72,6 +73,12 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     waves = case_selectors.network_waves(trajectory)
     latest_wave = waves[-1] if waves else None
     method_version = method_services.version_followed(trajectory)
+    today = timezone.localdate()
+    # The plan and the GAS T-scores once, for the header and the chart, from the goals read
+    # for the page.
+    course = measurement_selectors.gas_course(
+        trajectory, today, records_of([row.goal for row in goals])
+    )
     return render(
         request,
         "portal/trajectory_detail.html",
@@ -79,7 +86,7 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "trajectory": trajectory,
             "identity": identity,
             "goals": goals,
-            "gas": measurement_selectors.gas_summary(trajectory, timezone.localdate()),
+            "gas": measurement_selectors.gas_summary(trajectory, today, course),
             "contacts": case_selectors.recent_contacts(trajectory),
             "dilemmas": trajectory.dilemmas.all()[:20],
             "waves": waves,
@@ -92,7 +99,7 @@ def trajectory_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "consents": trajectory.client.consents.select_related("study", "text").order_by(
                 "given_at"
             ),
-            "charts": score_charts(trajectory, timezone.localdate()),
+            "charts": score_charts(trajectory, today, course=course),
             "method_version": method_version,
             "fidelity": method_selectors.fidelity_over_time(trajectory),
         },

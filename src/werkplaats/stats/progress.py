@@ -51,6 +51,50 @@ def on_track(
     return change >= expected[0]
 
 
+# (target group, time band) -> (the ``quantile`` of comparable clients' change, their number)
+ReferenceTable = dict[tuple[str, int], tuple[float, int]]
+
+
+def reference_table(reference: pd.DataFrame, quantile: float = 0.25) -> ReferenceTable:
+    """The reference reduced to what a signal needs: per target group and time band, the
+    ``quantile`` of comparable clients' change and how many they are. A few dozen cells
+    instead of every measurement: it is what a page keeps and reads.
+
+    Examples
+    --------
+    >>> ref = pd.DataFrame({"group": ["a"] * 40, "months": [6] * 40, "change": list(range(40))})
+    >>> reference_table(ref)
+    {('a', 6): (9.75, 40)}
+    """
+    if reference.empty:
+        return {}
+    ref = reference.assign(band=reference["months"].map(_band))
+    grouped = ref.groupby(["group", "band"])["change"]
+    low, size = grouped.quantile(quantile), grouped.size()
+    return {
+        (str(group), int(band)): (float(low[(group, band)]), int(n))
+        for (group, band), n in size.items()
+    }
+
+
+def signal(
+    table: ReferenceTable, group: str, months: float, change: float, min_n: int = 20
+) -> bool | None:
+    """``on_track`` against a :func:`reference_table`: True, False, or None when there are
+    fewer than ``min_n`` comparable clients in the client's group and time band.
+
+    Examples
+    --------
+    >>> table = {("a", 6): (9.75, 40)}
+    >>> [signal(table, "a", 6, 5), signal(table, "a", 6.5, 10), signal(table, "b", 6, 0)]
+    [False, True, None]
+    """
+    cell = table.get((group, _band(months)))
+    if cell is None or cell[1] < min_n:
+        return None
+    return bool(change >= cell[0])
+
+
 def on_track_table(
     reference: pd.DataFrame, rows: pd.DataFrame, quantile: float = 0.25, min_n: int = 20
 ) -> pd.Series:
@@ -67,15 +111,9 @@ def on_track_table(
     """
     if reference.empty or rows.empty:
         return pd.Series([None] * len(rows), index=rows.index, dtype=object)
-    ref = reference.assign(band=reference["months"].map(_band))
-    grouped = ref.groupby(["group", "band"])["change"]
-    table = pd.DataFrame({"low": grouped.quantile(quantile), "n": grouped.size()})
-    keyed = rows[["group", "months", "change"]].assign(band=rows["months"].map(_band))
-    merged = keyed.join(table, on=["group", "band"])
+    table = reference_table(reference, quantile)
     values = [
-        bool(change >= low) if n >= min_n else None
-        for change, low, n in zip(
-            merged["change"], merged["low"], merged["n"].fillna(0), strict=True
-        )
+        signal(table, str(group), float(months), float(change), min_n)
+        for group, months, change in zip(rows["group"], rows["months"], rows["change"], strict=True)
     ]
     return pd.Series(values, index=rows.index, dtype=object)

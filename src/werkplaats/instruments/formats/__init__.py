@@ -68,6 +68,8 @@ def detect(filename: str, content: bytes) -> str:
         head = content[:8192].decode("utf-16", errors="replace").lstrip()
     else:
         head = content[:4096].decode("utf-8-sig", errors="replace").lstrip()
+    if head.startswith("<") and "http://hl7.org/fhir" in head:
+        return "fhir"  # FHIR's XML form
     if name.endswith(".json") or head.startswith("{"):
         if '"resourceType"' in head:
             return "fhir"

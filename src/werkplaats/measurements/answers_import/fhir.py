@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +11,7 @@ from django.db.models import Q
 
 from werkplaats.instruments import formats
 from werkplaats.instruments.formats import N_
-from werkplaats.instruments.formats.fhir import canonical_url, link_name
+from werkplaats.instruments.formats.fhir import canonical_url, link_name, parse_resource
 from werkplaats.instruments.models import InstrumentVersion
 from werkplaats.measurements.answers_import.common import (
     AnswersReport,
@@ -52,12 +51,9 @@ def fhir_import(
     pending: list[_Pending] = []
     for name, content in files:
         try:
-            data = json.loads(formats.decode_text(content, name))
+            data = parse_resource(content, name)
         except formats.FormatError as exc:
             report.rejected += [dataclasses.replace(r, path=r.path or name) for r in exc.reasons]
-            continue
-        except (ValueError, RecursionError):
-            _refuse(report, name, N_("not valid JSON; if the file was cut off, export it again"))
             continue
         responses = _responses(data)
         if not responses:

@@ -70,12 +70,40 @@ def _check_temporal(item: Item, value: object) -> str:
     except ValueError:
         code = "not_a_time" if item.type == "time" else "not_a_date"
         raise AnswerError(code, item.id, value) from None
-    low, high = _bound(item, "min"), _bound(item, "max")
-    if isinstance(low, str) and low and parsed < low[: len(parsed)]:
+    low, high = _temporal_bound(item, "min"), _temporal_bound(item, "max")
+    if low and parsed < low[: len(parsed)]:
         raise AnswerError("too_low", item.id, value, [low])
-    if isinstance(high, str) and high and parsed > high[: len(parsed)]:
+    if high and parsed > high[: len(parsed)]:
         raise AnswerError("too_high", item.id, value, [high])
     return parsed
+
+
+def _temporal_bound(item: Item, key: str) -> str:
+    """An ISO bound as text; ``today`` and ``now`` (REDCap's) are read at the time of the
+    answer, so "not after today" holds on every later day too."""
+    bound = _bound(item, key)
+    if not isinstance(bound, str):
+        return ""
+    word = bound.strip().lower()
+    if word == "today":
+        return dt.date.today().isoformat()
+    if word == "now":
+        now = dt.datetime.now()
+        return (
+            now.isoformat(timespec="minutes")
+            if item.type == "datetime"
+            else (
+                now.time().isoformat(timespec="minutes")
+                if item.type == "time"
+                else now.date().isoformat()
+            )
+        )
+    # ISO only: answers are compared with it as text. Anything else (a bound stored before
+    # the importers converted 31-12-2030) is not a bound that can be checked.
+    return bound.strip() if _ISO_BOUND.fullmatch(bound.strip()) else ""
+
+
+_ISO_BOUND = re.compile(r"(\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?|\d{2}:\d{2}(:\d{2})?)")
 
 
 def check_answer(

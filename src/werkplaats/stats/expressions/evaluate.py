@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -79,6 +80,62 @@ def _date(value: object, today: dt.date | None = None) -> dt.date | None:
     return None
 
 
+EPOCH = dt.date(1970, 1, 1)
+
+
+def _operand(value: object) -> float | None:
+    """A value in arithmetic: a number, or a date as its days since 1970-01-01 (as ODK
+    reads ``today() - ${birth}``), else no value."""
+    number = _number(value)
+    if number is None and isinstance(value, str | dt.date):
+        day = _date(value)
+        if day is not None:
+            return float((day - EPOCH).days)
+    return number
+
+
+def _log(x: float, base: float = math.e) -> float:
+    if base == 10:
+        return math.log10(x)
+    return math.log2(x) if base == 2 else math.log(x, base)
+
+
+def _pow(x: float, y: float) -> float:
+    result = x**y
+    if isinstance(result, complex):
+        raise ValueError("a negative number to a fractional power")
+    return float(result)
+
+
+# functions of numbers; a value outside a function's domain gives no value
+MATHS: dict[str, Any] = {
+    "pow": _pow,
+    "sqrt": math.sqrt,
+    "exp": math.exp,
+    "log": _log,
+    "int": lambda x: float(math.trunc(x)),
+    "floor": lambda x: float(math.floor(x)),
+    "ceiling": lambda x: float(math.ceil(x)),
+}
+
+
+def _round(number: float, digits: int, how: str) -> float:
+    """``round`` halves away from zero (REDCap, ODK), not to even as Python's ``round``;
+    ``roundup`` rounds away from zero and ``rounddown`` towards it (REDCap's, Excel's)."""
+    mode = {
+        "round": decimal.ROUND_HALF_UP,
+        "roundup": decimal.ROUND_UP,
+        "rounddown": decimal.ROUND_DOWN,
+    }[how]
+    digits = max(-15, min(15, digits))
+    # the shortest decimal that reads back as the float: 2.675 is 2.675, not 2.67499999...
+    value = decimal.Decimal(repr(number))
+    try:
+        return float(value.quantize(decimal.Decimal(1).scaleb(-digits), rounding=mode))
+    except decimal.InvalidOperation:
+        return number  # more digits than a float holds: already whole at that place
+
+
 class _Evaluator:
     def __init__(self, answers: Mapping[str, object], own: object, today: dt.date) -> None:
         self.answers = answers
@@ -115,7 +172,7 @@ class _Evaluator:
                     return False
                 x, y = pair
                 return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
-            x, y = _number(a), _number(b)
+            x, y = _operand(a), _operand(b)
             if x is None or y is None:
                 return None
             if op == "+":
@@ -164,10 +221,28 @@ class _Evaluator:
             if name == "mean":
                 return sum(numbers) / len(numbers)
             return min(numbers) if name == "min" else max(numbers)
-        if name == "round":
+        if name in ("round", "roundup", "rounddown"):
             number = _number(values[0])
-            digits = int(_number(values[1]) or 0) if len(values) > 1 else 0
-            return None if number is None else round(number, digits)
+            digits = _number(values[1]) if len(values) > 1 else 0.0
+            if number is None or digits is None:
+                return None
+            return _round(number, int(digits), name)
+        if name in MATHS:
+            maybe = [_number(v) for v in values]
+            numbers = [n for n in maybe if n is not None]
+            if len(numbers) < len(maybe):
+                return None
+            try:
+                result = MATHS[name](*numbers)
+            except (ValueError, OverflowError, ZeroDivisionError):
+                return None  # outside the function's domain: no value, as unanswered
+            return result if isinstance(result, float | int) and math.isfinite(result) else None
+        if name == "median":
+            numbers = sorted(n for n in (_number(v) for v in values) if n is not None)
+            if not numbers:
+                return None
+            mid = len(numbers) // 2
+            return numbers[mid] if len(numbers) % 2 else (numbers[mid - 1] + numbers[mid]) / 2
         if name == "abs":
             number = _number(values[0])
             return None if number is None else abs(number)

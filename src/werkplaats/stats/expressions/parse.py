@@ -24,7 +24,7 @@ _TOKEN = re.compile(
   | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
   | (?P<dollar>\$\{[^}]{1,100}\})
   | (?P<bracket>\[[^\[\]]{1,120}\])
-  | (?P<op><=|>=|<>|!=|==|&&|\|\||[=<>+\-*/(),])
+  | (?P<op><=|>=|<>|!=|==|&&|\|\||[=<>+\-*/(),^])
   | (?P<name>[A-Za-z_][A-Za-z0-9_:-]*)
   | (?P<dot>\.)
   )""",
@@ -157,7 +157,18 @@ class _Parser:
             if inner.kind == "num":
                 return Node("num", -inner.value)
             return Node("neg", None, (inner,))
-        return self.primary()
+        return self.power()
+
+    def power(self) -> Node:
+        """REDCap's ``^`` binds tighter than ``*`` and ``-x^2`` is ``-(x^2)``; it is read
+        as ``pow()``, which the other dialects spell as a function."""
+        node = self.primary()
+        if self.peek() == ("op", "^"):
+            if self.dialect != "redcap":
+                raise ExpressionError(f"'^' is REDCap; write pow(a, b) in {self.dialect}")
+            self.pos += 1
+            node = Node("call", "pow", (node, self.nested(self.unary)))
+        return node
 
     def primary(self) -> Node:
         kind, value = self.take()
@@ -242,6 +253,12 @@ class _Parser:
                 args = args[:3]
         if mapped in ("true", "false"):
             return Node("bool", mapped == "true")
+        if mapped == "mod":
+            return Node("op", "mod", tuple(args))
+        if name == "log10" and self.dialect == "xlsform":
+            if len(args) != 1:
+                raise ExpressionError("log10() takes one argument")
+            args.append(Node("num", 10))
         if mapped == "selected" and args[1].kind not in ("str", "num"):
             raise ExpressionError("selected() needs a choice code as its second argument")
         return Node("call", mapped, tuple(args))

@@ -68,7 +68,7 @@ def _write(node: Node, dialect: str, parent: int = 0) -> str:
         if dialect == "redcap" and op == "!=":
             symbol = "<>"
         if dialect == "redcap" and op == "mod":
-            raise ExpressionError("REDCap has no mod")
+            return f"mod({w(node.args[0])}, {w(node.args[1])})"
         if dialect == "xlsform" and op == "/":
             symbol = "div"
         text = f"{left} {symbol} {right}"
@@ -80,6 +80,13 @@ def _write_call(node: Node, dialect: str) -> str:
     name, args = node.value, node.args
     parts = [_write(a, dialect) for a in args]
     if dialect == "redcap":
+        if name == "pow":
+            base, exponent = (
+                p if a.kind in ("num", "ref") else f"({p})" for a, p in zip(args, parts)
+            )
+            return f"{base}^{exponent}"
+        if name == "int":
+            return f"rounddown({parts[0]}, 0)"
         if name == "selected":
             return f"[{args[0].value}({args[1].value})] = '1'"
         if name == "answered":
@@ -92,7 +99,7 @@ def _write_call(node: Node, dialect: str) -> str:
             return f"datediff({', '.join(parts)})"
         return f"{name}({', '.join(parts)})"
     if dialect == "xlsform":
-        back = {v: k for k, v in XLSFORM_FUNCTIONS.items() if v}
+        back = {v: k for k, v in XLSFORM_FUNCTIONS.items() if v and v != "log"}
         if name == "answered":
             return f"{parts[0]} != ''"
         if name == "sum":
@@ -101,6 +108,12 @@ def _write_call(node: Node, dialect: str) -> str:
             return "((" + " + ".join(parts) + f") div {len(parts)})"
         if name == "option":
             return str(args[0].value)
+        if name == "log":
+            if len(args) == 1:
+                return f"log({parts[0]})"
+            if args[1].kind == "num" and args[1].value == 10:
+                return f"log10({parts[0]})"
+            return f"(log({parts[0]}) div log({parts[1]}))"
         if name not in back:
             raise ExpressionError(f"XLSForm has no {name}()")
         return f"{back[name]}({', '.join(parts)})"

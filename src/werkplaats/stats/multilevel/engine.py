@@ -28,12 +28,13 @@ and [X y] form a dense matrix that is factorised with LAPACK.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
+from . import nested_gradient
 from .blocks import (
     SPARSE_MIN,
     Factorization,
@@ -122,6 +123,7 @@ class Engine(FirstTerm, NestedChain):
         self._chain = self._setup_chain()
         self._numeric([b.Z for b in blocks], F)
         self._order: np.ndarray | None = None
+        self._gradient_path = self._setup_gradient()
 
     # ------------------------------------------------------------------
     def _setup_fill_slots(self) -> None:
@@ -236,12 +238,21 @@ class Engine(FirstTerm, NestedChain):
             out.append(L)
         return out
 
-    def factor(self, theta: np.ndarray, keep: bool = False) -> Factorization | None:
-        """Factorise the blocked matrix at ``theta``; ``None`` if not positive definite."""
+    def factor(
+        self, theta: np.ndarray, keep: bool = False, rec: dict[str, Any] | None = None
+    ) -> Factorization | None:
+        """Factorise the blocked matrix at ``theta``; ``None`` if not positive definite.
+
+        ``rec``, when given (the nested path only, ``keep=False``), receives what the
+        gradient needs (nested_gradient.py): the Lambdas, the chain's pivots and the
+        final factor of [X y].
+        """
         lam = self.lambdas(theta)
+        if rec is not None:
+            rec["lam"] = lam
         K, m, p = self.K, self.n_batched, self.p
         FF = self.FF.copy()
-        logdet_re, e_upd, fill, kept, dinv0 = self._eliminate_first(lam, FF, keep)
+        logdet_re, e_upd, fill, kept, dinv0 = self._eliminate_first(lam, FF, keep, rec)
         keep_dinv, keep_e, keep_b = [], [], []
         if kept is not None:
             keep_dinv.append(kept[0])
@@ -296,7 +307,7 @@ class Engine(FirstTerm, NestedChain):
             D.append(Dk)
             E.append(Ek)
         if self._chain is not None and not keep:
-            return self._factor_chain(lam, D, E, FF, fill, logdet_re)
+            return self._factor_chain(lam, D, E, FF, fill, logdet_re, rec)
         B: dict[tuple[int, int], sp.csr_matrix] = {}
         for (j, i), (cols, indptr, data) in self.pairs.items():
             if i == 0:
@@ -404,6 +415,8 @@ class Engine(FirstTerm, NestedChain):
         diag = np.diagonal(c)
         if np.any(diag[:-1] <= 0):
             return None
+        if rec is not None:
+            rec["chain"], rec["ff"] = [], c
         logdet_re += 2.0 * float(np.sum(np.log(diag[:n_re])))
         logdet_x = 2.0 * float(np.sum(np.log(diag[n_re : n_re + p])))
         pwrss = float(diag[-1] ** 2)
@@ -425,6 +438,36 @@ class Engine(FirstTerm, NestedChain):
         if f is None:
             return np.inf
         return self.criterion(f, reml)
+
+    def has_gradient(self) -> bool:
+        """True when :meth:`objective_gradient` gives the exact gradient for this structure."""
+        return self._gradient_path is not None
+
+    def objective_gradient(self, theta: np.ndarray, reml: bool) -> tuple[float, np.ndarray] | None:
+        """The criterion of :meth:`objective` and its exact gradient in theta, or ``None``.
+
+        ``None`` when no path of this structure has an analytic gradient; the
+        optimiser then uses the criterion alone (``fit.py``).  Dispatches on
+        ``_gradient_path``, decided once in ``_setup_gradient``:
+
+        * ``"nested"``: a first term nested in every later term, which form a scalar
+          nested chain (the growth design; nested_gradient.py).
+
+        A path plugs in with a module of its own holding ``applies(engine) -> bool``
+        and a function ``(engine, theta, reml) -> (criterion, gradient)`` (the
+        criterion equal to :meth:`objective`'s; ``(inf, nan...)`` where the
+        factorisation fails), one test in ``_setup_gradient`` and one branch here.
+        """
+        path = self._gradient_path
+        if path == "nested":
+            return nested_gradient.nested_objective_gradient(self, theta, reml)
+        return None
+
+    def _setup_gradient(self) -> str | None:
+        """The path whose analytic gradient applies to this structure (see objective_gradient)."""
+        if nested_gradient.applies(self):
+            return "nested"
+        return None
 
     def criterion(self, f: Factorization, reml: bool) -> float:
         n, p = self.n, self.p

@@ -270,11 +270,15 @@ class FirstTerm:
         flat[self.plan_pos] -= vals
 
     def _eliminate_first(
-        self, lam: list[np.ndarray], FF: np.ndarray, keep: bool
+        self,
+        lam: list[np.ndarray],
+        FF: np.ndarray,
+        keep: bool,
+        rec: dict[str, Any] | None = None,
     ) -> tuple[float, Any, dict[tuple[int, int], Any], tuple[Any, ...] | None, np.ndarray]:
         """Eliminate term 0; returns its pieces, the updates of later blocks and 1/D0 (scalar term 0)."""
         if self.first_nested and not keep:
-            return self._eliminate_first_nested(lam, FF)
+            return self._eliminate_first_nested(lam, FF, rec)
         b0 = self.blocks[0]
         q0, d0, p1 = b0.q, b0.d, self.p + 1
         L0 = lam[0]
@@ -392,7 +396,7 @@ class FirstTerm:
         return alias
 
     def _eliminate_first_nested(
-        self, lam: list[np.ndarray], FF: np.ndarray
+        self, lam: list[np.ndarray], FF: np.ndarray, rec: dict[str, Any] | None = None
     ) -> tuple[float, Any, dict[tuple[int, int], Any], None, np.ndarray]:
         """``_eliminate_first`` when every later term nests the first one (no factor kept).
 
@@ -409,7 +413,8 @@ class FirstTerm:
         are adjacent, or made so by one gather), and products shared by terms
         with equal cross-products
         are formed once.  The same quantities as the general path, in fewer
-        passes over the first term's arrays.
+        passes over the first term's arrays.  ``rec`` (see ``Engine.factor``)
+        receives D_c^-1 and M_c, component-major.
         """
         b0 = self.blocks[0]
         q0, d0, p1 = b0.q, b0.d, self.p + 1
@@ -491,4 +496,6 @@ class FirstTerm:
                         for t2 in range(t, db)
                     )
             fill[(a, b)] = (self.first_level_of[a], self.first_level_of[b], vals)
+        if rec is not None:
+            rec["dinv0"], rec["m0"] = Dinv, M
         return logdet, e_upd, fill, None, Dinv[0, 0]

@@ -75,6 +75,7 @@ class NestedChain:
         FF: np.ndarray,
         fill: dict[tuple[int, int], Any],
         logdet_re: float,
+        rec: dict[str, Any] | None = None,
     ) -> Factorization | None:
         """``factor`` (no factor kept) for a scalar nested chain after the first term.
 
@@ -82,7 +83,9 @@ class NestedChain:
         [X y] loses E_k' E_k / d_k, a later term j's E_j loses the sum over k's
         levels in each level of j of B(j, k) E_k / d_k, and the blocks of later
         terms lose B(a, k) B(b, k) / d_k, summed into their diagonals or their
-        (fixed) patterns.
+        (fixed) patterns.  ``rec`` (see ``Engine.factor``) receives, per term k,
+        its pivots d_k, its E_k and its entries b_jk in the later terms at the time
+        it is eliminated, and the final factor of [X y].
         """
         chain = self._chain
         if chain is None:  # guarded by the caller
@@ -108,6 +111,8 @@ class NestedChain:
             W = ek / dk[:, None]
             FF -= ek.T @ W
             bk = {j: vals[(j, k)][pos[(j, k)]] for j in range(k + 1, K)}
+            if rec is not None:
+                rec.setdefault("chain", []).append((dk.copy(), ek.copy(), bk))
             for j in range(k + 1, K):
                 qj = self.blocks[j].q
                 BW = W * bk[j][:, None]
@@ -132,6 +137,9 @@ class NestedChain:
         diag = np.diagonal(c)
         if np.any(diag[:-1] <= 0):
             return None
+        if rec is not None:
+            rec.setdefault("chain", [])
+            rec["ff"] = c
         logdet_x = 2.0 * float(np.sum(np.log(diag[:p])))
         pwrss = float(diag[-1] ** 2)
         return Factorization(logdet, logdet_x, pwrss, [], [], [], None, 0, rx=c[:p, :p])

@@ -1,4 +1,5 @@
-"""FHIR R4 Questionnaire (definitions) and QuestionnaireResponse (answers), as JSON.
+"""FHIR R4 Questionnaire (definitions) and QuestionnaireResponse (answers), as JSON
+(written and read) or XML (read: :mod:`.xml` turns it into the JSON form).
 
 A Questionnaire (alone, or several in a Bundle) holds items of every type, nested groups
 (repeating ones too), answer options as codings, strings, integers or dates, answer value
@@ -20,7 +21,7 @@ from werkplaats.instruments.formats.fhir.names import (
     canonical_url,
     link_name,
 )
-from werkplaats.instruments.formats.fhir.reader import read
+from werkplaats.instruments.formats.fhir.reader import parse_resource, read
 from werkplaats.instruments.formats.fhir.responses import bundle, questionnaire_response
 from werkplaats.instruments.formats.fhir.writer import write
 
@@ -30,6 +31,7 @@ __all__ = [
     "bundle",
     "canonical_url",
     "link_name",
+    "parse_resource",
     "questionnaire_response",
     "read",
     "write",

@@ -22,6 +22,7 @@ from werkplaats.instruments.formats.common import (
     slugify,
     unknown_licence,
 )
+from werkplaats.instruments.formats.fhir import xml
 from werkplaats.instruments.formats.fhir.names import (
     CARRIED,
     ITEM_CARRIED,
@@ -49,19 +50,26 @@ from werkplaats.stats import expressions
 from werkplaats.stats.definition import Problem
 
 
-def read(content: bytes, language: str = "nl") -> ImportResult:
-    text = decode_text(content, N_("the FHIR file"))
+def parse_resource(content: bytes, what: str = N_("the FHIR file")) -> Any:
+    """A FHIR resource from a file in JSON or XML, in JSON's form; raises
+    :class:`FormatError` (damaged) with the parser's reason."""
+    text = decode_text(content, what)
+    is_xml = xml.looks_like_xml(text)
     try:
-        resource = json.loads(text)
+        return xml.load(text) if is_xml else json.loads(text)
     except RecursionError:
-        raise damaged(N_("%(file)s nests too deeply"), file=N_("the FHIR file")) from None
+        raise damaged(N_("%(file)s nests too deeply"), file=what) from None
     except ValueError as exc:
         raise damaged(
             N_("%(file)s is not valid %(format)s (%(error)s); if it was cut off, export it again"),
-            file=N_("the FHIR file"),
-            format="JSON",
+            file=what,
+            format="XML" if is_xml else "JSON",
             error=str(exc).splitlines()[0][:300],
         ) from None
+
+
+def read(content: bytes, language: str = "nl") -> ImportResult:
+    resource = parse_resource(content)
     definitions, losses = [], []
     for questionnaire in _resources(resource):
         data, found = _read_questionnaire(questionnaire, language)

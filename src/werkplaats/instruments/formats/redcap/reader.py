@@ -28,8 +28,6 @@ from werkplaats.instruments.formats.redcap.columns import (
     ANNOTATION,
     BRANCHING,
     CHOICES,
-    DATE_TYPES,
-    DATETIME_TYPES,
     FIELD,
     FORM,
     HEADER_KEYS,
@@ -37,13 +35,11 @@ from werkplaats.instruments.formats.redcap.columns import (
     LABEL,
     MATRIX,
     NOTE,
-    NUMBER_TYPES,
     QNUMBER,
     RANKING,
     REQUIRED,
     SECTION,
     TERM,
-    TIME_TYPES,
     TRUEFALSE,
     TYPE,
     VALIDATION,
@@ -51,6 +47,7 @@ from werkplaats.instruments.formats.redcap.columns import (
     VMIN,
     YESNO,
 )
+from werkplaats.instruments.formats.redcap.validation import read_validation as _validation
 from werkplaats.stats import expressions
 from werkplaats.stats.definition import Problem
 
@@ -176,64 +173,6 @@ def _choices(
         seen.add(str(value))
         options.append({"value": value, "label": {language: label.strip()[:2000] or code}})
     return options
-
-
-def _validation(item: dict[str, Any], r: Mapping[str, str], losses: list[Loss], row: int) -> None:
-    vtype = r[VALIDATION].strip().lower()
-    if not vtype:
-        return
-    validation: dict[str, Any] = {"type": vtype}
-    for key, column in (("min", VMIN), ("max", VMAX)):
-        bound = r[column].strip()
-        if bound:
-            number = bound.replace(",", ".") if "comma" in vtype else bound
-            try:
-                validation[key] = int(number) if re.fullmatch(r"-?\d+", number) else float(number)
-            except ValueError:
-                validation[key] = bound
-    if vtype in DATE_TYPES:
-        item["type"] = "date"
-    elif vtype in DATETIME_TYPES:
-        item["type"] = "datetime"
-    elif vtype in TIME_TYPES:
-        item["type"] = "time"
-        if vtype == "time_mm_ss":
-            losses.append(loss(r[FIELD], N_("minutes:seconds is asked as a time of day"), row))
-    elif vtype == "integer":
-        item["type"] = "integer"
-    elif vtype in NUMBER_TYPES:
-        item["type"] = "decimal"
-    elif vtype in ("email", "phone", "alpha_only", "zipcode", "postalcode_nl", "signature"):
-        if vtype not in ("email", "phone"):
-            losses.append(
-                loss(
-                    r[FIELD],
-                    N_("validation %(type)s is kept for export but not checked"),
-                    row,
-                    type=vtype,
-                )
-            )
-    else:
-        losses.append(
-            loss(
-                r[FIELD],
-                N_("validation %(type)s is kept for export but not checked"),
-                row,
-                type=vtype,
-            )
-        )
-    for key in ("min", "max"):
-        limit = validation.get(key)
-        if isinstance(limit, str) and limit.lower() in ("today", "now"):
-            losses.append(
-                loss(
-                    r[FIELD],
-                    N_("the bound %(bound)s is kept for export but not checked"),
-                    row,
-                    bound=limit,
-                )
-            )
-    item["validation"] = validation
 
 
 def _read_form(

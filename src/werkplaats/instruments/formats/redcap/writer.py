@@ -189,7 +189,7 @@ def write(definition: Definition, language: str = "nl") -> ExportResult:  # noqa
             row[VALIDATION] = vtype
         if item.type in ("text", "integer", "decimal", "date", "datetime", "time", "slider"):
             for key, column in (("min", VMIN), ("max", VMAX)):
-                bound = (item.validation or {}).get(key)
+                bound = (item.validation or {}).get(key, verbatim.get(f"validation_{key}"))
                 if bound is not None:
                     row[column] = f"{bound:g}" if isinstance(bound, float) else str(bound)
         relevant = _expression(i, "relevant", item.relevant, verbatim, losses)

@@ -251,7 +251,7 @@ def _statements(db: Any) -> dict[str, str]:
         marks = ", ".join(["%s"] * len(_ENTRY_FIELDS))
         insert = f"INSERT INTO {quote(AccessLog._meta.db_table)} ({columns}) VALUES ({marks})"
         if db.features.can_return_columns_from_insert:
-            insert += f" RETURNING {quote(AccessLog._meta.pk.column)}"  # type: ignore[union-attr]
+            insert += f" RETURNING {quote(AccessLog._meta.pk.column)}"
         lock = " FOR UPDATE" if db.features.has_select_for_update else ""
         found = {
             "insert": insert,

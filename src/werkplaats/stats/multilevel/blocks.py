@@ -144,3 +144,5 @@ class Factorization:
     rx: np.ndarray | None = None
     # Sparse remainder: (W = M^-1 [E_X E_y], Cholesky factor of the Schur complement of [X y]).
     sparse: tuple[np.ndarray, np.ndarray] | None = None
+    # The theta of this factorisation.
+    theta: np.ndarray | None = None

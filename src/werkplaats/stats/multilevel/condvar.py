@@ -55,9 +55,18 @@ def cond_var_u(
             out[j] = sub[idx[:, :, None], idx[:, None, :]]
             o += sz
 
+    cg = self.crossed_gradient_plan()
     for k in range(m - 1, -1, -1):
         bk = self.blocks[k]
         Dinv = f.dinv[k]
+        if k == 0 and cg is not None and f.theta is not None:
+            # The crossed path: (Omega^-1)_gg = 1/D_g + c_g' Sigma c_g / D_g^2, the
+            # quadratic forms from the fill plan's matrix (see crossed_gradient.py).
+            dinv = Dinv[:, 0, 0]
+            quad = cg.first_term_quadratic(f, float(f.theta[0]), f.theta, Sigma, False)
+            out[0] = np.empty_like(Dinv)
+            out[0][self.perm0, 0, 0] = dinv + quad * dinv**2
+            break
         if order:
             Bk = sp.vstack([f.b[k][j] for j in order]).tocsr()
             G = (Bk @ _block_diag_sparse(Dinv)).tocsc()

@@ -42,7 +42,8 @@ server once per gunicorn setting (workers x threads) to compare them.
 
 It prints p50/p95/max per page and run, and per run: requests per second, the server's
 CPU milliseconds per request and its memory (PSS of the server's processes at the end; on
-PostgreSQL without the database's own processes), errors by kind,
+PostgreSQL without the database's own processes), this bench's own CPU milliseconds per
+request (its users' threads run on the same cores as the server), errors by kind,
 the contacts posted (302) against the contacts found in the database afterwards, server
 errors (5xx) and how often "database is locked" reached a user (in a page, or as a server
 error in the server's log). Only 127.0.0.1 is contacted, on ports 8120-8129; every loop
@@ -631,7 +632,9 @@ def main() -> int:
         try:
             paths = discover(port)
             cpu_before, _memory = server_usage(proc.pid)
+            bench_before = time.process_time()
             result = run_users(port, args.users, args.seconds, paths, args.mix, config.think)
+            bench_cpu = time.process_time() - bench_before
             cpu_after, memory = server_usage(proc.pid)
         finally:
             stop(proc)
@@ -648,6 +651,7 @@ def main() -> int:
                 *label,
                 total / float(args.seconds),
                 (cpu_after - cpu_before) / max(total, 1) * 1000,
+                bench_cpu / max(total, 1) * 1000,
                 memory,
                 result.server_errors,
                 result.locked + locked_in_log,
@@ -665,7 +669,7 @@ def main() -> int:
             f"{run} ({server}, {config.load_model}): started in {start_s:.1f} s, first page "
             f"{first_s:.2f} s; {result.logins} of {args.users} users logged in; {total} "
             f"requests in {args.seconds:.0f} s ({total / args.seconds:.1f}/s); server CPU "
-            f"{cpu_after - cpu_before:.0f} s; contacts posted {result.posted}, found afterwards "
+            f"{cpu_after - cpu_before:.0f} s, this bench's own CPU {bench_cpu:.1f} s; contacts posted {result.posted}, found afterwards "
             f"{found}; 'database is locked' in a page {result.locked} times, in the server log "
             f"{locked_in_log} times; server errors {result.server_errors}; errors "
             f"{dict(result.errors) or 0}\n    load before: {load_before}, after: {load_after}"
@@ -681,12 +685,27 @@ def main() -> int:
         )
     print()
     print(
-        f"{head} {'req/s':>6} {'CPU ms/req':>10} {'PSS MiB':>8} {'5xx':>5} {'locked':>7} "
+        f"{head} {'req/s':>6} {'CPU ms/req':>10} {'bench ms':>8} {'PSS MiB':>8} {'5xx':>5} {'locked':>7} "
         f"{'posted':>7} {'found':>6} {'errors':>7}  load (1, 5, 15 min) before → after"
     )
-    for run, server, model, rate, cpu, mem, five, locked, posted, found, errors, load in totals:
+    for (
+        run,
+        server,
+        model,
+        rate,
+        cpu,
+        bench,
+        mem,
+        five,
+        locked,
+        posted,
+        found,
+        errors,
+        load,
+    ) in totals:
         print(
-            f"{run:<14} {server:<16} {model:<12} {rate:>6.1f} {cpu:>10.0f} {mem:>8.0f} "
+            f"{run:<14} {server:<16} {model:<12} {rate:>6.1f} {cpu:>10.0f} {bench:>8.1f} "
+            f"{mem:>8.0f} "
             f"{five:>5} {locked:>7} {posted:>7} {found:>6} {errors:>7}  {load}"
         )
     print()

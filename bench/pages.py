@@ -152,6 +152,9 @@ def main() -> int:
         return client.post(t + "contacts/new/", data)
 
     pages: list[tuple[str, str, Callable[[Client], Any]]] = [
+        # The fixed cost every request pays (middleware, session, user, base template):
+        # a page whose view does almost nothing.
+        ("tasks (fixed cost)", "professional", lambda c: c.get("/tasks/")),
         ("home", "professional", lambda c: c.get("/")),
         ("caseload", "professional", lambda c: c.get("/caseload/")),
         ("trajectory", "professional", lambda c: c.get(t)),

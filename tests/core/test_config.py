@@ -67,6 +67,32 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(settings, db):
         assert cursor.fetchone()[0] >= 20000
 
 
+def test_sqlite_keeps_its_connection_from_one_request_to_the_next(
+    settings, tmp_path, django_db_blocker
+):
+    """Django closes a connection at the end of a request unless it may live longer
+    (CONN_MAX_AGE): opening one per request read the schema and ran the pragmas again."""
+    from django.db import connections
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    configured = settings.DATABASES["default"]
+    if not str(configured["ENGINE"]).endswith("sqlite3"):
+        pytest.skip("SQLite-specific settings")
+    conf = connections.configure_settings(
+        {"default": {**configured, "NAME": str(tmp_path / "kept.sqlite3")}}
+    )["default"]
+    wrapper = DatabaseWrapper(conf, alias="kept")
+    with django_db_blocker.unblock():
+        wrapper.ensure_connection()
+        opened = wrapper.connection
+        wrapper.close_if_unusable_or_obsolete()  # what the end of every request calls
+        assert wrapper.connection is opened
+        with wrapper.cursor() as cursor:  # the pragmas of a new connection still hold
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+        wrapper.close()
+
+
 def test_the_command_line_names_a_missing_key_in_both_languages_without_a_traceback():
     import os
     import subprocess

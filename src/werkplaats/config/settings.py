@@ -151,6 +151,10 @@ else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": _sqlite_path,
+        # Each process keeps its connection between requests, as on PostgreSQL: opening
+        # one per request read the schema again and ran the pragmas below, 3-4 ms of CPU
+        # of every request (a third of a page whose view does nothing; bench/README.md).
+        "CONN_MAX_AGE": 600,
         "OPTIONS": {
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write
             # lock at the start of a transaction, so two writers queue instead of failing

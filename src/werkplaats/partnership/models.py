@@ -116,11 +116,28 @@ class User(AbstractUser):
         # passed the second factor.
         def is_verified(self) -> bool: ...
 
+    def membership_rows(self) -> list[tuple[str, str, str | None]]:
+        """(role, organisation name, team name or None) of each membership, in role order;
+        read once per user object, so once per request for the request's user.
+
+        The menu (``roles``) and the access log's actor fields (role, organisation) both
+        need them on almost every page: one query instead of one each.
+        """
+        cached: list[tuple[str, str, str | None]] | None = getattr(self, "_membership_rows", None)
+        if cached is None:
+            cached = list(
+                self.memberships.order_by("role", "pk").values_list(
+                    "role", "organisation__name", "team__name"
+                )
+            )
+            self._membership_rows = cached
+        return cached
+
     def roles(self) -> set[str]:
         """The roles this user holds in any organisation (cached per request object)."""
-        cached = getattr(self, "_roles_cache", None)
+        cached: set[str] | None = getattr(self, "_roles_cache", None)
         if cached is None:
-            cached = set(self.memberships.values_list("role", flat=True))
+            cached = {role for role, _organisation, _team in self.membership_rows()}
             self._roles_cache = cached
         return cached
 

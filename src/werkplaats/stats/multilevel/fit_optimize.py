@@ -25,6 +25,18 @@ WARM_START_LEVELS = 20000
 WARM_START_FTOL = 1e-9
 
 
+def _subsample_blocks(engine: Engine, rows: np.ndarray) -> list[ReBlock] | None:
+    """The random-effects terms on the chosen rows, levels renumbered; ``None`` when a
+    term keeps fewer than two levels or as many effects as rows (no warm start then)."""
+    sub = []
+    for b in engine.blocks:
+        levels, codes = np.unique(b.codes[rows], return_inverse=True)
+        if levels.size < 2 or levels.size * b.d >= rows.sum():
+            return None
+        sub.append(ReBlock(codes.astype(np.int64), b.Z[rows], int(levels.size)))
+    return sub
+
+
 def _warm_start(
     engine: Engine, X: np.ndarray, y: np.ndarray, reml: bool
 ) -> tuple[np.ndarray, np.ndarray | None] | None:
@@ -44,12 +56,9 @@ def _warm_start(
     frac = max(0.05, 5000 / b0.q)
     chosen = rng.random(b0.q) < frac
     rows = chosen[b0.codes]
-    sub = []
-    for b in engine.blocks:
-        levels, codes = np.unique(b.codes[rows], return_inverse=True)
-        if levels.size < 2 or levels.size * b.d >= rows.sum():
-            return None
-        sub.append(ReBlock(codes.astype(np.int64), b.Z[rows], int(levels.size)))
+    sub = _subsample_blocks(engine, rows)
+    if sub is None:
+        return None
     Xs = X[rows]
     if np.linalg.matrix_rank(Xs) < X.shape[1]:
         return None
@@ -115,12 +124,9 @@ def _warm_start_crossed(
         return None
     rng = np.random.default_rng(12345)  # fixed: fits are reproducible
     rows = (rng.random(b1.q) < frac)[b1.codes]
-    sub = []
-    for b in engine.blocks:
-        levels, codes = np.unique(b.codes[rows], return_inverse=True)
-        if levels.size < 2 or levels.size * b.d >= rows.sum():
-            return None
-        sub.append(ReBlock(codes.astype(np.int64), b.Z[rows], int(levels.size)))
+    sub = _subsample_blocks(engine, rows)
+    if sub is None:
+        return None
     if [b.q for b in sub] != sorted((b.q for b in sub), reverse=True):
         return None  # the order of the terms changed
     Xs = X[rows]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 # Above this order the crossed remainder (random effects of the terms that are
@@ -37,6 +38,17 @@ class ReBlock:
     @property
     def n_theta(self) -> int:
         return self.d * (self.d + 1) // 2
+
+
+def _factor_with_y(M: np.ndarray, overwrite: bool = False) -> np.ndarray | None:
+    """Lower Cholesky factor of a system whose last row and column are y's (LAPACK
+    ``dpotrf``), or ``None`` when the part without y is not positive definite. The last
+    diagonal entry is the square root of the penalised residual sum of squares and may
+    be 0 (a perfect fit)."""
+    c, info = scipy.linalg.lapack.dpotrf(M, lower=1, clean=1, overwrite_a=int(overwrite))
+    if info != 0 or np.any(np.diagonal(c)[:-1] <= 0):
+        return None
+    return cast("np.ndarray", c)
 
 
 def _lower_index(d: int) -> tuple[np.ndarray, np.ndarray]:

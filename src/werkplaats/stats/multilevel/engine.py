@@ -42,6 +42,7 @@ from .blocks import (
     _batched_inv_logdet,
     _block_diag_sparse,
     _extract_diag_blocks,
+    _factor_with_y,
     _grouped_cross,
     _lower_index,
 )
@@ -412,12 +413,10 @@ class Engine(FirstTerm, NestedChain, GradientPaths):
             M[n_re:, o : o + dims[idx]] = E[j].reshape(dims[idx], p + 1).T
         M[n_re:, n_re:] = FF
         self._apply_fill_plan(M, lam, dinv0)
-        c, info = scipy.linalg.lapack.dpotrf(M, lower=1, clean=1, overwrite_a=1)
-        if info != 0:
+        c = _factor_with_y(M, overwrite=True)
+        if c is None:
             return None
         diag = np.diagonal(c)
-        if np.any(diag[:-1] <= 0):
-            return None
         if rec is not None:
             rec["chain"], rec["ff"] = [], c
         logdet_re += 2.0 * float(np.sum(np.log(diag[:n_re])))

@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 
-from .blocks import Factorization, ReBlock
+from .blocks import Factorization, ReBlock, _factor_with_y
 
 
 class NestedChain:
@@ -131,15 +130,13 @@ class NestedChain:
                         vals[(a, b)] -= np.bincount(
                             slot[(a, b, k)], weights=g, minlength=vals[(a, b)].size
                         )
-        c, info = scipy.linalg.lapack.dpotrf(FF, lower=1, clean=1)
-        if info != 0:
+        cf = _factor_with_y(FF)
+        if cf is None:
             return None
-        diag = np.diagonal(c)
-        if np.any(diag[:-1] <= 0):
-            return None
+        diag = np.diagonal(cf)
         if rec is not None:
             rec.setdefault("chain", [])
-            rec["ff"] = c
+            rec["ff"] = cf
         logdet_x = 2.0 * float(np.sum(np.log(diag[:p])))
         pwrss = float(diag[-1] ** 2)
-        return Factorization(logdet, logdet_x, pwrss, [], [], [], None, 0, rx=c[:p, :p])
+        return Factorization(logdet, logdet_x, pwrss, [], [], [], None, 0, rx=cf[:p, :p])

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .blocks import Factorization, _block_diag_sparse
+from .blocks import Factorization, _block_diag_sparse, _factor_with_y
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -79,12 +78,10 @@ def factor_sparse(
     W = np.empty_like(Wp)
     W[order] = Wp
     S = FF - Ere.T @ W
-    c, info = scipy.linalg.lapack.dpotrf(S, lower=1, clean=1)
-    if info != 0:
+    c = _factor_with_y(S)
+    if c is None:
         return None
     cd = np.diagonal(c)
-    if np.any(cd[:-1] <= 0):
-        return None
     logdet_x = 2.0 * float(np.sum(np.log(cd[:p])))
     pwrss = float(cd[-1] ** 2)
     return Factorization(

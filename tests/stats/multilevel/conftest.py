@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -61,3 +64,24 @@ def insteval(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     if res.returncode != 0 or not out.exists():
         pytest.skip(f"R could not export InstEval (is lme4 installed?): {res.stderr.strip()[:300]}")
     return read_dataset(out, "insteval")
+
+
+@pytest.fixture
+def fits_with_and_without_gradient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[[str, pd.DataFrame, bool], tuple[Any, Any]]:
+    """``fit(formula, data, reml)``: the same model fitted on the exact gradient and with
+    it switched off (COBYQA on the criterion alone), warnings silenced."""
+    from werkplaats.stats.multilevel import fit_lmm
+    from werkplaats.stats.multilevel.engine import Engine
+
+    def fit(formula: str, data: pd.DataFrame, reml: bool) -> tuple[Any, Any]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. few clusters for a fixed effect
+            with_gradient = fit_lmm(formula, data, reml=reml)
+            with monkeypatch.context() as patch:
+                patch.setattr(Engine, "_setup_gradient", lambda self: None)
+                without = fit_lmm(formula, data, reml=reml)
+        return with_gradient, without
+
+    return fit

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -178,17 +179,11 @@ def test_engine_dispatches_to_the_crossed_path() -> None:
 
 @pytest.mark.parametrize("reml", [True, False])
 def test_fit_with_crossed_gradient_equals_fit_without(
-    reml: bool, monkeypatch: pytest.MonkeyPatch
+    reml: bool, fits_with_and_without_gradient: Callable[..., tuple[Any, Any]]
 ) -> None:
     """L-BFGS-B on the exact gradient (from the lecturers' warm start) and COBYQA reach the same optimum."""
-    from werkplaats.stats.multilevel import fit_lmm
-
     d = ratings(8, students=1200, lecturers=520, per_student=8)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # few clusters for service1
-        grad_fit = fit_lmm(INSTEVAL_LIKE, d, reml=reml)
-        monkeypatch.setattr(Engine, "_setup_gradient", lambda self: None)
-        plain_fit = fit_lmm(INSTEVAL_LIKE, d, reml=reml)
+    grad_fit, plain_fit = fits_with_and_without_gradient(INSTEVAL_LIKE, d, reml)
     assert grad_fit.optimizer["method"] == "L-BFGS-B (exact gradient)"
     assert grad_fit.optimizer["warm_start"]
     assert plain_fit.optimizer["method"] == "COBYQA"
